@@ -1,0 +1,192 @@
+"""Run experts on a source in dependency order, with a content-addressed cache.
+
+Cache key = (source content hash, expert name, expert version, parameters). A second run with the
+same key reads JSON and does not decode the source again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, DataclawError, SourceError
+from .experts import ExpertContext, default_experts, get_expert
+from .model import Anchor, Source
+from .sources import load_source, open_stream
+
+log = logging.getLogger(__name__)
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("DATACLAW_CACHE", Path.home() / ".cache" / "dataclaw")) / "anchors"
+
+
+@dataclass
+class AnchorSet:
+    """All anchors of one source, plus what went wrong per expert and how long each took."""
+
+    source: Source
+    anchors: list[Anchor] = field(default_factory=list)
+    by_expert: dict[str, list[Anchor]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    cached: dict[str, bool] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def of_kind(self, *kinds: str) -> list[Anchor]:
+        return [a for a in self.anchors if a.kind in kinds]
+
+    def get(self, anchor_id: str) -> Anchor | None:
+        return self._index().get(anchor_id)
+
+    def _index(self) -> dict[str, Anchor]:
+        if not hasattr(self, "_idx") or len(self._idx) != len(self.anchors):
+            self._idx = {a.id: a for a in self.anchors}
+        return self._idx
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source.model_dump(),
+            "meta": self.meta,
+            "errors": self.errors,
+            "timings": self.timings,
+            "anchors": [a.model_dump() for a in self.anchors],
+        }
+
+
+def _params_key(name: str, version: str, params: dict[str, Any]) -> str:
+    blob = json.dumps([name, version, params], sort_keys=True, default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()[:12]
+
+
+def resolve_order(names: list[str]) -> list[str]:
+    """Adds required experts and sorts so each runs after what it needs."""
+    order: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(n: str) -> None:
+        if n in order:
+            return
+        if n in visiting:
+            raise ConfigError(f"expert dependency cycle at {n!r}")
+        visiting.add(n)
+        for dep in get_expert(n).requires:
+            visit(dep)
+        visiting.discard(n)
+        order.append(n)
+
+    for n in names:
+        visit(n)
+    return order
+
+
+def run_experts(
+    source: Source | str | Path,
+    experts: list[str] | None = None,
+    params: dict[str, dict[str, Any]] | None = None,
+    use_cache: bool = True,
+) -> AnchorSet:
+    """Runs the named experts (default set for the source kind when None) on one source.
+
+    An expert that fails is recorded in `errors` (with its dependants) and the others go on;
+    a source that cannot be opened raises SourceError.
+    """
+    src = source if isinstance(source, Source) else load_source(source)
+    names = experts if experts is not None else default_experts(src.kind)
+    for n in names:
+        cls = get_expert(n)
+        if src.kind not in cls.kinds:
+            raise ConfigError(f"expert {n!r} reads {', '.join(cls.kinds)} sources, not {src.kind!r}")
+    order = resolve_order(list(names))
+    params = params or {}
+    result = AnchorSet(source=src)
+    croot = cache_root() / src.id
+    stream = None
+    ctx = ExpertContext(src, result.by_expert, cache_dir=str(croot))
+    try:
+        for n in order:
+            cls = get_expert(n)
+            expert = cls(params.get(n))
+            pdict = expert.params.model_dump()
+            cfile = croot / f"{n}-{_params_key(n, cls.version, pdict)}.json"
+            missing = [d for d in cls.requires if d in result.errors]
+            if missing:
+                result.errors[n] = f"skipped: required expert(s) failed: {', '.join(missing)}"
+                continue
+            if use_cache and cfile.exists():
+                try:
+                    payload = json.loads(cfile.read_text())
+                    result.by_expert[n] = [Anchor(**a) for a in payload["anchors"]]
+                    result.timings[n] = 0.0
+                    result.cached[n] = True
+                    continue
+                except Exception:  # noqa: BLE001 - corrupt cache entry: recompute
+                    log.warning("ignoring unreadable cache file %s", cfile)
+            if stream is None:
+                stream = open_stream(src)
+                result.meta = stream.meta.as_dict() if hasattr(stream.meta, "as_dict") else dict(stream.meta)
+            t = time.perf_counter()
+            try:
+                expert.setup()
+                anchors = expert.run(stream, ctx)
+            except SourceError as exc:
+                result.errors[n] = str(exc)
+                continue
+            except DataclawError as exc:
+                result.errors[n] = str(exc)
+                continue
+            result.timings[n] = time.perf_counter() - t
+            anchors = sorted(anchors, key=lambda a: (a.t0, a.t1, a.kind))
+            result.by_expert[n] = anchors
+            result.cached[n] = False
+            if use_cache:
+                croot.mkdir(parents=True, exist_ok=True)
+                tmp = cfile.with_suffix(".tmp")
+                tmp.write_text(json.dumps({"expert": n, "version": cls.version, "params": pdict,
+                                           "anchors": [a.model_dump() for a in anchors]}))
+                os.replace(tmp, cfile)
+    finally:
+        if stream is not None:
+            stream.close()
+    if not result.meta:
+        result.meta = _cached_meta(src)
+    else:
+        _store_meta(src, result.meta)
+    result.warnings = ctx.warnings
+    seen: set[str] = set()
+    for n in order:
+        if n in names or n in result.by_expert:
+            for a in result.by_expert.get(n, []):
+                if a.id not in seen:
+                    seen.add(a.id)
+                    result.anchors.append(a)
+    result.anchors.sort(key=lambda a: (a.t0, a.t1, a.kind))
+    return result
+
+
+def _store_meta(src: Source, meta: dict[str, Any]) -> None:
+    d = cache_root() / src.id
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "meta.json").write_text(json.dumps(meta, default=str))
+
+
+def _cached_meta(src: Source) -> dict[str, Any]:
+    f = cache_root() / src.id / "meta.json"
+    if f.exists():
+        return json.loads(f.read_text())
+    with open_stream(src) as stream:
+        meta = stream.meta.as_dict()
+    _store_meta(src, meta)
+    return meta
+
+
+def extract_anchors(path: str | Path, experts: list[str] | None = None,
+                    params: dict[str, dict[str, Any]] | None = None, use_cache: bool = True) -> list[Anchor]:
+    """Public API: anchors of one source, sorted by time. None = the default experts for its kind."""
+    return run_experts(path, experts, params, use_cache).anchors

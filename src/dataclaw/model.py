@@ -1,0 +1,129 @@
+"""Core records shared by every stage: sources, anchors, plans, samples.
+
+Kept small and dependency-free (pydantic only) so every other module can import it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SourceKind = Literal["video", "gui", "robot", "images"]
+SegmentType = Literal["text", "image", "clip", "span", "action"]
+DOMAINS = ("daily_life", "education", "embodied", "gui", "aigc")
+
+
+class Source(BaseModel):
+    """A raw input. `id` is a content hash, so renaming a file keeps its cache."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    path: str
+    kind: SourceKind
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+
+class Anchor(BaseModel):
+    """A verifiable fact extracted by a deterministic expert.
+
+    Times are seconds on the source's own timeline; point events have t0 == t1.
+    """
+
+    id: str = ""
+    source: str = ""
+    kind: str
+    t0: float
+    t1: float
+    data: dict[str, Any] = Field(default_factory=dict)
+    expert: str = ""
+    confidence: float = 1.0
+
+    def model_post_init(self, _ctx: Any) -> None:
+        if not self.id:
+            self.id = anchor_id(self.source, self.kind, self.t0, self.t1, self.data)
+
+    @property
+    def duration(self) -> float:
+        return self.t1 - self.t0
+
+
+def anchor_id(source: str, kind: str, t0: float, t1: float, data: dict[str, Any]) -> str:
+    """Stable short id: same fact -> same id across runs, so samples can cite it."""
+    key = json.dumps([source, kind, round(t0, 3), round(t1, 3), data], sort_keys=True, default=str)
+    return f"{kind}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
+
+
+class TaskSpec(BaseModel):
+    """One kind of data to make, as chosen by the intent planner."""
+
+    task: str
+    domain: str
+    instruction: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    confidence: float = 1.0
+
+
+class Plan(BaseModel):
+    intent: str
+    tasks: list[TaskSpec]
+    fuzzy: bool = False
+    notes: list[str] = Field(default_factory=list)
+
+
+class Segment(BaseModel):
+    """One typed item of a solution. Media paths are relative to the dataset folder."""
+
+    type: SegmentType
+    text: str | None = None
+    path: str | None = None
+    t0: float | None = None
+    t1: float | None = None
+    action: dict[str, Any] | None = None
+    anchors: list[str] = Field(default_factory=list)
+
+
+class Query(BaseModel):
+    text: str
+    media: list[Segment] = Field(default_factory=list)
+
+
+class Scores(BaseModel):
+    format: float = 0.0
+    grounding: float = 0.0
+    efficiency: float = 0.0
+
+    @property
+    def overall(self) -> float:
+        return (self.format + self.grounding + self.efficiency) / 3
+
+
+class Sample(BaseModel):
+    id: str
+    task: str
+    domain: str
+    source: str
+    query: Query
+    solution: list[Segment]
+    evidence: list[str] = Field(default_factory=list)
+    scores: Scores = Field(default_factory=Scores)
+    meta: dict[str, Any] = Field(default_factory=dict)
+    provenance: dict[str, Any] = Field(default_factory=dict)
+
+
+class Rejection(BaseModel):
+    """A draft that failed verification (or could not be made), with why."""
+
+    source: str
+    task: str
+    reasons: list[str]
+    draft: dict[str, Any] | None = None
+    sample_id: str | None = None
+
+
+class SkippedSource(BaseModel):
+    path: str
+    reason: str
+    step: str = ""

@@ -1,0 +1,341 @@
+"""Video reader on PyAV: metadata, streaming decode at analysis size, accurate seeks, audio, clips.
+
+Never holds the whole video in memory: frames are yielded one at a time. Timestamps always come
+from each frame's pts (never index / fps), so variable frame rate video keeps true times. Rotation
+metadata (display matrix) is applied to every decoded frame.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from ..errors import SourceError
+
+VIDEO_EXTENSIONS = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".mpg", ".mpeg", ".ts", ".flv", ".wmv", ".3gp"}
+
+
+def _av():
+    try:
+        import av  # noqa: PLC0415  (heavy, optional)
+    except ImportError as exc:  # pragma: no cover - depends on install
+        raise SourceError("", "PyAV is not installed", hint="pip install 'dataclaw0[video]'") from exc
+    av.logging.set_level(av.logging.PANIC)
+    return av
+
+
+@dataclass
+class VideoMeta:
+    duration: float
+    fps: float
+    n_frames: int
+    width: int  # display width (after rotation)
+    height: int
+    rotation: int = 0
+    vfr: bool = False
+    codec: str = ""
+    has_audio: bool = False
+    audio_rate: int = 0
+    start_time: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass
+class Frame:
+    t: float  # seconds from the start of the video's timeline (first frame at ~0)
+    index: int  # decode order index among yielded frames
+    image: np.ndarray  # HxWx3 uint8 RGB (or HxW for gray)
+
+
+def _rotation_of(stream) -> int:
+    """Rotation from the legacy `rotate` tag (newer files carry a display matrix, read per frame)."""
+    meta_rot = (stream.metadata or {}).get("rotate")
+    return int(float(meta_rot)) % 360 if meta_rot else 0
+
+
+def _apply_rotation(img: np.ndarray, rotation: int) -> np.ndarray:
+    # PyAV reports counter-clockwise display-matrix degrees; np.rot90 k>0 rotates counter-clockwise.
+    k = (rotation // 90) % 4
+    return np.ascontiguousarray(np.rot90(img, k=k)) if k else img
+
+
+def _scaled_size(w: int, h: int, max_side: int | None) -> tuple[int, int]:
+    if not max_side or max(w, h) <= max_side:
+        return w - w % 2, h - h % 2
+    s = max_side / max(w, h)
+    return max(2, int(round(w * s / 2)) * 2), max(2, int(round(h * s / 2)) * 2)
+
+
+class VideoStream:
+    """An open video file. Use as a context manager or call close()."""
+
+    kind = "video"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise SourceError(str(self.path), "file does not exist")
+        if self.path.is_dir():
+            raise SourceError(str(self.path), "is a folder, not a video file")
+        if self.path.stat().st_size == 0:
+            raise SourceError(str(self.path), "file is empty (0 bytes)")
+        av = _av()
+        try:
+            self._container = av.open(str(self.path))
+        except Exception as exc:  # noqa: BLE001 - PyAV raises many error types
+            raise SourceError(str(self.path), f"not a readable video ({type(exc).__name__}: {exc})",
+                              hint="check the file is a complete video that ffmpeg can play") from exc
+        if not self._container.streams.video:
+            self._container.close()
+            raise SourceError(str(self.path), "has no video track")
+        # Frame threading must be chosen before the codec opens (the probe below opens it).
+        self._container.streams.video[0].thread_type = "AUTO"
+        self.meta = self._probe()
+
+    # ------------------------------------------------------------------ metadata
+    def _probe(self) -> VideoMeta:
+        c = self._container
+        vs = c.streams.video[0]
+        rot = self._frame_rotation_probe(vs)
+        w, h = vs.codec_context.width, vs.codec_context.height
+        if rot in (90, 270):
+            w, h = h, w
+        fps = float(vs.average_rate or vs.guessed_rate or 0) or 25.0
+        start = float(vs.start_time * vs.time_base) if vs.start_time is not None else 0.0
+        if vs.duration is not None:
+            duration = float(vs.duration * vs.time_base)
+        elif c.duration is not None:
+            duration = c.duration / 1_000_000
+        else:
+            duration = 0.0
+        notes: list[str] = []
+        vfr = self._detect_vfr(vs)
+        n_frames = int(vs.frames) if vs.frames else int(round(duration * fps))
+        audio = c.streams.audio[0] if c.streams.audio else None
+        meta = VideoMeta(
+            duration=duration, fps=fps, n_frames=n_frames, width=w, height=h, rotation=rot, vfr=vfr,
+            codec=vs.codec_context.name, has_audio=audio is not None,
+            audio_rate=int(audio.rate) if audio is not None else 0, start_time=start, notes=notes,
+        )
+        if duration <= 0:
+            meta.duration = self._scan_duration()
+            meta.n_frames = meta.n_frames or int(round(meta.duration * fps))
+            notes.append("duration missing in header; measured by scanning packets")
+        return meta
+
+    def _frame_rotation_probe(self, vs) -> int:
+        rot = _rotation_of(vs)
+        if rot:
+            return rot
+        # PyAV >= 14 exposes the display matrix rotation on decoded frames.
+        try:
+            self._container.seek(0)
+            for frame in self._container.decode(vs):
+                rot = int(getattr(frame, "rotation", 0) or 0)
+                break
+        except Exception:  # noqa: BLE001 - probe only
+            rot = 0
+        finally:
+            try:
+                self._container.seek(0)
+            except Exception:  # noqa: BLE001
+                pass
+        return rot % 360
+
+    def _detect_vfr(self, vs, max_packets: int = 300) -> bool:
+        """Looks at packet pts gaps (no decoding): uneven gaps mean variable frame rate."""
+        pts: list[int] = []
+        try:
+            self._container.seek(0)
+            for pkt in self._container.demux(vs):
+                if pkt.pts is not None:
+                    pts.append(pkt.pts)
+                if len(pts) >= max_packets:
+                    break
+            self._container.seek(0)
+        except Exception:  # noqa: BLE001
+            return False
+        if len(pts) < 3:
+            return False
+        d = np.diff(np.sort(np.asarray(pts, dtype=np.float64)))
+        d = d[d > 0]
+        if len(d) < 2:
+            return False
+        return bool(d.std() / d.mean() > 0.05)
+
+    def _scan_duration(self) -> float:
+        vs = self._container.streams.video[0]
+        last = 0.0
+        try:
+            self._container.seek(0)
+            for pkt in self._container.demux(vs):
+                if pkt.pts is not None:
+                    end = float((pkt.pts + (pkt.duration or 0)) * vs.time_base)
+                    last = max(last, end)
+            self._container.seek(0)
+        except Exception:  # noqa: BLE001
+            pass
+        return max(0.0, last - (float(vs.start_time * vs.time_base) if vs.start_time else 0.0))
+
+    @property
+    def duration(self) -> float:
+        return self.meta.duration
+
+    # ------------------------------------------------------------------ decoding
+    def frames(
+        self,
+        fps: float | None = None,
+        max_side: int | None = 320,
+        gray: bool = False,
+        t0: float = 0.0,
+        t1: float | None = None,
+        errors: list[str] | None = None,
+    ) -> Iterator[Frame]:
+        """Streams frames in time order, resized so the long side is at most `max_side`.
+
+        `fps=None` yields every decoded frame; otherwise at most one frame per 1/fps seconds
+        (chosen by pts, so VFR video is sampled evenly in time). A decode error mid-file ends the
+        stream early and is reported in `errors` (truncated files give a partial result).
+        """
+        av = _av()
+        c = self._container
+        vs = c.streams.video[0]
+        cw, ch = vs.codec_context.width, vs.codec_context.height
+        rot = self.meta.rotation
+        sw, sh = (ch, cw) if rot in (90, 270) else (cw, ch)
+        ow, oh = _scaled_size(sw, sh, max_side)
+        dec_w, dec_h = (oh, ow) if rot in (90, 270) else (ow, oh)
+        fmt = "gray" if gray else "rgb24"
+        start = self.meta.start_time
+        if t0 > 0:
+            self._seek(t0)
+        else:
+            c.seek(0)
+        step = 1.0 / fps if fps else 0.0
+        next_t = t0
+        idx = 0
+        it = c.decode(vs)
+        while True:
+            try:
+                frame = next(it)
+            except StopIteration:
+                break
+            except av.error.EOFError:
+                break
+            except Exception as exc:  # noqa: BLE001 - corrupt / truncated data
+                if errors is not None:
+                    errors.append(f"decode stopped at ~{next_t:.2f}s: {type(exc).__name__}: {exc}")
+                break
+            if frame.pts is None:
+                continue
+            t = float(frame.pts * frame.time_base) - start
+            if t < t0 - 1e-6:
+                continue
+            if t1 is not None and t > t1 + 1e-6:
+                break
+            if step and t + 1e-6 < next_t:
+                continue
+            img = frame.to_ndarray(width=dec_w, height=dec_h, format=fmt)
+            if rot:
+                img = _apply_rotation(img, rot)
+            yield Frame(t=t, index=idx, image=img)
+            idx += 1
+            if step:
+                next_t = max(next_t + step, t + step * 0.5)
+
+    def _seek(self, t: float) -> None:
+        vs = self._container.streams.video[0]
+        target = int((t + self.meta.start_time) / vs.time_base)
+        self._container.seek(max(0, target), stream=vs, backward=True, any_frame=False)
+
+    def frame_at(self, t: float, max_side: int | None = None) -> Frame:
+        """The frame displayed at time t (frame-accurate: seeks to the keyframe, decodes forward)."""
+        t = min(max(0.0, t), max(0.0, self.duration))
+        best: Frame | None = None
+        for fr in self._frames_from(t, max_side):
+            if fr.t <= t + 1e-4:
+                best = fr
+                continue
+            if best is None:  # seek landed after t (t before the first frame)
+                best = fr
+            break
+        if best is None:
+            raise SourceError(str(self.path), f"no frame decodable at t={t:.3f}s", step="seek")
+        return best
+
+    def _frames_from(self, t: float, max_side: int | None) -> Iterator[Frame]:
+        """Frames from the keyframe before t onward (including those before t, for frame_at)."""
+        c = self._container
+        vs = c.streams.video[0]
+        rot = self.meta.rotation
+        cw, ch = vs.codec_context.width, vs.codec_context.height
+        sw, sh = (ch, cw) if rot in (90, 270) else (cw, ch)
+        ow, oh = _scaled_size(sw, sh, max_side)
+        dec_w, dec_h = (oh, ow) if rot in (90, 270) else (ow, oh)
+        self._seek(t)
+        idx = 0
+        try:
+            for frame in c.decode(vs):
+                if frame.pts is None:
+                    continue
+                ft = float(frame.pts * frame.time_base) - self.meta.start_time
+                img = frame.to_ndarray(width=dec_w, height=dec_h, format="rgb24")
+                if rot:
+                    img = _apply_rotation(img, rot)
+                yield Frame(t=ft, index=idx, image=img)
+                idx += 1
+        except Exception:  # noqa: BLE001 - truncated tail: stop quietly, caller checks result
+            return
+
+    def frames_at(self, times: list[float], max_side: int | None = None) -> list[Frame]:
+        """Several accurate frames; sorted seeks so nearby times share decoding."""
+        return [self.frame_at(t, max_side=max_side) for t in times]
+
+    # ------------------------------------------------------------------ audio
+    def audio(self, sr: int = 16000) -> np.ndarray:
+        """Whole audio track as mono float32 at `sr` Hz (streamed through a resampler).
+
+        At 16 kHz mono an hour is ~230 MB of float32; callers needing less should use t0/t1 cropping.
+        """
+        av = _av()
+        if not self.meta.has_audio:
+            raise SourceError(str(self.path), "has no audio track", step="audio")
+        c = self._container
+        a = c.streams.audio[0]
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=sr)
+        chunks: list[np.ndarray] = []
+        c.seek(0)
+        try:
+            for frame in c.decode(a):
+                for out in resampler.resample(frame):
+                    chunks.append(out.to_ndarray().reshape(-1))
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray().reshape(-1))
+        except Exception:  # noqa: BLE001 - truncated audio: keep what decoded
+            pass
+        if not chunks:
+            return np.zeros(0, dtype=np.float32)
+        return np.concatenate(chunks).astype(np.float32, copy=False)
+
+    # ------------------------------------------------------------------ lifecycle
+    def close(self) -> None:
+        try:
+            self._container.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+    def __enter__(self) -> "VideoStream":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def is_video_path(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in VIDEO_EXTENSIONS

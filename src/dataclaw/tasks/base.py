@@ -1,0 +1,103 @@
+"""The task contract: what one kind of sample looks like and how it is made from anchors.
+
+A task turns (anchors of one or more sources, a TaskSpec) into drafts and drafts into Samples:
+
+    select(anchors, spec)      -> [Evidence]      one bundle per sample to make
+    prompt(evidence, spec)     -> chat messages   for a model backend (anchors citable by id)
+    rules(evidence, spec)      -> draft dict      deterministic, anchors only (the default backend)
+    build(draft, evidence, spec, media) -> Sample  validates the draft, writes its media
+
+A *draft* is the JSON a backend writes; `draft_schema()` is its JSON Schema. `rules()` and a model
+backend produce the same shape, so the same `build` and the same verifier handle both.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from ..model import Anchor, Sample, Source, TaskSpec
+
+
+class NoTaskParams(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+@dataclass
+class Evidence:
+    """What one sample may draw on: selected anchors (citable by id) and frame times to show."""
+
+    sources: list[Source]
+    anchors: list[Anchor]
+    frames: list[float] = field(default_factory=list)  # times (s) on sources[0] of frames to show a model
+    meta: dict[str, Any] = field(default_factory=dict)  # e.g. video duration, fps, focus span, variant
+    key: str = ""  # stable id of this bundle within the source (for resume and sample ids)
+
+    @property
+    def source(self) -> Source:
+        return self.sources[0]
+
+    def anchor(self, anchor_id: str) -> Anchor | None:
+        for a in self.anchors:
+            if a.id == anchor_id:
+                return a
+        return None
+
+
+class Task:
+    name: ClassVar[str]
+    domains: ClassVar[tuple[str, ...]]  # domains it serves; the first is the default
+    source_kinds: ClassVar[tuple[str, ...]] = ("video",)
+    needs: ClassVar[tuple[str, ...]] = ()  # anchor kinds that must be present to serve it
+    description: ClassVar[str] = ""
+    examples: ClassVar[tuple[str, ...]] = ()  # intent phrasings, used by the planner
+    Params: ClassVar[type[BaseModel]] = NoTaskParams
+
+    def params(self, spec: TaskSpec) -> BaseModel:
+        return self.Params(**spec.params)
+
+    def can_serve(self, source_kind: str, anchor_kinds: set[str]) -> str | None:
+        """None if this task can be made from such a source, else the reason it cannot."""
+        if source_kind not in self.source_kinds:
+            return f"task {self.name!r} needs a {' or '.join(self.source_kinds)} source, not {source_kind!r}"
+        missing = [k for k in self.needs if k not in anchor_kinds]
+        if missing:
+            return f"task {self.name!r} needs anchors of kind {', '.join(missing)}, which this source lacks"
+        return None
+
+    def draft_schema(self) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:  # pragma: no cover - abstract
+        """`anchors` is an AnchorSet (or a list of them for multi-source tasks)."""
+        raise NotImplementedError
+
+    def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:  # pragma: no cover
+        raise NotImplementedError
+
+    def check(self, sample: Sample, ev: Evidence) -> list[str]:
+        """Task-specific verification errors (the verifier's generic checks run as well)."""
+        return []
+
+
+TASKS: dict[str, type[Task]] = {}
+
+# Every task type the planner knows, with its module; tasks not built yet are known by name so the
+# planner can say so instead of failing.
+TASK_MODULES = {
+    "tutorial": "tutorial", "temporal_qa": "temporal_qa", "t2v": "t2v",
+    "gui_trajectory": "gui_trajectory", "gui_stitch": "gui_stitch", "gui_grounding": "gui_grounding",
+    "world_model": "world_model", "contact": "contact", "segmentation": "segmentation", "recovery": "recovery",
+}
+
+
+def register_task(cls: type[Task]) -> type[Task]:
+    TASKS[cls.name] = cls
+    return cls
