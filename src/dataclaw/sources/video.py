@@ -51,6 +51,7 @@ class Frame:
     t: float  # seconds from the start of the video's timeline (first frame at ~0)
     index: int  # decode order index among yielded frames
     image: np.ndarray  # HxWx3 uint8 RGB (or HxW for gray)
+    pts: int | None = None  # in the stream's time_base (VideoStream.time_base)
 
 
 def _rotation_of(stream) -> int:
@@ -188,6 +189,65 @@ class VideoStream:
         return self.meta.duration
 
     # ------------------------------------------------------------------ decoding
+    @property
+    def time_base(self):
+        """Time base of the video stream (a Fraction): `Frame.pts * time_base` is seconds."""
+        return self._container.streams.video[0].time_base
+
+    def _out_size(self, max_side: int | None) -> tuple[int, int]:
+        """Decode size (before rotation) so that the rotated image has its long side <= max_side."""
+        vs = self._container.streams.video[0]
+        cw, ch = vs.codec_context.width, vs.codec_context.height
+        rot = self.meta.rotation
+        sw, sh = (ch, cw) if rot in (90, 270) else (cw, ch)
+        ow, oh = _scaled_size(sw, sh, max_side)
+        return (oh, ow) if rot in (90, 270) else (ow, oh)
+
+    def _to_frame(self, frame, t: float, idx: int, size: tuple[int, int], fmt: str = "rgb24") -> Frame:
+        img = frame.to_ndarray(width=size[0], height=size[1], format=fmt)
+        if self.meta.rotation:
+            img = _apply_rotation(img, self.meta.rotation)
+        return Frame(t=t, index=idx, image=img, pts=int(frame.pts))
+
+    def _decode_from(self, t: float, errors: list[str] | None = None) -> Iterator[tuple[float, object]]:
+        """(time, av frame) in display order, starting at or before the frame displayed at t.
+
+        Seeks to the keyframe before t. Some demuxers land after t (index on dts, edit lists); then
+        it seeks again further back, so callers always see the frame displayed at t.
+        """
+        av = _av()
+        c = self._container
+        vs = c.streams.video[0]
+        start = self.meta.start_time
+        back = 0.0
+        for _attempt in range(8):
+            target = max(0.0, t - back)
+            if target <= 0:
+                c.seek(0)
+            else:
+                c.seek(max(0, int((target + start) / vs.time_base)), stream=vs, backward=True)
+            it = c.decode(vs)
+            first = True
+            while True:
+                try:
+                    frame = next(it)
+                except (StopIteration, av.error.EOFError):
+                    return
+                except Exception as exc:  # noqa: BLE001 - corrupt / truncated data
+                    if errors is not None:
+                        errors.append(f"decode stopped after t={t:.2f}s: {type(exc).__name__}: {exc}")
+                    return
+                if frame.pts is None:
+                    continue
+                ft = float(frame.pts * frame.time_base) - start
+                if first:
+                    first = False
+                    if ft > t + 1e-4 and target > 0:
+                        break  # landed after t: seek further back
+                yield ft, frame
+            back = back * 2 if back else 1.0
+        return
+
     def frames(
         self,
         fps: float | None = None,
@@ -203,98 +263,64 @@ class VideoStream:
         (chosen by pts, so VFR video is sampled evenly in time). A decode error mid-file ends the
         stream early and is reported in `errors` (truncated files give a partial result).
         """
-        av = _av()
-        c = self._container
-        vs = c.streams.video[0]
-        cw, ch = vs.codec_context.width, vs.codec_context.height
-        rot = self.meta.rotation
-        sw, sh = (ch, cw) if rot in (90, 270) else (cw, ch)
-        ow, oh = _scaled_size(sw, sh, max_side)
-        dec_w, dec_h = (oh, ow) if rot in (90, 270) else (ow, oh)
+        size = self._out_size(max_side)
         fmt = "gray" if gray else "rgb24"
-        start = self.meta.start_time
-        if t0 > 0:
-            self._seek(t0)
-        else:
-            c.seek(0)
         step = 1.0 / fps if fps else 0.0
         next_t = t0
         idx = 0
-        it = c.decode(vs)
-        while True:
-            try:
-                frame = next(it)
-            except StopIteration:
-                break
-            except av.error.EOFError:
-                break
-            except Exception as exc:  # noqa: BLE001 - corrupt / truncated data
-                if errors is not None:
-                    errors.append(f"decode stopped at ~{next_t:.2f}s: {type(exc).__name__}: {exc}")
-                break
-            if frame.pts is None:
-                continue
-            t = float(frame.pts * frame.time_base) - start
+        for t, frame in self._decode_from(t0, errors):
             if t < t0 - 1e-6:
                 continue
             if t1 is not None and t > t1 + 1e-6:
                 break
             if step and t + 1e-6 < next_t:
                 continue
-            img = frame.to_ndarray(width=dec_w, height=dec_h, format=fmt)
-            if rot:
-                img = _apply_rotation(img, rot)
-            yield Frame(t=t, index=idx, image=img)
+            yield self._to_frame(frame, t, idx, size, fmt)
             idx += 1
             if step:
                 next_t = max(next_t + step, t + step * 0.5)
 
-    def _seek(self, t: float) -> None:
-        vs = self._container.streams.video[0]
-        target = int((t + self.meta.start_time) / vs.time_base)
-        self._container.seek(max(0, target), stream=vs, backward=True, any_frame=False)
+    def display_frames(self, t0: float, t1: float, max_side: int | None = None,
+                       errors: list[str] | None = None) -> Iterator[Frame]:
+        """Every frame on screen during [t0, t1): the one displayed at t0, then those starting before t1."""
+        size = self._out_size(max_side)
+        held = None  # latest frame at or before t0, not yet yielded
+        idx = 0
+        for t, frame in self._decode_from(t0, errors):
+            if t <= t0 + 1e-4:
+                held = (t, frame)
+                continue
+            if held is not None:
+                yield self._to_frame(held[1], held[0], idx, size)
+                idx, held = idx + 1, None
+            elif idx == 0 and t0 > 0:
+                pass  # nothing decoded at/before t0 (t0 before the first frame): start here
+            if t >= t1 - 1e-4:
+                return
+            yield self._to_frame(frame, t, idx, size)
+            idx += 1
+        if held is not None:  # t0 at/after the last frame: it is still on screen
+            yield self._to_frame(held[1], held[0], idx, size)
 
     def frame_at(self, t: float, max_side: int | None = None) -> Frame:
-        """The frame displayed at time t (frame-accurate: seeks to the keyframe, decodes forward)."""
-        t = min(max(0.0, t), max(0.0, self.duration))
-        best: Frame | None = None
-        for fr in self._frames_from(t, max_side):
-            if fr.t <= t + 1e-4:
-                best = fr
-                continue
-            if best is None:  # seek landed after t (t before the first frame)
-                best = fr
+        """The frame displayed at time t (frame-accurate: seeks to the keyframe, decodes forward).
+
+        Before the first frame this is the first frame; after the last, the last one.
+        """
+        t = max(0.0, t)
+        best = None
+        for ft, frame in self._decode_from(t):
+            if ft <= t + 1e-4 or best is None:
+                best = (ft, frame)
+                if ft <= t + 1e-4:
+                    continue
             break
         if best is None:
             raise SourceError(str(self.path), f"no frame decodable at t={t:.3f}s", step="seek")
-        return best
-
-    def _frames_from(self, t: float, max_side: int | None) -> Iterator[Frame]:
-        """Frames from the keyframe before t onward (including those before t, for frame_at)."""
-        c = self._container
-        vs = c.streams.video[0]
-        rot = self.meta.rotation
-        cw, ch = vs.codec_context.width, vs.codec_context.height
-        sw, sh = (ch, cw) if rot in (90, 270) else (cw, ch)
-        ow, oh = _scaled_size(sw, sh, max_side)
-        dec_w, dec_h = (oh, ow) if rot in (90, 270) else (ow, oh)
-        self._seek(t)
-        idx = 0
-        try:
-            for frame in c.decode(vs):
-                if frame.pts is None:
-                    continue
-                ft = float(frame.pts * frame.time_base) - self.meta.start_time
-                img = frame.to_ndarray(width=dec_w, height=dec_h, format="rgb24")
-                if rot:
-                    img = _apply_rotation(img, rot)
-                yield Frame(t=ft, index=idx, image=img)
-                idx += 1
-        except Exception:  # noqa: BLE001 - truncated tail: stop quietly, caller checks result
-            return
+        return self._to_frame(best[1], best[0], 0, self._out_size(max_side))
 
     def frames_at(self, times: list[float], max_side: int | None = None) -> list[Frame]:
-        """Several accurate frames; sorted seeks so nearby times share decoding."""
+        """Several accurate frames, in the order asked."""
         return [self.frame_at(t, max_side=max_side) for t in times]
 
     # ------------------------------------------------------------------ audio
