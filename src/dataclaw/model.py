@@ -8,7 +8,7 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SourceKind = Literal["video", "gui", "robot", "images"]
 SegmentType = Literal["text", "image", "clip", "span", "action"]
@@ -73,6 +73,10 @@ class Plan(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
+def _json_dict(v: Any) -> Any:
+    return json.loads(v) if isinstance(v, str) and v.lstrip().startswith("{") else v
+
+
 class Segment(BaseModel):
     """One typed item of a solution. Media paths are relative to the dataset folder."""
 
@@ -83,6 +87,9 @@ class Segment(BaseModel):
     t1: float | None = None
     action: dict[str, Any] | None = None
     anchors: list[str] = Field(default_factory=list)
+
+    # samples.jsonl stores free-form dicts as JSON text (Arrow cannot infer one type for them across tasks)
+    _decode_action = field_validator("action", mode="before")(lambda v: _json_dict(v))
 
 
 class Query(BaseModel):
@@ -111,6 +118,8 @@ class Sample(BaseModel):
     scores: Scores = Field(default_factory=Scores)
     meta: dict[str, Any] = Field(default_factory=dict)
     provenance: dict[str, Any] = Field(default_factory=dict)
+
+    _decode_dicts = field_validator("meta", "provenance", mode="before")(lambda v: _json_dict(v))
 
 
 class Rejection(BaseModel):
