@@ -90,11 +90,14 @@ class VideoStream:
         try:
             self._container = av.open(str(self.path))
         except Exception as exc:  # noqa: BLE001 - PyAV raises many error types
-            raise SourceError(str(self.path), f"not a readable video ({type(exc).__name__}: {exc})",
+            raise SourceError(str(self.path), _open_failure_reason(self.path, exc),
                               hint="check the file is a complete video that ffmpeg can play") from exc
         if not self._container.streams.video:
+            n_audio = len(self._container.streams.audio)
             self._container.close()
-            raise SourceError(str(self.path), "has no video track")
+            what = f"audio only ({n_audio} audio track{'s' if n_audio != 1 else ''})" if n_audio else "no streams"
+            raise SourceError(str(self.path), f"has no video track: {what}")
+        self.decode_errors: list[str] = []  # every decode problem seen, also copied to meta.notes
         # Frame threading must be chosen before the codec opens (the probe below opens it).
         self._container.streams.video[0].thread_type = "AUTO"
         self.meta = self._probe()
@@ -228,18 +231,23 @@ class VideoStream:
                 c.seek(max(0, int((target + start) / vs.time_base)), stream=vs, backward=True)
             it = c.decode(vs)
             first = True
+            last_t = t
             while True:
                 try:
                     frame = next(it)
                 except (StopIteration, av.error.EOFError):
+                    if first and target > 0:
+                        break  # nothing decodable after the seek point (truncated?): go back
+                    self._check_complete(last_t, errors)
                     return
                 except Exception as exc:  # noqa: BLE001 - corrupt / truncated data
-                    if errors is not None:
-                        errors.append(f"decode stopped after t={t:.2f}s: {type(exc).__name__}: {exc}")
+                    self._note(f"decode stopped after t={last_t:.2f}s: {type(exc).__name__}: {exc} "
+                               "(partial result)", errors)
                     return
                 if frame.pts is None:
                     continue
                 ft = float(frame.pts * frame.time_base) - start
+                last_t = ft
                 if first:
                     first = False
                     if ft > t + 1e-4 and target > 0:
@@ -247,6 +255,21 @@ class VideoStream:
                 yield ft, frame
             back = back * 2 if back else 1.0
         return
+
+    def _note(self, msg: str, errors: list[str] | None) -> None:
+        """Records a decode problem on the stream (and meta.notes) and in the caller's list."""
+        if msg not in self.decode_errors:
+            self.decode_errors.append(msg)
+            self.meta.notes.append(msg)
+        if errors is not None and msg not in errors:
+            errors.append(msg)
+
+    def _check_complete(self, last_t: float, errors: list[str] | None) -> None:
+        """Decoding reached the end: frames missing before the header's duration mean truncation."""
+        frame_dur = 1.0 / self.meta.fps if self.meta.fps else 0.04
+        if last_t + frame_dur < self.meta.duration - max(0.5, 2 * frame_dur):
+            self._note(f"video ends at {last_t + frame_dur:.2f}s but its header says "
+                       f"{self.meta.duration:.2f}s: file truncated or corrupt (partial result)", errors)
 
     def frames(
         self,
@@ -315,8 +338,9 @@ class VideoStream:
                 if ft <= t + 1e-4:
                     continue
             break
-        if best is None:
-            raise SourceError(str(self.path), f"no frame decodable at t={t:.3f}s", step="seek")
+        if best is None or best[0] + max(1.0, 2.0 / (self.meta.fps or 25)) < t <= self.duration:
+            why = f": {self.decode_errors[-1]}" if self.decode_errors else ""
+            raise SourceError(str(self.path), f"no frame decodable at t={t:.3f}s{why}", step="seek")
         return self._to_frame(best[1], best[0], 0, self._out_size(max_side))
 
     def frames_at(self, times: list[float], max_side: int | None = None) -> list[Frame]:
@@ -343,8 +367,8 @@ class VideoStream:
                     chunks.append(out.to_ndarray().reshape(-1))
             for out in resampler.resample(None):
                 chunks.append(out.to_ndarray().reshape(-1))
-        except Exception:  # noqa: BLE001 - truncated audio: keep what decoded
-            pass
+        except Exception as exc:  # noqa: BLE001 - truncated audio: keep what decoded
+            self._note(f"audio decode stopped: {type(exc).__name__}: {exc} (partial result)", None)
         if not chunks:
             return np.zeros(0, dtype=np.float32)
         return np.concatenate(chunks).astype(np.float32, copy=False)
@@ -361,6 +385,27 @@ class VideoStream:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _open_failure_reason(path: Path, exc: Exception) -> str:
+    """A reason a person can act on, from the file's first bytes and FFmpeg's message."""
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    msg = str(exc)
+    try:
+        text = head.decode("utf-8")
+        if text and sum(ch.isprintable() or ch.isspace() for ch in text) / len(text) > 0.95:
+            return "is a text file, not a video"
+    except UnicodeDecodeError:
+        pass
+    if "moov atom not found" in msg:
+        if head[4:8] == b"ftyp":
+            return ("MP4 index (moov atom) missing: the file is truncated or was not finished "
+                    "(e.g. a recording that was cut off)")
+        return "not a video: no known container format found in the data (moov atom not found)"
+    if "Invalid data" in msg:
+        return f"not a video or corrupt: FFmpeg cannot parse it ({type(exc).__name__})"
+    return f"not a readable video ({type(exc).__name__}: {msg})"
 
 
 def is_video_path(path: str | Path) -> bool:
