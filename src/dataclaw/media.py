@@ -119,7 +119,8 @@ class MediaStore:
             raise SourceError(source.path, f"no frame displayed in [{t0:.3f}, {t1:.3f})", step="clip")
         tb = stream.time_base
         h, w = frames[0].image.shape[:2]
-        audio = _audio_span(source.path, t0, min(t1, meta.duration)) if meta.has_audio else None
+        # Audio starts with the first frame (shown from its own time, maybe a bit before t0): in sync.
+        audio = _audio_span(source.path, frames[0].t, min(t1, meta.duration)) if meta.has_audio else None
         with av.open(str(tmp), mode="w", format="mp4") as out:
             vs = out.add_stream("libx264", rate=Fraction(meta.fps).limit_denominator(100000))
             vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
