@@ -1,0 +1,581 @@
+"""The one judge of "is this sample right and grounded": the tailoring loop, the GRPO rewards and the
+benchmark all call `verify_sample` (or `score_draft` for raw model output).
+
+Errors reject a sample; warnings are kept for reporting. Scores are in [0, 1]:
+  format      schema validity and per-segment structure
+  grounding   share of checkable claims (times, cited ids, quotes, media) that the anchors support
+  efficiency  conciseness: near-duplicate steps, length, repetition and frames per step vs. a budget
+The formulas are written out in docs/formats.md.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from pydantic import ValidationError
+
+from .model import Anchor, Sample, Scores, Segment
+
+TEXT_KINDS = ("ocr_text", "transcript", "speech", "screen_state")  # anchors whose data["text"] can be quoted
+ORDERED_TASKS = {"tutorial", "gui_trajectory", "gui_stitch", "recovery", "world_model"}
+IMAGE_EXT = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
+VIDEO_EXT = {".mp4"}
+QUOTE_MIN_SCORE = 80.0  # rapidfuzz partial_ratio a quote needs against an OCR/ASR text
+NEAR_DUP_SCORE = 90.0  # rapidfuzz ratio above which two steps count as near-duplicates
+TEXT_TIME_TOL = 1.0  # s: a time written in prose ("at 12 s") may be rounded
+DEFAULT_BUDGET = {"chars_per_step": 300, "max_chars": 4000, "max_steps": 20, "frames_per_step": 2}
+
+_QUOTE_RE = re.compile(r"\"([^\"]{2,})\"|\u201c([^\u201d]{2,})\u201d|\u00ab([^\u00bb]{2,})\u00bb")
+_CLOCK_RE = re.compile(r"(?<![\d.:])(\d{1,2}):([0-5]\d(?:\.\d+)?)(?![\d:])")
+# Seconds count as a time point only after "at/from/between/until/to/and/t=" or in a range "12-15 s";
+# "wait 30 seconds" is a duration, not a claim about 0:30.
+_SECONDS_RE = re.compile(
+    r"(?:\b(?:at|from|between|until|till|to|and)\s+|\bt\s*=\s*)(\d+(?:\.\d+)?)\s*(?:s|sec|secs|seconds)?\b"
+    r"(?=\s*(?:s|sec|secs|seconds)\b|\s*[,.;)\]]|\s+(?:and|to|-)|\s*$)", re.I)
+_RANGE_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*s?\s*[-\u2013]\s*(\d+(?:\.\d+)?)\s*(?:s|sec|secs|seconds)\b", re.I)
+
+
+@dataclass
+class Verdict:
+    ok: bool
+    scores: Scores
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    checks: dict[str, bool] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "scores": self.scores.model_dump(), "overall": self.scores.overall,
+                "errors": self.errors, "warnings": self.warnings, "checks": self.checks}
+
+
+# ---------------------------------------------------------------------------- context
+class _Ctx:
+    """Anchors of one or more AnchorSets, indexed, plus per-source duration and frame tolerance."""
+
+    def __init__(self, anchorsets: Any, source_id: str) -> None:
+        sets = anchorsets if isinstance(anchorsets, (list, tuple)) else [anchorsets]
+        self.sets = [s for s in sets if s is not None]
+        self.index: dict[str, Anchor] = {}
+        self.duration: dict[str, float] = {}
+        self.tol: dict[str, float] = {}
+        self.warnings: list[str] = []
+        for s in self.sets:
+            sid = s.source.id
+            for a in s.anchors:
+                self.index[a.id] = a
+            meta = s.meta or {}
+            dur = meta.get("duration")
+            if dur is None:
+                dur = max((a.t1 for a in s.anchors), default=None)
+                if dur is not None:
+                    self.warnings.append(f"source {sid[:12]}: no duration in metadata; using last anchor end {dur:.3f}s")
+            if dur is not None:
+                self.duration[sid] = float(dur)
+            fps = meta.get("fps") or 25.0
+            self.tol[sid] = 1.0 / float(fps) + 1e-3  # one frame
+        self.default_source = source_id if source_id in self.duration else (self.sets[0].source.id if self.sets else "")
+
+    def source_of(self, seg_anchors: list[Anchor]) -> str:
+        for a in seg_anchors:
+            if a.source in self.duration:
+                return a.source
+        return self.default_source
+
+    def text_anchors(self) -> list[Anchor]:
+        return [a for a in self.index.values() if a.kind in TEXT_KINDS and a.data.get("text")]
+
+
+class _Tally:
+    """Checkable claims: each is supported or not; grounding = supported / total."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.supported = 0
+        self.errors: list[str] = []
+        self.failed: set[str] = set()
+        self.ran: set[str] = set()
+
+    def claim(self, check: str, ok: bool, error: str = "") -> bool:
+        self.ran.add(check)
+        self.total += 1
+        if ok:
+            self.supported += 1
+        else:
+            self.failed.add(check)
+            if error:
+                self.errors.append(error)
+        return ok
+
+    def structural(self, check: str, ok: bool, error: str) -> None:
+        """A check that rejects but is not a grounding claim (order, duplicates)."""
+        self.ran.add(check)
+        if not ok:
+            self.failed.add(check)
+            self.errors.append(error)
+
+
+# ---------------------------------------------------------------------------- helpers
+def _fmt(t: float) -> str:
+    return f"{t:.3f}s"
+
+
+def _where(i: int | None, seg: Segment | None = None) -> str:
+    if i is None:
+        return "query"
+    kind = f" ({seg.type})" if seg is not None else ""
+    return f"solution[{i}]{kind}"
+
+
+def _intervals(anchors: Iterable[Anchor]) -> list[tuple[float, float]]:
+    return sorted((a.t0, a.t1) for a in anchors)
+
+
+def _inside(t: float, spans: list[tuple[float, float]], tol: float) -> bool:
+    return any(a - tol <= t <= b + tol for a, b in spans)
+
+
+def _seg_times(seg: Segment) -> list[float]:
+    return [t for t in (seg.t0, seg.t1) if t is not None]
+
+
+def text_times(text: str) -> list[float]:
+    """Times written in prose: "01:05", "12.5 s", "3 seconds"."""
+    out = [int(m.group(1)) * 60 + float(m.group(2)) for m in _CLOCK_RE.finditer(text)]
+    out += [float(m.group(1)) for m in _SECONDS_RE.finditer(text)]
+    for m in _RANGE_RE.finditer(text):
+        out += [float(m.group(1)), float(m.group(2))]
+    return sorted(set(out))
+
+
+def quotes(text: str) -> list[str]:
+    return [next(g for g in m.groups() if g) for m in _QUOTE_RE.finditer(text or "")]
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", (text or "").lower()))
+
+
+# ---------------------------------------------------------------------------- media
+def check_media_path(rel: str, dataset_dir: Path | None) -> str | None:
+    """None when `rel` is a safe relative path to a readable JPEG/PNG/MP4 under dataset_dir."""
+    p = Path(rel)
+    if p.is_absolute() or rel.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", rel):
+        return f"media path {rel!r} is absolute; it must be relative to the dataset folder"
+    if ".." in p.parts:
+        return f"media path {rel!r} leaves the dataset folder ('..')"
+    ext = p.suffix.lower()
+    if ext not in IMAGE_EXT and ext not in VIDEO_EXT:
+        return f"media path {rel!r} has unsupported type {ext or '(none)'} (JPEG, PNG or MP4)"
+    if dataset_dir is None:
+        return None
+    root = Path(dataset_dir).resolve()
+    full = (root / p).resolve()
+    if root not in full.parents:
+        return f"media path {rel!r} resolves outside the dataset folder"
+    if not full.is_file():
+        return f"media file {rel!r} does not exist under {root}"
+    return _readable(full, ext)
+
+
+_READABLE_CACHE: dict[tuple[str, float, int], str | None] = {}
+
+
+def _readable(full: Path, ext: str) -> str | None:
+    st = full.stat()
+    key = (str(full), st.st_mtime, st.st_size)
+    if key in _READABLE_CACHE:
+        return _READABLE_CACHE[key]
+    err: str | None = None
+    if ext in IMAGE_EXT:
+        from PIL import Image  # noqa: PLC0415
+
+        try:
+            with Image.open(full) as im:
+                fmt = im.format
+                im.verify()
+            if fmt != IMAGE_EXT[ext]:
+                err = f"media file {full.name!r} is {fmt}, not {IMAGE_EXT[ext]}"
+        except Exception as exc:  # noqa: BLE001 - any decode failure means unreadable
+            err = f"media file {full.name!r} is not a readable image: {exc}"
+    else:
+        try:
+            import av  # noqa: PLC0415
+
+            with av.open(str(full)) as c:
+                if not c.streams.video:
+                    err = f"media file {full.name!r} has no video stream"
+                elif next(c.decode(video=0), None) is None:
+                    err = f"media file {full.name!r} has no decodable frame"
+        except Exception as exc:  # noqa: BLE001
+            err = f"media file {full.name!r} is not a readable MP4: {exc}"
+    if len(_READABLE_CACHE) > 4096:
+        _READABLE_CACHE.clear()
+    _READABLE_CACHE[key] = err
+    return err
+
+
+# ---------------------------------------------------------------------------- checks
+def _structure_errors(sample: Sample) -> list[str]:
+    errs: list[str] = []
+    if not sample.query.text.strip():
+        errs.append("query: empty text")
+    if not sample.solution:
+        errs.append("solution: empty")
+    for i, seg in enumerate(list(sample.query.media) + list(sample.solution)):
+        where = _where(i - len(sample.query.media), seg) if i >= len(sample.query.media) else f"query.media[{i}]"
+        need = {
+            "text": seg.text is not None and seg.text.strip() != "",
+            "image": bool(seg.path),
+            "clip": bool(seg.path) and seg.t0 is not None and seg.t1 is not None,
+            "span": seg.t0 is not None and seg.t1 is not None,
+            "action": bool(seg.action),
+        }[seg.type]
+        if not need:
+            what = {"text": "text", "image": "path", "clip": "path, t0 and t1", "span": "t0 and t1",
+                    "action": "action"}[seg.type]
+            errs.append(f"{where}: a {seg.type} segment needs {what}")
+        if seg.t0 is not None and seg.t1 is not None and seg.t1 < seg.t0:
+            errs.append(f"{where}: t1 {_fmt(seg.t1)} is before t0 {_fmt(seg.t0)}")
+    return errs
+
+
+def _check_segment_grounding(segs: list[tuple[int | None, Segment]], ctx: _Ctx, tally: _Tally,
+                             evidence_spans: list[tuple[float, float]] | None,
+                             evidence_ids: set[str] | None, dataset_dir: Path | None,
+                             check_media: bool = True) -> None:
+    text_anchors = ctx.text_anchors()
+    for i, seg in segs:
+        where = _where(i, seg)
+        cited: list[Anchor] = []
+        for aid in seg.anchors:
+            a = ctx.index.get(aid)
+            if tally.claim("anchor_ids", a is not None, f"{where}: cites anchor {aid!r}, which does not exist"):
+                cited.append(a)
+                if evidence_ids is not None:
+                    tally.claim("evidence_times", aid in evidence_ids,
+                                f"{where}: cites anchor {aid!r}, which is not in its evidence")
+        sid = ctx.source_of(cited)
+        dur = ctx.duration.get(sid)
+        tol = ctx.tol.get(sid, 0.041)
+        times = _seg_times(seg)
+        for t in times:
+            if dur is not None:
+                tally.claim("times_in_video", -tol <= t <= dur + tol,
+                            f"{where}: time {_fmt(t)} is outside the video (0 to {_fmt(dur)})")
+        if times and cited:
+            lo = min(a.t0 for a in cited) - tol
+            hi = max(a.t1 for a in cited) + tol
+            for t in times:
+                tally.claim("times_in_anchors", lo <= t <= hi,
+                            f"{where}: time {_fmt(t)} is outside its cited anchors ({_fmt(lo + tol)} to {_fmt(hi - tol)})")
+        if times and evidence_spans is not None:
+            for t in times:
+                tally.claim("evidence_times", _inside(t, evidence_spans, tol),
+                            f"{where}: time {_fmt(t)} is outside the evidence")
+        for t in text_times(seg.text or ""):
+            if dur is not None:
+                tally.claim("times_in_video", t <= dur + TEXT_TIME_TOL,
+                            f"{where}: text mentions {t:g}s, past the end of the video ({_fmt(dur)})")
+            if evidence_spans is not None:
+                tally.claim("evidence_times", _inside(t, evidence_spans, TEXT_TIME_TOL),
+                            f"{where}: text mentions {t:g}s, a time outside the evidence")
+        if seg.path and check_media:
+            err = check_media_path(seg.path, dataset_dir)
+            tally.claim("media", err is None, f"{where}: {err}")
+        _check_quotes(where, seg, cited, text_anchors, tally, tol)
+
+
+def _check_quotes(where: str, seg: Segment, cited: list[Anchor], text_anchors: list[Anchor],
+                  tally: _Tally, tol: float) -> None:
+    qs = quotes(seg.text or "")
+    if not qs:
+        return
+    from rapidfuzz import fuzz  # noqa: PLC0415
+
+    pool = [a for a in cited if a.kind in TEXT_KINDS and a.data.get("text")]
+    if not pool and seg.t0 is not None:  # no text anchor cited: those overlapping the segment's span
+        t0, t1 = seg.t0, seg.t1 if seg.t1 is not None else seg.t0
+        pool = [a for a in text_anchors if a.t0 - tol <= t1 and a.t1 + tol >= t0]
+    if not pool and seg.t0 is None and not cited:
+        pool = text_anchors
+    texts = [_norm(str(a.data["text"])) for a in pool]
+    for q in qs:
+        nq = _norm(q)
+        if not nq:
+            continue
+        best = max((fuzz.partial_ratio(nq, t) if len(nq) <= len(t) else fuzz.ratio(nq, t) for t in texts),
+                   default=0.0)
+        tally.claim("quotes", best >= QUOTE_MIN_SCORE,
+                    f"{where}: quoted text \"{q}\" matches no on-screen text or speech in its span "
+                    f"(best match {best:.0f}/100)")
+
+
+def _order_and_duplicates(sample: Sample, ordered: bool, tally: _Tally) -> float:
+    """Rejects exact duplicates and out-of-order steps; returns the near-duplicate share for efficiency."""
+    from rapidfuzz import fuzz  # noqa: PLC0415
+
+    steps = [(i, s) for i, s in enumerate(sample.solution) if s.type in ("text", "span", "action", "clip")]
+    seen_text: dict[str, int] = {}
+    seen_span: dict[tuple[str, float, float], int] = {}
+    near = 0
+    texts: list[str] = []
+    for i, s in steps:
+        nt = _norm(s.text or (json.dumps(s.action, sort_keys=True) if s.action else ""))
+        if nt:
+            tally.structural("duplicates", nt not in seen_text,
+                             f"solution[{i}]: duplicate step (same text as solution[{seen_text.get(nt)}])")
+            if nt not in seen_text and any(fuzz.ratio(nt, o) >= NEAR_DUP_SCORE for o in texts):
+                near += 1
+            seen_text.setdefault(nt, i)
+            texts.append(nt)
+        if s.t0 is not None and s.t1 is not None and s.t1 > s.t0:
+            key = (s.type, round(s.t0, 3), round(s.t1, 3))
+            tally.structural("duplicates", key not in seen_span,
+                             f"solution[{i}]: duplicate step (same span {_fmt(s.t0)}-{_fmt(s.t1)} as solution[{seen_span.get(key)}])")
+            seen_span.setdefault(key, i)
+    if ordered:
+        last: tuple[int, float] | None = None
+        for i, s in steps:
+            if s.t0 is None:
+                continue
+            if last is not None:
+                tally.structural("order", s.t0 + 1e-6 >= last[1],
+                                 f"solution[{i}]: step starts at {_fmt(s.t0)}, before the previous step "
+                                 f"(solution[{last[0]}] at {_fmt(last[1])}); steps must be in time order")
+            last = (i, s.t0)
+    return near / max(1, len(steps))
+
+
+def efficiency(sample: Sample, budget: dict[str, Any] | None = None, near_dup_share: float | None = None) -> float:
+    """Conciseness in [0, 1] (formula in docs/formats.md)."""
+    b = {**DEFAULT_BUDGET, **(budget or {})}
+    steps = [s for s in sample.solution if s.type in ("text", "span", "action", "clip")]
+    images = [s for s in sample.solution if s.type == "image"]
+    n = max(1, len(steps))
+    if near_dup_share is None:
+        near_dup_share = _order_and_duplicates(sample, False, _Tally())
+    chars = sum(len(s.text or "") for s in sample.solution)
+    char_budget = min(b["max_chars"], b["chars_per_step"] * n)
+    f_len = min(1.0, char_budget / chars) if chars else 1.0
+    f_steps = min(1.0, b["max_steps"] / n)
+    allowed_frames = b["frames_per_step"] * n
+    f_frames = min(1.0, allowed_frames / len(images)) if images else 1.0
+    words = _norm(" ".join(s.text or "" for s in sample.solution)).split()
+    grams = list(zip(words, words[1:], words[2:]))
+    f_rep = (len(set(grams)) / len(grams)) if len(grams) >= 12 else 1.0
+    value = (1.0 - near_dup_share) * f_len * f_steps * f_frames * f_rep
+    return round(max(0.0, min(1.0, value)), 4)
+
+
+# ---------------------------------------------------------------------------- entry points
+def verify_sample(sample: Sample | dict[str, Any], anchors: Any, dataset_dir: Path | None = None,
+                  task: Any = None, evidence: Any = None, draft: dict[str, Any] | None = None) -> Verdict:
+    """Checks one sample against the anchors (an AnchorSet or a list of them).
+
+    `dataset_dir`: media are checked on disk when given. `task`: its draft schema (with `draft`),
+    order rule, budget and `task.check(sample, evidence)` apply. `evidence`: claims must stay inside it.
+    """
+    errors: list[str] = []
+    warnings: list[str] = []
+    checks: dict[str, bool] = {}
+    if not isinstance(sample, Sample):
+        try:
+            sample = Sample.model_validate(sample)
+        except ValidationError as exc:
+            msg = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+            return Verdict(False, Scores(), [f"schema: not a valid Sample: {msg}"], [], {"schema": False})
+    checks["schema"] = True
+    if task is not None and draft is not None:
+        schema_errs = draft_schema_errors(draft, task)
+        errors += schema_errs
+        checks["schema"] = not schema_errs
+    struct = _structure_errors(sample)
+    errors += struct
+    checks["structure"] = not struct
+
+    ctx = _Ctx(anchors, sample.source)
+    warnings += ctx.warnings
+    tally = _Tally()
+    for aid in sample.evidence:
+        # not a claim of the writer (the task lists the evidence), but it must still resolve
+        tally.structural("anchor_ids", aid in ctx.index, f"evidence: anchor {aid!r} does not exist")
+    ev_anchors = _evidence_anchors(sample, ctx, evidence)
+    ev_spans = ev_ids = None
+    if evidence is not None:
+        ev_ids = {a.id for a in ev_anchors}
+        ev_spans = _intervals(ev_anchors)
+        span = (getattr(evidence, "meta", None) or {}).get("span")
+        if isinstance(span, (list, tuple)) and len(span) == 2:
+            ev_spans.append((float(span[0]), float(span[1])))
+    elif ev_anchors:
+        ev_spans = _intervals(ev_anchors)
+    if not ev_spans:
+        ev_spans = None
+    segs: list[tuple[int | None, Segment]] = [(None, m) for m in sample.query.media]
+    segs += list(enumerate(sample.solution))
+    _check_segment_grounding(segs, ctx, tally, ev_spans, ev_ids, dataset_dir)
+    # quotes and times in the query text itself
+    qseg = Segment(type="text", text=sample.query.text)
+    _check_segment_grounding([(None, qseg)], ctx, tally, ev_spans, None, None, check_media=False)
+    if dataset_dir is None and any(s.path for _, s in segs):
+        warnings.append("media not checked on disk (no dataset_dir given)")
+
+    ordered = bool(getattr(task, "ordered", sample.task in ORDERED_TASKS)) if task is not None \
+        else sample.task in ORDERED_TASKS
+    near = _order_and_duplicates(sample, ordered, tally)
+    errors += tally.errors
+    for name in ("anchor_ids", "times_in_video", "times_in_anchors", "evidence_times", "media", "quotes",
+                 "duplicates", "order"):
+        if name in tally.ran:
+            checks[name] = name not in tally.failed
+    if task is not None and hasattr(task, "check"):
+        ev = evidence if evidence is not None else _make_evidence(sample, ctx, ev_anchors)
+        try:
+            terrs = list(task.check(sample, ev) or [])
+        except Exception as exc:  # noqa: BLE001 - a crashing check is a finding, not a crash of the batch
+            terrs = [f"task check failed: {type(exc).__name__}: {exc}"]
+        errors += [f"task {sample.task}: {e}" for e in terrs]
+        checks["task"] = not terrs
+
+    if tally.total == 0:
+        warnings.append("no checkable claims (no times, anchor ids, quotes or media)")
+    fmt = 1.0 if checks["schema"] else 0.0
+    n_items = len(sample.solution) + len(sample.query.media) + 1
+    fmt = fmt * max(0.0, 1.0 - len(struct) / n_items)
+    grounding = tally.supported / tally.total if tally.total else 0.0
+    budget = getattr(task, "budget", None) if task is not None else None
+    scores = Scores(format=round(fmt, 4), grounding=round(grounding, 4),
+                    efficiency=efficiency(sample, budget if isinstance(budget, dict) else None, near))
+    return Verdict(ok=not errors, scores=scores, errors=errors, warnings=warnings, checks=checks)
+
+
+def _evidence_anchors(sample: Sample, ctx: _Ctx, evidence: Any) -> list[Anchor]:
+    if evidence is not None:
+        return list(getattr(evidence, "anchors", []) or [])
+    return [ctx.index[a] for a in sample.evidence if a in ctx.index]
+
+
+def _make_evidence(sample: Sample, ctx: _Ctx, anchors: list[Anchor]) -> Any:
+    from .tasks.base import Evidence  # noqa: PLC0415
+
+    sources = [s.source for s in ctx.sets]
+    sources.sort(key=lambda s: s.id != sample.source)
+    meta = {"duration": ctx.duration.get(sample.source)}
+    return Evidence(sources=sources, anchors=anchors, meta=meta)
+
+
+def draft_schema_errors(draft: Any, task: Any) -> list[str]:
+    """Errors of `draft` against the task's JSON Schema (jsonschema), at most five."""
+    import jsonschema  # noqa: PLC0415
+
+    try:
+        schema = task.draft_schema()
+    except NotImplementedError:
+        return []
+    validator = jsonschema.Draft202012Validator(schema)
+    errs = sorted(validator.iter_errors(draft), key=lambda e: list(e.path))
+    return [f"schema: {'/'.join(map(str, e.path)) or '(root)'}: {e.message}" for e in errs[:5]]
+
+
+def parse_draft(text: str | dict[str, Any]) -> tuple[dict[str, Any] | None, float]:
+    """JSON object from model output; returns (draft, format credit): 1.0 clean JSON,
+    0.8 JSON found inside other text (a code fence or prose), (None, 0.0) when none parses."""
+    if isinstance(text, dict):
+        return text, 1.0
+    try:
+        obj = json.loads(text)
+        return (obj, 1.0) if isinstance(obj, dict) else (None, 0.0)
+    except (json.JSONDecodeError, TypeError):
+        pass
+    m = re.search(r"```(?:json)?\s*(\{.*?\})\s*```", text or "", re.S)
+    cands = [m.group(1)] if m else []
+    start = (text or "").find("{")
+    end = (text or "").rfind("}")
+    if start >= 0 and end > start:
+        cands.append(text[start:end + 1])
+    for c in cands:
+        try:
+            obj = json.loads(c)
+            if isinstance(obj, dict):
+                return obj, 0.8
+        except json.JSONDecodeError:
+            continue
+    return None, 0.0
+
+
+_TIME_KEYS = (("t0", "t1"), ("start", "end"), ("t", None), ("time", None))
+_ID_KEYS = ("anchors", "anchor_ids", "cite", "cites", "evidence")
+_TEXT_KEYS = ("text", "caption", "answer", "question", "instruction", "description", "step")
+
+
+def draft_segments(draft: Any) -> list[Segment]:
+    """Generic view of any draft as Segments: each dict with times, cited ids or text is one item.
+    Lets the verifier score raw model output of any task without building media."""
+    out: list[Segment] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            t0 = t1 = None
+            for a, b in _TIME_KEYS:
+                if isinstance(node.get(a), (int, float)):
+                    t0 = float(node[a])
+                    t1 = float(node[b]) if b and isinstance(node.get(b), (int, float)) else t0
+                    break
+            ids: list[str] = []
+            for k in _ID_KEYS:
+                v = node.get(k)
+                if isinstance(v, str):
+                    ids.append(v)
+                elif isinstance(v, list):
+                    ids += [x for x in v if isinstance(x, str)]
+            text = " ".join(str(node[k]) for k in _TEXT_KEYS if isinstance(node.get(k), str))
+            if t0 is not None or ids or text:
+                out.append(Segment(type="text" if text else "span", text=text or None, t0=t0, t1=t1, anchors=ids))
+            for k, v in node.items():
+                if isinstance(v, (dict, list)) and k not in _ID_KEYS:
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(draft)
+    return out
+
+
+def score_draft(draft: str | dict[str, Any], anchors: Any, task: Any = None, evidence: Any = None,
+                weights: dict[str, float] | None = None) -> dict[str, Any]:
+    """Reward components for raw model output (EasyR1 style): format, grounding, efficiency, overall.
+
+    The draft is parsed (format credit for clean JSON), checked against the task schema, then viewed
+    as generic segments (`draft_segments`) and verified like a sample without media.
+    """
+    w = {"format": 1.0, "grounding": 1.0, "efficiency": 1.0, **(weights or {})}
+    obj, credit = parse_draft(draft)
+    if obj is None:
+        res = {"format": 0.0, "grounding": 0.0, "efficiency": 0.0, "errors": ["format: no JSON object found"]}
+        res["overall"] = 0.0
+        return res
+    schema_errs = draft_schema_errors(obj, task) if task is not None else []
+    segs = draft_segments(obj)
+    src = getattr(getattr(evidence, "source", None), "id", "") if evidence is not None else ""
+    if not src:
+        sets = anchors if isinstance(anchors, (list, tuple)) else [anchors]
+        src = sets[0].source.id if sets else ""
+    sample = Sample(id="draft", task=getattr(task, "name", "draft"), domain="", source=src,
+                    query={"text": "draft"}, solution=[s for s in segs if s.text or s.t0 is not None] or
+                    [Segment(type="text", text="")],
+                    evidence=[])
+    v = verify_sample(sample, anchors, None, None, evidence)
+    fmt = credit * (max(0.0, 1.0 - 0.25 * len(schema_errs)) if schema_errs else 1.0)
+    res: dict[str, Any] = {"format": round(fmt, 4), "grounding": v.scores.grounding,
+                           "efficiency": v.scores.efficiency if segs else 0.0,
+                           "errors": schema_errs + v.errors}
+    res["overall"] = round(sum(w[k] * res[k] for k in ("format", "grounding", "efficiency")) / sum(w.values()), 4)
+    return res
+
+
+__all__ = ["Verdict", "verify_sample", "score_draft", "efficiency", "check_media_path", "parse_draft",
+           "draft_segments", "draft_schema_errors", "quotes", "text_times"]
