@@ -1,0 +1,99 @@
+"""The backend contract: chat messages + a JSON Schema -> a draft (parsed JSON) with usage.
+
+Every backend returns the same `Generation`, so the agent loop treats the deterministic rules
+backend and a real model the same way. Model backends live in their own modules and are imported
+only when asked for by name (they pull in HTTP clients or transformers).
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ConfigError
+
+
+@dataclass
+class Generation:
+    draft: dict | None  # parsed JSON object, or None when the output could not be parsed
+    raw: str  # raw model text (rules: json.dumps(draft))
+    usage: dict = field(default_factory=dict)  # prompt_tokens, completion_tokens, requests, latency_s
+    error: str | None = None
+
+
+def empty_usage() -> dict[str, Any]:
+    return {"prompt_tokens": 0, "completion_tokens": 0, "requests": 0, "latency_s": 0.0}
+
+
+class Backend:
+    name: str = "base"
+    model: str | None = None
+    can_repair: bool = True  # deterministic backends would repeat themselves: no repair rounds
+    wants_images: bool = True  # whether the agent should materialise evidence frames for prompts
+
+    def generate(self, messages: list[dict], schema: dict, *, task: Any = None, evidence: Any = None,
+                 spec: Any = None) -> Generation:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    async def agenerate(self, messages: list[dict], schema: dict, *, task: Any = None, evidence: Any = None,
+                        spec: Any = None) -> Generation:
+        return await asyncio.to_thread(self.generate, messages, schema, task=task, evidence=evidence, spec=spec)
+
+    def info(self) -> dict[str, Any]:
+        """What goes into the manifest (never secrets)."""
+        return {"name": self.name, "model": self.model}
+
+    def close(self) -> None:
+        pass
+
+
+def parse_json_object(text: str) -> tuple[dict | None, str | None]:
+    """The first JSON object in a model's text (fenced or bare), or (None, why not)."""
+    if not text or not text.strip():
+        return None, "empty output"
+    candidates = [text.strip()]
+    fence = re.search(r"```(?:json)?\s*(.*?)```", text, re.S)
+    if fence:
+        candidates.insert(0, fence.group(1).strip())
+    start = text.find("{")
+    if start >= 0:
+        candidates.append(text[start: text.rfind("}") + 1])
+    err = "no JSON object found"
+    for c in candidates:
+        try:
+            obj = json.loads(c)
+        except json.JSONDecodeError as exc:
+            err = f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            continue
+        if isinstance(obj, dict):
+            return obj, None
+        err = f"expected a JSON object, got {type(obj).__name__}"
+    return None, err
+
+
+# name -> "module:Class" (modules imported lazily by name)
+BACKENDS: dict[str, str] = {
+    "rules": "dataclaw.backends.rules:RulesBackend",
+    "openai": "dataclaw.backends.openai:OpenAIBackend",
+    "hf": "dataclaw.backends.hf:HFBackend",
+}
+
+
+def register_backend(name: str, target: str) -> None:
+    BACKENDS[name] = target
+
+
+def get_backend(name: str | Backend, **options: Any) -> Backend:
+    if isinstance(name, Backend):
+        return name
+    if name not in BACKENDS:
+        raise ConfigError(f"unknown backend {name!r}; known: {', '.join(sorted(BACKENDS))}")
+    mod, cls = BACKENDS[name].split(":")
+    try:
+        module = importlib.import_module(mod)
+    except ModuleNotFoundError as exc:
+        raise ConfigError(f"backend {name!r} is not available in this build ({exc})") from exc
+    return getattr(module, cls)(**options)

@@ -1,0 +1,75 @@
+"""`dataclaw tailor`: sources + intent -> a verified dataset folder (thin over `dataclaw.tailor`)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from . import app
+
+
+def _options(items: list[str]) -> dict:
+    """`KEY=VALUE` -> {KEY: VALUE} (values parsed as JSON when possible)."""
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise typer.BadParameter(f"expected KEY=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        try:
+            out[k.strip()] = json.loads(v)
+        except json.JSONDecodeError:
+            out[k.strip()] = v
+    return out
+
+
+@app.command("tailor")
+def tailor_cmd(
+    sources: list[Path] = typer.Argument(..., help="Video files (or other sources) to turn into data."),
+    intent: Optional[str] = typer.Option(None, "--intent", "-i", help="What data to make, in plain words."),
+    out: Path = typer.Option(Path("out"), "--out", "-o", help="Dataset folder to write (resumes if it exists)."),
+    backend: str = typer.Option("rules", "--backend", "-b", help="rules (default, no model), openai or hf."),
+    fmt: str = typer.Option("native", "--format", "-f", help="Comma-separated: native,llamafactory,trl,..."),
+    experts: Optional[str] = typer.Option(None, "--experts", "-e", help="Comma-separated expert names."),
+    recipe: Optional[Path] = typer.Option(None, "--recipe", "-r", help="A saved plan (YAML) to replay."),
+    max_samples: Optional[int] = typer.Option(None, "--max-samples", "-n", help="At most N accepted samples per task."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="openai backend: server URL."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name (openai) or path (hf)."),
+    backend_option: list[str] = typer.Option([], "--backend-option", help="Backend option KEY=VALUE (repeatable)."),
+    max_repairs: int = typer.Option(2, "--max-repairs", help="Repair rounds per sample for model backends."),
+    concurrency: int = typer.Option(1, "--concurrency", "-j", help="Requests in flight (model backends)."),
+    no_raw: bool = typer.Option(False, "--no-raw", help="Do not keep raw model input/output per sample."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result summary as JSON."),
+) -> None:
+    """Turn raw sources and an intent into a verified, trainable dataset folder."""
+    from ..pipeline import tailor
+
+    if not intent and not recipe:
+        raise typer.BadParameter("give --intent TEXT or --recipe PLAN.yaml")
+    options = _options(backend_option)
+    if base_url:
+        options["base_url"] = base_url
+    if model:
+        options["model"] = model
+    res = tailor([str(s) for s in sources], intent, backend=backend, out=out,
+                 formats=[f.strip() for f in fmt.split(",") if f.strip()],
+                 experts=[e.strip() for e in experts.split(",")] if experts else None,
+                 recipe=recipe, max_samples_per_task=max_samples, backend_options=options, quiet=quiet or as_json,
+                 max_repairs=max_repairs, keep_raw=not no_raw, concurrency=concurrency)
+    if as_json:
+        typer.echo(json.dumps(res.to_json(), indent=1))
+        return
+    c = res.counts
+    typer.echo(f"{res.out}: {c['samples']} samples accepted, {c['rejected']} rejected "
+               f"from {c['sources_done']} source(s) ({c['sources_resumed']} already done, "
+               f"{c['sources_skipped']} skipped) in {res.timings.get('total', 0):.1f}s")
+    for task, n in c["per_task"].items():
+        typer.echo(f"  {task}: {n['accepted']} accepted, {n['rejected']} rejected")
+    for s in res.skipped:
+        typer.secho(f"  skipped {s['path']} ({s['step']}): {s['reason']}", fg="yellow")
+    for ns in res.not_served:
+        typer.secho(f"  not made: {ns['task']} for {ns['source']}: {ns['reason']}", fg="yellow")
+    for name, p in (res.paths or {}).items():
+        typer.echo(f"  {name}: {p}")

@@ -1,0 +1,297 @@
+"""Helpers shared by the video task types: anchor text, step units, prompts, draft checks, media.
+
+A *unit* is one stretch of the video that a task can turn into a step, a clip or a question: a
+shot, with the keyframe, on-screen text and narration that fall inside it.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..model import Anchor, Segment, TaskSpec
+from .base import Evidence
+
+TEXT_KINDS = ("ocr_text", "transcript")
+
+
+class DraftError(Exception):
+    """A draft that cannot become a sample; `errors` are sent back to the backend for repair."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = list(errors)
+        super().__init__("; ".join(self.errors))
+
+
+def sample_id(source_id: str, task: str, key: str, variant: str = "") -> str:
+    """Deterministic: a rerun makes the same id for the same evidence, so resume dedupes."""
+    blob = json.dumps([source_id, task, key, variant])
+    return f"{task}-{hashlib.sha1(blob.encode()).hexdigest()[:16]}"
+
+
+def evidence_sample_id(task: str, ev: Evidence) -> str:
+    return sample_id(ev.source.id, task, ev.key, str(ev.meta.get("variant", "")))
+
+
+def clean(text: str) -> str:
+    return re.sub(r"\s+", " ", str(text or "")).strip()
+
+
+def anchor_text(a: Anchor) -> str:
+    return clean(a.data.get("text", "")) if isinstance(a.data, dict) else ""
+
+
+def fmt_t(t: float) -> str:
+    return f"{t:.2f}"
+
+
+def anchor_line(a: Anchor) -> str:
+    """One compact citable line: `[id] kind t0-t1 detail`."""
+    span = fmt_t(a.t0) if a.t0 == a.t1 else f"{fmt_t(a.t0)}-{fmt_t(a.t1)}"
+    detail = anchor_text(a)
+    if detail:
+        detail = json.dumps(detail, ensure_ascii=False)
+    else:
+        keep = {k: v for k, v in a.data.items() if isinstance(v, (str, int, float, bool)) and k != "text"}
+        detail = " ".join(f"{k}={round(v, 3) if isinstance(v, float) else v}" for k, v in list(keep.items())[:4])
+    return f"[{a.id}] {a.kind} {span} {detail}".rstrip()
+
+
+def overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def bbox_top(a: Anchor) -> float:
+    """Top y of an OCR box ([x0,y0,x1,y1] or 4 points); unknown -> +inf (sorted last)."""
+    box = a.data.get("bbox")
+    try:
+        if box and isinstance(box[0], (list, tuple)):
+            return float(min(p[1] for p in box))
+        if box and len(box) >= 2:
+            return float(box[1])
+    except (TypeError, ValueError, IndexError):
+        pass
+    return float("inf")
+
+
+@dataclass
+class Unit:
+    """A shot with what was seen and said inside it."""
+
+    index: int
+    t0: float
+    t1: float
+    shot: Anchor | None
+    keyframes: list[Anchor] = field(default_factory=list)
+    ocr: list[Anchor] = field(default_factory=list)  # visible during the unit, top to bottom
+    new_ocr: list[Anchor] = field(default_factory=list)  # first appearing during the unit
+    speech: list[Anchor] = field(default_factory=list)  # transcript anchors centred in the unit
+
+    @property
+    def keyframe(self) -> Anchor | None:
+        if not self.keyframes:
+            return None
+        return sorted(self.keyframes, key=lambda k: (k.data.get("rank", 0), -float(k.data.get("sharpness", 0))))[0]
+
+    @property
+    def frame_t(self) -> float:
+        kf = self.keyframe
+        return kf.t0 if kf else round((self.t0 + self.t1) / 2, 3)
+
+    @property
+    def frame_anchor(self) -> Anchor | None:
+        return self.keyframe or self.shot
+
+    @property
+    def title(self) -> str:
+        return anchor_text(self.ocr[0]) if self.ocr else ""
+
+    @property
+    def title_anchor(self) -> Anchor | None:
+        return self.ocr[0] if self.ocr else None
+
+    @property
+    def narration(self) -> str:
+        return clean(" ".join(anchor_text(a) for a in self.speech))
+
+    def anchors(self) -> list[Anchor]:
+        out = [a for a in [self.shot] if a] + self.keyframes + self.ocr + self.speech
+        seen: set[str] = set()
+        return [a for a in out if not (a.id in seen or seen.add(a.id))]
+
+
+def _shot_spans(anchorset: Any, duration: float) -> list[tuple[float, float, Anchor | None]]:
+    shots = sorted(anchorset.of_kind("shot"), key=lambda a: a.t0)
+    if shots:
+        return [(s.t0, s.t1, s) for s in shots if s.t1 > s.t0]
+    return [(0.0, duration, None)] if duration > 0 else []
+
+
+def units(anchorset: Any) -> list[Unit]:
+    """The source split into shots, each with its keyframes, on-screen text and narration."""
+    duration = float(anchorset.meta.get("duration") or 0.0)
+    if not duration and anchorset.anchors:
+        duration = max(a.t1 for a in anchorset.anchors)
+    spans = _shot_spans(anchorset, duration)
+    out = [Unit(i, t0, t1, shot) for i, (t0, t1, shot) in enumerate(spans)]
+    if not out:
+        return out
+
+    def unit_at(t: float) -> Unit:
+        for u in out:
+            if u.t0 <= t < u.t1:
+                return u
+        return out[-1] if t >= out[-1].t0 else out[0]
+
+    for kf in anchorset.of_kind("keyframe"):
+        unit_at(kf.t0).keyframes.append(kf)
+    for txt in anchorset.of_kind("ocr_text"):
+        if not anchor_text(txt):
+            continue
+        for u in out:
+            # visible for a real part of the unit (not just the tail of a dissolve)
+            if overlap(u.t0, u.t1, txt.t0, txt.t1) >= min(0.5, 0.5 * (u.t1 - u.t0)):
+                u.ocr.append(txt)
+        unit_at(txt.t0 + 1e-6).new_ocr.append(txt)
+    for sp in anchorset.of_kind("transcript"):
+        if anchor_text(sp):
+            unit_at((sp.t0 + sp.t1) / 2).speech.append(sp)
+    for u in out:
+        u.ocr.sort(key=lambda a: (bbox_top(a), a.t0))
+        u.new_ocr.sort(key=lambda a: (bbox_top(a), a.t0))
+        u.speech.sort(key=lambda a: a.t0)
+        u.keyframes.sort(key=lambda a: a.t0)
+    return out
+
+
+def content_units(anchorset: Any) -> list[Unit]:
+    """Units that have something to say (text on screen or narration)."""
+    return [u for u in units(anchorset) if u.ocr or u.speech]
+
+
+def duration_of(anchorset: Any) -> float:
+    d = float(anchorset.meta.get("duration") or 0.0)
+    if not d and anchorset.anchors:
+        d = max(a.t1 for a in anchorset.anchors)
+    return d
+
+
+def pick_frames(candidates: list[float], budget: int) -> list[float]:
+    """At most `budget` frame times, spread over the candidates (which are keyframes, not uniform)."""
+    cands = sorted(set(round(t, 3) for t in candidates))
+    if budget <= 0 or len(cands) <= budget:
+        return cands
+    step = (len(cands) - 1) / (budget - 1) if budget > 1 else 0
+    return sorted({cands[round(i * step)] for i in range(budget)})
+
+
+# ------------------------------------------------------------------ prompts
+
+SYSTEM = ("You write training data for multimodal models from video evidence. Use only facts in the "
+          "anchors listed below; cite anchors by their [id]; every time you write must fall inside "
+          "the anchors you cite. Answer with one JSON object that follows the schema, nothing else.")
+
+
+def image_part(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    url = str(path)
+    if p.exists():
+        url = "data:image/jpeg;base64," + base64.b64encode(p.read_bytes()).decode()
+    return {"type": "image_url", "image_url": {"url": url}}
+
+
+def build_prompt(ev: Evidence, spec: TaskSpec, task_text: str, schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """Chat messages: the instruction, the draft schema, citable anchor lines and the evidence frames."""
+    duration = ev.meta.get("duration")
+    lines = "\n".join(anchor_line(a) for a in ev.anchors)
+    text = (f"User intent: {spec.instruction}\n\nTask: {task_text}\n\n"
+            f"Video duration: {fmt_t(duration) if duration else 'unknown'} s.\n"
+            f"Anchors (one per line: [id] kind t0-t1 detail):\n{lines}\n\n"
+            f"JSON Schema of your answer:\n{json.dumps(schema, separators=(',', ':'))}")
+    content: list[dict[str, Any]] = [{"type": "text", "text": text}]
+    frame_paths = ev.meta.get("frame_paths") or {}
+    for t in ev.frames:
+        path = frame_paths.get(t) or frame_paths.get(str(t))
+        if path:
+            content.append({"type": "text", "text": f"Frame at {fmt_t(t)} s:"})
+            content.append(image_part(path))
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": content}]
+
+
+# ------------------------------------------------------------------ drafts
+
+def validate_draft(draft: Any, schema: dict[str, Any]) -> list[str]:
+    """JSON Schema errors as short sentences naming where in the draft they are."""
+    from jsonschema import Draft202012Validator  # noqa: PLC0415
+
+    if not isinstance(draft, dict):
+        return [f"the answer must be a JSON object, got {type(draft).__name__}"]
+    errors = []
+    for err in sorted(Draft202012Validator(schema).iter_errors(draft), key=lambda e: list(e.path)):
+        where = "/".join(str(p) for p in err.path) or "(root)"
+        errors.append(f"{where}: {err.message}")
+    return errors[:12]
+
+
+def check_cited(ev: Evidence, ids: list[str], where: str) -> list[str]:
+    return [f"{where}: cites unknown anchor id {i!r}" for i in ids if ev.anchor(i) is None]
+
+
+def inside_any(ev: Evidence, ids: list[str], t0: float, t1: float, tol: float = 0.05) -> bool:
+    for i in ids:
+        a = ev.anchor(i)
+        if a is not None and a.t0 - tol <= t0 and t1 <= a.t1 + tol:
+            return True
+    return False
+
+
+def span_errors(ev: Evidence, ids: list[str], t0: float, t1: float, where: str) -> list[str]:
+    """The span must be ordered, inside the video and inside one of the anchors it cites."""
+    errs = check_cited(ev, ids, where)
+    duration = ev.meta.get("duration")
+    if t1 < t0:
+        errs.append(f"{where}: t1 {fmt_t(t1)} is before t0 {fmt_t(t0)}")
+    if t0 < -0.05 or (duration and t1 > duration + 0.05):
+        errs.append(f"{where}: span {fmt_t(t0)}-{fmt_t(t1)} is outside the video (0-{fmt_t(duration or 0)} s)")
+    if not errs and ids and not inside_any(ev, ids, t0, t1):
+        errs.append(f"{where}: span {fmt_t(t0)}-{fmt_t(t1)} is not inside any anchor it cites")
+    if not ids:
+        errs.append(f"{where}: cites no anchor")
+    return errs
+
+
+def frame_segment(ev: Evidence, media: Any, frame: dict[str, Any], where: str) -> Segment:
+    """An image segment for a cited frame ({"t", "anchor"}), written through the MediaStore."""
+    t, aid = float(frame["t"]), str(frame["anchor"])
+    errs = span_errors(ev, [aid], t, t, where)
+    if errs:
+        raise DraftError(errs)
+    path = media.keyframe(ev.source, t)
+    return Segment(type="image", path=path, t0=t, t1=t, anchors=[aid])
+
+
+def cited_ids(segments: list[Segment]) -> list[str]:
+    out: list[str] = []
+    for s in segments:
+        for a in s.anchors:
+            if a not in out:
+                out.append(a)
+    return out
+
+
+def provenance(ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
+    return {"source": ev.source.id, "source_path": ev.source.path, "evidence_key": ev.key,
+            "instruction": spec.instruction, "frames": list(ev.frames)}
+
+
+def frame_ref(a: Anchor | None, t: float) -> dict[str, Any] | None:
+    return {"t": round(t, 3), "anchor": a.id} if a is not None else None
+
+
+FRAME_SCHEMA = {"type": "object", "required": ["t", "anchor"],
+                "properties": {"t": {"type": "number"}, "anchor": {"type": "string"}}}
+IDS_SCHEMA = {"type": "array", "items": {"type": "string"}, "minItems": 1}

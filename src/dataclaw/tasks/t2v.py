@@ -1,0 +1,167 @@
+"""`t2v` (AIGC): text-to-video training pairs.
+
+Clips are cut at shot boundaries (transition frames trimmed off) and long shots are split at
+motion/static boundaries; each clip gets a short generation prompt and a dense caption built from
+the anchors of its span (on-screen text, narration, motion level, the transition into it).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ..model import Anchor, Query, Sample, Segment, TaskSpec
+from .base import Evidence, Task, register_task
+from .common import (IDS_SCHEMA, DraftError, anchor_text, build_prompt, clean, duration_of, evidence_sample_id,
+                     inside_any, overlap, pick_frames, provenance, span_errors, units, validate_draft)
+
+
+class T2VParams(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    min_clip: float = 1.0  # seconds; shorter spans are skipped
+    max_clip: float = 8.0  # longer shots are split
+    max_frames: int = 3
+    max_clips: int = 200
+
+
+def _trim(t0: float, t1: float, transitions: list[Anchor]) -> tuple[float, float]:
+    """Cut off transition frames (dissolve/fade) at either end of a shot."""
+    for tr in transitions:
+        if tr.t1 <= tr.t0:
+            continue
+        if tr.t0 <= t0 + 0.05 < tr.t1:
+            t0 = tr.t1
+        if tr.t0 < t1 - 0.05 <= tr.t1:
+            t1 = tr.t0
+    return t0, t1
+
+
+def _split(t0: float, t1: float, max_clip: float, cuts: list[float]) -> list[tuple[float, float]]:
+    """Split [t0, t1] into pieces <= max_clip, snapping each cut to a nearby motion/static boundary."""
+    n = math.ceil((t1 - t0) / max_clip - 1e-9)
+    if n <= 1:
+        return [(t0, t1)]
+    bounds = [t0]
+    for i in range(1, n):
+        ideal = t0 + (t1 - t0) * i / n
+        near = [c for c in cuts if abs(c - ideal) <= 1.0 and bounds[-1] + 0.5 < c < t1 - 0.5]
+        cut = min(near, key=lambda c: abs(c - ideal)) if near else ideal
+        if cut - bounds[-1] > max_clip:
+            cut = bounds[-1] + max_clip
+        bounds.append(cut)
+    bounds.append(t1)
+    return list(zip(bounds, bounds[1:]))
+
+
+def motion_desc(motion: list[Anchor], static: list[Anchor], t0: float, t1: float) -> str:
+    span = max(1e-6, t1 - t0)
+    still = sum(overlap(a.t0, a.t1, t0, t1) for a in static) / span
+    moving = sum(overlap(a.t0, a.t1, t0, t1) for a in motion) / span
+    if still >= 0.8:
+        return "static"
+    if moving >= 0.5:
+        return "fast-moving" if any(str(a.data.get("level", "")) == "high" for a in motion) else "moving"
+    return "mostly static" if still >= moving else "slowly moving"
+
+
+@register_task
+class T2VTask(Task):
+    name = "t2v"
+    domains = ("aigc",)
+    needs = ("shot",)
+    description = ("Text-to-video training pairs: clips cut at shot and motion boundaries with dense, "
+                   "generation-ready captions from on-screen text, narration, motion and transitions.")
+    examples = ("make text-to-video training pairs", "caption clips for video generation",
+                "dense captions for t2v", "build a video generation dataset")
+    Params = T2VParams
+
+    def draft_schema(self) -> dict[str, Any]:
+        return {"type": "object", "required": ["prompt", "caption", "t0", "t1", "anchors"],
+                "properties": {"prompt": {"type": "string", "minLength": 5},
+                               "caption": {"type": "string", "minLength": 10},
+                               "t0": {"type": "number"}, "t1": {"type": "number"}, "anchors": IDS_SCHEMA}}
+
+    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+        p = self.params(spec)
+        duration = duration_of(anchors)
+        transitions = anchors.of_kind("transition")
+        motion, static = anchors.of_kind("motion"), anchors.of_kind("static")
+        cuts = sorted({t for a in motion + static for t in (a.t0, a.t1)})
+        out: list[Evidence] = []
+        for u in units(anchors):
+            if u.shot is None:
+                continue
+            t0, t1 = _trim(u.t0, u.t1, transitions)
+            for c0, c1 in _split(t0, t1, p.max_clip, cuts):
+                c0, c1 = round(c0, 3), round(c1, 3)
+                if c1 - c0 < p.min_clip or len(out) >= p.max_clips:
+                    continue
+                near = [a for a in anchors.anchors if overlap(a.t0, a.t1, c0, c1) > 0
+                        or (a.kind == "keyframe" and c0 <= a.t0 <= c1)]
+                ocr = [a for a in u.ocr if overlap(a.t0, a.t1, c0, c1) >= min(0.5, (c1 - c0) / 2)]
+                speech = [a for a in near if a.kind == "transcript" and anchor_text(a)
+                          and overlap(a.t0, a.t1, c0, c1) >= 0.5 * (a.t1 - a.t0)]
+                tr_in = next((a for a in transitions if abs(a.t1 - u.t0) < 0.2 or a.t0 <= u.t0 <= a.t1), None)
+                if tr_in is not None and u.index == 0:
+                    tr_in = None
+                meta = {"variant": "clip", "duration": duration, "span": [c0, c1], "shot": u.shot.id,
+                        "ocr": [a.id for a in ocr], "speech": [a.id for a in speech],
+                        "transition_in": tr_in.id if tr_in is not None else None,
+                        "motion": motion_desc(motion, static, c0, c1),
+                        "motion_anchors": [a.id for a in motion + static if overlap(a.t0, a.t1, c0, c1) > 0]}
+                kfs = [a.t0 for a in u.keyframes if c0 <= a.t0 <= c1] or [round((c0 + c1) / 2, 3)]
+                pool = {a.id: a for a in [u.shot] + near + ocr + speech + ([tr_in] if tr_in is not None else [])}
+                out.append(Evidence(sources=[anchors.source], anchors=list(pool.values()),
+                                    frames=pick_frames(kfs, p.max_frames), meta=meta, key=f"clip:{c0:.3f}-{c1:.3f}"))
+        return out
+
+    def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
+        c0, c1 = ev.meta["span"]
+        task_text = (f"Caption the clip {c0:.2f}-{c1:.2f} s (shot {ev.meta['shot']}) for text-to-video training: "
+                     "`prompt` = one short generation prompt, `caption` = a dense description using only the "
+                     "anchors (on-screen text quoted exactly, narration, motion, transition), `t0`/`t1` = the clip "
+                     f"span, `anchors` = ids used (the shot first). Motion in this span: {ev.meta['motion']}.")
+        return build_prompt(ev, spec, task_text, self.draft_schema())
+
+    def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
+        m = ev.meta
+        c0, c1 = m["span"]
+        texts = [anchor_text(ev.anchor(i)) for i in m["ocr"]][:4]
+        speech = " ".join(anchor_text(ev.anchor(i)) for i in m["speech"])
+        motion = m["motion"]
+        article = "An" if motion[0] in "aeiou" else "A"
+        caption = f"{article} {motion} {c1 - c0:.1f}-second shot"
+        prompt = f"{article} {motion} shot"
+        if texts:
+            caption += " showing the on-screen text " + ", ".join(f'"{t}"' for t in texts)
+            prompt += f' of a screen showing the text "{texts[0]}"'
+        caption += "."
+        if speech:
+            caption += f' A voice says: "{clean(speech)}"'
+        tr = ev.anchor(m["transition_in"]) if m.get("transition_in") else None
+        ids = [m["shot"]] + m["ocr"][:4] + m["speech"] + m["motion_anchors"][:2]
+        if tr is not None:
+            kind = tr.data.get("type") or tr.data.get("kind") or "transition"
+            caption += f" The shot begins after a {kind} from the previous shot."
+            ids.append(tr.id)
+        return {"prompt": prompt + ".", "caption": clean(caption), "t0": c0, "t1": c1, "anchors": ids}
+
+    def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
+        errors = validate_draft(draft, self.draft_schema())
+        if errors:
+            raise DraftError(errors)
+        t0, t1 = float(draft["t0"]), float(draft["t1"])
+        errors += span_errors(ev, draft["anchors"], t0, t1, "clip")
+        if t1 - t0 < self.params(spec).min_clip:
+            errors.append(f"clip: {t1 - t0:.2f} s is shorter than the minimum {self.params(spec).min_clip} s")
+        if errors:
+            raise DraftError(errors)
+        holders = [i for i in draft["anchors"] if inside_any(ev, [i], t0, t1)]
+        clip = Segment(type="clip", path=media.clip(ev.source, t0, t1), t0=t0, t1=t1, anchors=holders)
+        caption = Segment(type="text", text=clean(draft["caption"]), t0=t0, t1=t1, anchors=list(draft["anchors"]))
+        return Sample(id=evidence_sample_id(self.name, ev), task=self.name, domain="aigc", source=ev.source.id,
+                      query=Query(text=clean(draft["prompt"])), solution=[clip, caption],
+                      evidence=list(dict.fromkeys(draft["anchors"])),
+                      meta={"variant": "clip", "motion": ev.meta["motion"], "clip_s": round(t1 - t0, 3)},
+                      provenance=provenance(ev, spec))

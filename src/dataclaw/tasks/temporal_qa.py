@@ -1,0 +1,244 @@
+"""`temporal_qa`: questions about when things happen, with timestamped answers and a difficulty mix.
+
+Question types (difficulty in `sample.meta["difficulty"]`):
+- `localize_text`  (easy)   when is the on-screen text X shown?
+- `localize_speech` (medium) when does the narrator say X?
+- `order`          (medium: two on-screen texts; hard: on-screen text vs narration) which comes first?
+- `state_change`   (medium after a cut, hard across a gradual transition) what changes between t and t'?
+- `multi_event`    (hard)   list the on-screen changes in order with their times.
+Every answer carries `span` segments citing the anchors they come from.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ..model import Query, Sample, Segment, TaskSpec
+from .base import Evidence, Task, register_task
+from .common import (IDS_SCHEMA, DraftError, Unit, anchor_text, build_prompt, clean, content_units, duration_of,
+                     evidence_sample_id, overlap, pick_frames, provenance, span_errors, validate_draft)
+
+QTYPES = ("localize_text", "localize_speech", "order", "state_change", "multi_event")
+
+
+class TemporalQAParams(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    per_type: int = 3  # questions per type per source
+    max_frames: int = 4
+    max_events: int = 8  # events listed in a multi-event answer
+    phrase_words: int = 6  # words quoted from the narration
+    attach_video: bool = True  # the query carries the source video as a clip
+    types: list[str] = list(QTYPES)
+
+
+def _phrase(a: Any, n: int) -> tuple[str, float, float]:
+    """The first n words of a transcript anchor, with their times when word times exist."""
+    words = [w for w in a.data.get("words") or [] if isinstance(w, dict) and clean(w.get("word", ""))]
+    if len(words) >= 2:
+        ws = words[:n]
+        t0 = max(a.t0, float(ws[0].get("t0", a.t0)))
+        t1 = min(a.t1, float(ws[-1].get("t1", a.t1)))
+        if t1 > t0:
+            return clean(" ".join(clean(w["word"]) for w in ws)), round(t0, 3), round(t1, 3)
+    text = anchor_text(a).split()
+    return " ".join(text[:n]), a.t0, a.t1
+
+
+def _transition_between(anchorset: Any, a: Unit, b: Unit) -> Any:
+    for tr in anchorset.of_kind("transition"):
+        if overlap(tr.t0 - 0.05, tr.t1 + 0.05, a.t1 - 0.05, b.t0 + 0.05) > 0 or abs(tr.t0 - b.t0) < 0.1:
+            return tr
+    return None
+
+
+def _transition_kind(tr: Any) -> str:
+    if tr is None:
+        return "cut"
+    return str(tr.data.get("type") or tr.data.get("kind") or tr.data.get("transition") or "transition")
+
+
+@register_task
+class TemporalQATask(Task):
+    name = "temporal_qa"
+    domains = ("daily_life", "education", "aigc")
+    needs = ("shot",)
+    description = ("Temporal questions about a video: when something appears or is said, which comes first, "
+                   "what changes between two times, and the list of events in order, with timestamped answers.")
+    examples = ("make temporal QA about when things happen", "questions with timestamps",
+                "video question answering about event order", "temporal grounding data")
+    Params = TemporalQAParams
+
+    def can_serve(self, source_kind: str, anchor_kinds: set[str]) -> str | None:
+        why = super().can_serve(source_kind, anchor_kinds)
+        if why is None and not anchor_kinds & {"ocr_text", "transcript"}:
+            return "task 'temporal_qa' needs on-screen text or narration to ask about; this source has neither"
+        return why
+
+    def draft_schema(self) -> dict[str, Any]:
+        span = {"type": "object", "required": ["t0", "t1", "anchors"],
+                "properties": {"t0": {"type": "number"}, "t1": {"type": "number"}, "anchors": IDS_SCHEMA,
+                               "text": {"type": "string"}}}
+        return {"type": "object", "required": ["question", "answer", "spans"],
+                "properties": {"question": {"type": "string", "minLength": 5}, "answer": {"type": "string", "minLength": 1},
+                               "spans": {"type": "array", "minItems": 1, "items": span}}}
+
+    # ------------------------------------------------------------ evidence
+    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+        p = self.params(spec)
+        us = content_units(anchors)
+        if not us:
+            return []
+        duration = duration_of(anchors)
+        titled = [u for u in us if u.title_anchor is not None]
+        # distinct texts only: a title visible across two shots is one event
+        seen: set[str] = set()
+        screen = []
+        for u in titled:
+            if u.title.lower() not in seen:
+                seen.add(u.title.lower())
+                screen.append(u)
+        speech = [a for u in us for a in u.speech if len(anchor_text(a).split()) >= 3]
+        context = [a for u in us for a in ([u.shot] if u.shot else []) + u.ocr[:1]]
+        out: list[Evidence] = []
+
+        def add(qtype: str, difficulty: str, targets: list[Any], key_units: list[Unit], **extra: Any) -> None:
+            ids = [a.id for a in targets]
+            anchor_list = list({a.id: a for a in targets + context}.values())
+            frames = pick_frames([u.frame_t for u in key_units], p.max_frames)
+            meta = {"variant": qtype, "qtype": qtype, "difficulty": difficulty, "targets": ids,
+                    "duration": duration, **extra}
+            out.append(Evidence(sources=[anchors.source], anchors=anchor_list, frames=frames, meta=meta,
+                                key=f"{qtype}:{','.join(ids)}"))
+
+        types = set(p.types)
+        if "localize_text" in types:
+            for u in screen[: p.per_type]:
+                add("localize_text", "easy", [u.title_anchor], [u])
+        if "localize_speech" in types:
+            step = max(1, len(speech) // max(1, p.per_type))
+            for a in speech[::step][: p.per_type]:
+                phrase, t0, t1 = _phrase(a, p.phrase_words)
+                add("localize_speech", "medium", [a], [], phrase=phrase, phrase_span=[t0, t1])
+        if "order" in types:
+            pairs = [(screen[i], screen[j]) for i in range(len(screen)) for j in range(i + 1, len(screen))]
+            for n, (a, b) in enumerate(pairs[: p.per_type]):
+                add("order", "medium", [a.title_anchor, b.title_anchor], [a, b], swap=n % 2 == 1)
+            cross = [(u, s) for u in screen for s in speech
+                     if abs(u.title_anchor.t0 - s.t0) > 1.0 and not (u.t0 <= s.t0 < u.t1)]
+            for n, (u, s) in enumerate(cross[: max(1, p.per_type // 2)]):
+                phrase, t0, t1 = _phrase(s, p.phrase_words)
+                add("order", "hard", [u.title_anchor, s], [u], swap=n % 2 == 0, phrase=phrase,
+                    phrase_span=[t0, t1])
+        if "state_change" in types:
+            n = 0
+            for a, b in zip(titled, titled[1:]):
+                if a.title.lower() == b.title.lower() or n >= p.per_type:
+                    continue
+                tr = _transition_between(anchors, a, b)
+                targets = [a.title_anchor, b.title_anchor] + ([tr] if tr is not None else [])
+                hard = _transition_kind(tr) not in ("cut", "hard_cut", "hard")
+                add("state_change", "hard" if hard else "medium", targets, [a, b],
+                    times=[round(a.frame_t, 3), round(b.frame_t, 3)], transition=_transition_kind(tr),
+                    boundary=round(b.t0, 3))
+                n += 1
+        if "multi_event" in types and len(screen) >= 3:
+            add("multi_event", "hard", [u.title_anchor for u in screen[: p.max_events]], screen[: p.max_events])
+        return out
+
+    def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
+        m = ev.meta
+        hints = {
+            "localize_text": "Ask when the on-screen text of the target anchor is shown; answer with its span.",
+            "localize_speech": f"Ask when the narrator says \"{m.get('phrase', '')}\"; answer with its span.",
+            "order": "Ask which of the two targets comes first; answer, with one span per target in time order.",
+            "state_change": f"Ask what changes on screen between {m.get('times')} s; answer from the targets' text.",
+            "multi_event": "Ask for the on-screen events in order with times; one span per event, in order.",
+        }
+        task_text = (f"Question type {m['qtype']} ({m['difficulty']}). {hints[m['qtype']]} Targets: "
+                     f"{', '.join(m['targets'])}. Each span cites the anchor(s) it comes from and lies inside them.")
+        return build_prompt(ev, spec, task_text, self.draft_schema())
+
+    # ------------------------------------------------------------ rules synthesizer
+    def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
+        m = ev.meta
+        tg = [ev.anchor(i) for i in m["targets"]]
+
+        def q(a: Any) -> str:
+            return f'"{anchor_text(a)}"'
+
+        def span(a: Any, text: str | None = None, t0: float | None = None, t1: float | None = None) -> dict:
+            return {"t0": round(a.t0 if t0 is None else t0, 3), "t1": round(a.t1 if t1 is None else t1, 3),
+                    "anchors": [a.id], "text": text or anchor_text(a)}
+
+        qt = m["qtype"]
+        if qt == "localize_text":
+            a = tg[0]
+            return {"question": f"When is the text {q(a)} shown on screen?",
+                    "answer": f"From {a.t0:.1f} s to {a.t1:.1f} s.", "spans": [span(a)]}
+        if qt == "localize_speech":
+            a, (t0, t1) = tg[0], m["phrase_span"]
+            return {"question": f"When does the narrator say \"{m['phrase']}\"?",
+                    "answer": f"From {t0:.1f} s to {t1:.1f} s.", "spans": [span(a, m["phrase"], t0, t1)]}
+        if qt == "order":
+            items = []
+            for a in tg:
+                if a.kind == "transcript":
+                    t0, t1 = m["phrase_span"]
+                    items.append((t0, f"the narrator saying \"{m['phrase']}\"", span(a, m["phrase"], t0, t1)))
+                else:
+                    items.append((a.t0, f"the text {q(a)} appearing on screen", span(a)))
+            shown = list(reversed(items)) if m.get("swap") else items
+            items.sort(key=lambda x: x[0])
+            (ta, da, sa), (tb, db, sb) = items
+            return {"question": f"Which comes first: {shown[0][1]} or {shown[1][1]}?",
+                    "answer": f"First {da} (at {ta:.1f} s), then {db} (at {tb:.1f} s).", "spans": [sa, sb]}
+        if qt == "state_change":
+            a, b = tg[0], tg[1]
+            t, t2 = m["times"]
+            how = "a hard cut" if m["transition"] in ("cut", "hard_cut", "hard") else f"a {m['transition']}"
+            spans = [span(a), span(b)]
+            if len(tg) > 2:
+                spans.insert(1, span(tg[2], f"{m['transition']} at {tg[2].t0:.1f}-{tg[2].t1:.1f} s"))
+            return {"question": f"What changes on screen between {t:.1f} s and {t2:.1f} s?",
+                    "answer": f"The screen changes from {q(a)} to {q(b)} around {m['boundary']:.1f} s, through {how}.",
+                    "spans": spans}
+        events = "; ".join(f"{n + 1}. {q(a)} at {a.t0:.1f}-{a.t1:.1f} s" for n, a in enumerate(tg))
+        return {"question": "List the on-screen text changes in this video in order, with their times.",
+                "answer": events + ".", "spans": [span(a) for a in tg]}
+
+    # ------------------------------------------------------------ build
+    def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
+        errors = validate_draft(draft, self.draft_schema())
+        if errors:
+            raise DraftError(errors)
+        spans = draft["spans"]
+        for i, s in enumerate(spans):
+            errors += span_errors(ev, s["anchors"], float(s["t0"]), float(s["t1"]), f"spans/{i}")
+        if ev.meta["qtype"] in ("order", "multi_event"):
+            for i in range(1, len(spans)):
+                if float(spans[i]["t0"]) < float(spans[i - 1]["t0"]):
+                    errors.append(f"spans/{i}: listed before an earlier span (list spans in time order)")
+        missing = [t for t in ev.meta["targets"] if not any(t in s["anchors"] for s in spans)]
+        if missing:
+            errors.append(f"spans: the answer must cite the target anchor(s) {', '.join(missing)}")
+        if errors:
+            raise DraftError(errors)
+        p = self.params(spec)
+        qmedia = []
+        duration = ev.meta.get("duration") or 0.0
+        if p.attach_video and duration > 0:
+            qmedia.append(Segment(type="clip", path=media.clip(ev.source, 0.0, duration), t0=0.0, t1=duration))
+        solution = [Segment(type="text", text=clean(draft["answer"]))]
+        for s in spans:
+            solution.append(Segment(type="span", text=clean(s.get("text", "")) or None, t0=float(s["t0"]),
+                                    t1=float(s["t1"]), anchors=list(s["anchors"])))
+        evidence: list[str] = []
+        for seg in solution:
+            evidence += [a for a in seg.anchors if a not in evidence]
+        domain = spec.domain if spec.domain in self.domains else self.domains[0]
+        return Sample(id=evidence_sample_id(self.name, ev), task=self.name, domain=domain, source=ev.source.id,
+                      query=Query(text=clean(draft["question"]), media=qmedia), solution=solution, evidence=evidence,
+                      meta={"variant": ev.meta["qtype"], "qtype": ev.meta["qtype"],
+                            "difficulty": ev.meta["difficulty"]},
+                      provenance=provenance(ev, spec))

@@ -1,0 +1,214 @@
+"""`tutorial`: interleaved step-by-step data (step text + keyframe image, each tied to its span).
+
+Variants per source:
+- `full`:  a natural request -> the whole tutorial;
+- `next`:  "my current situation is <frame>, what should I do next?" -> the following steps;
+- `stuck`: (education) the frame just before a hard step, a student's question -> a short answer.
+Steps come from shots; a step's text is the on-screen heading and the narration of its span.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ..model import Query, Sample, Segment, TaskSpec
+from .base import Evidence, Task, register_task
+from .common import (FRAME_SCHEMA, IDS_SCHEMA, DraftError, Unit, anchor_text, build_prompt, clean,
+                     content_units, duration_of, evidence_sample_id, frame_ref, frame_segment,
+                     pick_frames, provenance, span_errors, validate_draft)
+
+
+class TutorialParams(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    max_frames: int = 8  # frame budget per sample shown to a model
+    next_steps: int = 3  # steps in the answer of a "what next?" sample
+    max_next: int = 12  # "what next?" samples per source
+    max_stuck: int = 2  # "stuck point" samples per source (education)
+    variants: list[str] = ["full", "next", "stuck"]
+
+
+def step_text(u: Unit) -> str:
+    title = u.title
+    narration = u.narration
+    if title and narration:
+        sep = " " if title[-1:] in ".:!?" else ". "
+        return clean(title + sep + narration)
+    if narration:
+        return narration
+    body = [anchor_text(a) for a in u.ocr[:3]]
+    return clean(". ".join(b for b in body if b))
+
+
+def unit_record(u: Unit) -> dict[str, Any]:
+    """What rules() needs to rebuild a step from the evidence's anchors (ids and times only)."""
+    return {"t0": u.t0, "t1": u.t1, "shot": u.shot.id if u.shot else None,
+            "ocr": [a.id for a in u.ocr], "new_ocr": [a.id for a in u.new_ocr],
+            "speech": [a.id for a in u.speech], "frame": frame_ref(u.frame_anchor, u.frame_t),
+            "text": step_text(u)}
+
+
+def hardness(u: Unit) -> int:
+    """How much a step throws at a student: new on-screen text plus narration length."""
+    return sum(len(anchor_text(a)) for a in u.new_ocr) + len(u.narration)
+
+
+@register_task
+class TutorialTask(Task):
+    name = "tutorial"
+    domains = ("daily_life", "education")
+    needs = ("shot",)
+    description = ("Step-by-step tutorials: interleaved step text and keyframe images tied to time spans, "
+                   "'what should I do next?' from a frame, and 'stuck point' questions from students.")
+    examples = ("turn this lesson into step-by-step tutorial data", "make how-to instructions from this video",
+                "what should I do next from my current situation", "where do students get stuck")
+    Params = TutorialParams
+
+    def can_serve(self, source_kind: str, anchor_kinds: set[str]) -> str | None:
+        why = super().can_serve(source_kind, anchor_kinds)
+        if why is None and not anchor_kinds & {"ocr_text", "transcript"}:
+            return "task 'tutorial' needs on-screen text or narration to write steps from; this source has neither"
+        return why
+
+    # ------------------------------------------------------------ schema
+    def draft_schema(self) -> dict[str, Any]:
+        step = {"type": "object", "required": ["text", "t0", "t1", "anchors", "frame"],
+                "properties": {"text": {"type": "string", "minLength": 3}, "t0": {"type": "number"},
+                               "t1": {"type": "number"}, "anchors": IDS_SCHEMA, "frame": FRAME_SCHEMA}}
+        return {"type": "object", "required": ["question", "steps"],
+                "properties": {"question": {"type": "string", "minLength": 5},
+                               "query_frame": {"anyOf": [FRAME_SCHEMA, {"type": "null"}]},
+                               "answer": {"type": "string"},
+                               "steps": {"type": "array", "minItems": 1, "items": step}}}
+
+    # ------------------------------------------------------------ evidence
+    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+        p = self.params(spec)
+        us = content_units(anchors)
+        if not us:
+            return []
+        duration = duration_of(anchors)
+        src = [anchors.source]
+        out: list[Evidence] = []
+
+        def evidence(key: str, variant: str, steps: list[Unit], query: Unit | None = None,
+                     query_frame: dict | None = None) -> Evidence:
+            shown = ([query] if query else []) + steps
+            anchor_list = []
+            for u in shown:
+                anchor_list += [a for a in u.anchors() if a not in anchor_list]
+            frames = pick_frames([u.frame_t for u in shown], p.max_frames)
+            meta = {"variant": variant, "duration": duration, "units": [unit_record(u) for u in steps],
+                    "query_frame": query_frame}
+            return Evidence(sources=src, anchors=anchor_list, frames=frames, meta=meta, key=key)
+
+        if "full" in p.variants:
+            out.append(evidence("full", "full", us))
+        if "next" in p.variants and len(us) > 1:
+            for k, u in enumerate(us[:-1][: p.max_next]):
+                out.append(evidence(f"next:{u.t0:.3f}", "next", us[k + 1: k + 1 + p.next_steps], u,
+                                    frame_ref(u.frame_anchor, u.frame_t)))
+        if "stuck" in p.variants and spec.domain == "education" and len(us) > 1:
+            ranked = sorted(range(1, len(us)), key=lambda k: (-hardness(us[k]), k))[: p.max_stuck]
+            for k in sorted(ranked):
+                before = us[k - 1]
+                kf = before.keyframes[-1] if before.keyframes else before.frame_anchor
+                t = kf.t0 if before.keyframes else before.frame_t
+                out.append(evidence(f"stuck:{us[k].t0:.3f}", "stuck", [us[k]], before, frame_ref(kf, t)))
+        return out
+
+    def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
+        variant = ev.meta.get("variant")
+        if variant == "next":
+            what = ("The user shows the frame in `query_frame` and asks what to do next. Write `question` as "
+                    "that user, set `query_frame` to that frame, and give the next steps in time order.")
+        elif variant == "stuck":
+            what = ("A student is stuck at the frame in `query_frame`, just before a hard step. Write the "
+                    "student's `question`, a short `answer`, and the step(s) that resolve it.")
+        else:
+            what = ("Write a natural user request as `question` and the whole tutorial as `steps` in time "
+                    "order, set `query_frame` to null.")
+        task_text = (f"{what} Each step: `text` taken from the narration and on-screen text of its span, "
+                     "`t0`/`t1` inside a cited shot, `anchors` = ids cited, `frame` = a keyframe {t, anchor} "
+                     "inside the step.")
+        qf = ev.meta.get("query_frame")
+        if qf:
+            task_text += f" query_frame = {qf}."
+        return build_prompt(ev, spec, task_text, self.draft_schema())
+
+    # ------------------------------------------------------------ rules synthesizer
+    def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
+        steps = []
+        for u in ev.meta["units"]:
+            ids = [i for i in [u["shot"]] + u["ocr"][:1] + u["speech"] if i]
+            t0, t1 = u["t0"], u["t1"]
+            if not u["shot"]:  # no shot anchor: the span of the first cited text anchor
+                first = ev.anchor(ids[0])
+                t0, t1 = first.t0, first.t1
+            steps.append({"text": u["text"], "t0": round(t0, 3), "t1": round(t1, 3), "anchors": ids,
+                          "frame": u["frame"]})
+        variant = ev.meta.get("variant")
+        first_title = next((anchor_text(ev.anchor(u["ocr"][0])) for u in ev.meta["units"] if u["ocr"]), "")
+        draft: dict[str, Any] = {"steps": steps, "query_frame": ev.meta.get("query_frame")}
+        if variant == "next":
+            draft["question"] = "My current situation is shown in this picture. What should I do next?"
+        elif variant == "stuck":
+            topic = f'"{first_title}"' if first_title else "the next step"
+            draft["question"] = f"I'm stuck at this point and don't understand how to get to {topic}. Can you explain?"
+        else:
+            topic = f'"{first_title}"' if first_title else "what this video shows"
+            draft["question"] = f"Can you walk me through {topic} step by step?"
+        return draft
+
+    # ------------------------------------------------------------ build
+    def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
+        errors = validate_draft(draft, self.draft_schema())
+        if errors:
+            raise DraftError(errors)
+        steps = draft["steps"]
+        for i, st in enumerate(steps):
+            errors += span_errors(ev, st["anchors"], float(st["t0"]), float(st["t1"]), f"steps/{i}")
+            f = st["frame"]
+            errors += span_errors(ev, [f["anchor"]], float(f["t"]), float(f["t"]), f"steps/{i}/frame")
+            if not clean(st["text"]):
+                errors.append(f"steps/{i}/text: empty")
+        for i in range(1, len(steps)):
+            if float(steps[i]["t0"]) < float(steps[i - 1]["t0"]):
+                errors.append(f"steps/{i}: starts before step {i - 1} (steps must be in time order)")
+            if clean(steps[i]["text"]).lower() == clean(steps[i - 1]["text"]).lower():
+                errors.append(f"steps/{i}: repeats step {i - 1}")
+        qf = draft.get("query_frame")
+        if ev.meta.get("query_frame") and not qf:
+            errors.append("query_frame: required for this variant (the user's current frame)")
+        if errors:
+            raise DraftError(errors)
+        qmedia = [frame_segment(ev, media, qf, "query_frame")] if qf else []
+        solution: list[Segment] = []
+        if clean(draft.get("answer", "")):
+            solution.append(Segment(type="text", text=clean(draft["answer"]), t0=float(steps[0]["t0"]),
+                                    t1=float(steps[0]["t1"]), anchors=list(steps[0]["anchors"])))
+        for i, st in enumerate(steps):
+            solution.append(Segment(type="text", text=clean(st["text"]), t0=float(st["t0"]), t1=float(st["t1"]),
+                                    anchors=list(st["anchors"])))
+            solution.append(frame_segment(ev, media, st["frame"], f"steps/{i}/frame"))
+        evidence = []
+        for seg in qmedia + solution:
+            evidence += [a for a in seg.anchors if a not in evidence]
+        domain = spec.domain if spec.domain in self.domains else self.domains[0]
+        return Sample(id=evidence_sample_id(self.name, ev), task=self.name, domain=domain, source=ev.source.id,
+                      query=Query(text=clean(draft["question"]), media=qmedia), solution=solution,
+                      evidence=evidence, meta={"variant": ev.meta.get("variant"), "n_steps": len(steps)},
+                      provenance=provenance(ev, spec))
+
+    def check(self, sample: Sample, ev: Evidence) -> list[str]:
+        """Each step's text must come from the on-screen text or narration it cites."""
+        from rapidfuzz import fuzz  # noqa: PLC0415
+
+        errors = []
+        for i, seg in enumerate(s for s in sample.solution if s.type == "text"):
+            cited = " ".join(anchor_text(a) for a in (ev.anchor(x) for x in seg.anchors) if a is not None)
+            if not cited:
+                errors.append(f"text segment {i} cites no on-screen text or narration")
+            elif fuzz.token_set_ratio(clean(seg.text).lower(), cited.lower()) < 60:
+                errors.append(f"text segment {i} is not supported by the text of the anchors it cites")
+        return errors
