@@ -97,6 +97,9 @@ def _ensure_builtin_readers() -> None:
     from .video import VideoStream, is_video_path
 
     register_reader("video", lambda p: p.is_file() and is_video_path(p), VideoStream, priority=0)
+    from .robot import RobotStream, is_robot_path
+
+    register_reader("robot", is_robot_path, RobotStream, priority=5)
     # Other source kinds (gui, robot, images) register from their modules here.
     for mod in os.environ.get("DATACLAW_READERS", "").split(","):
         if mod.strip():

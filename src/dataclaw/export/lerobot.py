@@ -1,0 +1,171 @@
+"""LeRobot v2.1 dataset writer (pyarrow + PyAV), with language annotations.
+
+Layout written (what `sources/robot.py` and the `lerobot` package read):
+
+    meta/info.json  meta/episodes.jsonl  meta/tasks.jsonl  meta/episodes_stats.jsonl
+    data/chunk-000/episode_000000.parquet
+    videos/chunk-000/observation.images.<camera>/episode_000000.mp4
+
+Language: the episode instruction is the frame's `task_index` (as LeRobot does); sub-task
+descriptions (e.g. segmentation samples) are extra tasks referenced per frame by `subtask_index`,
+and listed per episode in `meta/episodes.jsonl` under `annotations` with their time spans.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+CODEBASE_VERSION = "v2.1"
+CHUNK_SIZE = 1000
+DATA_PATH = "data/chunk-{episode_chunk:03d}/episode_{episode_index:06d}.parquet"
+VIDEO_PATH = "videos/chunk-{episode_chunk:03d}/{video_key}/episode_{episode_index:06d}.mp4"
+
+
+@dataclass
+class LeRobotEpisode:
+    """One episode to write. `columns` are per-frame arrays [T] or [T, d] (float)."""
+
+    columns: dict[str, np.ndarray]
+    names: dict[str, list[str]] = field(default_factory=dict)  # column -> element names
+    task: str = ""
+    videos: dict[str, np.ndarray | str | Path] = field(default_factory=dict)  # camera -> [T,H,W,3] or mp4 path
+    annotations: list[dict[str, Any]] = field(default_factory=list)  # [{t0, t1, text}] sub-task language
+    timestamps: np.ndarray | None = None  # default: frame_index / fps
+    extra: dict[str, Any] = field(default_factory=dict)  # stored in episodes.jsonl
+
+
+def encode_mp4(frames: np.ndarray, path: str | Path, fps: float, crf: int = 20) -> None:
+    """H.264 yuv420p MP4, one frame per row of `frames` ([T, H, W, 3] uint8), constant rate."""
+    import av  # noqa: PLC0415
+    from fractions import Fraction  # noqa: PLC0415
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    h, w = frames.shape[1:3]
+    with av.open(str(path), mode="w") as out:
+        vs = out.add_stream("libx264", rate=Fraction(fps).limit_denominator(1000))
+        vs.width, vs.height, vs.pix_fmt = w - w % 2, h - h % 2, "yuv420p"
+        vs.options = {"crf": str(crf), "preset": "veryfast", "g": "10"}
+        for img in frames:
+            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(img[: h - h % 2, : w - w % 2]), format="rgb24")
+            for pkt in vs.encode(vf):
+                out.mux(pkt)
+        for pkt in vs.encode(None):
+            out.mux(pkt)
+
+
+def _stats(arr: np.ndarray) -> dict[str, Any]:
+    a = arr.reshape(len(arr), -1).astype(np.float64)
+    return {"min": a.min(0).tolist(), "max": a.max(0).tolist(), "mean": a.mean(0).tolist(),
+            "std": a.std(0).tolist(), "count": [len(a)]}
+
+
+def write_lerobot(root: str | Path, episodes: list[LeRobotEpisode], fps: float, robot_type: str = "unknown",
+                  overwrite: bool = False) -> Path:
+    """Writes a LeRobot v2.1 dataset folder; returns its root."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    root = Path(root)
+    if root.exists() and overwrite:
+        shutil.rmtree(root)
+    (root / "meta").mkdir(parents=True, exist_ok=True)
+    tasks: dict[str, int] = {}
+
+    def task_index(text: str) -> int:
+        return tasks.setdefault(text, len(tasks))
+
+    features: dict[str, Any] = {}
+    ep_rows, stat_rows = [], []
+    total_frames, gidx = 0, 0
+    for ei, ep in enumerate(episodes):
+        n = len(next(iter(ep.columns.values())))
+        chunk = ei // CHUNK_SIZE
+        ts = ep.timestamps if ep.timestamps is not None else np.arange(n) / fps
+        cols: dict[str, Any] = {}
+        for name, arr in ep.columns.items():
+            arr = np.asarray(arr, dtype=np.float32)
+            if arr.ndim == 1:
+                cols[name] = pa.array(arr)
+                features.setdefault(name, {"dtype": "float32", "shape": [1], "names": None})
+            else:
+                d = arr.shape[1]
+                cols[name] = pa.FixedSizeListArray.from_arrays(pa.array(arr.reshape(-1)), d)
+                features.setdefault(name, {"dtype": "float32", "shape": [d],
+                                           "names": ep.names.get(name) or [f"{name}_{i}" for i in range(d)]})
+        ti = task_index(ep.task)
+        sub = np.full(n, -1, dtype=np.int64)
+        for ann in ep.annotations:
+            k = task_index(ann["text"])
+            sub[(ts >= ann["t0"] - 1e-6) & (ts < ann["t1"] - 1e-6)] = k
+        cols["timestamp"] = pa.array(np.asarray(ts, dtype=np.float32))
+        cols["frame_index"] = pa.array(np.arange(n, dtype=np.int64))
+        cols["episode_index"] = pa.array(np.full(n, ei, dtype=np.int64))
+        cols["index"] = pa.array(np.arange(gidx, gidx + n, dtype=np.int64))
+        cols["task_index"] = pa.array(np.full(n, ti, dtype=np.int64))
+        if ep.annotations:
+            cols["subtask_index"] = pa.array(sub)
+        path = root / DATA_PATH.format(episode_chunk=chunk, episode_index=ei)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.table(cols), path)
+        stats = {k: _stats(np.asarray(v)) for k, v in ep.columns.items()}
+        for cam, vid in ep.videos.items():
+            key = cam if cam.startswith("observation.images.") else f"observation.images.{cam}"
+            vpath = root / VIDEO_PATH.format(episode_chunk=chunk, video_key=key, episode_index=ei)
+            if isinstance(vid, (str, Path)):
+                vpath.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(vid, vpath)
+                h, w = _video_size(vpath)
+            else:
+                encode_mp4(vid, vpath, fps)
+                h, w = vid.shape[1] - vid.shape[1] % 2, vid.shape[2] - vid.shape[2] % 2
+                px = vid[:: max(1, len(vid) // 8)].astype(np.float64) / 255.0
+                stats[key] = {s: [[[v]] for v in getattr(px, s)(axis=(0, 1, 2)).tolist()]
+                              for s in ("min", "max", "mean", "std")} | {"count": [len(vid)]}
+            features.setdefault(key, {"dtype": "video", "shape": [h, w, 3], "names": ["height", "width", "channels"],
+                                      "info": {"video.fps": fps, "video.codec": "h264", "video.pix_fmt": "yuv420p",
+                                               "video.is_depth_map": False, "has_audio": False}})
+        row = {"episode_index": ei, "tasks": [ep.task], "length": n}
+        if ep.annotations:
+            row["annotations"] = [{"t0": float(a["t0"]), "t1": float(a["t1"]), "text": a["text"]} for a in ep.annotations]
+        row.update(ep.extra)
+        ep_rows.append(row)
+        stat_rows.append({"episode_index": ei, "stats": stats})
+        total_frames += n
+        gidx += n
+    for k, dt in (("timestamp", "float32"), ("frame_index", "int64"), ("episode_index", "int64"),
+                  ("index", "int64"), ("task_index", "int64")):
+        features[k] = {"dtype": dt, "shape": [1], "names": None}
+    if any(ep.annotations for ep in episodes):
+        features["subtask_index"] = {"dtype": "int64", "shape": [1], "names": None}
+    n_eps = len(episodes)
+    info = {
+        "codebase_version": CODEBASE_VERSION, "robot_type": robot_type, "total_episodes": n_eps,
+        "total_frames": total_frames, "total_tasks": len(tasks),
+        "total_videos": sum(len(e.videos) for e in episodes), "total_chunks": max(1, (n_eps + CHUNK_SIZE - 1) // CHUNK_SIZE),
+        "chunks_size": CHUNK_SIZE, "fps": fps, "splits": {"train": f"0:{n_eps}"},
+        "data_path": DATA_PATH, "video_path": VIDEO_PATH if any(e.videos for e in episodes) else None,
+        "features": features,
+    }
+    (root / "meta" / "info.json").write_text(json.dumps(info, indent=2))
+    _write_jsonl(root / "meta" / "episodes.jsonl", ep_rows)
+    _write_jsonl(root / "meta" / "tasks.jsonl", [{"task_index": i, "task": t} for t, i in tasks.items()])
+    _write_jsonl(root / "meta" / "episodes_stats.jsonl", stat_rows)
+    return root
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def _video_size(path: Path) -> tuple[int, int]:
+    import av  # noqa: PLC0415
+
+    with av.open(str(path)) as c:
+        cc = c.streams.video[0].codec_context
+        return cc.height, cc.width
