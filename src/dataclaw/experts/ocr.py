@@ -1,0 +1,280 @@
+"""`ocr` expert: on-screen text as TEXT TRACKS ("this line is visible from t0 to t1").
+
+RapidOCR (PP-OCRv6 ONNX models shipped in the rapidocr wheel, onnxruntime) reads a few frames:
+each shot is cut into VIEWS, stretches where the picture stays the same, and one frame per view is
+read (the shot's keyframe where it falls in the view). Views split inside a shot only where the
+frame's perceptual hash changes (checked `extra_fps` times a second on the shared frame features,
+no extra decoding), so text that appears mid-shot is caught while a static slide costs one call.
+Detections of consecutive views with the same text (fuzzy) in an overlapping box merge into one
+track, whose interval runs over the views where it was seen.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import ConfigError
+from ..model import Anchor
+from .base import Expert, ExpertContext, register_expert
+
+
+class OcrParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    min_score: float = Field(0.6, ge=0, le=1, description="drop recognised lines below this score")
+    max_side: int = Field(960, ge=160, le=4096, description="long side of the frame given to OCR (px)")
+    extra_fps: float = Field(1.0, ge=0, le=10,
+                             description="hash checks per second for text changing mid-shot; 0 = keyframes only")
+    hash_threshold: int = Field(6, ge=1, le=32, description="phash bits that must change to read again")
+    min_view_s: float = Field(2.0, ge=0, description="shortest mid-shot view: caps OCR calls on busy video")
+    text_match: float = Field(80, ge=0, le=100, description="rapidfuzz ratio for 'same text'")
+    box_iou: float = Field(0.3, ge=0, le=1, description="box overlap for 'same place'")
+    lang: str = Field("en", description="RapidOCR language (the wheel's PP-OCRv6 model covers ~50)")
+    use_cls: bool = Field(False, description="text-direction classifier (upside-down text)")
+    threads: int = Field(2, ge=1)
+
+
+@dataclass
+class View:
+    """A stretch [t0, t1) of the video read from the single frame at `t`."""
+
+    t0: float
+    t1: float
+    t: float
+    dets: list[dict] = field(default_factory=list)
+
+
+@register_expert
+class OcrExpert(Expert):
+    name: ClassVar[str] = "ocr"
+    requires: ClassVar[tuple[str, ...]] = ("keyframes",)
+    version: ClassVar[str] = "1"
+    description: ClassVar[str] = "on-screen text tracks (RapidOCR on keyframes and on mid-shot changes)"
+    Params: ClassVar[type[BaseModel]] = OcrParams
+
+    _engines: ClassVar[dict[tuple, Any]] = {}
+
+    def setup(self) -> None:
+        self.engine = load_engine(self.params)  # type: ignore[arg-type]
+
+    def run(self, stream: Any, ctx: ExpertContext) -> list[Anchor]:
+        p: OcrParams = self.params  # type: ignore[assignment]
+        duration = float(stream.meta.duration)
+        shots = _shot_spans(ctx, duration)
+        key_times = [a.t0 for a in ctx.anchors("keyframes") if a.kind == "keyframe"]
+        feats = None
+        if p.extra_fps > 0:
+            from . import features as F  # noqa: PLC0415 - needs cv2
+
+            feats = F.frame_features(stream, ctx)
+        views = plan_views(shots, key_times, feats, p)
+        for v in views:
+            v.dets = read_frame(self.engine, stream.frame_at(v.t, max_side=p.max_side).image,
+                                (stream.meta.width, stream.meta.height), p)
+        self.stats = {"ocr_calls": len(views), "duration": duration}
+        tracks = merge_tracks(views, p)
+        w, h = stream.meta.width, stream.meta.height
+        return [self.anchor(ctx, "ocr_text", tr["t0"], tr["t1"], _track_data(tr, w, h), tr["score"])
+                for tr in tracks]
+
+
+def load_engine(p: OcrParams) -> Any:
+    """A RapidOCR engine, built once per process for each setting."""
+    key = (p.lang, p.max_side, p.use_cls, p.threads)
+    if key not in OcrExpert._engines:
+        from rapidocr import RapidOCR  # noqa: PLC0415 - heavy (onnxruntime, cv2)
+
+        _check_lang(p.lang)
+        try:
+            OcrExpert._engines[key] = RapidOCR(params={
+                "Global.log_level": "error",
+                "Global.use_cls": p.use_cls,
+                "Global.text_score": 0.0,  # filtered by min_score here, after dedup
+                "Det.limit_type": "max",  # default "min" upscales small frames to 736: slow
+                "Det.limit_side_len": p.max_side,
+                "Det.lang_type": p.lang,
+                "Rec.lang_type": p.lang,
+                "EngineConfig.onnxruntime.intra_op_num_threads": p.threads,
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            })
+        except ValueError as exc:  # unsupported language
+            raise ConfigError(f"ocr: {exc}") from exc
+    return OcrExpert._engines[key]
+
+
+def _check_lang(lang: str) -> None:
+    """RapidOCR quietly falls back to its default model for unknown languages: refuse them."""
+    try:
+        from rapidocr.utils.model_resolver import route_to_model_key  # noqa: PLC0415
+        from rapidocr.utils.typings import ModelType, OCRVersion, TaskType  # noqa: PLC0415
+    except ImportError:  # internal helper moved in another rapidocr version: skip the check
+        return
+    try:
+        for task in (TaskType.DET, TaskType.REC):
+            route_to_model_key(task, OCRVersion("PP-OCRv6"), lang, ModelType("small"))
+    except ValueError as exc:
+        raise ConfigError(f"ocr: {exc}") from exc
+
+
+def read_frame(engine: Any, rgb: np.ndarray, display_size: tuple[int, int], p: OcrParams) -> list[dict]:
+    """Text lines of one RGB frame: [{"text", "box" [x0,y0,x1,y1] in display px, "score"}]."""
+    out = engine(np.ascontiguousarray(rgb[:, :, ::-1]))  # RapidOCR takes arrays as BGR
+    if not out.txts:
+        return []
+    sx = display_size[0] / rgb.shape[1]
+    sy = display_size[1] / rgb.shape[0]
+    dets = []
+    for quad, text, score in zip(out.boxes, out.txts, out.scores):
+        text = " ".join(str(text).split())
+        if not text or float(score) < p.min_score:
+            continue
+        q = np.asarray(quad, dtype=np.float64)
+        box = [q[:, 0].min() * sx, q[:, 1].min() * sy, q[:, 0].max() * sx, q[:, 1].max() * sy]
+        dets.append({"text": text, "box": box, "score": float(score)})
+    return _dedup(dets, p)
+
+
+def _dedup(dets: list[dict], p: OcrParams) -> list[dict]:
+    """One detection per line: overlapping boxes with the same text keep the best score."""
+    from rapidfuzz import fuzz  # noqa: PLC0415
+
+    kept: list[dict] = []
+    for d in sorted(dets, key=lambda d: -d["score"]):
+        if not any(iou(d["box"], k["box"]) > 0.5 and fuzz.ratio(d["text"], k["text"]) >= p.text_match
+                   for k in kept):
+            kept.append(d)
+    return kept
+
+
+def plan_views(shots: list[tuple[float, float]], key_times: list[float], feats: Any,
+               p: OcrParams) -> list[View]:
+    """Cuts every shot into views (see module doc) and picks the frame to read for each."""
+    views: list[View] = []
+    for s0, s1 in shots:
+        keys = sorted(t for t in key_times if s0 - 1e-6 <= t < s1 - 1e-6)
+        bounds = _change_times(feats, s0, s1, p) if feats is not None else []
+        edges = [s0] + bounds + [s1]
+        for a, b in zip(edges[:-1], edges[1:]):
+            inside = [t for t in keys if a - 1e-6 <= t < b]
+            if len(inside) > 1 and feats is None:
+                # No hash to say whether the keyframes differ: read each, split at midpoints.
+                mids = [a] + [(x + y) / 2 for x, y in zip(inside[:-1], inside[1:])] + [b]
+                views += [View(mids[i], mids[i + 1], t) for i, t in enumerate(inside)]
+            elif inside:  # the keyframe is the sharp, representative frame: read it
+                views.append(View(a, b, min(inside, key=lambda t: abs(t - (a + b) / 2))))
+            else:  # a little after the change, so fade-ins have settled
+                views.append(View(a, b, a + min(1.0, (b - a) / 2)))
+    views.sort(key=lambda v: v.t0)
+    return views
+
+
+def _change_times(feats: Any, s0: float, s1: float, p: OcrParams) -> list[float]:
+    """Frame-accurate times inside (s0, s1) where the picture's perceptual hash left the current view's."""
+    from .features import hamming  # noqa: PLC0415
+
+    t = feats.t
+    idx = np.flatnonzero((t >= s0 - 1e-6) & (t < s1 - 1e-6))
+    if len(idx) < 2:
+        return []
+    step = 1.0 / p.extra_fps
+    changes: list[float] = []
+    ref = feats.phash[idx[0]]
+    view_start = s0
+    last_checked = 0
+    next_check = s0 + step
+    for j in range(1, len(idx)):
+        ti = t[idx[j]]
+        if ti + 1e-6 < next_check and j != len(idx) - 1:
+            continue
+        next_check = ti + step
+        if int(hamming(ref, feats.phash[idx[j]])) < p.hash_threshold:
+            last_checked = j
+            continue
+        # Changed since the last check: the first frame in between that differs marks the change.
+        seg = idx[last_checked + 1: j + 1]
+        d = hamming(np.full(len(seg), ref, dtype=np.uint64), feats.phash[seg])
+        first = int(seg[int(np.argmax(d >= p.hash_threshold))])
+        tc = float(t[first])
+        last_checked = j
+        if tc - view_start < p.min_view_s or s1 - tc < min(p.min_view_s, 0.5):
+            continue  # too soon after the last read (busy video) or at the shot's very end
+        changes.append(tc)
+        view_start = tc
+        ref = feats.phash[idx[j]]
+    return changes
+
+
+def merge_tracks(views: list[View], p: OcrParams) -> list[dict]:
+    """Links each detection to a track of the previous view with similar text in an overlapping box."""
+    from rapidfuzz import fuzz  # noqa: PLC0415
+
+    done: list[dict] = []
+    open_tracks: list[dict] = []
+    for v in views:
+        pairs = []
+        for ti, tr in enumerate(open_tracks):
+            last = tr["obs"][-1]
+            for di, d in enumerate(v.dets):
+                r = fuzz.ratio(last["text"], d["text"])
+                o = iou(last["box"], d["box"])
+                if r >= p.text_match and o >= p.box_iou:
+                    pairs.append((r + 100 * o, ti, di))
+        used_t: set[int] = set()
+        used_d: set[int] = set()
+        for _, ti, di in sorted(pairs, reverse=True):
+            if ti in used_t or di in used_d:
+                continue
+            used_t.add(ti)
+            used_d.add(di)
+            open_tracks[ti]["obs"].append({**v.dets[di], "t": v.t})
+            open_tracks[ti]["t1"] = v.t1
+        still = []
+        for ti, tr in enumerate(open_tracks):
+            (still if ti in used_t else done).append(tr)
+        for di, d in enumerate(v.dets):
+            if di not in used_d:
+                still.append({"t0": v.t0, "t1": v.t1, "obs": [{**d, "t": v.t}]})
+        open_tracks = still
+    done += open_tracks
+    for tr in done:
+        tr.update(_summary(tr["obs"]))
+    done.sort(key=lambda tr: (tr["t0"], tr["box"][1], tr["box"][0]))
+    return done
+
+
+def _summary(obs: list[dict]) -> dict:
+    """Track text = the variant with the highest total score; box = median of its boxes."""
+    weight: dict[str, float] = {}
+    for o in obs:
+        weight[o["text"]] = weight.get(o["text"], 0.0) + o["score"]
+    text = max(weight, key=lambda k: weight[k])
+    box = np.median(np.asarray([o["box"] for o in obs]), axis=0)
+    return {"text": text, "box": [float(x) for x in box],
+            "score": float(np.mean([o["score"] for o in obs])), "frames": [o["t"] for o in obs]}
+
+
+def _track_data(tr: dict, w: int, h: int) -> dict:
+    x0, y0, x1, y1 = tr["box"]
+    return {"text": tr["text"], "bbox": [round(x0), round(y0), round(x1), round(y1)],
+            "bbox_norm": [round(x0 / w, 4), round(y0 / h, 4), round(x1 / w, 4), round(y1 / h, 4)],
+            "score": round(tr["score"], 4), "frames": [round(t, 3) for t in tr["frames"]]}
+
+
+def iou(a: list[float], b: list[float]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _shot_spans(ctx: ExpertContext, duration: float) -> list[tuple[float, float]]:
+    """Shots from the `shots` expert when it ran (keyframes needs it), else the whole video."""
+    try:
+        spans = sorted((a.t0, a.t1) for a in ctx.anchors("shots") if a.kind == "shot")
+    except KeyError:
+        spans = []
+    return spans or [(0.0, duration)]

