@@ -74,7 +74,7 @@ class Plan(BaseModel):
 
 
 def _json_dict(v: Any) -> Any:
-    return json.loads(v) if isinstance(v, str) and v.lstrip().startswith("{") else v
+    return json.loads(v) if isinstance(v, str) and (v.lstrip().startswith("{") or v.strip() == "null") else v
 
 
 class Segment(BaseModel):

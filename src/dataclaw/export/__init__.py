@@ -1,0 +1,236 @@
+"""Dataset folder writer (resumable, crash-safe) and the exporters to trainer formats.
+
+    out/samples.jsonl        one Sample per line, appended, flushed and fsync'd one at a time
+    out/media/               JPEG keyframes, MP4 clips (written through `writer.media`, a MediaStore)
+    out/anchors/<id>.json    each source's AnchorSet
+    out/rejected.jsonl       Rejections with reasons
+    out/progress/            per-source completion markers and skipped sources (resume)
+    out/manifest.json, out/README.md and the extra formats: written by finalize()
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import re
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable
+
+from ..model import Rejection, Sample
+from .card import write_card
+from .llamafactory import export_llamafactory
+from .native import REJECTED, SAMPLES, export_native, read_rows, read_samples, repair_jsonl, sample_row
+from .trl import export_trl
+from .verl import export_verl
+from .webdataset import export_webdataset
+
+EXPORTERS: dict[str, Callable[[Path], list[Path]]] = {
+    "native": export_native,
+    "llamafactory": export_llamafactory,
+    "trl": export_trl,
+    "verl": export_verl,
+    "webdataset": export_webdataset,
+}
+
+_OWN = (SAMPLES, REJECTED, "manifest.json", "README.md", "progress", "anchors")  # what resume=False clears
+_VERSION_PKGS = ("dataclaw0", "pydantic", "numpy", "av", "pillow", "rapidfuzz", "rapidocr", "onnxruntime",
+                 "faster-whisper", "datasets", "pyarrow", "torch", "transformers")
+
+
+def _safe_name(source_id: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in source_id)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _rejection_key(row: dict[str, Any]) -> str:
+    return hashlib.sha1(json.dumps(row, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _reason_kind(reason: str) -> str:
+    """A rejection reason without its location and numbers, so equal causes count together."""
+    r = re.sub(r"^(solution\[\d+\][^:]*|query[^:]*|evidence): ", "", str(reason))
+    return re.sub(r"\d+(?:\.\d+)?", "#", r)[:100]
+
+
+def versions() -> dict[str, str]:
+    from importlib import metadata  # noqa: PLC0415
+
+    out = {"python": platform.python_version()}
+    for pkg in _VERSION_PKGS:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+class DatasetWriter:
+    """Writes one dataset folder. With resume=True an existing folder is continued: samples already
+    written are kept (a torn last line is cut), and `done_ids` / `done_sources` say what to skip."""
+
+    def __init__(self, out: Path, resume: bool = True) -> None:
+        self.out = Path(out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        if not resume:
+            self._clear()
+        self._lock = threading.Lock()
+        self._t0 = time.time()
+        self._ids = {r["id"] for r in repair_jsonl(self.out / SAMPLES) if "id" in r}
+        self._rejected = {_rejection_key(r) for r in repair_jsonl(self.out / REJECTED)}
+        self._progress = self.out / "progress"
+        (self._progress / "done").mkdir(parents=True, exist_ok=True)
+        self._fh = open(self.out / SAMPLES, "a", encoding="utf-8")
+        self._media: Any = None
+
+    # ------------------------------------------------------------------ state
+    def _clear(self) -> None:
+        import shutil  # noqa: PLC0415
+
+        for name in _OWN:
+            p = self.out / name
+            if p.is_dir():
+                shutil.rmtree(p)
+            elif p.exists():
+                p.unlink()
+
+    @property
+    def media(self) -> Any:
+        if self._media is None:
+            from ..media import MediaStore  # noqa: PLC0415 - PyAV only when media are written
+
+            self._media = MediaStore(self.out)
+        return self._media
+
+    def done_ids(self) -> set[str]:
+        return set(self._ids)
+
+    def done_sources(self) -> set[str]:
+        return {json.loads(p.read_text())["source_id"] for p in (self._progress / "done").glob("*.json")}
+
+    # ------------------------------------------------------------------ writes
+    def add_anchors(self, anchorset: Any) -> None:
+        path = self.out / "anchors" / f"{_safe_name(anchorset.source.id)}.json"
+        _atomic_write(path, json.dumps(anchorset.to_json(), ensure_ascii=False, default=str))
+
+    def add(self, sample: Sample) -> bool:
+        """Appends one sample; False (nothing written) when its id is already in the folder."""
+        line = json.dumps(sample_row(sample), ensure_ascii=False) + "\n"
+        with self._lock:
+            if sample.id in self._ids:
+                return False
+            self._fh.write(line)
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._ids.add(sample.id)
+        return True
+
+    def reject(self, rejection: Rejection) -> None:
+        row = rejection.model_dump(mode="json")
+        key = _rejection_key(row)
+        with self._lock:
+            if key in self._rejected:
+                return
+            with open(self.out / REJECTED, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            self._rejected.add(key)
+
+    def mark_source_done(self, source_id: str, info: dict[str, Any]) -> None:
+        payload = {"source_id": source_id, "info": info, "time": time.time()}
+        _atomic_write(self._progress / "done" / f"{_safe_name(source_id)}.json",
+                      json.dumps(payload, ensure_ascii=False, default=str))
+
+    def skip_source(self, path: str, reason: str, step: str) -> None:
+        with self._lock, open(self._progress / "skipped.jsonl", "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"path": str(path), "reason": reason, "step": step}) + "\n")
+            fh.flush()
+
+    def skipped(self) -> list[dict[str, str]]:
+        seen: dict[str, dict[str, str]] = {}
+        for row in repair_jsonl(self._progress / "skipped.jsonl"):
+            seen[row["path"]] = row  # the latest reason per path
+        return list(seen.values())
+
+    # ------------------------------------------------------------------ finish
+    def close(self) -> None:
+        with self._lock:
+            if not self._fh.closed:
+                self._fh.close()
+        if self._media is not None:
+            self._media.close()
+            self._media = None
+
+    def __enter__(self) -> "DatasetWriter":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def finalize(self, manifest: dict[str, Any], formats: list[str] | None = None) -> dict[str, list[str]]:
+        """Writes manifest.json, README.md and the extra formats; returns {format: [paths written]}."""
+        formats = list(dict.fromkeys(["native"] + list(formats or [])))
+        unknown = [f for f in formats if f not in EXPORTERS]
+        if unknown:
+            from ..errors import ConfigError  # noqa: PLC0415
+
+            raise ConfigError(f"unknown export format(s) {', '.join(unknown)}; known: {', '.join(EXPORTERS)}")
+        with self._lock:
+            self._fh.flush()
+        m = self._manifest(manifest, formats)
+        written: dict[str, list[str]] = {}
+        t = time.perf_counter()
+        for fmt in formats:
+            written[fmt] = [str(p) for p in EXPORTERS[fmt](self.out)]
+        m.setdefault("timings", {})["export_s"] = round(time.perf_counter() - t, 3)
+        m["files"] = {k: [str(Path(p).relative_to(self.out)) for p in v] for k, v in written.items()}
+        _atomic_write(self.out / "manifest.json", json.dumps(m, indent=2, ensure_ascii=False, default=str))
+        card = write_card(self.out, m)
+        written["native"] += [str(self.out / "manifest.json"), str(card)]
+        return written
+
+    def _manifest(self, manifest: dict[str, Any], formats: list[str]) -> dict[str, Any]:
+        samples = list(read_samples(self.out))
+        rejected = repair_jsonl(self.out / REJECTED)
+        done = {}
+        for p in sorted((self._progress / "done").glob("*.json")):
+            d = json.loads(p.read_text())
+            done[d["source_id"]] = d.get("info", {})
+        skipped = list(manifest.get("skipped", []))
+        known = {s.get("path") for s in skipped}
+        skipped += [s for s in self.skipped() if s["path"] not in known]
+        m = dict(manifest)
+        m["counts"] = {
+            "samples": len(samples), "rejected": len(rejected), "sources": len(done), "skipped": len(skipped),
+            "by_task": dict(Counter(s.task for s in samples)),
+            "by_domain": dict(Counter(s.domain for s in samples)),
+            "by_source": dict(Counter(s.source for s in samples)),
+        }
+        m["scores"] = {}
+        for name in ("format", "grounding", "efficiency"):
+            vals = [getattr(s.scores, name) for s in samples]
+            if vals:
+                m["scores"][name] = {"mean": sum(vals) / len(vals), "min": min(vals), "max": max(vals)}
+        reasons = Counter(_reason_kind(r) for row in rejected for r in row.get("reasons", []))
+        m["rejection_reasons"] = reasons.most_common(10)
+        m["sources"] = {**done, **manifest.get("sources", {})}
+        m["skipped"] = skipped
+        m["versions"] = {**versions(), **manifest.get("versions", {})}
+        m.setdefault("timings", {})
+        m["timings"] = {**m["timings"], "writer_wall_s": round(time.time() - self._t0, 3)}
+        m["formats"] = formats
+        m["created"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        return m
+
+
+__all__ = ["DatasetWriter", "EXPORTERS", "read_samples", "read_rows", "sample_row", "versions"]

@@ -1,0 +1,238 @@
+"""Dataset writer (resume, crash safety, manifest, card) and every export format, on mixed tasks."""
+from __future__ import annotations
+
+import json
+import tarfile
+
+import pytest
+import yaml
+
+from dataclaw.export import EXPORTERS, DatasetWriter, read_samples
+from dataclaw.export.chat import render
+from dataclaw.model import Query, Rejection, Sample, Segment
+
+from ve_data import SRC, build_anchorset, ids, make_jpeg, make_mp4, tutorial_sample
+
+
+def mixed_samples(aset) -> list[Sample]:
+    """Tutorial, temporal QA, text-to-video and GUI samples: different meta and action shapes."""
+    a = ids(aset)
+    qa = Sample(id="qa-1", task="temporal_qa", domain="daily_life", source=SRC,
+                query=Query(text="When is the formula said?"),
+                solution=[Segment(type="span", text="It is said from 4.2 s to 8.0 s.", t0=4.2, t1=8.0, anchors=[a["asr"]])],
+                evidence=[a["asr"]], meta={"answer": 4.2, "difficulty": "easy", "kind": "localisation"})
+    qa2 = qa.model_copy(update={"id": "qa-2", "meta": {"answer": "before", "options": ["before", "after"], "n": [1, 2]}})
+    t2v = Sample(id="t2v-1", task="t2v", domain="aigc", source=SRC,
+                 query=Query(text="Describe this clip densely.",
+                             media=[Segment(type="clip", path="media/clip_4000_6000.mp4", t0=4.0, t1=6.0, anchors=[a["shot1"]])]),
+                 solution=[Segment(type="text", text="A grey slide brightens slowly while a voice explains force.")],
+                 evidence=[a["shot1"]], meta={"fps": 25, "caption_len": 9})
+    gui = Sample(id="gui.1/a", task="gui_trajectory", domain="gui", source=SRC,
+                 query=Query(text="Open the menu.", media=[Segment(type="image", path="media/kf_2000.jpg", t0=2.0, t1=2.0)]),
+                 solution=[Segment(type="action", action={"type": "click", "x": 10, "y": 20}, t0=2.0, t1=2.0),
+                           Segment(type="action", action={"type": "type", "text": "hello", "keys": ["h"]}, t0=3.0, t1=3.0),
+                           Segment(type="image", path="media/kf_6000.jpg", t0=6.0, t1=6.0)],
+                 meta={"screen": {"w": 64, "h": 48}})
+    return [tutorial_sample(aset), qa, qa2, t2v, gui]
+
+
+@pytest.fixture()
+def dataset(tmp_path):
+    out = tmp_path / "out"
+    make_jpeg(out / "media" / "kf_2000.jpg", 60)
+    make_jpeg(out / "media" / "kf_6000.jpg", 200)
+    make_mp4(out / "media" / "clip_4000_6000.mp4")
+    aset = build_anchorset()
+    with DatasetWriter(out) as w:
+        w.add_anchors(aset)
+        for s in mixed_samples(aset):
+            assert w.add(s)
+        w.reject(Rejection(source=SRC, task="tutorial", reasons=["solution[0] (text): time 12.500s is outside the video (0 to 10.000s)"]))
+        w.mark_source_done(SRC, {"path": "/videos/aaaaaa.mp4", "samples": 5})
+        w.skip_source("/videos/broken.mp4", "no video track", "open")
+    return out
+
+
+def test_samples_round_trip(dataset):
+    back = list(read_samples(dataset))
+    aset = build_anchorset()
+    assert [s.id for s in back] == [s.id for s in mixed_samples(aset)]
+    assert back[4].solution[1].action == {"type": "type", "text": "hello", "keys": ["h"]}
+    assert back[2].meta["options"] == ["before", "after"]
+    assert (dataset / "anchors" / f"{SRC}.json").exists()
+
+
+def test_resume_after_torn_last_line(dataset):
+    path = dataset / "samples.jsonl"
+    good = path.read_text()
+    path.write_text(good + '{"id": "half-written", "task": "tut')  # a crash mid-write
+    w = DatasetWriter(dataset)
+    assert "half-written" not in w.done_ids() and len(w.done_ids()) == 5
+    assert path.read_text() == good  # the torn line is cut, nothing else
+    assert w.done_sources() == {SRC}
+    aset = build_anchorset()
+    assert not w.add(tutorial_sample(aset))  # same id: ignored
+    assert w.add(tutorial_sample(aset, sid="tut-2"))
+    w.reject(Rejection(source=SRC, task="tutorial", reasons=["solution[0] (text): time 12.500s is outside the video (0 to 10.000s)"]))
+    w.close()
+    lines = path.read_text().splitlines()
+    assert len(lines) == 6 and len({json.loads(x)["id"] for x in lines}) == 6
+    assert len((dataset / "rejected.jsonl").read_text().splitlines()) == 1  # same rejection not repeated
+
+
+def test_no_resume_starts_fresh(dataset):
+    w = DatasetWriter(dataset, resume=False)
+    assert w.done_ids() == set() and w.done_sources() == set()
+    assert (dataset / "media" / "kf_2000.jpg").exists()  # media are kept (idempotent, reused)
+    w.close()
+
+
+def test_manifest_and_card(dataset):
+    w = DatasetWriter(dataset)
+    written = w.finalize({"intent": "turn this lesson into a tutorial", "backend": "rules",
+                          "plan": {"tasks": [{"task": "tutorial"}]}, "timings": {"anchors_s": 1.5}}, ["native"])
+    w.close()
+    m = json.loads((dataset / "manifest.json").read_text())
+    assert m["counts"]["samples"] == 5 and m["counts"]["rejected"] == 1
+    assert m["counts"]["by_task"] == {"tutorial": 1, "temporal_qa": 2, "t2v": 1, "gui_trajectory": 1}
+    assert m["counts"]["by_domain"]["gui"] == 1 and m["counts"]["sources"] == 1
+    assert m["skipped"] == [{"path": "/videos/broken.mp4", "reason": "no video track", "step": "open"}]
+    assert m["sources"][SRC]["path"] == "/videos/aaaaaa.mp4"
+    assert m["timings"]["anchors_s"] == 1.5 and "export_s" in m["timings"]
+    assert "python" in m["versions"] and "pydantic" in m["versions"]
+    assert m["rejection_reasons"][0][0] == "time #s is outside the video (# to #s)"
+    assert m["intent"] == "turn this lesson into a tutorial" and m["plan"]["tasks"][0]["task"] == "tutorial"
+    card = (dataset / "README.md").read_text()
+    header = yaml.safe_load(card.split("---\n")[1])
+    assert header["configs"][0]["data_files"][0]["path"] == "samples.jsonl"
+    assert "temporal_qa" in header["tags"] and header["size_categories"] == ["n<1K"]
+    assert "load_dataset(\"json\"" in card and "skipped `/videos/broken.mp4`" in card
+    assert str(dataset / "README.md") in written["native"]
+
+
+def test_load_dataset_on_mixed_tasks(dataset):
+    datasets = pytest.importorskip("datasets")
+    ds = datasets.load_dataset("json", data_files=str(dataset / "samples.jsonl"), split="train")
+    assert ds.num_rows == 5
+    assert set(ds["task"]) == {"tutorial", "temporal_qa", "t2v", "gui_trajectory"}
+    assert json.loads(ds[4]["solution"][0]["action"]) == {"type": "click", "x": 10, "y": 20}
+    assert Sample.model_validate(ds[2]).meta["answer"] == "before"
+    # tiny blocks (each sample its own Arrow block): types come from the declared features
+    from dataclaw.export.native import features
+
+    ds = datasets.load_dataset("json", data_files=str(dataset / "samples.jsonl"), split="train", chunksize=64,
+                               features=features())
+    assert ds.num_rows == 5 and ds[4]["solution"][2]["path"] == "media/kf_6000.jpg"
+    assert ds[0]["solution"][0]["action"] == "null"
+
+
+def test_load_dataset_folder_uses_card(dataset):
+    datasets = pytest.importorskip("datasets")
+    w = DatasetWriter(dataset)
+    w.finalize({"intent": "x"}, [])
+    w.close()
+    ds = datasets.load_dataset(str(dataset), split="train", chunksize=64)
+    assert ds.num_rows == 5 and ds.features["solution"].feature["t0"].dtype == "float64"
+
+
+def _count(text: str, token: str) -> int:
+    return text.count(token)
+
+
+def test_llamafactory(dataset):
+    paths = EXPORTERS["llamafactory"](dataset)
+    rows = json.loads((dataset / "llamafactory.json").read_text())
+    info = json.loads((dataset / "dataset_info.json").read_text())
+    assert info["dataclaw"]["formatting"] == "sharegpt" and info["dataclaw"]["columns"]["images"] == "images"
+    assert len(rows) == 5 and len(paths) == 2
+    for row in rows:
+        assert [c["from"] for c in row["conversations"]] == ["human", "gpt"]
+        text = "".join(c["value"] for c in row["conversations"])
+        assert _count(text, "<image>") == len(row["images"]) and _count(text, "<video>") == len(row["videos"])
+        assert all((dataset / p).exists() for p in row["images"] + row["videos"])
+    tut = rows[0]
+    assert tut["images"] == ["media/kf_2000.jpg", "media/kf_2000.jpg"] and tut["videos"] == ["media/clip_4000_6000.mp4"]
+    assert tut["conversations"][0]["value"].startswith("<image>\nHow do I")
+    # interleaved answer: step, its image, step, its clip
+    gpt = tut["conversations"][1]["value"].split("\n")
+    assert gpt[0].startswith("[0.00s-4.00s] Read the title") and gpt[1] == "<image>" and gpt[3] == "<video>"
+
+
+def test_trl(dataset):
+    datasets = pytest.importorskip("datasets")
+    EXPORTERS["trl"](dataset)
+    rows = [json.loads(x) for x in (dataset / "trl.jsonl").read_text().splitlines()]
+    assert len(rows) == 5
+    for row in rows:
+        parts = [p for m in row["messages"] for p in m["content"]]
+        assert [m["role"] for m in row["messages"]] == ["user", "assistant"]
+        assert sum(p["type"] == "image" for p in parts) == len(row["images"])
+        assert sum(p["type"] == "video" for p in parts) == len(row["videos"])
+    ds = datasets.load_dataset("json", data_files=str(dataset / "trl.jsonl"), split="train")
+    ds = ds.cast_column("images", datasets.Sequence(datasets.Image()))
+    import os
+    cwd = os.getcwd()
+    os.chdir(dataset)
+    try:
+        img = ds[0]["images"][0]
+    finally:
+        os.chdir(cwd)
+    assert img.size == (64, 48)
+
+
+def test_verl(dataset):
+    import pyarrow.parquet as pq
+
+    paths = EXPORTERS["verl"](dataset)
+    assert [p.name for p in paths] == ["train.parquet"]
+    t = pq.read_table(paths[0]).to_pylist()
+    assert len(t) == 5
+    for row in t:
+        assert row["data_source"].startswith("dataclaw/") and row["reward_model"]["style"] == "rule"
+        content = row["prompt"][0]["content"]
+        assert row["prompt"][0]["role"] == "user"
+        assert content.count("<image>") == len(row["images"]) and content.count("<video>") == len(row["videos"])
+        truth = json.loads(row["reward_model"]["ground_truth"])
+        assert truth["sample_id"] == row["extra_info"]["sample_id"] and truth["solution"]
+    assert t[0]["images"][0]["bytes"][:2] == b"\xff\xd8"  # embedded JPEG
+    assert t[3]["videos"] == [{"video": "media/clip_4000_6000.mp4"}]
+
+
+def test_webdataset(dataset):
+    from dataclaw.export.webdataset import export_webdataset
+
+    paths = export_webdataset(dataset, shard_size=2)
+    assert len(paths) == 3
+    members = []
+    for p in paths:
+        with tarfile.open(p) as tar:
+            members += tar.getnames()
+            for m in tar.getmembers():
+                if m.name.endswith(".json"):
+                    row = json.loads(tar.extractfile(m).read())
+                    for suffix, rel in row["media_files"].items():
+                        key = m.name[: -len(".json")]
+                        data = tar.extractfile(f"{key}.{suffix}").read()
+                        assert data == (dataset / rel).read_bytes()
+    jsons = [m for m in members if m.endswith(".json")]
+    assert len(jsons) == 5 and "gui_1_a.json" in jsons
+    assert all(m.split(".", 1)[0] in {j[:-5] for j in jsons} for m in members)
+
+
+def test_finalize_all_formats_and_unknown(dataset):
+    w = DatasetWriter(dataset)
+    written = w.finalize({"intent": "x"}, ["llamafactory", "trl", "verl", "webdataset"])
+    assert set(written) == {"native", "llamafactory", "trl", "verl", "webdataset"}
+    m = json.loads((dataset / "manifest.json").read_text())
+    assert m["files"]["verl"] == ["verl/train.parquet"]
+    from dataclaw.errors import ConfigError
+    with pytest.raises(ConfigError, match="unknown export format"):
+        w.finalize({}, ["parquet2"])
+    w.close()
+
+
+def test_render_is_shared_and_interleaved():
+    aset = build_anchorset()
+    chat = render(tutorial_sample(aset))
+    assert [p["type"] for p in chat.assistant] == ["text", "image", "text", "video"]
+    assert [p["type"] for p in chat.user] == ["image", "text"]
