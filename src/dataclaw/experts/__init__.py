@@ -10,7 +10,9 @@ import importlib
 from .base import EXPERTS, Expert, ExpertContext, NoParams, register_expert
 
 # Modules that register experts. Missing ones (not yet written) are skipped.
-_MODULES = ["features", "shots", "keyframes", "motion", "ocr", "speech"]
+_MODULES = ["features", "shots", "keyframes", "motion", "ocr", "speech",
+            "robot_gripper", "robot_phases", "robot_faults",
+            "gui_actions", "gui_screens"]
 
 
 def load_all() -> dict[str, type[Expert]]:

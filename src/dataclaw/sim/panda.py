@@ -113,7 +113,7 @@ def _script(mode: str, cube: np.ndarray, target: np.ndarray, rng: np.random.Gene
     if mode == "unstable_grasp":
         mid = ((cube[0] + target[0]) / 2, (cube[1] + target[1]) / 2, hi)
         segs += [("transport", 0.5, mid, 0.0, None),
-                 ("transport", 0.3, mid, 0.075, "unstable_grasp"),  # fingers twitch open: cube drops
+                 ("transport", 0.3, mid, 0.066, "unstable_grasp"),  # fingers twitch open: cube drops
                  ("transport", 0.5, above_target, 0.0, None)]
     else:
         segs.append(("transport", 1.0, above_target, 0.0, None))
