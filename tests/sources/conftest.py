@@ -1,11 +1,13 @@
 """Generated videos for the video source tests (built once per session with ffmpeg / PyAV)."""
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent))
 import videogen as g  # noqa: E402
@@ -50,6 +52,18 @@ def vids(tmp_path_factory) -> dict[str, Path]:
     data = fast.read_bytes()  # moov first: the front part still decodes
     v["trunc_fast"] = d / "trunc_fast.mp4"
     v["trunc_fast"].write_bytes(data[: len(data) * 6 // 10])
+    rng = random.Random(7)  # garbage over 40 spots in the middle third: damaged, not cut short
+    data = bytearray(fast.read_bytes())
+    for _ in range(40):
+        i = rng.randrange(len(data) // 3, 2 * len(data) // 3)
+        data[i:i + 64] = bytes(rng.randrange(256) for _ in range(64))
+    v["mid_corrupt"] = d / "mid_corrupt.mp4"
+    v["mid_corrupt"].write_bytes(bytes(data))
+    v["cover_m4a"] = d / "cover.m4a"  # audio + an attached cover picture (a "video" stream)
+    cover = d / "cover.png"
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(cover)
+    _ff("-f", "lavfi", "-i", "sine=duration=1", "-i", str(cover), "-map", "0", "-map", "1", "-c:a", "aac",
+        "-c:v", "mjpeg", "-disposition:v", "attached_pic", str(v["cover_m4a"]))
     v["audio_m4a"] = d / "audio.m4a"
     _ff("-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac", str(v["audio_m4a"]))
     v["audio_mp4"] = d / "audio_only.mp4"

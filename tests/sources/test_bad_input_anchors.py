@@ -31,7 +31,8 @@ class _NeedsAudio(Expert):
         return [self.anchor(ctx, "test_audio", 0.0, len(stream.audio()) / 16000)]
 
 
-@pytest.mark.parametrize("name", ["text", "corrupt", "empty", "trunc_moov", "audio_m4a", "audio_mp4"])
+@pytest.mark.parametrize("name", ["text", "corrupt", "empty", "trunc_moov", "audio_m4a", "audio_mp4",
+                                  "cover_m4a"])
 def test_extract_anchors_names_the_file_when_it_cannot_be_read(name, vids):
     with pytest.raises(SourceError) as info:
         dataclaw.extract_anchors(vids[name], use_cache=False)

@@ -116,6 +116,7 @@ def test_variable_frame_rate_keeps_true_times(vids):
     ("trunc_moov", "truncated"),
     ("audio_m4a", "no video track: audio only"),
     ("audio_mp4", "no video track: audio only"),
+    ("cover_m4a", "no video track: audio only (1 audio track with a cover image)"),
 ])
 def test_unreadable_inputs_raise_a_clear_source_error(name, reason, vids):
     with pytest.raises(SourceError) as info:
@@ -144,6 +145,15 @@ def test_truncated_faststart_file_gives_a_partial_result_with_errors(vids):
         with pytest.raises(SourceError, match="no frame decodable at t=5.500s.*truncated"):
             vs.frame_at(5.5)
         assert len(vs.audio()) > 0
+
+
+def test_corrupt_middle_is_skipped_and_decoding_goes_on(vids):
+    with VideoStream(vids["mid_corrupt"]) as vs:
+        errors: list[str] = []
+        codes = [g.read_code(f.image) for f in vs.frames(max_side=None, errors=errors)]
+        assert codes[:20] == list(range(20)) and codes[-1] == 149  # reaches the end
+        assert any("corrupt video packet" in e for e in errors)
+        assert g.read_code(vs.frame_at(5.5).image) == 137  # after the damage: exact again
 
 
 def test_no_audio_track(vids):

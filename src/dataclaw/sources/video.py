@@ -92,20 +92,24 @@ class VideoStream:
         except Exception as exc:  # noqa: BLE001 - PyAV raises many error types
             raise SourceError(str(self.path), _open_failure_reason(self.path, exc),
                               hint="check the file is a complete video that ffmpeg can play") from exc
-        if not self._container.streams.video:
+        moving = [v for v in self._container.streams.video
+                  if not (int(v.disposition) & int(av.stream.Disposition.attached_pic))]
+        if not moving:
             n_audio = len(self._container.streams.audio)
+            cover = " with a cover image" if self._container.streams.video else ""
             self._container.close()
-            what = f"audio only ({n_audio} audio track{'s' if n_audio != 1 else ''})" if n_audio else "no streams"
+            what = f"audio only ({n_audio} audio track{'s' if n_audio != 1 else ''}{cover})" if n_audio else "no streams"
             raise SourceError(str(self.path), f"has no video track: {what}")
+        self._vs = moving[0]
         self.decode_errors: list[str] = []  # every decode problem seen, also copied to meta.notes
         # Frame threading must be chosen before the codec opens (the probe below opens it).
-        self._container.streams.video[0].thread_type = "AUTO"
+        self._vs.thread_type = "AUTO"
         self.meta = self._probe()
 
     # ------------------------------------------------------------------ metadata
     def _probe(self) -> VideoMeta:
         c = self._container
-        vs = c.streams.video[0]
+        vs = self._vs
         rot = self._frame_rotation_probe(vs)
         w, h = vs.codec_context.width, vs.codec_context.height
         if rot in (90, 270):
@@ -174,7 +178,7 @@ class VideoStream:
         return bool(d.std() / d.mean() > 0.05)
 
     def _scan_duration(self) -> float:
-        vs = self._container.streams.video[0]
+        vs = self._vs
         last = 0.0
         try:
             self._container.seek(0)
@@ -195,11 +199,11 @@ class VideoStream:
     @property
     def time_base(self):
         """Time base of the video stream (a Fraction): `Frame.pts * time_base` is seconds."""
-        return self._container.streams.video[0].time_base
+        return self._vs.time_base
 
     def _out_size(self, max_side: int | None) -> tuple[int, int]:
         """Decode size (before rotation) so that the rotated image has its long side <= max_side."""
-        vs = self._container.streams.video[0]
+        vs = self._vs
         cw, ch = vs.codec_context.width, vs.codec_context.height
         rot = self.meta.rotation
         sw, sh = (ch, cw) if rot in (90, 270) else (cw, ch)
@@ -218,9 +222,8 @@ class VideoStream:
         Seeks to the keyframe before t. Some demuxers land after t (index on dts, edit lists); then
         it seeks again further back, so callers always see the frame displayed at t.
         """
-        av = _av()
         c = self._container
-        vs = c.streams.video[0]
+        vs = self._vs
         start = self.meta.start_time
         back = 0.0
         for _attempt in range(8):
@@ -229,32 +232,52 @@ class VideoStream:
                 c.seek(0)
             else:
                 c.seek(max(0, int((target + start) / vs.time_base)), stream=vs, backward=True)
-            it = c.decode(vs)
-            first = True
-            last_t = t
-            while True:
-                try:
-                    frame = next(it)
-                except (StopIteration, av.error.EOFError):
-                    if first and target > 0:
-                        break  # nothing decodable after the seek point (truncated?): go back
-                    self._check_complete(last_t, errors)
-                    return
-                except Exception as exc:  # noqa: BLE001 - corrupt / truncated data
-                    self._note(f"decode stopped after t={last_t:.2f}s: {type(exc).__name__}: {exc} "
-                               "(partial result)", errors)
-                    return
+            first, last_t = True, t
+            for frame in self._tolerant_decode(errors):
                 if frame.pts is None:
                     continue
                 ft = float(frame.pts * frame.time_base) - start
-                last_t = ft
                 if first:
                     first = False
                     if ft > t + 1e-4 and target > 0:
                         break  # landed after t: seek further back
+                last_t = ft
                 yield ft, frame
+            else:
+                if not (first and target > 0):  # (nothing decodable after the seek point: go back)
+                    self._check_complete(last_t, errors)
+                    return
             back = back * 2 if back else 1.0
         return
+
+    def _tolerant_decode(self, errors: list[str] | None, max_bad_run: int = 25) -> Iterator[object]:
+        """Frames from the current read position. A corrupt packet is skipped (as ffmpeg does) and
+        noted; many in a row, or an unreadable container, end the stream with a note."""
+        vs = self._vs
+        bad = bad_run = 0
+        bad_at: float | None = None
+        try:
+            for pkt in self._container.demux(vs):
+                try:
+                    frames = pkt.decode()
+                except Exception as exc:  # noqa: BLE001 - PyAV raises several error types here
+                    bad, bad_run = bad + 1, bad_run + 1
+                    if bad_at is None and pkt.pts is not None:
+                        bad_at = float(pkt.pts * vs.time_base) - self.meta.start_time
+                    if bad_run >= max_bad_run:
+                        self._note(f"decode stopped: {bad_run} unreadable packets in a row "
+                                   f"({type(exc).__name__}: {exc}) (partial result)", errors)
+                        return
+                    continue
+                bad_run = 0
+                yield from frames
+        except Exception as exc:  # noqa: BLE001 - container-level read error (truncated / IO)
+            self._note(f"reading stopped: {type(exc).__name__}: {exc} (partial result)", errors)
+        finally:
+            if bad:
+                where = f" from t={bad_at:.2f}s" if bad_at is not None else ""
+                self._note(f"skipped {bad} corrupt video packet(s){where}: frames there are missing "
+                           "or damaged (partial result)", errors)
 
     def _note(self, msg: str, errors: list[str] | None) -> None:
         """Records a decode problem on the stream (and meta.notes) and in the caller's list."""
