@@ -100,6 +100,9 @@ def _ensure_builtin_readers() -> None:
     from .robot import RobotStream, is_robot_path
 
     register_reader("robot", is_robot_path, RobotStream, priority=5)
+    from .gui import GuiStream, is_gui_path
+
+    register_reader("gui", is_gui_path, GuiStream, priority=10)
     # Other source kinds (gui, robot, images) register from their modules here.
     for mod in os.environ.get("DATACLAW_READERS", "").split(","):
         if mod.strip():

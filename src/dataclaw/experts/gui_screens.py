@@ -1,0 +1,164 @@
+"""GUI screen anchors: start / end screen state of a recording, and the element under each click.
+
+`screen_state` (at "start" and "end"): perceptual hash (imagehash phash) plus OCR text of the first
+and last frame, with the window identity there; fragments are stitched by matching one's end to
+another's start. `gui_element` (one per pointer action): the logged element (role, name, bbox) and
+the OCR line at the pointer in the frame before the action, so an unnamed target still has a text
+and a box. OCR is the `ocr` expert's RapidOCR engine; without it the logged names are used alone.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from ..model import Anchor
+from .base import Expert, ExpertContext, register_expert
+
+CLICKS = ("click", "double_click", "right_click", "drag")
+
+
+class GuiScreenParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ocr: bool = True  # OCR the start / end screens
+    ocr_elements: Literal["missing", "always", "never"] = "missing"  # OCR at clicks: when unnamed, always, never
+    ocr_max_side: int = 800
+    crop: tuple[int, int] = (560, 150)  # px (w, h) read around the pointer
+    near: float = 40.0  # px: an OCR line this close to the pointer counts as its label
+
+
+def phash_hex(rgb: np.ndarray) -> str:
+    import imagehash  # noqa: PLC0415
+    from PIL import Image  # noqa: PLC0415
+
+    return str(imagehash.phash(Image.fromarray(rgb)))
+
+
+def hash_distance(a: str, b: str) -> int:
+    """Hamming distance of two hex phashes (bits)."""
+    return bin(int(a, 16) ^ int(b, 16)).count("1")
+
+
+def _ocr_engine():
+    """(engine, params, read_frame) from the ocr expert, or None when OCR cannot run here."""
+    try:
+        from .ocr import OcrParams, load_engine, read_frame  # noqa: PLC0415
+
+        p = OcrParams(max_side=960, min_score=0.5)
+        return load_engine(p), p, read_frame
+    except Exception:  # noqa: BLE001 - rapidocr / onnxruntime missing: logged names only
+        return None
+
+
+def element_at(dets: list[dict], x: float, y: float, near: float) -> tuple[dict | None, str]:
+    """The OCR line under the point (or within `near` px): ("hit"); else a label just left of or
+    above the point, as form fields have ("label"); else (None, "")."""
+    best, best_d = None, near
+    for d in dets:
+        x0, y0, x1, y1 = d["box"]
+        dist = (max(x0 - x, 0, x - x1) ** 2 + max(y0 - y, 0, y - y1) ** 2) ** 0.5
+        if dist <= best_d:
+            best, best_d = d, dist
+    if best is not None:
+        return best, "hit"
+    labels = []
+    for d in dets:
+        x0, y0, x1, y1 = d["box"]
+        if x1 <= x and y0 - 25 <= y <= y1 + 25:  # left of the point, on its row
+            labels.append((abs(y - (y0 + y1) / 2) + 0.1 * (x - x1), d))
+        elif y1 <= y and y - y1 <= 70 and x0 - 40 <= x:  # above it
+            labels.append((1.5 * (y - y1) + 0.1 * abs(x - x0), d))
+    return (min(labels, key=lambda z: z[0])[1], "label") if labels else (None, "")
+
+
+def _change_box(d: dict, x: float, y: float, size: tuple[int, int]) -> list[float] | None:
+    """The changed screen region after a click, when it is a small box around the point (a focus
+    ring, a pressed button): a fair element box when nothing was logged."""
+    b = d.get("changed_bbox")
+    if not b:
+        return None
+    bx, by, bw, bh = b
+    if bx <= x <= bx + bw and by <= y <= by + bh and bw * bh <= 0.15 * size[0] * size[1]:
+        return [float(v) for v in b]
+    return None
+
+
+@register_expert
+class GuiScreens(Expert):
+    name = "gui_screens"
+    kinds = ("gui",)
+    requires = ("gui_actions",)
+    version = "1"
+    description = "start/end screen state (phash + OCR) for continuity, and the element text at each click"
+    Params = GuiScreenParams
+
+    def setup(self) -> None:
+        p: GuiScreenParams = self.params  # type: ignore[assignment]
+        self.engine = _ocr_engine() if (p.ocr or p.ocr_elements != "never") else None
+
+    def _ocr(self, rgb: np.ndarray, size: tuple[int, int]) -> list[dict]:
+        if self.engine is None:
+            return []
+        engine, op, read = self.engine
+        return read(engine, rgb, size, op)
+
+    def run(self, stream: Any, ctx: ExpertContext) -> list[Anchor]:
+        p: GuiScreenParams = self.params  # type: ignore[assignment]
+        if self.engine is None and (p.ocr or p.ocr_elements != "never"):
+            ctx.warn("gui_screens: OCR engine unavailable (pip install 'dataclaw0[ocr]'); logged names only")
+        w, h = stream.meta.width, stream.meta.height
+        duration = stream.meta.duration
+        out: list[Anchor] = []
+        windows = [a for a in ctx.anchors("gui_actions") if a.kind == "window"]
+        for at, t in (("start", 0.0), ("end", duration)):
+            fr = stream.frame_at(t, max_side=p.ocr_max_side)
+            dets = self._ocr(fr.image, (w, h)) if p.ocr else []
+            ident = next((a.data for a in reversed(windows) if a.t0 <= fr.t + 1e-6), windows[0].data if windows else {})
+            out.append(self.anchor(ctx, "screen_state", fr.t, fr.t, {
+                "at": at, "phash": phash_hex(fr.image), "text": " ".join(d["text"] for d in dets),
+                "lines": [{"text": d["text"], "box": [round(v, 1) for v in d["box"]]} for d in dets],
+                **{k: ident.get(k) for k in ("app", "url", "title")}}))
+        for a in ctx.anchors("gui_actions"):
+            if a.kind != "gui_action" or a.data["type"] not in CLICKS:
+                continue
+            out.append(self._element(stream, ctx, a, p, (w, h)))
+        return out
+
+    def _element(self, stream: Any, ctx: ExpertContext, a: Anchor, p: GuiScreenParams,
+                 size: tuple[int, int]) -> Anchor:
+        d = a.data
+        x, y = float(d["x"]), float(d["y"])
+        logged = d.get("element") or {}
+        name = (logged.get("name") or "").strip()
+        data: dict[str, Any] = {"action": a.id, "index": d["index"], "x": x, "y": y, "type": d["type"],
+                                "role": logged.get("role"), "name": name or None,
+                                "bbox": [round(v, 1) for v in logged["bbox"]] if logged.get("bbox") else None,
+                                "ocr_text": None, "ocr_bbox": None}
+        want_ocr = p.ocr_elements == "always" or (p.ocr_elements == "missing" and (not name or not data["bbox"]))
+        how = ""
+        if want_ocr and self.engine is not None:
+            cw, ch = p.crop
+            x0 = int(min(max(0, x - cw * 0.65), max(0, size[0] - cw)))  # more room on the left: labels
+            y0 = int(min(max(0, y - ch * 0.6), max(0, size[1] - ch)))
+            full = stream.frame_at(d["obs_t"], max_side=None).image
+            crop = full[y0:y0 + ch, x0:x0 + cw]
+            dets = self._ocr(crop, (crop.shape[1], crop.shape[0]))
+            hit, how = element_at(dets, x - x0, y - y0, p.near)
+            if hit:
+                bx0, by0, bx1, by1 = (float(v) for v in hit["box"])
+                data["ocr_text"] = hit["text"]
+                data["ocr_bbox"] = [round(bx0 + x0, 1), round(by0 + y0, 1), round(bx1 - bx0, 1), round(by1 - by0, 1)]
+        data["text"] = name or data["ocr_text"]
+        data["text_source"] = "log" if name else ({"hit": "ocr", "label": "ocr_label"}.get(how) if data["ocr_text"] else None)
+        change = _change_box(d, x, y, size)
+        if data["bbox"]:
+            data["box"], data["box_source"] = data["bbox"], "log"
+        elif how == "hit":
+            data["box"], data["box_source"] = data["ocr_bbox"], "ocr"
+        elif change:
+            data["box"], data["box_source"] = change, "change"
+        else:
+            data["box"], data["box_source"] = None, None
+        return self.anchor(ctx, "gui_element", d["t_event"], d["t_event"], data,
+                           confidence=1.0 if data["text_source"] == "log" else 0.8 if data["text"] else 0.3)
