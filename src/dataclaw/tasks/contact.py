@@ -1,0 +1,84 @@
+"""`contact` (embodied): labelled gripper-object contact intervals of an episode.
+
+One sample per episode with contact anchors: the query shows a frame of the episode and asks when
+the gripper touches the object; the solution is one span per contact interval (with the frame at
+its start), each citing its contact anchor. Trains contact detection and scores Contact mAP.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ..model import Query, Sample, Segment, TaskSpec
+from .base import Evidence, Task, register_task
+from .common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
+from .robot_common import task_text
+
+
+class ContactParams(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    frames: bool = True  # an image at each contact start
+
+
+@register_task
+class ContactTask(Task):
+    name = "contact"
+    domains = ("embodied",)
+    source_kinds = ("robot",)
+    needs = ("contact",)
+    ordered = True
+    description = "Labelled hand/gripper-object contact intervals (for contact detection and Contact mAP)."
+    examples = ("label gripper contact intervals", "contact detection data", "when does the robot touch the object")
+    Params = ContactParams
+
+    def draft_schema(self) -> dict[str, Any]:
+        item = {"type": "object", "required": ["t0", "t1", "anchor", "label"],
+                "properties": {"t0": {"type": "number"}, "t1": {"type": "number"}, "anchor": {"type": "string"},
+                               "label": {"type": "string", "minLength": 3}}}
+        return {"type": "object", "required": ["contacts"],
+                "properties": {"contacts": {"type": "array", "items": item, "minItems": 1}}}
+
+    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+        contacts = sorted(anchors.of_kind("contact"), key=lambda a: a.t0)
+        if not contacts:
+            return []
+        dur = duration_of(anchors)
+        return [Evidence(sources=[anchors.source], anchors=contacts, frames=[round(c.t0, 3) for c in contacts],
+                         key="contacts", meta={"variant": "intervals", "duration": dur, "task": task_text(anchors),
+                                               "fps": anchors.meta.get("fps")})]
+
+    def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
+        from .common import build_prompt  # noqa: PLC0415
+
+        return build_prompt(ev, spec, "List every interval where the gripper touches the object, each with its "
+                            "contact anchor id, in time order.", self.draft_schema())
+
+    def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
+        return {"contacts": [{"t0": round(a.t0, 3), "t1": round(a.t1, 3), "anchor": a.id,
+                              "label": f"gripper in contact with the object ({a.data.get('method', 'observed')})"}
+                             for a in ev.anchors if a.kind == "contact"]}
+
+    def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
+        errors = validate_draft(draft, self.draft_schema())
+        if errors:
+            raise DraftError(errors)
+        sol: list[Segment] = []
+        for i, c in enumerate(draft["contacts"]):
+            t0, t1 = float(c["t0"]), float(c["t1"])
+            errs = span_errors(ev, [c["anchor"]], t0, t1, f"contacts[{i}]")
+            if errs:
+                errors += errs
+                continue
+            sol.append(Segment(type="span", text=c["label"], t0=t0, t1=t1, anchors=[c["anchor"]]))
+            if self.params(spec).frames:
+                sol.append(Segment(type="image", path=media.keyframe(ev.source, t0), t0=t0, t1=t0,
+                                   anchors=[c["anchor"]]))
+        if errors:
+            raise DraftError(errors)
+        q = Query(text=f"The robot performs: {ev.meta['task']}. Over the whole episode "
+                       f"(0-{ev.meta['duration']:.2f} s), when is the gripper in contact with the object?")
+        return Sample(id=evidence_sample_id(self.name, ev), task=self.name, domain="embodied", source=ev.source.id,
+                      query=q, solution=sol, evidence=[a.id for a in ev.anchors],
+                      meta={"variant": "intervals", "n_contacts": len(draft["contacts"])},
+                      provenance=provenance(ev, spec))

@@ -1,0 +1,63 @@
+"""Helpers shared by the embodied tasks (world_model, contact, segmentation, recovery)."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+
+from ..model import Anchor, Source
+from .common import overlap
+
+_OPEN: OrderedDict[str, Any] = OrderedDict()
+
+
+def episode(source: Source) -> Any:
+    """The open RobotStream of a source (a few kept open: tasks read states/actions at many times)."""
+    from ..sources import open_stream  # noqa: PLC0415
+
+    if source.id in _OPEN:
+        _OPEN.move_to_end(source.id)
+        return _OPEN[source.id]
+    st = open_stream(source)
+    _OPEN[source.id] = st
+    while len(_OPEN) > 4:
+        _OPEN.popitem(last=False)[1].close()
+    return st
+
+
+def rows(st: Any, t0: float, t1: float, what: str = "action", every: int = 1) -> list[list[float]]:
+    """Rows of `action` (or `state`) shown in [t0, t1), rounded for JSON."""
+    arr = st.action if what == "action" else st.state
+    if arr is None:
+        return []
+    i0, i1 = st.index_at(t0), max(st.index_at(t0) + 1, int(np.searchsorted(st.t, t1 - 1e-6)))
+    return np.round(np.asarray(arr[i0:i1:every], dtype=np.float64), 5).tolist()
+
+
+def state_at(st: Any, t: float) -> list[float]:
+    return np.round(np.asarray(st.state[st.index_at(t)], dtype=np.float64), 5).tolist()
+
+
+def phases(anchorset: Any) -> list[Anchor]:
+    return sorted(anchorset.of_kind("phase"), key=lambda a: a.t0)
+
+
+def covering(anchors: list[Anchor], t0: float, t1: float) -> list[Anchor]:
+    """Anchors overlapping [t0, t1] (or containing the point t0 == t1)."""
+    if t1 <= t0:
+        return [a for a in anchors if a.t0 - 1e-6 <= t0 <= a.t1 + 1e-6]
+    return [a for a in anchors if overlap(a.t0, a.t1, t0, t1) > 0]
+
+
+def phase_at(anchors: list[Anchor], t: float) -> Anchor | None:
+    ph = [a for a in anchors if a.kind == "phase"]
+    inside = [a for a in ph if a.t0 - 1e-6 <= t < a.t1 - 1e-6] or [a for a in ph if a.t0 <= t <= a.t1 + 1e-6]
+    return inside[0] if inside else None
+
+
+def task_text(anchorset: Any) -> str:
+    for a in anchorset.of_kind("phase"):
+        if a.data.get("task"):
+            return str(a.data["task"])
+    return str(anchorset.meta.get("task") or "the manipulation task")

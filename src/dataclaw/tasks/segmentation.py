@@ -1,0 +1,89 @@
+"""`segmentation` (embodied): an episode split into sub-task segments with language descriptions.
+
+One sample per episode: each motion phase anchor (reach, grasp, transport, place, retreat) becomes
+a span with a sentence that names the sub-task in terms of the episode's instruction, plus the
+frame at its middle. These are the language annotations the LeRobot export writes per frame.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ..model import Query, Sample, Segment, TaskSpec
+from .base import Evidence, Task, register_task
+from .common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
+from .robot_common import phases, task_text
+
+
+class SegmentationParams(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    frames: bool = True
+    min_segment: float = 0.2  # shorter phases are left out
+
+
+def describe(phase: str, text: str, task: str) -> str:
+    return f"{phase.capitalize()}: {text} (part of: {task})."
+
+
+@register_task
+class SegmentationTask(Task):
+    name = "segmentation"
+    domains = ("embodied",)
+    source_kinds = ("robot",)
+    needs = ("phase",)
+    ordered = True
+    description = "Sub-task segments of a robot episode with language descriptions (language annotations)."
+    examples = ("segment the demonstrations into sub-tasks", "language annotations for robot episodes",
+                "split each episode into steps")
+    Params = SegmentationParams
+
+    def draft_schema(self) -> dict[str, Any]:
+        item = {"type": "object", "required": ["t0", "t1", "anchor", "text"],
+                "properties": {"t0": {"type": "number"}, "t1": {"type": "number"}, "anchor": {"type": "string"},
+                               "text": {"type": "string", "minLength": 5}}}
+        return {"type": "object", "required": ["segments"],
+                "properties": {"segments": {"type": "array", "items": item, "minItems": 1}}}
+
+    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+        p = self.params(spec)
+        ph = [a for a in phases(anchors) if a.t1 - a.t0 >= p.min_segment]
+        if not ph:
+            return []
+        return [Evidence(sources=[anchors.source], anchors=ph, frames=[round((a.t0 + a.t1) / 2, 3) for a in ph],
+                         key="segments", meta={"variant": "phases", "duration": duration_of(anchors),
+                                               "task": task_text(anchors)})]
+
+    def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
+        from .common import build_prompt  # noqa: PLC0415
+
+        return build_prompt(ev, spec, f"Split the episode ('{ev.meta['task']}') into sub-task segments, one per "
+                            "phase anchor, each with a one-sentence description.", self.draft_schema())
+
+    def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
+        return {"segments": [{"t0": round(a.t0, 3), "t1": round(a.t1, 3), "anchor": a.id,
+                              "text": describe(a.data["phase"], a.data.get("text", ""), ev.meta["task"])}
+                             for a in ev.anchors]}
+
+    def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
+        errors = validate_draft(draft, self.draft_schema())
+        if errors:
+            raise DraftError(errors)
+        sol: list[Segment] = []
+        for i, s in enumerate(draft["segments"]):
+            t0, t1 = float(s["t0"]), float(s["t1"])
+            errs = span_errors(ev, [s["anchor"]], t0, t1, f"segments[{i}]")
+            if errs:
+                errors += errs
+                continue
+            sol.append(Segment(type="span", text=s["text"], t0=t0, t1=t1, anchors=[s["anchor"]]))
+            if self.params(spec).frames:
+                tm = round((t0 + t1) / 2, 3)
+                sol.append(Segment(type="image", path=media.keyframe(ev.source, tm), t0=tm, t1=tm, anchors=[s["anchor"]]))
+        if errors:
+            raise DraftError(errors)
+        q = Query(text=f"Segment this robot episode ('{ev.meta['task']}', 0-{ev.meta['duration']:.2f} s) into "
+                       "sub-tasks and describe each.")
+        return Sample(id=evidence_sample_id(self.name, ev), task=self.name, domain="embodied", source=ev.source.id,
+                      query=q, solution=sol, evidence=[a.id for a in ev.anchors],
+                      meta={"variant": "phases", "n_segments": len(draft["segments"])}, provenance=provenance(ev, spec))
