@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from ..model import Rejection, Sample
 from .card import write_card
+from .lerobot import export_lerobot
 from .llamafactory import export_llamafactory
 from .native import REJECTED, SAMPLES, export_native, read_rows, read_samples, repair_jsonl, sample_row
 from .trl import export_trl
@@ -34,6 +35,7 @@ EXPORTERS: dict[str, Callable[[Path], list[Path]]] = {
     "trl": export_trl,
     "verl": export_verl,
     "webdataset": export_webdataset,
+    "lerobot": export_lerobot,
 }
 
 _OWN = (SAMPLES, REJECTED, "manifest.json", "README.md", "progress", "anchors")  # what resume=False clears

@@ -169,3 +169,73 @@ def _video_size(path: Path) -> tuple[int, int]:
     with av.open(str(path)) as c:
         cc = c.streams.video[0].codec_context
         return cc.height, cc.width
+
+
+# ---------------------------------------------------------------------- from a dataset folder
+def _robot_anchor_sets(root: Path) -> list[dict[str, Any]]:
+    out = []
+    for f in sorted((root / "anchors").glob("*.json")):
+        try:
+            d = json.loads(f.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        if (d.get("source") or {}).get("kind") == "robot":
+            out.append(d)
+    return out
+
+
+def _annotations(rows: list[dict[str, Any]], anchors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sub-task language: the segmentation samples' spans, else the phase anchors' descriptions."""
+    spans = [{"t0": s["t0"], "t1": s["t1"], "text": s["text"]}
+             for r in rows if r.get("task") == "segmentation" for s in r["solution"]
+             if s.get("type") == "span" and s.get("text")]
+    if spans:
+        return sorted(spans, key=lambda a: a["t0"])
+    return [{"t0": a["t0"], "t1": a["t1"], "text": f"{a['data']['phase']}: {a['data'].get('text', '')}"}
+            for a in sorted(anchors, key=lambda a: a["t0"]) if a.get("kind") == "phase"]
+
+
+def export_lerobot(dataset_dir: Path) -> list[Path]:
+    """`<dataset>/lerobot/`: every robot episode of the dataset as LeRobot v2.1, with the episode
+    instruction, per-frame sub-task language (`subtask_index`) and, per episode, the contact
+    intervals and faults found. Reads the original episodes again (states, actions, camera videos)."""
+    from ..model import Source  # noqa: PLC0415
+    from ..sources import open_stream  # noqa: PLC0415
+    from .native import read_rows  # noqa: PLC0415
+
+    root = Path(dataset_dir)
+    sets = _robot_anchor_sets(root)
+    if not sets:
+        return []
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for r in read_rows(root):
+        by_source.setdefault(r["source"], []).append(r)
+    episodes, fps = [], None
+    for d in sets:
+        src = Source(**d["source"])
+        anchors = d.get("anchors", [])
+        with open_stream(src) as st:
+            if fps is None:
+                fps = st.meta.fps
+            elif abs(st.meta.fps - fps) > 1e-3:
+                continue  # LeRobot holds one frame rate per dataset
+            cols = {"observation.state": st.state}
+            names = {"observation.state": list(st.state_names)}
+            if st.action is not None:
+                cols["action"], names["action"] = st.action, list(st.action_names)
+            if st.ee_pos is not None:
+                cols["observation.ee_pos"], names["observation.ee_pos"] = st.ee_pos, ["x", "y", "z"]
+            videos: dict[str, Any] = {}
+            for cam, stream in st.cameras.items():
+                path = getattr(stream, "path", None)
+                videos[cam] = path if isinstance(path, Path) and path.suffix == ".mp4" else \
+                    np.stack([f.image for f in stream.frames(fps=None, max_side=None)])
+            extra = {"source": src.id, "source_path": src.path,
+                     "contacts": [[a["t0"], a["t1"]] for a in anchors if a.get("kind") == "contact"],
+                     "faults": [{"type": a["data"]["type"], "t0": a["t0"], "t1": a["t1"],
+                                 "diagnosis": a["data"].get("diagnosis", "")} for a in anchors if a.get("kind") == "fault"]}
+            episodes.append(LeRobotEpisode(columns=cols, names=names, task=st.task or "robot episode", videos=videos,
+                                           annotations=_annotations(by_source.get(src.id, []), anchors),
+                                           timestamps=st.t, extra=extra))
+    out = write_lerobot(root / "lerobot", episodes, fps=fps or 30.0, overwrite=True)
+    return [out / "meta" / "info.json"] + sorted((out / "data").glob("chunk-*/episode_*.parquet"))
