@@ -55,9 +55,10 @@ class Frame:
 
 
 def _rotation_of(stream) -> int:
-    """Rotation from the legacy `rotate` tag (newer files carry a display matrix, read per frame)."""
+    """Fallback for old FFmpeg builds that export only the legacy `rotate` tag (clockwise degrees);
+    returned counter-clockwise, like the display matrix that frames carry."""
     meta_rot = (stream.metadata or {}).get("rotate")
-    return int(float(meta_rot)) % 360 if meta_rot else 0
+    return (360 - int(float(meta_rot))) % 360 if meta_rot else 0
 
 
 def _apply_rotation(img: np.ndarray, rotation: int) -> np.ndarray:
@@ -138,10 +139,9 @@ class VideoStream:
         return meta
 
     def _frame_rotation_probe(self, vs) -> int:
-        rot = _rotation_of(vs)
-        if rot:
-            return rot
-        # PyAV >= 14 exposes the display matrix rotation on decoded frames.
+        """Display-matrix rotation of the first frame, in the sense ffmpeg's autorotate applies it
+        (checked against `ffmpeg -i rotated.mp4 -f rawvideo` in tests/sources)."""
+        rot = 0
         try:
             self._container.seek(0)
             for frame in self._container.decode(vs):
@@ -154,7 +154,7 @@ class VideoStream:
                 self._container.seek(0)
             except Exception:  # noqa: BLE001
                 pass
-        return rot % 360
+        return rot % 360 or _rotation_of(vs)
 
     def _detect_vfr(self, vs, max_packets: int = 300) -> bool:
         """Looks at packet pts gaps (no decoding): uneven gaps mean variable frame rate."""
