@@ -6,7 +6,6 @@ metadata (display matrix) is applied to every decoded frame.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
