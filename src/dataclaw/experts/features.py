@@ -16,7 +16,7 @@ ANALYSIS_SIDE = 160  # long side of the decoded analysis frame (pixels)
 DIFF_SIDE = 64  # long side for frame-difference signals (small: robust to noise, cheap)
 THUMB_SIZE = (16, 9)  # (w, h) colour thumbnail kept per frame
 HIST_BINS = (16, 8, 8)  # H, S, V bins
-MOTION_LEVEL = 10  # grey-level change (0..255) that counts as a moving pixel (above coding noise)
+MOTION_LEVEL = 8  # grey-level change (0..255) that counts as a moving pixel (above coding noise)
 MEMO_KEY = "frame_features"
 _SQRT2 = float(np.sqrt(2.0))
 
@@ -31,7 +31,7 @@ class FrameFeatures:
     sharpness: np.ndarray  # (N,) variance of the Laplacian at analysis size
     phash: np.ndarray  # (N,) uint64 perceptual hash (imagehash.phash-compatible bits)
     content_diff: np.ndarray  # (N,) mean |HSV_i - HSV_{i-1}| (PySceneDetect-like scale 0..255); 0 at i=0
-    motion: np.ndarray  # (N,) fraction of pixels whose grey level changed > MOTION_LEVEL since i-1; 0 at i=0
+    motion: np.ndarray  # (N,) fraction of analysis pixels whose grey level changed > MOTION_LEVEL since i-1
     hist: np.ndarray  # (N, sum(HIST_BINS)) float32, each channel's histogram sums to 1
     thumb: np.ndarray  # (N, 9, 16, 3) uint8 RGB
     duration: float
@@ -45,6 +45,18 @@ class FrameFeatures:
     def nbytes(self) -> int:
         return sum(getattr(self, k).nbytes for k in ("t", "luma", "luma_std", "sharpness", "phash",
                                                       "content_diff", "motion", "hist", "thumb"))
+
+
+def running_median(x: np.ndarray, w: int, chunk: int = 4096) -> np.ndarray:
+    """Median over a centred window of w frames (edges padded); chunked so memory stays small."""
+    x = np.asarray(x, dtype=np.float64)
+    if w <= 1 or len(x) < 3:
+        return x.copy()
+    from numpy.lib.stride_tricks import sliding_window_view  # noqa: PLC0415
+
+    half = w // 2
+    view = sliding_window_view(np.pad(x, (half, w - 1 - half), mode="edge"), w)
+    return np.concatenate([np.median(view[i: i + chunk], axis=1) for i in range(0, len(x), chunk)])
 
 
 def hist_dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -95,7 +107,6 @@ def compute(stream, analysis_side: int = ANALYSIS_SIDE) -> FrameFeatures:
         gray = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
         small = cv2.resize(img, diff_size, interpolation=cv2.INTER_AREA)
         hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
-        sgray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
         mean, std = cv2.meanStdDev(gray)
         cols["t"].append(fr.t)
         cols["luma"].append(float(mean[0, 0]))
@@ -108,8 +119,8 @@ def compute(stream, analysis_side: int = ANALYSIS_SIDE) -> FrameFeatures:
             cols["motion"].append(0.0)
         else:
             cols["content_diff"].append(float(cv2.absdiff(hsv, prev_hsv).mean()))
-            cols["motion"].append(float(np.count_nonzero(cv2.absdiff(sgray, prev_gray) > MOTION_LEVEL)) / sgray.size)
-        prev_hsv, prev_gray = hsv, sgray
+            cols["motion"].append(float(np.count_nonzero(cv2.absdiff(gray, prev_gray) > MOTION_LEVEL)) / gray.size)
+        prev_hsv, prev_gray = hsv, gray
         hs = []
         for c, (bins, rng) in enumerate(zip(HIST_BINS, hist_ranges)):
             hh = cv2.calcHist([hsv], [c], None, [bins], list(rng)).reshape(-1)

@@ -21,7 +21,7 @@ class KeyframeParams(BaseModel):
 
     max_per_shot: int = Field(5, ge=1, description="most keyframes kept for one shot")
     change: float = Field(28.0, description="thumbnail distance (0..255) that starts a new content run")
-    min_run_s: float = Field(1.0, description="a content run shorter than this gets no keyframe of its own")
+    min_run_s: float = Field(1.5, description="a content run shorter than this gets no keyframe of its own")
     sharp_quantile: float = Field(0.7, ge=0, le=1, description="candidates: sharpness at least this fraction "
                                                                   "of the run's sharpest frame")
     dedup_hamming: int = Field(10, description="perceptual-hash distance (bits of 64) under which frames are "
@@ -68,25 +68,19 @@ class KeyframesExpert(Expert):
 def content_runs(ff: F.FrameFeatures, idx: np.ndarray, p: KeyframeParams) -> list[np.ndarray]:
     """Splits a shot's frames into runs of similar content."""
     thumbs = ff.thumb[idx].astype(np.float32)
+    min_n = max(1, int(p.min_run_s * ff.fps))
     runs: list[list[int]] = [[0]]
     ref = thumbs[0]
     for k in range(1, len(idx)):
-        if float(np.abs(thumbs[k] - ref).mean()) > p.change:
+        # a new run needs changed content AND a current run long enough to stand on its own
+        if len(runs[-1]) >= min_n and float(np.abs(thumbs[k] - ref).mean()) > p.change:
             runs.append([k])
             ref = thumbs[k]
         else:
             runs[-1].append(k)
-    # Runs too short to matter join the previous one.
-    min_n = max(1, int(p.min_run_s * ff.fps))
-    merged: list[list[int]] = []
-    for r in runs:
-        if merged and len(r) < min_n:
-            merged[-1].extend(r)
-        else:
-            merged.append(r)
-    if len(merged) > 1 and len(merged[0]) < min_n:
-        merged[1] = merged[0] + merged[1]
-        merged.pop(0)
+    merged = runs
+    if len(merged) > 1 and len(merged[-1]) < min_n:  # a short tail joins the run before it
+        merged[-2].extend(merged.pop())
     return [idx[np.asarray(r)] for r in merged]
 
 

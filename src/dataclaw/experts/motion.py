@@ -21,16 +21,6 @@ class MotionParams(BaseModel):
     min_interval_s: float = Field(0.8, description="shorter motion/static runs merge into their neighbours")
 
 
-def running_median(x: np.ndarray, w: int) -> np.ndarray:
-    if w <= 1 or len(x) < 3:
-        return x.copy()
-    from numpy.lib.stride_tricks import sliding_window_view  # noqa: PLC0415
-
-    half = w // 2
-    pad = np.pad(x, (half, w - 1 - half), mode="edge")
-    return np.median(sliding_window_view(pad, w), axis=1)
-
-
 def intervals(t: np.ndarray, moving: np.ndarray, mag: np.ndarray, duration: float,
               min_len: float) -> list[tuple[float, float, bool, float]]:
     """(t0, t1, moving, mean magnitude) runs tiling [0, duration]."""
@@ -88,7 +78,7 @@ class MotionExpert(Expert):
         if len(raw) > 1:
             raw[0] = raw[1]
         w = max(1, int(round(p.smooth_s * ff.fps)) | 1)
-        mag = running_median(raw, w)
+        mag = F.running_median(raw, w)
         runs = intervals(ff.t, mag > p.threshold, mag, ff.duration, p.min_interval_s)
         return [self.anchor(ctx, "motion" if mv else "static", t0, t1, {"magnitude": round(m, 5)})
                 for t0, t1, mv, m in runs]

