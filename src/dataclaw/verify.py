@@ -414,12 +414,12 @@ def verify_sample(sample: Sample | dict[str, Any], anchors: Any, dataset_dir: Pa
         ev_spans = _intervals(ev_anchors)
     if not ev_spans:
         ev_spans = None
-    segs: list[tuple[int | None, Segment]] = [(None, m) for m in sample.query.media]
-    segs += list(enumerate(sample.solution))
-    _check_segment_grounding(segs, ctx, tally, ev_spans, ev_ids, dataset_dir)
-    # quotes and times in the query text itself
-    qseg = Segment(type="text", text=sample.query.text)
-    _check_segment_grounding([(None, qseg)], ctx, tally, ev_spans, None, None, check_media=False)
+    # the query's media and text are what the sample shows, not claims: inside the video, cited ids
+    # real, quotes true, but they may reach beyond the evidence (e.g. the whole video as context)
+    query = [(None, m) for m in sample.query.media] + [(None, Segment(type="text", text=sample.query.text))]
+    _check_segment_grounding(query, ctx, tally, None, None, dataset_dir)
+    _check_segment_grounding(list(enumerate(sample.solution)), ctx, tally, ev_spans, ev_ids, dataset_dir)
+    segs = query + list(enumerate(sample.solution))
     if dataset_dir is None and any(s.path for _, s in segs):
         warnings.append("media not checked on disk (no dataset_dir given)")
 

@@ -153,6 +153,19 @@ def test_claim_outside_evidence(anchorset, media_dir):
     assert any(f"cites anchor {a['shot1']!r}, which is not in its evidence" in e for e in v.errors)
 
 
+def test_query_media_may_show_more_than_the_evidence(anchorset, media_dir):
+    """The query's clip is context (e.g. the whole video for a temporal question), not a claim."""
+    a = ids(anchorset)
+    ev = Evidence(sources=[anchorset.source], anchors=[x for x in anchorset.anchors if x.kind == "transcript"])
+    s = tutorial_sample(anchorset)
+    s.task = "temporal_qa"
+    s.query.media = [Segment(type="clip", path="media/clip_4000_6000.mp4", t0=0.0, t1=10.0)]
+    s.solution = [Segment(type="span", text="From 4.2 s to 8.0 s.", t0=4.2, t1=8.0, anchors=[a["asr"]])]
+    assert verify_sample(s, anchorset, media_dir, evidence=ev).ok
+    s.query.media[0].t1 = 11.0  # but still inside the video
+    assert not verify_sample(s, anchorset, media_dir, evidence=ev).checks["times_in_video"]
+
+
 def test_prose_durations_are_not_time_claims():
     assert text_times("wait 30 seconds, then at 12 s press play; see 01:05") == [12.0, 65.0]
 
