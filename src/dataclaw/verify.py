@@ -507,20 +507,21 @@ def parse_draft(text: str | dict[str, Any]) -> tuple[dict[str, Any] | None, floa
 
 
 _TIME_KEYS = (("t0", "t1"), ("start", "end"), ("t", None), ("time", None))
-_ID_KEYS = ("anchors", "anchor_ids", "cite", "cites", "evidence")
-_TEXT_KEYS = ("text", "caption", "answer", "question", "instruction", "description", "step")
+_ID_KEYS = ("anchors", "anchor_ids", "anchor", "cite", "cites", "evidence")
+_TEXT_KEYS = ("text", "caption", "answer", "question", "instruction", "description", "step", "prompt")
 
 
-def draft_segments(draft: Any) -> list[Segment]:
-    """Generic view of any draft as Segments: each dict with times, cited ids or text is one item.
-    Lets the verifier score raw model output of any task without building media."""
-    out: list[Segment] = []
+def draft_items(draft: Any) -> list[tuple[str, Segment]]:
+    """Generic view of any draft: each dict with times, cited ids or text becomes a Segment, paired with
+    the JSON path of the list holding it ("" for dicts outside lists). Lets the verifier score raw model
+    output of any task without building media."""
+    out: list[tuple[str, Segment]] = []
 
-    def walk(node: Any) -> None:
+    def walk(node: Any, group: str, where: str) -> None:
         if isinstance(node, dict):
             t0 = t1 = None
             for a, b in _TIME_KEYS:
-                if isinstance(node.get(a), (int, float)):
+                if isinstance(node.get(a), (int, float)) and not isinstance(node.get(a), bool):
                     t0 = float(node[a])
                     t1 = float(node[b]) if b and isinstance(node.get(b), (int, float)) else t0
                     break
@@ -533,16 +534,21 @@ def draft_segments(draft: Any) -> list[Segment]:
                     ids += [x for x in v if isinstance(x, str)]
             text = " ".join(str(node[k]) for k in _TEXT_KEYS if isinstance(node.get(k), str))
             if t0 is not None or ids or text:
-                out.append(Segment(type="text" if text else "span", text=text or None, t0=t0, t1=t1, anchors=ids))
+                seg = Segment(type="text" if text else "span", text=text or None, t0=t0, t1=t1, anchors=ids)
+                out.append((group, seg))
             for k, v in node.items():
                 if isinstance(v, (dict, list)) and k not in _ID_KEYS:
-                    walk(v)
+                    walk(v, "" if isinstance(v, dict) else f"{where}/{k}", f"{where}/{k}")
         elif isinstance(node, list):
             for v in node:
-                walk(v)
+                walk(v, group, where)
 
-    walk(draft)
+    walk(draft, "", "")
     return out
+
+
+def draft_segments(draft: Any) -> list[Segment]:
+    return [seg for _, seg in draft_items(draft)]
 
 
 def score_draft(draft: str | dict[str, Any], anchors: Any, task: Any = None, evidence: Any = None,
@@ -550,32 +556,46 @@ def score_draft(draft: str | dict[str, Any], anchors: Any, task: Any = None, evi
     """Reward components for raw model output (EasyR1 style): format, grounding, efficiency, overall.
 
     The draft is parsed (format credit for clean JSON), checked against the task schema, then viewed
-    as generic segments (`draft_segments`) and verified like a sample without media.
+    as generic segments (`draft_items`) and verified like a sample without media. The steps (the list
+    of dicts with the most text) must be in time order for ordered tasks.
     """
     w = {"format": 1.0, "grounding": 1.0, "efficiency": 1.0, **(weights or {})}
     obj, credit = parse_draft(draft)
     if obj is None:
-        res = {"format": 0.0, "grounding": 0.0, "efficiency": 0.0, "errors": ["format: no JSON object found"]}
-        res["overall"] = 0.0
-        return res
+        return {"format": 0.0, "grounding": 0.0, "efficiency": 0.0, "overall": 0.0, "ok": False,
+                "errors": ["format: no JSON object found"]}
     schema_errs = draft_schema_errors(obj, task) if task is not None else []
-    segs = draft_segments(obj)
+    items = draft_items(obj)
+    groups: dict[str, list[Segment]] = {}
+    for g, seg in items:
+        if g:
+            groups.setdefault(g, []).append(seg)
+    steps = max(groups.values(), key=lambda segs: sum(bool(x.text) for x in segs), default=[])
+    others = [seg for _, seg in items if not any(seg is x for x in steps)]
     src = getattr(getattr(evidence, "source", None), "id", "") if evidence is not None else ""
     if not src:
         sets = anchors if isinstance(anchors, (list, tuple)) else [anchors]
         src = sets[0].source.id if sets else ""
-    sample = Sample(id="draft", task=getattr(task, "name", "draft"), domain="", source=src,
-                    query={"text": "draft"}, solution=[s for s in segs if s.text or s.t0 is not None] or
-                    [Segment(type="text", text="")],
-                    evidence=[])
+    solution = steps + others or [Segment(type="text", text="")]
+    sample = Sample(id="draft", task="draft", domain="", source=src, query={"text": "draft"}, solution=solution)
     v = verify_sample(sample, anchors, None, None, evidence)
+    errors = schema_errs + [e for e in v.errors if "segment needs" not in e]  # artefacts of the generic view
+    name = getattr(task, "name", "")
     fmt = credit * (max(0.0, 1.0 - 0.25 * len(schema_errs)) if schema_errs else 1.0)
+    if task is not None and bool(getattr(task, "ordered", name in ORDERED_TASKS)):
+        tally = _Tally()
+        _order_and_duplicates(Sample(id="d", task=name, domain="", source=src, query={"text": "d"}, solution=steps),
+                              True, tally)
+        order_errs = [e for e in tally.errors if "time order" in e]
+        if order_errs:
+            errors += order_errs
+            fmt *= 0.5
     res: dict[str, Any] = {"format": round(fmt, 4), "grounding": v.scores.grounding,
-                           "efficiency": v.scores.efficiency if segs else 0.0,
-                           "errors": schema_errs + v.errors}
+                           "efficiency": v.scores.efficiency if items else 0.0, "errors": errors,
+                           "ok": not errors}
     res["overall"] = round(sum(w[k] * res[k] for k in ("format", "grounding", "efficiency")) / sum(w.values()), 4)
     return res
 
 
 __all__ = ["Verdict", "verify_sample", "score_draft", "efficiency", "check_media_path", "parse_draft",
-           "draft_segments", "draft_schema_errors", "quotes", "text_times"]
+           "draft_items", "draft_segments", "draft_schema_errors", "quotes", "text_times"]

@@ -249,5 +249,12 @@ def test_score_draft_components(anchorset):
     r = score_draft(halluc, anchorset, _Task(), ev)
     assert r["grounding"] == 0.0 and any("does not exist" in e for e in r["errors"])
     assert score_draft("not json", anchorset, _Task(), ev)["overall"] == 0.0
+    # a frame outside the steps list is not a step; steps out of order halve the format credit
+    framed = {**good, "query_frame": {"t": 2.0, "anchor": a["kf2"]}}
+    r = score_draft(framed, anchorset, _Task(), ev)
+    assert r["ok"] and r["format"] == 1.0, r["errors"]
+    swapped = {"steps": good["steps"][::-1]}
+    r = score_draft(swapped, anchorset, _Task(), ev)
+    assert not r["ok"] and r["format"] == 0.5 and any("time order" in e for e in r["errors"])
     for res in (r, fenced):
         assert all(0.0 <= res[k] <= 1.0 for k in ("format", "grounding", "efficiency", "overall"))
