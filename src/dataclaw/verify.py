@@ -24,6 +24,7 @@ ORDERED_TASKS = {"tutorial", "gui_trajectory", "gui_stitch", "recovery", "world_
 IMAGE_EXT = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
 VIDEO_EXT = {".mp4"}
 QUOTE_MIN_SCORE = 80.0  # rapidfuzz partial_ratio a quote needs against an OCR/ASR text
+TEXT_SUPPORT_SCORE = 50.0  # rapidfuzz token_set_ratio of a segment's text vs. the OCR/ASR text it cites
 NEAR_DUP_SCORE = 90.0  # rapidfuzz ratio above which two steps count as near-duplicates
 TEXT_TIME_TOL = 1.0  # s: a time written in prose ("at 12 s") may be rounded
 DEFAULT_BUDGET = {"chars_per_step": 300, "max_chars": 4000, "max_steps": 20, "frames_per_step": 2}
@@ -97,6 +98,7 @@ class _Tally:
         self.errors: list[str] = []
         self.failed: set[str] = set()
         self.ran: set[str] = set()
+        self.warnings: list[str] = []
 
     def claim(self, check: str, ok: bool, error: str = "") -> bool:
         self.ran.add(check)
@@ -108,6 +110,13 @@ class _Tally:
             if error:
                 self.errors.append(error)
         return ok
+
+    def soft(self, check: str, ok: bool, warning: str) -> None:
+        """A claim that lowers grounding when unsupported but only warns (paraphrase is allowed)."""
+        self.total += 1
+        self.supported += ok
+        if not ok:
+            self.warnings.append(warning)
 
     def structural(self, check: str, ok: bool, error: str) -> None:
         """A check that rejects but is not a grounding claim (order, duplicates)."""
@@ -286,6 +295,19 @@ def _check_segment_grounding(segs: list[tuple[int | None, Segment]], ctx: _Ctx, 
             err = check_media_path(seg.path, dataset_dir)
             tally.claim("media", err is None, f"{where}: {err}")
         _check_quotes(where, seg, cited, text_anchors, tally, tol)
+        _check_text_support(where, seg, cited, tally)
+
+
+def _check_text_support(where: str, seg: Segment, cited: list[Anchor], tally: _Tally) -> None:
+    """Text that cites OCR/ASR anchors should share their words (token_set_ratio >= TEXT_SUPPORT_SCORE)."""
+    texts = [_norm(str(a.data["text"])) for a in cited if a.kind in TEXT_KINDS and a.data.get("text")]
+    if not texts or not seg.text or quotes(seg.text):
+        return
+    from rapidfuzz import fuzz  # noqa: PLC0415
+
+    score = fuzz.token_set_ratio(_norm(seg.text), " ".join(texts))
+    tally.soft("text_support", score >= TEXT_SUPPORT_SCORE,
+               f"{where}: text shares few words with the on-screen text or speech it cites ({score:.0f}/100)")
 
 
 def _check_quotes(where: str, seg: Segment, cited: list[Anchor], text_anchors: list[Anchor],
@@ -427,6 +449,7 @@ def verify_sample(sample: Sample | dict[str, Any], anchors: Any, dataset_dir: Pa
         else sample.task in ORDERED_TASKS
     near = _order_and_duplicates(sample, ordered, tally)
     errors += tally.errors
+    warnings += tally.warnings
     for name in ("anchor_ids", "times_in_video", "times_in_anchors", "evidence_times", "media", "quotes",
                  "duplicates", "order"):
         if name in tally.ran:

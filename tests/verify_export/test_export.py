@@ -80,6 +80,39 @@ def test_resume_after_torn_last_line(dataset):
     assert len((dataset / "rejected.jsonl").read_text().splitlines()) == 1  # same rejection not repeated
 
 
+def test_resume_after_a_killed_writer(tmp_path):
+    """A real crash: a writer process killed (SIGKILL) while appending; the rerun keeps every whole line."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "killed"
+    code = (
+        "import sys; sys.path.insert(0, %r)\n"
+        "from ve_data import build_anchorset, tutorial_sample\n"
+        "from dataclaw.export import DatasetWriter\n"
+        "w = DatasetWriter(%r); a = build_anchorset(); i = 0\n"
+        "while True:\n"
+        "    w.add(tutorial_sample(a, sid=f's{i}')); i += 1\n"
+    ) % (str(__import__("pathlib").Path(__file__).parent), str(out))
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    path = out / "samples.jsonl"
+    deadline = time.time() + 60
+    while time.time() < deadline and (not path.exists() or path.stat().st_size < 20_000):
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    w = DatasetWriter(out)
+    n = len(w.done_ids())
+    assert n >= 5 and w.done_ids() == {f"s{i}" for i in range(n)}
+    assert w.add(tutorial_sample(build_anchorset(), sid=f"s{n}"))
+    w.close()
+    rows = [json.loads(x) for x in path.read_text().splitlines()]
+    assert [r["id"] for r in rows] == [f"s{i}" for i in range(n + 1)]
+
+
 def test_no_resume_starts_fresh(dataset):
     w = DatasetWriter(dataset, resume=False)
     assert w.done_ids() == set() and w.done_sources() == set()

@@ -130,6 +130,14 @@ def test_misquoted_ocr_text(anchorset, media_dir):
     assert verify_sample(s, anchorset, media_dir).ok
 
 
+def test_unsupported_paraphrase_lowers_grounding_but_only_warns(anchorset, media_dir):
+    s = tutorial_sample(anchorset)
+    s.solution[0].text = "Paint the fence green quickly."  # cites the OCR track "Newton's Second Law"
+    v = verify_sample(s, anchorset, media_dir)
+    assert v.ok and v.scores.grounding < 1.0
+    assert any("shares few words with the on-screen text or speech it cites" in w for w in v.warnings)
+
+
 def test_quote_checked_against_the_span_not_the_whole_video(anchorset, media_dir):
     s = tutorial_sample(anchorset)
     # the speech is real but said at 4.2-8.0 s, not in shot 0 where this step claims it
