@@ -269,3 +269,21 @@ def test_render_is_shared_and_interleaved():
     chat = render(tutorial_sample(aset))
     assert [p["type"] for p in chat.assistant] == ["text", "image", "text", "video"]
     assert [p["type"] for p in chat.user] == ["image", "text"]
+
+
+def test_cli_verify_and_export(dataset):
+    from typer.testing import CliRunner
+
+    from dataclaw.cli import _load_commands, app
+
+    _load_commands()
+    runner = CliRunner()
+    res = runner.invoke(app, ["verify", str(dataset)])
+    assert res.exit_code == 0 and "5/5 samples pass verification" in res.output
+    res = runner.invoke(app, ["export", str(dataset), "-f", "trl", "-f", "llamafactory"])
+    assert res.exit_code == 0 and (dataset / "trl.jsonl").exists() and (dataset / "llamafactory.json").exists()
+    (dataset / "media" / "kf_6000.jpg").unlink()  # the GUI sample's image is gone
+    res = runner.invoke(app, ["verify", str(dataset), "--json"])
+    out = json.loads(res.output)
+    assert res.exit_code == 1 and out["passed"] == 4 and out["failed"][0]["id"] == "gui.1/a"
+    assert "media file 'media/kf_6000.jpg' does not exist" in out["failed"][0]["errors"][0]

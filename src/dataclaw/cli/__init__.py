@@ -19,7 +19,7 @@ app = typer.Typer(
 )
 
 # Command modules; a missing one (feature not built yet) is skipped.
-_COMMANDS = ["anchors", "tailor", "plan", "bench", "train", "view", "corpus", "downstream"]
+_COMMANDS = ["anchors", "tailor", "plan", "bench", "train", "view", "corpus", "downstream", "dataset"]
 
 
 def _load_commands() -> None:

@@ -105,3 +105,37 @@ def read_samples(dataset_dir: Path) -> Iterator[Sample]:
 def export_native(dataset_dir: Path) -> list[Path]:
     """The native folder is written as samples arrive; nothing extra to write."""
     return [Path(dataset_dir) / SAMPLES]
+
+
+def load_anchorsets(dataset_dir: Path) -> dict[str, Any]:
+    """The AnchorSets stored in `anchors/`, by source id."""
+    from ..anchors import AnchorSet  # noqa: PLC0415
+    from ..model import Anchor, Source  # noqa: PLC0415
+
+    out: dict[str, Any] = {}
+    for f in sorted((Path(dataset_dir) / "anchors").glob("*.json")):
+        d = json.loads(f.read_text(encoding="utf-8"))
+        src = Source(**d["source"])
+        out[src.id] = AnchorSet(source=src, anchors=[Anchor(**a) for a in d.get("anchors", [])],
+                                meta=d.get("meta", {}), errors=d.get("errors", {}))
+    return out
+
+
+def reverify(dataset_dir: Path) -> dict[str, Any]:
+    """Verifies every sample of a folder again against its stored anchors and media on disk."""
+    from ..verify import verify_sample  # noqa: PLC0415
+
+    sets = load_anchorsets(dataset_dir)
+    failed: list[dict[str, Any]] = []
+    n = 0
+    for s in read_samples(dataset_dir):
+        n += 1
+        aset = sets.get(s.source)
+        if aset is None:
+            failed.append({"id": s.id, "errors": [f"no anchors/{s.source}.json for its source"]})
+            continue
+        others = [a for sid, a in sets.items() if sid != s.source]
+        v = verify_sample(s, [aset] + others, Path(dataset_dir))
+        if not v.ok:
+            failed.append({"id": s.id, "errors": v.errors})
+    return {"samples": n, "passed": n - len(failed), "failed": failed}
