@@ -10,8 +10,9 @@ event (no future leak: obs_t < t0 always), `after_t` the first state after the a
 unchanged for `settle` seconds (or the last one before the next action), and `changed_bbox` the
 screen region that differs between them.
 
-Anchors: `gui_action` (one per action, t0..t1 = its raw events) and `window` (spans of one
-app / URL / title).
+Anchors: `gui_action` (one per action, t0..t1 = its raw events), `screen` (its before / after
+frame times), `window` (spans of one app / URL / title), `gui_skip` (events skipped, with why).
+In a fragment set each fragment is reduced on its own.
 """
 from __future__ import annotations
 
@@ -175,14 +176,17 @@ def pyautogui_code(a: dict, size: tuple[int, int] | None = None) -> str:
 
 
 # ---------------------------------------------------------------------------- visual states
-def visual_states(stream: Any, p: GuiActionParams) -> tuple[list[float], list[np.ndarray], float]:
-    """(state start times, gray thumbnails, scale thumbnail px per screen px) over the whole stream."""
+def visual_states(stream: Any, p: GuiActionParams, t0: float = 0.0,
+                  t1: float | None = None) -> tuple[list[float], list[np.ndarray], float]:
+    """(state start times, gray thumbnails, scale thumbnail px per screen px) over [t0, t1]."""
     starts: list[float] = []
     thumbs: list[np.ndarray] = []
-    for fr in stream.frames(fps=None, max_side=p.analysis_side, gray=True):
+    for fr in stream.frames(fps=None, max_side=p.analysis_side, gray=True, t0=t0, t1=t1):
         img = fr.image.astype(np.int16)
-        if thumbs and int((np.abs(img - thumbs[-1]) > p.pixel_delta).sum()) < p.min_changed:
-            continue
+        if thumbs and (img.shape != thumbs[-1].shape
+                       or int((np.abs(img - thumbs[-1]) > p.pixel_delta).sum()) < p.min_changed):
+            if img.shape == thumbs[-1].shape:
+                continue
         starts.append(fr.t)
         thumbs.append(img)
     w = stream.meta.width
@@ -253,7 +257,7 @@ def window_spans(events: list[dict], duration: float) -> list[tuple[float, float
 class GuiActions(Expert):
     name = "gui_actions"
     kinds = ("gui",)
-    version = "1"
+    version = "2"
     description = ("raw GUI events -> pyautogui-style actions with the last distinct frame before each, "
                    "the settled frame after, the changed region, element and window identity")
     Params = GuiActionParams
@@ -261,20 +265,34 @@ class GuiActions(Expert):
     def run(self, stream: Any, ctx: ExpertContext) -> list[Anchor]:
         p: GuiActionParams = self.params  # type: ignore[assignment]
         duration = stream.meta.duration
-        actions = reduce_events(stream.events, p)
-        starts, thumbs, scale = visual_states(stream, p)
-        attach_screens(actions, starts, thumbs, scale, duration, p)
+        actions: list[dict] = []
+        for k, (f0, f1) in enumerate(fragment_spans(stream)):
+            # each fragment on its own: no folding, observation or settled frame across a gap
+            evs = [e for e in stream.events if e.get("fragment", 0) == k]
+            acts = reduce_events(evs, p)
+            starts, thumbs, scale = visual_states(stream, p, f0, f1)
+            attach_screens(acts, starts, thumbs, scale, f1, p)
+            for a in acts:
+                a["fragment"] = k
+            actions += acts
         for s in stream.skipped:
             ctx.warn(f"{stream.path}: line {s['line']}: skipped: {s['reason']}")
         out: list[Anchor] = []
-        for a in actions:
+        for i, a in enumerate(actions):
+            a["index"] = i
             if a["obs_t"] is None:
-                ctx.warn(f"{stream.path}: action {a['index']} ({a['type']}) at {a['t0']:.2f}s has no frame "
-                         "before it; skipped")
+                ctx.warn(f"{stream.path}: action {i} ({a['type']}) at {a['t0']:.2f}s has no frame before it; skipped")
                 continue
             data = {k: v for k, v in a.items() if k not in ("t0", "t1", "obs_state", "after_state")}
             data["screen"] = [stream.meta.width, stream.meta.height]
-            out.append(self.anchor(ctx, "gui_action", a["t0"], a["t1"], data))
+            act = self.anchor(ctx, "gui_action", a["t0"], a["t1"], data)
+            out.append(act)
+            # the frames a step shows, as anchors of their own so samples can cite their times
+            out.append(self.anchor(ctx, "screen", a["obs_t"], a["obs_t"],
+                                   {"role": "before", "action": act.id, "index": i, "fragment": a["fragment"]}))
+            out.append(self.anchor(ctx, "screen", a["after_t"], a["after_t"],
+                                   {"role": "after", "action": act.id, "index": i, "fragment": a["fragment"],
+                                    "changed_bbox": a["changed_bbox"]}))
         for t0, t1, ident in window_spans(stream.events, duration):
             out.append(self.anchor(ctx, "window", t0, t1, ident))
         for s in stream.skipped:  # recorded skips stay visible next to the anchors they would have made
@@ -283,3 +301,9 @@ class GuiActions(Expert):
             out.append(self.anchor(ctx, "gui_skip", t, t, {"line": s["line"], "reason": s["reason"]},
                                    confidence=0.0))
         return out
+
+
+def fragment_spans(stream: Any) -> list[tuple[float, float]]:
+    """(t0, t1) of each fragment of a fragment set; the whole stream otherwise."""
+    frags = getattr(stream, "fragments", None) if stream.meta.form == "fragments" else None
+    return [(f["t0"], f["t1"]) for f in frags] if frags else [(0.0, stream.meta.duration)]

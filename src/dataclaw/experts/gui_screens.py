@@ -89,7 +89,7 @@ class GuiScreens(Expert):
     name = "gui_screens"
     kinds = ("gui",)
     requires = ("gui_actions",)
-    version = "1"
+    version = "2"
     description = "start/end screen state (phash + OCR) for continuity, and the element text at each click"
     Params = GuiScreenParams
 
@@ -110,13 +110,18 @@ class GuiScreens(Expert):
         w, h = stream.meta.width, stream.meta.height
         duration = stream.meta.duration
         out: list[Anchor] = []
-        windows = [a for a in ctx.anchors("gui_actions") if a.kind == "window"]
-        for at, t in (("start", 0.0), ("end", duration)):
+        from .gui_actions import fragment_spans  # noqa: PLC0415
+
+        ends = []
+        for k, (f0, f1) in enumerate(fragment_spans(stream)):
+            ends += [("start", f0, k), ("end", f1, k)]
+        for at, t, k in ends:
             fr = stream.frame_at(t, max_side=p.ocr_max_side)
             dets = self._ocr(fr.image, (w, h)) if p.ocr else []
-            ident = next((a.data for a in reversed(windows) if a.t0 <= fr.t + 1e-6), windows[0].data if windows else {})
+            acts = [a for a in ctx.anchors("gui_actions") if a.kind == "gui_action" and a.data.get("fragment", 0) == k]
+            ident = (acts[0] if at == "start" else acts[-1]).data if acts else {}
             out.append(self.anchor(ctx, "screen_state", fr.t, fr.t, {
-                "at": at, "phash": phash_hex(fr.image), "text": " ".join(d["text"] for d in dets),
+                "at": at, "fragment": k, "phash": phash_hex(fr.image), "text": " ".join(d["text"] for d in dets),
                 "lines": [{"text": d["text"], "box": [round(v, 1) for v in d["box"]]} for d in dets],
                 **{k: ident.get(k) for k in ("app", "url", "title")}}))
         for a in ctx.anchors("gui_actions"):

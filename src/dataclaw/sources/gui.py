@@ -5,8 +5,10 @@ Three input forms open to one `GuiStream` (events + frames on one timeline, seco
      (schema: `schemas/gui_events.schema.json`); frames come from the video (`VideoStream`);
   2. a Playwright `trace.zip` (recorded with screenshots): actions, their targets, screencast frames;
   3. a folder with `steps.jsonl` (or that .jsonl file): one row per step, `image` + `action`
-     (AgentNet / OpenCUA / Mind2Web shape); step i is shown during [i, i+1) and acted on at i+0.5.
-A set of fragments is several such sources (`fragment_paths` expands a folder of them).
+     (AgentNet / OpenCUA / Mind2Web shape); step i is shown during [i, i+1) and acted on at i+0.5;
+  4. a folder of fragments (each one of the forms above): one source, the fragments laid end to end
+     on one timeline in name order (`meta.video["fragments"]` gives each one's span); the
+     `gui_stitch` task reorders them by screen continuity.
 
 Bad events never crash the source: each is skipped with its line and reason (`stream.skipped`).
 Whole-file problems (an events file that does not match its video, a broken zip) raise SourceError.
@@ -29,7 +31,8 @@ EVENT_TYPES = ("click", "double_click", "right_click", "type", "key", "hotkey", 
 POINTER_TYPES = ("click", "double_click", "right_click", "scroll", "drag", "move")
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "gui_events.schema.json"
 TIME_TOLERANCE = 0.25  # s: events this close past the last frame still count (loggers flush late)
-MISMATCH_FRACTION = 0.5  # more than this share of bad times/points = the log is not of this video
+MISMATCH_FRACTION = 0.5
+FRAGMENT_GAP = 1.0  # s between fragments laid on one timeline  # more than this share of bad times/points = the log is not of this video
 
 
 @dataclass
@@ -189,6 +192,8 @@ class GuiStream:
             self._open_trace()
         elif _steps_file(self.path):
             self._open_steps(_steps_file(self.path))
+        elif self.path.is_dir() and not (self.path / "events.jsonl").exists() and _fragment_children(self.path):
+            self._open_fragments(_fragment_children(self.path))
         elif self.path.is_dir():
             self._open_events_folder()
         else:
@@ -313,6 +318,47 @@ class GuiStream:
                             n_frames=len(items))
         self._finish_meta()
 
+    # ------------------------------------------------------------------ form 4: a set of fragments
+    def _open_fragments(self, children: list[Path]) -> None:
+        """Fragments laid end to end on one timeline (sorted by name, FRAGMENT_GAP s apart); each
+        event carries its `fragment` index. A fragment that cannot be read is skipped with its reason."""
+        self.fragments: list[dict] = []
+        self._subs: list[GuiStream] = []
+        offset = 0.0
+        for child in children:
+            try:
+                sub = GuiStream(child)
+            except SourceError as exc:
+                self.skipped.append({"line": 0, "reason": f"fragment {child.name}: {exc.reason}",
+                                     "event": {"fragment": child.name}})
+                continue
+            k = len(self._subs)
+            self._subs.append(sub)
+            self.fragments.append({"index": k, "name": child.name, "form": sub.meta.form, "t0": offset,
+                                   "t1": offset + sub.meta.duration, "width": sub.meta.width,
+                                   "height": sub.meta.height})
+            self.events += [{**e, "t": e["t"] + offset, "fragment": k} for e in sub.events]
+            self.skipped += [{**sk, "reason": f"fragment {child.name}: {sk['reason']}"} for sk in sub.skipped]
+            offset += sub.meta.duration + FRAGMENT_GAP
+        if not self._subs:
+            raise SourceError(str(self.path), "no fragment of this set could be read: "
+                              + "; ".join(s["reason"] for s in self.skipped[:3]))
+        w = max(f["width"] for f in self.fragments)
+        h = max(f["height"] for f in self.fragments)
+        self.meta = GuiMeta(form="fragments", duration=self.fragments[-1]["t1"], width=w, height=h,
+                            n_frames=sum(s.meta.n_frames for s in self._subs),
+                            notes=[f"{len(self.fragments)} fragments, {FRAGMENT_GAP}s apart on one timeline"])
+        self.meta.video = {"fragments": self.fragments}
+        self._finish_meta()
+
+    def fragment_at(self, t: float) -> int:
+        """Index of the fragment shown at t (in a gap: the one before it)."""
+        k = 0
+        for f in self.fragments:
+            if f["t0"] <= t + 1e-6:
+                k = f["index"]
+        return k
+
     def _finish_meta(self) -> None:
         self.meta.n_events = len(self.events)
         self.meta.n_skipped = len(self.skipped)
@@ -326,11 +372,31 @@ class GuiStream:
 
     def frames(self, fps: float | None = None, max_side: int | None = 320, gray: bool = False,
                t0: float = 0.0, t1: float | None = None, errors: list[str] | None = None) -> Iterator[Frame]:
+        if self.meta.form == "fragments":
+            return self._fragment_frames(fps, max_side, gray, t0, t1, errors)
         if self.video is not None:
             return self.video.frames(fps=fps, max_side=max_side, gray=gray, t0=t0, t1=t1, errors=errors)
         return self._images.frames(fps, max_side, gray, t0, t1)
 
+    def _fragment_frames(self, fps, max_side, gray, t0, t1, errors) -> Iterator[Frame]:
+        idx = 0
+        for f, sub in zip(self.fragments, self._subs):
+            if t1 is not None and f["t0"] > t1:
+                break
+            if f["t1"] < t0:
+                continue
+            lo = max(0.0, t0 - f["t0"])
+            hi = None if t1 is None else t1 - f["t0"]
+            for fr in sub.frames(fps=fps, max_side=max_side, gray=gray, t0=lo, t1=hi, errors=errors):
+                yield Frame(t=fr.t + f["t0"], index=idx, image=fr.image)
+                idx += 1
+
     def frame_at(self, t: float, max_side: int | None = None) -> Frame:
+        if self.meta.form == "fragments":
+            k = self.fragment_at(t)
+            f = self.fragments[k]
+            fr = self._subs[k].frame_at(min(t - f["t0"], f["t1"] - f["t0"]), max_side)
+            return Frame(t=fr.t + f["t0"], index=fr.index, image=fr.image)
         if self.video is not None:
             return self.video.frame_at(t, max_side=max_side)
         return self._images.frame_at(t, max_side)
@@ -339,6 +405,8 @@ class GuiStream:
         return [self.frame_at(t, max_side) for t in times]
 
     def close(self) -> None:
+        for sub in getattr(self, "_subs", []):
+            sub.close()
         if self.video is not None:
             self.video.close()
         if getattr(self, "_zip", None) is not None:
@@ -382,8 +450,7 @@ def _steps_file(path: Path) -> Path | None:
     return None
 
 
-def is_gui_path(path: str | Path) -> bool:
-    p = Path(path)
+def _is_single_gui(p: Path) -> bool:
     if p.is_file():
         return p.suffix.lower() == ".zip" or _steps_file(p) is not None
     if p.is_dir():
@@ -391,12 +458,25 @@ def is_gui_path(path: str | Path) -> bool:
     return False
 
 
+def _fragment_children(p: Path) -> list[Path]:
+    try:
+        return [c for c in sorted(p.iterdir()) if not c.name.startswith(".") and _is_single_gui(c)]
+    except OSError:
+        return []
+
+
+def is_gui_path(path: str | Path) -> bool:
+    """One GUI source, or a folder of GUI fragments (a fragment set, read as one source)."""
+    p = Path(path)
+    return _is_single_gui(p) or (p.is_dir() and bool(_fragment_children(p)))
+
+
 def fragment_paths(folder: str | Path) -> list[Path]:
     """The GUI sources in a folder of fragments (each subfolder / trace.zip / steps file), sorted by name."""
     root = Path(folder)
-    if is_gui_path(root):
+    if _is_single_gui(root):
         return [root]
-    found = [p for p in sorted(root.iterdir()) if is_gui_path(p)]
+    found = _fragment_children(root)
     if not found:
         raise SourceError(str(root), "no GUI source in this folder",
                           hint="each fragment is a folder with a video + events.jsonl, a trace.zip or steps.jsonl")

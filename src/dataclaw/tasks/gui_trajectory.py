@@ -1,0 +1,312 @@
+"""`gui_trajectory`: GUI-agent trajectories: instruction + steps {observation, reasoning, action, next state}.
+
+Each step is four segments: the observation frame (the last distinct screen before the action,
+cited by its `screen` anchor), the reasoning text, the action (structured, plus pyautogui `code`),
+and the expected next state (the settled screen after). The rules synthesizer writes the
+instruction and reasoning from the action log, element names and OCR only. One sample per source
+(per fragment in a fragment set), split every `max_steps` steps.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ..model import Anchor, Query, Sample, Segment, TaskSpec
+from .base import Evidence, Task, register_task
+from .common import DraftError, build_prompt, clean, evidence_sample_id, provenance, validate_draft
+
+ACTION_FIELDS = ("type", "x", "y", "button", "text", "keys", "dx", "dy")
+FRAME = {"type": "object", "required": ["t", "anchor"],
+         "properties": {"t": {"type": "number"}, "anchor": {"type": "string"}}}
+ACTION = {"type": "object", "required": ["type"],
+          "properties": {"type": {"enum": ["click", "double_click", "right_click", "type", "key", "hotkey",
+                                           "scroll", "drag", "move"]},
+                         "x": {"type": "number"}, "y": {"type": "number"}, "text": {"type": "string"},
+                         "keys": {"type": "array", "items": {"type": "string"}},
+                         "dx": {"type": "number"}, "dy": {"type": "number"}, "button": {"type": "string"}}}
+STEP = {"type": "object", "required": ["action_anchor", "observation", "reasoning", "action", "code", "next_state"],
+        "properties": {"action_anchor": {"type": "string"}, "observation": FRAME,
+                       "reasoning": {"type": "string", "minLength": 5}, "action": ACTION,
+                       "code": {"type": "string", "pattern": "^pyautogui\\."}, "next_state": FRAME}}
+_KEY_PURPOSE = {"tab": "move to the next field", "enter": "confirm", "escape": "close what is open",
+                "backspace": "delete the last character", "down": "move down", "up": "move up"}
+_HOTKEY_PURPOSE = {("ctrl", "a"): "select all the text in the field", ("ctrl", "c"): "copy the selection",
+                   ("ctrl", "v"): "paste", ("ctrl", "z"): "undo", ("ctrl", "s"): "save"}
+
+
+class GuiTrajectoryParams(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    max_steps: int = 30  # steps per sample; longer recordings are split
+
+
+# ---------------------------------------------------------------------------- shared with stitch/grounding
+def gui_index(anchors: list[Anchor]) -> dict[str, Any]:
+    """Anchors of a GUI source by role: actions in time order, their screens and elements."""
+    acts = sorted((a for a in anchors if a.kind == "gui_action"), key=lambda a: (a.t0, a.data.get("index", 0)))
+    screens = {(a.data["action"], a.data["role"]): a for a in anchors if a.kind == "screen"}
+    elements = {a.data["action"]: a for a in anchors if a.kind == "gui_element"}
+    return {"actions": acts, "screens": screens, "elements": elements,
+            "windows": [a for a in anchors if a.kind == "window"],
+            "states": [a for a in anchors if a.kind == "screen_state"]}
+
+
+def step_record(act: Anchor, idx: dict[str, Any]) -> dict[str, Any] | None:
+    before = idx["screens"].get((act.id, "before"))
+    after = idx["screens"].get((act.id, "after"))
+    if before is None or after is None:
+        return None
+    el = idx["elements"].get(act.id)
+    return {"action": act.id, "before": before.id, "after": after.id, "element": el.id if el else None,
+            "t0": act.t0, "t1": act.t1, "obs_t": before.t0, "after_t": after.t0,
+            "fragment": act.data.get("fragment", 0)}
+
+
+def step_anchors(rec: dict[str, Any], ev_anchor: Any) -> list[Anchor]:
+    return [a for a in (ev_anchor(rec[k]) for k in ("action", "before", "after", "element") if rec.get(k)) if a]
+
+
+def element_label(act: Anchor, el: Anchor | None) -> str:
+    text = clean((el.data.get("text") if el else None) or (act.data.get("element") or {}).get("name") or "")
+    return text[:60]
+
+
+def describe(act: Anchor, el: Anchor | None) -> str:
+    """Short imperative phrase for an action: "click 'Send message'", "type 'Bob'"."""
+    d = act.data
+    label = element_label(act, el)
+    role = (el.data.get("role") if el else None) or ""
+    target = f"the '{label}' {role}".replace(" textbox", " field").strip() if label else f"at ({d.get('x', 0):.0f}, {d.get('y', 0):.0f})"
+    if d["type"] in ("click", "double_click", "right_click"):
+        verb = {"click": "click", "double_click": "double-click", "right_click": "right-click"}[d["type"]]
+        return f"{verb} {target}"
+    if d["type"] == "type":
+        return f"type '{d['text']}'"
+    if d["type"] == "key":
+        return f"press {'+'.join(d['keys'])}"
+    if d["type"] == "hotkey":
+        return f"press {'+'.join(d['keys'])}"
+    if d["type"] == "scroll":
+        return f"scroll {'down' if d.get('dy', 0) > 0 else 'up'} by {abs(d.get('dy', 0)):.0f} px"
+    if d["type"] == "drag":
+        return f"drag from ({d['x']:.0f}, {d['y']:.0f}) by ({d['dx']:.0f}, {d['dy']:.0f})"
+    return f"move the pointer to ({d.get('x', 0):.0f}, {d.get('y', 0):.0f})"
+
+
+def reasoning(i: int, n: int, act: Anchor, el: Anchor | None, prev: Anchor | None, prev_el: Anchor | None) -> str:
+    """Rules reasoning from the log: where we are, what the step does and why (no model)."""
+    d = act.data
+    where = f"The '{d['title']}' page is open." if d.get("title") else "The application window is open."
+    label = element_label(act, el)
+    if d["type"] in ("click", "double_click", "right_click"):
+        role = (el.data.get("role") if el else "") or "element"
+        why = {"textbox": "to put the cursor in this field before typing", "checkbox": "to toggle this option",
+               "link": "to open this link", "button": "to press this button"}.get(role, "to act on it")
+        what = f"I {describe(act, el)} {why}." if label else f"I {describe(act, el)}."
+    elif d["type"] == "type":
+        field = element_label(prev, prev_el) if prev is not None and prev.data["type"] in ("click", "double_click") else ""
+        into = f" into the '{field}' field" if field else " into the focused field"
+        what = f"I type '{d['text']}'{into}."
+    elif d["type"] == "key":
+        what = f"I press {'+'.join(d['keys'])} to {_KEY_PURPOSE.get(d['keys'][0], 'continue')}."
+    elif d["type"] == "hotkey":
+        what = f"I press {'+'.join(d['keys'])} to {_HOTKEY_PURPOSE.get(tuple(d['keys']), 'use the shortcut')}."
+    elif d["type"] == "scroll":
+        what = f"What I need next is not in view, so I {describe(act, el)}."
+    else:
+        what = f"I {describe(act, el)}."
+    done = " This is the last step." if i == n - 1 else ""
+    return f"Step {i + 1} of {n}. {where} {what}{done}"
+
+
+def instruction(acts: list[Anchor], els: list[Anchor | None]) -> str:
+    """A task instruction summarising the steps on the page(s) they happen on."""
+    titles = list(dict.fromkeys(a.data.get("title") for a in acts if a.data.get("title")))
+    parts = [describe(a, e) for a, e in zip(acts, els) if a.data["type"] != "move"]
+    if len(parts) > 8:
+        parts = parts[:4] + ["..."] + parts[-3:]
+    place = f"In '{titles[0]}'" if titles else "On this screen"
+    if len(titles) > 1:
+        place += f" (then '{titles[-1]}')"
+    return clean(f"{place}: " + ", ".join(parts) + ".")
+
+
+def action_dict(act: Anchor) -> dict[str, Any]:
+    return {k: act.data[k] for k in ACTION_FIELDS if act.data.get(k) is not None}
+
+
+def rules_step(i: int, n: int, rec: dict[str, Any], ev: Evidence, prev_rec: dict[str, Any] | None) -> dict[str, Any]:
+    act = ev.anchor(rec["action"])
+    el = ev.anchor(rec["element"]) if rec.get("element") else None
+    prev = ev.anchor(prev_rec["action"]) if prev_rec else None
+    prev_el = ev.anchor(prev_rec["element"]) if prev_rec and prev_rec.get("element") else None
+    return {"action_anchor": act.id, "observation": {"t": rec["obs_t"], "anchor": rec["before"]},
+            "reasoning": reasoning(i, n, act, el, prev, prev_el), "action": action_dict(act),
+            "code": act.data["code"], "next_state": {"t": rec["after_t"], "anchor": rec["after"]}}
+
+
+def _frame_errors(ev: Evidence, f: dict, role: str, act_id: str, where: str) -> list[str]:
+    a = ev.anchor(f["anchor"])
+    if a is None or a.kind != "screen":
+        return [f"{where}: cites {f['anchor']!r}, which is not a screen anchor of this evidence"]
+    errs = []
+    if a.data.get("action") != act_id or a.data.get("role") != role:
+        errs.append(f"{where}: screen {a.id} is not the {role} frame of action {act_id}")
+    if abs(float(f["t"]) - a.t0) > 0.01:
+        errs.append(f"{where}: t={float(f['t']):.3f} is not the time of screen {a.id} ({a.t0:.3f})")
+    return errs
+
+
+def step_errors(st: dict[str, Any], ev: Evidence, where: str) -> list[str]:
+    act = ev.anchor(st["action_anchor"])
+    if act is None or act.kind != "gui_action":
+        return [f"{where}/action_anchor: {st['action_anchor']!r} is not a gui_action of this evidence"]
+    errs = _frame_errors(ev, st["observation"], "before", act.id, f"{where}/observation")
+    errs += _frame_errors(ev, st["next_state"], "after", act.id, f"{where}/next_state")
+    if float(st["observation"]["t"]) >= act.t0:
+        errs.append(f"{where}/observation: frame at {st['observation']['t']:.3f}s is not before the action "
+                    f"({act.t0:.3f}s): future leak")
+    truth = action_dict(act)
+    for k, v in st["action"].items():
+        if k in truth and truth[k] != v and not (isinstance(v, (int, float)) and isinstance(truth[k], (int, float))
+                                                 and abs(v - truth[k]) <= 2):
+            errs.append(f"{where}/action/{k}: {v!r} differs from the logged action ({truth[k]!r})")
+    if st["action"].get("type") != act.data["type"]:
+        errs.append(f"{where}/action/type: {st['action'].get('type')!r} is not the logged {act.data['type']!r}")
+    return errs
+
+
+def step_segments(st: dict[str, Any], ev: Evidence, media: Any, source: Any, i: int,
+                  prev_action: str | None = None) -> list[Segment]:
+    act = ev.anchor(st["action_anchor"])
+    # the reasoning may name this step's element and, when typing, the field clicked just before
+    el_ids = [a.id for a in ev.anchors if a.kind == "gui_element" and a.data.get("action") in (act.id, prev_action)]
+    obs_t, nxt_t = float(st["observation"]["t"]), float(st["next_state"]["t"])
+    obs = media.keyframe(source, obs_t)
+    nxt = media.keyframe(source, nxt_t)
+    action = {**st["action"], "code": st["code"], "step": i}
+    return [Segment(type="image", path=obs, t0=obs_t, t1=obs_t, anchors=[st["observation"]["anchor"]]),
+            Segment(type="text", text=clean(st["reasoning"]), t0=act.t0, t1=act.t1, anchors=[act.id] + el_ids),
+            Segment(type="action", action=action, t0=act.t0, t1=act.t1, anchors=[act.id]),
+            Segment(type="image", path=nxt, t0=nxt_t, t1=nxt_t, anchors=[st["next_state"]["anchor"]])]
+
+
+def quoted_names_errors(sample: Sample, ev: Evidence) -> list[str]:
+    """Names the reasoning quotes ('...') must come from the log / OCR of the cited anchors."""
+    from rapidfuzz import fuzz  # noqa: PLC0415
+
+    errs = []
+    for i, seg in enumerate(sample.solution):
+        if seg.type != "text" or not seg.anchors:
+            continue
+        pool = []
+        for aid in seg.anchors:
+            a = ev.anchor(aid)
+            if a is None:
+                continue
+            pool += [str(v) for k, v in a.data.items() if k in ("text", "title", "name", "ocr_text", "url") and v]
+            pool += [str((a.data.get("element") or {}).get("name") or "")]
+        pool_text = " | ".join(pool).lower()
+        for q in re.findall(r"'([^']{2,})'", seg.text or ""):
+            if fuzz.partial_ratio(q.lower(), pool_text) < 90:
+                errs.append(f"solution[{i}]: '{q}' is not a name, title or text logged for this step")
+    return errs
+
+
+def code_errors(sample: Sample) -> list[str]:
+    from ..sources.gui_trace import parse_step_action  # noqa: PLC0415
+
+    errs = []
+    for i, seg in enumerate(sample.solution):
+        if seg.type == "action" and seg.action and seg.action.get("code"):
+            for line in str(seg.action["code"]).splitlines():
+                try:
+                    parse_step_action(line, (1, 1))
+                except ValueError as exc:
+                    errs.append(f"solution[{i}]: code does not parse: {exc}")
+    return errs
+
+
+# ---------------------------------------------------------------------------- the task
+@register_task
+class GuiTrajectoryTask(Task):
+    name = "gui_trajectory"
+    domains = ("gui",)
+    source_kinds = ("gui",)
+    needs = ("gui_action",)
+    ordered = True
+    description = ("GUI-agent trajectories: an instruction and steps with the observation frame, reasoning, "
+                   "the action (structured and pyautogui code) and the expected next screen.")
+    examples = ("make GUI agent training data from these screen recordings", "computer-use trajectories",
+                "turn my screen recording into agent trajectories with actions")
+    Params = GuiTrajectoryParams
+
+    def draft_schema(self) -> dict[str, Any]:
+        return {"type": "object", "required": ["instruction", "steps"],
+                "properties": {"instruction": {"type": "string", "minLength": 5},
+                               "steps": {"type": "array", "minItems": 1, "items": STEP}}}
+
+    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+        p = self.params(spec)
+        idx = gui_index(anchors.anchors)
+        recs = [r for r in (step_record(a, idx) for a in idx["actions"]) if r]
+        duration = float(anchors.meta.get("duration") or 0)
+        out = []
+        for frag in sorted({r["fragment"] for r in recs}):
+            fr = [r for r in recs if r["fragment"] == frag]
+            for c in range(0, len(fr), p.max_steps):
+                chunk = fr[c:c + p.max_steps]
+                ids = {i for r in chunk for i in (r["action"], r["before"], r["after"], r["element"]) if i}
+                anchor_list = [a for a in anchors.anchors if a.id in ids]
+                anchor_list += [w for w in idx["windows"] if w.t0 <= chunk[-1]["t1"] and w.t1 >= chunk[0]["t0"]]
+                out.append(Evidence(sources=[anchors.source], anchors=anchor_list,
+                                    frames=[r["obs_t"] for r in chunk] + [chunk[-1]["after_t"]],
+                                    meta={"duration": duration, "steps": chunk, "fragment": frag},
+                                    key=f"traj:{frag}:{c}"))
+        return out
+
+    def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
+        steps = "; ".join(f"{r['action']} (observation {r['before']} at {r['obs_t']:.3f}s, next state "
+                          f"{r['after']} at {r['after_t']:.3f}s)" for r in ev.meta["steps"])
+        text = ("Write a GUI-agent trajectory: an `instruction` a user would give for the whole task, and one "
+                "step per logged gui_action in this order: " + steps + ". For each step keep the action and code "
+                "of its gui_action anchor, cite its observation and next_state screens, and write `reasoning` "
+                "(what is on screen, what this action does and why), quoting element names in single quotes.")
+        return build_prompt(ev, spec, text, self.draft_schema())
+
+    def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
+        recs = ev.meta["steps"]
+        steps = [rules_step(i, len(recs), r, ev, recs[i - 1] if i else None) for i, r in enumerate(recs)]
+        acts = [ev.anchor(r["action"]) for r in recs]
+        els = [ev.anchor(r["element"]) if r.get("element") else None for r in recs]
+        return {"instruction": instruction(acts, els), "steps": steps}
+
+    def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
+        errors = validate_draft(draft, self.draft_schema())
+        if errors:
+            raise DraftError(errors)
+        for i, st in enumerate(draft["steps"]):
+            errors += step_errors(st, ev, f"steps/{i}")
+        t0s = [ev.anchor(st["action_anchor"]).t0 for st in draft["steps"] if ev.anchor(st["action_anchor"])]
+        if t0s != sorted(t0s):
+            errors.append("steps: not in the order the actions happened")
+        if len({st["action_anchor"] for st in draft["steps"]}) != len(draft["steps"]):
+            errors.append("steps: an action appears twice")
+        if errors:
+            raise DraftError(errors)
+        solution: list[Segment] = []
+        for i, st in enumerate(draft["steps"]):
+            prev = draft["steps"][i - 1]["action_anchor"] if i else None
+            solution += step_segments(st, ev, media, ev.source, i, prev)
+        evidence = []
+        for seg in solution:
+            evidence += [a for a in seg.anchors if a not in evidence]
+        return Sample(id=evidence_sample_id(self.name, ev), task=self.name, domain="gui", source=ev.source.id,
+                      query=Query(text=clean(draft["instruction"])), solution=solution, evidence=evidence,
+                      meta={"n_steps": len(draft["steps"]), "fragment": ev.meta.get("fragment", 0),
+                            "screen": ev.anchor(draft["steps"][0]["action_anchor"]).data.get("screen")},
+                      provenance=provenance(ev, spec))
+
+    def check(self, sample: Sample, ev: Evidence) -> list[str]:
+        return quoted_names_errors(sample, ev) + code_errors(sample)
