@@ -33,3 +33,27 @@ def media(tmp_path):
     store = MediaStore(tmp_path / "ds")
     yield store
     store.close()
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lecture" / "lecture.mp4"
+
+
+@pytest.fixture(scope="session")
+def lecture(tmp_path_factory) -> Path:
+    """The shipped example lecture (rendered here with the repo's script when not shipped yet)."""
+    if EXAMPLE.exists() and EXAMPLE.with_name("truth.json").exists():
+        return EXAMPLE
+    import sys
+
+    out = tmp_path_factory.mktemp("lecture")
+    subprocess.run([sys.executable, str(EXAMPLE.parents[1] / "make_lecture.py"), "--out", str(out),
+                    "--preset", "ultrafast"], check=True, capture_output=True)
+    return out / "lecture.mp4"
+
+
+@pytest.fixture(scope="session")
+def lecture_anchors(lecture):
+    """One real expert run per session (default experts); tailor() calls later hit the anchor cache."""
+    from dataclaw.anchors import run_experts
+
+    return run_experts(lecture)

@@ -131,12 +131,41 @@ def _shot_spans(anchorset: Any, duration: float) -> list[tuple[float, float, Anc
     return [(0.0, duration, None)] if duration > 0 else []
 
 
+def _top_text_at(texts: list[Anchor], t: float) -> Anchor | None:
+    visible = [a for a in texts if a.t0 <= t < a.t1]
+    return min(visible, key=lambda a: (bbox_top(a), a.t0)) if visible else None
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "", text.lower())
+
+
+def text_cuts(texts: list[Anchor], t0: float, t1: float, margin: float = 0.5) -> list[float]:
+    """Times inside [t0, t1] where the top line of on-screen text changes to a different text: a new
+    slide or screen that the shot detector may have missed (a soft dissolve, a static cut)."""
+    from rapidfuzz import fuzz  # noqa: PLC0415
+
+    cuts = []
+    for b in sorted({a.t0 for a in texts if t0 + margin < a.t0 < t1 - margin}):
+        before, after = _top_text_at(texts, b - 0.05), _top_text_at(texts, b + 0.05)
+        if before is None or after is None or before.id == after.id:
+            continue
+        if fuzz.ratio(_squash(anchor_text(before)), _squash(anchor_text(after))) < 80:
+            cuts.append(b)
+    return cuts
+
+
 def units(anchorset: Any) -> list[Unit]:
-    """The source split into shots, each with its keyframes, on-screen text and narration."""
+    """The source split into shots (and shots into screens when the on-screen heading changes),
+    each with its keyframes, on-screen text and narration."""
     duration = float(anchorset.meta.get("duration") or 0.0)
     if not duration and anchorset.anchors:
         duration = max(a.t1 for a in anchorset.anchors)
-    spans = _shot_spans(anchorset, duration)
+    texts = [a for a in anchorset.of_kind("ocr_text") if anchor_text(a)]
+    spans = []
+    for t0, t1, shot in _shot_spans(anchorset, duration):
+        bounds = [t0] + text_cuts(texts, t0, t1) + [t1]
+        spans += [(a, b, shot) for a, b in zip(bounds, bounds[1:])]
     out = [Unit(i, t0, t1, shot) for i, (t0, t1, shot) in enumerate(spans)]
     if not out:
         return out
@@ -149,9 +178,7 @@ def units(anchorset: Any) -> list[Unit]:
 
     for kf in anchorset.of_kind("keyframe"):
         unit_at(kf.t0).keyframes.append(kf)
-    for txt in anchorset.of_kind("ocr_text"):
-        if not anchor_text(txt):
-            continue
+    for txt in texts:
         for u in out:
             # visible for a real part of the unit (not just the tail of a dissolve)
             if overlap(u.t0, u.t1, txt.t0, txt.t1) >= min(0.5, 0.5 * (u.t1 - u.t0)):
@@ -168,9 +195,10 @@ def units(anchorset: Any) -> list[Unit]:
     return out
 
 
-def content_units(anchorset: Any) -> list[Unit]:
-    """Units that have something to say (text on screen or narration)."""
-    return [u for u in units(anchorset) if u.ocr or u.speech]
+def content_units(anchorset: Any, min_silent: float = 1.0) -> list[Unit]:
+    """Units that have something to say (text on screen or narration); a silent flash shorter than
+    `min_silent` seconds (the tail of a fade) is not a step."""
+    return [u for u in units(anchorset) if u.speech or (u.ocr and u.t1 - u.t0 >= min_silent)]
 
 
 def duration_of(anchorset: Any) -> float:

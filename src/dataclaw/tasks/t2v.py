@@ -103,7 +103,7 @@ class T2VTask(Task):
                 speech = [a for a in near if a.kind == "transcript" and anchor_text(a)
                           and overlap(a.t0, a.t1, c0, c1) >= 0.5 * (a.t1 - a.t0)]
                 tr_in = next((a for a in transitions if abs(a.t1 - u.t0) < 0.2 or a.t0 <= u.t0 <= a.t1), None)
-                if tr_in is not None and u.index == 0:
+                if u.index == 0 or c0 > t0 + 1e-6:  # only the first piece of a shot follows its transition
                     tr_in = None
                 meta = {"variant": "clip", "duration": duration, "span": [c0, c1], "shot": u.shot.id,
                         "ocr": [a.id for a in ocr], "speech": [a.id for a in speech],

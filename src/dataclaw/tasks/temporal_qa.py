@@ -10,6 +10,9 @@ Every answer carries `span` segments citing the anchors they come from.
 """
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -43,6 +46,26 @@ def _phrase(a: Any, n: int) -> tuple[str, float, float]:
             return clean(" ".join(clean(w["word"]) for w in ws)), round(t0, 3), round(t1, 3)
     text = anchor_text(a).split()
     return " ".join(text[:n]), a.t0, a.t1
+
+
+def whole_video(media: Any, source: Any, duration: float) -> str:
+    """The source itself as the question's video: an MP4 is linked/copied (exact, no re-encode),
+    anything else is re-encoded once through the MediaStore."""
+    src = Path(source.path)
+    root = getattr(media, "root", None)
+    if root is None or src.suffix.lower() != ".mp4":
+        return media.clip(source, 0.0, duration)
+    rel = f"media/{source.id[:12]}/source.mp4"
+    dst = Path(root) / rel
+    if not dst.exists():
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dst.with_name(f".source.{os.getpid()}.part.mp4")
+        try:
+            os.link(src, tmp)
+        except OSError:  # other file system
+            shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+    return rel
 
 
 def _transition_between(anchorset: Any, a: Unit, b: Unit) -> Any:
@@ -228,7 +251,7 @@ class TemporalQATask(Task):
         qmedia = []
         duration = ev.meta.get("duration") or 0.0
         if p.attach_video and duration > 0:
-            qmedia.append(Segment(type="clip", path=media.clip(ev.source, 0.0, duration), t0=0.0, t1=duration))
+            qmedia.append(Segment(type="clip", path=whole_video(media, ev.source, duration), t0=0.0, t1=duration))
         solution = [Segment(type="text", text=clean(draft["answer"]))]
         for s in spans:
             solution.append(Segment(type="span", text=clean(s.get("text", "")) or None, t0=float(s["t0"]),

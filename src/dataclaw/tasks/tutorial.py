@@ -140,7 +140,8 @@ class TutorialTask(Task):
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
         steps = []
         for u in ev.meta["units"]:
-            ids = [i for i in [u["shot"]] + u["ocr"][:1] + u["speech"] if i]
+            shown = u["ocr"][:1] if u["speech"] else u["ocr"][:3]  # what step_text() used
+            ids = [i for i in [u["shot"]] + shown + u["speech"] if i]
             t0, t1 = u["t0"], u["t1"]
             if not u["shot"]:  # no shot anchor: the span of the first cited text anchor
                 first = ev.anchor(ids[0])
