@@ -275,8 +275,9 @@ def _check_segment_grounding(segs: list[tuple[int | None, Segment]], ctx: _Ctx, 
                 tally.claim("times_in_video", -tol <= t <= dur + tol,
                             f"{where}: time {_fmt(t)} is outside the video (0 to {_fmt(dur)})")
         if times and cited:
-            lo = min(a.t0 for a in cited) - tol
-            hi = max(a.t1 for a in cited) + tol
+            own = [a for a in cited if a.source == sid] or cited  # times are on one source's timeline
+            lo = min(a.t0 for a in own) - tol
+            hi = max(a.t1 for a in own) + tol
             for t in times:
                 tally.claim("times_in_anchors", lo <= t <= hi,
                             f"{where}: time {_fmt(t)} is outside its cited anchors ({_fmt(lo + tol)} to {_fmt(hi - tol)})")

@@ -21,10 +21,10 @@ LOADERS = {
     "llamafactory": ('# LLaMA-Factory: dataset_dir: {dir}, dataset: dataclaw  (dataset_info.json + llamafactory.json)'),
     "trl": ('from datasets import load_dataset, Image, Sequence\n'
             'ds = load_dataset("json", data_files="{dir}/trl.jsonl")["train"]  # messages + images\n'
-            'ds = ds.cast_column("images", Sequence(Image()))  # from inside {dir}'),
+            'ds = ds.cast_column("images", Sequence(Image()))  # image paths are relative to this folder'),
     "verl": ('# verl / EasyR1: data.train_files={dir}/verl/train.parquet  (prompt, images, reward_model.ground_truth)'),
     "webdataset": ('import webdataset as wds\n'
-                   'ds = wds.WebDataset("{dir}/webdataset/shard-{{000000..000009}}.tar")'),
+                   'ds = wds.WebDataset("{dir}/webdataset/{shards}")'),
 }
 
 
@@ -37,6 +37,22 @@ def _features_yaml() -> dict[str, Any] | None:
     except ImportError:
         return None
     return DatasetInfo(features=features())._to_yaml_dict()
+
+
+def _short(text: str, limit: int = 72) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3].rsplit(" ", 1)[0] + "..."
+
+
+def _shard_pattern(files: list[str]) -> str:
+    n = len([f for f in files if f.endswith(".tar")])
+    return "shard-000000.tar" if n <= 1 else f"shard-{{000000..{n - 1:06d}}}.tar"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items() if v not in (None, "", {}, []))
+    return str(value)
 
 
 def _size_category(n: int) -> str:
@@ -57,7 +73,7 @@ def render_card(manifest: dict[str, Any], dataset_dir: Path) -> str:
     tasks = sorted(counts.get("by_task", {}))
     domains = sorted(counts.get("by_domain", {}))
     header = {
-        "pretty_name": manifest.get("name") or f"dataclaw: {manifest.get('intent', 'tailored dataset')}"[:80],
+        "pretty_name": manifest.get("name") or _short(f"dataclaw: {manifest.get('intent') or 'tailored dataset'}"),
         "language": ["en"],
         "tags": ["dataclaw", "synthetic", "multimodal", "grounded"] + tasks + domains,
         "task_categories": sorted({TASK_CATEGORIES.get(t, "video-text-to-text") for t in tasks}) or ["video-text-to-text"],
@@ -94,7 +110,8 @@ def render_card(manifest: dict[str, Any], dataset_dir: Path) -> str:
     body += ["## How to load", ""]
     for fmt in ["native"] + [f for f in manifest.get("formats", []) if f != "native"]:
         if fmt in LOADERS:
-            body += [f"**{fmt}**", "", "```python", LOADERS[fmt].format(dir=d), "```", ""]
+            shards = _shard_pattern(manifest.get("files", {}).get("webdataset", []))
+            body += [f"**{fmt}**", "", "```python", LOADERS[fmt].format(dir=d, shards=shards), "```", ""]
     body += ["In `samples.jsonl`, `meta`, `provenance` and a segment's `action` are JSON text (their shape "
              "differs between tasks); `Sample.model_validate(row)` decodes them.", "",
              "## Layout", "",
@@ -106,7 +123,7 @@ def render_card(manifest: dict[str, Any], dataset_dir: Path) -> str:
     body += ["## Provenance", ""]
     for key in ("backend", "model"):
         if manifest.get(key):
-            body.append(f"- {key}: `{manifest[key]}`")
+            body.append(f"- {key}: `{_show(manifest[key])}`")
     versions = manifest.get("versions", {})
     if versions:
         body.append("- versions: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())))
