@@ -4,10 +4,11 @@
                                   <key>.000.jpg ...  its media, numbered in order of appearance
 
 A key is the sample id with characters other than [A-Za-z0-9_-] replaced by "_" (WebDataset splits a
-member name at its first dot). `media_files` maps each member suffix ("000.jpg") to the media path.
+member name at its first dot), plus a short hash of the id if two ids would give the same key. `media_files` maps each member suffix ("000.jpg") to the media path.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -37,6 +38,7 @@ def export_webdataset(dataset_dir: Path, shard_size: int = SHARD_SIZE) -> list[P
     for old in out_dir.glob("shard-*.tar"):
         old.unlink()
     rows = read_rows(root)
+    used: set[str] = set()
     written: list[Path] = []
     for start in range(0, max(1, len(rows)), shard_size):
         chunk = rows[start:start + shard_size]
@@ -46,6 +48,9 @@ def export_webdataset(dataset_dir: Path, shard_size: int = SHARD_SIZE) -> list[P
         with tarfile.open(path, "w") as tar:
             for row in chunk:
                 key = _key(row["id"])
+                if key in used:  # two ids that differ only in replaced characters
+                    key += "_" + hashlib.sha1(row["id"].encode()).hexdigest()[:8]
+                used.add(key)
                 paths = [m["path"] for m in row["query"]["media"] + row["solution"] if m.get("path")]
                 media: dict[str, str] = {}
                 for p in dict.fromkeys(paths):
