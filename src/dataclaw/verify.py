@@ -324,7 +324,10 @@ def _check_quotes(where: str, seg: Segment, cited: list[Anchor], text_anchors: l
         pool = [a for a in text_anchors if a.t0 - tol <= t1 and a.t1 + tol >= t0]
     if not pool and seg.t0 is None and not cited:
         pool = text_anchors
+    pool = sorted(pool, key=lambda a: (a.t0, a.t1))
     texts = [_norm(str(a.data["text"])) for a in pool]
+    if len(texts) > 1:  # a quote may run across consecutive transcript segments
+        texts.append(" ".join(texts))
     for q in qs:
         nq = _norm(q)
         if not nq:

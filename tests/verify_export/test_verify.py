@@ -138,6 +138,18 @@ def test_unsupported_paraphrase_lowers_grounding_but_only_warns(anchorset, media
     assert any("shares few words with the on-screen text or speech it cites" in w for w in v.warnings)
 
 
+def test_quote_across_two_transcript_segments(anchorset, media_dir):
+    from dataclaw.model import Anchor
+
+    extra = Anchor(source=anchorset.source.id, kind="transcript", t0=8.0, t1=9.5,
+                   data={"text": "and that is all", "words": []}, expert="speech")
+    anchorset.anchors.append(extra)
+    s = tutorial_sample(anchorset)
+    s.solution[2].text = 'The narrator: "force equals mass times acceleration and that is all".'
+    s.solution[2].anchors.append(extra.id)
+    assert verify_sample(s, anchorset, media_dir).ok
+
+
 def test_quote_checked_against_the_span_not_the_whole_video(anchorset, media_dir):
     s = tutorial_sample(anchorset)
     # the speech is real but said at 4.2-8.0 s, not in shot 0 where this step claims it
