@@ -101,9 +101,9 @@ def reasoning(i: int, n: int, act: Anchor, el: Anchor | None, prev: Anchor | Non
     label = element_label(act, el)
     if d["type"] in ("click", "double_click", "right_click"):
         role = (el.data.get("role") if el else "") or "element"
-        why = {"textbox": "to put the cursor in this field before typing", "checkbox": "to toggle this option",
-               "link": "to open this link", "button": "to press this button"}.get(role, "to act on it")
-        what = f"I {describe(act, el)} {why}." if label else f"I {describe(act, el)}."
+        why = {"textbox": " to put the cursor in it before typing", "checkbox": " to toggle this option",
+               "link": " to open it"}.get(role, "")
+        what = f"I {describe(act, el)}{why}."
     elif d["type"] == "type":
         field = element_label(prev, prev_el) if prev is not None and prev.data["type"] in ("click", "double_click") else ""
         into = f" into the '{field}' field" if field else " into the focused field"

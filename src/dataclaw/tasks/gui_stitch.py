@@ -1,0 +1,252 @@
+"""`gui_stitch`: fragments of GUI recordings + an intent -> one long-horizon task.
+
+Input is a fragment set (one source; `screen_state` anchors give each fragment's start and end
+screen: perceptual hash + OCR). Fragment j may follow fragment i when i's end screen matches j's
+start screen (phash distance, or OCR text and URL when the hashes disagree). The kept fragments are
+the longest chain of such links (ties: the one most relevant to the intent); the others are dropped
+with the reason (no continuity, and how little of the intent they mention). The sample lists the
+kept fragments in order, each followed by its steps (as in `gui_trajectory`), and the dropped ones.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ..model import Anchor, Query, Sample, Segment, TaskSpec
+from .base import Evidence, Task, register_task
+from .common import DraftError, build_prompt, clean, evidence_sample_id, provenance, validate_draft
+from .gui_trajectory import (STEP, code_errors, gui_index, instruction, quoted_names_errors, rules_step,
+                             step_errors, step_record, step_segments)
+
+_STOP = {"the", "and", "for", "with", "this", "that", "these", "those", "into", "from", "make", "data", "task",
+         "one", "fragments", "fragment", "stitch", "long", "horizon", "recordings", "recording", "screen",
+         "training", "agent", "agents", "gui", "trajectory", "trajectories", "then", "them", "please"}
+
+
+class GuiStitchParams(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    max_hash: int = 10  # phash bits: an end and a start closer than this are the same screen
+    min_text: float = 85.0  # rapidfuzz ratio of OCR texts that links two screens when hashes differ
+    max_fragments: int = 9  # exhaustive ordering above this gets too slow
+
+
+def hash_distance(a: str, b: str) -> int:
+    return bin(int(a, 16) ^ int(b, 16)).count("1")
+
+
+def intent_words(intent: str) -> list[str]:
+    return [w for w in dict.fromkeys(re.findall(r"[a-z0-9]+", intent.lower())) if len(w) > 2 and w not in _STOP]
+
+
+def fragment_text(k: int, anchors: list[Anchor]) -> str:
+    """What a fragment shows and does: titles, URLs, element texts, typed text, OCR of its ends."""
+    parts = []
+    for a in anchors:
+        if a.data.get("fragment", 0) != k:
+            continue
+        if a.kind == "gui_action":
+            parts += [a.data.get("title") or "", a.data.get("url") or "", a.data.get("text") or "",
+                      (a.data.get("element") or {}).get("name") or ""]
+        elif a.kind in ("gui_element", "screen_state"):
+            parts += [a.data.get("text") or "", a.data.get("ocr_text") or ""]
+    return " ".join(p for p in parts if p).lower()
+
+
+def relevance(words: list[str], text: str) -> float:
+    """Share of the intent's content words the fragment mentions (prefix match: 'mugs' ~ 'mug')."""
+    if not words:
+        return 0.0
+    toks = set(re.findall(r"[a-z0-9]+", text))
+    hit = sum(1 for w in words if any(t.startswith(w[:4]) or w.startswith(t) and len(t) > 2 for t in toks))
+    return hit / len(words)
+
+
+def link(end: Anchor, start: Anchor, p: GuiStitchParams) -> dict[str, Any] | None:
+    """The continuity evidence from one fragment's end screen to another's start, or None."""
+    from rapidfuzz import fuzz  # noqa: PLC0415
+
+    d = hash_distance(end.data["phash"], start.data["phash"])
+    te, ts = end.data.get("text") or "", start.data.get("text") or ""
+    sim = float(fuzz.token_set_ratio(te, ts)) if te and ts else 0.0
+    same_url = bool(end.data.get("url")) and end.data.get("url") == start.data.get("url")
+    if d <= p.max_hash or (sim >= p.min_text and same_url):
+        return {"from": end.id, "to": start.id, "hash_distance": d, "text_similarity": round(sim, 1)}
+    return None
+
+
+def best_chain(n: int, links: dict[tuple[int, int], dict], rel: list[float]) -> list[int]:
+    """Longest ordering of fragments where each follows a link; ties -> most relevant, then closest."""
+    best: tuple[Any, list[int]] = ((0, 0.0, 0), [])
+    nodes = list(range(n))
+    for size in range(n, 0, -1):
+        for combo in itertools.permutations(nodes, size):
+            if all((a, b) in links for a, b in zip(combo, combo[1:])):
+                dist = sum(links[(a, b)]["hash_distance"] for a, b in zip(combo, combo[1:]))
+                key = (size, sum(rel[k] for k in combo), -dist)
+                if key > best[0]:
+                    best = (key, list(combo))
+        if best[1]:
+            return best[1]
+    return best[1]
+
+
+@register_task
+class GuiStitchTask(Task):
+    name = "gui_stitch"
+    domains = ("gui",)
+    source_kinds = ("gui",)
+    needs = ("screen_state", "gui_action")
+    ordered = False  # fragments are reordered; check() verifies the order by screen continuity instead
+    description = ("Stitch GUI recording fragments into one long-horizon task: drop fragments unrelated to the "
+                   "intent, order the rest by matching each fragment's end screen to the next one's start.")
+    examples = ("stitch these screen recording fragments into one long-horizon task",
+                "filter and order my GUI fragments into one trajectory")
+    Params = GuiStitchParams
+
+    def draft_schema(self) -> dict[str, Any]:
+        frag = {"type": "object", "required": ["fragment", "start_state", "end_state"],
+                "properties": {"fragment": {"type": "integer"}, "start_state": {"type": "string"},
+                               "end_state": {"type": "string"}}}
+        drop = {"type": "object", "required": ["fragment", "reason"],
+                "properties": {"fragment": {"type": "integer"}, "reason": {"type": "string", "minLength": 5}}}
+        return {"type": "object", "required": ["instruction", "order", "dropped", "steps"],
+                "properties": {"instruction": {"type": "string", "minLength": 5},
+                               "order": {"type": "array", "items": frag, "minItems": 1},
+                               "dropped": {"type": "array", "items": drop},
+                               "steps": {"type": "array", "items": STEP, "minItems": 1}}}
+
+    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+        p = self.params(spec)
+        frags = (anchors.meta.get("video") or {}).get("fragments") or []
+        states = {(a.data.get("fragment", 0), a.data["at"]): a for a in anchors.of_kind("screen_state")}
+        n = len(frags)
+        if n < 2 or n > p.max_fragments or len(states) < 2 * n:
+            return []
+        links = {}
+        for i, j in itertools.permutations(range(n), 2):
+            lk = link(states[(i, "end")], states[(j, "start")], p)
+            if lk:
+                links[(i, j)] = lk
+        words = intent_words(spec.instruction)
+        rel = [relevance(words, fragment_text(k, anchors.anchors)) for k in range(n)]
+        chain = best_chain(n, links, rel)
+        if len(chain) < 2:  # nothing connects: order by relevance would be a guess, make no sample
+            return []
+        dropped = []
+        for k in range(n):
+            if k in chain:
+                continue
+            dmin = min(hash_distance(states[(k, "start")].data["phash"], states[(c, "end")].data["phash"])
+                       for c in chain)
+            dmax = min(hash_distance(states[(k, "end")].data["phash"], states[(c, "start")].data["phash"])
+                       for c in chain)
+            why = (f"no screen continuity with the kept fragments: its start is {dmin} bits from the nearest "
+                   f"kept end screen and its end {dmax} bits from the nearest kept start (link <= {p.max_hash})")
+            if words:
+                why += f"; it mentions {rel[k]:.0%} of the intent's words (kept fragments: " \
+                       f"{min(rel[c] for c in chain):.0%} or more)"
+            dropped.append({"fragment": k, "name": frags[k]["name"], "reason": why,
+                            "anchors": [states[(k, "start")].id, states[(k, "end")].id]})
+        idx = gui_index(anchors.anchors)
+        recs = [r for r in (step_record(a, idx) for a in idx["actions"]) if r]
+        steps = [r for k in chain for r in recs if r["fragment"] == k]
+        if not steps:
+            return []
+        ids = {i for r in steps for i in (r["action"], r["before"], r["after"], r["element"]) if i}
+        ids |= {a.id for a in states.values()}
+        ev_anchors = [a for a in anchors.anchors if a.id in ids]
+        meta = {"duration": float(anchors.meta.get("duration") or 0), "steps": steps, "chain": chain,
+                "links": [links[(a, b)] for a, b in zip(chain, chain[1:])], "dropped": dropped,
+                "fragments": frags, "relevance": rel,
+                "states": {f"{k}:{at}": a.id for (k, at), a in states.items()}}
+        return [Evidence(sources=[anchors.source], anchors=ev_anchors, frames=[r["obs_t"] for r in steps],
+                         meta=meta, key="stitch")]
+
+    def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
+        text = ("Stitch the fragments into one task. Keep the fragments in this order "
+                f"{ev.meta['chain']} (their end/start screens match: {ev.meta['links']}), drop "
+                f"{[d['fragment'] for d in ev.meta['dropped']]} and say why, and write one step per gui_action "
+                "of the kept fragments in that order, as in a GUI trajectory.")
+        return build_prompt(ev, spec, text, self.draft_schema())
+
+    def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
+        recs = ev.meta["steps"]
+        st = ev.meta["states"]
+        steps = [rules_step(i, len(recs), r, ev, recs[i - 1] if i and recs[i - 1]["fragment"] == r["fragment"] else None)
+                 for i, r in enumerate(recs)]
+        acts = [ev.anchor(r["action"]) for r in recs]
+        els = [ev.anchor(r["element"]) if r.get("element") else None for r in recs]
+        return {"instruction": instruction(acts, els),
+                "order": [{"fragment": k, "start_state": st[f"{k}:start"], "end_state": st[f"{k}:end"]}
+                          for k in ev.meta["chain"]],
+                "dropped": [{"fragment": d["fragment"], "reason": d["reason"]} for d in ev.meta["dropped"]],
+                "steps": steps}
+
+    def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
+        errors = validate_draft(draft, self.draft_schema())
+        if errors:
+            raise DraftError(errors)
+        p = self.params(spec)
+        order = [o["fragment"] for o in draft["order"]]
+        n = len(ev.meta["fragments"])
+        if sorted(order + [d["fragment"] for d in draft["dropped"]]) != list(range(n)):
+            errors.append(f"order + dropped must name each of the {n} fragments exactly once")
+        for a, b in zip(draft["order"], draft["order"][1:]):
+            end, start = ev.anchor(a["end_state"]), ev.anchor(b["start_state"])
+            if end is None or start is None:
+                errors.append(f"order: fragment {a['fragment']} -> {b['fragment']} cites unknown screen states")
+            elif link(end, start, p) is None:
+                errors.append(f"order: fragment {a['fragment']} does not end on the screen fragment "
+                              f"{b['fragment']} starts on")
+        for i, st in enumerate(draft["steps"]):
+            errors += step_errors(st, ev, f"steps/{i}")
+        frag_of = [ev.anchor(s["action_anchor"]).data.get("fragment", 0) for s in draft["steps"]
+                   if ev.anchor(s["action_anchor"])]
+        runs = [k for k, _ in itertools.groupby(frag_of)]
+        if not errors and runs != order:
+            errors.append(f"steps: fragments appear as {runs}, not in the stitched order {order}")
+        if errors:
+            raise DraftError(errors)
+        frags = ev.meta["fragments"]
+        solution: list[Segment] = []
+        step_i = 0
+        for o in draft["order"]:
+            k = o["fragment"]
+            s0, s1 = ev.anchor(o["start_state"]), ev.anchor(o["end_state"])
+            solution.append(Segment(type="span", t0=s0.t0, t1=s1.t1,
+                                    text=f"Fragment {frags[k]['name']}",
+                                    anchors=[o["start_state"], o["end_state"]]))
+            while step_i < len(draft["steps"]) and frag_of[step_i] == k:
+                st = draft["steps"][step_i]
+                prev = draft["steps"][step_i - 1]["action_anchor"] if step_i and frag_of[step_i - 1] == k else None
+                solution += step_segments(st, ev, media, ev.source, step_i, prev)
+                step_i += 1
+        dropped = [{"fragment": d["fragment"], "name": frags[d["fragment"]]["name"], "reason": clean(d["reason"])}
+                   for d in draft["dropped"]]
+        evidence = []
+        for seg in solution:
+            evidence += [a for a in seg.anchors if a not in evidence]
+        return Sample(id=evidence_sample_id(self.name, ev), task=self.name, domain="gui", source=ev.source.id,
+                      query=Query(text=clean(draft["instruction"])), solution=solution, evidence=evidence,
+                      meta={"order": [frags[k]["name"] for k in order], "dropped": dropped,
+                            "n_steps": len(draft["steps"]), "links": ev.meta["links"],
+                            "screen": ev.anchor(draft["steps"][0]["action_anchor"]).data.get("screen")},
+                      provenance=provenance(ev, spec))
+
+    def check(self, sample: Sample, ev: Evidence) -> list[str]:
+        errs = quoted_names_errors(sample, ev) + code_errors(sample)
+        # within a fragment, steps keep their recorded order
+        last: dict[int, float] = {}
+        for i, seg in enumerate(sample.solution):
+            if seg.type == "action":
+                act = ev.anchor(seg.anchors[0]) if seg.anchors else None
+                if act is None:
+                    continue
+                k = act.data.get("fragment", 0)
+                if act.t0 < last.get(k, -1.0):
+                    errs.append(f"solution[{i}]: step out of its fragment's recorded order")
+                last[k] = act.t0
+        return errs
