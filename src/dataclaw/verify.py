@@ -449,8 +449,8 @@ def verify_sample(sample: Sample | dict[str, Any], anchors: Any, dataset_dir: Pa
     if dataset_dir is None and any(s.path for _, s in segs):
         warnings.append("media not checked on disk (no dataset_dir given)")
 
-    ordered = bool(getattr(task, "ordered", sample.task in ORDERED_TASKS)) if task is not None \
-        else sample.task in ORDERED_TASKS
+    ordered = getattr(task, "ordered", None) if task is not None else None
+    ordered = sample.task in ORDERED_TASKS if ordered is None else bool(ordered)
     near = _order_and_duplicates(sample, ordered, tally)
     errors += tally.errors
     warnings += tally.warnings
@@ -475,7 +475,7 @@ def verify_sample(sample: Sample | dict[str, Any], anchors: Any, dataset_dir: Pa
     grounding = tally.supported / tally.total if tally.total else 0.0
     budget = getattr(task, "budget", None) if task is not None else None
     scores = Scores(format=round(fmt, 4), grounding=round(grounding, 4),
-                    efficiency=efficiency(sample, budget if isinstance(budget, dict) else None, near))
+                    efficiency=efficiency(sample, budget if isinstance(budget, dict) and budget else None, near))
     return Verdict(ok=not errors, scores=scores, errors=errors, warnings=warnings, checks=checks)
 
 
@@ -609,7 +609,8 @@ def score_draft(draft: str | dict[str, Any], anchors: Any, task: Any = None, evi
     errors = schema_errs + [e for e in v.errors if "segment needs" not in e]  # artefacts of the generic view
     name = getattr(task, "name", "")
     fmt = credit * (max(0.0, 1.0 - 0.25 * len(schema_errs)) if schema_errs else 1.0)
-    if task is not None and bool(getattr(task, "ordered", name in ORDERED_TASKS)):
+    ordered = getattr(task, "ordered", None)
+    if task is not None and (name in ORDERED_TASKS if ordered is None else bool(ordered)):
         tally = _Tally()
         _order_and_duplicates(Sample(id="d", task=name, domain="", source=src, query={"text": "d"}, solution=steps),
                               True, tally)

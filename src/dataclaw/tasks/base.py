@@ -53,6 +53,8 @@ class Task:
     description: ClassVar[str] = ""
     examples: ClassVar[tuple[str, ...]] = ()  # intent phrasings, used by the planner
     Params: ClassVar[type[BaseModel]] = NoTaskParams
+    ordered: ClassVar[bool | None] = None  # solution steps in time order; None: verify.ORDERED_TASKS decides
+    budget: ClassVar[dict[str, Any]] = {}  # efficiency budget overrides (see docs/formats.md, "Scores")
 
     def params(self, spec: TaskSpec) -> BaseModel:
         return self.Params(**spec.params)
