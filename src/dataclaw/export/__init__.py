@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..model import Rejection, Sample
+from .agentnet import export_agentnet
 from .card import write_card
 from .lerobot import export_lerobot
 from .llamafactory import export_llamafactory
@@ -36,6 +37,7 @@ EXPORTERS: dict[str, Callable[[Path], list[Path]]] = {
     "verl": export_verl,
     "webdataset": export_webdataset,
     "lerobot": export_lerobot,
+    "agentnet": export_agentnet,
 }
 
 _OWN = (SAMPLES, REJECTED, "manifest.json", "README.md", "progress", "anchors")  # what resume=False clears
