@@ -104,8 +104,23 @@ def tailor(
     keep_raw: bool = True,
     concurrency: int = 1,
     resume: bool = True,
+    engine: str | None = None,
+    workers: int | None = None,
+    ray_address: str | None = None,
+    retry_failed: bool = False,
 ) -> TailorResult:
-    """Turns sources + an intent into a verified dataset folder at `out`; returns counts and paths."""
+    """Turns sources + an intent into a verified dataset folder at `out`; returns counts and paths.
+
+    `engine="local"` (processes) or `"ray"` runs the same per-source step (`_run_source`) through
+    `dataclaw.engine` over files, folders, globs and manifests with `workers` in parallel.
+    """
+    if engine is not None:
+        from .engine import run as run_engine  # noqa: PLC0415
+
+        return run_engine(sources, intent, backend, out, formats, experts, recipe, max_samples_per_task,
+                          backend_options, quiet, plan=plan, expert_params=expert_params, max_repairs=max_repairs,
+                          keep_raw=keep_raw, concurrency=concurrency, resume=resume, engine=engine, workers=workers,
+                          ray_address=ray_address, retry_failed=retry_failed)
     from .anchors import run_experts  # noqa: PLC0415
     from .backends import get_backend  # noqa: PLC0415
     from .export import DatasetWriter  # noqa: PLC0415

@@ -26,7 +26,8 @@ def _options(items: list[str]) -> dict:
 
 @app.command("tailor")
 def tailor_cmd(
-    sources: list[Path] = typer.Argument(..., help="Video files (or other sources) to turn into data."),
+    sources: list[str] = typer.Argument(..., help="Sources: files, folders, globs, or a CSV/JSONL manifest "
+                                        "(a 'path' column, optional 'intent' / 'recipe' per source)."),
     intent: Optional[str] = typer.Option(None, "--intent", "-i", help="What data to make, in plain words."),
     out: Path = typer.Option(Path("out"), "--out", "-o", help="Dataset folder to write (resumes if it exists)."),
     backend: str = typer.Option("rules", "--backend", "-b", help="rules (default, no model), openai or hf."),
@@ -42,6 +43,10 @@ def tailor_cmd(
     no_raw: bool = typer.Option(False, "--no-raw", help="Do not keep raw model input/output per sample."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
     as_json: bool = typer.Option(False, "--json", help="Print the result summary as JSON."),
+    engine: str = typer.Option("local", "--engine", help="local (parallel processes) or ray (Ray Data)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Sources in parallel (Ray: CPUs)."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Join this Ray cluster, not a local one."),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="Retry sources an earlier run skipped."),
 ) -> None:
     """Turn raw sources and an intent into a verified, trainable dataset folder."""
     from ..pipeline import tailor
@@ -53,11 +58,12 @@ def tailor_cmd(
         options["base_url"] = base_url
     if model:
         options["model"] = model
-    res = tailor([str(s) for s in sources], intent, backend=backend, out=out,
+    res = tailor(list(sources), intent, backend=backend, out=out,
                  formats=[f.strip() for f in fmt.split(",") if f.strip()],
                  experts=[e.strip() for e in experts.split(",")] if experts else None,
                  recipe=recipe, max_samples_per_task=max_samples, backend_options=options, quiet=quiet or as_json,
-                 max_repairs=max_repairs, keep_raw=not no_raw, concurrency=concurrency)
+                 max_repairs=max_repairs, keep_raw=not no_raw, concurrency=concurrency,
+                 engine=engine, workers=workers, ray_address=ray_address, retry_failed=retry_failed)
     if as_json:
         typer.echo(json.dumps(res.to_json(), indent=1))
         return

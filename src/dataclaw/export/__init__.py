@@ -26,6 +26,7 @@ from .card import write_card
 from .lerobot import export_lerobot
 from .llamafactory import export_llamafactory
 from .native import REJECTED, SAMPLES, export_native, read_rows, read_samples, repair_jsonl, sample_row
+from .parquet import export_parquet
 from .trl import export_trl
 from .verl import export_verl
 from .webdataset import export_webdataset
@@ -37,6 +38,7 @@ EXPORTERS: dict[str, Callable[[Path], list[Path]]] = {
     "verl": export_verl,
     "webdataset": export_webdataset,
     "lerobot": export_lerobot,
+    "parquet": export_parquet,
     "agentnet": export_agentnet,
 }
 
@@ -213,6 +215,8 @@ class DatasetWriter:
         skipped = list(manifest.get("skipped", []))
         known = {s.get("path") for s in skipped}
         skipped += [s for s in self.skipped() if s["path"] not in known]
+        done_paths = {str(i.get("path")) for i in done.values()}
+        skipped = [s for s in skipped if str(s.get("path")) not in done_paths]  # retried and done since
         m = dict(manifest)
         m["counts"] = {
             "samples": len(samples), "rejected": len(rejected), "sources": len(done), "skipped": len(skipped),

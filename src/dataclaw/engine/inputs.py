@@ -1,0 +1,123 @@
+"""What `dataclaw tailor` was pointed at -> a list of source jobs.
+
+Accepted, in any mix: files, folders (searched recursively for videos and source folders), glob
+patterns (`clips/**/*.mp4`), and manifests: a `.csv` with a `path` column or a `.jsonl` with a `path`
+key per line, each row optionally carrying its own `intent` or `recipe` (relative paths in a manifest
+are resolved against the manifest's folder). Order is kept and duplicates removed, so the same inputs
+always give the same job list.
+"""
+from __future__ import annotations
+
+import csv
+import glob
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable
+
+from ..errors import ConfigError
+
+MANIFEST_SUFFIXES = {".csv", ".jsonl"}
+_GLOB_CHARS = set("*?[")
+
+
+@dataclass(frozen=True)
+class SourceJob:
+    path: str
+    intent: str | None = None  # per-source intent (manifest); None = the run's intent
+    recipe: str | None = None  # per-source recipe file (manifest)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _video_suffixes() -> set[str]:
+    from ..sources.video import VIDEO_EXTENSIONS  # noqa: PLC0415
+
+    return set(VIDEO_EXTENSIONS)
+
+
+def _is_source_folder(p: Path) -> bool:
+    """A folder that is itself one source (GUI trace, robot episode), not a folder of sources."""
+    from ..sources import detect_kind  # noqa: PLC0415
+
+    try:
+        return detect_kind(p) != "images"
+    except Exception:  # noqa: BLE001 - unknown folder: search inside it
+        return False
+
+
+def _walk_folder(root: Path) -> list[str]:
+    if _is_source_folder(root):
+        return [str(root)]
+    videos = _video_suffixes()
+    found: list[str] = []
+    for p in sorted(root.iterdir()):
+        if p.name.startswith("."):
+            continue
+        if p.is_dir():
+            found += _walk_folder(p)
+        elif p.suffix.lower() in videos:
+            found.append(str(p))
+    return found
+
+
+def _read_manifest(path: Path) -> list[SourceJob]:
+    rows: list[dict] = []
+    if path.suffix.lower() == ".csv":
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or "path" not in reader.fieldnames:
+                raise ConfigError(f"manifest {path}: needs a 'path' column (has {reader.fieldnames})")
+            rows = list(reader)
+    else:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(f"manifest {path} line {n}: not JSON ({exc.msg})") from exc
+            if not isinstance(row, dict) or not row.get("path"):
+                raise ConfigError(f"manifest {path} line {n}: expected an object with a 'path'")
+            rows.append(row)
+    jobs = []
+    for row in rows:
+        p = Path(str(row["path"]).strip())
+        if not p.is_absolute():
+            p = path.parent / p
+        recipe = (row.get("recipe") or "").strip() or None
+        if recipe and not Path(recipe).is_absolute():
+            recipe = str(path.parent / recipe)
+        jobs.append(SourceJob(str(p), (row.get("intent") or "").strip() or None, recipe))
+    return jobs
+
+
+def list_sources(inputs: Iterable[str | Path]) -> list[SourceJob]:
+    """Expands files, folders, globs and manifests into source jobs (order kept, duplicates dropped).
+
+    A path that does not exist is kept as a job, so the run records it as skipped with its reason.
+    """
+    jobs: list[SourceJob] = []
+    for item in inputs:
+        s = str(item)
+        p = Path(s)
+        if p.is_file() and p.suffix.lower() in MANIFEST_SUFFIXES:
+            jobs += _read_manifest(p)
+        elif p.is_dir():
+            jobs += [SourceJob(f) for f in _walk_folder(p)]
+        elif not p.exists() and _GLOB_CHARS & set(s):
+            matches = sorted(glob.glob(s, recursive=True))
+            if not matches:
+                raise ConfigError(f"no file matches the pattern {s!r}")
+            jobs += [SourceJob(m) for m in matches]
+        else:
+            jobs.append(SourceJob(s))
+    seen: set[str] = set()
+    unique = []
+    for j in jobs:
+        key = str(Path(j.path).resolve()) if Path(j.path).exists() else j.path
+        if key not in seen:
+            seen.add(key)
+            unique.append(j)
+    return unique

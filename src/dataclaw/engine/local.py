@@ -1,0 +1,53 @@
+"""Local engine: each source's unit of work (anchors -> plan -> agent -> samples) in a pool of
+spawned processes, a bounded window of sources in flight (memory stays flat however many sources),
+Outcomes yielded in input order (so the same inputs always give the same samples).
+
+With one worker the units run in this process (no spawn, models loaded once).
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, Callable, Iterator
+
+from .work import RunConfig, close_state, process_source
+
+
+def local_executor(workers: int, window: int | None = None) -> Callable[..., Iterator[dict[str, Any]]]:
+    window = window or 2 * workers
+
+    def execute(work: list[tuple[dict, dict, list[str]]], cfg: RunConfig) -> Iterator[dict[str, Any]]:
+        if workers <= 1 or len(work) <= 1:
+            try:
+                for src, plan, skip_ids in work:
+                    yield process_source(src, plan, cfg, skip_ids)
+            finally:
+                close_state()
+            return
+        # spawn, not fork: PyAV / onnxruntime / torch state must not be shared with a forked child
+        with ProcessPoolExecutor(max_workers=min(workers, len(work)), mp_context=mp.get_context("spawn")) as pool:
+            pending: deque[tuple[Future, dict]] = deque()
+            items = iter(work)
+
+            def submit(item: tuple[dict, dict, list[str]]) -> None:
+                src, plan, skip_ids = item
+                pending.append((pool.submit(process_source, src, plan, cfg, skip_ids), src))
+
+            for item in items:
+                submit(item)
+                if len(pending) >= window:
+                    break
+            while pending:
+                fut, src = pending.popleft()
+                try:
+                    outcome = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a worker died (e.g. out of memory): skip it, go on
+                    outcome = {"source": src, "results": [], "not_served": [],
+                               "skip": f"worker failed: {type(exc).__name__}: {exc}", "step": "engine"}
+                nxt = next(items, None)
+                if nxt is not None:
+                    submit(nxt)
+                yield outcome
+
+    return execute
