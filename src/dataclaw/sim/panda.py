@@ -125,9 +125,13 @@ def _script(mode: str, cube: np.ndarray, target: np.ndarray, rng: np.random.Gene
 
 
 def simulate_episode(mode: str = "success", seed: int = 0, fps: float = 10.0,
-                     cameras: tuple[str, ...] = ("front", "top"), size: tuple[int, int] = (160, 120)
-                     ) -> SimEpisode:
-    """Runs one scripted episode and returns its log. Rendering uses the CPU TinyRenderer."""
+                     cameras: tuple[str, ...] = ("front", "top"), size: tuple[int, int] = (160, 120),
+                     fast_visuals: bool = True) -> SimEpisode:
+    """Runs one scripted episode and returns its log. Rendering uses the CPU TinyRenderer.
+
+    `fast_visuals` draws the arm with its collision meshes (~20x fewer triangles than the visual
+    meshes): rendering is most of the cost on CPU, and the physics is the same.
+    """
     import pybullet as p  # noqa: PLC0415 - optional, heavy
     import pybullet_data  # noqa: PLC0415
 
@@ -140,7 +144,12 @@ def simulate_episode(mode: str = "success", seed: int = 0, fps: float = 10.0,
         p.setGravity(0, 0, -9.81, physicsClientId=cid)
         p.setTimeStep(1 / 240, physicsClientId=cid)
         p.loadURDF("plane.urdf", physicsClientId=cid)
-        robot = p.loadURDF("franka_panda/panda.urdf", useFixedBase=True, physicsClientId=cid)
+        robot = p.loadURDF(_panda_urdf(pybullet_data.getDataPath(), fast_visuals), useFixedBase=True,
+                           physicsClientId=cid)
+        if fast_visuals:
+            for link in range(-1, p.getNumJoints(robot, physicsClientId=cid)):
+                grey = 0.25 if link in FINGERS else 0.85
+                p.changeVisualShape(robot, link, rgbaColor=[grey, grey, grey, 1], physicsClientId=cid)
         cube_xy = np.array([0.5, -0.15]) + rng.uniform(-0.03, 0.03, 2)
         target_xy = np.array([0.5, 0.18]) + rng.uniform(-0.03, 0.03, 2)
         cube = p.loadURDF("cube_small.urdf", [cube_xy[0], cube_xy[1], 0.025], physicsClientId=cid)
@@ -224,6 +233,26 @@ def simulate_episode(mode: str = "success", seed: int = 0, fps: float = 10.0,
         p.disconnect(physicsClientId=cid)
 
 
+def _panda_urdf(data: str, fast_visuals: bool) -> str:
+    """The Panda URDF; with fast visuals a copy (in a temp folder) whose visuals are the collision meshes."""
+    import os  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    src = os.path.join(data, "franka_panda", "panda.urdf")
+    if not fast_visuals:
+        return src
+    dst = os.path.join(tempfile.gettempdir(), f"dataclaw_panda_fast_{os.getuid()}.urdf")
+    if not os.path.exists(dst):
+        text = open(src).read()
+        mesh = os.path.join(data, "franka_panda", "meshes")
+        text = text.replace("package://meshes/visual/", mesh + "/collision/").replace("package://meshes/", mesh + "/")
+        tmp = f"{dst}.{os.getpid()}"
+        with open(tmp, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, dst)
+    return dst
+
+
 def _touching(p, cid, robot, cube) -> bool:
     return any(p.getContactPoints(robot, cube, f, -1, physicsClientId=cid) for f in FINGERS)
 
@@ -256,5 +285,6 @@ def _record(p, cid, robot, cube, t, tgt, grip, phase, contact, log, imgs, views)
     log["phase"].append(phase)
     for c, v in views.items():
         w, h = v["size"]
-        img = p.getCameraImage(w, h, v["view"], v["proj"], renderer=p.ER_TINY_RENDERER, physicsClientId=cid)[2]
+        img = p.getCameraImage(w, h, v["view"], v["proj"], renderer=p.ER_TINY_RENDERER,
+                               flags=p.ER_NO_SEGMENTATION_MASK, physicsClientId=cid)[2]
         imgs[c].append(np.asarray(img, dtype=np.uint8).reshape(h, w, 4)[:, :, :3].copy())

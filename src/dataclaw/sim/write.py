@@ -56,7 +56,7 @@ def write_hdf5_episode(path: str | Path, ep: SimEpisode, layout: str = "aloha") 
             obs["ee_pos"] = ep.ee_pos
             imgs = obs.create_group("images")
             for cam, arr in ep.images.items():
-                imgs.create_dataset(cam, data=arr, chunks=(1,) + arr.shape[1:], compression="gzip")
+                imgs.create_dataset(cam, data=arr, chunks=(1,) + arr.shape[1:])
             f["action"] = ep.action
         elif layout == "robomimic":
             data = f.create_group("data")
@@ -68,7 +68,7 @@ def write_hdf5_episode(path: str | Path, ep: SimEpisode, layout: str = "aloha") 
             obs["robot0_gripper_qpos"] = ep.state[:, 7:]
             obs["robot0_eef_pos"] = ep.ee_pos
             for cam, arr in ep.images.items():
-                obs.create_dataset(f"{cam}_image", data=arr, chunks=(1,) + arr.shape[1:], compression="gzip")
+                obs.create_dataset(f"{cam}_image", data=arr, chunks=(1,) + arr.shape[1:])
             demo["actions"] = ep.action
             demo["timestamps"] = ep.t
         else:
