@@ -167,8 +167,14 @@ def tailor(
         # 2. the plan
         if plan is None:
             kinds = sorted({s.kind for s in loaded}) or None
-            plan = plan_intent(intent or "", kinds)
+            plan = plan_intent(intent or "", kinds, backend=None if be.name == "rules" else be)
         result.plan = plan
+        from .export import EXPORTERS  # noqa: PLC0415
+
+        for spec in plan.tasks:  # a format named in the intent ("... for LLaMA-Factory") is exported too
+            fmt = spec.params.get("format")
+            if fmt in EXPORTERS and fmt not in formats:
+                formats.append(fmt)
         tasks = {}
         for spec in plan.tasks:
             try:
@@ -270,7 +276,8 @@ def _run_source(src: Source, plan: Plan, tasks: dict, be: Any, writer: Any, run_
             continue
         per = counts["per_task"].setdefault(spec.task, {"accepted": 0, "rejected": 0})
         mine = {"accepted": 0, "rejected": 0}
-        remaining = None if cap is None else max(0, cap - accepted_per_task.get(spec.task, 0))
+        task_cap = min([c for c in (cap, spec.params.get("samples")) if isinstance(c, int)], default=None)
+        remaining = None if task_cap is None else max(0, task_cap - accepted_per_task.get(spec.task, 0))
         if remaining == 0:
             continue
         if progress:

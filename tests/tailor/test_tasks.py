@@ -137,3 +137,30 @@ def test_cannot_serve_without_text(anchorset):
     assert task.can_serve("video", {"shot", "keyframe"}) is not None
     assert task.can_serve("video", {a.kind for a in anchorset.anchors}) is None
     assert "gui" in (task.can_serve("gui", {"shot", "ocr_text"}) or "")
+
+
+def test_difficulty_mix_survives_a_cap(anchorset):
+    task = get_task("temporal_qa")
+    spec = TaskSpec(task="temporal_qa", domain="education", instruction="x",
+                    params={"difficulty": {"easy": 0.2, "medium": 0.3, "hard": 0.5}})
+    evs = task.select(anchorset, spec)
+    first = [ev.meta["difficulty"] for ev in evs[:6]]
+    assert first.count("hard") == 3 and first.count("medium") in (1, 2) and first.count("easy") in (1, 2)
+    assert sorted(ev.key for ev in evs) == sorted(ev.key for ev in task.select(anchorset, TaskSpec(
+        task="temporal_qa", domain="education", instruction="x")))  # same questions, other order
+
+
+def test_steps_split_where_the_heading_changes_inside_one_shot(tiny_video, media):
+    """A missed shot boundary (one shot over two slides) still gives one step per slide."""
+    from dataclaw.anchors import AnchorSet
+    from dataclaw.model import Anchor
+
+    aset = make_anchorset(tiny_video)
+    keep = [a for a in aset.anchors if not (a.kind == "shot" and a.t0 >= 4.0) and a.kind != "transition"]
+    keep.append(Anchor(source=aset.source.id, kind="shot", t0=4.0, t1=12.0, data={"index": 1}))
+    aset = AnchorSet(source=aset.source, anchors=keep, meta=aset.meta)
+    task = get_task("tutorial")
+    spec = TaskSpec(task="tutorial", domain="daily_life", instruction="x", params={"variants": ["full"]})
+    [(_, full, _)] = _samples(task, spec, aset, media)
+    spans = [(s.t0, s.t1) for s in full.solution if s.type == "text"]
+    assert spans == [(0.0, 4.0), (4.0, DISSOLVE[0]), (DISSOLVE[0], 12.0)]

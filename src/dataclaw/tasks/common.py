@@ -78,6 +78,19 @@ def bbox_top(a: Anchor) -> float:
     return float("inf")
 
 
+def bbox_height(a: Anchor) -> float:
+    box = a.data.get("bbox")
+    try:
+        if box and isinstance(box[0], (list, tuple)):
+            ys = [float(p[1]) for p in box]
+            return max(ys) - min(ys)
+        if box and len(box) >= 4:
+            return float(box[3]) - float(box[1])
+    except (TypeError, ValueError, IndexError):
+        pass
+    return 0.0
+
+
 @dataclass
 class Unit:
     """A shot with what was seen and said inside it."""
@@ -147,8 +160,13 @@ def text_cuts(texts: list[Anchor], t0: float, t1: float, margin: float = 0.5) ->
 
     cuts = []
     for b in sorted({a.t0 for a in texts if t0 + margin < a.t0 < t1 - margin}):
-        before, after = _top_text_at(texts, b - 0.05), _top_text_at(texts, b + 0.05)
-        if before is None or after is None or before.id == after.id:
+        before = _top_text_at(texts, b - 0.05)
+        new = [a for a in texts if abs(a.t0 - b) < 0.05]
+        if before is None or not new:
+            continue
+        after = min(new, key=bbox_top)
+        # the new line takes the heading's place (during a dissolve both are visible at once)
+        if bbox_top(after) > bbox_top(before) + 0.5 * bbox_height(before):
             continue
         if fuzz.ratio(_squash(anchor_text(before)), _squash(anchor_text(after))) < 80:
             cuts.append(b)

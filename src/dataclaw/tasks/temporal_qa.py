@@ -33,6 +33,24 @@ class TemporalQAParams(BaseModel):
     phrase_words: int = 6  # words quoted from the narration
     attach_video: bool = True  # the query carries the source video as a clip
     types: list[str] = list(QTYPES)
+    difficulty: dict[str, float] = {"easy": 0.3, "medium": 0.4, "hard": 0.3}  # share of each in the order made
+
+
+def mix_order(evs: list[Evidence], mix: dict[str, float]) -> list[Evidence]:
+    """Reorders questions so that every prefix follows the difficulty mix as closely as the supply
+    allows (a sample cap then keeps the mix); within a difficulty the order is kept."""
+    pools: dict[str, list[Evidence]] = {}
+    for ev in evs:
+        pools.setdefault(ev.meta["difficulty"], []).append(ev)
+    taken = {d: 0 for d in pools}
+    out: list[Evidence] = []
+    while len(out) < len(evs):
+        k = len(out) + 1
+        left = [d for d in pools if taken[d] < len(pools[d])]
+        d = max(left, key=lambda d: (mix.get(d, 0.0) * k - taken[d], mix.get(d, 0.0)))
+        out.append(pools[d][taken[d]])
+        taken[d] += 1
+    return out
 
 
 def _phrase(a: Any, n: int) -> tuple[str, float, float]:
@@ -167,7 +185,7 @@ class TemporalQATask(Task):
                 n += 1
         if "multi_event" in types and len(screen) >= 3:
             add("multi_event", "hard", [u.title_anchor for u in screen[: p.max_events]], screen[: p.max_events])
-        return out
+        return mix_order(out, p.difficulty)
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
         m = ev.meta
