@@ -103,3 +103,17 @@ def test_cli_tailor(lecture, lecture_anchors, tmp_path):
     human = CliRunner().invoke(app, ["tailor", str(lecture), "--intent", "text-to-video clips", "-o", str(out)])
     assert human.exit_code == 0 and "samples accepted" in human.output
     assert CliRunner().invoke(app, ["tailor", "--help"]).exit_code == 0
+
+
+def test_recipe_replay(lecture, lecture_anchors, tmp_path):
+    from dataclaw.intent import plan_intent
+    from dataclaw.recipe import save_recipe
+
+    plan = plan_intent("temporal questions with timestamps, 4 questions", ["video"])
+    path = tmp_path / "plan.yaml"
+    save_recipe(plan, path, sources=[str(lecture)])
+    res = dataclaw.tailor([str(lecture)], None, recipe=path, out=tmp_path / "ds", quiet=True)
+    assert res.plan.tasks == plan.tasks
+    assert res.counts["per_task"]["temporal_qa"]["accepted"] == 4  # "4 questions" from the plan
+    rows = _rows(tmp_path / "ds")
+    assert {json.loads(r["meta"])["difficulty"] for r in rows} >= {"easy", "medium", "hard"}

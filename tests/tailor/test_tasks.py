@@ -55,7 +55,7 @@ def test_tutorial_next_and_stuck_variants(anchorset, media):
     stuck = [s for k, s in got.items() if k.startswith("stuck")]
     assert stuck
     hard = next(s for s in stuck if s.solution[0].t0 == 8.0)
-    assert hard.query.media[0].t0 == 6.0 < 8.0
+    assert hard.query.media[0].t0 == 7.5 < DISSOLVE[0]  # just before the hard step and its dissolve
     assert "Steep the tea" in hard.query.text
 
 
@@ -164,3 +164,12 @@ def test_steps_split_where_the_heading_changes_inside_one_shot(tiny_video, media
     [(_, full, _)] = _samples(task, spec, aset, media)
     spans = [(s.t0, s.t1) for s in full.solution if s.type == "text"]
     assert spans == [(0.0, 4.0), (4.0, DISSOLVE[0]), (DISSOLVE[0], 12.0)]
+
+
+def test_stuck_frame_avoids_the_transition_into_the_hard_step(anchorset):
+    from dataclaw.tasks.common import units
+    from dataclaw.tasks.tutorial import just_before
+
+    us = units(anchorset)
+    anchor, t = just_before(us[1], DISSOLVE[1], anchorset.of_kind("transition"))
+    assert t == round(DISSOLVE[0] - 0.5, 3) and anchor.id == us[1].shot.id

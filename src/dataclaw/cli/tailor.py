@@ -78,4 +78,4 @@ def tailor_cmd(
     for ns in res.not_served:
         typer.secho(f"  not made: {ns['task']} for {ns['source']}: {ns['reason']}", fg="yellow")
     for name, p in (res.paths or {}).items():
-        typer.echo(f"  {name}: {p}")
+        typer.echo(f"  {name}: {', '.join(map(str, p)) if isinstance(p, (list, tuple)) else p}")

@@ -53,6 +53,20 @@ def hardness(u: Unit) -> int:
     return sum(len(anchor_text(a)) for a in u.new_ocr) + len(u.narration)
 
 
+def just_before(before: Unit, t_hard: float, transitions: list, lead: float = 0.5) -> tuple[Any, float]:
+    """The frame a student looks at right before a hard step: `lead` s before it starts (and before
+    any transition into it), inside the previous step; its latest keyframe when there is no shot."""
+    if before.shot is None:
+        kf = before.keyframes[-1] if before.keyframes else None
+        return (kf, kf.t0) if kf else (before.frame_anchor, before.frame_t)
+    t = t_hard - lead
+    for tr in transitions:
+        if tr.t0 - 0.05 <= t <= tr.t1 + 0.05:
+            t = tr.t0 - lead
+    t = round(max(before.t0, min(t, before.t1 - 0.05)), 3)
+    return before.shot, t
+
+
 @register_task
 class TutorialTask(Task):
     name = "tutorial"
@@ -110,11 +124,11 @@ class TutorialTask(Task):
                                     frame_ref(u.frame_anchor, u.frame_t)))
         if "stuck" in p.variants and spec.domain == "education" and len(us) > 1:
             ranked = sorted(range(1, len(us)), key=lambda k: (-hardness(us[k]), k))[: p.max_stuck]
+            transitions = anchors.of_kind("transition")
             for k in sorted(ranked):
                 before = us[k - 1]
-                kf = before.keyframes[-1] if before.keyframes else before.frame_anchor
-                t = kf.t0 if before.keyframes else before.frame_t
-                out.append(evidence(f"stuck:{us[k].t0:.3f}", "stuck", [us[k]], before, frame_ref(kf, t)))
+                anchor, t = just_before(before, us[k].t0, transitions)
+                out.append(evidence(f"stuck:{us[k].t0:.3f}", "stuck", [us[k]], before, frame_ref(anchor, t)))
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
