@@ -8,7 +8,7 @@ import pytest
 from dataclaw.model import Plan, TaskSpec
 from dataclaw.sources.robot import RobotStream, episode_paths
 
-TASKS = ("world_model", "contact", "segmentation", "recovery")
+TASKS = ("world_model", "contact", "segmentation", "recovery", "t2v")
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +106,17 @@ def test_lerobot_export_reads_back(robot_data, tailored):
             with RobotStream(info["source_path"]) as orig:
                 assert st.meta.n_frames == orig.meta.n_frames
                 assert abs(st.state - orig.state).max() < 1e-5
+
+
+def test_t2v_on_robot_episodes(robot_data, tailored):
+    _, rows, out = tailored
+    clips = [r for r in rows if r["task"] == "t2v"]
+    # one clip per phase of at least t2v's minimum clip length (1 s)
+    n_phases = sum(1 for ep in robot_data["episodes"] for ph in ep.truth()["phases"] if ph["t1"] - ph["t0"] >= 1.0)
+    assert abs(len(clips) - n_phases) <= 1
+    for r in clips:
+        clip, caption = r["solution"]
+        assert clip["type"] == "clip" and (out / clip["path"]).stat().st_size > 0
+        assert "robot arm" in r["query"]["text"] and "phase" in caption["text"]
+    transport = [r for r in clips if "transport phase" in r["solution"][1]["text"]]
+    assert transport and all("holds the object" in r["solution"][1]["text"] for r in transport)

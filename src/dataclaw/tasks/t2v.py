@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from ..model import Anchor, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import (IDS_SCHEMA, DraftError, anchor_text, build_prompt, clean, duration_of, evidence_sample_id,
-                     inside_any, overlap, pick_frames, provenance, span_errors, units, validate_draft)
+                     inside_any, overlap, provenance, select_frames, span_errors, units, validate_draft)
 
 
 class T2VParams(BaseModel):
@@ -22,6 +22,7 @@ class T2VParams(BaseModel):
     min_clip: float = 1.0  # seconds; shorter spans are skipped
     max_clip: float = 8.0  # longer shots are split
     max_frames: int = 3
+    frame_selection: str = "keyframes"  # or "uniform" (same budget; for comparison)
     max_clips: int = 200
 
 
@@ -70,6 +71,7 @@ class T2VTask(Task):
     name = "t2v"
     domains = ("aigc",)
     needs = ("shot",)
+    source_kinds = ("video", "robot")  # robot episodes: clips per motion phase (tasks/robot_t2v.py)
     description = ("Text-to-video training pairs: clips cut at shot and motion boundaries with dense, "
                    "generation-ready captions from on-screen text, narration, motion and transitions.")
     examples = ("make text-to-video training pairs", "caption clips for video generation",
@@ -82,8 +84,17 @@ class T2VTask(Task):
                                "caption": {"type": "string", "minLength": 10},
                                "t0": {"type": "number"}, "t1": {"type": "number"}, "anchors": IDS_SCHEMA}}
 
+    def can_serve(self, source_kind: str, anchor_kinds: set[str]) -> str | None:
+        if source_kind == "robot":  # phases stand in for shots
+            return None if "phase" in anchor_kinds else "task 't2v' on a robot episode needs phase anchors"
+        return super().can_serve(source_kind, anchor_kinds)
+
     def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
+        if anchors.source.kind == "robot":
+            from . import robot_t2v  # noqa: PLC0415
+
+            return robot_t2v.select(anchors, p)
         duration = duration_of(anchors)
         transitions = anchors.of_kind("transition")
         motion, static = anchors.of_kind("motion"), anchors.of_kind("static")
@@ -113,7 +124,7 @@ class T2VTask(Task):
                 kfs = [a.t0 for a in u.keyframes if c0 <= a.t0 <= c1] or [round((c0 + c1) / 2, 3)]
                 pool = {a.id: a for a in [u.shot] + near + ocr + speech + ([tr_in] if tr_in is not None else [])}
                 out.append(Evidence(sources=[anchors.source], anchors=list(pool.values()),
-                                    frames=pick_frames(kfs, p.max_frames), meta=meta, key=f"clip:{c0:.3f}-{c1:.3f}"))
+                                    frames=select_frames(kfs, p.max_frames, p.frame_selection, (c0, c1)), meta=meta, key=f"clip:{c0:.3f}-{c1:.3f}"))
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
@@ -126,6 +137,10 @@ class T2VTask(Task):
 
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
         m = ev.meta
+        if m.get("variant") == "embodied":
+            from . import robot_t2v  # noqa: PLC0415
+
+            return robot_t2v.rules(ev)
         c0, c1 = m["span"]
         texts = [anchor_text(ev.anchor(i)) for i in m["ocr"]][:4]
         speech = " ".join(anchor_text(ev.anchor(i)) for i in m["speech"])
