@@ -173,3 +173,16 @@ def test_stuck_frame_avoids_the_transition_into_the_hard_step(anchorset):
     us = units(anchorset)
     anchor, t = just_before(us[1], DISSOLVE[1], anchorset.of_kind("transition"))
     assert t == round(DISSOLVE[0] - 0.5, 3) and anchor.id == us[1].shot.id
+
+
+def test_frames_are_keyframes_or_uniform_at_the_same_budget(anchorset):
+    task = get_task("tutorial")
+    spec = TaskSpec(task="tutorial", domain="daily_life", instruction="x", params={"variants": ["full"]})
+    [ev] = task.select(anchorset, spec)
+    assert ev.frames == [2.0, 6.0, 10.0]  # the keyframe anchors
+    spec.params["max_frames"] = 2
+    [ev] = task.select(anchorset, spec)
+    assert ev.frames == [2.0, 10.0]  # spread over the keyframes
+    spec.params["frame_selection"] = "uniform"
+    [ev] = task.select(anchorset, spec)
+    assert ev.frames == [3.0, 9.0]  # same budget, uniform over the span

@@ -235,6 +235,18 @@ def pick_frames(candidates: list[float], budget: int) -> list[float]:
     return sorted({cands[round(i * step)] for i in range(budget)})
 
 
+def select_frames(candidates: list[float], budget: int, mode: str = "keyframes",
+                  span: tuple[float, float] | None = None) -> list[float]:
+    """Frames to show a model: keyframes (default), or, for comparison, the same number of frames
+    spaced uniformly over `span` (mode "uniform")."""
+    frames = pick_frames(candidates, budget)
+    if mode != "uniform" or not span or not frames:
+        return frames
+    t0, t1 = span
+    n = len(frames)
+    return [round(t0 + (i + 0.5) * (t1 - t0) / n, 3) for i in range(n)]
+
+
 # ------------------------------------------------------------------ prompts
 
 SYSTEM = ("You write training data for multimodal models from video evidence. Use only facts in the "

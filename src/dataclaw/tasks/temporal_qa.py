@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import (IDS_SCHEMA, DraftError, Unit, anchor_text, build_prompt, clean, content_units, duration_of,
-                     evidence_sample_id, overlap, pick_frames, provenance, span_errors, validate_draft)
+                     evidence_sample_id, overlap, provenance, select_frames, span_errors, validate_draft)
 
 QTYPES = ("localize_text", "localize_speech", "order", "state_change", "multi_event")
 
@@ -29,6 +29,7 @@ class TemporalQAParams(BaseModel):
     model_config = ConfigDict(extra="allow")
     per_type: int = 3  # questions per type per source
     max_frames: int = 4
+    frame_selection: str = "keyframes"  # or "uniform" (same budget; for comparison)
     max_events: int = 8  # events listed in a multi-event answer
     phrase_words: int = 6  # words quoted from the narration
     attach_video: bool = True  # the query carries the source video as a clip
@@ -146,7 +147,8 @@ class TemporalQATask(Task):
         def add(qtype: str, difficulty: str, targets: list[Any], key_units: list[Unit], **extra: Any) -> None:
             ids = [a.id for a in targets]
             anchor_list = list({a.id: a for a in targets + context}.values())
-            frames = pick_frames([u.frame_t for u in key_units], p.max_frames)
+            frames = select_frames([u.frame_t for u in key_units] or [t.t0 for t in targets], p.max_frames,
+                                   p.frame_selection, (0.0, duration))
             meta = {"variant": qtype, "qtype": qtype, "difficulty": difficulty, "targets": ids,
                     "duration": duration, **extra}
             out.append(Evidence(sources=[anchors.source], anchors=anchor_list, frames=frames, meta=meta,

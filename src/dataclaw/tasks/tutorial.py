@@ -16,12 +16,13 @@ from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import (FRAME_SCHEMA, IDS_SCHEMA, DraftError, Unit, anchor_text, build_prompt, clean,
                      content_units, duration_of, evidence_sample_id, frame_ref, frame_segment,
-                     pick_frames, provenance, span_errors, validate_draft)
+                     provenance, select_frames, span_errors, validate_draft)
 
 
 class TutorialParams(BaseModel):
     model_config = ConfigDict(extra="allow")
     max_frames: int = 8  # frame budget per sample shown to a model
+    frame_selection: str = "keyframes"  # or "uniform" (same budget; for comparison)
     next_steps: int = 3  # steps in the answer of a "what next?" sample
     max_next: int = 12  # "what next?" samples per source
     max_stuck: int = 2  # "stuck point" samples per source (education)
@@ -111,7 +112,8 @@ class TutorialTask(Task):
             anchor_list = []
             for u in shown:
                 anchor_list += [a for a in u.anchors() if a not in anchor_list]
-            frames = pick_frames([u.frame_t for u in shown], p.max_frames)
+            frames = select_frames([u.frame_t for u in shown], p.max_frames, p.frame_selection,
+                                   (shown[0].t0, shown[-1].t1))
             meta = {"variant": variant, "duration": duration, "units": [unit_record(u) for u in steps],
                     "query_frame": query_frame}
             return Evidence(sources=src, anchors=anchor_list, frames=frames, meta=meta, key=key)
