@@ -120,8 +120,9 @@ class Session:
         mx, my = self.mouse
         for i in range(1, 5):  # a human-like approach: raw moves the reducer must fold away
             px, py = int(mx + (x - mx) * i / 4), int(my + (y - my) * i / 4)
+            t = self._t()  # logged at dispatch, as an OS input hook would
             self.page.mouse.move(px, py)
-            self._log({"type": "move", "x": px, "y": py})
+            self._log({"type": "move", "x": px, "y": py}, t=t)
             self.page.wait_for_timeout(25)
         t_click = self._t()
         button = "right" if kind == "right_click" else "left"
@@ -142,16 +143,19 @@ class Session:
         self._step_shot({"type": "type", "text": text})
         t0 = self._t()
         for ch in typo:
+            t = self._t()
             self.page.keyboard.type(ch)
-            self._log({"type": "key", "keys": [ch]})
+            self._log({"type": "key", "keys": [ch]}, t=t)
             self.page.wait_for_timeout(35)
         for _ in typo:
+            t = self._t()
             self.page.keyboard.press("Backspace")
-            self._log({"type": "key", "keys": ["backspace"]})
+            self._log({"type": "key", "keys": ["backspace"]}, t=t)
             self.page.wait_for_timeout(35)
         for ch in text:
+            t = self._t()
             self.page.keyboard.type(ch)
-            self._log({"type": "key", "keys": [ch]})
+            self._log({"type": "key", "keys": [ch]}, t=t)
             self.page.wait_for_timeout(35)
         self.truth.append({"type": "type", "text": text, "t0": t0, "t": t0, "t1": self._t()})
         self._settle()
@@ -161,7 +165,7 @@ class Session:
         self._step_shot({"type": "key", "keys": [key.lower()]})
         t0 = self._t()
         self.page.keyboard.press(key)
-        self._log({"type": "key", "keys": [key.lower()]})
+        self._log({"type": "key", "keys": [key.lower()]}, t=t0)
         self.truth.append({"type": "key", "keys": [key.lower()], "t0": t0, "t": t0, "t1": self._t()})
         self._settle()
         self.truth[-1]["after_t"] = self._t()
@@ -170,7 +174,7 @@ class Session:
         self._step_shot({"type": "hotkey", "keys": [k.lower() for k in keys]})
         t0 = self._t()
         self.page.keyboard.press("+".join(keys))
-        self._log({"type": "hotkey", "keys": [k.lower() for k in keys]})
+        self._log({"type": "hotkey", "keys": [k.lower() for k in keys]}, t=t0)
         self.truth.append({"type": "hotkey", "keys": [k.lower() for k in keys], "t0": t0, "t": t0,
                            "t1": self._t()})
         self._settle()
@@ -181,8 +185,9 @@ class Session:
         self._step_shot({"type": "scroll", "x": x, "y": y, "dx": 0, "dy": dy})
         t0 = self._t()
         for _ in range(ticks):
+            t = self._t()
             self.page.mouse.wheel(0, dy / ticks)
-            self._log({"type": "scroll", "x": x, "y": y, "dx": 0, "dy": round(dy / ticks, 2)})
+            self._log({"type": "scroll", "x": x, "y": y, "dx": 0, "dy": round(dy / ticks, 2)}, t=t)
             self.page.wait_for_timeout(60)
         self.truth.append({"type": "scroll", "x": x, "y": y, "dx": 0, "dy": dy, "t0": t0, "t": t0,
                            "t1": self._t()})
