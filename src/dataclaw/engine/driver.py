@@ -167,7 +167,7 @@ def run(
         done_sources = writer.done_sources() if resume else set()
         ids_by_source: dict[str, list[str]] = {}
         accepted: Counter[str] = Counter()
-        for row in read_rows(out) if resume else []:
+        for row in read_rows(out, curated=False) if resume else []:
             ids_by_source.setdefault(row["source"], []).append(row["id"])
             accepted[row["task"]] += 1
         work: list[tuple[dict, dict, list[str]]] = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import glob
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable
@@ -115,7 +116,8 @@ def list_sources(inputs: Iterable[str | Path]) -> list[SourceJob]:
             jobs.append(SourceJob(s))
     seen: set[str] = set()
     unique = []
-    for j in jobs:
+    for j in jobs:  # absolute paths: the manifest (and the viewer) must find sources from anywhere
+        j = SourceJob(os.path.abspath(j.path), j.intent, j.recipe)
         key = str(Path(j.path).resolve()) if Path(j.path).exists() else j.path
         if key not in seen:
             seen.add(key)

@@ -79,8 +79,9 @@ def repair_jsonl(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def read_rows(dataset_dir: Path) -> list[dict[str, Any]]:
-    """Rows of samples.jsonl without modifying the file (a torn last line is skipped)."""
+def read_rows(dataset_dir: Path, curated: bool = True) -> list[dict[str, Any]]:
+    """Rows of samples.jsonl without modifying the file (a torn last line is skipped); with `curated`,
+    the human marks of curation.jsonl are applied (rejected rows dropped, edits applied)."""
     path = Path(dataset_dir) / SAMPLES
     rows: list[dict[str, Any]] = []
     if not path.exists():
@@ -94,6 +95,10 @@ def read_rows(dataset_dir: Path) -> list[dict[str, Any]]:
                     rows.append(json.loads(line))
                 except json.JSONDecodeError:
                     break
+    if curated:
+        from .curation import curate_rows  # noqa: PLC0415
+
+        rows = curate_rows(dataset_dir, rows)
     return rows
 
 
@@ -103,8 +108,20 @@ def read_samples(dataset_dir: Path) -> Iterator[Sample]:
 
 
 def export_native(dataset_dir: Path) -> list[Path]:
-    """The native folder is written as samples arrive; nothing extra to write."""
-    return [Path(dataset_dir) / SAMPLES]
+    """The native folder is written as samples arrive; with human curation marks, the curated rows
+    also go to samples.curated.jsonl (samples.jsonl stays as made: resume relies on it)."""
+    from .curation import CURATION  # noqa: PLC0415
+
+    root = Path(dataset_dir)
+    if not (root / CURATION).exists():
+        return [root / SAMPLES]
+    path = root / "samples.curated.jsonl"
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for row in read_rows(root):
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+    return [root / SAMPLES, path]
 
 
 def load_anchorsets(dataset_dir: Path) -> dict[str, Any]:

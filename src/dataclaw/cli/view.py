@@ -1,0 +1,37 @@
+"""`dataclaw view OUT/`: browse, filter and curate a dataset folder in the browser."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from . import app
+
+
+@app.command("view")
+def view_cmd(
+    dataset: Path = typer.Argument(..., help="A dataset folder made by `dataclaw tailor`."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind (loopback unless you say otherwise)."),
+    port: int = typer.Option(8765, "--port", "-p", help="Port (0 picks a free one)."),
+) -> None:
+    """Local web app: filter samples, watch the source with its anchor timeline, accept/reject/edit.
+
+    Marks go to OUT/curation.jsonl; every exporter honours them (rerun `dataclaw tailor` on the same
+    folder, or call the exporters, to write curated exports).
+    """
+    from ..viewer import make_server
+
+    try:
+        srv = make_server(dataset, host, port)
+    except FileNotFoundError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    h, p = srv.server_address[:2]
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        typer.secho(f"warning: serving on {host}, reachable from other machines", fg="yellow", err=True)
+    typer.echo(f"dataclaw view: http://{h}:{p}/  (Ctrl-C to stop)")
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        srv.server_close()

@@ -1,0 +1,204 @@
+"""`dataclaw view`: a small local web app over a dataset folder (stdlib http.server, no build step).
+
+Security: serves only files inside the dataset folder (resolved paths, symlinks included) and the
+source files the manifest lists; binds to loopback unless told otherwise; checks the Host header
+(no DNS rebinding) and takes curation writes only as JSON from its own origin; sends a strict CSP so
+nothing from the data can run (the page builds its DOM with textContent, never innerHTML); files
+that a browser could execute (HTML, SVG, JS) are sent as downloads, never rendered.
+"""
+from __future__ import annotations
+
+import json
+import mimetypes
+import re
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .data import Dataset
+
+INLINE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
+                ".gif": "image/gif", ".mp4": "video/mp4", ".webm": "video/webm", ".mov": "video/quicktime",
+                ".m4v": "video/mp4", ".mkv": "video/x-matroska", ".wav": "audio/wav", ".mp3": "audio/mpeg",
+                ".json": "application/json", ".jsonl": "text/plain; charset=utf-8"}
+STATIC = {"/": ("index.html", "text/html; charset=utf-8"), "/app.js": ("app.js", "text/javascript; charset=utf-8"),
+          "/app.css": ("app.css", "text/css; charset=utf-8")}
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; media-src 'self'; "
+       "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CHUNK = 1 << 16
+
+
+def inside(root: Path, rel: str) -> Path | None:
+    """The file `rel` under `root`, or None if it is not a file inside root (after resolving links)."""
+    rel = unquote(rel)
+    if "\x00" in rel:
+        return None
+    try:
+        p = (root / rel.lstrip("/")).resolve()
+        p.relative_to(root)
+    except (ValueError, OSError, RuntimeError):
+        return None
+    return p if p.is_file() else None
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "dataclaw-view"
+    dataset: Dataset
+    allowed_hosts: set[str]
+
+    def log_message(self, fmt: str, *args: Any) -> None:  # quiet; errors still go to the status codes
+        pass
+
+    # ---------------------------------------------------------------- helpers
+    def _headers(self, status: int, ctype: str, length: int | None = None, extra: dict | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        if length is not None:
+            self.send_header("Content-Length", str(length))
+        self.send_header("Content-Security-Policy", CSP)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Cache-Control", "no-store")
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+
+    def _json(self, obj: Any, status: int = 200) -> None:
+        body = json.dumps(obj, ensure_ascii=False, default=str).encode()
+        self._headers(status, "application/json; charset=utf-8", len(body))
+        self.wfile.write(body)
+
+    def _error(self, status: int, msg: str) -> None:
+        self._json({"error": msg}, status)
+
+    def _host_ok(self) -> bool:
+        host = (self.headers.get("Host") or "").strip().lower()
+        name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
+        return "*" in self.allowed_hosts or name in self.allowed_hosts
+
+    # ---------------------------------------------------------------- GET
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self._get(head=False)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._get(head=True)
+
+    def _get(self, head: bool) -> None:
+        if not self._host_ok():
+            return self._error(HTTPStatus.FORBIDDEN, "unexpected Host header")
+        url = urlsplit(self.path)
+        q = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        path = url.path
+        try:
+            if path in STATIC:
+                name, ctype = STATIC[path]
+                body = resources.files("dataclaw.viewer").joinpath("static", name).read_bytes()
+                self._headers(200, ctype, len(body))
+                if not head:
+                    self.wfile.write(body)
+                return None
+            if path == "/api/summary":
+                return self._json(self.dataset.summary())
+            if path == "/api/samples":
+                try:
+                    min_score = float(q.get("min_score") or 0)
+                except ValueError:
+                    return self._error(400, "min_score must be a number")
+                return self._json(self.dataset.list(q.get("task", ""), q.get("domain", ""), min_score,
+                                                    q.get("status", ""), q.get("q", "")))
+            if path == "/api/sample":
+                s = self.dataset.sample(q.get("id", ""))
+                return self._json(s) if s else self._error(404, "no such sample")
+            if path.startswith("/files/"):
+                f = inside(self.dataset.root, path[len("/files/"):])
+                return self._file(f, head) if f else self._error(404, "not a file inside the dataset folder")
+            if path.startswith("/source/"):
+                src = self.dataset.source_paths().get(unquote(path[len("/source/"):]))
+                f = Path(src) if src else None
+                return self._file(f, head) if f and f.is_file() else self._error(404, "not a source of this dataset")
+        except (BrokenPipeError, ConnectionResetError):
+            return None
+        return self._error(404, "not found")
+
+    def _file(self, f: Path, head: bool) -> None:
+        suffix = f.suffix.lower()
+        ctype = INLINE_TYPES.get(suffix)
+        extra = {"Accept-Ranges": "bytes"}
+        if ctype is None:  # never render HTML/SVG/JS from the data in this origin
+            ctype = "application/octet-stream"
+            extra["Content-Disposition"] = "attachment"
+        size = f.stat().st_size
+        start, end, status = 0, size - 1, 200
+        m = _RANGE.match(self.headers.get("Range", "").strip())
+        if m and (m.group(1) or m.group(2)):
+            if m.group(1):
+                start = int(m.group(1))
+                end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
+            else:  # suffix range: the last N bytes
+                start = max(0, size - int(m.group(2)))
+            if start > end or start >= size:
+                return self._headers(416, "text/plain", 0, {"Content-Range": f"bytes */{size}"})
+            status = 206
+            extra["Content-Range"] = f"bytes {start}-{end}/{size}"
+        self._headers(status, ctype, end - start + 1, extra)
+        if head:
+            return
+        with open(f, "rb") as fh:
+            fh.seek(start)
+            left = end - start + 1
+            while left > 0:
+                block = fh.read(min(CHUNK, left))
+                if not block:
+                    break
+                self.wfile.write(block)
+                left -= len(block)
+
+    # ---------------------------------------------------------------- POST
+    def do_POST(self) -> None:  # noqa: N802
+        if not self._host_ok():
+            return self._error(HTTPStatus.FORBIDDEN, "unexpected Host header")
+        if urlsplit(self.path).path != "/api/curation":
+            return self._error(404, "not found")
+        # JSON only (a cross-site form cannot send it without a CORS preflight we never answer)
+        if not (self.headers.get("Content-Type") or "").startswith("application/json"):
+            return self._error(415, "send application/json")
+        origin = self.headers.get("Origin")
+        if origin and urlsplit(origin).netloc.lower() != (self.headers.get("Host") or "").lower():
+            return self._error(403, "cross-origin write refused")
+        try:
+            n = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return self._error(400, "bad Content-Length")
+        if n <= 0 or n > 1 << 20:
+            return self._error(413, "mark too large or empty")
+        try:
+            mark = json.loads(self.rfile.read(n))
+            saved = self.dataset.mark(mark)
+        except (json.JSONDecodeError, ValueError) as exc:
+            return self._error(400, str(exc))
+        return self._json(saved)
+
+
+def make_server(dataset_dir: str | Path, host: str = "127.0.0.1", port: int = 8765) -> ThreadingHTTPServer:
+    """A ready server (not yet serving); port 0 picks a free one (see `server.server_address`)."""
+    ds = Dataset(dataset_dir)
+    hosts = {"127.0.0.1", "localhost", "[::1]", host.lower()}
+    if host in ("0.0.0.0", "::", ""):
+        hosts.add("*")  # bound to every interface on purpose: any name that reaches it
+    handler = type("BoundHandler", (Handler,), {"dataset": ds, "allowed_hosts": hosts})
+    srv = ThreadingHTTPServer((host, port), handler)
+    srv.daemon_threads = True
+    return srv
+
+
+def serve_in_thread(dataset_dir: str | Path, host: str = "127.0.0.1", port: int = 0) -> tuple[ThreadingHTTPServer, str]:
+    """Starts the viewer in a background thread; returns (server, base URL). Stop with server.shutdown()."""
+    srv = make_server(dataset_dir, host, port)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    h, p = srv.server_address[:2]
+    return srv, f"http://{h}:{p}"
