@@ -17,7 +17,8 @@ def anchor_sets(robot_data):
 
 def test_default_experts_for_robot_sources(anchor_sets):
     aset = anchor_sets[0]
-    assert set(aset.by_expert) == {"robot_gripper", "robot_contact", "robot_phases", "robot_stagnation", "robot_faults"}
+    assert set(aset.by_expert) == {"robot_gripper", "robot_contact", "robot_phases", "robot_stagnation", "robot_faults",
+                                   "robot_object_change"}
     assert not aset.errors
     assert aset.meta["cameras"] == ["front", "top"]
 
@@ -75,3 +76,23 @@ def test_hdf5_episode_gives_same_anchors(robot_data, anchor_sets):
     aset = run_experts(robot_data["aloha"][2])  # unstable grasp, ALOHA layout
     kinds = lambda s: sorted((a.kind, round(a.t0, 2), round(a.t1, 2)) for a in s.anchors if a.kind != "last_good_state")  # noqa: E731
     assert kinds(aset) == kinds(anchor_sets[2])
+
+
+def test_object_changes_where_the_cube_was_and_went(robot_data, anchor_sets):
+    """Lasting appearance changes in the front camera at the cube's start and end (projected truth)."""
+    from dataclaw.sim.metrics import bbox_contains, project
+
+    for ep, aset in zip(robot_data["episodes"], anchor_sets):
+        view = ep.camera_views["front"]
+        truth = ep.truth()
+        regions = aset.of_kind("object_state")
+        start = project(view["view"], view["proj"], truth["cube_start"])
+        taken = [a for a in regions if bbox_contains(a.data["bbox"], start)]
+        assert taken, (ep.mode, start, [a.data["bbox"] for a in regions])
+        grasp = next(ph for ph in truth["phases"] if ph["phase"] == "grasp")
+        assert grasp["t0"] - 0.5 <= taken[0].t0 <= grasp["t1"] + 1.0, (ep.mode, taken[0].t0, grasp)
+        if ep.mode in ("success", "hesitation"):  # the cube now sits on the target
+            end = project(view["view"], view["proj"], truth["cube_end"])
+            put = [a for a in regions if bbox_contains(a.data["bbox"], end)]
+            place = next(ph for ph in truth["phases"] if ph["phase"] == "place")
+            assert put and place["t0"] - 1.0 <= put[0].t0 <= place["t1"] + 0.5, (ep.mode, end, put)

@@ -50,3 +50,18 @@ def fault_matches(pred: list[dict[str, Any]], truth: list[dict[str, Any]], tol: 
             used.add(hit)
             tp += 1
     return tp, len(pred) - tp, len(truth) - len(used)
+
+
+def project(view: Any, proj: Any, xyz: Any) -> tuple[float, float]:
+    """Normalised image coordinates (0..1, origin top-left) of a world point in a pybullet camera."""
+    import numpy as np  # noqa: PLC0415
+
+    v = np.array(view, dtype=float).reshape(4, 4).T  # pybullet matrices are column-major
+    p = np.array(proj, dtype=float).reshape(4, 4).T
+    c = p @ v @ np.array([*xyz, 1.0])
+    x, y = c[0] / c[3], c[1] / c[3]
+    return float((x + 1) / 2), float((1 - y) / 2)
+
+
+def bbox_contains(bbox: list[float], uv: tuple[float, float], margin: float = 0.02) -> bool:
+    return bbox[0] - margin <= uv[0] <= bbox[2] + margin and bbox[1] - margin <= uv[1] <= bbox[3] + margin
