@@ -251,6 +251,8 @@ async def arun_task(task: Task, spec: TaskSpec, anchorset: Any, backend: Backend
                     gen, err = None, f"{type(exc).__name__}: {exc}"
                 result = await asyncio.to_thread(att.step, gen, err)
             if isinstance(result, Sample):
+                if max_samples is not None and accepted >= max_samples:
+                    return  # others in flight filled the cap first: keep the cap exact
                 accepted += 1
             results.append(result)
             if on_result:

@@ -93,9 +93,9 @@ def test_cli_tailor(lecture, lecture_anchors, tmp_path):
     _load_commands()
     out = tmp_path / "cli"
     result = CliRunner().invoke(app, ["tailor", str(lecture), "--intent", "text-to-video clips with captions",
-                                      "-o", str(out), "--format", "native,trl", "--max-samples", "3", "--json"])
+                                      "-o", str(out), "--format", "native,trl", "--max-samples", "3", "-j", "2", "--json"])
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.output)
+    summary = json.loads(result.stdout)  # stderr may carry model-loading progress
     assert summary["counts"]["per_task"]["t2v"]["accepted"] == 3
     rows = _rows(out)
     assert len(rows) == 3 and all(r["task"] == "t2v" for r in rows)
