@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import ConfigError
+from ..errors import ConfigError, SourceError
 from ..model import Anchor
 from .base import Expert, ExpertContext, register_expert
 
@@ -72,8 +72,12 @@ class OcrExpert(Expert):
             feats = F.frame_features(stream, ctx)
         views = plan_views(shots, key_times, feats, p)
         for v in views:
-            v.dets = read_frame(self.engine, stream.frame_at(v.t, max_side=p.max_side).image,
-                                (stream.meta.width, stream.meta.height), p)
+            try:
+                img = stream.frame_at(v.t, max_side=p.max_side).image
+            except SourceError as exc:  # e.g. a truncated tail: read the rest, say what was missed
+                ctx.warn(f"ocr: skipped the view at {v.t:.2f}s: {exc}")
+                continue
+            v.dets = read_frame(self.engine, img, (stream.meta.width, stream.meta.height), p)
         self.stats = {"ocr_calls": len(views), "duration": duration}
         tracks = merge_tracks(views, p)
         w, h = stream.meta.width, stream.meta.height
