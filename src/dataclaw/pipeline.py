@@ -184,6 +184,7 @@ def tailor(
 
         done_sources = writer.done_sources() if resume else set()
         done_ids = set(writer.done_ids()) if resume else set()
+        done_tasks = _tasks_done(out) if resume else {}
         accepted_per_task: dict[str, int] = {}
 
         # 3. each source: anchors, then every planned task through the agent loop
@@ -191,7 +192,8 @@ def tailor(
             bar = progress.add_task("sources", total=len(loaded)) if progress else None
             for src in loaded:
                 name = Path(src.path).name
-                if src.id in done_sources:
+                finished = done_tasks.get(src.id)
+                if src.id in done_sources and (finished is None or set(tasks) <= finished):
                     counts["sources_resumed"] += 1
                     if progress:
                         progress.advance(bar)
@@ -200,7 +202,7 @@ def tailor(
                     progress.update(bar, description=f"{name}: anchors")
                 info = _run_source(src, plan, tasks, be, writer, run_experts, experts, expert_params, done_ids,
                                    accepted_per_task, max_samples_per_task, max_repairs, keep_raw, concurrency,
-                                   counts, timings, result, progress, bar)
+                                   counts, timings, result, progress, bar, done_tasks.get(src.id, set()), out)
                 if info is None:
                     continue
                 if "skip" in info:
@@ -239,11 +241,34 @@ def tailor(
     return result
 
 
+TASKS_DONE = Path("progress") / "tailor_tasks.jsonl"  # (source, task) pairs finished, for resume
+
+
+def _tasks_done(out: Path) -> dict[str, set[str]]:
+    done: dict[str, set[str]] = {}
+    path = out / TASKS_DONE
+    if path.exists():
+        for line in path.read_text().splitlines():
+            try:
+                row = json.loads(line)
+                done.setdefault(row["source"], set()).add(row["task"])
+            except (json.JSONDecodeError, KeyError, TypeError):
+                continue  # a torn last line after a crash
+    return done
+
+
+def _mark_task_done(out: Path, source_id: str, task: str) -> None:
+    path = out / TASKS_DONE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"source": source_id, "task": task}) + "\n")
+
+
 def _run_source(src: Source, plan: Plan, tasks: dict, be: Any, writer: Any, run_experts: Any,
                 experts: list[str] | None, expert_params: dict | None, done_ids: set[str],
                 accepted_per_task: dict[str, int], cap: int | None, max_repairs: int, keep_raw: bool,
                 concurrency: int, counts: dict, timings: dict, result: TailorResult, progress: Any,
-                bar: Any) -> dict[str, Any] | None:
+                bar: Any, finished: set[str], out: Path) -> dict[str, Any] | None:
     """Anchors + every task for one source; returns its info, or {"skip": reason, "step": step}."""
     from .agent import arun_task, iter_task  # noqa: PLC0415
 
@@ -269,10 +294,14 @@ def _run_source(src: Source, plan: Plan, tasks: dict, be: Any, writer: Any, run_
         task = tasks.get(spec.task)
         if task is None:
             continue
+        if spec.task in finished:
+            info["tasks"][spec.task] = {"served": True, "resumed": True}
+            continue
         why = task.can_serve(src.kind, kinds)
         if why:
             result.not_served.append({"source": src.path, "task": spec.task, "reason": why})
             info["tasks"][spec.task] = {"served": False, "reason": why}
+            _mark_task_done(out, src.id, spec.task)
             continue
         per = counts["per_task"].setdefault(spec.task, {"accepted": 0, "rejected": 0})
         mine = {"accepted": 0, "rejected": 0}
@@ -312,5 +341,6 @@ def _run_source(src: Source, plan: Plan, tasks: dict, be: Any, writer: Any, run_
             timings["synthesis"] += time.perf_counter() - t
             return {"skip": f"task {spec.task}: {type(exc).__name__}: {exc}", "step": "synthesis"}
         info["tasks"][spec.task] = {"served": True, **mine}
+        _mark_task_done(out, src.id, spec.task)
     timings["synthesis"] += time.perf_counter() - t
     return info

@@ -83,6 +83,11 @@ def test_batch_with_bad_files_completes_and_resumes(lecture, lecture_anchors, tm
     third = dataclaw.tailor([str(lecture)], intent, out=out, quiet=True)
     assert third.counts["sources_done"] == 1 and third.counts["samples"] == 0
     assert len(_rows(out)) == len(first)
+    # a new intent on the same folder adds its task for the finished source, keeping what is there
+    fourth = dataclaw.tailor([str(lecture)], "text-to-video clips with captions", out=out, quiet=True)
+    assert fourth.counts["sources_done"] == 1 and fourth.counts["per_task"]["t2v"]["accepted"] > 0
+    rows = _rows(out)
+    assert rows[: len(first)] == first and {r["task"] for r in rows[len(first):]} == {"t2v"}
 
 
 def test_cli_tailor(lecture, lecture_anchors, tmp_path):
