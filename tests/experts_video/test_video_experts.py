@@ -203,3 +203,31 @@ def test_transnetv2_option(fast_motion):
     starts = [s.t0 for s in shots[1:]]
     for c in truth.cuts:
         assert min(abs(s - c) for s in starts) <= FRAME + 1e-6, starts
+
+
+# ---------------------------------------------------------------------------- degenerate inputs
+def test_tiny_and_black_videos_give_one_shot(vid_dir):
+    import av
+    import numpy as np
+
+    import synth_videos as sv
+    from dataclaw.anchors import run_experts
+
+    tiny = vid_dir / "tiny.mp4"
+    sv.write_video(tiny, [sv.Shot(3, "objects", seed=9)], [], size=(160, 90), fps=FPS)
+    black = vid_dir / "black.mp4"
+    with av.open(str(black), "w") as out:
+        vs = out.add_stream("libx264", rate=FPS)
+        vs.width, vs.height, vs.pix_fmt = 160, 90, "yuv420p"
+        for _ in range(50):
+            for pkt in vs.encode(av.VideoFrame.from_ndarray(np.zeros((90, 160, 3), np.uint8), format="rgb24")):
+                out.mux(pkt)
+        for pkt in vs.encode():
+            out.mux(pkt)
+    for path in (tiny, black):
+        res = run_experts(path, ["shots", "keyframes", "motion"], use_cache=False)
+        assert not res.errors, res.errors
+        shots = [a for a in res.by_expert["shots"] if a.kind == "shot"]
+        assert len(shots) == 1 and shots[0].t0 == 0.0
+        assert len(res.by_expert["keyframes"]) == 1
+        assert [a.kind for a in res.by_expert["motion"]] == ["static"] or path == tiny
