@@ -169,6 +169,23 @@ def test_stitch_drops_the_distractor_and_orders_by_continuity(fragment_set, tmp_
     assert len(ground) == 11  # every click of the four fragments has a logged name and box
 
 
+def test_stitch_across_input_forms(recordings, tmp_path):
+    """A trace.zip, a screenshot-steps folder and a video+events folder stitch by their screens."""
+    from dataclaw.tasks import get_task
+
+    d = tmp_path / "mixed"
+    d.mkdir()
+    shutil.copy(recordings["shop1"] / "trace.zip", d / "p.zip")
+    shutil.copytree(recordings["shop2"] / "steps", d / "q")
+    shutil.copytree(recordings["shop3"] / "gui", d / "a")
+    shutil.copy(recordings["settings"] / "trace.zip", d / "z.zip")
+    aset = run_experts(d, ["gui_screens"], NO_OCR)
+    names = [f["name"] for f in aset.meta["video"]["fragments"]]
+    ev = get_task("gui_stitch").select(aset, TaskSpec(task="gui_stitch", domain="gui", instruction=STITCH_INTENT))
+    assert [names[k] for k in ev[0].meta["chain"]] == ["p.zip", "q", "a"]
+    assert [names[x["fragment"]] for x in ev[0].meta["dropped"]] == ["z.zip"]
+
+
 def test_grounding_points_fall_in_the_true_element_box(recordings, tmp_path):
     rec = recordings["settings"]
     out = tmp_path / "ground"

@@ -133,8 +133,12 @@ class GuiStitchTask(Task):
         words = intent_words(spec.instruction)
         rel = [relevance(words, fragment_text(k, anchors.anchors)) for k in range(n)]
         chain = best_chain(n, links, rel)
-        if len(chain) < 2:  # nothing connects: order by relevance would be a guess, make no sample
-            return []
+        if len(chain) < 2:  # nothing connects: an order would be a guess; say so (the agent records it)
+            closest = min((hash_distance(states[(i, "end")].data["phash"], states[(j, "start")].data["phash"]), i, j)
+                          for i, j in itertools.permutations(range(n), 2))
+            raise ValueError(f"no two of the {n} fragments connect by screen continuity (closest: the end of "
+                             f"{frags[closest[1]]['name']} is {closest[0]} bits from the start of "
+                             f"{frags[closest[2]]['name']}; a link needs <= {p.max_hash})")
         dropped = []
         for k in range(n):
             if k in chain:
