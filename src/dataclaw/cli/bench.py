@@ -1,0 +1,86 @@
+"""`dataclaw bench build|run|report`: the dataclaw-val benchmark (thin over dataclaw.bench)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from . import app
+
+bench_app = typer.Typer(help="dataclaw-val: build the benchmark, run a backend on it, report runs side by side.",
+                        no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+def _options(pairs: list[str]) -> dict:
+    out: dict = {}
+    for p in pairs:
+        key, sep, value = p.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"--backend-option {p!r}: expected KEY=VALUE")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
+@bench_app.command("build")
+def build_cmd(
+    out: Path = typer.Option(..., "--out", "-o", help="Benchmark folder to write."),
+    seed: int = typer.Option(0, "--seed", help="Seed for intents, clips and robot episodes (same seed, same cases)."),
+    size: str = typer.Option("full", "--size", help="small (tests, < 2 min) or full."),
+) -> None:
+    """Generate the sources with known truth and write cases.jsonl + manifest.json."""
+    from ..bench.build import build
+
+    if size not in ("small", "full"):
+        raise typer.BadParameter("--size must be small or full")
+    manifest = build(out, seed=seed, size=size, progress=lambda m: typer.echo(m, err=True))
+    typer.echo(f"{manifest['cases']} cases ({manifest['clear']} clear, {manifest['fuzzy']} fuzzy) in "
+               f"{manifest['build_seconds']} s: {json.dumps(manifest['domains'])} -> {out}")
+    for t in manifest["todo"]:
+        typer.secho(f"todo: {t}", fg="yellow", err=True)
+
+
+@bench_app.command("run")
+def run_cmd(
+    bench: Path = typer.Argument(..., help="Benchmark folder (from bench build)."),
+    backend: str = typer.Option("rules", "--backend", "-b", help="rules, naive (passive baseline), hf or openai."),
+    out: Path = typer.Option(..., "--out", "-o", help="Results folder (a rerun resumes case by case)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name (openai) or path (hf)."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="openai backend: server URL."),
+    backend_option: list[str] = typer.Option([], "--backend-option", help="Backend option KEY=VALUE (repeatable)."),
+    cases: Optional[str] = typer.Option(None, "--cases", help="Comma-separated substrings of case ids to run."),
+    max_samples: int = typer.Option(12, "--max-samples", "-n", help="At most N accepted samples per case."),
+    label: Optional[str] = typer.Option(None, "--label", help="Name of this run in reports."),
+    seed: int = typer.Option(0, "--seed", help="Bootstrap seed."),
+) -> None:
+    """Tailor every case with one backend and score it (results.jsonl, summary.json)."""
+    from ..bench.run import run
+
+    options = _options(backend_option)
+    if model:
+        options["model"] = model
+    if base_url:
+        options["base_url"] = base_url
+    summary = run(bench, backend, out, backend_options=options, max_samples=max_samples, seed=seed, label=label,
+                  cases=[c for c in (cases or "").split(",") if c] or None,
+                  progress=lambda m: typer.echo(m, err=True))
+    o = summary["overall"]
+    cells = [f"{k}={o[k]['mean']:.3f}" for k in ("validity", "field", "semantic", "sequence", "grounding", "intent_top1")
+             if o[k]["mean"] is not None]
+    typer.echo(f"{o['cases']} cases, {summary['errors']} errors: " + " ".join(cells) + f" -> {out}")
+
+
+@bench_app.command("report")
+def report_cmd(
+    runs: list[Path] = typer.Argument(..., help="Results folders to compare."),
+    out: Path = typer.Option(Path("report"), "--out", "-o", help="Report folder (report.md + PNG charts)."),
+) -> None:
+    """Markdown tables and PNG charts comparing runs side by side."""
+    from ..bench.report import report
+
+    typer.echo(str(report(list(runs), out)))
