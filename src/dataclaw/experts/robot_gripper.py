@@ -48,7 +48,7 @@ def gripper_events(t: np.ndarray, g: np.ndarray, p: GripperParams) -> list[dict[
     span = max(opened - closed, 1e-9)
     if float(np.ptp(g)) < p.min_change * span:
         return []
-    v = np.gradient(g, t)
+    v = np.gradient(g, t)  # finger encoders are precise: exact event times matter more than smoothing
     moving = np.abs(v) > p.rate * span
     events: list[dict[str, Any]] = []
     for s, e in runs(moving):

@@ -142,6 +142,21 @@ class Episode:
     skipped: list[dict[str, Any]] = field(default_factory=list)
 
 
+def derivative(x: np.ndarray, t: np.ndarray, window_s: float = 0.4) -> np.ndarray:
+    """d/dt of a logged signal, robust to sensor noise: a Savitzky-Golay fit over ~`window_s`
+    (at least 5 rows; plain central differences for shorter episodes)."""
+    x = np.asarray(x, dtype=np.float64)
+    if len(t) < 2:
+        return np.zeros_like(x)
+    dt = float(np.median(np.diff(t)))
+    n = max(5, int(round(window_s / dt)) | 1)
+    if len(t) < n or dt <= 0:
+        return np.gradient(x, t, axis=0)
+    from scipy.signal import savgol_filter  # noqa: PLC0415
+
+    return savgol_filter(x, n, 2, deriv=1, delta=dt, axis=0, mode="interp")
+
+
 # ---------------------------------------------------------------------- column roles
 def _gripper_index(names: list[str]) -> list[int]:
     low = [n.lower() for n in names]
@@ -627,8 +642,7 @@ class RobotStream:
             pos = self.state[:, arm]
         if len(self.t) < 2:
             return np.zeros(len(self.t))
-        v = np.gradient(pos, self.t, axis=0)
-        return np.linalg.norm(v, axis=1)
+        return np.linalg.norm(derivative(pos, self.t), axis=1)
 
     def close(self) -> None:
         for cam in self.cameras.values():
