@@ -108,7 +108,6 @@ class GuiScreens(Expert):
         if self.engine is None and (p.ocr or p.ocr_elements != "never"):
             ctx.warn("gui_screens: OCR engine unavailable (pip install 'dataclaw0[ocr]'); logged names only")
         w, h = stream.meta.width, stream.meta.height
-        duration = stream.meta.duration
         out: list[Anchor] = []
         from .gui_actions import fragment_spans  # noqa: PLC0415
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .common import DraftError, build_prompt, clean, evidence_sample_id, provenance, validate_draft
+from .common import DraftError, clean, evidence_sample_id, provenance, validate_draft
 
 _ROLE_WORD = {"textbox": "field", "button": "button", "link": "link", "checkbox": "checkbox", "combobox": "menu"}
 
@@ -65,9 +65,9 @@ class GuiGroundingTask(Task):
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        text = ("Write an `instruction` that names the clicked element (its text in single quotes and its kind) so "
-                "that a model could find it on the frame; copy `point` and `bbox` from the gui_element anchor.")
-        return build_prompt(ev, spec, text, self.draft_schema())
+        from .gui_trajectory import template_prompt  # noqa: PLC0415
+
+        return template_prompt(self, ev, spec, "instruction")
 
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
         el = ev.anchor(ev.meta["element"])

@@ -17,9 +17,19 @@ from pydantic import BaseModel, ConfigDict
 
 from ..model import Anchor, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .common import DraftError, build_prompt, clean, evidence_sample_id, provenance, validate_draft
-from .gui_trajectory import (STEP, code_errors, gui_index, instruction, quoted_names_errors, rules_step,
-                             step_errors, step_record, step_segments)
+from .common import DraftError, clean, evidence_sample_id, provenance, validate_draft
+from .gui_trajectory import (
+    STEP,
+    code_errors,
+    gui_index,
+    instruction,
+    quoted_names_errors,
+    rules_step,
+    step_errors,
+    step_record,
+    step_segments,
+    template_prompt,
+)
 
 _STOP = {"the", "and", "for", "with", "this", "that", "these", "those", "into", "from", "make", "data", "task",
          "one", "fragments", "fragment", "stitch", "long", "horizon", "recordings", "recording", "screen",
@@ -170,11 +180,7 @@ class GuiStitchTask(Task):
                          meta=meta, key="stitch")]
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        text = ("Stitch the fragments into one task. Keep the fragments in this order "
-                f"{ev.meta['chain']} (their end/start screens match: {ev.meta['links']}), drop "
-                f"{[d['fragment'] for d in ev.meta['dropped']]} and say why, and write one step per gui_action "
-                "of the kept fragments in that order, as in a GUI trajectory.")
-        return build_prompt(ev, spec, text, self.draft_schema())
+        return template_prompt(self, ev, spec, "instruction", "reasoning", "reason")
 
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
         recs = ev.meta["steps"]

@@ -15,7 +15,14 @@ from pydantic import BaseModel, ConfigDict
 
 from ..model import Anchor, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .common import DraftError, build_prompt, clean, evidence_sample_id, provenance, validate_draft
+from .common import (
+    DraftError,
+    build_prompt,
+    clean,
+    evidence_sample_id,
+    provenance,
+    validate_draft,
+)
 
 ACTION_FIELDS = ("type", "x", "y", "button", "text", "keys", "dx", "dy")
 FRAME = {"type": "object", "required": ["t", "anchor"],
@@ -98,7 +105,6 @@ def reasoning(i: int, n: int, act: Anchor, el: Anchor | None, prev: Anchor | Non
     """Rules reasoning from the log: where we are, what the step does and why (no model)."""
     d = act.data
     where = f"The '{d['title']}' page is open." if d.get("title") else "The application window is open."
-    label = element_label(act, el)
     if d["type"] in ("click", "double_click", "right_click"):
         role = (el.data.get("role") if el else "") or "element"
         why = {"textbox": " to put the cursor in it before typing", "checkbox": " to toggle this option",
@@ -228,6 +234,22 @@ def code_errors(sample: Sample) -> list[str]:
     return errs
 
 
+def template_prompt(task: Task, ev: Evidence, spec: TaskSpec, *fields: str) -> list[dict[str, Any]]:
+    """Model prompt: the rules draft as a template whose prose fields the model rewrites.
+
+    Actions, codes and frames come from the log and must stay as they are (build() checks them),
+    so even a small model only writes language: the instruction and each step's reasoning.
+    """
+    import json  # noqa: PLC0415
+
+    draft = task.rules(ev, spec)
+    text = (f"Here is a draft built from the action log:\n{json.dumps(draft, ensure_ascii=False)}\n\n"
+            f"Rewrite only the fields {', '.join(repr(f) for f in fields)} so they read naturally for the user's "
+            "intent and describe what the frames show; quote element names in single quotes exactly as the "
+            "anchors give them. Keep every other field exactly as it is. Return the whole JSON object.")
+    return build_prompt(ev, spec, text, task.draft_schema())
+
+
 # ---------------------------------------------------------------------------- the task
 @register_task
 class GuiTrajectoryTask(Task):
@@ -267,13 +289,7 @@ class GuiTrajectoryTask(Task):
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        steps = "; ".join(f"{r['action']} (observation {r['before']} at {r['obs_t']:.3f}s, next state "
-                          f"{r['after']} at {r['after_t']:.3f}s)" for r in ev.meta["steps"])
-        text = ("Write a GUI-agent trajectory: an `instruction` a user would give for the whole task, and one "
-                "step per logged gui_action in this order: " + steps + ". For each step keep the action and code "
-                "of its gui_action anchor, cite its observation and next_state screens, and write `reasoning` "
-                "(what is on screen, what this action does and why), quoting element names in single quotes.")
-        return build_prompt(ev, spec, text, self.draft_schema())
+        return template_prompt(self, ev, spec, "instruction", "reasoning")
 
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
         recs = ev.meta["steps"]
