@@ -124,7 +124,6 @@ CLEAR_SCORE, CLEAR_MARGIN = 0.45, 0.08
 
 def task_table() -> dict[str, dict[str, Any]]:
     """The planner's view of every task type: the static table updated by the built task classes."""
-    table = {k: dict(v) for k, v in TASK_TABLE.items()}
     try:
         from .tasks import load_all  # noqa: PLC0415
 
@@ -132,6 +131,13 @@ def task_table() -> dict[str, dict[str, Any]]:
     except Exception as exc:  # noqa: BLE001 - a broken task module must not break planning
         log.warning("task registry unavailable: %s", exc)
         built = {}
+    return _table(tuple(sorted(built.items())))
+
+
+@lru_cache(maxsize=4)
+def _table(built_items: tuple) -> dict[str, dict[str, Any]]:
+    built = dict(built_items)
+    table = {k: dict(v) for k, v in TASK_TABLE.items()}
     for name, cls in built.items():
         row = table.setdefault(name, {"domain": cls.domains[0] if cls.domains else "daily_life",
                                       "keywords": [], "rewrite": cls.description})
@@ -172,23 +178,23 @@ def _embedder() -> Any:
 
 
 @lru_cache(maxsize=4)
-def _task_vectors(key: str) -> tuple[list[str], Any, Any]:
-    """(task names, description vectors, example vectors per task) for the current table."""
-    table = task_table()
-    names = sorted(table)
+def _task_vectors(rows: tuple) -> tuple[list[str], Any, Any]:
+    """(task names, description vectors, example vectors per task) for (name, description, examples) rows."""
     model = _embedder()
-    desc = model.encode([table[n]["description"] for n in names], normalize_embeddings=True)
-    ex = [model.encode(list(table[n].get("examples", ())) or [table[n]["description"]], normalize_embeddings=True)
-          for n in names]
+    names = [r[0] for r in rows]
+    desc = model.encode([r[1] for r in rows], normalize_embeddings=True)
+    ex = [model.encode(list(r[2]) or [r[1]], normalize_embeddings=True) for r in rows]
     return names, desc, ex
 
 
 def embedding_scores(intent: str) -> dict[str, float] | None:
     """Cosine similarity of the intent with each task type (0.4 description + 0.6 best example)."""
-    model = _embedder()
+    model = _embedder() if embedder_path() is not None else None
     if model is None:
         return None
-    names, desc, ex = _task_vectors(",".join(sorted(task_table())))
+    table = task_table()
+    names, desc, ex = _task_vectors(tuple((n, table[n]["description"], tuple(table[n].get("examples", ())))
+                                          for n in sorted(table)))
     q = model.encode([intent], normalize_embeddings=True)[0]
     out = {}
     for i, n in enumerate(names):

