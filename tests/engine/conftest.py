@@ -1,9 +1,9 @@
-"""Engine fixtures: three short, distinct real videos cut from the shipped lecture, a private anchor
-cache (so the first run really extracts), and one uninterrupted reference run to compare against."""
+"""Engine fixtures: three short, distinct real videos cut from the shipped lecture and one uninterrupted
+reference run to compare against (tests/conftest.py gives the session a fresh anchor cache, so the
+first run really extracts; subprocess runs inherit it)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -16,19 +16,7 @@ SPANS = [(0, 9), (14, 9), (29, 9)]
 
 
 @pytest.fixture(scope="session")
-def anchor_cache(tmp_path_factory) -> Path:
-    cache = tmp_path_factory.mktemp("anchor-cache")
-    old = os.environ.get("DATACLAW_CACHE")
-    os.environ["DATACLAW_CACHE"] = str(cache)
-    yield cache
-    if old is None:
-        os.environ.pop("DATACLAW_CACHE", None)
-    else:
-        os.environ["DATACLAW_CACHE"] = old
-
-
-@pytest.fixture(scope="session")
-def clips(tmp_path_factory, anchor_cache) -> list[Path]:
+def clips(tmp_path_factory) -> list[Path]:
     folder = tmp_path_factory.mktemp("clips")
     out = []
     for i, (t0, dur) in enumerate(SPANS):

@@ -1,8 +1,7 @@
-"""Viewer fixtures: a dataset made by the real pipeline on the shipped lecture (built once per
-session), a running viewer on a free loopback port, and a copy of the dataset to curate."""
+"""Viewer fixtures: a dataset made by the real pipeline (all default experts) on the shipped lecture,
+built once per session; a private copy per test to curate; the viewer on a free loopback port."""
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -10,7 +9,6 @@ import pytest
 
 LECTURE = Path(__file__).resolve().parents[2] / "examples" / "lecture" / "lecture.mp4"
 INTENT = "turn this lesson into step-by-step tutorial data, temporal questions with timestamps, and text-to-video clips"
-_CACHE_AT_IMPORT = os.environ.get("DATACLAW_CACHE")  # the user's anchor cache: the lecture's anchors are reused
 
 
 @pytest.fixture(scope="session")
@@ -18,16 +16,8 @@ def lecture_dataset(tmp_path_factory) -> Path:
     import dataclaw
 
     out = tmp_path_factory.mktemp("viewer") / "lecture-ds"
-    old = os.environ.pop("DATACLAW_CACHE", None)
-    if _CACHE_AT_IMPORT:
-        os.environ["DATACLAW_CACHE"] = _CACHE_AT_IMPORT
-    try:
-        res = dataclaw.tailor([str(LECTURE)], INTENT, out=out, quiet=True, engine="local", workers=1,
-                              formats=["native", "trl", "parquet"], max_samples_per_task=4)
-    finally:
-        os.environ.pop("DATACLAW_CACHE", None)
-        if old is not None:
-            os.environ["DATACLAW_CACHE"] = old
+    res = dataclaw.tailor([str(LECTURE)], INTENT, out=out, quiet=True, engine="local", workers=1,
+                          formats=["native", "trl", "parquet"], max_samples_per_task=4)
     assert res.counts["samples"] > 0 and set(res.counts["per_task"]) >= {"tutorial", "t2v"}
     return out
 

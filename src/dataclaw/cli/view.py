@@ -16,8 +16,8 @@ def view_cmd(
 ) -> None:
     """Local web app: filter samples, watch the source with its anchor timeline, accept/reject/edit.
 
-    Marks go to OUT/curation.jsonl; every exporter honours them (rerun `dataclaw tailor` on the same
-    folder, or call the exporters, to write curated exports).
+    Marks go to OUT/curation.jsonl; every exporter honours them (rejected samples left out, edits
+    applied): `dataclaw export OUT -f trl` afterwards writes the curated data.
     """
     from ..viewer import make_server
 

@@ -23,8 +23,8 @@ from .work import RunConfig
 
 log = logging.getLogger(__name__)
 
-# An executor takes [(source dict, plan dict, skip ids)] and yields Outcomes in the same order.
-Executor = Callable[[list[tuple[dict, dict, list[str]]], RunConfig], Iterator[dict[str, Any]]]
+# An executor takes [(source dict, plan dict, skip ids, finished tasks)] and yields Outcomes in the same order.
+Executor = Callable[[list[tuple[dict, dict, list[str], list[str]]], RunConfig], Iterator[dict[str, Any]]]
 
 
 class _AnchorsView:
@@ -76,7 +76,7 @@ def run(
     """`tailor()` over many sources with a parallel, resumable engine; returns a TailorResult."""
     from ..export import EXPORTERS, DatasetWriter, read_rows  # noqa: PLC0415
     from ..intent import plan_intent  # noqa: PLC0415
-    from ..pipeline import TailorResult, _progress, _versions, load_plan  # noqa: PLC0415
+    from ..pipeline import TailorResult, _progress, _tasks_done, _versions, load_plan  # noqa: PLC0415
 
     if engine not in ("local", "ray"):
         raise ConfigError(f"unknown engine {engine!r}; known: local, ray")
@@ -172,14 +172,17 @@ def run(
             accepted[row["task"]] += 1
         work: list[tuple[dict, dict, list[str]]] = []
         seen_ids: set[str] = set()
+        done_tasks = _tasks_done(out) if resume else {}
         for j, s, p in job_plans:
-            if s.id in done_sources:
+            finished = done_tasks.get(s.id)
+            # as tailor(): a finished source is redone only for tasks it has not made yet (a new intent)
+            if s.id in done_sources and (finished is None or {t.task for t in p.tasks} <= finished):
                 counts["sources_resumed"] += 1
                 continue
             if s.id in seen_ids:  # the same content twice (a copy): made once
                 continue
             seen_ids.add(s.id)
-            work.append((s.model_dump(), p.model_dump(), ids_by_source.get(s.id, [])))
+            work.append((s.model_dump(), p.model_dump(), ids_by_source.get(s.id, []), sorted(finished or ())))
         counts["resumed_samples"] = sum(len(v) for v in ids_by_source.values())
 
         # 4. run, writing each Outcome as it arrives (in input order)
@@ -251,6 +254,11 @@ def _take(outcome: dict[str, Any], writer: Any, caps: dict[str, int | None], acc
         skip(src["path"], outcome["skip"], outcome.get("step", "anchors"))
         return
     info = outcome["info"]
+    from ..pipeline import _mark_task_done  # noqa: PLC0415
+
+    for task, tinfo in (info.get("tasks") or {}).items():  # only now that its samples are written
+        if not tinfo.get("resumed") and "error" not in tinfo:
+            _mark_task_done(writer.out, src["id"], task)
     writer.mark_source_done(src["id"], info)
     source_info.append(info)
     counts["sources_done"] += 1

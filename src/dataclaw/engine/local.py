@@ -17,11 +17,11 @@ from .work import RunConfig, close_state, process_source
 def local_executor(workers: int, window: int | None = None) -> Callable[..., Iterator[dict[str, Any]]]:
     window = window or 2 * workers
 
-    def execute(work: list[tuple[dict, dict, list[str]]], cfg: RunConfig) -> Iterator[dict[str, Any]]:
+    def execute(work: list[tuple[dict, dict, list[str], list[str]]], cfg: RunConfig) -> Iterator[dict[str, Any]]:
         if workers <= 1 or len(work) <= 1:
             try:
-                for src, plan, skip_ids in work:
-                    yield process_source(src, plan, cfg, skip_ids)
+                for src, plan, skip_ids, finished in work:
+                    yield process_source(src, plan, cfg, skip_ids, finished)
             finally:
                 close_state()
             return
@@ -30,9 +30,9 @@ def local_executor(workers: int, window: int | None = None) -> Callable[..., Ite
             pending: deque[tuple[Future, dict]] = deque()
             items = iter(work)
 
-            def submit(item: tuple[dict, dict, list[str]]) -> None:
-                src, plan, skip_ids = item
-                pending.append((pool.submit(process_source, src, plan, cfg, skip_ids), src))
+            def submit(item: tuple[dict, dict, list[str], list[str]]) -> None:
+                src, plan, skip_ids, finished = item
+                pending.append((pool.submit(process_source, src, plan, cfg, skip_ids, finished), src))
 
             for item in items:
                 submit(item)

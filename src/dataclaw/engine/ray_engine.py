@@ -37,13 +37,14 @@ class _Synthesizer:
         if "skip" in a:
             outcome = {"source": job["source"], "results": [], "not_served": [], **a}
         else:
-            outcome = synthesize(a["anchorset"], job["plan"], RunConfig(**job["cfg"]), job["skip_ids"])
+            outcome = synthesize(a["anchorset"], job["plan"], RunConfig(**job["cfg"]), job["skip_ids"],
+                                 job["finished"])
             outcome["anchors_s"] = a["anchors_s"]
         return {"outcome": json.dumps(outcome, default=str)}
 
 
 def ray_executor(workers: int, ray_address: str | None = None) -> Callable[..., Iterator[dict[str, Any]]]:
-    def execute(work: list[tuple[dict, dict, list[str]]], cfg: RunConfig) -> Iterator[dict[str, Any]]:
+    def execute(work: list[tuple[dict, dict, list[str], list[str]]], cfg: RunConfig) -> Iterator[dict[str, Any]]:
         if not work:
             return
         try:
@@ -65,8 +66,8 @@ def ray_executor(workers: int, ray_address: str | None = None) -> Callable[..., 
             ctx = ray.data.DataContext.get_current()
             ctx.execution_options.preserve_order = True
             ctx.enable_progress_bars = False
-            rows = [{"job": json.dumps({"source": s, "plan": p, "skip_ids": ids, "cfg": cfg.to_dict()})}
-                    for s, p, ids in work]
+            rows = [{"job": json.dumps({"source": s, "plan": p, "skip_ids": ids, "finished": fin,
+                                        "cfg": cfg.to_dict()})} for s, p, ids, fin in work]
             ds = ray.data.from_items(rows, override_num_blocks=len(rows))
             ds = ds.map(_anchor_row, num_cpus=1)
             ds = ds.map(_Synthesizer, compute=ray.data.ActorPoolStrategy(size=max(1, min(workers, len(rows)))),

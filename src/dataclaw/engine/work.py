@@ -8,6 +8,7 @@ Media (keyframes, clips) are written by the worker straight into `<out>/media` (
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from dataclasses import asdict, dataclass, field
@@ -60,11 +61,19 @@ def _media(out: str) -> Any:
     return _STATE[key]
 
 
+def _scratch() -> Path:
+    if "scratch" not in _STATE:
+        import tempfile  # noqa: PLC0415
+
+        _STATE["scratch"] = tempfile.TemporaryDirectory(prefix="dataclaw-worker-")
+    return Path(_STATE["scratch"].name)
+
+
 def close_state() -> None:
     for key in list(_STATE):
         obj = _STATE.pop(key)
         try:
-            obj.close()
+            obj.cleanup() if key == "scratch" else obj.close()
         except Exception:  # noqa: BLE001 - closing is best effort
             log.debug("close failed", exc_info=True)
 
@@ -123,7 +132,7 @@ class _Recorder:
 
 
 def synthesize(anchorset: dict[str, Any], plan: dict[str, Any], cfg: RunConfig,
-               skip_ids: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+               skip_ids: list[str] | tuple[str, ...] = (), finished: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """Every planned task on one source's anchors -> an Outcome (see `process_source`)."""
     from ..pipeline import TailorResult, _run_source  # noqa: PLC0415
     from ..tasks import get_task  # noqa: PLC0415
@@ -142,10 +151,17 @@ def synthesize(anchorset: dict[str, Any], plan: dict[str, Any], cfg: RunConfig,
     counts: dict[str, Any] = {"per_task": {}, "samples": 0, "rejected": 0}
     timings = {"anchors": 0.0, "synthesis": 0.0}
     res = TailorResult(out=Path(cfg.out), plan=p)
+    # by name, so a new parameter of the shared step fails loudly here instead of shifting arguments
+    args = {"src": aset.source, "plan": p, "tasks": tasks, "be": _backend(cfg), "writer": rec,
+            "run_experts": lambda *a, **k: aset, "experts": cfg.experts, "expert_params": cfg.expert_params,
+            "done_ids": set(skip_ids), "accepted_per_task": {}, "cap": cfg.cap, "max_repairs": cfg.max_repairs,
+            "keep_raw": cfg.keep_raw, "concurrency": cfg.concurrency, "counts": counts, "timings": timings,
+            "result": res, "progress": None, "bar": None, "finished": set(finished),
+            # per-task markers go to a scratch folder: the driver marks tasks done only after it has
+            # written their samples (a kill in between must not skip unwritten samples on resume)
+            "out": _scratch()}
     try:
-        info = _run_source(aset.source, p, tasks, _backend(cfg), rec, lambda *a, **k: aset, cfg.experts,
-                           cfg.expert_params, set(skip_ids), {}, cfg.cap, cfg.max_repairs, cfg.keep_raw,
-                           cfg.concurrency, counts, timings, res, None, None)
+        info = _run_source(**{k: v for k, v in args.items() if k in inspect.signature(_run_source).parameters})
     except Exception as exc:  # noqa: BLE001 - never lose the batch to one source
         log.debug("synthesis failed", exc_info=True)
         info = {"skip": f"{type(exc).__name__}: {exc}", "step": "synthesis"}
@@ -159,7 +175,7 @@ def synthesize(anchorset: dict[str, Any], plan: dict[str, Any], cfg: RunConfig,
 
 
 def process_source(source: dict[str, Any], plan: dict[str, Any], cfg: RunConfig,
-                   skip_ids: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+                   skip_ids: list[str] | tuple[str, ...] = (), finished: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """The whole unit for one source: anchors, then synthesis. Returns the Outcome:
 
     {"source": {...}, "results": [{"sample": row} | {"rejection": row}], "anchorset": {...},
@@ -168,6 +184,6 @@ def process_source(source: dict[str, Any], plan: dict[str, Any], cfg: RunConfig,
     a = anchor_source(source, cfg)
     if "skip" in a:
         return {"source": source, "results": [], "not_served": [], **a}
-    outcome = synthesize(a["anchorset"], plan, cfg, skip_ids)
+    outcome = synthesize(a["anchorset"], plan, cfg, skip_ids, finished)
     outcome["anchors_s"] = a["anchors_s"]
     return outcome

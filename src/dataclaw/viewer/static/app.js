@@ -180,8 +180,14 @@ async function openSample(id) {
 
 async function mark(status, withEdits) {
   const edits = Object.assign({}, (current.mark && current.mark.edits) || {});
-  if (withEdits) {
-    for (const ta of document.querySelectorAll("#sample-view textarea")) edits[ta.dataset.key] = ta.value;
+  if (withEdits) {  // only what was changed; an edit back to the made text removes the edit
+    for (const ta of document.querySelectorAll("#sample-view textarea")) {
+      const key = ta.dataset.key;
+      const m = /^solution\.(\d+)\.text$/.exec(key);
+      const made = key === "query.text" ? current.row.query.text : (m ? current.row.solution[+m[1]].text : null);
+      if (ta.value === (made || "")) delete edits[key];
+      else edits[key] = ta.value;
+    }
   }
   const prev = current.mark && current.mark.status;
   current.mark = await api("/api/curation", { id: current.row.id, status: status === undefined ? (prev || null) : status, edits });
