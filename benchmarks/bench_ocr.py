@@ -24,16 +24,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "ocr"), str(ROOT / "tests" / "speech")]
 os.environ.setdefault("DATACLAW_CACHE", tempfile.mkdtemp(prefix="dataclaw-bench-"))
 
-import jiwer  # noqa: E402
-import narration  # noqa: E402
-import slidegen  # noqa: E402
-from rapidfuzz import fuzz  # noqa: E402
+import jiwer
+import narration
+import slidegen
+from rapidfuzz import fuzz
 
-from dataclaw.anchors import run_experts  # noqa: E402
-from dataclaw.experts import ocr as ocr_mod  # noqa: E402
-from dataclaw.experts.speech import (SpeechExpert, SpeechParams, normalize_for_wer,  # noqa: E402
-                                     transcribe_pocketsphinx, transcribe_whisper, voice_activity)
-from dataclaw.sources.video import VideoStream  # noqa: E402
+from dataclaw.anchors import run_experts
+from dataclaw.experts import ocr as ocr_mod
+from dataclaw.experts.speech import (
+    SpeechExpert,
+    SpeechParams,
+    normalize_for_wer,
+    transcribe_pocketsphinx,
+    transcribe_whisper,
+    voice_activity,
+)
+from dataclaw.sources.video import VideoStream
 
 LONG_NARRATION = [
     "Welcome to lesson 4 of the baking course.",
@@ -134,7 +140,7 @@ def bench_speech(tmp: Path) -> dict:
     for engine in ("whisper", "pocketsphinx"):
         ex = SpeechExpert({"engine": engine})
         _, load, _ = timed(ex.setup)
-        model = ex._models[ex._model_key()]  # noqa: SLF001 - benchmark reaches in on purpose
+        model = ex._models[ex._model_key()]
         if engine == "pocketsphinx":
             segs, secs, cpu = timed(lambda: transcribe_pocketsphinx(model, audio, spans))
             score("pocketsphinx", segs, secs + vad_s, cpu + vad_cpu, load)

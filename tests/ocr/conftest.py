@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-import slidegen  # noqa: E402
+import slidegen
 
 
 @pytest.fixture(scope="session")
@@ -20,7 +20,13 @@ def lesson_tracks(lesson_video):
     """The OCR core run on the lesson video with the true shots and one keyframe per shot middle
     (independent of the shots/keyframes experts, so a failure here is OCR's own)."""
     from dataclaw.experts import features as F
-    from dataclaw.experts.ocr import OcrParams, load_engine, merge_tracks, plan_views, read_frame
+    from dataclaw.experts.ocr import (
+        OcrParams,
+        load_engine,
+        merge_tracks,
+        plan_views,
+        read_frame,
+    )
     from dataclaw.sources.video import VideoStream
 
     p = OcrParams()

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import slidegen
 from rapidfuzz import fuzz
 
-import slidegen
 from dataclaw.errors import ConfigError
 from dataclaw.experts.ocr import OcrParams, View, merge_tracks, plan_views
 
@@ -117,3 +117,17 @@ def test_expert_end_to_end_on_keyframes(lesson_video):
     assert len(tracks) == len(slidegen.LESSON_LINES)
     again = run_experts(lesson_video, ["ocr"])
     assert again.cached["ocr"] and [a.id for a in again.of_kind("ocr_text")] == [a.id for a in tracks]
+
+
+def test_reads_skip_mixed_dissolve_frames_and_views_meet_inside_the_dissolve():
+    fps = 25
+    feats = _Feats(n=10 * fps, fps=fps, seed=1)  # frames 4-5 s: a dissolve (every frame differs)
+    a, b = feats.phash[0], feats.phash[-1]
+    feats.phash[: 4 * fps] = a
+    feats.phash[5 * fps:] = b
+    # The keyframe (4.5 s) sits in the dissolve, as a keyframe picker that missed it would choose.
+    views = plan_views([(0.0, 10.0)], [4.5], feats, OcrParams())
+    assert len(views) == 2, [(v.t0, v.t1, v.t) for v in views]
+    first, second = views
+    assert first.t <= 4.0 - 0.5 and second.t >= 5.0 + 0.5 - 1 / fps  # settled frames only
+    assert 4.0 <= first.t1 == second.t0 <= 5.0 and first.t0 == 0.0 and second.t1 == 10.0

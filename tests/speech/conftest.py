@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-import narration  # noqa: E402
+import narration
 
 
 @pytest.fixture(scope="session")

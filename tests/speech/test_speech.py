@@ -6,9 +6,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import jiwer
+import narration
 import pytest
 
-import narration
 from dataclaw.errors import ConfigError
 from dataclaw.experts.speech import normalize_for_wer
 from dataclaw.models_local import package_data_dir, whisper_base_dir, whisper_model_dir

@@ -67,7 +67,7 @@ class OcrExpert(Expert):
         key_times = [a.t0 for a in ctx.anchors("keyframes") if a.kind == "keyframe"]
         feats = None
         if p.extra_fps > 0:
-            from . import features as F  # noqa: PLC0415 - needs cv2
+            from . import features as F
 
             feats = F.frame_features(stream, ctx)
         views = plan_views(shots, key_times, feats, p)
@@ -89,7 +89,7 @@ def load_engine(p: OcrParams) -> Any:
     """A RapidOCR engine, built once per process for each setting."""
     key = (p.lang, p.max_side, p.use_cls, p.threads)
     if key not in OcrExpert._engines:
-        from rapidocr import RapidOCR  # noqa: PLC0415 - heavy (onnxruntime, cv2)
+        from rapidocr import RapidOCR
 
         _check_lang(p.lang)
         try:
@@ -112,8 +112,8 @@ def load_engine(p: OcrParams) -> Any:
 def _check_lang(lang: str) -> None:
     """RapidOCR quietly falls back to its default model for unknown languages: refuse them."""
     try:
-        from rapidocr.utils.model_resolver import route_to_model_key  # noqa: PLC0415
-        from rapidocr.utils.typings import ModelType, OCRVersion, TaskType  # noqa: PLC0415
+        from rapidocr.utils.model_resolver import route_to_model_key
+        from rapidocr.utils.typings import ModelType, OCRVersion, TaskType
     except ImportError:  # internal helper moved in another rapidocr version: skip the check
         return
     try:
@@ -143,11 +143,9 @@ def read_frame(engine: Any, rgb: np.ndarray, display_size: tuple[int, int], p: O
 
 def _dedup(dets: list[dict], p: OcrParams) -> list[dict]:
     """One detection per line: overlapping boxes with the same text keep the best score."""
-    from rapidfuzz import fuzz  # noqa: PLC0415
-
     kept: list[dict] = []
     for d in sorted(dets, key=lambda d: -d["score"]):
-        if not any(iou(d["box"], k["box"]) > 0.5 and fuzz.ratio(d["text"], k["text"]) >= p.text_match
+        if not any(iou(d["box"], k["box"]) > 0.5 and text_ratio(d["text"], k["text"]) >= p.text_match
                    for k in kept):
             kept.append(d)
     return kept
@@ -159,62 +157,107 @@ def plan_views(shots: list[tuple[float, float]], key_times: list[float], feats: 
     views: list[View] = []
     for s0, s1 in shots:
         keys = sorted(t for t in key_times if s0 - 1e-6 <= t < s1 - 1e-6)
-        bounds = _change_times(feats, s0, s1, p) if feats is not None else []
-        edges = [s0] + bounds + [s1]
+        shot = _ShotHashes(feats, s0, s1) if feats is not None else None
+        bounds = _change_times(shot, s0, s1, p) if shot is not None else []
+        edges = [s0, *bounds, s1]
+        shot_views: list[View] = []
         for a, b in zip(edges[:-1], edges[1:]):
             inside = [t for t in keys if a - 1e-6 <= t < b]
-            if len(inside) > 1 and feats is None:
+            if len(inside) > 1 and shot is None:
                 # No hash to say whether the keyframes differ: read each, split at midpoints.
                 mids = [a] + [(x + y) / 2 for x, y in zip(inside[:-1], inside[1:])] + [b]
                 views += [View(mids[i], mids[i + 1], t) for i, t in enumerate(inside)]
-            elif inside:  # the keyframe is the sharp, representative frame: read it
-                views.append(View(a, b, min(inside, key=lambda t: abs(t - (a + b) / 2))))
-            else:  # a little after the change, so fade-ins have settled
-                views.append(View(a, b, a + min(1.0, (b - a) / 2)))
+                continue
+            # The keyframe is the sharp, representative frame; without one, a little after the change.
+            t = min(inside, key=lambda t: abs(t - (a + b) / 2)) if inside else a + min(1.0, (b - a) / 2)
+            shot_views.append(View(a, b, shot.settled(t, a, b) if shot is not None else t))
+        if shot is not None:  # views meet where the picture turns from one read frame to the next
+            for v, w in zip(shot_views[:-1], shot_views[1:]):
+                v.t1 = w.t0 = shot.switch_time(v.t, w.t, w.t0)
+        views += shot_views
     views.sort(key=lambda v: v.t0)
     return views
 
 
-def _change_times(feats: Any, s0: float, s1: float, p: OcrParams) -> list[float]:
-    """Frame-accurate times inside (s0, s1) where the picture's perceptual hash left the current view's."""
-    from .features import hamming  # noqa: PLC0415
+class _ShotHashes:
+    """One shot's per-frame hashes, and which frames are SETTLED: same picture as ~0.5 s before and
+    after, so not inside a dissolve, fade or text animation (mixed frames read as garbage)."""
 
-    t = feats.t
-    idx = np.flatnonzero((t >= s0 - 1e-6) & (t < s1 - 1e-6))
-    if len(idx) < 2:
+    def __init__(self, feats: Any, s0: float, s1: float, settle_s: float = 0.5, same_bits: int = 2) -> None:
+        from .features import hamming
+
+        idx = np.flatnonzero((feats.t >= s0 - 1e-6) & (feats.t < s1 - 1e-6))
+        self.t = feats.t[idx]
+        self.h = feats.phash[idx]
+        n = len(idx)
+        after = np.searchsorted(self.t, self.t + settle_s).clip(max=max(0, n - 1))
+        before = np.searchsorted(self.t, self.t - settle_s).clip(min=0)
+        self.stable = ((hamming(self.h, self.h[after]) <= same_bits) & (hamming(self.h, self.h[before]) <= same_bits)
+                       if n else np.zeros(0, bool))
+
+    def first_settled(self, j: int) -> int:
+        """Index of the first settled frame at or after j (j itself when none is)."""
+        later = np.flatnonzero(self.stable[j:])
+        return j + int(later[0]) if len(later) else j
+
+    def settled(self, t: float, a: float, b: float) -> float:
+        """t if the frame shown then is settled, else the settled frame in [a, b) nearest to t."""
+        k = int(np.searchsorted(self.t, t + 1e-6)) - 1
+        if 0 <= k < len(self.t) and self.stable[k]:
+            return t
+        cand = np.flatnonzero(self.stable & (self.t >= a - 1e-6) & (self.t < b - 1e-6))
+        return float(self.t[cand[np.argmin(np.abs(self.t[cand] - t))]]) if len(cand) else t
+
+
+    def switch_time(self, ta: float, tb: float, default: float) -> float:
+        """First frame after ta that looks more like the frame at tb than the one at ta: exact for a
+        cut or text popping in, the middle of a dissolve."""
+        from .features import hamming  # noqa: PLC0415
+
+        ka = int(np.searchsorted(self.t, ta + 1e-6)) - 1
+        kb = int(np.searchsorted(self.t, tb + 1e-6)) - 1
+        if ka < 0 or kb <= ka:
+            return default
+        seg = np.arange(ka + 1, kb + 1)
+        closer = hamming(self.h[seg], np.full(len(seg), self.h[kb], np.uint64)) < \
+            hamming(self.h[seg], np.full(len(seg), self.h[ka], np.uint64))
+        return float(self.t[seg[int(np.argmax(closer))]]) if closer.any() else default
+
+
+def _change_times(shot: _ShotHashes, s0: float, s1: float, p: OcrParams) -> list[float]:
+    """Frame-accurate times inside (s0, s1) where the picture's perceptual hash left the current view's."""
+    from .features import hamming
+
+    t, h = shot.t, shot.h
+    if len(t) < 2:
         return []
     step = 1.0 / p.extra_fps
     changes: list[float] = []
-    ref = feats.phash[idx[0]]
+    ref = h[shot.first_settled(0)]  # a shot that opens mid-dissolve is compared with its settled picture
     view_start = s0
     last_checked = 0
     next_check = s0 + step
-    for j in range(1, len(idx)):
-        ti = t[idx[j]]
-        if ti + 1e-6 < next_check and j != len(idx) - 1:
+    for j in range(1, len(t)):
+        if t[j] + 1e-6 < next_check and j != len(t) - 1:
             continue
-        next_check = ti + step
-        if int(hamming(ref, feats.phash[idx[j]])) < p.hash_threshold:
+        next_check = t[j] + step
+        if int(hamming(ref, h[j])) < p.hash_threshold:
             last_checked = j
             continue
         # Changed since the last check: the first frame in between that differs marks the change.
-        seg = idx[last_checked + 1: j + 1]
-        d = hamming(np.full(len(seg), ref, dtype=np.uint64), feats.phash[seg])
-        first = int(seg[int(np.argmax(d >= p.hash_threshold))])
-        tc = float(t[first])
+        seg = np.arange(last_checked + 1, j + 1)
+        first = int(seg[int(np.argmax(hamming(np.full(len(seg), ref, dtype=np.uint64), h[seg]) >= p.hash_threshold))])
         last_checked = j
-        if tc - view_start < p.min_view_s or s1 - tc < min(p.min_view_s, 0.5):
+        if t[first] - view_start < p.min_view_s or s1 - t[first] < min(p.min_view_s, 0.5):
             continue  # too soon after the last read (busy video) or at the shot's very end
-        changes.append(tc)
-        view_start = tc
-        ref = feats.phash[idx[j]]
+        changes.append(float(t[first]))
+        view_start = float(t[first])
+        ref = h[shot.first_settled(j)]
     return changes
 
 
 def merge_tracks(views: list[View], p: OcrParams) -> list[dict]:
     """Links each detection to a track of the previous view with similar text in an overlapping box."""
-    from rapidfuzz import fuzz  # noqa: PLC0415
-
     done: list[dict] = []
     open_tracks: list[dict] = []
     for v in views:
@@ -222,7 +265,7 @@ def merge_tracks(views: list[View], p: OcrParams) -> list[dict]:
         for ti, tr in enumerate(open_tracks):
             last = tr["obs"][-1]
             for di, d in enumerate(v.dets):
-                r = fuzz.ratio(last["text"], d["text"])
+                r = text_ratio(last["text"], d["text"])
                 o = iou(last["box"], d["box"])
                 if r >= p.text_match and o >= p.box_iou:
                     pairs.append((r + 100 * o, ti, di))
@@ -265,6 +308,13 @@ def _track_data(tr: dict, w: int, h: int) -> dict:
     return {"text": tr["text"], "bbox": [round(x0), round(y0), round(x1), round(y1)],
             "bbox_norm": [round(x0 / w, 4), round(y0 / h, 4), round(x1 / w, 4), round(y1 / h, 4)],
             "score": round(tr["score"], 4), "frames": [round(t, 3) for t in tr["frames"]]}
+
+
+def text_ratio(a: str, b: str) -> float:
+    """rapidfuzz ratio ignoring case and spaces (OCR spaces around symbols come and go)."""
+    from rapidfuzz import fuzz
+
+    return fuzz.ratio("".join(a.lower().split()), "".join(b.lower().split()))
 
 
 def iou(a: list[float], b: list[float]) -> float:

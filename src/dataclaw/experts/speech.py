@@ -60,19 +60,19 @@ class SpeechExpert(Expert):
         if key in self._models:
             return
         if p.engine == "whisper":
-            from faster_whisper import WhisperModel  # noqa: PLC0415 - heavy
+            from faster_whisper import WhisperModel
 
-            from ..models_local import whisper_model_dir  # noqa: PLC0415
+            from ..models_local import whisper_model_dir
 
             path = whisper_model_dir(p.model_dir)
             try:
                 model = WhisperModel(str(path), device="cpu", compute_type="int8",
                                      cpu_threads=p.cpu_threads, local_files_only=True)
-            except Exception as exc:  # noqa: BLE001 - ctranslate2 raises RuntimeError/ValueError
+            except Exception as exc:
                 raise ConfigError(f"{path}: cannot load the whisper model: {exc}") from exc
         else:
             try:
-                from pocketsphinx import Decoder  # noqa: PLC0415
+                from pocketsphinx import Decoder
             except ImportError as exc:
                 raise ConfigError("engine 'pocketsphinx' needs `pip install pocketsphinx`") from exc
             model = Decoder(samprate=SR, loglevel="FATAL")
@@ -109,7 +109,7 @@ class SpeechExpert(Expert):
 
 def voice_activity(audio: np.ndarray, p: SpeechParams) -> list[tuple[float, float, float]]:
     """Speech intervals (t0, t1, mean speech probability) in seconds."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps, get_vad_model  # noqa: PLC0415
+    from faster_whisper.vad import VadOptions, get_speech_timestamps, get_vad_model
 
     opts = VadOptions(threshold=p.vad_threshold, min_speech_duration_ms=p.min_speech_ms,
                       min_silence_duration_ms=p.min_silence_ms, speech_pad_ms=p.speech_pad_ms)
@@ -199,9 +199,8 @@ def _clamp(t: float, lo: float, hi: float) -> float:
 
 
 # ----------------------------------------------------------------------------- WER helpers
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-         "fifteen sixteen seventeen eighteen nineteen").split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 
 
 def number_words(n: int) -> str:
