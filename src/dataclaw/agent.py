@@ -143,7 +143,8 @@ class _Attempts:
         if len(self.history) > 1:
             reasons = [f"attempt {i + 1}: {e}" for i, errs in enumerate(self.history) for e in errs]
         return Rejection(source=self.ev.source.id, task=self.task.name, reasons=reasons, draft=self.last_draft,
-                         sample_id=self.sid)
+                         sample_id=self.sid, attempts=self.rounds, usage=self.usage if self.rounds else None,
+                         raw=self.raw if self.keep_raw and self.raw else None)
 
 
 def _strip_images(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

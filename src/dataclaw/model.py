@@ -130,6 +130,9 @@ class Rejection(BaseModel):
     reasons: list[str]
     draft: dict[str, Any] | None = None
     sample_id: str | None = None
+    attempts: int = 0  # generations tried (1 + repair rounds)
+    raw: list[dict[str, Any]] | None = None  # raw model input/output per round (when kept)
+    usage: dict[str, Any] | None = None
 
 
 class SkippedSource(BaseModel):

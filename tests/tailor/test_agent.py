@@ -72,6 +72,8 @@ def test_rejection_with_reasons_when_repairs_run_out(anchorset, media):
     assert any(x.startswith("attempt 1: unparseable") for x in r.reasons)
     assert any(x.startswith("attempt 3:") and "shot-doesnotexist" in x for x in r.reasons)
     assert len(be.calls) == 9  # 3 bundles x (1 + 2 repairs)
+    assert r.attempts == 3 and r.usage["requests"] == 3
+    assert [x["output"] for x in r.raw][0] == "not json"  # the model's real output kept with the rejection
 
 
 def test_backend_exceptions_and_schema_errors_never_crash(anchorset, media):
@@ -84,7 +86,7 @@ def test_backend_exceptions_and_schema_errors_never_crash(anchorset, media):
     assert results and all(isinstance(r, Rejection) for r in results)
     reasons = " ".join(results[0].reasons)
     assert "TimeoutError" in reasons and "is not of type 'string'" in reasons
-    assert "raw" not in (results[0].draft or {})
+    assert results[0].raw is None  # keep_raw=False
 
 
 def test_out_of_order_steps_are_repaired(anchorset, media):
