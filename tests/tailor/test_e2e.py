@@ -122,3 +122,14 @@ def test_recipe_replay(lecture, lecture_anchors, tmp_path):
     assert res.counts["per_task"]["temporal_qa"]["accepted"] == 4  # "4 questions" from the plan
     rows = _rows(tmp_path / "ds")
     assert {json.loads(r["meta"])["difficulty"] for r in rows} >= {"easy", "medium", "hard"}
+
+
+def test_task_that_cannot_be_served_is_reported(lecture, lecture_anchors, tmp_path):
+    """Without OCR and speech anchors there is nothing to write steps from: said, not crashed."""
+    out = tmp_path / "ds"
+    res = dataclaw.tailor([str(lecture)], INTENT, out=out, quiet=True, experts=["shots", "keyframes", "motion"])
+    assert res.counts["samples"] == 0 and res.counts["sources_done"] == 1
+    [ns] = res.not_served
+    assert ns["task"] == "tutorial" and "on-screen text or narration" in ns["reason"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["not_served"] == res.not_served
