@@ -114,3 +114,33 @@ def test_cli_plan_json_shape(tmp_path):
         assert row["task"] in TASK_MODULES
     confs = [r["confidence"] for r in data["tasks"]]
     assert confs == sorted(confs, reverse=True)
+
+
+class ScriptedBackend:
+    """STUB backend (no model): returns a fixed answer, to check how the planner constrains and
+    falls back on a model's plan. Real models are exercised in tests/backends."""
+
+    name = "stub"
+
+    def __init__(self, draft):
+        self.draft, self.seen = draft, []
+
+    def generate(self, messages, schema, **kw):
+        from dataclaw.backends.base import Generation
+
+        self.seen.append(schema)
+        return Generation(self.draft, "", {}, None if self.draft else "no JSON")
+
+
+def test_model_plan_is_constrained_to_servable_registry_tasks():
+    be = ScriptedBackend({"tasks": ["t2v", "teleportation", "gui_trajectory", "tutorial"]})
+    plan = plan_intent("make something useful from this vlog", ["video"], backend=be)
+    assert [s.task for s in plan.tasks] == ["t2v", "tutorial"] or {s.task for s in plan.tasks} == {"t2v", "tutorial"}
+    assert "gui_trajectory" not in be.seen[0]["properties"]["tasks"]["items"]["enum"]  # not servable from video
+    assert any("+model" in n for n in plan.notes)
+
+
+def test_unusable_model_plan_keeps_the_offline_plan():
+    plan = plan_intent("make something useful from this vlog", ["video"], backend=ScriptedBackend(None))
+    assert plan.fuzzy and len(plan.tasks) >= 2
+    assert any("unusable" in n for n in plan.notes)

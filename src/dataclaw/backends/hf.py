@@ -48,6 +48,15 @@ class HFBackend(Backend):
         self.vision = False
         self.load_s = 0.0
 
+    @property
+    def wants_images(self) -> bool:  # the agent writes evidence frames only for a model that reads them
+        if self._lm is None:
+            import json  # noqa: PLC0415
+
+            cfg = json.loads((self.path / "config.json").read_text())
+            return "vision_config" in cfg
+        return self.vision
+
     def info(self) -> dict[str, Any]:
         return {"name": self.name, "model": self.model, "path": str(self.path), "vision": self.vision,
                 "max_new_tokens": self.max_new_tokens, "temperature": self.temperature}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import queue
 import threading
@@ -115,9 +116,14 @@ def make_app(backend: Any, model_name: str, max_batch: int = 8) -> Any:
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "model": model_name, "batches": batcher.batches[-50:]})
 
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Any) -> Any:
+        yield
+        batcher.stop()
+
     app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"]),
                             Route("/v1/models", models), Route("/health", health)],
-                    on_shutdown=[batcher.stop])
+                    lifespan=lifespan)
     app.state.batcher = batcher
     return app
 

@@ -37,6 +37,9 @@ def tailor_cmd(
     max_samples: Optional[int] = typer.Option(None, "--max-samples", "-n", help="At most N accepted samples per task."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="openai backend: server URL."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name (openai) or path (hf)."),
+    api_key_env: Optional[str] = typer.Option(None, "--api-key-env",
+                                              help="openai backend: env variable holding the API key "
+                                                   "(default OPENAI_API_KEY; the key is never written)."),
     backend_option: list[str] = typer.Option([], "--backend-option", help="Backend option KEY=VALUE (repeatable)."),
     max_repairs: int = typer.Option(2, "--max-repairs", help="Repair rounds per sample for model backends."),
     concurrency: int = typer.Option(1, "--concurrency", "-j", help="Requests in flight (model backends)."),
@@ -58,6 +61,8 @@ def tailor_cmd(
         options["base_url"] = base_url
     if model:
         options["model"] = model
+    if api_key_env:
+        options["api_key_env"] = api_key_env
     res = tailor(list(sources), intent, backend=backend, out=out,
                  formats=[f.strip() for f in fmt.split(",") if f.strip()],
                  experts=[e.strip() for e in experts.split(",")] if experts else None,
