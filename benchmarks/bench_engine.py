@@ -1,7 +1,8 @@
 """Engine throughput: the same small set of distinct videos through the local engine (1 and 2 workers)
 and the Ray engine (local Ray on 1 and 2 CPUs), each from a cold anchor cache into a fresh folder.
 
-Reports wall time, sources per minute, video-hours per hour, peak memory of the whole process tree
+The intent is planned once and replayed as a recipe in every run. Reports wall time (the whole
+command, interpreter start included), sources per minute, video-hours per hour, peak memory of the whole process tree
 (driver + workers; for Ray also its raylet / GCS), and Ray's time over the local engine's.
 
     python benchmarks/bench_engine.py --sources 4 --seconds 9 [--json out.json]
@@ -49,10 +50,10 @@ def tree_rss(proc: psutil.Process) -> int:
     return total
 
 
-def run(sources: list[Path], engine: str, workers: int, work: Path, experts: str, intent: str) -> dict:
+def run(sources: list[Path], engine: str, workers: int, work: Path, experts: str, recipe: Path) -> dict:
     out = work / f"out-{engine}-{workers}"
     env = {**os.environ, "DATACLAW_CACHE": str(work / f"cache-{engine}-{workers}")}  # cold: anchors really run
-    cmd = [*CLI, "tailor", *map(str, sources), "--intent", intent, "-o", str(out), "--experts", experts,
+    cmd = [*CLI, "tailor", *map(str, sources), "--recipe", str(recipe), "-o", str(out), "--experts", experts,
            "--engine", engine, "--workers", str(workers), "--json"]
     peak = 0
     t = time.perf_counter()
@@ -92,11 +93,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         sources = make_set(work, args.sources, args.seconds)
+        # the intent planned once and replayed: the planner's model load is not the engine's cost
+        from dataclaw.intent import plan_intent
+        from dataclaw.recipe import save_recipe
+
+        recipe = save_recipe(plan_intent(args.intent, ["video"]), work / "recipe.yaml")
         video_s = args.sources * args.seconds
         results = []
         for cfg in args.configs.split(","):
             engine, workers = cfg.split(":")
-            r = run(sources, engine, int(workers), work, args.experts, args.intent)
+            r = run(sources, engine, int(workers), work, args.experts, recipe)
             r["sources_per_min"] = round(r["sources_done"] / (r["wall_s"] / 60), 2)
             r["video_hours_per_hour"] = round(video_s / r["wall_s"], 3)
             results.append(r)
