@@ -186,3 +186,20 @@ def test_frames_are_keyframes_or_uniform_at_the_same_budget(anchorset):
     spec.params["frame_selection"] = "uniform"
     [ev] = task.select(anchorset, spec)
     assert ev.frames == [3.0, 9.0]  # same budget, uniform over the span
+
+
+def test_one_slide_split_by_a_false_cut_is_one_step(tiny_video, media):
+    from dataclaw.anchors import AnchorSet
+    from dataclaw.model import Anchor
+
+    aset = make_anchorset(tiny_video)
+    keep = [a for a in aset.anchors if not (a.kind == "shot" and a.t0 == 4.0)]
+    halves = [Anchor(source=aset.source.id, kind="shot", t0=t0, t1=t1, data={"index": i})
+              for i, (t0, t1) in enumerate([(4.0, 6.0), (6.0, 8.0)])]
+    aset = AnchorSet(source=aset.source, anchors=keep + halves, meta=aset.meta)
+    task = get_task("tutorial")
+    spec = TaskSpec(task="tutorial", domain="daily_life", instruction="x", params={"variants": ["full"]})
+    [(_, full, _)] = _samples(task, spec, aset, media)
+    steps = [s for s in full.solution if s.type == "text"]
+    assert [(s.t0, s.t1) for s in steps] == [(0.0, 4.0), (4.0, 8.0), (8.0, 12.0)]
+    assert {h.id for h in halves} <= set(steps[1].anchors)

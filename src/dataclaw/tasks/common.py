@@ -103,6 +103,7 @@ class Unit:
     ocr: list[Anchor] = field(default_factory=list)  # visible during the unit, top to bottom
     new_ocr: list[Anchor] = field(default_factory=list)  # first appearing during the unit
     speech: list[Anchor] = field(default_factory=list)  # transcript anchors centred in the unit
+    more_shots: list[Anchor] = field(default_factory=list)  # later shots merged into this unit
 
     @property
     def keyframe(self) -> Anchor | None:
@@ -131,8 +132,12 @@ class Unit:
     def narration(self) -> str:
         return clean(" ".join(anchor_text(a) for a in self.speech))
 
+    @property
+    def shots(self) -> list[Anchor]:
+        return [a for a in [self.shot] if a] + self.more_shots
+
     def anchors(self) -> list[Anchor]:
-        out = [a for a in [self.shot] if a] + self.keyframes + self.ocr + self.speech
+        out = self.shots + self.keyframes + self.ocr + self.speech
         seen: set[str] = set()
         return [a for a in out if not (a.id in seen or seen.add(a.id))]
 
@@ -199,14 +204,15 @@ def units(anchorset: Any) -> list[Unit]:
     for txt in texts:
         for u in out:
             # visible for a real part of the unit (not just the tail of a dissolve)
-            if overlap(u.t0, u.t1, txt.t0, txt.t1) >= min(0.5, 0.5 * (u.t1 - u.t0)):
+            ov = overlap(u.t0, u.t1, txt.t0, txt.t1)
+            if ov >= min(1.0, 0.25 * (u.t1 - u.t0)) or ov >= 0.5 * (txt.t1 - txt.t0) > 0:
                 u.ocr.append(txt)
         unit_at(txt.t0 + 1e-6).new_ocr.append(txt)
     for sp in anchorset.of_kind("transcript"):
         if anchor_text(sp):
             unit_at((sp.t0 + sp.t1) / 2).speech.append(sp)
     for u in out:
-        u.ocr.sort(key=lambda a: (bbox_top(a), a.t0))
+        u.ocr.sort(key=lambda a, u=u: (bbox_top(a), -overlap(u.t0, u.t1, a.t0, a.t1), a.t0))
         u.new_ocr.sort(key=lambda a: (bbox_top(a), a.t0))
         u.speech.sort(key=lambda a: a.t0)
         u.keyframes.sort(key=lambda a: a.t0)
@@ -217,6 +223,27 @@ def content_units(anchorset: Any, min_silent: float = 1.0) -> list[Unit]:
     """Units that have something to say (text on screen or narration); a silent flash shorter than
     `min_silent` seconds (the tail of a fade) is not a step."""
     return [u for u in units(anchorset) if u.speech or (u.ocr and u.t1 - u.t0 >= min_silent)]
+
+
+def merge_same_heading(us: list[Unit], min_ratio: float = 90.0) -> list[Unit]:
+    """Joins consecutive units that show the same heading (one slide split by a false shot cut or a
+    reveal of more lines): for a tutorial they are one step."""
+    from rapidfuzz import fuzz  # noqa: PLC0415
+
+    out: list[Unit] = []
+    for u in us:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.title and u.title and abs(prev.t1 - u.t0) < 1e-3
+                and fuzz.ratio(_squash(prev.title), _squash(u.title)) >= min_ratio):
+            def add(xs: list[Anchor], ys: list[Anchor]) -> list[Anchor]:
+                return xs + [y for y in ys if y.id not in {x.id for x in xs}]
+
+            out[-1] = Unit(prev.index, prev.t0, u.t1, prev.shot, add(prev.keyframes, u.keyframes),
+                           add(prev.ocr, u.ocr), add(prev.new_ocr, u.new_ocr), add(prev.speech, u.speech),
+                           add(prev.more_shots, u.shots))
+            continue
+        out.append(u)
+    return out
 
 
 def duration_of(anchorset: Any) -> float:
@@ -307,16 +334,23 @@ def inside_any(ev: Evidence, ids: list[str], t0: float, t1: float, tol: float = 
     return False
 
 
-def span_errors(ev: Evidence, ids: list[str], t0: float, t1: float, where: str) -> list[str]:
-    """The span must be ordered, inside the video and inside one of the anchors it cites."""
+def inside_hull(ev: Evidence, ids: list[str], t0: float, t1: float, tol: float = 0.05) -> bool:
+    cited = [a for a in (ev.anchor(i) for i in ids) if a is not None]
+    return bool(cited) and min(a.t0 for a in cited) - tol <= t0 and t1 <= max(a.t1 for a in cited) + tol
+
+
+def span_errors(ev: Evidence, ids: list[str], t0: float, t1: float, where: str, hull: bool = False) -> list[str]:
+    """The span must be ordered, inside the video and inside one of the anchors it cites (with
+    `hull`, inside the stretch the cited anchors cover together, e.g. consecutive shots)."""
     errs = check_cited(ev, ids, where)
     duration = ev.meta.get("duration")
     if t1 < t0:
         errs.append(f"{where}: t1 {fmt_t(t1)} is before t0 {fmt_t(t0)}")
     if t0 < -0.05 or (duration and t1 > duration + 0.05):
         errs.append(f"{where}: span {fmt_t(t0)}-{fmt_t(t1)} is outside the video (0-{fmt_t(duration or 0)} s)")
-    if not errs and ids and not inside_any(ev, ids, t0, t1):
-        errs.append(f"{where}: span {fmt_t(t0)}-{fmt_t(t1)} is not inside any anchor it cites")
+    if not errs and ids and not (inside_hull if hull else inside_any)(ev, ids, t0, t1):
+        errs.append(f"{where}: span {fmt_t(t0)}-{fmt_t(t1)} is not inside "
+                    f"{'the anchors' if hull else 'any anchor'} it cites")
     if not ids:
         errs.append(f"{where}: cites no anchor")
     return errs

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import (FRAME_SCHEMA, IDS_SCHEMA, DraftError, Unit, anchor_text, build_prompt, clean,
-                     content_units, duration_of, evidence_sample_id, frame_ref, frame_segment,
+                     content_units, duration_of, merge_same_heading, evidence_sample_id, frame_ref, frame_segment,
                      provenance, select_frames, span_errors, validate_draft)
 
 
@@ -43,7 +43,7 @@ def step_text(u: Unit) -> str:
 
 def unit_record(u: Unit) -> dict[str, Any]:
     """What rules() needs to rebuild a step from the evidence's anchors (ids and times only)."""
-    return {"t0": u.t0, "t1": u.t1, "shot": u.shot.id if u.shot else None,
+    return {"t0": u.t0, "t1": u.t1, "shot": u.shot.id if u.shot else None, "shots": [a.id for a in u.shots],
             "ocr": [a.id for a in u.ocr], "new_ocr": [a.id for a in u.new_ocr],
             "speech": [a.id for a in u.speech], "frame": frame_ref(u.frame_anchor, u.frame_t),
             "text": step_text(u)}
@@ -99,7 +99,7 @@ class TutorialTask(Task):
     # ------------------------------------------------------------ evidence
     def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
-        us = content_units(anchors)
+        us = merge_same_heading(content_units(anchors))
         if not us:
             return []
         duration = duration_of(anchors)
@@ -145,7 +145,7 @@ class TutorialTask(Task):
             what = ("Write a natural user request as `question` and the whole tutorial as `steps` in time "
                     "order, set `query_frame` to null.")
         task_text = (f"{what} Each step: `text` taken from the narration and on-screen text of its span, "
-                     "`t0`/`t1` inside a cited shot, `anchors` = ids cited, `frame` = a keyframe {t, anchor} "
+                     "`t0`/`t1` inside the cited shot(s), `anchors` = ids cited, `frame` = a keyframe {t, anchor} "
                      "inside the step.")
         qf = ev.meta.get("query_frame")
         if qf:
@@ -157,7 +157,7 @@ class TutorialTask(Task):
         steps = []
         for u in ev.meta["units"]:
             shown = u["ocr"][:1] if u["speech"] else u["ocr"][:3]  # what step_text() used
-            ids = [i for i in [u["shot"]] + shown + u["speech"] if i]
+            ids = [i for i in u["shots"] + shown + u["speech"] if i]
             t0, t1 = u["t0"], u["t1"]
             if not u["shot"]:  # no shot anchor: the span of the first cited text anchor
                 first = ev.anchor(ids[0])
@@ -184,7 +184,7 @@ class TutorialTask(Task):
             raise DraftError(errors)
         steps = draft["steps"]
         for i, st in enumerate(steps):
-            errors += span_errors(ev, st["anchors"], float(st["t0"]), float(st["t1"]), f"steps/{i}")
+            errors += span_errors(ev, st["anchors"], float(st["t0"]), float(st["t1"]), f"steps/{i}", hull=True)
             f = st["frame"]
             errors += span_errors(ev, [f["anchor"]], float(f["t"]), float(f["t"]), f"steps/{i}/frame")
             if not clean(st["text"]):
