@@ -38,18 +38,18 @@ def _video_suffixes() -> set[str]:
     return set(VIDEO_EXTENSIONS)
 
 
-def _is_source_folder(p: Path) -> bool:
-    """A folder that is itself one source (GUI trace, robot episode), not a folder of sources."""
+def _folder_kind(p: Path) -> str | None:
     from ..sources import detect_kind  # noqa: PLC0415
 
     try:
-        return detect_kind(p) != "images"
+        return detect_kind(p)
     except Exception:  # noqa: BLE001 - unknown folder: search inside it
-        return False
+        return None
 
 
 def _walk_folder(root: Path) -> list[str]:
-    if _is_source_folder(root):
+    kind = _folder_kind(root)
+    if kind not in (None, "images"):  # a folder that is itself one source (GUI trace, robot episode)
         return [str(root)]
     videos = _video_suffixes()
     found: list[str] = []
@@ -60,6 +60,8 @@ def _walk_folder(root: Path) -> list[str]:
             found += _walk_folder(p)
         elif p.suffix.lower() in videos:
             found.append(str(p))
+    if not found and kind == "images":  # a folder of images with no videos: one image source
+        return [str(root)]
     return found
 
 
