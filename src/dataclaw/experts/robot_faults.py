@@ -4,7 +4,7 @@
   `hesitation` (back-and-forth: >= `min_reversals` direction reversals of at least `amplitude`,
   each within `max_gap_s` of the previous one).
 - `fault` anchors: `hesitation_loop` (a hesitation), `unstable_grasp` (contact with the object
-  ends without a full release: it slipped or dropped), `early_stall` (a stall that lasts to the
+  ends without a full release and the fingers then close on nothing: it slipped or dropped), `early_stall` (a stall that lasts to the
   end of an unfinished episode). Each names the last good state and the state to recall.
 - `last_good_state` anchors: the row just before each fault, with its state vector.
 """
@@ -28,7 +28,8 @@ DIAGNOSES = {
 class StagnationParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    still: float = Field(0.05, description="speed (fraction of the 95th-percentile speed) below which the arm is still")
+    still: float = Field(0.08, description="speed (fraction of the 95th-percentile speed) below which the arm is still")
+    bridge_s: float = Field(0.3, description="shorter interruptions of stillness (sensor noise) do not end a stall")
     stall_s: float = Field(1.0, description="stillness this long (gripper idle) is a stall")
     amplitude: float = Field(0.05, description="smallest reversal amplitude, fraction of the largest position range")
     min_reversals: int = Field(3, description="reversals that make a hesitation")
@@ -76,8 +77,14 @@ def hesitations(t: np.ndarray, pos: np.ndarray, p: StagnationParams) -> list[tup
 def stalls(t: np.ndarray, speed: np.ndarray, busy: np.ndarray, p: StagnationParams) -> list[tuple[float, float]]:
     thr = p.still * float(np.percentile(speed, 95)) if len(speed) else 0.0
     dt = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
-    return [(float(t[s]), float(t[e - 1] + dt)) for s, e in runs((speed < thr) & ~busy)
-            if t[e - 1] + dt - t[s] >= p.stall_s]
+    merged: list[list[float]] = []
+    for s, e in runs((speed < thr) & ~busy):
+        a, b = float(t[s]), float(t[e - 1] + dt)
+        if merged and a - merged[-1][1] <= p.bridge_s + 1e-9:
+            merged[-1][1] = b
+        else:
+            merged.append([a, b])
+    return [(a, b) for a, b in merged if b - a >= p.stall_s]
 
 
 @register_expert
@@ -130,7 +137,11 @@ class RobotFaults(Expert):
         for c in ctx.anchors("robot_contact"):
             released = any(e.data["event"] == "open" and e.data.get("full") and abs(e.t0 - c.t1) <= 3 * dt
                            for e in events)
-            if not released and c.t1 < dur - dt:
+            # lost, not just a gap in the signal: the fingers then close on nothing before any release
+            after = [e for e in events if e.t0 >= c.t1 - dt and e.t0 <= c.t1 + 1.5]
+            lost = next((e for e in after if e.data.get("full")), None)
+            lost = lost is not None and lost.data["event"] == "close"
+            if not released and lost and c.t1 < dur - dt:
                 grasp = next((ph for ph in phases if ph.data["phase"] == "grasp" and ph.t0 <= c.t0 + dt), None)
                 recall = grasp.t0 if grasp else c.t0
                 faults.append(("unstable_grasp", c.t1, min(dur, c.t1 + dt), recall, [c.id]))

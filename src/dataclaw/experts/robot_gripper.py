@@ -20,6 +20,7 @@ class GripperParams(BaseModel):
 
     rate: float = Field(0.5, description="opening speed (range fractions per second) that counts as moving")
     min_change: float = Field(0.1, description="smallest opening change (range fraction) that makes an event")
+    bridge_s: float = Field(0.3, description="contact gaps up to this long are noise and bridged")
     closed_width: float | None = Field(None, description="opening of a fully closed gripper (default: min(0, lowest seen))")
 
 
@@ -92,8 +93,8 @@ def contact_intervals(t: np.ndarray, g: np.ndarray, effort: np.ndarray | None,
         method = "gripper_state"
     out = [(float(t[s]), float(t[e - 1] + dt)) for s, e in runs(on) if e - s >= 2]
     merged: list[tuple[float, float]] = []
-    for a, b in out:  # bridge one-frame dropouts
-        if merged and a - merged[-1][1] <= 1.5 * dt:
+    for a, b in out:  # bridge short dropouts (finger sensor noise), not a real release
+        if merged and a - merged[-1][1] <= max(1.5 * dt, p.bridge_s):
             merged[-1] = (merged[-1][0], b)
         else:
             merged.append((a, b))
