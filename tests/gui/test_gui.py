@@ -59,6 +59,19 @@ def test_each_input_form_reads_as_a_gui_source(recordings, form):
         assert s.frame_at(s.meta.duration / 2, max_side=200).image.shape == (150, 200, 3)
 
 
+def test_steps_with_agentnet_style_pyautogui_code(recordings, tmp_path):
+    """The recorded steps rewritten as AgentNet stores them (pyautogui code, coordinates in [0, 1])."""
+    from dataclaw.experts.gui_actions import pyautogui_code
+
+    rec = recordings["form"]
+    d = tmp_path / "agentnet_steps"
+    shutil.copytree(rec / "steps", d)
+    _rewrite(d / "steps.jsonl", lambda rows: [{**r, "action": pyautogui_code(r["action"], (800, 600))} for r in rows])
+    assert "pyautogui.click(x=0.4425, y=0.1917)" in (d / "steps.jsonl").read_text()
+    got = [a.data for a in actions(d)]
+    assert action_prf(got, truth(rec))["exact"], [a["code"] for a in got]
+
+
 # ---------------------------------------------------------------- anchors
 @pytest.mark.parametrize("session", ["form", "settings", "shop1"])
 @pytest.mark.parametrize("form", FORMS)
