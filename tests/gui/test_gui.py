@@ -199,6 +199,17 @@ def test_stitch_across_input_forms(recordings, tmp_path):
     assert [names[x["fragment"]] for x in ev[0].meta["dropped"]] == ["z.zip"]
 
 
+def test_stitch_refuses_fragments_that_do_not_connect(recordings, tmp_path):
+    from dataclaw.tasks import get_task
+
+    d = tmp_path / "unrelated"
+    shutil.copytree(recordings["form"] / "gui", d / "one")
+    shutil.copytree(recordings["settings"] / "gui", d / "two")
+    aset = run_experts(d, ["gui_screens"], NO_OCR)
+    with pytest.raises(ValueError, match="no two of the 2 fragments connect"):
+        get_task("gui_stitch").select(aset, TaskSpec(task="gui_stitch", domain="gui", instruction=STITCH_INTENT))
+
+
 def test_grounding_points_fall_in_the_true_element_box(recordings, tmp_path):
     rec = recordings["settings"]
     out = tmp_path / "ground"
