@@ -147,7 +147,8 @@ def _intent(case: Case, backend: Backend | None) -> dict[str, Any]:
             "plan": picked, "plan_fuzzy": plan.fuzzy}
 
 
-def run_case(case: Case, bench: Path, backend: Backend | None, out: Path, max_samples: int | None) -> dict[str, Any]:
+def run_case(case: Case, bench: Path, backend: Backend | None, out: Path, max_samples: int | None,
+             max_repairs: int = 2) -> dict[str, Any]:
     """Tailors and scores one case; never raises (an error is recorded and scored as no output)."""
     from ..anchors import run_experts  # noqa: PLC0415
     from ..sources import load_source  # noqa: PLC0415
@@ -161,7 +162,7 @@ def run_case(case: Case, bench: Path, backend: Backend | None, out: Path, max_sa
         if backend is None:
             rec.update(_naive(case, src, run_experts(src)))
         else:
-            rec.update(_tailored(case, src, backend, out / "cases" / case.id, max_samples))
+            rec.update(_tailored(case, src, backend, out / "cases" / case.id, max_samples, max_repairs))
             rec.update(_intent(case, backend if backend.name != "rules" else None))
     except Exception as exc:  # noqa: BLE001 - one broken case is recorded, the run goes on
         log.debug("case failed", exc_info=True)
@@ -197,7 +198,8 @@ def _naive(case: Case, src: Source, aset: Any) -> dict[str, Any]:
     return out
 
 
-def _tailored(case: Case, src: Source, backend: Backend, ds: Path, max_samples: int | None) -> dict[str, Any]:
+def _tailored(case: Case, src: Source, backend: Backend, ds: Path, max_samples: int | None,
+              max_repairs: int) -> dict[str, Any]:
     from ..intent import task_table  # noqa: PLC0415
     from ..model import Plan, TaskSpec  # noqa: PLC0415
     from ..pipeline import tailor  # noqa: PLC0415
@@ -209,7 +211,7 @@ def _tailored(case: Case, src: Source, backend: Backend, ds: Path, max_samples: 
                     instruction=f"{row.get('rewrite') or row['description']} User intent: {case.intent}")
     shutil.rmtree(ds, ignore_errors=True)  # a case cut short last time starts over
     res = tailor(str(src.path), plan=Plan(intent=case.intent, tasks=[spec]), backend=backend, out=ds, quiet=True,
-                 max_samples_per_task=max_samples, resume=False)
+                 max_samples_per_task=max_samples, max_repairs=max_repairs, resume=False)
     if res.skipped:
         raise RuntimeError(f"source skipped: {res.skipped[0]['reason']}")
     samples = [Sample.model_validate(r) for r in _read_jsonl(ds / "samples.jsonl")]
@@ -248,7 +250,7 @@ def summarize(records: list[dict[str, Any]], seed: int = 0) -> dict[str, Any]:
 
 def run(bench: str | Path, backend: str = "rules", out: str | Path = "results/", *,
         backend_options: dict[str, Any] | None = None, cases: list[str] | None = None,
-        max_samples: int | None = 12, seed: int = 0, label: str | None = None,
+        max_samples: int | None = 12, max_repairs: int = 2, seed: int = 0, label: str | None = None,
         progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Runs every case (or those whose id contains one of `cases`); returns the summary."""
     from .. import __version__  # noqa: PLC0415
@@ -268,7 +270,8 @@ def run(bench: str | Path, backend: str = "rules", out: str | Path = "results/",
         be = _Shared(get_backend(backend, **(backend_options or {})))
     config = {"bench": str(bench), "bench_version": manifest.get("version"), "cases_sha256": manifest.get("cases_sha256"),
               "backend": backend, "model": getattr(be, "model", None), "label": label or backend,
-              "backend_options": backend_options or {}, "max_samples": max_samples, "seed": seed,
+              "backend_options": backend_options or {}, "max_samples": max_samples, "max_repairs": max_repairs,
+              "seed": seed,
               "dataclaw": __version__}
     (out / "config.json").write_text(json.dumps(config, indent=1) + "\n")
     with open(results, "a") as fh:
@@ -277,7 +280,7 @@ def run(bench: str | Path, backend: str = "rules", out: str | Path = "results/",
                 continue
             if progress:
                 progress(f"[{i + 1}/{len(todo)}] {case.id}")
-            rec = run_case(case, bench, be, out, max_samples)
+            rec = run_case(case, bench, be, out, max_samples, max_repairs)
             fh.write(json.dumps(rec, default=str) + "\n")
             fh.flush()
             done[case.id] = rec

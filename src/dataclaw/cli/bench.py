@@ -55,6 +55,7 @@ def run_cmd(
     backend_option: list[str] = typer.Option([], "--backend-option", help="Backend option KEY=VALUE (repeatable)."),
     cases: Optional[str] = typer.Option(None, "--cases", help="Comma-separated substrings of case ids to run."),
     max_samples: int = typer.Option(12, "--max-samples", "-n", help="At most N accepted samples per case."),
+    max_repairs: int = typer.Option(2, "--max-repairs", help="Repair rounds per sample (model backends)."),
     label: Optional[str] = typer.Option(None, "--label", help="Name of this run in reports."),
     seed: int = typer.Option(0, "--seed", help="Bootstrap seed."),
 ) -> None:
@@ -66,7 +67,8 @@ def run_cmd(
         options["model"] = model
     if base_url:
         options["base_url"] = base_url
-    summary = run(bench, backend, out, backend_options=options, max_samples=max_samples, seed=seed, label=label,
+    summary = run(bench, backend, out, backend_options=options, max_samples=max_samples, max_repairs=max_repairs,
+                  seed=seed, label=label,
                   cases=[c for c in (cases or "").split(",") if c] or None,
                   progress=lambda m: typer.echo(m, err=True))
     o = summary["overall"]
