@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("pybullet")
-pytest.importorskip("h5py")
-pytest.importorskip("pyarrow")
-pytest.importorskip("av")
-
 MODES = ("success", "hesitation", "unstable_grasp", "early_stall")
 
 
 @pytest.fixture(scope="session")
 def sim_episodes():
+    for mod in ("pybullet", "h5py", "pyarrow", "av", "scipy", "pandas"):  # extras [robot], [sim]
+        pytest.importorskip(mod)
     from dataclaw.sim import simulate_episode
 
     return [simulate_episode(m, seed=i, fps=10.0) for i, m in enumerate(MODES)]
