@@ -78,7 +78,22 @@ def report(run_dirs: list[str | Path], out: str | Path) -> Path:
         md += ["Cases that failed with an error (scored as no output): " + ", ".join(f"{l}: {n}" for l, n in errors), ""]
     path = out / "report.md"
     path.write_text("\n".join(md))
+    (out / "compact.md").write_text(compact_table(runs) + "\n")
     return path
+
+
+def compact_table(runs: list[dict[str, Any]], metrics: tuple[str, ...] = SHOWN) -> str:
+    """One row per domain (and overall), one column per metric, runs side by side as "a / b" (means)."""
+    domains = sorted({d for r in runs for d in r["summary"]["domains"]})
+    head = "| domain | cases | " + " | ".join(LABELS[m] for m in metrics) + " |"
+    lines = [f"Each cell: {' / '.join(r['label'] for r in runs)} (means over cases)", "", head,
+             "|---|---|" + "---|" * len(metrics)]
+    for name in domains + ["overall"]:
+        blocks = [r["summary"]["overall"] if name == "overall" else r["summary"]["domains"].get(name, {}) for r in runs]
+        n = max(b.get("cases", 0) for b in blocks)
+        cells = [" / ".join(_cell(b.get(m), ci=False) for b in blocks) for m in metrics]
+        lines.append(f"| {'**overall**' if name == 'overall' else name} | {n} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _charts(runs: list[dict[str, Any]], out: Path) -> list[str]:

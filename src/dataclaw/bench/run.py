@@ -1,7 +1,8 @@
 """`dataclaw bench run`: tailor every case with one backend and score it.
 
 Model backends (rules, hf, openai) go through the same `pipeline.tailor()` (agent loop, verifier)
-as a user's job, with the case's task as the plan; the planner is scored on its own (Intent). The
+as a user's job, with the case's task as the plan (or, with `planned=True`, the planner's pick, end to
+end); the planner is scored on its own (Intent). The
 `naive` backend is the task-agnostic passive annotator of `naive.py`.
 
 Per case (results.jsonl, one line each, appended as it finishes, so a rerun resumes):
@@ -148,7 +149,7 @@ def _intent(case: Case, backend: Backend | None) -> dict[str, Any]:
 
 
 def run_case(case: Case, bench: Path, backend: Backend | None, out: Path, max_samples: int | None,
-             max_repairs: int = 2) -> dict[str, Any]:
+             max_repairs: int = 2, planned: bool = False) -> dict[str, Any]:
     """Tailors and scores one case; never raises (an error is recorded and scored as no output)."""
     from ..anchors import run_experts  # noqa: PLC0415
     from ..sources import load_source  # noqa: PLC0415
@@ -162,8 +163,10 @@ def run_case(case: Case, bench: Path, backend: Backend | None, out: Path, max_sa
         if backend is None:
             rec.update(_naive(case, src, run_experts(src)))
         else:
-            rec.update(_tailored(case, src, backend, out / "cases" / case.id, max_samples, max_repairs))
-            rec.update(_intent(case, backend if backend.name != "rules" else None))
+            intent = _intent(case, backend if backend.name != "rules" else None)
+            rec.update(_tailored(case, src, backend, out / "cases" / case.id, max_samples, max_repairs,
+                                 intent["plan"] if planned else None))
+            rec.update(intent)
     except Exception as exc:  # noqa: BLE001 - one broken case is recorded, the run goes on
         log.debug("case failed", exc_info=True)
         rec["error"] = f"{type(exc).__name__}: {exc}"
@@ -199,18 +202,25 @@ def _naive(case: Case, src: Source, aset: Any) -> dict[str, Any]:
 
 
 def _tailored(case: Case, src: Source, backend: Backend, ds: Path, max_samples: int | None,
-              max_repairs: int) -> dict[str, Any]:
+              max_repairs: int, planned: list[str] | None = None) -> dict[str, Any]:
+    """Tailors the case's task (oracle plan), or with `planned`, the planner's tasks end to end: when the
+    planner missed the case's task, the case gets no output of it and scores as such."""
     from ..intent import task_table  # noqa: PLC0415
     from ..model import Plan, TaskSpec  # noqa: PLC0415
     from ..pipeline import tailor  # noqa: PLC0415
     from ..tasks import get_task  # noqa: PLC0415
     from ..verify import draft_schema_errors  # noqa: PLC0415
 
-    row = task_table()[case.task]
-    spec = TaskSpec(task=case.task, domain=case.domain,
-                    instruction=f"{row.get('rewrite') or row['description']} User intent: {case.intent}")
+    table = task_table()
+    tasks = [case.task] if planned is None else [t for t in planned if t == case.task]  # only the case's task is scored
+    specs = [TaskSpec(task=t, domain=case.domain,
+                      instruction=f"{table[t].get('rewrite') or table[t]['description']} User intent: {case.intent}")
+             for t in tasks]
     shutil.rmtree(ds, ignore_errors=True)  # a case cut short last time starts over
-    res = tailor(str(src.path), plan=Plan(intent=case.intent, tasks=[spec]), backend=backend, out=ds, quiet=True,
+    if not specs:
+        return {"samples": 0, "rejected": 0, "validity": 0.0, "accept": 0.0, "not_served": "planner did not pick the task",
+                **_score(case, []), "grounding": None}
+    res = tailor(str(src.path), plan=Plan(intent=case.intent, tasks=specs), backend=backend, out=ds, quiet=True,
                  max_samples_per_task=max_samples, max_repairs=max_repairs, resume=False)
     if res.skipped:
         raise RuntimeError(f"source skipped: {res.skipped[0]['reason']}")
@@ -250,7 +260,8 @@ def summarize(records: list[dict[str, Any]], seed: int = 0) -> dict[str, Any]:
 
 def run(bench: str | Path, backend: str = "rules", out: str | Path = "results/", *,
         backend_options: dict[str, Any] | None = None, cases: list[str] | None = None,
-        max_samples: int | None = 12, max_repairs: int = 2, seed: int = 0, label: str | None = None,
+        max_samples: int | None = 12, max_repairs: int = 2, planned: bool = False, seed: int = 0,
+        label: str | None = None,
         progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Runs every case (or those whose id contains one of `cases`); returns the summary."""
     from .. import __version__  # noqa: PLC0415
@@ -271,7 +282,7 @@ def run(bench: str | Path, backend: str = "rules", out: str | Path = "results/",
     config = {"bench": str(bench), "bench_version": manifest.get("version"), "cases_sha256": manifest.get("cases_sha256"),
               "backend": backend, "model": getattr(be, "model", None), "label": label or backend,
               "backend_options": backend_options or {}, "max_samples": max_samples, "max_repairs": max_repairs,
-              "seed": seed,
+              "planned": planned, "seed": seed,
               "dataclaw": __version__}
     (out / "config.json").write_text(json.dumps(config, indent=1) + "\n")
     with open(results, "a") as fh:
@@ -280,7 +291,7 @@ def run(bench: str | Path, backend: str = "rules", out: str | Path = "results/",
                 continue
             if progress:
                 progress(f"[{i + 1}/{len(todo)}] {case.id}")
-            rec = run_case(case, bench, be, out, max_samples, max_repairs)
+            rec = run_case(case, bench, be, out, max_samples, max_repairs, planned)
             fh.write(json.dumps(rec, default=str) + "\n")
             fh.flush()
             done[case.id] = rec
