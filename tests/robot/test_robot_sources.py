@@ -138,3 +138,49 @@ def test_unrecognised_inputs_are_clear_errors(robot_data, tmp_path):
     (root / "meta/info.json").write_text(json.dumps(info))
     with pytest.raises(SourceError, match="v3.0 is not supported"):
         RobotStream(episode_paths(root)[0])
+
+
+def test_aloha_with_encoded_images_and_no_names(robot_data, tmp_path):
+    """ALOHA 'compressed' layout: JPEG bytes per frame; 14-dim bimanual qpos without names."""
+    import io
+
+    import h5py
+    from PIL import Image
+
+    ep = robot_data["episodes"][0]
+    n = len(ep.t)
+    qpos = np.zeros((n, 14), np.float32)
+    qpos[:, :6] = ep.state[:, :6]
+    qpos[:, 6] = ep.gripper  # left gripper
+    jpgs = []
+    for img in ep.images["front"]:
+        buf = io.BytesIO()
+        Image.fromarray(img).save(buf, format="JPEG", quality=95)
+        jpgs.append(np.frombuffer(buf.getvalue(), np.uint8))
+    width = max(len(j) for j in jpgs)
+    enc = np.zeros((n, width), np.uint8)
+    for i, j in enumerate(jpgs):
+        enc[i, :len(j)] = j
+    path = tmp_path / "episode_0.hdf5"
+    with h5py.File(path, "w") as f:
+        f["observations/qpos"] = qpos
+        f["observations/images/cam_high"] = enc
+        f["action"] = np.zeros((n, 14), np.float32)
+    with RobotStream(path) as st:
+        assert st.meta.fps == 50.0  # ALOHA default when the file does not say
+        assert st.state_names[6] == "left_gripper"
+        np.testing.assert_allclose(st.gripper, ep.gripper, atol=1e-6)
+        img = st.frame_at(float(st.t[n // 2]), camera="cam_high").image
+        assert np.abs(img.astype(int) - ep.images["front"][n // 2].astype(int)).mean() < 6
+
+
+def test_plain_csv_with_named_camera_videos(robot_data, tmp_path):
+    """`ep.csv` next to `ep.front.mp4` / `ep.top.mp4`: one source per CSV, cameras from the names."""
+    src = robot_data["plain"]
+    (tmp_path / "ep.csv").write_bytes((src / "states.csv").read_bytes())
+    for cam in ("front", "top"):
+        (tmp_path / f"ep.{cam}.mp4").write_bytes((src / f"{cam}.mp4").read_bytes())
+    assert load_source(tmp_path / "ep.csv").kind == "robot"
+    with RobotStream(tmp_path / "ep.csv") as st:
+        assert sorted(st.meta.cameras) == ["front", "top"]
+        assert st.meta.n_frames == len(robot_data["episodes"][0].t)
