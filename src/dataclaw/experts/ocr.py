@@ -51,7 +51,7 @@ class View:
 class OcrExpert(Expert):
     name: ClassVar[str] = "ocr"
     requires: ClassVar[tuple[str, ...]] = ("keyframes",)
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # bump whenever the output changes: the anchor cache keys on it
     description: ClassVar[str] = "on-screen text tracks (RapidOCR on keyframes and on mid-shot changes)"
     Params: ClassVar[type[BaseModel]] = OcrParams
 

@@ -46,7 +46,7 @@ class SpeechParams(BaseModel):
 @register_expert
 class SpeechExpert(Expert):
     name: ClassVar[str] = "speech"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # bump whenever the output changes: the anchor cache keys on it
     description: ClassVar[str] = "voice activity (silero VAD) and word-timed transcript (faster-whisper)"
     Params: ClassVar[type[BaseModel]] = SpeechParams
 
