@@ -257,8 +257,8 @@ def test_bad_events_are_skipped_with_reasons(recordings, tmp_path):
 
 
 def test_events_of_another_video_are_refused(recordings, tmp_path):
-    d = _copy_gui(recordings["settings"], tmp_path, "mismatch")
-    shutil.copy(recordings["form"] / "gui" / "events.jsonl", d / "events.jsonl")  # the form's log, settings video
+    d = _copy_gui(recordings["shop3"], tmp_path, "mismatch")
+    shutil.copy(recordings["form"] / "gui" / "events.jsonl", d / "events.jsonl")  # the form's 14 s log, a 4 s video
     with pytest.raises(SourceError, match="do not match the recording"):
         GuiStream(d)
     _rewrite(d / "events.jsonl", lambda rows: rows[1:])  # without the session line: caught by times
