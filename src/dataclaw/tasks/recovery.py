@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from ..model import Anchor, Query, Sample, Segment, Source, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
-from .robot_common import covering, episode, phase_at, phases, rows, state_at, task_text
+from .robot_common import episode, phase_at, phases, rows, state_at, task_text
 
 PLANS = {
     "hesitation_loop": "commit to the object: go straight from the recalled pose to the grasp",

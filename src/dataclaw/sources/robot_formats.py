@@ -1,0 +1,316 @@
+"""Format loaders for robot episodes: LeRobot v2.x, HDF5 (ALOHA, robomimic), video + CSV/Parquet states.
+
+Each loader returns the raw columns of one episode (`Episode`); `robot.RobotStream` cleans them and
+opens the cameras. Heavy libraries (pyarrow, h5py, pandas) are imported inside the loaders.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import SourceError
+
+HDF5_EXT = {".hdf5", ".h5", ".he5"}
+STATE_FILES = ("states.csv", "states.parquet")
+
+
+@dataclass
+class Episode:
+    """Raw columns of one episode before cleaning (what each format loader returns)."""
+
+    fmt: str
+    t: np.ndarray
+    state: np.ndarray
+    state_names: list[str]
+    action: np.ndarray | None = None
+    action_names: list[str] = field(default_factory=list)
+    ee_pos: np.ndarray | None = None
+    effort: np.ndarray | None = None
+    effort_names: list[str] = field(default_factory=list)
+    gripper: np.ndarray | None = None
+    cameras: dict[str, Any] = field(default_factory=dict)  # name -> mp4 Path | array
+    task: str = ""
+    annotations: list[dict[str, Any]] = field(default_factory=list)
+    subtask: np.ndarray | None = None
+    episode_index: int = 0
+    fps: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------- detection
+def lerobot_root(p: Path) -> Path | None:
+    """The LeRobot dataset root of an episode parquet or a dataset folder, else None."""
+    if p.is_dir() and (p / "meta" / "info.json").is_file():
+        return p
+    if p.is_file() and p.suffix == ".parquet" and len(p.parents) >= 3 and (p.parents[2] / "meta" / "info.json").is_file():
+        return p.parents[2]
+    return None
+
+
+def _sibling_videos(states: Path) -> list[Path]:
+    d = states.parent
+    if states.name in STATE_FILES:
+        return sorted(v for v in d.iterdir() if v.suffix.lower() in (".mp4", ".mkv", ".mov", ".webm"))
+    return sorted(v for v in d.iterdir() if v.suffix.lower() == ".mp4" and
+                  (v.stem == states.stem or v.stem.startswith(states.stem + ".")))
+
+
+def is_robot_path(p: Path) -> bool:
+    if lerobot_root(p) is not None:
+        return True
+    if p.is_file() and p.suffix.lower() in HDF5_EXT:
+        return True
+    if p.is_dir():
+        return any((p / s).is_file() for s in STATE_FILES) and bool(_sibling_videos(p / STATE_FILES[0]))
+    if p.is_file() and p.suffix.lower() in (".csv", ".parquet"):
+        return bool(_sibling_videos(p))
+    return False
+
+
+def episode_paths(path: str | Path) -> list[Path]:
+    """One path per episode: a LeRobot dataset folder expands to its episode parquet files."""
+    p = Path(path)
+    root = lerobot_root(p)
+    if root is not None and p.is_dir():
+        return sorted((root / "data").glob("chunk-*/episode_*.parquet"))
+    return [p]
+
+
+# ---------------------------------------------------------------------- loaders
+def _load_lerobot(p: Path) -> Episode:
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    root = lerobot_root(p)
+    assert root is not None
+    info = json.loads((root / "meta" / "info.json").read_text())
+    version = str(info.get("codebase_version", ""))
+    if not version.startswith("v2"):
+        raise SourceError(str(p), f"LeRobot dataset version {version or '?'} is not supported (v2.x is)",
+                          hint="convert with lerobot's dataset conversion scripts to v2.1")
+    if p.is_dir():
+        files = sorted((root / "data").glob("chunk-*/episode_*.parquet"))
+        if len(files) != 1:
+            raise SourceError(str(p), f"dataset folder holds {len(files)} episodes; each episode is one source",
+                              hint="pass the episode files (dataclaw.sources.robot.episode_paths(folder))")
+        p = files[0]
+    feats = info.get("features", {})
+    try:
+        table = pq.read_table(p)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types
+        raise SourceError(str(p), f"not a readable parquet file ({type(exc).__name__}: {exc})") from exc
+    cols = table.column_names
+
+    def arr(name: str) -> np.ndarray | None:
+        if name not in cols:
+            return None
+        col = table.column(name).combine_chunks()
+        try:
+            return np.asarray(col.to_numpy(zero_copy_only=False).tolist(), dtype=np.float64)
+        except (TypeError, ValueError):
+            return None
+
+    def names(name: str, width: int) -> list[str]:
+        n = feats.get(name, {}).get("names")
+        if isinstance(n, dict):  # v2.0 style {"motors": [...]}
+            n = next(iter(n.values()), None)
+        return list(n) if isinstance(n, list) and len(n) == width else [f"{name}_{i}" for i in range(width)]
+
+    state = arr("observation.state")
+    if state is None:
+        raise SourceError(str(p), "no `observation.state` column", step="read states")
+    state = state.reshape(len(state), -1)
+    m = re.search(r"episode_(\d+)", p.name)
+    ei = int(m.group(1)) if m else 0
+    n = len(state)
+    fps = float(info.get("fps") or 0) or 30.0
+    t = arr("timestamp")
+    t = t.reshape(-1) if t is not None else np.arange(n) / fps
+    ep = Episode(fmt="lerobot", t=t, state=state, state_names=names("observation.state", state.shape[1]),
+                 episode_index=ei, fps=fps)
+    act = arr("action")
+    if act is not None:
+        ep.action = act.reshape(n, -1)
+        ep.action_names = names("action", ep.action.shape[1])
+    for key in ("observation.ee_pos", "observation.eef_pos", "observation.ee_position"):
+        ee = arr(key)
+        if ee is not None and ee.reshape(n, -1).shape[1] >= 3:
+            ep.ee_pos = ee.reshape(n, -1)[:, :3]
+            break
+    eff = arr("observation.effort")
+    if eff is not None:
+        ep.effort = eff.reshape(n, -1)
+        ep.effort_names = names("observation.effort", ep.effort.shape[1])
+    tasks = {}
+    tfile = root / "meta" / "tasks.jsonl"
+    if tfile.is_file():
+        for line in tfile.read_text().splitlines():
+            if line.strip():
+                row = json.loads(line)
+                tasks[int(row["task_index"])] = row["task"]
+    ti = arr("task_index")
+    if ti is not None and len(ti):
+        ep.task = tasks.get(int(ti.reshape(-1)[0]), "")
+    sub = arr("subtask_index")
+    if sub is not None:
+        ep.subtask = sub.reshape(-1)
+    efile = root / "meta" / "episodes.jsonl"
+    if efile.is_file():
+        for line in efile.read_text().splitlines():
+            if line.strip() and json.loads(line).get("episode_index") == ei:
+                row = json.loads(line)
+                ep.annotations = list(row.get("annotations") or [])
+                if not ep.task and row.get("tasks"):
+                    ep.task = row["tasks"][0]
+    vtpl = info.get("video_path")
+    chunk = ei // int(info.get("chunks_size") or 1000)
+    for key, f in feats.items():
+        if f.get("dtype") != "video":
+            if f.get("dtype") == "image":
+                ep.skipped.append({"what": key, "reason": "image features stored in parquet are not read"})
+            continue
+        cam = key.removeprefix("observation.images.")
+        vpath = root / vtpl.format(episode_chunk=chunk, video_key=key, episode_index=ei) if vtpl else None
+        if vpath is None or not vpath.is_file():
+            ep.skipped.append({"what": f"camera {cam}", "reason": f"video file missing: {vpath}"})
+            continue
+        ep.cameras[cam] = vpath
+    return ep
+
+
+def _h5_str(v: Any) -> str:
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def _load_hdf5(p: Path) -> Episode:
+    import h5py  # noqa: PLC0415
+
+    try:
+        f = h5py.File(p, "r")
+    except Exception as exc:  # noqa: BLE001
+        raise SourceError(str(p), f"not a readable HDF5 file ({type(exc).__name__}: {exc})") from exc
+    if "observations" in f and "qpos" in f["observations"]:
+        return _load_aloha(p, f)
+    if "data" in f and any(k.startswith("demo") for k in f["data"]):
+        return _load_robomimic(p, f)
+    keys = list(f.keys())
+    f.close()
+    raise SourceError(str(p), f"HDF5 layout not recognised (top-level groups: {keys})",
+                      hint="expected ALOHA (/observations/qpos, /action) or robomimic (/data/demo_N)")
+
+
+def _load_aloha(p: Path, f: Any) -> Episode:
+    obs = f["observations"]
+    qpos = np.asarray(obs["qpos"], dtype=np.float64)
+    n, d = qpos.shape
+    if "state_names" in f.attrs:
+        names = json.loads(_h5_str(f.attrs["state_names"]))
+    elif d == 14:  # ALOHA bimanual: 6 joints + 1 gripper per arm
+        parts = ("waist", "shoulder", "elbow", "forearm_roll", "wrist_angle", "wrist_rotate", "gripper")
+        names = [f"{side}_{j}" for side in ("left", "right") for j in parts]
+    else:
+        names = [f"q{i}" for i in range(d)]
+    if len(names) != d:
+        names = [f"q{i}" for i in range(d)]
+    fps = float(f.attrs.get("fps", 0) or 50.0)  # ALOHA records at 50 Hz (DT = 0.02)
+    t = np.asarray(f["timestamps"], dtype=np.float64) if "timestamps" in f else np.arange(n) / fps
+    ep = Episode(fmt="hdf5-aloha", t=t, state=qpos, state_names=names, fps=fps)
+    if d == 14 and "state_names" not in f.attrs:
+        ep.notes.append("bimanual ALOHA layout: gripper/contact anchors use the left arm")
+        ep.gripper = qpos[:, 6]
+    if "action" in f:
+        ep.action = np.asarray(f["action"], dtype=np.float64).reshape(n, -1)
+        ep.action_names = [f"a{i}" for i in range(ep.action.shape[1])]
+    if "effort" in obs:
+        ep.effort = np.asarray(obs["effort"], dtype=np.float64).reshape(n, -1)
+        ep.effort_names = names if ep.effort.shape[1] == d else []
+    if "ee_pos" in obs:
+        ep.ee_pos = np.asarray(obs["ee_pos"], dtype=np.float64)[:, :3]
+    if "images" in obs:
+        for cam in obs["images"]:
+            ep.cameras[cam] = obs["images"][cam]
+    ep.task = _h5_str(f.attrs.get("task", ""))
+    ep._h5 = f  # type: ignore[attr-defined]  # keep open: cameras read lazily
+    return ep
+
+
+def _load_robomimic(p: Path, f: Any) -> Episode:
+    data = f["data"]
+    demos = sorted((k for k in data if k.startswith("demo")), key=lambda k: int(re.sub(r"\D", "", k) or 0))
+    demo = data[demos[0]]
+    try:
+        env = json.loads(_h5_str(data.attrs.get("env_args", "{}")))
+    except json.JSONDecodeError:
+        env = {}
+    fps = float(env.get("fps") or env.get("env_kwargs", {}).get("control_freq") or 20.0)
+    obs = demo["obs"]
+    low = [k for k in obs if obs[k].ndim <= 2 and not k.endswith("_image")]
+    parts, names = [], []
+    for k in sorted(low, key=lambda k: ("joint_pos" not in k, "gripper_qpos" not in k, k)):
+        if k.endswith(("joint_pos", "gripper_qpos")):
+            a = np.asarray(obs[k], dtype=np.float64).reshape(len(obs[k]), -1)
+            parts.append(a)
+            names += [f"{k}_{i}" for i in range(a.shape[1])]
+    if not parts:
+        k = low[0] if low else None
+        if k is None:
+            raise SourceError(str(p), f"{demos[0]} has no low-dimensional observations", step="read states")
+        a = np.asarray(obs[k], dtype=np.float64).reshape(len(obs[k]), -1)
+        parts, names = [a], [f"{k}_{i}" for i in range(a.shape[1])]
+    state = np.concatenate(parts, axis=1)
+    n = len(state)
+    t = np.asarray(demo["timestamps"], dtype=np.float64) if "timestamps" in demo else np.arange(n) / fps
+    ep = Episode(fmt="hdf5-robomimic", t=t, state=state, state_names=names, fps=fps)
+    if len(demos) > 1:
+        ep.notes.append(f"file holds {len(demos)} demos; this source is {demos[0]}")
+    if "robot0_gripper_qpos" in obs:
+        ep.gripper = np.abs(np.asarray(obs["robot0_gripper_qpos"], dtype=np.float64)).sum(axis=1)
+    if "robot0_eef_pos" in obs:
+        ep.ee_pos = np.asarray(obs["robot0_eef_pos"], dtype=np.float64)
+    if "actions" in demo:
+        ep.action = np.asarray(demo["actions"], dtype=np.float64).reshape(n, -1)
+        ep.action_names = [f"a{i}" for i in range(ep.action.shape[1])]
+    for k in obs:
+        if k.endswith("_image"):
+            ep.cameras[k.removesuffix("_image")] = obs[k]
+    ep._h5 = f  # type: ignore[attr-defined]
+    return ep
+
+
+def _load_plain(p: Path) -> Episode:
+    states = next((p / s for s in STATE_FILES if (p / s).is_file()), None) if p.is_dir() else p
+    if states is None:
+        raise SourceError(str(p), "no states.csv / states.parquet in the folder")
+    import pandas as pd  # noqa: PLC0415
+
+    try:
+        df = pd.read_csv(states) if states.suffix == ".csv" else pd.read_parquet(states)
+    except Exception as exc:  # noqa: BLE001
+        raise SourceError(str(states), f"states table unreadable ({type(exc).__name__}: {exc})") from exc
+    tcol = next((c for c in df.columns if c.lower() in ("timestamp", "time", "t", "timestamp_s")), None)
+    if tcol is None:
+        raise SourceError(str(states), "no timestamp column (timestamp / time / t)", step="read states")
+    num = df.select_dtypes("number")
+    acols = [c for c in num.columns if c.lower().startswith("action")]
+    ecols = [c for c in num.columns if any(k in c.lower() for k in ("effort", "force", "torque"))]
+    scols = [c for c in num.columns if c != tcol and c not in acols and c not in ecols]
+    if not scols:
+        raise SourceError(str(states), "no numeric state columns", step="read states")
+    state = num[scols].to_numpy(np.float64)
+    ep = Episode(fmt="plain", t=num[tcol].to_numpy(np.float64), state=state, state_names=scols)
+    if acols:
+        ep.action, ep.action_names = num[acols].to_numpy(np.float64), acols
+    if ecols:
+        ep.effort, ep.effort_names = num[ecols].to_numpy(np.float64), ecols
+    low = [c.lower() for c in scols]
+    if "gripper_width" in low:
+        ep.gripper = state[:, low.index("gripper_width")]
+    for v in _sibling_videos(states):
+        cam = v.stem.split(".", 1)[1] if "." in v.stem else v.stem
+        ep.cameras[cam] = v
+    return ep
