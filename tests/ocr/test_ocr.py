@@ -131,3 +131,12 @@ def test_reads_skip_mixed_dissolve_frames_and_views_meet_inside_the_dissolve():
     first, second = views
     assert first.t <= 4.0 - 0.5 and second.t >= 5.0 + 0.5 - 1 / fps  # settled frames only
     assert 4.0 <= first.t1 == second.t0 <= 5.0 and first.t0 == 0.0 and second.t1 == 10.0
+
+
+def test_a_frame_without_text_gives_no_detection():
+    from dataclaw.experts.ocr import load_engine, read_frame
+
+    p = OcrParams()
+    rng = np.random.default_rng(0)
+    frame = (np.full((540, 960, 3), 90) + rng.normal(0, 6, (540, 960, 3))).clip(0, 255).astype(np.uint8)
+    assert read_frame(load_engine(p), frame, (1920, 1080), p) == []

@@ -132,3 +132,10 @@ def test_importing_the_experts_loads_no_heavy_library():
             "'ctranslate2', 'pocketsphinx') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_voice_activity_only(speech_videos):
+    from dataclaw.anchors import run_experts
+
+    res = run_experts(speech_videos["narrated"], ["speech"], params={"speech": {"transcribe": False}})
+    assert len(res.of_kind("speech")) == len(speech_videos["said"]) and not res.of_kind("transcript")
