@@ -120,3 +120,25 @@ def test_t2v_on_robot_episodes(robot_data, tailored):
         assert "robot arm" in r["query"]["text"] and "phase" in caption["text"]
     transport = [r for r in clips if "transport phase" in r["solution"][1]["text"]]
     assert transport and all("holds the object" in r["solution"][1]["text"] for r in transport)
+
+
+def test_world_model_shows_every_camera(robot_data, tailored):
+    _, rows, out = tailored
+    wm = [r for r in rows if r["task"] == "world_model"]
+    assert wm
+    for r in wm[:5]:
+        paths = [m["path"] for m in r["query"]["media"]]
+        assert len(paths) == 2 and any("top_frame" in p for p in paths)
+        nxt = [s["path"] for s in r["solution"] if s["type"] == "image"]
+        assert len(nxt) == 2 and all((out / p).stat().st_size > 0 for p in paths + nxt)
+    # the second camera's frame is the simulator's top view at t+h
+    import numpy as np
+    from PIL import Image
+
+    ep = robot_data["episodes"][0]
+    src0 = str(episode_paths(robot_data["lerobot"])[0])
+    r = next(r for r in wm if r["provenance"]["source_path"] == src0)
+    top = next(s for s in r["solution"] if s["type"] == "image" and "top_frame" in s["path"])
+    i = int(round(top["t0"] * ep.fps))
+    img = np.asarray(Image.open(out / top["path"]).convert("RGB")).astype(int)
+    assert np.abs(img - ep.images["top"][i].astype(int)).mean() < 8

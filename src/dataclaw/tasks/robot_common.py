@@ -61,3 +61,28 @@ def task_text(anchorset: Any) -> str:
         if a.data.get("task"):
             return str(a.data["task"])
     return str(anchorset.meta.get("task") or "the manipulation task")
+
+
+def camera_frame(media: Any, source: Source, t: float, camera: str | None = None, max_side: int = 768) -> str:
+    """JPEG of camera `camera` at t, relative to the dataset folder. The main camera goes through
+    `media.keyframe` (shared with other tasks); other cameras are written here, next to it, the same
+    way (idempotent, atomic)."""
+    st = episode(source)
+    if camera is None or not st.meta.cameras or camera == st.meta.cameras[0]:
+        return media.keyframe(source, t)
+    import os  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    from PIL import Image  # noqa: PLC0415
+
+    rel = f"media/{source.id[:12]}/{camera}_frame_{int(round(t * 1000))}.jpg"
+    root = getattr(media, "root", None)
+    if root is None:  # a media writer without a folder (tests): name only
+        return rel
+    path = Path(root) / rel
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.part.jpg")
+        Image.fromarray(st.frame_at(t, max_side=max_side, camera=camera).image).save(tmp, format="JPEG", quality=90)
+        os.replace(tmp, path)
+    return rel

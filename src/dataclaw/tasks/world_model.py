@@ -15,7 +15,7 @@ from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import (IDS_SCHEMA, DraftError, duration_of, evidence_sample_id, provenance, span_errors,
                      validate_draft)
-from .robot_common import covering, episode, phase_at, phases, rows, state_at, task_text
+from .robot_common import camera_frame, covering, episode, phase_at, phases, rows, state_at, task_text
 
 
 class WorldModelParams(BaseModel):
@@ -24,7 +24,7 @@ class WorldModelParams(BaseModel):
     stride: float = 1.0
     clip: bool = False  # also write the clip [t, t+h)
     max_samples: int = 40
-    camera: str | None = None
+    cameras: list[str] | None = None  # cameras shown (default: every camera of the episode)
 
 
 @register_task
@@ -64,7 +64,8 @@ class WorldModelTask(Task):
                         meta={"variant": f"h{h:g}", "duration": dur, "span": [t0, t1], "t": t0, "horizon": h,
                               "state": state_at(st, t0), "actions": rows(st, t0, t1),
                               "state_names": st.state_names, "action_names": st.action_names,
-                              "task": task_text(anchors), "fps": st.meta.fps}))
+                              "task": task_text(anchors), "fps": st.meta.fps,
+                              "cameras": [c for c in st.meta.cameras if p.cameras is None or c in p.cameras]}))
                 t += p.stride
         return out
 
@@ -102,17 +103,21 @@ class WorldModelTask(Task):
         a0 = [a.id for a in covering(ev.anchors, t0, t0)]
         a1 = [a.id for a in covering(ev.anchors, t1, t1)]
         m = ev.meta
+        cams = m.get("cameras") or [None]
+        views = f" ({', '.join(c for c in cams if c)} cameras)" if cams != [None] else ""
         query = Query(text=(f"Task: {m['task']}. Robot state at {t0:.2f} s: {draft['state']}. Predict the camera "
-                            f"frame after executing these {len(draft['actions'])} actions over {draft['horizon']:g} s: "
-                            f"{draft['actions']}"),
-                      media=[Segment(type="image", path=media.keyframe(ev.source, t0), t0=t0, t1=t0, anchors=a0)])
+                            f"frames{views} after executing these {len(draft['actions'])} actions over "
+                            f"{draft['horizon']:g} s: {draft['actions']}"),
+                      media=[Segment(type="image", path=camera_frame(media, ev.source, t0, c), t0=t0, t1=t0, anchors=a0)
+                             for c in cams])
         sol = [Segment(type="action", t0=t0, t1=t1, anchors=list(draft["anchors"]),
                        action={"names": m["action_names"], "chunk": draft["actions"], "state": draft["state"],
                                "state_names": m["state_names"], "fps": m["fps"]}),
-               Segment(type="image", path=media.keyframe(ev.source, t1), t0=t1, t1=t1, anchors=a1),
+               *[Segment(type="image", path=camera_frame(media, ev.source, t1, c), t0=t1, t1=t1, anchors=a1)
+                 for c in cams],
                Segment(type="text", text=draft["description"], t0=t0, t1=t1, anchors=list(draft["anchors"]))]
         if p.clip:
-            sol.insert(2, Segment(type="clip", path=media.clip(ev.source, t0, t1), t0=t0, t1=t1,
+            sol.insert(1 + len(cams), Segment(type="clip", path=media.clip(ev.source, t0, t1), t0=t0, t1=t1,
                                   anchors=list(draft["anchors"])))
         return Sample(id=evidence_sample_id(self.name, ev), task=self.name, domain="embodied", source=ev.source.id,
                       query=query, solution=sol, evidence=[a.id for a in ev.anchors],
