@@ -57,7 +57,7 @@ def test_browse_filter_play_mark(page):
     assert pg.evaluate("document.body.dataset.pwned") is None
     # filter by task, then by a score nobody reaches
     pg.select_option("#f-task", "t2v")
-    pg.wait_for_function("document.querySelectorAll('#samples tbody tr').length < %d" % total)
+    pg.wait_for_function(f"document.querySelectorAll('#samples tbody tr').length < {total}")
     tasks = pg.locator("#samples tbody tr").evaluate_all("rs => rs.map(r => r.dataset.task)")
     assert tasks and set(tasks) == {"t2v"}
     # open a sample

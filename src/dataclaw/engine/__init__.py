@@ -7,4 +7,4 @@ from __future__ import annotations
 from .driver import run
 from .inputs import SourceJob, list_sources
 
-__all__ = ["run", "list_sources", "SourceJob"]
+__all__ = ["SourceJob", "list_sources", "run"]

@@ -12,9 +12,10 @@ import logging
 import os
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from ..errors import ConfigError, SourceError
 from ..model import Plan, Rejection, Sample, Source

@@ -12,9 +12,9 @@ import csv
 import glob
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable
 
 from ..errors import ConfigError
 

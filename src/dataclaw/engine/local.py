@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .work import RunConfig, close_state, process_source
 

@@ -134,9 +134,9 @@ class _Recorder:
 def synthesize(anchorset: dict[str, Any], plan: dict[str, Any], cfg: RunConfig,
                skip_ids: list[str] | tuple[str, ...] = (), finished: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """Every planned task on one source's anchors -> an Outcome (see `process_source`)."""
+    from ..errors import ConfigError  # noqa: PLC0415
     from ..pipeline import TailorResult, _run_source  # noqa: PLC0415
     from ..tasks import get_task  # noqa: PLC0415
-    from ..errors import ConfigError  # noqa: PLC0415
 
     aset = anchorset_from_json(anchorset)
     p = Plan.model_validate(plan)

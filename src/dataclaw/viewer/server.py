@@ -9,7 +9,6 @@ that a browser could execute (HTML, SVG, JS) are sent as downloads, never render
 from __future__ import annotations
 
 import json
-import mimetypes
 import re
 import threading
 from http import HTTPStatus
