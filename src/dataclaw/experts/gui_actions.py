@@ -39,7 +39,7 @@ def key_name(k: str) -> str:
 class GuiActionParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
     fold_gap: float = 1.0  # s: moves this close before a pointer action fold into it
-    type_gap: float = 1.5  # s: key events closer than this form one typed text
+    type_gap: float = 5.0  # s: key events closer than this (nothing else between) form one typed text
     scroll_gap: float = 0.8  # s: wheel ticks closer than this (same place) coalesce
     double_click_gap: float = 0.4  # s
     settle: float = 0.3  # s: a state lasting this long after an action is its settled result
@@ -66,10 +66,16 @@ def reduce_events(events: list[dict], p: GuiActionParams | None = None) -> list[
         return a
 
     def flush_moves(before_t: float | None) -> tuple[float | None, list[int]]:
-        """Folds recent moves (returns their start); older ones become a hover `move` action."""
+        """Folds the pointer's approach (returns its start); moves before a pause longer than
+        `fold_gap` stay a hover `move` action of their own."""
         nonlocal moves
-        near = [m for m in moves if before_t is not None and before_t - m["t"] <= p.fold_gap]
-        far = [m for m in moves if m not in near]
+        k = len(moves)
+        if before_t is not None:
+            nxt = before_t
+            while k > 0 and nxt - moves[k - 1]["t"] <= p.fold_gap:  # walk back through the approach
+                k -= 1
+                nxt = moves[k]["t"]
+        near, far = moves[k:], moves[:k]
         if far:
             last = far[-1]
             new(last, "move", far[0]["t"], [m["line"] for m in far], x=last["x"], y=last["y"])
@@ -257,7 +263,7 @@ def window_spans(events: list[dict], duration: float) -> list[tuple[float, float
 class GuiActions(Expert):
     name = "gui_actions"
     kinds = ("gui",)
-    version = "2"
+    version = "3"
     description = ("raw GUI events -> pyautogui-style actions with the last distinct frame before each, "
                    "the settled frame after, the changed region, element and window identity")
     Params = GuiActionParams
