@@ -5,7 +5,6 @@ import importlib.util
 
 import numpy as np
 import pytest
-
 from conftest import FPS
 
 FRAME = 1.0 / FPS
@@ -109,9 +108,9 @@ def test_keyframes_inside_shots_sharp_and_deduplicated(mixed, mixed_anchors):
 
 
 def test_keyframes_are_sharp_frames_of_their_shot(mixed, mixed_anchors):
-    from dataclaw.sources.video import VideoStream
-
     import cv2
+
+    from dataclaw.sources.video import VideoStream
 
     path, _ = mixed
     kf = mixed_anchors.by_expert["keyframes"][0]
@@ -209,8 +208,8 @@ def test_transnetv2_option(short_cut):
 def test_tiny_and_black_videos_give_one_shot(vid_dir):
     import av
     import numpy as np
-
     import synth_videos as sv
+
     from dataclaw.anchors import run_experts
 
     tiny = vid_dir / "tiny.mp4"
