@@ -5,8 +5,8 @@ import importlib.util
 
 import numpy as np
 import pytest
-from conftest import FPS
 
+FPS = 25  # the fixtures' frame rate (conftest.FPS; not imported: other test folders have a conftest too)
 FRAME = 1.0 / FPS
 
 
