@@ -312,7 +312,11 @@ def _transnet_model():
         except ImportError as exc:
             raise ExpertError("shots", "", "method='transnetv2' needs the transnet extra: "
                               "pip install 'dataclaw0[transnet]'") from exc
-        model = TransNetV2(device="cpu")
+        import torch  # noqa: PLC0415
+
+        was_deterministic = torch.are_deterministic_algorithms_enabled()
+        model = TransNetV2(device="cpu")  # (it switches torch's global deterministic mode on)
+        torch.use_deterministic_algorithms(was_deterministic)
         model.eval()
         _TRANSNET = model
     return _TRANSNET
