@@ -2,8 +2,10 @@
 
 Classical detector (default), on the shared per-frame features (no extra decoding):
 - cuts: the HSV content difference between consecutive frames must stand out against its local
-  level (adaptive ratio, as PySceneDetect's AdaptiveDetector) and exceed an absolute floor; a
-  candidate whose content before and after match across a few frames is a flash, not a cut.
+  level (adaptive ratio, as PySceneDetect's AdaptiveDetector) and exceed an absolute floor, or,
+  under fast motion (content changes every frame but colours slowly), the colour-histogram jump
+  must stand out against its own local level; a candidate whose content before and after match
+  across a few frames is a flash, not a cut.
 - fades: a run of black frames between content, extended over the frames whose luma falls into
   it and rises out of it; the boundary is the middle of the black run.
 - dissolves: the colour-histogram distance between frames `lag` apart peaks (against its local
