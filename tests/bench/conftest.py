@@ -6,20 +6,14 @@ pybullet episode; no mocks.
 """
 from __future__ import annotations
 
-import json
+import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+sys.path.insert(0, str(Path(__file__).parent))
 
-def cli(*args: str):
-    from dataclaw.cli import _load_commands, app
-
-    _load_commands()
-    res = CliRunner().invoke(app, list(args))
-    assert res.exit_code == 0, (res.output, res.exception)
-    return res
+from bench_helpers import cli  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +35,3 @@ def naive_run(bench_dir, rules_run, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("runs") / "naive"
     cli("bench", "run", str(bench_dir), "--backend", "naive", "-o", str(out))
     return out
-
-
-def results(run: Path) -> dict[str, dict]:
-    return {r["case"]: r for r in map(json.loads, (run / "results.jsonl").read_text().splitlines())}

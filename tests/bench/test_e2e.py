@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from conftest import cli, results
+from bench_helpers import cli, results
 
 
 def test_build_manifest_and_cases(bench_dir):
