@@ -20,7 +20,17 @@ from pydantic import ValidationError
 from .model import Anchor, Sample, Scores, Segment
 
 TEXT_KINDS = ("ocr_text", "transcript", "speech", "screen_state")  # anchors whose data["text"] can be quoted
-ORDERED_TASKS = {"tutorial", "gui_trajectory", "gui_stitch", "recovery", "world_model"}
+ORDERED_TASKS = {"tutorial", "gui_trajectory", "recovery", "world_model"}
+
+
+def _task_ordered(task: Any, name: str) -> bool:
+    """A task's own `ordered` flag (looked up by name when no task is given), else the default set."""
+    if task is None:
+        from .tasks import TASKS, load_all  # noqa: PLC0415 - registry import only when needed
+
+        task = TASKS.get(name) or load_all().get(name)
+    ordered = getattr(task, "ordered", None) if task is not None else None
+    return name in ORDERED_TASKS if ordered is None else bool(ordered)
 IMAGE_EXT = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
 VIDEO_EXT = {".mp4"}
 QUOTE_MIN_SCORE = 80.0  # rapidfuzz partial_ratio a quote needs against an OCR/ASR text
@@ -449,8 +459,7 @@ def verify_sample(sample: Sample | dict[str, Any], anchors: Any, dataset_dir: Pa
     if dataset_dir is None and any(s.path for _, s in segs):
         warnings.append("media not checked on disk (no dataset_dir given)")
 
-    ordered = getattr(task, "ordered", None) if task is not None else None
-    ordered = sample.task in ORDERED_TASKS if ordered is None else bool(ordered)
+    ordered = _task_ordered(task, sample.task)
     near = _order_and_duplicates(sample, ordered, tally)
     errors += tally.errors
     warnings += tally.warnings
@@ -609,8 +618,7 @@ def score_draft(draft: str | dict[str, Any], anchors: Any, task: Any = None, evi
     errors = schema_errs + [e for e in v.errors if "segment needs" not in e]  # artefacts of the generic view
     name = getattr(task, "name", "")
     fmt = credit * (max(0.0, 1.0 - 0.25 * len(schema_errs)) if schema_errs else 1.0)
-    ordered = getattr(task, "ordered", None)
-    if task is not None and (name in ORDERED_TASKS if ordered is None else bool(ordered)):
+    if task is not None and _task_ordered(task, name):
         tally = _Tally()
         _order_and_duplicates(Sample(id="d", task=name, domain="", source=src, query={"text": "d"}, solution=steps),
                               True, tally)
