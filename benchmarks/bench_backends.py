@@ -11,7 +11,8 @@
    dataclaw.backends.hf_server) with 1, 2, 4, 8 requests in flight (temporal_qa prompts, one request
    per sample, no repairs), and the same requests with --max-batch 1 (no server batching).
 
-    python benchmarks/bench_backends.py [--skip-server] [--requests 8] [--json out.json]
+    python benchmarks/bench_backends.py [--skip-server] [--requests 8] [--max-tokens 96] [--levels 1,2,4,8]
+        [--no-batching-too] [--json out.json]
 """
 from __future__ import annotations
 
@@ -166,6 +167,7 @@ def throughput(aset, n_requests: int, max_tokens: int, max_batch: int, levels=(1
             rows.append({"in_flight": c, "max_batch": max_batch, "requests": len(res), "wall_s": round(wall, 1),
                          "samples_per_min": round(len(res) / wall * 60, 2), "accepted": ok,
                          "completion_tokens_accepted": toks})
+            print(json.dumps(rows[-1]), flush=True)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -186,6 +188,8 @@ def main() -> None:
     ap.add_argument("--skip-server", action="store_true")
     ap.add_argument("--requests", type=int, default=8)
     ap.add_argument("--max-tokens", type=int, default=96)
+    ap.add_argument("--levels", default="1,2,4,8", help="requests in flight to measure")
+    ap.add_argument("--no-batching-too", action="store_true", help="also measure a server with --max-batch 1")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
     from dataclaw.anchors import run_experts
@@ -197,10 +201,11 @@ def main() -> None:
     for r in out["frame_selection"]:
         print(json.dumps(r))
     if not args.skip_server:
-        out["throughput"] = throughput(aset, args.requests, args.max_tokens, max_batch=8)
-        out["throughput_no_batching"] = throughput(aset, args.requests, args.max_tokens, max_batch=1, levels=(1, 4))
-        for r in out["throughput"] + out["throughput_no_batching"]:
-            print(json.dumps(r))
+        levels = tuple(int(x) for x in args.levels.split(","))
+        out["throughput"] = throughput(aset, args.requests, args.max_tokens, max_batch=8, levels=levels)
+        if args.no_batching_too:
+            out["throughput_no_batching"] = throughput(aset, args.requests, args.max_tokens, max_batch=1,
+                                                       levels=(levels[0], levels[-1]))
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))
 
