@@ -6,12 +6,10 @@ Pure decoding is the physical floor: PyAV decodes every frame with the same thre
 experts. Rounds interleave the three steps `--repeat` times; the best wall and CPU time of each
 count (the machine is shared; CPU time is `time.process_time`, all threads of the process).
 
-    python benchmarks/bench_anchor_pass.py [--out DIR] [--seconds 60] [--repeat 3] [--shared-reformatter]
+    python benchmarks/bench_anchor_pass.py [--out DIR] [--seconds 60] [--repeat 3]
 
-`--shared-reformatter` adds a fourth interleaved step: the anchor pass with a proposed change to
-`VideoStream._to_frame` (sources/video.py): `frame.to_ndarray(width=..., height=...)` builds a new
-swscale context for every frame; reusing one `av.video.reformatter.VideoReformatter` per stream
-keeps it cached. The step patches that method for its own runs only.
+(`VideoStream` reuses one swscale context per stream; `frame.to_ndarray(width=..., height=...)`
+would build a new one for every frame.)
 """
 from __future__ import annotations
 
@@ -62,33 +60,6 @@ def anchor_pass(path: Path) -> int:
     return len(res.anchors)
 
 
-def shared_reformatter_to_frame():
-    """VideoStream._to_frame reusing one swscale context per stream (the proposed change)."""
-    from av.video.reformatter import VideoReformatter
-
-    from dataclaw.sources import video as V
-
-    def to_frame(self, frame, t, idx, size, fmt="rgb24"):
-        r = self.__dict__.setdefault("_reformatter", VideoReformatter())
-        img = r.reformat(frame, width=size[0], height=size[1], format=fmt).to_ndarray()
-        if self.meta.rotation:
-            img = V._apply_rotation(img, self.meta.rotation)
-        return V.Frame(t=t, index=idx, image=img, pts=int(frame.pts))
-
-    return to_frame
-
-
-def anchor_pass_shared_reformatter(path: Path) -> int:
-    from dataclaw.sources import video as V
-
-    orig = V.VideoStream._to_frame
-    V.VideoStream._to_frame = shared_reformatter_to_frame()
-    try:
-        return anchor_pass(path)
-    finally:
-        V.VideoStream._to_frame = orig
-
-
 def best_times(fns: dict, path: Path, repeat: int) -> dict[str, tuple[float, float]]:
     """Per step: (best wall seconds, best CPU seconds of the process, all threads). Rounds
     interleave the steps so load changes on a shared machine hit them alike."""
@@ -108,7 +79,6 @@ def main() -> None:
                     help="folder for the generated videos (reused between runs)")
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--shared-reformatter", action="store_true", help="also measure the proposed _to_frame change")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -118,8 +88,6 @@ def main() -> None:
     steps = {"pure decoding (PyAV, threads AUTO)": pure_decode,
              "decoding + scaling to analysis size (VideoStream.frames)": decode_at_analysis_size,
              "anchor pass: shots + keyframes + motion": anchor_pass}
-    if args.shared_reformatter:
-        steps["anchor pass, proposed shared swscale context"] = anchor_pass_shared_reformatter
     rows = list(best_times(steps, path, args.repeat).items())
     dec_wall, dec_cpu = rows[0][1]
     print(f"file: {path.name} ({n} frames, 1280x720, 25 fps)")

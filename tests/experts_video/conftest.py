@@ -61,3 +61,11 @@ def short_cut(vid_dir):
     path = vid_dir / "short_cut.mp4"
     truth = sv.write_video(path, shots, [sv.Transition("cut")], size=(320, 180), fps=FPS)
     return path, truth
+
+
+@pytest.fixture(scope="session")
+def slides(vid_dir):
+    """Text slides on one background (colour histograms barely change): cuts and dissolves."""
+    path = vid_dir / "slides.mp4"
+    truth = sv.write_video(path, *sv.slides_timeline(), size=(640, 360), fps=FPS)
+    return path, truth

