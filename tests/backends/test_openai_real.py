@@ -13,8 +13,8 @@ import pytest
 
 from dataclaw.backends import get_backend
 from dataclaw.model import Plan, TaskSpec
-from conftest import LECTURE
 
+LECTURE = Path(__file__).resolve().parents[2] / "examples" / "lecture" / "lecture.mp4"
 MSG = [{"role": "user", "content": "What is the capital of France?"}]
 
 
