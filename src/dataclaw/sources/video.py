@@ -210,14 +210,7 @@ class VideoStream:
         return (oh, ow) if rot in (90, 270) else (ow, oh)
 
     def _to_frame(self, frame, t: float, idx: int, size: tuple[int, int], fmt: str = "rgb24") -> Frame:
-        # One reformatter per stream: frame.to_ndarray(width=...) would build a new swscale
-        # context for every frame (a third of the decoding pass at analysis size).
-        r = self.__dict__.get("_reformatter")
-        if r is None:
-            from av.video.reformatter import VideoReformatter  # noqa: PLC0415 - av is imported lazily
-
-            r = self.__dict__["_reformatter"] = VideoReformatter()
-        img = r.reformat(frame, width=size[0], height=size[1], format=fmt).to_ndarray()
+        img = frame.to_ndarray(width=size[0], height=size[1], format=fmt)
         if self.meta.rotation:
             img = _apply_rotation(img, self.meta.rotation)
         return Frame(t=t, index=idx, image=img, pts=int(frame.pts))
