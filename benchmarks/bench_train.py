@@ -4,8 +4,8 @@ training curves as PNG.
 
     python benchmarks/bench_train.py --bench BENCH_DIR --work WORK_DIR [--sft-steps 60 --grpo-steps 20 ...]
 
-Training sources never overlap the benchmark's: the shipped example lecture (in dataclaw-val only at
---size full; use a small bench) and generated clips with seeds the benchmark does not use.
+Training sources never overlap the benchmark's: generated clips with seeds the benchmark does not use,
+plus the shipped example lecture when the benchmark does not hold it (the small size does not).
 Prints one JSON object (also WORK/bench_train.json); curves go to --png-dir.
 """
 from __future__ import annotations
@@ -22,10 +22,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 SHOWN = ("validity", "accept", "field", "semantic", "sequence", "grounding")
 
 
-def training_sources(work: Path, n_clips: int) -> list[Path]:
+def training_sources(work: Path, n_clips: int, bench: Path) -> list[Path]:
+    """The example lecture (unless the benchmark holds it: --size full does) + generated clips."""
     import synth_videos as sv
 
-    out = [ROOT / "examples" / "lecture" / "lecture.mp4"]
+    manifest = json.loads((bench / "manifest.json").read_text()) if (bench / "manifest.json").is_file() else {}
+    in_bench = any("edu_lecture" in s for s in manifest.get("sources", {}))
+    out = [] if in_bench else [ROOT / "examples" / "lecture" / "lecture.mp4"]
     for k in range(n_clips):
         p = work / "sources" / f"train_clip{k}.mp4"
         if not p.exists():
@@ -113,7 +116,7 @@ def main() -> None:
     t = time.perf_counter()
     corpus = work / "corpus"
     if not (corpus / "corpus.json").exists():
-        build_corpus(training_sources(work, a.clips), corpus, teacher="rules", max_samples=a.max_samples,
+        build_corpus(training_sources(work, a.clips, a.bench), corpus, teacher="rules", max_samples=a.max_samples,
                      tasks=a.tasks.split(","), val_fraction=0.0)
     res["corpus"] = json.loads((corpus / "corpus.json").read_text())["counts"]
     res["timings"]["corpus_s"] = round(time.perf_counter() - t, 1)
