@@ -97,3 +97,22 @@ def get_backend(name: str | Backend, **options: Any) -> Backend:
     except ModuleNotFoundError as exc:
         raise ConfigError(f"backend {name!r} is not available in this build ({exc})") from exc
     return getattr(module, cls)(**options)
+
+
+def flatten_messages(messages: list[dict[str, Any]]) -> tuple[list[dict[str, str]], list[str]]:
+    """Content parts -> one string per message; image parts are returned as paths/URLs separately."""
+    out, images = [], []
+    for m in messages:
+        content = m.get("content")
+        if isinstance(content, list):
+            bits = []
+            for p in content:
+                if p.get("type") == "text":
+                    bits.append(p.get("text", ""))
+                elif p.get("type") == "image_url":
+                    url = p["image_url"]["url"] if isinstance(p.get("image_url"), dict) else str(p.get("image_url"))
+                    images.append(url if not url.startswith("data:") else "[inline image]")
+                    bits.append("[image]")
+            content = "\n".join(bits)
+        out.append({"role": str(m.get("role", "user")), "content": str(content or "")})
+    return out, images

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .base import Backend, Generation, empty_usage
+from .base import Backend, Generation, empty_usage, flatten_messages
 from .jsonparse import extract_json
 
 log = logging.getLogger(__name__)
@@ -99,23 +99,6 @@ class HFBackend(Backend):
         self.load_s = time.perf_counter() - t
 
     # ------------------------------------------------------------ prompts
-    def _text_messages(self, messages: list[dict]) -> tuple[list[dict], int]:
-        """Content parts -> one string per message (what a text-only chat template takes)."""
-        out, dropped = [], 0
-        for m in messages:
-            content = m.get("content")
-            if isinstance(content, list):
-                bits = []
-                for p in content:
-                    if p.get("type") == "text":
-                        bits.append(p.get("text", ""))
-                    elif p.get("type") == "image_url":
-                        bits.append("[image]")
-                        dropped += 1
-                content = "\n".join(bits)
-            out.append({"role": m.get("role", "user"), "content": content or ""})
-        return out, dropped
-
     def _vision_inputs(self, messages: list[dict]) -> Any:
         conv = []
         for m in messages:
@@ -142,7 +125,8 @@ class HFBackend(Backend):
             return self._vision_inputs(messages_list[0]), [0]
         texts, dropped = [], []
         for msgs in messages_list:
-            conv, n = self._text_messages(msgs)
+            conv, imgs = flatten_messages(msgs)
+            n = len(imgs)
             texts.append(self._tok.apply_chat_template(conv, add_generation_prompt=True, tokenize=False))
             dropped.append(n)
         self._tok.padding_side = "left"

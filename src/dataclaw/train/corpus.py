@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..model import Anchor, Source, TaskSpec
+from ..backends.base import flatten_messages
 
 log = logging.getLogger(__name__)
 
@@ -49,25 +50,6 @@ class CorpusRow:
     target: str
     ground_truth: dict[str, Any]
     images: list[str] = field(default_factory=list)
-
-
-def flatten_messages(messages: list[dict[str, Any]]) -> tuple[list[dict[str, str]], list[str]]:
-    """Content parts -> one string per message; image parts are returned as paths/URLs separately."""
-    out, images = [], []
-    for m in messages:
-        content = m.get("content")
-        if isinstance(content, list):
-            bits = []
-            for p in content:
-                if p.get("type") == "text":
-                    bits.append(p.get("text", ""))
-                elif p.get("type") == "image_url":
-                    url = p["image_url"]["url"] if isinstance(p.get("image_url"), dict) else str(p.get("image_url"))
-                    images.append(url if not url.startswith("data:") else "[inline image]")
-                    bits.append("[image]")
-            content = "\n".join(bits)
-        out.append({"role": str(m.get("role", "user")), "content": str(content or "")})
-    return out, images
 
 
 def intents_for(task_cls: Any, domain: str, n: int, fuzzy_share: float = 0.5) -> list[tuple[str, bool]]:
