@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigError
+from .jsonparse import extract_json as parse_json_object  # noqa: F401 - the one JSON extractor, re-exported
 
 
 @dataclass
@@ -48,30 +47,6 @@ class Backend:
 
     def close(self) -> None:
         pass
-
-
-def parse_json_object(text: str) -> tuple[dict | None, str | None]:
-    """The first JSON object in a model's text (fenced or bare), or (None, why not)."""
-    if not text or not text.strip():
-        return None, "empty output"
-    candidates = [text.strip()]
-    fence = re.search(r"```(?:json)?\s*(.*?)```", text, re.S)
-    if fence:
-        candidates.insert(0, fence.group(1).strip())
-    start = text.find("{")
-    if start >= 0:
-        candidates.append(text[start: text.rfind("}") + 1])
-    err = "no JSON object found"
-    for c in candidates:
-        try:
-            obj = json.loads(c)
-        except json.JSONDecodeError as exc:
-            err = f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-            continue
-        if isinstance(obj, dict):
-            return obj, None
-        err = f"expected a JSON object, got {type(obj).__name__}"
-    return None, err
 
 
 # name -> "module:Class" (modules imported lazily by name)
