@@ -39,12 +39,27 @@ def training_sources(work: Path, n_clips: int, bench: Path) -> list[Path]:
     return out
 
 
-def evaluate(bench: Path, model: str, out: Path, cases: list[str], max_new_tokens: int, max_samples: int) -> dict:
+def rl_subset(corpus: Path, out: Path, tasks: list[str]) -> Path:
+    """A corpus folder holding only the RL prompts of `tasks` (GRPO reads OUT/rl_train.jsonl)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for split in ("train", "val"):
+        src = corpus / f"rl_{split}.jsonl"
+        rows = [ln for ln in src.read_text().splitlines() if ln.strip() and json.loads(ln)["task"] in tasks] \
+            if src.exists() else []
+        (out / f"rl_{split}.jsonl").write_text("".join(r + "\n" for r in rows))
+    return out
+
+
+def evaluate(bench: Path, model: str, out: Path, cases: list[str], max_new_tokens: int, max_samples: int,
+             constrain: str = "none") -> dict:
+    """dataclaw-val with the hf backend: at most `max_samples` drafts per case, no repair round; free
+    decoding by default (what the model learned), `constrain="json_schema"` for schema-enforced decoding."""
     from dataclaw.bench.run import run
 
     t = time.perf_counter()
-    s = run(bench, backend="hf", out=out, backend_options={"model": model, "max_new_tokens": max_new_tokens},
-            cases=cases or None, max_samples=max_samples, max_repairs=0, label=out.name)
+    s = run(bench, backend="hf", out=out, cases=cases or None, max_samples=max_samples, max_attempts=max_samples,
+            backend_options={"model": model, "max_new_tokens": max_new_tokens, "constrain": constrain},
+            max_repairs=0, label=out.name)
     row = {m: (s["overall"][m] or {}).get("mean") if isinstance(s["overall"].get(m), dict) else s["overall"].get(m)
            for m in SHOWN}
     return {"cases": s["overall"]["cases"], **row, "wall_s": round(time.perf_counter() - t, 1)}
@@ -102,7 +117,12 @@ def main() -> None:
     ap.add_argument("--eval-samples", type=int, default=2)
     ap.add_argument("--eval-tokens", type=int, default=512)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--stages", default="before,sft,grpo")
+    ap.add_argument("--lr", type=float, default=None, help="SFT learning rate (default: the config's)")
+    ap.add_argument("--grpo-tasks", default="", help="tasks whose RL prompts GRPO uses (default: all); "
+                    "drop those whose completions exceed --completion-length")
+    ap.add_argument("--stages", default="before,sft,grpo,constrained",
+                    help="before, sft, grpo (each scored with free decoding), constrained (the last trained model "
+                         "and the untrained one scored again with schema-constrained decoding)")
     a = ap.parse_args()
 
     from dataclaw.train.corpus import build_corpus
@@ -132,18 +152,29 @@ def main() -> None:
         t = time.perf_counter()
         cfg = load_config("sft_cpu", data=str(corpus), output_dir=str(sft_dir), threads=a.threads)
         cfg["args"].update(max_steps=a.sft_steps, max_length=a.max_length)
+        if a.lr:
+            cfg["args"]["learning_rate"] = a.lr
         res["sft"] = train("sft", cfg)["runs"][0]
         res["timings"]["sft_s"] = round(time.perf_counter() - t, 1)
         res["stages"]["sft"] = evaluate(a.bench, str(sft_dir), work / "eval_sft", cases, a.eval_tokens, a.eval_samples)
         save()
     if "grpo" in stages:
         t = time.perf_counter()
-        cfg = load_config("grpo_cpu", data=str(corpus), output_dir=str(grpo_dir), model=str(sft_dir), threads=a.threads)
+        data = rl_subset(corpus, work / "corpus_grpo", a.grpo_tasks.split(",")) if a.grpo_tasks else corpus
+        cfg = load_config("grpo_cpu", data=str(data), output_dir=str(grpo_dir), model=str(sft_dir), threads=a.threads)
         cfg["args"].update(max_steps=a.grpo_steps, num_generations=a.grpo_generations,
                            per_device_train_batch_size=a.grpo_generations, max_completion_length=a.completion_length)
         res["grpo"] = train("grpo", cfg)["runs"][0]
         res["timings"]["grpo_s"] = round(time.perf_counter() - t, 1)
         res["stages"]["grpo"] = evaluate(a.bench, str(grpo_dir), work / "eval_grpo", cases, a.eval_tokens, a.eval_samples)
+        save()
+    if "constrained" in stages:
+        last = grpo_dir if (grpo_dir / "config.json").exists() else sft_dir
+        res["stages"]["before_constrained"] = evaluate(a.bench, "smollm2", work / "eval_before_constrained", cases,
+                                                       a.eval_tokens, a.eval_samples, "json_schema")
+        save()
+        res["stages"][f"{last.name}_constrained"] = evaluate(a.bench, str(last), work / f"eval_{last.name}_constrained",
+                                                             cases, a.eval_tokens, a.eval_samples, "json_schema")
         save()
     res["png"] = curves(sft_dir, grpo_dir, a.png_dir)
     save()

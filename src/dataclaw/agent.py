@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Iterator
 from .backends.base import Backend, Generation, empty_usage
 from .model import Rejection, Sample, TaskSpec
 from .tasks.base import Evidence, Task
-from .tasks.common import DraftError, evidence_sample_id
+from .tasks.common import DraftError, evidence_sample_id, ground_schema
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,8 @@ class _Attempts:
         try:
             if self.backend.wants_images and self.ev.frames and self.media is not None:
                 self._frames()
-            self.schema = self.task.draft_schema()
+            # what a schema-enforcing decoder gets: ids and times narrowed to this evidence
+            self.schema = ground_schema(self.task.draft_schema(), self.ev)
             self.messages = self.task.prompt(self.ev, self.spec)
         except Exception as exc:  # noqa: BLE001 - a task bug is this sample's rejection, not the run's
             log.debug("prompt failed", exc_info=True)
@@ -170,6 +171,13 @@ def _evidence(task: Task, spec: TaskSpec, anchorset: Any) -> list[Evidence]:
     return task.select(anchorset, spec)
 
 
+def max_attempts(spec: TaskSpec) -> int | None:
+    """`spec.params["max_attempts"]`: evidence bundles tried at most per task and run (accepted or
+    not), a cost cap for model backends; None = try every bundle until `max_samples` are accepted."""
+    cap = spec.params.get("max_attempts")
+    return max(0, int(cap)) if cap is not None else None
+
+
 def iter_task(task: Task, spec: TaskSpec, anchorset: Any, backend: Backend, media: Any, *,
               max_repairs: int = 2, keep_raw: bool = True, skip_ids: Iterable[str] = (),
               max_samples: int | None = None, verify: Callable[..., Any] | None = None,
@@ -184,13 +192,17 @@ def iter_task(task: Task, spec: TaskSpec, anchorset: Any, backend: Backend, medi
         yield Rejection(source=anchorset.source.id, task=task.name,
                         reasons=[f"select: {type(exc).__name__}: {exc}"])
         return
-    accepted = 0
+    accepted = tried = 0
+    cap = max_attempts(spec)
     for ev in bundles:
         if max_samples is not None and accepted >= max_samples:
             return
         att = _Attempts(task, spec, anchorset, backend, media, ev, max_repairs, keep_raw, verify)
         if att.sid in skip:
             continue
+        if cap is not None and tried >= cap:
+            return
+        tried += 1
         errs = att.start()
         if errs:
             yield att._reject(errs)
@@ -260,5 +272,7 @@ async def arun_task(task: Task, spec: TaskSpec, anchorset: Any, backend: Backend
                 on_result(result)
 
     todo = [ev for ev in bundles if sample_id_for(task, ev) not in skip]
+    cap = max_attempts(spec)
+    todo = todo[:cap] if cap is not None else todo
     await asyncio.gather(*(one(ev) for ev in todo))
     return results

@@ -3,6 +3,9 @@
 Text-only models get the text parts of each message (an image part becomes "[image]" so the
 prompt keeps its shape); models whose processor takes images (a `vision_config` in their config)
 get the images through `AutoProcessor`. Greedy decoding by default, so a run is repeatable.
+With a schema (the agent always sends one) decoding is constrained to it by llguidance when that is
+installed (`constrain="auto"`, the default; `"json_schema"` requires it, `"none"` turns it off): see
+`constrain.py`.
 `complete_batch` decodes several conversations at once (left padding); the local OpenAI-compatible
 server (`hf_server.py`) batches concurrent requests through it.
 """
@@ -44,7 +47,8 @@ class HFBackend(Backend):
         return super().__new__(cls)
 
     def __init__(self, model: str | Path | None = None, *, max_new_tokens: int = 512, temperature: float = 0.0,
-                 threads: int | None = None, max_prompt_tokens: int | None = None, **_ignored: Any) -> None:
+                 threads: int | None = None, max_prompt_tokens: int | None = None, constrain: str = "auto",
+                 **_ignored: Any) -> None:
         from ..models_llm import resolve_model  # noqa: PLC0415
 
         self.path = resolve_model(model)
@@ -55,6 +59,14 @@ class HFBackend(Backend):
         self._lm = self._tok = self._proc = None
         self.vision = False
         self.load_s = 0.0
+        if constrain not in ("auto", "json_schema", "none"):
+            raise ConfigError(f"constrain must be auto, json_schema or none, not {constrain!r}")
+        from . import constrain as _constrain  # noqa: PLC0415
+
+        if constrain == "json_schema" and not _constrain.available():
+            raise ConfigError("constrain=json_schema needs llguidance (pip install 'dataclaw0[llm]')")
+        self.constrain = "json_schema" if constrain != "none" and _constrain.available() else "none"
+        self._constraint: Any = None
 
     @property
     def wants_images(self) -> bool:  # the agent writes evidence frames only for a model that reads them
@@ -67,7 +79,7 @@ class HFBackend(Backend):
 
     def info(self) -> dict[str, Any]:
         return {"name": self.name, "model": self.model, "path": str(self.path), "vision": self.vision,
-                "max_new_tokens": self.max_new_tokens, "temperature": self.temperature}
+                "max_new_tokens": self.max_new_tokens, "temperature": self.temperature, "constrain": self.constrain}
 
     # ------------------------------------------------------------ loading
     def load(self) -> None:
@@ -136,9 +148,27 @@ class HFBackend(Backend):
         return enc, dropped
 
     # ------------------------------------------------------------ decoding
+    def check_schema(self, schema: dict | None) -> None:
+        """Raises ValueError when `schema` cannot be enforced (the server answers 400)."""
+        if schema and self.constrain != "none":
+            self.load()
+            self._processor([schema], 0)
+
+    def _processor(self, schemas: list[dict | None] | None, prompt_len: int) -> Any:
+        if self.constrain == "none" or not schemas or not any(schemas):
+            return None
+        if self._constraint is None:
+            from .constrain import SchemaConstraint  # noqa: PLC0415
+
+            self._constraint = SchemaConstraint(self._tok)
+        return self._constraint.processor(schemas, prompt_len)
+
     def complete_batch(self, messages_list: list[list[dict]], max_new_tokens: int | None = None,
-                       temperature: float | None = None) -> list[dict[str, Any]]:
-        """Greedy (or sampled) completions: [{text, prompt_tokens, completion_tokens, finish_reason, ...}]."""
+                       temperature: float | None = None,
+                       schemas: list[dict | None] | None = None) -> list[dict[str, Any]]:
+        """Greedy (or sampled) completions: [{text, prompt_tokens, completion_tokens, finish_reason, ...}].
+
+        `schemas` (one per conversation, None = free text) constrain decoding when `constrain` allows."""
         import torch  # noqa: PLC0415
 
         self.load()
@@ -157,6 +187,11 @@ class HFBackend(Backend):
                 kwargs.update(do_sample=True, temperature=temp)
             else:
                 kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+            proc = self._processor(schemas, ids.shape[1])
+            if proc is not None:
+                from transformers import LogitsProcessorList  # noqa: PLC0415
+
+                kwargs["logits_processor"] = LogitsProcessorList([proc])
             with torch.inference_mode():
                 out = self._lm.generate(**enc, **kwargs)
         results = []
@@ -169,20 +204,23 @@ class HFBackend(Backend):
             finished = n < len(new)
             text = self._tok.decode(new[:n], skip_special_tokens=True)
             results.append({"text": text, "prompt_tokens": int(lengths[i]), "completion_tokens": n + int(finished),
-                            "finish_reason": "stop" if finished else "length", "images_dropped": dropped[i]})
+                            "finish_reason": "stop" if finished else "length", "images_dropped": dropped[i],
+                            "constrained": bool(proc is not None and proc.matchers[i] is not None)})
+            if proc is not None and proc.errors[i]:
+                results[-1]["constraint_error"] = proc.errors[i]
         return results
 
     def generate(self, messages: list[dict], schema: dict, *, task: Any = None, evidence: Any = None,
                  spec: Any = None) -> Generation:
         t = time.perf_counter()
         try:
-            res = self.complete_batch([messages])[0]
+            res = self.complete_batch([messages], schemas=[schema or None])[0]
         except ValueError as exc:  # prompt too long for this model: this sample's failure
             return Generation(None, "", empty_usage(), str(exc))
         usage = empty_usage()
         usage.update(prompt_tokens=res["prompt_tokens"], completion_tokens=res["completion_tokens"], requests=1,
                      latency_s=round(time.perf_counter() - t, 4), finish_reason=res["finish_reason"],
-                     images_dropped=res["images_dropped"])
+                     images_dropped=res["images_dropped"], constrained=res["constrained"])
         draft, err = extract_json(res["text"])
         if draft is None and res["finish_reason"] == "length":
             err = f"{err} (stopped at max_new_tokens={self.max_new_tokens})"

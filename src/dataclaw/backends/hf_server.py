@@ -5,8 +5,9 @@
 Serves `POST /v1/chat/completions`, `GET /v1/models` and `GET /health` with Starlette + uvicorn.
 Requests that arrive together are decoded together: a worker thread takes up to `max_batch`
 waiting conversations and runs one batched `generate` (left padding), so several requests in flight
-finish sooner than the same requests one by one. `response_format` is accepted and answered with
-plain text (the model is not grammar-constrained); clients parse the JSON out of it.
+finish sooner than the same requests one by one. `response_format` `json_schema` (and `json_object`)
+constrains decoding to the schema with llguidance, as vLLM does (see `constrain.py`); a server started
+with `--constrain none` answers free text and clients parse the JSON out of it.
 """
 from __future__ import annotations
 
@@ -35,9 +36,10 @@ class Batcher:
         self._thread = threading.Thread(target=self._run, name="hf-batcher", daemon=True)
         self._thread.start()
 
-    def submit(self, messages: list[dict], max_tokens: int, temperature: float) -> concurrent.futures.Future:
+    def submit(self, messages: list[dict], max_tokens: int, temperature: float,
+               schema: dict | None = None) -> concurrent.futures.Future:
         fut: concurrent.futures.Future = concurrent.futures.Future()
-        self.q.put((messages, max_tokens, temperature, fut))
+        self.q.put((messages, max_tokens, temperature, fut, schema))
         return fut
 
     def _run(self) -> None:
@@ -61,7 +63,8 @@ class Batcher:
             for temp, items in groups.items():
                 self.batches.append(len(items))
                 try:
-                    results = self.backend.complete_batch([i[0] for i in items], max(i[1] for i in items), temp)
+                    results = self.backend.complete_batch([i[0] for i in items], max(i[1] for i in items), temp,
+                                                          schemas=[i[4] for i in items])
                 except Exception as exc:  # noqa: BLE001 - answer every waiter with the error
                     for i in items:
                         i[3].set_exception(exc)
@@ -71,6 +74,23 @@ class Batcher:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def response_schema(fmt: Any) -> dict | None:
+    """OpenAI `response_format` -> the JSON Schema to enforce (None = free text)."""
+    if not fmt:
+        return None
+    kind = fmt.get("type") if isinstance(fmt, dict) else None
+    if kind == "text":
+        return None
+    if kind == "json_object":
+        return {"type": "object"}
+    if kind == "json_schema":
+        schema = (fmt.get("json_schema") or {}).get("schema")
+        if not isinstance(schema, dict):
+            raise ValueError("response_format.json_schema.schema must be a JSON Schema object")
+        return schema
+    raise ValueError(f"unsupported response_format type {kind!r} (text, json_object, json_schema)")
 
 
 def make_app(backend: Any, model_name: str, max_batch: int = 8) -> Any:
@@ -92,7 +112,13 @@ def make_app(backend: Any, model_name: str, max_batch: int = 8) -> Any:
                                 status_code=400)
         max_tokens = int(body.get("max_tokens") or body.get("max_completion_tokens") or backend.max_new_tokens)
         temperature = float(body.get("temperature") or 0.0)
-        fut = batcher.submit(messages, max_tokens, temperature)
+        try:
+            schema = response_schema(body.get("response_format"))
+            if hasattr(backend, "check_schema"):
+                await asyncio.to_thread(backend.check_schema, schema)
+        except ValueError as exc:
+            return JSONResponse({"error": {"message": str(exc), "type": "invalid_request_error"}}, status_code=400)
+        fut = batcher.submit(messages, max_tokens, temperature, schema)
         try:
             res = await asyncio.wrap_future(fut)
         except ValueError as exc:  # e.g. the prompt does not fit the context
@@ -114,7 +140,8 @@ def make_app(backend: Any, model_name: str, max_batch: int = 8) -> Any:
         return JSONResponse({"object": "list", "data": [{"id": model_name, "object": "model", "owned_by": "local"}]})
 
     async def health(_request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "model": model_name, "batches": batcher.batches[-50:]})
+        return JSONResponse({"status": "ok", "model": model_name, "batches": batcher.batches[-50:],
+                             "constrain": getattr(backend, "constrain", "none")})
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> Any:
@@ -137,12 +164,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--max-batch", type=int, default=8)
     ap.add_argument("--max-new-tokens", type=int, default=512)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--constrain", default="auto", choices=["auto", "json_schema", "none"],
+                    help="enforce response_format schemas while decoding (auto: when llguidance is installed)")
     args = ap.parse_args(argv)
     import uvicorn  # noqa: PLC0415
 
     from .hf import HFBackend  # noqa: PLC0415
 
-    backend = HFBackend(args.model, max_new_tokens=args.max_new_tokens, threads=args.threads)
+    backend = HFBackend(args.model, max_new_tokens=args.max_new_tokens, threads=args.threads,
+                        constrain=args.constrain)
     backend.load()  # before listening: /health answering means the model is ready
     app = make_app(backend, args.name or args.model, args.max_batch)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")

@@ -149,7 +149,7 @@ def _intent(case: Case, backend: Backend | None) -> dict[str, Any]:
 
 
 def run_case(case: Case, bench: Path, backend: Backend | None, out: Path, max_samples: int | None,
-             max_repairs: int = 2, planned: bool = False) -> dict[str, Any]:
+             max_repairs: int = 2, planned: bool = False, max_attempts: int | None = None) -> dict[str, Any]:
     """Tailors and scores one case; never raises (an error is recorded and scored as no output)."""
     from ..anchors import run_experts  # noqa: PLC0415
     from ..sources import load_source  # noqa: PLC0415
@@ -165,7 +165,7 @@ def run_case(case: Case, bench: Path, backend: Backend | None, out: Path, max_sa
         else:
             intent = _intent(case, backend if backend.name != "rules" else None)
             rec.update(_tailored(case, src, backend, out / "cases" / case.id, max_samples, max_repairs,
-                                 intent["plan"] if planned else None))
+                                 intent["plan"] if planned else None, max_attempts))
             rec.update(intent)
     except Exception as exc:  # noqa: BLE001 - one broken case is recorded, the run goes on
         log.debug("case failed", exc_info=True)
@@ -202,7 +202,7 @@ def _naive(case: Case, src: Source, aset: Any) -> dict[str, Any]:
 
 
 def _tailored(case: Case, src: Source, backend: Backend, ds: Path, max_samples: int | None,
-              max_repairs: int, planned: list[str] | None = None) -> dict[str, Any]:
+              max_repairs: int, planned: list[str] | None = None, max_attempts: int | None = None) -> dict[str, Any]:
     """Tailors the case's task (oracle plan), or with `planned`, the planner's tasks end to end: when the
     planner missed the case's task, the case gets no output of it and scores as such."""
     from ..intent import task_table  # noqa: PLC0415
@@ -213,7 +213,8 @@ def _tailored(case: Case, src: Source, backend: Backend, ds: Path, max_samples: 
 
     table = task_table()
     tasks = [case.task] if planned is None else [t for t in planned if t == case.task]  # only the case's task is scored
-    specs = [TaskSpec(task=t, domain=case.domain,
+    params = {"max_attempts": max_attempts} if max_attempts is not None else {}
+    specs = [TaskSpec(task=t, domain=case.domain, params=dict(params),
                       instruction=f"{table[t].get('rewrite') or table[t]['description']} User intent: {case.intent}")
              for t in tasks]
     shutil.rmtree(ds, ignore_errors=True)  # a case cut short last time starts over
@@ -261,7 +262,7 @@ def summarize(records: list[dict[str, Any]], seed: int = 0) -> dict[str, Any]:
 def run(bench: str | Path, backend: str = "rules", out: str | Path = "results/", *,
         backend_options: dict[str, Any] | None = None, cases: list[str] | None = None,
         max_samples: int | None = 12, max_repairs: int = 2, planned: bool = False, seed: int = 0,
-        label: str | None = None,
+        label: str | None = None, max_attempts: int | None = None,
         progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Runs every case (or those whose id contains one of `cases`); returns the summary."""
     from .. import __version__  # noqa: PLC0415
@@ -282,6 +283,7 @@ def run(bench: str | Path, backend: str = "rules", out: str | Path = "results/",
     config = {"bench": str(bench), "bench_version": manifest.get("version"), "cases_sha256": manifest.get("cases_sha256"),
               "backend": backend, "model": getattr(be, "model", None), "label": label or backend,
               "backend_options": backend_options or {}, "max_samples": max_samples, "max_repairs": max_repairs,
+              "max_attempts": max_attempts,
               "planned": planned, "seed": seed,
               "dataclaw": __version__}
     (out / "config.json").write_text(json.dumps(config, indent=1) + "\n")
@@ -291,7 +293,7 @@ def run(bench: str | Path, backend: str = "rules", out: str | Path = "results/",
                 continue
             if progress:
                 progress(f"[{i + 1}/{len(todo)}] {case.id}")
-            rec = run_case(case, bench, be, out, max_samples, max_repairs, planned)
+            rec = run_case(case, bench, be, out, max_samples, max_repairs, planned, max_attempts)
             fh.write(json.dumps(rec, default=str) + "\n")
             fh.flush()
             done[case.id] = rec

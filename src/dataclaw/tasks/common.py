@@ -387,3 +387,41 @@ def frame_ref(a: Anchor | None, t: float) -> dict[str, Any] | None:
 FRAME_SCHEMA = {"type": "object", "required": ["t", "anchor"],
                 "properties": {"t": {"type": "number"}, "anchor": {"type": "string"}}}
 IDS_SCHEMA = {"type": "array", "items": {"type": "string"}, "minItems": 1}
+
+
+MAX_CITED = 16  # ids one `anchors` list may cite in a schema-constrained answer
+
+
+def ground_schema(schema: dict[str, Any], ev: Evidence) -> dict[str, Any]:
+    """The draft schema narrowed to this evidence, for decoders that enforce a schema: cited ids
+    (`anchors` arrays, `anchor` fields) must be ids of the evidence's anchors, and times (`t`, `t0`,
+    `t1`) must lie inside a single source's duration, and objects hold only the keys the task reads
+    (no `additionalProperties`). The task still validates drafts against its
+    own schema and the verifier still checks every citation; this only stops a constrained model from
+    writing what could never pass."""
+    ids = [a.id for a in ev.anchors]
+    duration = ev.meta.get("duration") if len(ev.sources) == 1 else None
+    duration = float(duration) if isinstance(duration, (int, float)) and duration > 0 else None
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(n) for n in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: walk(v) for k, v in node.items()}
+        if isinstance(out.get("properties"), dict):
+            out.setdefault("additionalProperties", False)
+        for key, sub in (out.get("properties") or {}).items():
+            if not isinstance(sub, dict):
+                continue
+            if ids and key == "anchors" and sub.get("type") == "array" and (sub.get("items") or {}).get("type") == "string":
+                sub["items"] = {"type": "string", "enum": ids}
+                sub.setdefault("maxItems", min(len(ids), MAX_CITED))  # a model looping on one id stops here
+            elif ids and key == "anchor" and sub.get("type") == "string" and "enum" not in sub:
+                sub["enum"] = ids
+            elif duration and key in ("t", "t0", "t1") and sub.get("type") == "number":
+                sub.setdefault("minimum", 0)
+                sub.setdefault("maximum", round(duration, 3))
+        return out
+
+    return walk(schema)
