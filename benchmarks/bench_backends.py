@@ -8,11 +8,12 @@
    one sent frame (what a VLM could actually see). Image tokens use OpenAI's high-detail formula on
    the frames as sent (JPEG, longest side 768).
 2. Samples per minute against the local OpenAI-compatible server (SmolLM2-135M on CPU,
-   dataclaw.backends.hf_server) with 1, 2, 4, 8 requests in flight (temporal_qa prompts, one request
-   per sample, no repairs), and the same requests with --max-batch 1 (no server batching).
+   dataclaw.backends.hf_server) with 1, 2, 4, 8 requests in flight (t2v prompts by default, one request
+   per sample, no repairs; the server enforces the schema the agent sends, as vLLM would), and the
+   same requests with --max-batch 1 (no server batching). Reports requests and verified samples per minute.
 
-    python benchmarks/bench_backends.py [--skip-server] [--requests 8] [--max-tokens 96] [--levels 1,2,4,8]
-        [--no-batching-too] [--json out.json]
+    python benchmarks/bench_backends.py [--skip-server] [--requests 8] [--max-tokens 160] [--levels 1,2,4,8]
+        [--task t2v] [--no-batching-too] [--json out.json]
 """
 from __future__ import annotations
 
@@ -133,16 +134,18 @@ def _start_server(max_batch: int, max_tokens: int) -> tuple[subprocess.Popen, st
     raise RuntimeError("server did not start")
 
 
-def throughput(aset, n_requests: int, max_tokens: int, max_batch: int, levels=(1, 2, 4, 8)) -> list[dict]:
+def throughput(aset, n_requests: int, max_tokens: int, max_batch: int, levels=(1, 2, 4, 8),
+               task_name: str = "t2v") -> list[dict]:
     from dataclaw.agent import arun_task
     from dataclaw.backends import get_backend
     from dataclaw.media import MediaStore
     from dataclaw.model import Sample, TaskSpec
     from dataclaw.tasks import get_task
 
-    task = get_task("temporal_qa")
-    spec = TaskSpec(task="temporal_qa", domain="education", instruction="questions about when things happen",
-                    params={"per_type": 3, "attach_video": False})
+    task = get_task(task_name)
+    params = {"per_type": 3, "attach_video": False} if task_name == "temporal_qa" else {}
+    spec = TaskSpec(task=task_name, domain="education", instruction=f"make {task_name} data from this lesson",
+                    params=params)
     evs = task.select(aset, spec)
     evs = (evs * (n_requests // max(1, len(evs)) + 1))[:n_requests]
     proc, url = _start_server(max_batch, max_tokens)
@@ -164,8 +167,9 @@ def throughput(aset, n_requests: int, max_tokens: int, max_batch: int, levels=(1
                 media.close()
             ok = sum(isinstance(r, Sample) for r in res)
             toks = sum(r.provenance["usage"]["completion_tokens"] for r in res if isinstance(r, Sample))
-            rows.append({"in_flight": c, "max_batch": max_batch, "requests": len(res), "wall_s": round(wall, 1),
-                         "samples_per_min": round(len(res) / wall * 60, 2), "accepted": ok,
+            rows.append({"task": task_name, "in_flight": c, "max_batch": max_batch, "requests": len(res),
+                         "wall_s": round(wall, 1), "requests_per_min": round(len(res) / wall * 60, 2),
+                         "accepted": ok, "accepted_per_min": round(ok / wall * 60, 2),
                          "completion_tokens_accepted": toks})
             print(json.dumps(rows[-1]), flush=True)
     finally:
@@ -187,7 +191,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--skip-server", action="store_true")
     ap.add_argument("--requests", type=int, default=8)
-    ap.add_argument("--max-tokens", type=int, default=96)
+    ap.add_argument("--max-tokens", type=int, default=160)
+    ap.add_argument("--task", default="t2v")
     ap.add_argument("--levels", default="1,2,4,8", help="requests in flight to measure")
     ap.add_argument("--no-batching-too", action="store_true", help="also measure a server with --max-batch 1")
     ap.add_argument("--json", type=Path, default=None)
@@ -202,10 +207,11 @@ def main() -> None:
         print(json.dumps(r))
     if not args.skip_server:
         levels = tuple(int(x) for x in args.levels.split(","))
-        out["throughput"] = throughput(aset, args.requests, args.max_tokens, max_batch=8, levels=levels)
+        out["throughput"] = throughput(aset, args.requests, args.max_tokens, max_batch=8, levels=levels,
+                                       task_name=args.task)
         if args.no_batching_too:
             out["throughput_no_batching"] = throughput(aset, args.requests, args.max_tokens, max_batch=1,
-                                                       levels=(levels[0], levels[-1]))
+                                                       levels=(levels[0], levels[-1]), task_name=args.task)
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))
 

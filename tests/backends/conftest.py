@@ -40,8 +40,21 @@ def smollm2_dir() -> Path:
 def hf_backend(smollm2_dir):
     from dataclaw.backends import get_backend
 
-    be = get_backend("hf", model=str(smollm2_dir), max_new_tokens=160)
+    # free decoding: these tests show what the raw 135M model writes and how the loop handles it
+    be = get_backend("hf", model=str(smollm2_dir), max_new_tokens=160, constrain="none")
     be.load()
+    return be
+
+
+@pytest.fixture(scope="session")
+def hf_constrained(hf_backend):
+    """The same loaded model, decoding constrained to each request's schema (llguidance)."""
+    pytest.importorskip("llguidance")
+    from dataclaw.backends.hf import HFBackend
+
+    be = HFBackend.__new__(HFBackend)
+    be.__dict__.update(hf_backend.__dict__)
+    be.constrain, be._constraint, be.max_new_tokens = "json_schema", None, 300
     return be
 
 
@@ -57,7 +70,7 @@ def llm_server(smollm2_dir, tmp_path_factory):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     with open(log, "w") as fh:
         proc = subprocess.Popen([sys.executable, "-m", "dataclaw.backends.hf_server", "--model", str(smollm2_dir),
-                                 "--name", "smollm2", "--port", str(port), "--max-new-tokens", "160"],
+                                 "--name", "smollm2", "--port", str(port), "--max-new-tokens", "256"],
                                 stdout=fh, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 240

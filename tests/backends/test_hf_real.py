@@ -78,3 +78,26 @@ def test_real_drafts_on_the_lecture_through_repair_and_verify(hf_backend, lectur
         repair = be.calls[1][0][-1]["content"]
         assert "failed these checks" in repair
         assert be.calls[1][0][-2] == {"role": "assistant", "content": be.calls[0][1]}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)  # ~70 s on an idle 2-core machine
+def test_constrained_smollm2_writes_verified_samples_on_the_lecture(hf_constrained, lecture_anchors, media):
+    """Schema-constrained decoding with the evidence's ids and the video's duration in the schema: the
+    untrained 135M model's drafts always parse; the verifier still judges every time and citation, so
+    some pass and the others are rejected with grounding reasons (not parse errors)."""
+    task = get_task("t2v")
+    spec = TaskSpec(task="t2v", domain="education", instruction="cut text-to-video clips with dense captions")
+    evs = task.select(lecture_anchors, spec)[:3]
+    be = Recording(hf_constrained)
+    results = run_task(task, spec, lecture_anchors, be, media, max_repairs=0, evidence=evs)
+    assert len(results) == 3 and len(be.calls) == 3
+    samples = [r for r in results if isinstance(r, Sample)]
+    assert samples, [r.reasons for r in results]
+    for s in samples:
+        assert s.scores.grounding > 0 and s.provenance["usage"]["constrained"] >= 1  # constrained requests
+        ids = {a.id for a in lecture_anchors.anchors}
+        assert set(s.evidence) <= ids
+    for r in results:
+        if isinstance(r, Rejection):
+            assert not any(x.startswith("unparseable") and "max_new_tokens" not in x for x in r.reasons), r.reasons

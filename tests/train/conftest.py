@@ -7,7 +7,6 @@ benchmarks/bench_train.py). Its answers are mostly invalid, which is what the re
 """
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -49,22 +48,4 @@ def corpus(tmp_path_factory, lecture, clip) -> tuple[Path, dict]:
     return out, info
 
 
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory) -> Path:
-    from transformers import AutoConfig, AutoTokenizer, LlamaForCausalLM
-
-    from dataclaw.models_llm import resolve_model
-
-    base = resolve_model("smollm2")
-    cfg = AutoConfig.from_pretrained(base)
-    cfg.update({"hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
-                "num_key_value_heads": 2, "head_dim": 16})
-    import torch
-
-    torch.manual_seed(0)
-    model = LlamaForCausalLM(cfg)
-    out = tmp_path_factory.mktemp("tiny") / "model"
-    model.save_pretrained(out)
-    AutoTokenizer.from_pretrained(base).save_pretrained(out)
-    shutil.copy(base / "generation_config.json", out) if (base / "generation_config.json").exists() else None
-    return out
+# tiny_model (SmolLM2's tokenizer on a random 2-layer body) lives in tests/conftest.py: the backend tests use it too

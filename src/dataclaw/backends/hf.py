@@ -41,7 +41,7 @@ class HFBackend(Backend):
     def __new__(cls, model: str | Path | None = None, **options: Any) -> Any:
         # an Expert set (router.json + one trained model per domain) is served by its router
         if model is not None and (Path(str(model)).expanduser() / "router.json").is_file():
-            from ..train.router import ExpertBackend  # noqa: PLC0415
+            from .expert import ExpertBackend  # noqa: PLC0415
 
             return ExpertBackend(model, **options)
         return super().__new__(cls)

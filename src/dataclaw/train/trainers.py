@@ -102,7 +102,7 @@ def _init_model(model: str | Path, domain: str | None) -> Path:
     """The starting checkpoint for one domain (an Expert set's own expert when there is one)."""
     p = Path(str(model))
     if p.is_dir() and (p / "router.json").is_file():
-        from .router import load_router  # noqa: PLC0415
+        from ..backends.expert import load_router  # noqa: PLC0415
 
         r = load_router(p)
         return r.path_for(domain)
@@ -180,7 +180,7 @@ def train(kind: str, cfg: dict[str, Any]) -> dict[str, Any]:
         return {"mode": "omni", "runs": [_train_one(kind, cfg, out, None)], "output_dir": str(out)}
     if cfg["mode"] != "expert":
         raise ConfigError(f"mode must be omni or expert, not {cfg['mode']!r}")
-    from .router import write_router  # noqa: PLC0415
+    from ..backends.expert import write_router  # noqa: PLC0415
 
     domains = cfg.get("domains") or _domains(cfg["data"], "sft" if kind == "sft" else "rl")
     runs = [_train_one(kind, cfg, out / d, d) for d in domains]

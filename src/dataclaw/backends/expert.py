@@ -4,7 +4,8 @@ Omni: one model folder for every domain (served as is by `--backend hf --model D
 Expert: a folder with `router.json` ({"kind": "expert", "experts": {domain: subfolder}, "default": domain})
 and one model folder per domain. `ExpertBackend` routes each request by the plan's domain (the TaskSpec
 the agent passes to `generate`) to that domain's model, loading each one on first use; a domain without
-an expert goes to the default one. The `hf` backend hands an Expert folder to this class.
+an expert goes to the default one. The `hf` backend hands an Expert folder to this class;
+`dataclaw train --mode expert` writes one with `write_router`.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..backends.base import Backend, Generation
+from .base import Backend, Generation
 from ..errors import ConfigError
 
 
@@ -66,7 +67,7 @@ class ExpertBackend(Backend):
         self.routed: dict[str, int] = {}  # requests per expert (for reports and tests)
 
     def backend_for(self, domain: str | None) -> Backend:
-        from ..backends.hf import HFBackend  # noqa: PLC0415
+        from .hf import HFBackend  # noqa: PLC0415
 
         key = self.router.domain_for(domain)
         if key not in self._backends:

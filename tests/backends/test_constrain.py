@@ -1,0 +1,132 @@
+"""Schema-constrained decoding (llguidance) in the `hf` backend and the local server, and the schema
+the agent sends: narrowed to the evidence's anchor ids and the video's duration.
+
+The decoding tests use `tiny_model` (SmolLM2's real tokenizer on a random 2-layer body): free-running,
+it writes noise; constrained, every answer must parse and match the schema, which is what the
+constraint guarantees whatever the model."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dataclaw.model import TaskSpec
+from dataclaw.tasks import get_task
+from dataclaw.tasks.common import ground_schema
+
+pytest.importorskip("llguidance")
+jsonschema = pytest.importorskip("jsonschema")
+
+IDS = ["shot-aaaa", "ocr_text-bbbb", "transcript-cccc"]
+SCHEMA = {"type": "object", "required": ["caption", "t0", "t1", "anchors"], "additionalProperties": False,
+          "properties": {"caption": {"type": "string", "minLength": 3, "maxLength": 40},
+                         "t0": {"type": "number", "minimum": 0, "maximum": 45.5},
+                         "t1": {"type": "number", "minimum": 0, "maximum": 45.5},
+                         "anchors": {"type": "array", "minItems": 1, "maxItems": 3,
+                                     "items": {"type": "string", "enum": IDS}}}}
+ASK = [{"role": "user", "content": "Describe the clip as JSON."}]
+
+
+@pytest.fixture(scope="module")
+def tiny_backend(tiny_model):
+    from dataclaw.backends.hf import HFBackend
+
+    be = HFBackend(str(tiny_model), max_new_tokens=120, temperature=0.0)
+    be.load()
+    return be
+
+
+def test_random_model_answers_match_the_schema_when_constrained(tiny_backend):
+    assert tiny_backend.constrain == "json_schema"
+    other = {"type": "object", "required": ["ok"], "properties": {"ok": {"type": "boolean"}}, "additionalProperties": False}
+    res = tiny_backend.complete_batch([ASK, ASK, ASK], max_new_tokens=120, temperature=1.0,
+                                      schemas=[SCHEMA, other, None])
+    first = json.loads(res[0]["text"])
+    jsonschema.validate(first, SCHEMA)
+    assert set(first["anchors"]) <= set(IDS) and 0 <= first["t0"] <= 45.5
+    assert res[0]["finish_reason"] == "stop" and res[0]["constrained"]
+    jsonschema.validate(json.loads(res[1]["text"]), other)  # each row its own schema, in one batch
+    assert not res[2]["constrained"]  # None = free text in the same batch
+
+
+def test_free_decoding_of_the_same_model_is_not_json(tiny_model):
+    from dataclaw.backends.hf import HFBackend
+
+    free = HFBackend(str(tiny_model), max_new_tokens=40, constrain="none")
+    gen = free.generate(ASK, SCHEMA)
+    assert gen.draft is None and gen.error and gen.usage["constrained"] is False
+
+
+def test_generate_through_the_backend_contract(tiny_backend):
+    gen = tiny_backend.generate(ASK, SCHEMA)
+    assert gen.error is None and gen.usage["constrained"] is True
+    jsonschema.validate(gen.draft, SCHEMA)
+
+
+def test_an_unenforceable_schema_is_a_clear_error(tiny_backend):
+    with pytest.raises(ValueError, match="schema"):
+        tiny_backend.check_schema({"type": "object", "properties": {"x": {"type": "string", "pattern": "(?<=a)b"}},
+                                   "required": ["x"]})
+
+
+def test_constrain_option_is_checked():
+    from dataclaw.backends.hf import HFBackend
+    from dataclaw.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="constrain"):
+        HFBackend("smollm2", constrain="grammar")
+
+
+def test_server_reads_response_format():
+    from dataclaw.backends.hf_server import response_schema
+
+    assert response_schema(None) is None and response_schema({"type": "text"}) is None
+    assert response_schema({"type": "json_object"}) == {"type": "object"}
+    assert response_schema({"type": "json_schema", "json_schema": {"name": "d", "schema": SCHEMA}}) == SCHEMA
+    with pytest.raises(ValueError, match="json_schema"):
+        response_schema({"type": "json_schema", "json_schema": {"name": "d"}})
+    with pytest.raises(ValueError, match="unsupported"):
+        response_schema({"type": "regex"})
+
+
+def test_server_enforces_the_schema_over_http(tiny_backend):
+    from starlette.testclient import TestClient
+
+    from dataclaw.backends.hf_server import make_app
+
+    with TestClient(make_app(tiny_backend, "tiny")) as client:
+        body = {"model": "tiny", "messages": ASK, "max_tokens": 120,
+                "response_format": {"type": "json_schema", "json_schema": {"name": "draft", "schema": SCHEMA}}}
+        r = client.post("/v1/chat/completions", json=body)
+        assert r.status_code == 200, r.text
+        jsonschema.validate(json.loads(r.json()["choices"][0]["message"]["content"]), SCHEMA)
+        bad = {**body, "response_format": {"type": "json_schema", "json_schema": {"name": "d", "schema": "nope"}}}
+        assert client.post("/v1/chat/completions", json=bad).status_code == 400
+        assert client.get("/health").json()["constrain"] == "json_schema"
+
+
+def test_ground_schema_narrows_ids_and_times_to_the_evidence(lecture_anchors):
+    task = get_task("temporal_qa")
+    spec = TaskSpec(task="temporal_qa", domain="education", instruction="when does each title appear")
+    ev = task.select(lecture_anchors, spec)[0]
+    plain = task.draft_schema()
+    before = json.dumps(plain, sort_keys=True)
+    g = ground_schema(plain, ev)
+    assert json.dumps(plain, sort_keys=True) == before  # the task's own schema is untouched
+    span = g["properties"]["spans"]["items"]
+    assert span["properties"]["anchors"]["items"]["enum"] == [a.id for a in ev.anchors]
+    assert span["properties"]["t1"]["maximum"] == pytest.approx(ev.meta["duration"], abs=1e-3)
+    assert span["properties"]["t0"]["minimum"] == 0
+    assert g["additionalProperties"] is False and span["additionalProperties"] is False
+    jsonschema.validate(task.rules(ev, spec), g)  # the teacher's grounded draft is still valid when narrowed
+
+
+def test_max_attempts_caps_the_bundles_tried(lecture_anchors, media):
+    from dataclaw.agent import run_task
+    from dataclaw.backends import get_backend
+
+    task = get_task("t2v")
+    spec = TaskSpec(task="t2v", domain="education", instruction="clips", params={"max_attempts": 2})
+    assert len(task.select(lecture_anchors, spec)) > 2
+    results = run_task(task, spec, lecture_anchors, get_backend("rules"), media)
+    assert len(results) == 2
