@@ -7,8 +7,10 @@ evidence (cited ids from the anchor list, times inside the video: `tasks.common.
 a constrained model cannot cite an anchor that does not exist; whether its times fall inside the
 anchors it cites is still for the verifier to judge.
 
-The schema's whitespace is fixed (`": "`, `", "`): small models otherwise tend to emit endless
-newlines inside a valid object until the token cap.
+Whitespace is fixed to compact JSON (`","`, `":"`, what `json.dumps(separators=(",", ":"))` writes,
+the form the prompts show and the training corpus teaches): free whitespace lets small models emit
+endless newlines inside a valid object, and a trained model forced into another layout drifts off
+what it learned. Properties are written in the schema's order.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-JSON_DEFAULTS = {"whitespace_flexible": False, "key_separator": ": ", "item_separator": ", "}
+JSON_DEFAULTS = {"whitespace_flexible": False, "key_separator": ":", "item_separator": ","}
 
 
 def available() -> bool:
@@ -42,7 +44,7 @@ class SchemaConstraint:
     def grammar(self, schema: dict[str, Any]) -> str:
         import llguidance  # noqa: PLC0415
 
-        key = json.dumps(schema, sort_keys=True)
+        key = json.dumps(schema)  # not sort_keys: property order is the order the answer is written in
         if key not in self._grammars:
             self._grammars[key] = llguidance.LLMatcher.grammar_from_json_schema(key, defaults=JSON_DEFAULTS)
         return self._grammars[key]

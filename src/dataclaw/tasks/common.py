@@ -395,7 +395,8 @@ MAX_CITED = 16  # ids one `anchors` list may cite in a schema-constrained answer
 def ground_schema(schema: dict[str, Any], ev: Evidence) -> dict[str, Any]:
     """The draft schema narrowed to this evidence, for decoders that enforce a schema: cited ids
     (`anchors` arrays, `anchor` fields) must be ids of the evidence's anchors, and times (`t`, `t0`,
-    `t1`) must lie inside a single source's duration, and objects hold only the keys the task reads
+    `t1`) must lie inside a single source's duration and have at most millisecond precision, and
+    objects hold only the keys the task reads
     (no `additionalProperties`). The task still validates drafts against its
     own schema and the verifier still checks every citation; this only stops a constrained model from
     writing what could never pass."""
@@ -419,9 +420,11 @@ def ground_schema(schema: dict[str, Any], ev: Evidence) -> dict[str, Any]:
                 sub.setdefault("maxItems", min(len(ids), MAX_CITED))  # a model looping on one id stops here
             elif ids and key == "anchor" and sub.get("type") == "string" and "enum" not in sub:
                 sub["enum"] = ids
-            elif duration and key in ("t", "t0", "t1") and sub.get("type") == "number":
-                sub.setdefault("minimum", 0)
-                sub.setdefault("maximum", round(duration, 3))
+            elif key in ("t", "t0", "t1") and sub.get("type") == "number":
+                sub.setdefault("multipleOf", 0.001)  # millisecond times: a model cannot loop on digits
+                if duration:
+                    sub.setdefault("minimum", 0)
+                    sub.setdefault("maximum", round(duration, 3))
         return out
 
     return walk(schema)
