@@ -13,7 +13,7 @@
    same requests with --max-batch 1 (no server batching). Reports requests and verified samples per minute.
 
     python benchmarks/bench_backends.py [--skip-server] [--requests 8] [--max-tokens 160] [--levels 1,2,4,8]
-        [--task t2v] [--no-batching-too] [--json out.json]
+        [--task t2v] [--model smollm2|CHECKPOINT] [--no-batching-too] [--json out.json]
 """
 from __future__ import annotations
 
@@ -115,11 +115,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_server(max_batch: int, max_tokens: int) -> tuple[subprocess.Popen, str]:
+def _start_server(max_batch: int, max_tokens: int, model: str = "smollm2") -> tuple[subprocess.Popen, str]:
     import httpx
 
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "dataclaw.backends.hf_server", "--model", "smollm2",
+    proc = subprocess.Popen([sys.executable, "-m", "dataclaw.backends.hf_server", "--model", model,
                              "--name", "smollm2", "--port", str(port), "--max-batch", str(max_batch),
                              "--max-new-tokens", str(max_tokens)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
@@ -135,7 +135,7 @@ def _start_server(max_batch: int, max_tokens: int) -> tuple[subprocess.Popen, st
 
 
 def throughput(aset, n_requests: int, max_tokens: int, max_batch: int, levels=(1, 2, 4, 8),
-               task_name: str = "t2v") -> list[dict]:
+               task_name: str = "t2v", model: str = "smollm2") -> list[dict]:
     from dataclaw.agent import arun_task
     from dataclaw.backends import get_backend
     from dataclaw.media import MediaStore
@@ -148,7 +148,7 @@ def throughput(aset, n_requests: int, max_tokens: int, max_batch: int, levels=(1
                     params=params)
     evs = task.select(aset, spec)
     evs = (evs * (n_requests // max(1, len(evs)) + 1))[:n_requests]
-    proc, url = _start_server(max_batch, max_tokens)
+    proc, url = _start_server(max_batch, max_tokens, model)
     rows = []
     try:
         be = get_backend("openai", base_url=url, model="smollm2", max_tokens=max_tokens, timeout=600)
@@ -193,6 +193,8 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=8)
     ap.add_argument("--max-tokens", type=int, default=160)
     ap.add_argument("--task", default="t2v")
+    ap.add_argument("--model", default="smollm2", help="what the server serves: smollm2, or a trained checkpoint "
+                    "(benchmarks/bench_train.py writes WORK/grpo)")
     ap.add_argument("--levels", default="1,2,4,8", help="requests in flight to measure")
     ap.add_argument("--no-batching-too", action="store_true", help="also measure a server with --max-batch 1")
     ap.add_argument("--json", type=Path, default=None)
@@ -208,10 +210,11 @@ def main() -> None:
     if not args.skip_server:
         levels = tuple(int(x) for x in args.levels.split(","))
         out["throughput"] = throughput(aset, args.requests, args.max_tokens, max_batch=8, levels=levels,
-                                       task_name=args.task)
+                                       task_name=args.task, model=args.model)
         if args.no_batching_too:
             out["throughput_no_batching"] = throughput(aset, args.requests, args.max_tokens, max_batch=1,
-                                                       levels=(levels[0], levels[-1]), task_name=args.task)
+                                                       levels=(levels[0], levels[-1]), task_name=args.task,
+                                                       model=args.model)
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))
 

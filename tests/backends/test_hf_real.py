@@ -81,23 +81,26 @@ def test_real_drafts_on_the_lecture_through_repair_and_verify(hf_backend, lectur
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(1800)  # ~70 s on an idle 2-core machine
-def test_constrained_smollm2_writes_verified_samples_on_the_lecture(hf_constrained, lecture_anchors, media):
+@pytest.mark.timeout(1800)  # ~40 s on an idle 2-core machine
+def test_constrained_smollm2_drafts_always_parse_and_are_judged(hf_constrained, lecture_anchors, media):
     """Schema-constrained decoding with the evidence's ids and the video's duration in the schema: the
-    untrained 135M model's drafts always parse; the verifier still judges every time and citation, so
-    some pass and the others are rejected with grounding reasons (not parse errors)."""
+    untrained 135M model's drafts parse and cite only real anchors (unless cut at the token cap); the
+    verifier still judges every span, so what it writes is accepted or rejected with grounding
+    reasons. (Whether the untrained model gets a span right is luck: 2 of 3 clips passed with one
+    whitespace layout, 0 of 9 with another; our SFT model passes reliably, see docs/benchmarks.md.)"""
     task = get_task("t2v")
     spec = TaskSpec(task="t2v", domain="education", instruction="cut text-to-video clips with dense captions")
     evs = task.select(lecture_anchors, spec)[:3]
     be = Recording(hf_constrained)
     results = run_task(task, spec, lecture_anchors, be, media, max_repairs=0, evidence=evs)
     assert len(results) == 3 and len(be.calls) == 3
-    samples = [r for r in results if isinstance(r, Sample)]
-    assert samples, [r.reasons for r in results]
-    for s in samples:
-        assert s.scores.grounding > 0 and s.provenance["usage"]["constrained"] >= 1  # constrained requests
-        ids = {a.id for a in lecture_anchors.anchors}
-        assert set(s.evidence) <= ids
+    ids = {a.id for a in lecture_anchors.anchors}
     for r in results:
-        if isinstance(r, Rejection):
-            assert not any(x.startswith("unparseable") and "max_new_tokens" not in x for x in r.reasons), r.reasons
+        if isinstance(r, Sample):
+            assert r.scores.grounding > 0 and r.provenance["usage"]["constrained"] >= 1
+            assert set(r.evidence) <= ids
+        else:
+            assert isinstance(r, Rejection) and r.reasons
+            assert all(not x.startswith("unparseable") or "max_new_tokens" in x for x in r.reasons), r.reasons
+            if isinstance(r.draft, dict):  # parsed: every cited id is a real anchor of the evidence
+                assert set(r.draft.get("anchors", [])) <= ids, r.draft

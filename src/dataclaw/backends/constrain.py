@@ -7,10 +7,10 @@ evidence (cited ids from the anchor list, times inside the video: `tasks.common.
 a constrained model cannot cite an anchor that does not exist; whether its times fall inside the
 anchors it cites is still for the verifier to judge.
 
-Whitespace is fixed to compact JSON (`","`, `":"`, what `json.dumps(separators=(",", ":"))` writes,
-the form the prompts show and the training corpus teaches): free whitespace lets small models emit
-endless newlines inside a valid object, and a trained model forced into another layout drifts off
-what it learned. Properties are written in the schema's order.
+Whitespace between tokens is at most one space: compact JSON (what the prompts show and the
+training corpus teaches) or `", "` / `": "` (what untrained chat models tend to write), so each
+model keeps the layout it knows, while free whitespace (endless newlines inside a valid object, a
+small model's favourite loop) is ruled out. Properties are written in the schema's order.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-JSON_DEFAULTS = {"whitespace_flexible": False, "key_separator": ":", "item_separator": ","}
+JSON_DEFAULTS = {"whitespace_pattern": " ?"}
 
 
 def available() -> bool:
