@@ -56,6 +56,8 @@ def run_cmd(
     cases: Optional[str] = typer.Option(None, "--cases", help="Comma-separated substrings of case ids to run."),
     max_samples: int = typer.Option(12, "--max-samples", "-n", help="At most N accepted samples per case."),
     max_repairs: int = typer.Option(2, "--max-repairs", help="Repair rounds per sample (model backends)."),
+    max_attempts: Optional[int] = typer.Option(None, "--max-attempts", help="At most N drafts per case, accepted "
+                                               "or not (a cost cap for model backends; default: no cap)."),
     planned: bool = typer.Option(False, "--planned", help="Tailor what the planner picks from the intent (end to "
                                  "end) instead of the case's task; a missed task scores as no output."),
     label: Optional[str] = typer.Option(None, "--label", help="Name of this run in reports."),
@@ -70,7 +72,7 @@ def run_cmd(
     if base_url:
         options["base_url"] = base_url
     summary = run(bench, backend, out, backend_options=options, max_samples=max_samples, max_repairs=max_repairs,
-                  planned=planned, seed=seed, label=label,
+                  planned=planned, seed=seed, label=label, max_attempts=max_attempts,
                   cases=[c for c in (cases or "").split(",") if c] or None,
                   progress=lambda m: typer.echo(m, err=True))
     o = summary["overall"]
