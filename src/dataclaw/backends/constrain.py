@@ -15,10 +15,7 @@ small model's favourite loop) is ruled out. Properties are written in the schema
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 JSON_DEFAULTS = {"whitespace_pattern": " ?"}
 
@@ -34,10 +31,10 @@ def available() -> bool:
 class SchemaConstraint:
     """Holds the llguidance tokenizer for one HF tokenizer (built once, ~1 s) and makes matchers."""
 
-    def __init__(self, hf_tokenizer: Any, vocab_size: int | None = None) -> None:
+    def __init__(self, hf_tokenizer: Any) -> None:
         import llguidance.hf  # noqa: PLC0415
 
-        self.tok = llguidance.hf.from_tokenizer(hf_tokenizer, n_vocab=vocab_size)
+        self.tok = llguidance.hf.from_tokenizer(hf_tokenizer)
         self.vocab_size = self.tok.vocab_size
         self._grammars: dict[str, str] = {}
 

@@ -393,13 +393,12 @@ MAX_CITED = 16  # ids one `anchors` list may cite in a schema-constrained answer
 
 
 def ground_schema(schema: dict[str, Any], ev: Evidence) -> dict[str, Any]:
-    """The draft schema narrowed to this evidence, for decoders that enforce a schema: cited ids
-    (`anchors` arrays, `anchor` fields) must be ids of the evidence's anchors, and times (`t`, `t0`,
-    `t1`) must lie inside a single source's duration and have at most millisecond precision, and
-    objects hold only the keys the task reads
-    (no `additionalProperties`). The task still validates drafts against its
-    own schema and the verifier still checks every citation; this only stops a constrained model from
-    writing what could never pass."""
+    """The draft schema narrowed to this evidence, for decoders that enforce a schema:
+    - cited ids (`anchors` arrays, `anchor` fields) must be ids of the evidence's anchors;
+    - times (`t`, `t0`, `t1`) lie inside a single source's duration, on a millisecond grid;
+    - objects hold only the keys the task reads (no `additionalProperties`).
+    The task still validates drafts against its own schema and the verifier still checks every
+    citation; this only stops a constrained model from writing what could never pass."""
     ids = [a.id for a in ev.anchors]
     duration = ev.meta.get("duration") if len(ev.sources) == 1 else None
     duration = float(duration) if isinstance(duration, (int, float)) and duration > 0 else None
