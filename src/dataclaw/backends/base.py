@@ -74,6 +74,12 @@ def get_backend(name: str | Backend, **options: Any) -> Backend:
     return getattr(module, cls)(**options)
 
 
+def image_url_of(part: dict[str, Any]) -> str:
+    """The URL (or path) of an OpenAI `image_url` content part, in either of its two shapes."""
+    ref = part.get("image_url")
+    return str(ref["url"] if isinstance(ref, dict) else ref)
+
+
 def flatten_messages(messages: list[dict[str, Any]]) -> tuple[list[dict[str, str]], list[str]]:
     """Content parts -> one string per message; image parts are returned as paths/URLs separately."""
     out, images = [], []
@@ -85,7 +91,7 @@ def flatten_messages(messages: list[dict[str, Any]]) -> tuple[list[dict[str, str
                 if p.get("type") == "text":
                     bits.append(p.get("text", ""))
                 elif p.get("type") == "image_url":
-                    url = p["image_url"]["url"] if isinstance(p.get("image_url"), dict) else str(p.get("image_url"))
+                    url = image_url_of(p)
                     images.append(url if not url.startswith("data:") else "[inline image]")
                     bits.append("[image]")
             content = "\n".join(bits)

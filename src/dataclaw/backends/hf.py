@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .base import Backend, Generation, empty_usage, flatten_messages
+from .base import Backend, Generation, empty_usage, flatten_messages, image_url_of
 from .jsonparse import extract_json
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ class HFBackend(Backend):
                 parts = []
                 for p in content:
                     if p.get("type") == "image_url":
-                        url = p["image_url"]["url"] if isinstance(p.get("image_url"), dict) else p["image_url"]
+                        url = image_url_of(p)
                         parts.append({"type": "image", "image": _load_image(url)})
                     else:
                         parts.append({"type": "text", "text": p.get("text", "")})

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DataclawError
-from .base import Backend, Generation, empty_usage
+from .base import Backend, Generation, empty_usage, image_url_of
 from .jsonparse import extract_json
 
 log = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ class OpenAIBackend(Backend):
                 parts = []
                 for p in content:
                     if p.get("type") == "image_url":
-                        url = p["image_url"]["url"] if isinstance(p.get("image_url"), dict) else p.get("image_url")
+                        url = image_url_of(p)
                         url = jpeg_data_url(url, self.image_max_side, self.jpeg_quality)
                         size = _image_size(url)
                         stats["images"] += 1
