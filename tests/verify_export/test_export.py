@@ -53,6 +53,22 @@ def dataset(tmp_path):
     return out
 
 
+def test_raw_model_io_in_its_own_file(tmp_path):
+    from dataclaw.export import read_raw
+
+    aset = build_anchorset()
+    s = tutorial_sample(aset)
+    s.provenance["raw"] = [{"input": [{"role": "user", "content": "long prompt " * 50}], "output": "{}"}]
+    with DatasetWriter(tmp_path / "o") as w:
+        w.add(s)
+        w.reject(Rejection(source=SRC, task="tutorial", reasons=["x"], sample_id="tut-9", raw=[{"output": "bad"}]))
+    row = json.loads((tmp_path / "o" / "samples.jsonl").read_text())
+    assert "raw" not in json.loads(row["provenance"]) and "long prompt" not in json.dumps(row)
+    assert read_raw(tmp_path / "o")["tut-1"][0]["output"] == "{}"
+    assert read_raw(tmp_path / "o", kind="rejected")["tut-9"] == [{"output": "bad"}]
+    assert "raw" not in json.loads((tmp_path / "o" / "rejected.jsonl").read_text())
+
+
 def test_samples_round_trip(dataset):
     back = list(read_samples(dataset))
     aset = build_anchorset()
@@ -148,7 +164,10 @@ def test_load_dataset_on_mixed_tasks(dataset):
     ds = datasets.load_dataset("json", data_files=str(dataset / "samples.jsonl"), split="train")
     assert ds.num_rows == 5
     assert set(ds["task"]) == {"tutorial", "temporal_qa", "t2v", "gui_trajectory"}
-    assert json.loads(ds[4]["solution"][0]["action"]) == {"type": "click", "x": 10, "y": 20}
+    act = ds[4]["solution"][0]["action"]  # an object, not JSON text
+    assert act["type"] == "click" and act["x"] == 10 and act["y"] == 20
+    assert ds[0]["solution"][0]["action"] is None  # a real null
+    assert Sample.model_validate(ds[4]).solution[1].action == {"type": "type", "text": "hello", "keys": ["h"]}
     assert Sample.model_validate(ds[2]).meta["answer"] == "before"
     # tiny blocks (each sample its own Arrow block): types come from the declared features
     from dataclaw.export.native import features
@@ -156,7 +175,9 @@ def test_load_dataset_on_mixed_tasks(dataset):
     ds = datasets.load_dataset("json", data_files=str(dataset / "samples.jsonl"), split="train", chunksize=64,
                                features=features())
     assert ds.num_rows == 5 and ds[4]["solution"][2]["path"] == "media/kf_6000.jpg"
-    assert ds[0]["solution"][0]["action"] == "null"
+    assert ds[0]["solution"][0]["action"] is None
+    assert ds.features["solution"].feature["action"]["keys"].feature.dtype == "string"
+    assert Sample.model_validate(ds[4]).solution[0].action == {"type": "click", "x": 10, "y": 20}
 
 
 def test_load_dataset_folder_uses_card(dataset):
@@ -228,7 +249,49 @@ def test_verl(dataset):
         truth = json.loads(row["reward_model"]["ground_truth"])
         assert truth["sample_id"] == row["extra_info"]["sample_id"] and truth["solution"]
     assert t[0]["images"][0]["bytes"][:2] == b"\xff\xd8"  # embedded JPEG
-    assert t[3]["videos"] == [{"video": "media/clip_4000_6000.mp4"}]
+    assert t[3]["videos"] == [{"video": str((dataset / "media/clip_4000_6000.mp4").resolve())}]  # absolute
+
+
+def test_verl_reward_reads_the_export(dataset, tmp_path):
+    """dataclaw's compute_score on exported rows: the ground truth carries its anchors (the folder
+    can be gone), the reference answer scores well, a wrong or ungrounded one does not."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from dataclaw.train.rewards import compute_score
+
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(dataset, moved)
+    rows = pq.read_table(EXPORTERS["verl"](moved)[0]).to_pylist()
+    shutil.rmtree(moved)  # the reward must not need the folder
+    by_id = {r["extra_info"]["sample_id"]: r for r in rows}
+    for r in rows:
+        gt = r["reward_model"]["ground_truth"]
+        ref = json.loads(gt)["answer"]
+        good = compute_score(r["data_source"], ref, gt, r["extra_info"])
+        assert good["score"] >= 0.8 and good["match"] >= 0.95, (r["extra_info"]["sample_id"], good)
+        bad = compute_score(r["data_source"], "I do not know.", gt, r["extra_info"])
+        assert bad["score"] < good["score"] - 0.2
+    qa = by_id["qa-1"]
+    gt = qa["reward_model"]["ground_truth"]
+    wrong_time = compute_score(qa["data_source"], "[0.50s-2.00s] It is said then.", gt)
+    late = compute_score(qa["data_source"], "[4.20s-14.00s] It is said from 4.2 s to 14 s.", gt)
+    right = compute_score(qa["data_source"], "[4.20s-8.00s] It is said from 4.2 s to 8.0 s.", gt)
+    assert right["score"] > wrong_time["score"] and right["score"] > late["score"]
+    assert late["grounding"] < 1.0  # 14 s is past the 10 s video
+
+
+def test_verl_video_as_frames(dataset):
+    import pyarrow.parquet as pq
+
+    from dataclaw.export.verl import export_verl
+
+    t = pq.read_table(export_verl(dataset, video_frames=4)[0]).to_pylist()
+    frames = t[3]["videos"][0]["video"]
+    assert len(frames) == 4 and all(f.endswith(".jpg") and __import__("os").path.isabs(f) for f in frames)
+    from PIL import Image
+    assert Image.open(frames[0]).size == (64, 48)
 
 
 def test_webdataset(dataset):

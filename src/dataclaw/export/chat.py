@@ -8,7 +8,10 @@ solution order. Parts are `{"type": "text", "text": ...}`, `{"type": "image", "p
 from __future__ import annotations
 
 import json
+import os
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..model import Sample, Segment
@@ -87,3 +90,75 @@ def placeholder_text(parts: list[dict[str, Any]]) -> str:
         else:
             out.append(IMAGE_TOKEN if p["type"] == "image" else VIDEO_TOKEN)
     return "\n".join(out)
+
+
+def clip_frames(root: Path, rel: str, n: int, max_side: int = 768) -> list[str]:
+    """`n` frames sampled evenly from the video `rel` (relative to `root`), written once as JPEGs
+    beside it (`<stem>.f<i>of<n>.jpg`); returns their paths relative to `root`. For trainers and
+    models that take a video as a list of frames."""
+    import av  # noqa: PLC0415
+    from PIL import Image  # noqa: PLC0415
+
+    src = Path(root) / rel
+    names = [str(Path(rel).with_name(f"{Path(rel).stem}.f{i}of{n}.jpg")) for i in range(n)]
+    if all((Path(root) / p).exists() for p in names):
+        return names
+    with av.open(str(src)) as c:  # count, then decode again keeping only the picked frames (bounded memory)
+        total = sum(1 for _ in c.demux(video=0) if _.size)
+    if total == 0:
+        raise ValueError(f"{src}: no video frame to sample")
+    want = [min(total - 1, int((i + 0.5) * total / n)) for i in range(n)]
+    picks: list[Any] = []
+    with av.open(str(src)) as c:
+        for i, f in enumerate(c.decode(video=0)):
+            while len(picks) < n and want[len(picks)] == i:
+                picks.append(f.to_image())
+            if len(picks) == n:
+                break
+    if not picks:
+        raise ValueError(f"{src}: no decodable video frame")
+    while len(picks) < n:  # fewer decodable frames than packets
+        picks.append(picks[-1])
+    for img, p in zip(picks, names):
+        img = img.convert("RGB")
+        if max(img.size) > max_side:
+            img.thumbnail((max_side, max_side))
+        dst = Path(root) / p
+        tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
+        img.save(tmp, format="JPEG", quality=90)
+        os.replace(tmp, dst)
+    return names
+
+
+_SPAN = re.compile(r"^\s*\[(\d+(?:\.\d+)?)s(?:\s*-\s*(\d+(?:\.\d+)?)s)?\]\s*(.*)$")
+
+
+def parse_answer(text: str) -> list[Segment]:
+    """An answer written the way `render` writes the assistant turn, back to segments: a line
+    `[t0s-t1s] text` (or `[ts] text`) is a timed text segment (a span when it has no text), a line
+    `action: {json}` an action, `<image>`/`<video>` placeholders are dropped, any other line is text."""
+    out: list[Segment] = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line or line in (IMAGE_TOKEN, VIDEO_TOKEN):
+            continue
+        t0 = t1 = None
+        m = _SPAN.match(line)
+        if m:
+            t0 = float(m.group(1))
+            t1 = float(m.group(2)) if m.group(2) else t0
+            line = m.group(3).strip()
+        if line.startswith("action:"):
+            rest = line[len("action:"):].strip()
+            try:
+                act, end = json.JSONDecoder().raw_decode(rest)
+            except json.JSONDecodeError:
+                act, end = None, 0
+            if isinstance(act, dict):
+                out.append(Segment(type="action", action=act, t0=t0, t1=t1, text=rest[end:].strip() or None))
+                continue
+        if t0 is not None and not line:
+            out.append(Segment(type="span", t0=t0, t1=t1))
+        else:
+            out.append(Segment(type="text", text=line, t0=t0, t1=t1))
+    return out
