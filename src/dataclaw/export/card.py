@@ -22,7 +22,9 @@ LOADERS = {
     "trl": ('from datasets import load_dataset, Image, Sequence\n'
             'ds = load_dataset("json", data_files="{dir}/trl.jsonl")["train"]  # messages + images\n'
             'ds = ds.cast_column("images", Sequence(Image()))  # image paths are relative to this folder'),
-    "verl": ('# verl / EasyR1: data.train_files={dir}/verl/train.parquet  (prompt, images, reward_model.ground_truth)'),
+    "verl": ('# verl: data.train_files={dir}/verl/train.parquet data.image_key=images data.video_key=videos\n'
+             '#   reward.custom_reward_function.path=pkg://dataclaw.train.rewards '
+             'reward.custom_reward_function.name=compute_score'),
     "webdataset": ('import webdataset as wds\n'
                    'ds = wds.WebDataset("{dir}/webdataset/{shards}")'),
 }
@@ -112,8 +114,9 @@ def render_card(manifest: dict[str, Any], dataset_dir: Path) -> str:
         if fmt in LOADERS:
             shards = _shard_pattern(manifest.get("files", {}).get("webdataset", []))
             body += [f"**{fmt}**", "", "```python", LOADERS[fmt].format(dir=d, shards=shards), "```", ""]
-    body += ["In `samples.jsonl`, `meta`, `provenance` and a segment's `action` are JSON text (their shape "
-             "differs between tasks); `Sample.model_validate(row)` decodes them.", "",
+    body += ["In `samples.jsonl`, a segment's `action` is a typed object (`null` when absent; keys outside the "
+             "typed ones in its `extra_json`), `meta` and `provenance` are JSON text (their shape differs between "
+             "tasks); `Sample.model_validate(row)` decodes them. Raw model input/output is in `raw.jsonl`.", "",
              "## Layout", "",
              "- `samples.jsonl`: one sample per line (query, interleaved solution, evidence anchor ids, scores)",
              "- `media/`: JPEG keyframes and MP4 clips that samples reference (paths relative to this folder)",
