@@ -35,4 +35,7 @@ if [ "$mode" = "test" ]; then
   "$CONSUMERS/bin/python" -m pip install -q --disable-pip-version-check --no-deps \
     verl==0.9.1 tensordict==0.15.3 codetiming==1.4.0 pyvers==0.2.3 qwen-vl-utils==0.0.14
 fi
+# The visual experts' tflite models (Apache-2.0), taken once out of the mediapipe 0.10.14 wheel
+# (pip download --no-deps; mediapipe itself is never installed) into the dataclaw cache.
+python -m dataclaw.models_local mediapipe >/dev/null
 python -c "import dataclaw; print('dataclaw', dataclaw.__version__, 'installed')"
