@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import tarfile
+from pathlib import Path
 
 import pytest
 import yaml
@@ -297,22 +298,78 @@ def test_verl_video_as_frames(dataset):
 def test_webdataset(dataset):
     from dataclaw.export.webdataset import export_webdataset
 
-    paths = export_webdataset(dataset, shard_size=2)
-    assert len(paths) == 3
-    members = []
+    paths = export_webdataset(dataset, shard_size=1)
+    groups = {}
     for p in paths:
         with tarfile.open(p) as tar:
-            members += tar.getnames()
-            for m in tar.getmembers():
-                if m.name.endswith(".json"):
-                    row = json.loads(tar.extractfile(m).read())
-                    for suffix, rel in row["media_files"].items():
-                        key = m.name[: -len(".json")]
-                        data = tar.extractfile(f"{key}.{suffix}").read()
-                        assert data == (dataset / rel).read_bytes()
-    jsons = [m for m in members if m.endswith(".json")]
-    assert len(jsons) == 5 and "gui_1_a.json" in jsons
-    assert all(m.split(".", 1)[0] in {j[:-5] for j in jsons} for m in members)
+            names = tar.getnames()
+            keys = {n.split(".", 1)[0] for n in names}
+            assert len(keys) == 1  # shard_size=1
+            fields = sorted(n.split(".", 1)[1] for n in names)
+            groups.setdefault(p.parent.name, set()).add(tuple(fields))
+            meta = json.loads(tar.extractfile(f"{keys.pop()}.json").read())
+            for i, rel in enumerate(meta["media"]):
+                member = [n for n in names if f".{i:03d}." in n][0]
+                assert tar.extractfile(member).read() == (dataset / rel).read_bytes()
+            assert set(meta) == {"id", "task", "domain", "source", "query", "answer", "media", "sample"}
+            assert Sample.model_validate(json.loads(meta["sample"])).id == meta["id"]
+    # every shard of a group has the same members
+    assert all(len(v) == 1 for v in groups.values()), groups
+    assert set(groups) == {"jpg-mp4", "none", "mp4", "jpg2"}
+
+
+def test_webdataset_loads_with_datasets_and_webdataset(dataset):
+    datasets = pytest.importorskip("datasets")
+    wds = pytest.importorskip("webdataset")
+    from dataclaw.export.webdataset import export_webdataset
+
+    paths = export_webdataset(dataset)
+    n = 0
+    for group in sorted({p.parent for p in paths}):
+        files = sorted(str(p) for p in group.glob("shard-*.tar"))
+        ds = datasets.load_dataset("webdataset", data_files={"train": files}, split="train")
+        n += ds.num_rows
+        videos = [k for k, f in ds.features.items() if isinstance(f, datasets.Video)]
+        for k in videos:  # decoding needs torchcodec (not installed); the bytes are what we check
+            ds = ds.cast_column(k, datasets.Video(decode=False))
+        row = ds[0]
+        assert isinstance(row["json"]["sample"], str)
+        if "000.jpg" in ds.features:
+            assert isinstance(ds.features["000.jpg"], datasets.Image) and row["000.jpg"].size == (64, 48)
+        for k in videos:
+            assert row[k]["bytes"][4:8] == b"ftyp"  # an MP4
+        for sample in wds.WebDataset(files, shardshuffle=False).decode("pil"):
+            assert sample["json"]["id"] and all(k in sample for k in (f"{i:03d}" + Path(m).suffix
+                                                                     for i, m in enumerate(sample["json"]["media"])))
+    assert n == 5
+
+
+def test_webdataset_whole_source_video_is_a_proxy(dataset):
+    from dataclaw.export.webdataset import export_webdataset
+
+    src = dataset / "media" / "aaaaaaaaaaaa" / "source.mp4"
+    make_mp4(src, seconds=4.0, fps=25, size=(640, 480))
+    rows = [json.loads(x) for x in (dataset / "samples.jsonl").read_text().splitlines()]
+    for i in range(3):  # three questions about the same whole video
+        r = json.loads(json.dumps(rows[1]))
+        r["id"] = f"qa-whole-{i}"
+        r["query"]["media"] = [{"type": "clip", "path": "media/aaaaaaaaaaaa/source.mp4", "t0": 0.0, "t1": 4.0,
+                                "text": None, "action": None, "anchors": []}]
+        rows.append(r)
+    (dataset / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    paths = export_webdataset(dataset)
+    proxy = dataset / "media" / "aaaaaaaaaaaa" / "source.proxy.mp4"
+    assert proxy.exists() and proxy.stat().st_size < src.stat().st_size
+    import av
+    with av.open(str(proxy)) as c:
+        v = c.streams.video[0]
+        assert max(v.codec_context.width, v.codec_context.height) <= 320
+        times = [f.time for f in c.decode(v)]
+    assert len(times) <= 4 * 4 + 1 and times[-1] > 3.0  # same timeline, few frames
+    shard = [p for p in paths if p.parent.name == "mp4"][0]
+    with tarfile.open(shard) as tar:
+        sizes = [m.size for m in tar.getmembers() if m.name.startswith("qa-whole") and m.name.endswith(".mp4")]
+    assert len(sizes) == 3 and all(s == proxy.stat().st_size for s in sizes)
 
 
 def test_finalize_all_formats_and_unknown(dataset):
