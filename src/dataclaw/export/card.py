@@ -25,8 +25,9 @@ LOADERS = {
     "verl": ('# verl: data.train_files={dir}/verl/train.parquet data.image_key=images data.video_key=videos\n'
              '#   reward.custom_reward_function.path=pkg://dataclaw.train.rewards '
              'reward.custom_reward_function.name=compute_score'),
-    "webdataset": ('import webdataset as wds\n'
-                   'ds = wds.WebDataset("{dir}/webdataset/{shards}")'),
+    "webdataset": ('import glob, webdataset as wds  # one folder per media layout: webdataset/<group>/\n'
+                   'ds = wds.WebDataset(sorted(glob.glob("{dir}/webdataset/{shards}/shard-*.tar")))\n'
+                   '# or: load_dataset("webdataset", data_files={{"train": "{dir}/webdataset/{shards}/*.tar"}})'),
 }
 
 
@@ -47,8 +48,9 @@ def _short(text: str, limit: int = 72) -> str:
 
 
 def _shard_pattern(files: list[str]) -> str:
-    n = len([f for f in files if f.endswith(".tar")])
-    return "shard-000000.tar" if n <= 1 else f"shard-{{000000..{n - 1:06d}}}.tar"
+    """The first webdataset group folder (or a placeholder)."""
+    groups = sorted({Path(f).parent.name for f in files if f.endswith(".tar")})
+    return groups[0] if groups else "<group>"
 
 
 def _show(value: Any) -> str:
