@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from dataclaw.model import Segment
 from conftest import FRAGMENT_DISTRACTOR, FRAGMENT_TRUTH, STITCH_INTENT
 from metrics import action_prf, in_box
 from PIL import Image
@@ -155,7 +157,7 @@ def test_trajectory_samples_verify_and_export(recordings, tmp_path):
     assert res.counts["samples"] == 1 and res.counts["rejected"] == 0, res.counts
     s = json.loads((out / "samples.jsonl").read_text().splitlines()[0])
     assert s["task"] == "gui_trajectory" and s["scores"]["grounding"] == 1.0
-    acts = [json.loads(x["action"]) for x in s["solution"] if x["type"] == "action"]
+    acts = [Segment.model_validate(x).action for x in s["solution"] if x["type"] == "action"]  # typed objects
     assert action_prf(acts, truth(rec))["exact"]
     assert all((out / x["path"]).exists() for x in s["solution"] if x["type"] == "image")
     row = json.loads((out / "agentnet.jsonl").read_text().splitlines()[0])

@@ -205,12 +205,23 @@ def test_llamafactory(dataset):
         text = "".join(c["value"] for c in row["conversations"])
         assert _count(text, "<image>") == len(row["images"]) and _count(text, "<video>") == len(row["videos"])
         assert all((dataset / p).exists() for p in row["images"] + row["videos"])
+        # answer media are marks, not vision tokens in the trained turn
+        assert "<image>" not in row["conversations"][1]["value"] and "<video>" not in row["conversations"][1]["value"]
     tut = rows[0]
-    assert tut["images"] == ["media/kf_2000.jpg", "media/kf_2000.jpg"] and tut["videos"] == ["media/clip_4000_6000.mp4"]
+    assert tut["images"] == ["media/kf_2000.jpg"] and tut["videos"] == []
+    assert tut["answer_images"] == ["media/kf_2000.jpg"] and tut["answer_videos"] == ["media/clip_4000_6000.mp4"]
     assert tut["conversations"][0]["value"].startswith("<image>\nHow do I")
-    # interleaved answer: step, its image, step, its clip
     gpt = tut["conversations"][1]["value"].split("\n")
-    assert gpt[0].startswith("[0.00s-4.00s] Read the title") and gpt[1] == "<image>" and gpt[3] == "<video>"
+    assert gpt[0].startswith("[0.00s-4.00s] Read the title") and gpt[1] == "[image 2.00s]"
+    assert gpt[3] == "[clip 4.00s-6.00s]"
+    # asked for: answer media in place (interleaved image-text answers)
+    from dataclaw.export.llamafactory import export_llamafactory
+
+    export_llamafactory(dataset, answer_media="keep")
+    tut = json.loads((dataset / "llamafactory.json").read_text())[0]
+    assert tut["images"] == ["media/kf_2000.jpg", "media/kf_2000.jpg"] and tut["videos"] == ["media/clip_4000_6000.mp4"]
+    gpt = tut["conversations"][1]["value"].split("\n")
+    assert gpt[1] == "<image>" and gpt[3] == "<video>"
 
 
 def test_trl(dataset):
@@ -219,20 +230,17 @@ def test_trl(dataset):
     rows = [json.loads(x) for x in (dataset / "trl.jsonl").read_text().splitlines()]
     assert len(rows) == 5
     for row in rows:
-        parts = [p for m in row["messages"] for p in m["content"]]
-        assert [m["role"] for m in row["messages"]] == ["user", "assistant"]
+        assert set(row) >= {"prompt", "completion", "images"} and "messages" not in row and "videos" not in row
+        parts = [p for m in row["prompt"] for p in m["content"]]
         assert sum(p["type"] == "image" for p in parts) == len(row["images"])
-        assert sum(p["type"] == "video" for p in parts) == len(row["videos"])
+        assert all(p["type"] == "text" for m in row["completion"] for p in m["content"])
+    t2v = next(r for r in rows if r["task"] == "t2v")  # its question clip: 8 frames, not a dropped video
+    assert len(t2v["images"]) == 8 and all((dataset / p).exists() for p in t2v["images"])
+    assert "frames sampled evenly from a video" in json.dumps(t2v["prompt"])
     ds = datasets.load_dataset("json", data_files=str(dataset / "trl.jsonl"), split="train")
+    ds = ds.map(lambda r: {"images": [str(dataset / p) for p in r["images"]]})
     ds = ds.cast_column("images", datasets.Sequence(datasets.Image()))
-    import os
-    cwd = os.getcwd()
-    os.chdir(dataset)
-    try:
-        img = ds[0]["images"][0]
-    finally:
-        os.chdir(cwd)
-    assert img.size == (64, 48)
+    assert ds[0]["images"][0].size == (64, 48)
 
 
 def test_verl(dataset):
@@ -389,6 +397,8 @@ def test_render_is_shared_and_interleaved():
     chat = render(tutorial_sample(aset))
     assert [p["type"] for p in chat.assistant] == ["text", "image", "text", "video"]
     assert [p["type"] for p in chat.user] == ["image", "text"]
+    marked = render(tutorial_sample(aset), answer_media="mark")
+    assert [p["type"] for p in marked.assistant] == ["text"] and marked.answer_videos == ["media/clip_4000_6000.mp4"]
 
 
 def test_cli_verify_and_export(dataset):

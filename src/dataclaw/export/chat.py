@@ -20,10 +20,15 @@ IMAGE_TOKEN = "<image>"
 VIDEO_TOKEN = "<video>"
 
 
+ANSWER_MEDIA = ("mark", "keep")
+
+
 @dataclass
 class Chat:
     user: list[dict[str, Any]] = field(default_factory=list)
     assistant: list[dict[str, Any]] = field(default_factory=list)
+    answer_images: list[str] = field(default_factory=list)  # answer media replaced by text marks
+    answer_videos: list[str] = field(default_factory=list)
 
     @property
     def images(self) -> list[str]:
@@ -70,15 +75,46 @@ def _merge(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def render(sample: Sample) -> Chat:
+def _mark(seg: Segment) -> str:
+    what = "image" if seg.type == "image" else "clip"
+    label = span_label(seg.t0, seg.t1)
+    return f"[{what} {label[1:-1]}]" if label else f"[{what}]"
+
+
+def render(sample: Sample, answer_media: str = "keep") -> Chat:
+    """The sample as a user turn and an assistant turn. `answer_media="mark"` writes each image or clip
+    of the answer as a text mark (`[image 2.00s]`, `[clip 4.00s-6.00s]`) and lists its path in
+    `answer_images` / `answer_videos`, so trainers do not put its vision tokens in the labels; "keep"
+    leaves them in place as media parts (interleaved image-text answers)."""
+    if answer_media not in ANSWER_MEDIA:
+        raise ValueError(f"answer_media must be one of {', '.join(ANSWER_MEDIA)}, not {answer_media!r}")
     user: list[dict[str, Any]] = []
     for m in sample.query.media:
         user += [p for p in _parts(m) if p["type"] != "text"]
     user.append({"type": "text", "text": sample.query.text})
     assistant: list[dict[str, Any]] = []
+    chat = Chat()
     for seg in sample.solution:
-        assistant += _parts(seg)
-    return Chat(_merge(user), _merge(assistant))
+        if answer_media == "mark" and seg.type in ("image", "clip") and seg.path:
+            (chat.answer_images if seg.type == "image" else chat.answer_videos).append(seg.path)
+            assistant.append({"type": "text", "text": _mark(seg) + (f" {seg.text}" if seg.text else "")})
+        else:
+            assistant += _parts(seg)
+    chat.user, chat.assistant = _merge(user), _merge(assistant)
+    return chat
+
+
+def videos_as_frames(chat: Chat, root: Path, n: int) -> Chat:
+    """Each video of the user turn as `n` frames sampled evenly from it (image parts, then a text part
+    saying so), for trainers that take no video (TRL's SFTTrainer)."""
+    user: list[dict[str, Any]] = []
+    for p in chat.user:
+        if p["type"] != "video":
+            user.append(p)
+            continue
+        user += [{"type": "image", "path": f} for f in clip_frames(root, p["path"], n)]
+        user.append({"type": "text", "text": f"(the {n} images above are frames sampled evenly from a video)"})
+    return Chat(_merge(user), chat.assistant, chat.answer_images, chat.answer_videos)
 
 
 def placeholder_text(parts: list[dict[str, Any]]) -> str:
