@@ -19,9 +19,10 @@ LOADERS = {
                'ds = load_dataset("json", data_files="{dir}/samples.jsonl")["train"]\n'
                '# or, as typed records: from dataclaw.export import read_samples; list(read_samples("{dir}"))'),
     "llamafactory": ('# LLaMA-Factory: dataset_dir: {dir}, dataset: dataclaw  (dataset_info.json + llamafactory.json)'),
-    "trl": ('from datasets import load_dataset, Image, Sequence\n'
-            'ds = load_dataset("json", data_files="{dir}/trl.jsonl")["train"]  # messages + images\n'
-            'ds = ds.cast_column("images", Sequence(Image()))  # image paths are relative to this folder'),
+    "trl": ('import os\nfrom datasets import load_dataset, Image, Sequence\n'
+            'ds = load_dataset("json", data_files="{dir}/trl.jsonl")["train"]  # prompt, completion, images\n'
+            'ds = ds.map(lambda r: {{"images": [os.path.join("{dir}", p) for p in r["images"]]}})  # relative paths\n'
+            'ds = ds.cast_column("images", Sequence(Image()))'),
     "verl": ('# verl: data.train_files={dir}/verl/train.parquet data.image_key=images data.video_key=videos\n'
              '#   reward.custom_reward_function.path=pkg://dataclaw.train.rewards '
              'reward.custom_reward_function.name=compute_score'),
