@@ -33,7 +33,7 @@ if [ "$mode" = "test" ]; then
   CONSUMERS="${DATACLAW_CONSUMERS:-${XDG_CACHE_HOME:-$HOME/.cache}/dataclaw/consumers}"
   [ -x "$CONSUMERS/bin/python" ] || python -m venv --system-site-packages "$CONSUMERS"
   "$CONSUMERS/bin/python" -m pip install -q --disable-pip-version-check --no-deps \
-    verl==0.9.1 tensordict==0.15.3 codetiming==1.4.0 pyvers==0.2.3 qwen-vl-utils==0.0.14
+    verl==0.9.1 tensordict==0.15.3 codetiming==1.4.0 pyvers==0.2.3 qwen-vl-utils==0.0.14 llamafactory==0.9.5
 fi
 # The visual experts' tflite models (Apache-2.0), taken once out of the mediapipe 0.10.14 wheel
 # (pip download --no-deps; mediapipe itself is never installed) into the dataclaw cache.
