@@ -31,4 +31,7 @@ if [ "$mode" = "test" ]; then
   # the planner's MiniLM exported to ONNX once into the model cache (later runs need no torch)
   python -c "from dataclaw.intent import _embedder; print('planner embedder:', type(_embedder()).__name__)"
 fi
+# The visual experts' tflite models (Apache-2.0), taken once out of the mediapipe 0.10.14 wheel
+# (pip download --no-deps; mediapipe itself is never installed) into the dataclaw cache.
+python -m dataclaw.models_local mediapipe >/dev/null
 python -c "import dataclaw; print('dataclaw', dataclaw.__version__, 'installed')"
