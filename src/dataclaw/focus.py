@@ -457,7 +457,7 @@ KIND_WORDS = {  # what an anchor of a kind is, in words a user might use
 }
 TEXT_KEYS = ("text", "label", "name", "phase", "type", "target", "role", "object", "objects", "diagnosis",
              "caption", "title", "action_type", "element", "tag", "value", "kind", "direction", "what", "event",
-             "with")
+             "with", "side", "act", "motion", "label", "activity")
 KIND_FOR = {  # anchor kinds a reading of each kind is looked for in (topic: all of them)
     "robot": {"phase", "fault", "contact", "gripper", "stagnation", "last_good_state"},
     "ui": {"gui_element", "gui_action", "screen_state", "ocr_text", "window", "transcript"},
@@ -643,7 +643,10 @@ def _clip(p: Part, w: tuple[float, float] | None) -> Part | None:
 
 
 def _position_ok(a: Anchor, position: str | None, width: float, height: float) -> bool:
-    box = a.data.get("bbox") or a.data.get("box") if isinstance(a.data, dict) else None
+    box = (a.data.get("bbox") or a.data.get("box")) if isinstance(a.data, dict) else None
+    rows = a.data.get("boxes") if isinstance(a.data, dict) else None
+    if box is None and isinstance(rows, list) and rows and all(isinstance(r, list) and len(r) == 5 for r in rows):
+        box = [sum(float(r[k]) for r in rows) / len(rows) for k in (1, 2, 3, 4)]  # a track: its mean box
     if not position or not isinstance(box, (list, tuple)) or len(box) != 4:
         return True
     try:
