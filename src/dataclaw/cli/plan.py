@@ -30,7 +30,7 @@ def plan_cmd(
     intent: str = typer.Option(..., "--intent", "-i", help="What data to make, in plain words."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Save the plan as a YAML recipe here."),
     max_tasks: int = typer.Option(3, "--max-tasks", help="At most this many task types."),
-    backend: Optional[str] = typer.Option(None, "--backend", "-b", help="Ask a model backend (openai or hf) too."),
+    backend: Optional[str] = typer.Option(None, "--backend", "-b", help="Ask a model backend (openai, llamacpp or hf) too."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="openai backend: server URL."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name (openai) or path (hf)."),
     as_json: bool = typer.Option(False, "--json", help='Print {"tasks": [...]} ranked by confidence.'),
