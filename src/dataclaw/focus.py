@@ -492,7 +492,10 @@ def _embed_fn() -> Callable[[list[str]], Any] | None:
         return None
 
     def fn(texts: list[str]) -> Any:
-        return model.encode(texts, normalize_embeddings=True, batch_size=64)
+        import numpy as np  # noqa: PLC0415
+
+        return np.concatenate([np.asarray(model.encode(texts[i:i + 64], normalize_embeddings=True))
+                               for i in range(0, len(texts), 64)])
 
     return fn
 
