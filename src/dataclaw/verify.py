@@ -425,7 +425,8 @@ def _check_visual_claims(where: str, seg: Segment, cited: list[Anchor], ctx: _Ct
         for n in _PEOPLE_RE.findall(sent):
             want = _NUM.get(n, None) if not n.isdigit() else int(n)
             ps = pool("person")
-            counts = {int(a.data.get("count", 0)) for a in ps} | ({0} if not ps else set())
+            counts = {int(a.data.get("count", 0)) for a in ps} | ({0} if not ps else set()) | {
+                int(c) for a in ps for _, c in (a.data.get("counts") or [])}
             tally.claim("visual", want in counts, f"{where}: text says {n} people, but the person anchors in its "
                         f"span count {', '.join(map(str, sorted(counts)))}")
         for n in _FACE_RE.findall(sent):

@@ -105,8 +105,8 @@ class T2VTask(Task):
             if u.shot is None:
                 continue
             t0, t1 = _trim(u.t0, u.t1, transitions)
-            for c0, c1 in _split(t0, t1, p.max_clip, cuts):
-                c0, c1 = round(c0, 3), round(c1, 3)
+            for c0, c1 in _split(t0, min(t1, duration) if duration else t1, p.max_clip, cuts):
+                c0, c1 = round(c0, 3), round(c1, 3)  # (a shot may end past the header's duration)
                 if c1 - c0 < p.min_clip or len(out) >= p.max_clips:
                     continue
                 near = [a for a in anchors.anchors if overlap(a.t0, a.t1, c0, c1) > 0
