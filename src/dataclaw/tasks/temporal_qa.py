@@ -182,8 +182,8 @@ class TemporalQATask(Task):
     def can_serve(self, source_kind: str, anchor_kinds: set[str]) -> str | None:
         why = super().can_serve(source_kind, anchor_kinds)
         if why is None and not anchor_kinds & {"ocr_text", "transcript", *VISUAL_EVENTS}:
-            return ("task 'temporal_qa' needs on-screen text, narration or visual events (hands, people, camera "
-                    "motion: experts hands / people / camera) to ask about; this source has none")
+            return ("task 'temporal_qa' needs on-screen text or narration (or visual events: hands, people, camera "
+                    "motion from experts hands / people / camera) to ask about; this source has none")
         return why
 
     def draft_schema(self) -> dict[str, Any]:

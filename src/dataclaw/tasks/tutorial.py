@@ -142,8 +142,8 @@ class TutorialTask(Task):
     def can_serve(self, source_kind: str, anchor_kinds: set[str]) -> str | None:
         why = super().can_serve(source_kind, anchor_kinds)
         if why is None and not anchor_kinds & {"ocr_text", "transcript", "hand_object"}:
-            return ("task 'tutorial' needs on-screen text, narration or hand-object segments (expert `hands`) "
-                    "to write steps from; this source has none")
+            return ("task 'tutorial' needs on-screen text or narration (or hand-object segments from expert "
+                    "`hands`) to write steps from; this source has none")
         return why
 
     # ------------------------------------------------------------ schema
