@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import needs_litert
+from visual_data import needs_litert
 
 from dataclaw.anchors import run_experts
 from dataclaw.model import TaskSpec
