@@ -356,7 +356,14 @@ def _navigate_tree(d: Driver) -> None:
         d.click(sel)
 
 
-@solver("scroll-text", "scroll-text-2")
+@solver("scroll-text-2")
+def _scroll_text_2(d: Driver) -> None:
+    down = "bottom" in d.query
+    d.scroll_over("#text-area", 1500 if down else -1500)
+    d.click("#subbtn")
+
+
+@solver("scroll-text")
 def _scroll_text(d: Driver) -> None:
     word = d.js("() => document.getElementById('text-area').value.trim().split(/\\s+/).pop()")
     d.scroll_over("#text-area", 300)
@@ -385,7 +392,7 @@ def _simple_arithmetic(d: Driver) -> None:
 @solver("odd-or-even")
 def _odd_or_even(d: Driver) -> None:
     rows = d.js("() => [...document.querySelectorAll('#numbers .row')].map((r, i) => "
-                "{ r.setAttribute('data-row', i); return parseInt(r.querySelector('.number, span').textContent); })")
+                "{ r.setAttribute('data-row', i); return parseInt(r.querySelector('.display-number').textContent); })")
     for i, n in enumerate(rows):
         right, wrong = ("even", "odd") if n % 2 == 0 else ("odd", "even")
         d.choose(f'[data-row="{i}"] .{right}', [f'[data-row="{i}"] .{wrong}'])
