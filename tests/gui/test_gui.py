@@ -12,18 +12,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from dataclaw.model import Segment
-from conftest import FRAGMENT_DISTRACTOR, FRAGMENT_TRUTH, STITCH_INTENT
 from metrics import action_prf, in_box
 from PIL import Image
 
 import dataclaw
 from dataclaw.anchors import run_experts
 from dataclaw.errors import SourceError
-from dataclaw.model import Plan, TaskSpec
+from dataclaw.model import Plan, Segment, TaskSpec
 from dataclaw.sources import load_source
 from dataclaw.sources.gui import GuiStream, validate_event
+from shop_fragments import FRAGMENT_DISTRACTOR, FRAGMENT_TRUTH, STITCH_INTENT
 
 FORMS = {"events": "gui", "trace": "trace.zip", "steps": "steps"}
 NO_OCR = {"gui_screens": {"ocr": False, "ocr_elements": "never"}}
