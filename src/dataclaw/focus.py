@@ -605,11 +605,11 @@ def parts_of(anchorset: Any) -> list[Part]:
                     and a.t0 - 1e-6 <= b.t0 and b.t1 <= a.t1 + 1e-6]
             out.append(Part(a.t0, a.t1, [a] + near))
         for f in anchorset.of_kind("fault"):
-            # a fault is the attempt that failed: from where to recall (the grasp) to the fault, with
-            # the anchors the fault expert cites (the contact that slipped)
-            ids = set(f.data.get("evidence") or []) | {f.data.get("last_good_anchor")}
+            # a fault is the attempt that failed: the fault with the anchors its expert cites (the contact
+            # that ended in a drop, the gripper closing on nothing), from the first of them
+            ids = set(f.data.get("evidence") or [])
             near = [b for b in anchorset.anchors if b.id in ids]
-            t0 = min([f.t0] + [b.t0 for b in near] + [float(f.data.get("recall_t", f.t0))])
+            t0 = min([f.t0] + [b.t0 for b in near])
             out.append(Part(t0, f.t1, [f] + near))
         return out
     return [Part(a.t0, a.t1, [a]) for a in anchorset.anchors if anchor_words(a)]
@@ -830,6 +830,17 @@ def relevance(ev: Any, anchorset: Any, focus: Focus, match: Match | None = None)
             "reading": match.reading.terms if match.reading else None}
 
 
+TASK_RESTATED = 0.45  # the planner's CLEAR_SCORE: a reading this close to the task's own words names the task
+
+
+def restates_task(task: Any, focus: Focus, scorer: Scorer) -> bool:
+    """Whether every reading only restates what the task is about ("the moments of physical interaction"
+    asking for contact data), so it selects nothing beyond the task itself."""
+    texts = [t for t in [getattr(task, "description", "")] + list(getattr(task, "examples", ())) if t]
+    return bool(texts and focus.readings) and all(
+        max(scorer.score(r, t)[0] for t in texts) >= TASK_RESTATED for r in focus.readings)
+
+
 def _difficulty_first(evs: list[Any], difficulty: str | None) -> list[Any]:
     if not difficulty or not any((e.meta or {}).get("difficulty") for e in evs):
         return evs
@@ -843,8 +854,11 @@ def focus_evidence(task: Any, spec: Any, anchorset: Any, focus: Focus | None,
     if focus is None or not focus.selects or isinstance(anchorset, (list, tuple)):
         evs = task.select(anchorset, spec)
         return (_difficulty_first(evs, focus.difficulty) if focus else evs), None
+    scorer = scorer or Scorer()
     match = locate(anchorset, focus, scorer)
     if not match.matched:
+        if focus.time is None and restates_task(task, focus, scorer):
+            return task.select(anchorset, spec), None  # "the moments of physical interaction" for contact
         return [], match
     hook = getattr(task, "focus_select", None)
     mode = getattr(task, "focus_mode", None) or ("filter" if task.name in FILTER_TASKS else "restrict")

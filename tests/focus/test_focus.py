@@ -188,17 +188,16 @@ def test_other_deck(plant_deck, tmp_path):
 
 def test_robot_failed_grasps_and_phase(robot_episode, tmp_path):
     path, truth = robot_episode
-    fault = truth["faults"][0]
-    _, samples, _ = _tailor(path, "contact annotations, only the failed grasps", "contact", tmp_path / "fail",
+    fault = next(f for f in truth["faults"] if f["type"] == "missed_grasp")
+    _, samples, _ = _tailor(path, "segment only the failed grasps", "segmentation", tmp_path / "fail",
                             domain="embodied")
-    contact = next(c for c in truth["contacts"] if c[0] <= fault["t0"] + 0.2)
-    assert samples and all(_inside(s, (contact[0] - 0.3, fault["t1"] + 0.3)) for s in samples)
+    assert samples and all(_inside(s, (fault["t0"] - 0.3, fault["t1"] + 0.3)) for s in samples)
     grasp = next(p for p in truth["phases"] if p["phase"] == "grasp")
     _, seg, _ = _tailor(path, "segment only the grasp phase", "segmentation", tmp_path / "seg", domain="embodied")
     assert seg and all(_inside(s, (grasp["t0"] - 0.2, grasp["t1"] + 0.2)) for s in seg)
-    _, none, manifest = _tailor(path, "failure recovery data, only the failed reaches", "recovery",
+    _, none, manifest = _tailor(path, "segmentation, only the failed placements", "segmentation",
                                 tmp_path / "place", domain="embodied")
-    assert none == [] and any("matches" in n["reason"] for n in manifest["not_served"])
+    assert none == [] and any("matches" in n["reason"] for n in manifest["not_served"]), manifest["not_served"]
 
 
 # ------------------------------------------------------------------------------------ pieces
