@@ -23,6 +23,7 @@ is a shot (split where the on-screen heading changes); a heading that matches sa
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -332,8 +333,24 @@ def parse_focus(intent: str) -> Focus:
 
 
 def focus_schema() -> dict[str, Any]:
-    """The JSON Schema a model-assisted parse must follow (the Focus record itself)."""
-    return Focus.model_json_schema()
+    """The JSON Schema a model-assisted parse must follow: the Focus fields that select, bounded so a
+    schema-enforcing decoder always finishes (no $refs, short strings, few readings)."""
+    text = {"type": "string", "minLength": 1, "maxLength": 60}
+    reading = {"type": "object", "required": ["text", "terms", "kind"], "additionalProperties": False,
+               "properties": {"text": text, "terms": text,
+                              "kind": {"type": "string", "enum": ["topic", "object", "person", "ui", "robot"]},
+                              "weight": {"type": "number", "minimum": 0, "maximum": 1}}}
+    time = {"type": "object", "additionalProperties": False,
+            "properties": {"text": text, "t0": {"type": "number"}, "t1": {"type": "number"},
+                           "after": {"type": "string", "enum": ["cut", "transition", "dissolve", "fade"]},
+                           "before": {"type": "string", "enum": ["cut", "transition", "dissolve", "fade"]}}}
+    return {"type": "object", "required": ["readings"], "additionalProperties": False, "properties": {
+        "readings": {"type": "array", "maxItems": 3, "items": reading}, "time": time,
+        "failures": {"type": "boolean"}, "single": {"type": "boolean"},
+        "position": {"type": "string", "enum": ["left", "right", "middle", "top", "bottom"]},
+        "count": {"type": "integer", "minimum": 1, "maximum": 1000},
+        "difficulty": {"type": "string", "enum": ["easy", "medium", "hard"]},
+        "audience": {"type": "string", "maxLength": 30}}}
 
 
 def parse_focus_model(intent: str, backend: Any) -> Focus | None:
@@ -349,7 +366,7 @@ def parse_focus_model(intent: str, backend: Any) -> Focus | None:
                     "what to look for (terms: the words to match; kind: topic, object, person, ui or robot), best first. "
                     "`time`: t0/t1 in seconds (negative = from the end) or after/before an event such as a cut. "
                     f"A rules parser read: {rules.model_dump_json(exclude_defaults=True)}\n"
-                    f"JSON Schema:\n{Focus.model_json_schema()}")}]
+                    f"JSON Schema:\n{json.dumps(focus_schema())}")}]
     try:
         gen = backend.generate(messages, focus_schema())
     except Exception as exc:  # noqa: BLE001 - model parsing is optional
@@ -358,7 +375,13 @@ def parse_focus_model(intent: str, backend: Any) -> Focus | None:
     if not isinstance(gen.draft, dict):
         return None
     try:
-        focus = Focus.model_validate({**gen.draft, "method": "model"})
+        import jsonschema  # noqa: PLC0415
+
+        jsonschema.validate(gen.draft, focus_schema())
+        focus = Focus.model_validate({**gen.draft, "method": "model", "fuzzy": len(gen.draft.get("readings") or []) > 1})
+    except jsonschema.ValidationError as exc:
+        log.warning("model focus parse off the schema: %s", exc.message)
+        return None
     except ValidationError as exc:
         log.warning("model focus parse unusable: %s", exc.errors()[0]["msg"])
         return None

@@ -33,7 +33,9 @@ from .metrics import (Unit, bootstrap_ci, field_score, focus_scores, match_units
 log = logging.getLogger(__name__)
 
 METRICS = ("validity", "accept", "field", "semantic", "sequence", "kendall_tau", "tiou", "grounding",
-           "intent_top1", "intent_hit", "focus_precision", "focus_recall", "baseline_precision", "baseline_recall")
+           "intent_top1", "intent_hit")
+# focused cases (case.focus): on-focus precision / recall of the output, and of the unfocused baseline
+FOCUS_METRICS = ("focus_precision", "focus_recall", "baseline_precision", "baseline_recall", "accept", "grounding")
 GUI_PAD = 0.5
 
 
@@ -301,12 +303,15 @@ def summarize(records: list[dict[str, Any]], seed: int = 0) -> dict[str, Any]:
     for name, fuzzy in (("clear", False), ("fuzzy", True)):
         out["subsets"][name] = block([r for r in records if bool(r.get("fuzzy")) == fuzzy])
     if focused:  # the focused cases apart: all, clear / fuzzy, held out (nobody tuned on them), per domain
-        out["focus"] = {"all": block(focused), "clear": block([r for r in focused if not r.get("fuzzy")]),
-                        "fuzzy": block([r for r in focused if r.get("fuzzy")]),
-                        "tuned": block([r for r in focused if not r.get("heldout")]),
-                        "heldout": block([r for r in focused if r.get("heldout")]),
-                        "no_output": sum(1 for r in focused if not r.get("samples")),
-                        "domains": {d: block([r for r in focused if r["domain"] == d])
+        def fblock(rows: list[dict[str, Any]]) -> dict[str, Any]:
+            return {"cases": len(rows), "no_output": sum(1 for r in rows if not r.get("samples")),
+                    **{m: bootstrap_ci([r.get(m) for r in rows], seed=seed) for m in FOCUS_METRICS}}
+
+        out["focus"] = {"all": fblock(focused), "clear": fblock([r for r in focused if not r.get("fuzzy")]),
+                        "fuzzy": fblock([r for r in focused if r.get("fuzzy")]),
+                        "tuned": fblock([r for r in focused if not r.get("heldout")]),
+                        "heldout": fblock([r for r in focused if r.get("heldout")]),
+                        "domains": {d: fblock([r for r in focused if r["domain"] == d])
                                     for d in sorted({r["domain"] for r in focused})}}
     out["errors"] = sum(1 for r in records + focused if r.get("error"))
     return out
