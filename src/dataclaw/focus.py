@@ -480,7 +480,7 @@ KIND_WORDS = {  # what an anchor of a kind is, in words a user might use
 }
 TEXT_KEYS = ("text", "label", "name", "phase", "type", "target", "role", "object", "objects", "diagnosis",
              "caption", "title", "action_type", "element", "tag", "value", "kind", "direction", "what", "event",
-             "with", "side", "act", "motion", "label", "activity")
+             "with", "side", "act", "motion", "label", "activity", "actions", "palette", "light")
 KIND_FOR = {  # anchor kinds a reading of each kind is looked for in (topic: all of them)
     "robot": {"phase", "fault", "contact", "gripper", "stagnation", "last_good_state"},
     "ui": {"gui_element", "gui_action", "screen_state", "ocr_text", "window", "transcript"},
