@@ -126,3 +126,23 @@ def test_people_and_faces_on_real_clips(real_clips):
     assert bikes and all(a.data["count"] >= 1 for a in bikes)
     for path in [*real_clips.values(), skd.bigbuckbunny()]:
         assert not run_experts(path, ["people"]).of_kind("person"), path
+
+
+def test_odd_frames_do_not_break_the_visual_experts(odd_clips, bad_clips):
+    """4K, portrait and rotation-tagged copies of cup.mp4 still show the hand (no crash, boxes in
+    0..1); tiny, black, grey and noise frames give no hands and no people, and a note says why."""
+    needs_litert()
+    experts = ["hands", "camera", "people", "scene"]
+    for name, path in odd_clips.items():
+        res = run_experts(path, experts)
+        assert not res.errors, (name, res.errors)
+        hands = res.of_kind("hand")
+        assert hands, name
+        for _, x0, y0, x1, y1 in hands[0].data["boxes"]:
+            assert 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1
+    for name, path in bad_clips.items():
+        res = run_experts(path, experts)
+        assert not res.errors, (name, res.errors)
+        assert not res.of_kind("hand", "hand_object", "person", "face"), name
+        if name != "noise":
+            assert res.warnings, name
