@@ -19,6 +19,7 @@ from .robot_common import task_text
 class ContactParams(BaseModel):
     model_config = ConfigDict(extra="allow")
     frames: bool = True  # an image at each contact start
+    attach_video: bool = True  # the query carries the episode as a clip (what the question is about)
 
 
 @register_task
@@ -79,6 +80,9 @@ class ContactTask(Task):
             raise DraftError(errors)
         q = Query(text=f"The robot performs: {ev.meta['task']}. Over the whole episode "
                        f"(0-{ev.meta['duration']:.2f} s), when is the gripper in contact with the object?")
+        if self.params(spec).attach_video and ev.meta.get("duration"):
+            d = float(ev.meta["duration"])
+            q.media.append(Segment(type="clip", path=media.clip(ev.source, 0.0, d), t0=0.0, t1=d))
         return Sample(id=evidence_sample_id(self.name, ev), task=self.name, domain="embodied", source=ev.source.id,
                       query=q, solution=sol, evidence=[a.id for a in ev.anchors],
                       meta={"variant": "intervals", "n_contacts": len(draft["contacts"])},

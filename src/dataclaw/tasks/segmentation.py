@@ -20,6 +20,7 @@ class SegmentationParams(BaseModel):
     model_config = ConfigDict(extra="allow")
     frames: bool = True
     min_segment: float = 0.2  # shorter phases are left out
+    attach_video: bool = True  # the query carries the episode as a clip (what the question is about)
 
 
 def describe(phase: str, text: str, task: str) -> str:
@@ -84,6 +85,9 @@ class SegmentationTask(Task):
             raise DraftError(errors)
         q = Query(text=f"Segment this robot episode ('{ev.meta['task']}', 0-{ev.meta['duration']:.2f} s) into "
                        "sub-tasks and describe each.")
+        if self.params(spec).attach_video and ev.meta.get("duration"):
+            d = float(ev.meta["duration"])
+            q.media.append(Segment(type="clip", path=media.clip(ev.source, 0.0, d), t0=0.0, t1=d))
         return Sample(id=evidence_sample_id(self.name, ev), task=self.name, domain="embodied", source=ev.source.id,
                       query=q, solution=sol, evidence=[a.id for a in ev.anchors],
                       meta={"variant": "phases", "n_segments": len(draft["segments"])}, provenance=provenance(ev, spec))
