@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import SourceError
 from .robot_formats import (HDF5_EXT, STATE_FILES, Episode, _load_hdf5, _load_lerobot, _load_plain,  # noqa: F401
-                            _sibling_videos, episode_paths, is_robot_path, lerobot_root)
+                            _sibling_videos, episode_paths, is_robot_path, lerobot_root, split_member)
 from .video import Frame, VideoStream
 
 MAX_DROP_FRACTION = 0.5  # more bad rows than this: the episode is not usable
@@ -220,10 +220,14 @@ class RobotStream:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        p = self.path
+        p, member = split_member(path)
         if not p.exists():
             raise SourceError(str(p), "does not exist")
-        if lerobot_root(p) is not None:
+        if member is not None:
+            if p.suffix.lower() not in HDF5_EXT:
+                raise SourceError(str(path), "only HDF5 files hold several demonstrations (`file#demo`)")
+            ep = _load_hdf5(p, member)
+        elif lerobot_root(p) is not None:
             ep = _load_lerobot(p)
         elif p.is_file() and p.suffix.lower() in HDF5_EXT:
             ep = _load_hdf5(p)
@@ -235,7 +239,7 @@ class RobotStream:
             ep.gripper = _gripper_from(ep.state, ep.state_names)
         if ep.ee_pos is None:
             ep.ee_pos = _ee_from(ep.state, ep.state_names)
-        keep = _clean(ep, str(p))
+        keep = _clean(ep, str(path))
         raw_t = ep.t
         _apply(ep, keep)
         if abs(ep.t[0]) > 1e-6:
@@ -254,6 +258,7 @@ class RobotStream:
         self.t, self.state, self.action, self.ee_pos = ep.t, ep.state, ep.action, ep.ee_pos
         self.gripper = ep.gripper
         self.object_pos = ep.object_pos
+        self.effort, self.effort_names = ep.effort, ep.effort_names  # every logged joint effort / torque
         self.gripper_effort = _gripper_effort(ep)
         self.state_names, self.action_names = ep.state_names, ep.action_names
         self.task, self.annotations, self.subtask = ep.task, ep.annotations, ep.subtask
