@@ -282,8 +282,9 @@ def _softmax(scores: dict[str, float], temp: float) -> dict[str, float]:
 
 
 def plan_intent(intent: str, source_kinds: list[str] | None = None, max_tasks: int = 3,
-                backend: Any = None) -> Plan:
-    """The Plan for an intent: ranked TaskSpecs with confidences (see the module docstring)."""
+                backend: Any = None, focus_backend: Any = None) -> Plan:
+    """The Plan for an intent: ranked TaskSpecs with confidences (see the module docstring), and the
+    intent's focus (`plan.focus`, see focus.py; `focus_backend` asks a model to parse it)."""
     table = task_table()
     intent = intent or ""
     hits = keyword_hits(intent)
@@ -337,7 +338,19 @@ def plan_intent(intent: str, source_kinds: list[str] | None = None, max_tasks: i
         if not table[s.task].get("built"):
             notes.append(f"{s.task} is known but not built in this install")
     notes.append(f"planner: {method}")
-    return Plan(intent=intent, tasks=specs, fuzzy=fuzzy, notes=notes)
+    return Plan(intent=intent, tasks=specs, fuzzy=fuzzy, notes=notes, focus=_focus(intent, focus_backend, notes))
+
+
+def _focus(intent: str, backend: Any, notes: list[str]) -> Any:
+    from .focus import parse_focus, parse_focus_model  # noqa: PLC0415
+
+    if backend is not None and getattr(backend, "name", "rules") != "rules":
+        got = parse_focus_model(intent, backend)
+        if got is not None:
+            return got
+        notes.append("the model's focus was unusable; kept the rules focus")
+    focus = parse_focus(intent)
+    return focus if focus.model_dump(exclude_defaults=True) else None
 
 
 def _ask_model(backend: Any, intent: str, allowed: list[str], table: dict, max_tasks: int) -> list[str] | None:
@@ -366,7 +379,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
     return {"intent": plan.intent, "fuzzy": plan.fuzzy,
             "tasks": [{"task": s.task, "domain": s.domain, "confidence": s.confidence, "instruction": s.instruction,
                        "params": s.params} for s in sorted(plan.tasks, key=lambda s: -s.confidence)],
-            "notes": plan.notes}
+            "notes": plan.notes, "focus": plan.focus.model_dump(exclude_defaults=True) if plan.focus else None}
 
 
 def load_recipe(path: str | Path) -> Plan:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FRAGMENT_DISTRACTOR, FRAGMENT_TRUTH, STITCH_INTENT
 from metrics import action_prf, in_box
 from PIL import Image
 
@@ -22,6 +21,7 @@ from dataclaw.errors import SourceError
 from dataclaw.model import Plan, TaskSpec
 from dataclaw.sources import load_source
 from dataclaw.sources.gui import GuiStream, validate_event
+from shop_fragments import FRAGMENT_DISTRACTOR, FRAGMENT_TRUTH, STITCH_INTENT
 
 FORMS = {"events": "gui", "trace": "trace.zip", "steps": "steps"}
 NO_OCR = {"gui_screens": {"ocr": False, "ocr_elements": "never"}}
