@@ -145,3 +145,19 @@ def test_tailor_makes_verified_samples_from_the_demos(robosuite_root, tmp_path):
     seg = next(r for r in rows if r.task == "segmentation" and r.provenance["source_path"].endswith("demo_1")
                and "handover" in r.provenance["source_path"])
     assert [s.text.split(":")[0] for s in seg.solution if s.type == "span"][:2] == ["Reach", "Grasp"]
+
+
+def test_every_robot_task_verifies_on_every_demo(robosuite_root, tmp_path):
+    """Property: each robot task's rules output passes the verifier on every real demo (or makes none:
+    world_model and t2v need a camera, recovery a fault and a finished sibling)."""
+    from dataclaw.model import Plan, TaskSpec
+    from dataclaw.pipeline import tailor
+
+    tasks = ("world_model", "contact", "segmentation", "recovery", "t2v")
+    plan = Plan(intent="embodied data", tasks=[TaskSpec(task=t, domain="embodied", instruction="robot data")
+                                               for t in tasks])
+    paths = [str(p) for f in FILES for p in episode_paths(robosuite_root / f)]
+    res = tailor(paths, plan=plan, out=tmp_path / "all", quiet=True)
+    per = res.counts["per_task"]
+    assert all(per.get(t, {}).get("rejected", 0) == 0 for t in tasks), per
+    assert per["contact"]["accepted"] == 10 and per["segmentation"]["accepted"] == 10

@@ -25,7 +25,7 @@ MEMBER_SEP = "#"
 ROBOSUITE_TASKS = {"Lift": "lift the cube", "Stack": "stack the red cube on the green cube",
                    "PickPlace": "pick the object and place it in its bin", "NutAssembly": "fit the nut onto its peg",
                    "Door": "open the door", "Wipe": "wipe the markings off the table",
-                   "TwoArmHandover": "pick up the hammer with one arm and hand it over to the other",
+                   "TwoArmHandover": "pick up the hammer with one arm and pass it to the other arm",
                    "TwoArmLift": "lift the pot with both arms", "TwoArmPegInHole": "insert the peg into the hole",
                    "ToolHang": "hang the tool on the stand"}
 

@@ -52,10 +52,13 @@ def finished(anchorset: Any) -> bool:
 
 def sibling_paths(path: str) -> list[Path]:
     """Other episodes of the same dataset: LeRobot episode files, HDF5 files or plain episode folders."""
-    from ..sources.robot import HDF5_EXT, lerobot_root  # noqa: PLC0415
+    from ..sources.robot import HDF5_EXT, episode_paths, lerobot_root, split_member  # noqa: PLC0415
 
     p = Path(path)
-    root = lerobot_root(p)
+    base, member = split_member(path)
+    root = lerobot_root(p) if member is None else None
+    if member is not None:  # the other demonstrations of the same file
+        return [c for c in episode_paths(base) if str(c) != str(path)]
     if root is not None:
         cands = sorted((root / "data").glob("chunk-*/episode_*.parquet"))
     elif p.suffix.lower() in HDF5_EXT:
