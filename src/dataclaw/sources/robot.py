@@ -43,6 +43,7 @@ class RobotMeta:
     has_audio: bool = False
     has_effort: bool = False
     has_ee: bool = False
+    robot_type: str = ""
     video_duration: float = 0.0
     notes: list[str] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
@@ -207,7 +208,7 @@ def _clean(ep: Episode, path: str) -> np.ndarray:
 
 
 def _apply(ep: Episode, keep: np.ndarray) -> None:
-    for name in ("t", "state", "action", "ee_pos", "effort", "gripper", "subtask", "object_pos"):
+    for name in ("t", "state", "action", "ee_pos", "effort", "velocity", "gripper", "subtask", "object_pos"):
         a = getattr(ep, name)
         if a is not None:
             setattr(ep, name, a[keep])
@@ -260,6 +261,8 @@ class RobotStream:
         self.object_pos = ep.object_pos
         self.effort, self.effort_names = ep.effort, ep.effort_names  # every logged joint effort / torque
         self.gripper_effort = _gripper_effort(ep)
+        self.effort, self.effort_names = ep.effort, list(ep.effort_names)
+        self.velocity, self.velocity_names = ep.velocity, list(ep.velocity_names)
         self.state_names, self.action_names = ep.state_names, ep.action_names
         self.task, self.annotations, self.subtask = ep.task, ep.annotations, ep.subtask
         self._raw_t = raw_t  # array cameras are indexed by the original rows
@@ -268,7 +271,8 @@ class RobotStream:
         self.meta = RobotMeta(format=ep.fmt, duration=duration, fps=fps, n_frames=len(ep.t), cameras=[],
                               state_names=ep.state_names, action_names=ep.action_names, task=ep.task,
                               episode_index=ep.episode_index, has_effort=self.gripper_effort is not None,
-                              has_ee=self.ee_pos is not None, notes=ep.notes, skipped=ep.skipped)
+                              has_ee=self.ee_pos is not None, robot_type=ep.robot_type, notes=ep.notes,
+                              skipped=ep.skipped)
         self._check_cameras()
 
     # ------------------------------------------------------------------ cameras

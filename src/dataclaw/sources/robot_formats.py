@@ -43,6 +43,9 @@ class Episode:
     ee_pos: np.ndarray | None = None
     effort: np.ndarray | None = None
     effort_names: list[str] = field(default_factory=list)
+    velocity: np.ndarray | None = None  # joint velocities, when the log has them
+    velocity_names: list[str] = field(default_factory=list)
+    robot_type: str = ""  # as the dataset names it (LeRobot info.json, env name), else ""
     gripper: np.ndarray | None = None
     object_pos: np.ndarray | None = None  # [T, 3] a tracked object's position, when the log has it
     cameras: dict[str, Any] = field(default_factory=dict)  # name -> mp4 Path | array
@@ -197,6 +200,12 @@ def _load_lerobot(p: Path) -> Episode:
     if eff is not None:
         ep.effort = eff.reshape(n, -1)
         ep.effort_names = names("observation.effort", ep.effort.shape[1])
+    vel = arr("observation.velocity")
+    if vel is not None:
+        ep.velocity = vel.reshape(n, -1)
+        ep.velocity_names = names("observation.velocity", ep.velocity.shape[1])
+    if info.get("robot_type") not in (None, "", "unknown"):
+        ep.robot_type = str(info["robot_type"])
     tasks = {}
     tfile = root / "meta" / "tasks.jsonl"
     if tfile.is_file():
@@ -288,6 +297,10 @@ def _load_aloha(p: Path, f: Any) -> Episode:
     if "effort" in obs:
         ep.effort = np.asarray(obs["effort"], dtype=np.float64).reshape(n, -1)
         ep.effort_names = names if ep.effort.shape[1] == d else []
+    if "qvel" in obs:
+        ep.velocity = np.asarray(obs["qvel"], dtype=np.float64).reshape(n, -1)
+        ep.velocity_names = names if ep.velocity.shape[1] == d else []
+    ep.robot_type = _h5_str(f.attrs.get("robot_type", "")) or ("aloha" if d == 14 else "")
     if "ee_pos" in obs:
         ep.ee_pos = np.asarray(obs["ee_pos"], dtype=np.float64)[:, :3]
     if "images" in obs:
@@ -334,6 +347,11 @@ def _load_robomimic(p: Path, f: Any, name: str) -> Episode:
         ep.ee_pos = np.asarray(obs["robot0_eef_pos"], dtype=np.float64)
     if "object" in obs and obs["object"].ndim == 2 and obs["object"].shape[1] >= 3:
         ep.object_pos = np.asarray(obs["object"][:, :3], dtype=np.float64)  # robomimic: object position first
+    if "robot0_joint_vel" in obs:
+        ep.velocity = np.asarray(obs["robot0_joint_vel"], dtype=np.float64).reshape(n, -1)
+        ep.velocity_names = [f"robot0_joint_vel_{i}" for i in range(ep.velocity.shape[1])]
+    robots = (env.get("env_kwargs") or {}).get("robots")
+    ep.robot_type = str(robots[0] if isinstance(robots, list) and robots else robots or "")
     if "actions" in demo:
         ep.action = np.asarray(demo["actions"], dtype=np.float64).reshape(n, -1)
         ep.action_names = [f"a{i}" for i in range(ep.action.shape[1])]
