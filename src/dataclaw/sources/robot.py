@@ -259,7 +259,6 @@ class RobotStream:
         self.t, self.state, self.action, self.ee_pos = ep.t, ep.state, ep.action, ep.ee_pos
         self.gripper = ep.gripper
         self.object_pos = ep.object_pos
-        self.effort, self.effort_names = ep.effort, ep.effort_names  # every logged joint effort / torque
         self.gripper_effort = _gripper_effort(ep)
         self.effort, self.effort_names = ep.effort, list(ep.effort_names)
         self.velocity, self.velocity_names = ep.velocity, list(ep.velocity_names)

@@ -406,6 +406,8 @@ def _load_robosuite(p: Path, f: Any, name: str, n_demos: int) -> Episode:
     ep = Episode(fmt="hdf5-robosuite", t=states[:, 0].copy(), state=qpos[:, [j.qpos for j in robot]],
                  state_names=[j.name for j in robot], fps=fps, episode_index=_demo_key(name))
     ep.task = ROBOSUITE_TASKS.get(env, env)
+    robots = info.get("robots") or _json_attr(data.attrs, "env_args").get("env_kwargs", {}).get("robots")
+    ep.robot_type = "+".join(robots) if isinstance(robots, list) else str(robots or "")
     if n_demos > 1:
         ep.notes.append(f"file holds {n_demos} demos; this source is {name}")
     fingers = [j for j in robot if "finger" in j.name.lower()]
