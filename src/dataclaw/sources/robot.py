@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import SourceError
 from .robot_formats import (HDF5_EXT, STATE_FILES, Episode, _load_hdf5, _load_lerobot, _load_plain,  # noqa: F401
-                            _sibling_videos, episode_paths, is_robot_path, lerobot_root)
+                            _sibling_videos, episode_paths, is_robot_path, lerobot_root, split_member)
 from .video import Frame, VideoStream
 
 MAX_DROP_FRACTION = 0.5  # more bad rows than this: the episode is not usable
@@ -221,10 +221,14 @@ class RobotStream:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        p = self.path
+        p, member = split_member(path)
         if not p.exists():
             raise SourceError(str(p), "does not exist")
-        if lerobot_root(p) is not None:
+        if member is not None:
+            if p.suffix.lower() not in HDF5_EXT:
+                raise SourceError(str(path), "only HDF5 files hold several demonstrations (`file#demo`)")
+            ep = _load_hdf5(p, member)
+        elif lerobot_root(p) is not None:
             ep = _load_lerobot(p)
         elif p.is_file() and p.suffix.lower() in HDF5_EXT:
             ep = _load_hdf5(p)
@@ -236,7 +240,7 @@ class RobotStream:
             ep.gripper = _gripper_from(ep.state, ep.state_names)
         if ep.ee_pos is None:
             ep.ee_pos = _ee_from(ep.state, ep.state_names)
-        keep = _clean(ep, str(p))
+        keep = _clean(ep, str(path))
         raw_t = ep.t
         _apply(ep, keep)
         if abs(ep.t[0]) > 1e-6:
