@@ -107,3 +107,22 @@ def test_planner_no_longer_refuses(clip_anchors):
         assert get_task(name).can_serve("video", kinds) is None
     black = {a.kind for a in clip_anchors["black"].anchors}
     assert get_task("tutorial").can_serve("video", black) is not None  # nothing seen: still refused, with a reason
+
+
+def test_tailor_on_unnarrated_footage_says_what_is_seen(real_clips, tmp_path):
+    """`dataclaw tailor` with the default experts on cup.mp4 (no speech, no text to read): the
+    visual experts join by themselves and all three tasks write verified samples about the hand."""
+    needs_litert()
+    import json
+
+    import dataclaw
+    from dataclaw.model import Plan
+
+    plan = Plan(intent="make data from this clip",
+                tasks=[TaskSpec(task=n, domain=d, instruction="make data from this clip") for n, d in TASKS])
+    res = dataclaw.tailor(str(real_clips["cup"]), plan=plan, out=tmp_path / "ds", quiet=True)
+    per = res.counts["per_task"]
+    assert all(per[n]["accepted"] > 0 and per[n]["rejected"] == 0 for n, _ in TASKS), per
+    rows = [json.loads(x) for x in (tmp_path / "ds" / "samples.jsonl").read_text().splitlines()]
+    texts = " ".join(seg.get("text") or "" for r in rows for seg in r["solution"])
+    assert "right hand" in texts and "camera" in texts

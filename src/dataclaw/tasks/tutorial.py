@@ -160,7 +160,9 @@ class TutorialTask(Task):
     # ------------------------------------------------------------ evidence
     def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
-        us = merge_same_heading(content_units(anchors)) or hand_units(anchors)
+        us = merge_same_heading(content_units(anchors))
+        if sum(len(step_text(u)) for u in us) < 6:  # a stray glyph is no text to teach from: what hands do is
+            us = hand_units(anchors) or us
         if not us:
             return []
         duration = duration_of(anchors)
