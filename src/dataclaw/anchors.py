@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("DATACLAW_CACHE", Path.home() / ".cache" / "dataclaw")) / "anchors"
+    from .models_local import cache_home  # noqa: PLC0415 - one cache home ($DATACLAW_CACHE, XDG_CACHE_HOME)
+
+    return cache_home() / "anchors"
 
 
 @dataclass
