@@ -126,8 +126,12 @@ def tailor(
         plan = load_plan(recipe)
     if plan is None and not (intent and intent.strip()):
         raise ConfigError("tailor needs an intent (or a recipe / plan)")
-    be = get_backend(backend, **(backend_options or {}))
-    writer = DatasetWriter(out, resume=resume)
+    writer = DatasetWriter(out, resume=resume)  # takes the folder lock before any work
+    try:
+        be = get_backend(backend, **(backend_options or {}))
+    except BaseException:
+        writer.close()
+        raise
     result = TailorResult(out=out, plan=None)
     counts: dict[str, Any] = {"sources": len(paths), "sources_done": 0, "sources_resumed": 0, "sources_skipped": 0,
                               "samples": 0, "rejected": 0, "resumed_samples": 0, "per_task": {}}

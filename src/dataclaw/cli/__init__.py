@@ -55,4 +55,4 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, standalone_mode=True)
     except DataclawError as exc:
         typer.secho(f"error: {exc}", fg="red", err=True)
-        sys.exit(2)
+        sys.exit(getattr(exc, "exit_code", 2))  # 2: bad usage; 1: a run that could not make anything

@@ -26,6 +26,7 @@ from .agentnet import export_agentnet
 from .card import write_card
 from .lerobot import export_lerobot
 from .llamafactory import export_llamafactory
+from .lock import FolderLock, FolderLockedError
 from .native import (RAW, REJECTED, SAMPLES, export_native, read_raw, read_rows, read_samples, repair_jsonl,
                      sample_row)
 from .parquet import export_parquet
@@ -89,6 +90,7 @@ class DatasetWriter:
     def __init__(self, out: Path, resume: bool = True) -> None:
         self.out = Path(out)
         self.out.mkdir(parents=True, exist_ok=True)
+        self._folder_lock = FolderLock(self.out)  # one writer per folder: a second run fails here, naming the pid
         if not resume:
             self._clear()
         self._lock = threading.Lock()
@@ -191,6 +193,7 @@ class DatasetWriter:
         if self._media is not None:
             self._media.close()
             self._media = None
+        self._folder_lock.release()
 
     def __enter__(self) -> "DatasetWriter":
         return self
@@ -256,4 +259,4 @@ class DatasetWriter:
         return m
 
 
-__all__ = ["DatasetWriter", "EXPORTERS", "read_samples", "read_raw", "read_rows", "sample_row", "versions"]
+__all__ = ["DatasetWriter", "EXPORTERS", "FolderLockedError", "read_samples", "read_raw", "read_rows", "sample_row", "versions"]
