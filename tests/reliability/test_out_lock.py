@@ -25,18 +25,17 @@ def concurrent(tmp_path_factory, lecture):
     while not (out / ".lock").exists() and first.poll() is None and time.time() < deadline:
         time.sleep(0.05)
     assert first.poll() is None, first.communicate()
-    t = time.perf_counter()
     second = run_cli("tailor", str(lecture), "-i", "turn this lecture into a tutorial", "-o", str(out), "-q")
-    took = time.perf_counter() - t
+    still_running = first.poll() is None  # the second failed before the first finished: it did no work
     _, err = first.communicate(timeout=300)
-    return out, first, err, second, took
+    return out, first, err, second, still_running
 
 
 def test_two_concurrent_tailor_runs(concurrent):
-    out, first, err, second, took = concurrent
+    out, first, err, second, still_running = concurrent
     assert second.returncode == 1, (second.stdout, second.stderr)
     assert f"in use by process {first.pid}" in second.stderr and str(out) in second.stderr
-    assert took < 15  # fails at once, not after doing the work
+    assert still_running
     assert first.returncode == 0, err
     assert not (out / ".lock").exists()  # released on exit
     ids = [json.loads(x)["id"] for x in (out / "samples.jsonl").read_text().splitlines()]

@@ -86,7 +86,8 @@ def run(
     t_start = time.perf_counter()
     if isinstance(inputs, (str, Path)):
         inputs = [inputs]
-    jobs = list_sources(inputs)
+    bad_entries: list[tuple[str, str]] = []  # as the API promises: a bad entry is skipped, the rest are made
+    jobs = list_sources(inputs, bad_entries)
     workers = max(1, int(workers or min(2, os.cpu_count() or 1)))
     formats = list(formats or ["native"])
     out = Path(out)
@@ -98,7 +99,7 @@ def run(
                     concurrency=concurrency, cap=max_samples_per_task)
     writer = DatasetWriter(out, resume=resume)
     result = TailorResult(out=out, plan=None)
-    counts: dict[str, Any] = {"sources": len(jobs), "sources_done": 0, "sources_resumed": 0, "sources_skipped": 0,
+    counts: dict[str, Any] = {"sources": len(jobs) + len(bad_entries), "sources_done": 0, "sources_resumed": 0, "sources_skipped": 0,
                               "samples": 0, "rejected": 0, "resumed_samples": 0, "per_task": {}}
     timings: dict[str, float] = {"load": 0.0, "anchors": 0.0, "synthesis": 0.0}
     source_info: list[dict[str, Any]] = []
@@ -110,6 +111,8 @@ def run(
         counts["sources_skipped"] += 1
 
     try:
+        for entry, reason in bad_entries:
+            skip(entry, reason, "inputs")
         # 1. open every source (content hash, kind), in parallel threads (hashing releases the GIL)
         t = time.perf_counter()
         todo_jobs = [j for j in jobs if j.path not in previously_skipped]

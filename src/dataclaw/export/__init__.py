@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..model import Rejection, Sample
+from ..redact import redact, redact_text
 from .agentnet import export_agentnet
 from .card import write_card
 from .lerobot import export_lerobot
@@ -139,7 +140,7 @@ class DatasetWriter:
         if not raw or not sid:
             return
         with open(self.out / RAW, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"id": sid, "kind": kind, "raw": raw}, ensure_ascii=False, default=str) + "\n")
+            fh.write(json.dumps(redact({"id": sid, "kind": kind, "raw": raw}), ensure_ascii=False, default=str) + "\n")
             fh.flush()
 
     def add(self, sample: Sample) -> bool:
@@ -156,7 +157,7 @@ class DatasetWriter:
         return True
 
     def reject(self, rejection: Rejection) -> None:
-        row = rejection.model_dump(mode="json")
+        row = redact(rejection.model_dump(mode="json"))  # reasons may quote a backend error (its URL)
         raw = row.pop("raw", None)
         key = _rejection_key(row)
         with self._lock:
@@ -170,13 +171,13 @@ class DatasetWriter:
             self._rejected.add(key)
 
     def mark_source_done(self, source_id: str, info: dict[str, Any]) -> None:
-        payload = {"source_id": source_id, "info": info, "time": time.time()}
+        payload = {"source_id": source_id, "info": redact(json.loads(json.dumps(info, default=str))), "time": time.time()}
         _atomic_write(self._progress / "done" / f"{_safe_name(source_id)}.json",
                       json.dumps(payload, ensure_ascii=False, default=str))
 
     def skip_source(self, path: str, reason: str, step: str) -> None:
         with self._lock, open(self._progress / "skipped.jsonl", "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"path": str(path), "reason": reason, "step": step}) + "\n")
+            fh.write(json.dumps({"path": str(path), "reason": redact_text(reason), "step": step}) + "\n")
             fh.flush()
 
     def skipped(self) -> list[dict[str, str]]:
@@ -211,7 +212,7 @@ class DatasetWriter:
             raise ConfigError(f"unknown export format(s) {', '.join(unknown)}; known: {', '.join(EXPORTERS)}")
         with self._lock:
             self._fh.flush()
-        m = self._manifest(manifest, formats)
+        m = redact(json.loads(json.dumps(self._manifest(manifest, formats), default=str)))  # no secret is written
         written: dict[str, list[str]] = {}
         t = time.perf_counter()
         for fmt in formats:
