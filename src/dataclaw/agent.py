@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .backends.base import Backend, Generation, empty_usage
-from .model import Rejection, Sample, TaskSpec
+from .model import AnchorSet, Rejection, Sample, TaskSpec
 from .tasks.base import Evidence, Task
 from .tasks.common import DraftError, evidence_sample_id, ground_schema
 
 log = logging.getLogger(__name__)
 
 Result = Sample | Rejection
+Anchors = AnchorSet | list[AnchorSet]  # multi-source tasks (gui_stitch) read several
 
 
 def repair_message(errors: list[str]) -> dict[str, Any]:
@@ -35,8 +36,7 @@ def repair_message(errors: list[str]) -> dict[str, Any]:
 
 
 def sample_id_for(task: Task, ev: Evidence) -> str:
-    fn = getattr(task, "sample_id", None)
-    return fn(ev) if callable(fn) else evidence_sample_id(task.name, ev)
+    return evidence_sample_id(task.name, ev)
 
 
 def _add_usage(total: dict[str, Any], usage: dict[str, Any] | None) -> None:
@@ -48,7 +48,7 @@ def _add_usage(total: dict[str, Any], usage: dict[str, Any] | None) -> None:
 class _Attempts:
     """The state of one evidence bundle through generate / build / verify / repair rounds."""
 
-    def __init__(self, task: Task, spec: TaskSpec, anchorset: Any, backend: Backend, media: Any,
+    def __init__(self, task: Task, spec: TaskSpec, anchorset: Anchors, backend: Backend, media: Any,
                  ev: Evidence, max_repairs: int, keep_raw: bool, verify: Callable[..., Any]) -> None:
         self.task, self.spec, self.anchorset, self.backend, self.media = task, spec, anchorset, backend, media
         self.ev, self.max_repairs, self.keep_raw, self.verify = ev, max_repairs, keep_raw, verify
@@ -167,7 +167,7 @@ def _default_verify() -> Callable[..., Any]:
     return verify_sample
 
 
-def _evidence(task: Task, spec: TaskSpec, anchorset: Any) -> list[Evidence]:
+def _evidence(task: Task, spec: TaskSpec, anchorset: Anchors) -> list[Evidence]:
     return task.select(anchorset, spec)
 
 
@@ -178,19 +178,30 @@ def max_attempts(spec: TaskSpec) -> int | None:
     return max(0, int(cap)) if cap is not None else None
 
 
-def iter_task(task: Task, spec: TaskSpec, anchorset: Any, backend: Backend, media: Any, *,
+def iter_task(task: Task, spec: TaskSpec, anchorset: Anchors, backend: Backend, media: Any, *,
               max_repairs: int = 2, keep_raw: bool = True, skip_ids: Iterable[str] = (),
               max_samples: int | None = None, verify: Callable[..., Any] | None = None,
               evidence: list[Evidence] | None = None) -> Iterator[Result]:
     """Yields one Sample or Rejection per evidence bundle (skipping ids already done)."""
+    for _, result in iter_task_evidence(task, spec, anchorset, backend, media, max_repairs=max_repairs,
+                                        keep_raw=keep_raw, skip_ids=skip_ids, max_samples=max_samples,
+                                        verify=verify, evidence=evidence):
+        yield result
+
+
+def iter_task_evidence(task: Task, spec: TaskSpec, anchorset: Anchors, backend: Backend, media: Any, *,
+                       max_repairs: int = 2, keep_raw: bool = True, skip_ids: Iterable[str] = (),
+                       max_samples: int | None = None, verify: Callable[..., Any] | None = None,
+                       evidence: list[Evidence] | None = None) -> Iterator[tuple[Evidence | None, Result]]:
+    """`iter_task` with the evidence bundle each result was made from (None when selection failed)."""
     verify = verify or _default_verify()
     skip = set(skip_ids)
     try:
         bundles = evidence if evidence is not None else _evidence(task, spec, anchorset)
     except Exception as exc:  # noqa: BLE001
         log.debug("select failed", exc_info=True)
-        yield Rejection(source=anchorset.source.id, task=task.name,
-                        reasons=[f"select: {type(exc).__name__}: {exc}"])
+        yield None, Rejection(source=anchorset.source.id, task=task.name,
+                              reasons=[f"select: {type(exc).__name__}: {exc}"])
         return
     accepted = tried = 0
     cap = max_attempts(spec)
@@ -205,7 +216,7 @@ def iter_task(task: Task, spec: TaskSpec, anchorset: Any, backend: Backend, medi
         tried += 1
         errs = att.start()
         if errs:
-            yield att._reject(errs)
+            yield ev, att._reject(errs)
             continue
         result = None
         while result is None:
@@ -219,15 +230,15 @@ def iter_task(task: Task, spec: TaskSpec, anchorset: Any, backend: Backend, medi
             result = att.step(gen, err)
         if isinstance(result, Sample):
             accepted += 1
-        yield result
+        yield ev, result
 
 
-def run_task(task: Task, spec: TaskSpec, anchorset: Any, backend: Backend, media: Any,
+def run_task(task: Task, spec: TaskSpec, anchorset: Anchors, backend: Backend, media: Any,
              max_repairs: int = 2, **kwargs: Any) -> list[Result]:
     return list(iter_task(task, spec, anchorset, backend, media, max_repairs=max_repairs, **kwargs))
 
 
-async def arun_task(task: Task, spec: TaskSpec, anchorset: Any, backend: Backend, media: Any, *,
+async def arun_task(task: Task, spec: TaskSpec, anchorset: Anchors, backend: Backend, media: Any, *,
                     max_repairs: int = 2, keep_raw: bool = True, skip_ids: Iterable[str] = (),
                     max_samples: int | None = None, concurrency: int = 4,
                     on_result: Callable[[Result], None] | None = None,

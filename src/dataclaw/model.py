@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -54,6 +55,56 @@ def anchor_id(source: str, kind: str, t0: float, t1: float, data: dict[str, Any]
     """Stable short id: same fact -> same id across runs, so samples can cite it."""
     key = json.dumps([source, kind, round(t0, 3), round(t1, 3), data], sort_keys=True, default=str)
     return f"{kind}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
+
+
+@dataclass
+class AnchorSet:
+    """All anchors of one source, plus what went wrong per expert and how long each took.
+
+    `to_json` / `from_json` are the one way it crosses a file or a process boundary (the dataset
+    folder's anchors/<id>.json, engine workers, training corpora, benchmark truth).
+    """
+
+    source: Source
+    anchors: list[Anchor] = field(default_factory=list)
+    by_expert: dict[str, list[Anchor]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    cached: dict[str, bool] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def of_kind(self, *kinds: str) -> list[Anchor]:
+        return [a for a in self.anchors if a.kind in kinds]
+
+    def get(self, anchor_id: str) -> Anchor | None:
+        return self._index().get(anchor_id)
+
+    def _index(self) -> dict[str, Anchor]:
+        if not hasattr(self, "_idx") or len(self._idx) != len(self.anchors):
+            self._idx = {a.id: a for a in self.anchors}
+        return self._idx
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source.model_dump(),
+            "meta": self.meta,
+            "errors": self.errors,
+            "timings": self.timings,
+            "anchors": [a.model_dump() for a in self.anchors],
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "AnchorSet":
+        """The AnchorSet `to_json` wrote (anchors regrouped by expert)."""
+        anchors = [a if isinstance(a, Anchor) else Anchor(**a) for a in d.get("anchors") or []]
+        by_expert: dict[str, list[Anchor]] = {}
+        for a in anchors:
+            by_expert.setdefault(a.expert, []).append(a)
+        src = d["source"]
+        return cls(source=src if isinstance(src, Source) else Source(**src), anchors=anchors, by_expert=by_expert,
+                   errors=dict(d.get("errors") or {}), timings=dict(d.get("timings") or {}),
+                   meta=dict(d.get("meta") or {}))
 
 
 class TaskSpec(BaseModel):

@@ -62,3 +62,12 @@ def load_recipe(path: str | Path) -> Plan:
     if unknown:
         raise ConfigError(f"recipe {path}: unknown task type(s) {', '.join(unknown)}; known: {', '.join(TASK_MODULES)}")
     return plan
+
+
+def load_plan(recipe: str | Path | Plan | dict) -> Plan:
+    """A Plan from a Plan, a dict (a recipe's mapping or a bare plan) or a recipe file."""
+    if isinstance(recipe, Plan):
+        return recipe
+    if isinstance(recipe, dict):
+        return Plan.model_validate(recipe.get("plan", recipe))
+    return load_recipe(recipe)

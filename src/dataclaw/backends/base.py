@@ -49,11 +49,11 @@ class Backend:
         pass
 
 
-# name -> "module:Class" (modules imported lazily by name)
+# name -> "module:factory" (a Backend class or a function that returns one; modules imported lazily by name)
 BACKENDS: dict[str, str] = {
     "rules": "dataclaw.backends.rules:RulesBackend",
     "openai": "dataclaw.backends.openai:OpenAIBackend",
-    "hf": "dataclaw.backends.hf:HFBackend",
+    "hf": "dataclaw.backends.expert:hf_backend",  # one model folder, or an Expert set of them
 }
 
 

@@ -38,14 +38,6 @@ def _load_image(url: str) -> Any:
 class HFBackend(Backend):
     name = "hf"
 
-    def __new__(cls, model: str | Path | None = None, **options: Any) -> Any:
-        # an Expert set (router.json + one trained model per domain) is served by its router
-        if model is not None and (Path(str(model)).expanduser() / "router.json").is_file():
-            from .expert import ExpertBackend  # noqa: PLC0415
-
-            return ExpertBackend(model, **options)
-        return super().__new__(cls)
-
     def __init__(self, model: str | Path | None = None, *, max_new_tokens: int = 512, temperature: float = 0.0,
                  threads: int | None = None, max_prompt_tokens: int | None = None, constrain: str = "auto",
                  **_ignored: Any) -> None:

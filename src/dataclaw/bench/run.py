@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..backends.base import Backend, Generation
-from ..model import Anchor, Sample, Segment, Source
+from ..model import Anchor, AnchorSet, Sample, Segment, Source
 from .build import Case, load_cases
 from .metrics import Unit, bootstrap_ci, field_score, match_units, minilm_embedder, semantic_score, sequence_score
 
@@ -93,9 +93,7 @@ def reference_units(case: Case) -> list[Unit]:
 
 
 # ---------------------------------------------------------------------------- grounding vs truth
-def truth_anchorset(case: Case, source_id: str) -> Any:
-    from ..anchors import AnchorSet  # noqa: PLC0415
-
+def truth_anchorset(case: Case, source_id: str) -> AnchorSet:
     src = Source(id=source_id, path=case.source, kind=case.source_kind)  # type: ignore[arg-type]
     anchors = [Anchor(source=source_id, kind=a["kind"], t0=float(a["t0"]), t1=float(a["t1"]), data=a.get("data", {}),
                       expert="truth") for a in case.gt_anchors]

@@ -52,7 +52,8 @@ def tailor_cmd(
     retry_failed: bool = typer.Option(False, "--retry-failed", help="Retry sources an earlier run skipped."),
 ) -> None:
     """Turn raw sources and an intent into a verified, trainable dataset folder."""
-    from ..pipeline import tailor
+    from ..errors import ConfigError
+    from ..pipeline import TailorOptions, tailor
 
     if not intent and not recipe:
         raise typer.BadParameter("give --intent TEXT or --recipe PLAN.yaml")
@@ -63,12 +64,14 @@ def tailor_cmd(
         options["model"] = model
     if api_key_env:
         options["api_key_env"] = api_key_env
-    res = tailor(list(sources), intent, backend=backend, out=out,
-                 formats=[f.strip() for f in fmt.split(",") if f.strip()],
-                 experts=[e.strip() for e in experts.split(",")] if experts else None,
-                 recipe=recipe, max_samples_per_task=max_samples, backend_options=options, quiet=quiet or as_json,
-                 max_repairs=max_repairs, keep_raw=not no_raw, concurrency=concurrency,
-                 engine=engine, workers=workers, ray_address=ray_address, retry_failed=retry_failed)
+    if engine not in ("local", "ray"):
+        raise ConfigError(f"unknown engine {engine!r}; known: local, ray")
+    opts = TailorOptions(formats=[f.strip() for f in fmt.split(",") if f.strip()],
+                         experts=[e.strip() for e in experts.split(",")] if experts else None,
+                         max_samples_per_task=max_samples, backend_options=options, quiet=quiet or as_json,
+                         max_repairs=max_repairs, keep_raw=not no_raw, concurrency=concurrency,
+                         engine=engine, workers=workers, ray_address=ray_address, retry_failed=retry_failed)
+    res = tailor(list(sources), intent, backend=backend, out=out, recipe=recipe, options=opts)
     if as_json:
         typer.echo(json.dumps(res.to_json(), indent=1))
         return

@@ -17,10 +17,12 @@ import re
 import threading
 import time
 from collections import Counter
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
-from ..model import Rejection, Sample
+from .. import __version__
+from ..model import AnchorSet, Rejection, Sample
 from .agentnet import export_agentnet
 from .card import write_card
 from .lerobot import export_lerobot
@@ -44,7 +46,8 @@ EXPORTERS: dict[str, Callable[[Path], list[Path]]] = {
 
 _OWN = (SAMPLES, REJECTED, "manifest.json", "README.md", "progress", "anchors")  # what resume=False clears
 _VERSION_PKGS = ("dataclaw0", "pydantic", "numpy", "av", "pillow", "rapidfuzz", "rapidocr", "onnxruntime",
-                 "faster-whisper", "datasets", "pyarrow", "torch", "transformers")
+                 "faster-whisper", "opencv-python-headless", "datasets", "pyarrow", "torch", "transformers")
+TASKS_DONE = Path("progress") / "tailor_tasks.jsonl"  # (source, task) pairs finished, for resume
 
 
 def _safe_name(source_id: str) -> str:
@@ -69,9 +72,8 @@ def _reason_kind(reason: str) -> str:
 
 
 def versions() -> dict[str, str]:
-    from importlib import metadata  # noqa: PLC0415
-
-    out = {"python": platform.python_version()}
+    """Versions of dataclaw, Python and the installed packages a dataset depends on (for manifests)."""
+    out = {"dataclaw": __version__, "python": platform.python_version()}
     for pkg in _VERSION_PKGS:
         try:
             out[pkg] = metadata.version(pkg)
@@ -91,12 +93,16 @@ class DatasetWriter:
             self._clear()
         self._lock = threading.Lock()
         self._t0 = time.time()
-        self._ids = {r["id"] for r in repair_jsonl(self.out / SAMPLES) if "id" in r}
+        # (id, source, task) of the samples already in the folder: resume state
+        self._written = [(r["id"], r.get("source"), r.get("task")) for r in repair_jsonl(self.out / SAMPLES) if "id" in r]
+        self._ids = {i for i, _, _ in self._written}
         self._rejected = {_rejection_key(r) for r in repair_jsonl(self.out / REJECTED)}
         self._progress = self.out / "progress"
         (self._progress / "done").mkdir(parents=True, exist_ok=True)
         self._fh = open(self.out / SAMPLES, "a", encoding="utf-8")
         self._media: Any = None
+        self._done_sources = self.done_sources()  # as the run started: what `needs` compares with
+        self._done_tasks = self.done_tasks()
 
     # ------------------------------------------------------------------ state
     def _clear(self) -> None:
@@ -123,8 +129,34 @@ class DatasetWriter:
     def done_sources(self) -> set[str]:
         return {json.loads(p.read_text())["source_id"] for p in (self._progress / "done").glob("*.json")}
 
+    def done_tasks(self) -> dict[str, set[str]]:
+        """source id -> the tasks finished for it (all their samples written)."""
+        done: dict[str, set[str]] = {}
+        for row in repair_jsonl(self.out / TASKS_DONE):
+            if isinstance(row.get("source"), str) and isinstance(row.get("task"), str):
+                done.setdefault(row["source"], set()).add(row["task"])
+        return done
+
+    def ids_by_source(self) -> dict[str, list[str]]:
+        """source id -> ids of the samples the folder had when this writer opened it, in file order."""
+        out: dict[str, list[str]] = {}
+        for sid, source, _ in self._written:
+            out.setdefault(source, []).append(sid)
+        return out
+
+    def samples_per_task(self) -> Counter[str]:
+        """Samples the folder had when this writer opened it, per task."""
+        return Counter(task for _, _, task in self._written)
+
+    def needs(self, source_id: str, tasks: set[str]) -> bool:
+        """Whether a source still has work: not finished, or finished for other tasks (a new intent)."""
+        if source_id not in self._done_sources:
+            return True
+        finished = self._done_tasks.get(source_id)
+        return finished is not None and not tasks <= finished
+
     # ------------------------------------------------------------------ writes
-    def add_anchors(self, anchorset: Any) -> None:
+    def add_anchors(self, anchorset: AnchorSet) -> None:
         path = self.out / "anchors" / f"{_safe_name(anchorset.source.id)}.json"
         _atomic_write(path, json.dumps(anchorset.to_json(), ensure_ascii=False, default=str))
 
@@ -151,6 +183,16 @@ class DatasetWriter:
                 fh.flush()
                 os.fsync(fh.fileno())
             self._rejected.add(key)
+
+    def mark_tasks_done(self, source_id: str, tasks: list[str]) -> None:
+        if not tasks:
+            return
+        path = self.out / TASKS_DONE
+        with self._lock, open(path, "a", encoding="utf-8") as fh:
+            for task in tasks:
+                fh.write(json.dumps({"source": source_id, "task": task}) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
 
     def mark_source_done(self, source_id: str, info: dict[str, Any]) -> None:
         payload = {"source_id": source_id, "info": info, "time": time.time()}

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..model import Sample
+from ..model import AnchorSet, Sample
 
 SAMPLES = "samples.jsonl"
 REJECTED = "rejected.jsonl"
@@ -124,17 +124,12 @@ def export_native(dataset_dir: Path) -> list[Path]:
     return [root / SAMPLES, path]
 
 
-def load_anchorsets(dataset_dir: Path) -> dict[str, Any]:
+def load_anchorsets(dataset_dir: Path) -> dict[str, AnchorSet]:
     """The AnchorSets stored in `anchors/`, by source id."""
-    from ..anchors import AnchorSet  # noqa: PLC0415
-    from ..model import Anchor, Source  # noqa: PLC0415
-
-    out: dict[str, Any] = {}
+    out: dict[str, AnchorSet] = {}
     for f in sorted((Path(dataset_dir) / "anchors").glob("*.json")):
-        d = json.loads(f.read_text(encoding="utf-8"))
-        src = Source(**d["source"])
-        out[src.id] = AnchorSet(source=src, anchors=[Anchor(**a) for a in d.get("anchors", [])],
-                                meta=d.get("meta", {}), errors=d.get("errors", {}))
+        aset = AnchorSet.from_json(json.loads(f.read_text(encoding="utf-8")))
+        out[aset.source.id] = aset
     return out
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..model import Anchor, Source, TaskSpec
+from ..model import AnchorSet, Source, TaskSpec
 from ..backends.base import flatten_messages
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def teacher_rows(src: Source, anchorset: Any, backend: Any, media: Any, *, inten
                  max_samples: int | None = 8, tasks: list[str] | None = None, max_repairs: int = 1,
                  rejected: list[dict[str, Any]] | None = None) -> list[CorpusRow]:
     """Stage two on one source: every servable task x domain x intent through the agent loop."""
-    from ..agent import iter_task  # noqa: PLC0415
+    from ..agent import iter_task_evidence  # noqa: PLC0415
     from ..tasks import load_all  # noqa: PLC0415
 
     kinds = {a.kind for a in anchorset.anchors}
@@ -130,20 +130,20 @@ def teacher_rows(src: Source, anchorset: Any, backend: Any, media: Any, *, inten
         for domain in cls.domains[:1]:
             for intent, fuzzy in intents_for(cls, domain, intents_per_task):
                 spec = TaskSpec(task=name, domain=domain, instruction=intent)
-                for res in iter_task(task, spec, anchorset, backend, media, max_repairs=max_repairs,
-                                     keep_raw=True, max_samples=max_samples, evidence=None):
+                for ev, res in iter_task_evidence(task, spec, anchorset, backend, media, max_repairs=max_repairs,
+                                                  keep_raw=True, max_samples=max_samples):
                     if not hasattr(res, "solution"):
                         if rejected is not None:
                             rejected.append({"source": src.id, "task": name, "reasons": res.reasons[:3]})
                         continue
-                    row = _row_from_sample(res, src, task, spec, intent, fuzzy, anchorset)
+                    row = _row_from_sample(res, src, task, spec, intent, fuzzy, ev)
                     if row is not None:
                         rows.append(row)
     return rows
 
 
 def _row_from_sample(sample: Any, src: Source, task: Any, spec: TaskSpec, intent: str, fuzzy: bool,
-                     anchorset: Any) -> CorpusRow | None:
+                     ev: Any) -> CorpusRow | None:
     raw = (sample.provenance or {}).get("raw") or []
     if not raw or not raw[-1].get("output"):
         return None
@@ -153,26 +153,8 @@ def _row_from_sample(sample: Any, src: Source, task: Any, spec: TaskSpec, intent
         target = json.dumps(json.loads(target), ensure_ascii=False, separators=(",", ":"))
     except (json.JSONDecodeError, TypeError):
         return None
-    ev = _evidence_of(sample, task, spec, anchorset)
-    if ev is None:
-        return None
     return CorpusRow(src, task.name, spec.domain, intent, fuzzy, prompt, target,
                      ground_truth(task.name, spec, ev), images)
-
-
-def _evidence_of(sample: Any, task: Any, spec: TaskSpec, anchorset: Any) -> Any:
-    """The evidence bundle a sample was made from (selection is deterministic: match it by key)."""
-    key = (sample.provenance or {}).get("evidence_key")
-    try:
-        bundles = task.select(anchorset, spec)
-    except Exception:  # noqa: BLE001
-        return None
-    from ..agent import sample_id_for  # noqa: PLC0415
-
-    for ev in bundles:
-        if (key is not None and ev.key == key) or sample_id_for(task, ev) == sample.id:
-            return ev
-    return None
 
 
 def naive_rows(src: Source, anchorset: Any, max_samples: int | None = 8) -> list[CorpusRow]:
@@ -290,13 +272,11 @@ def build_corpus(sources: Iterable[str | Path], out: str | Path, *, teacher: str
 
 def load_ground_truth(gt: str | dict[str, Any]) -> tuple[Any, Any, Any]:
     """(task, anchorset, evidence) rebuilt from a ground_truth column."""
-    from ..anchors import AnchorSet  # noqa: PLC0415
     from ..tasks import get_task  # noqa: PLC0415
     from ..tasks.base import Evidence  # noqa: PLC0415
 
     d = json.loads(gt) if isinstance(gt, str) else gt
-    src = Source(**d["source"])
-    anchors = [Anchor(**a) for a in d["anchors"]]
-    ev = Evidence(sources=[Source(**s) for s in d.get("sources") or [d["source"]]], anchors=anchors,
+    aset = AnchorSet.from_json({"source": d["source"], "anchors": d["anchors"]})  # what the rewards check
+    ev = Evidence(sources=[Source(**s) for s in d.get("sources") or [d["source"]]], anchors=aset.anchors,
                   frames=list(d.get("frames") or []), meta=dict(d.get("meta") or {}), key=d.get("key", ""))
-    return get_task(d["task"]), AnchorSet(source=src, anchors=anchors), ev
+    return get_task(d["task"]), aset, ev
