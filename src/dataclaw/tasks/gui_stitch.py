@@ -19,11 +19,13 @@ from ..model import Anchor, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import DraftError, clean, evidence_sample_id, provenance, validate_draft
 from .gui_trajectory import (
+    NOTES,
     STEP,
     code_errors,
     gui_index,
     instruction,
     quoted_names_errors,
+    repair_reasoning,
     rules_step,
     step_errors,
     step_record,
@@ -126,7 +128,7 @@ class GuiStitchTask(Task):
                 "properties": {"instruction": {"type": "string", "minLength": 5},
                                "order": {"type": "array", "items": frag, "minItems": 1},
                                "dropped": {"type": "array", "items": drop},
-                               "steps": {"type": "array", "items": STEP, "minItems": 1}}}
+                               "steps": {"type": "array", "items": STEP, "minItems": 1}, "notes": NOTES}}
 
     def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
@@ -185,15 +187,16 @@ class GuiStitchTask(Task):
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
         recs = ev.meta["steps"]
         st = ev.meta["states"]
-        steps = [rules_step(i, len(recs), r, ev, recs[i - 1] if i and recs[i - 1]["fragment"] == r["fragment"] else None)
-                 for i, r in enumerate(recs)]
+        notes: list[dict[str, Any]] = []
+        steps = [rules_step(i, len(recs), r, ev, recs[i - 1] if i and recs[i - 1]["fragment"] == r["fragment"] else None,
+                            notes) for i, r in enumerate(recs)]
         acts = [ev.anchor(r["action"]) for r in recs]
         els = [ev.anchor(r["element"]) if r.get("element") else None for r in recs]
         return {"instruction": instruction(acts, els),
                 "order": [{"fragment": k, "start_state": st[f"{k}:start"], "end_state": st[f"{k}:end"]}
                           for k in ev.meta["chain"]],
                 "dropped": [{"fragment": d["fragment"], "reason": d["reason"]} for d in ev.meta["dropped"]],
-                "steps": steps}
+                "steps": steps, "notes": notes}
 
     def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
         errors = validate_draft(draft, self.draft_schema())
@@ -221,6 +224,11 @@ class GuiStitchTask(Task):
         if errors:
             raise DraftError(errors)
         frags = ev.meta["fragments"]
+        notes = [dict(n) for n in draft.get("notes") or []]
+        steps = [dict(st) for st in draft["steps"]]
+        prev_of = [steps[i - 1]["action_anchor"] if i and frag_of[i - 1] == frag_of[i] else None
+                   for i in range(len(steps))]
+        repair_reasoning(steps, ev, prev_of, notes)
         solution: list[Segment] = []
         step_i = 0
         for o in draft["order"]:
@@ -229,10 +237,8 @@ class GuiStitchTask(Task):
             solution.append(Segment(type="span", t0=s0.t0, t1=s1.t1,
                                     text=f"Fragment {frags[k]['name']}",
                                     anchors=[o["start_state"], o["end_state"]]))
-            while step_i < len(draft["steps"]) and frag_of[step_i] == k:
-                st = draft["steps"][step_i]
-                prev = draft["steps"][step_i - 1]["action_anchor"] if step_i and frag_of[step_i - 1] == k else None
-                solution += step_segments(st, ev, media, ev.source, step_i, prev)
+            while step_i < len(steps) and frag_of[step_i] == k:
+                solution += step_segments(steps[step_i], ev, media, ev.source, step_i, prev_of[step_i])
                 step_i += 1
         dropped = [{"fragment": d["fragment"], "name": frags[d["fragment"]]["name"], "reason": clean(d["reason"])}
                    for d in draft["dropped"]]
@@ -242,7 +248,7 @@ class GuiStitchTask(Task):
         return Sample(id=evidence_sample_id(self.name, ev), task=self.name, domain="gui", source=ev.source.id,
                       query=Query(text=clean(draft["instruction"])), solution=solution, evidence=evidence,
                       meta={"order": [frags[k]["name"] for k in order], "dropped": dropped,
-                            "n_steps": len(draft["steps"]), "links": ev.meta["links"],
+                            "n_steps": len(draft["steps"]), "links": ev.meta["links"], "notes": notes,
                             "screen": ev.anchor(draft["steps"][0]["action_anchor"]).data.get("screen")},
                       provenance=provenance(ev, spec))
 
