@@ -172,9 +172,9 @@ def _evidence(task: Task, spec: TaskSpec, anchorset: Anchors) -> list[Evidence]:
 
 
 def max_attempts(spec: TaskSpec) -> int | None:
-    """`spec.params["max_attempts"]`: evidence bundles tried at most per task and run (accepted or
-    not), a cost cap for model backends; None = try every bundle until `max_samples` are accepted."""
-    cap = spec.params.get("max_attempts")
+    """`spec.max_attempts`: evidence bundles tried at most per task and run (accepted or not), a
+    cost cap for model backends; None = try every bundle until `max_samples` are accepted."""
+    cap = spec.max_attempts
     return max(0, int(cap)) if cap is not None else None
 
 

@@ -223,15 +223,20 @@ def incompatibility(task: str, source_kinds: list[str] | None, table: dict | Non
     return f"{task} needs {need}; the given source(s) are {have}{extra}"
 
 
+def _samples(intent: str) -> int | None:
+    m = re.search(r"(\d+)\s+(?:[a-z-]+\s+){0,2}(samples?|examples?|questions?|items?|pairs?|clips?|rows?)",
+                  intent.lower())
+    return int(m.group(1)) if m else None
+
+
+def _formats(intent: str) -> list[str]:
+    named = [fmt for fmt, pat in _FORMATS.items() if re.search(pat, intent.lower())]
+    return named[-1:]  # one format per intent: the last pattern that matches
+
+
 def _params(intent: str, task: str) -> dict[str, Any]:
     text = intent.lower()
     params: dict[str, Any] = {}
-    m = re.search(r"(\d+)\s+(?:[a-z-]+\s+){0,2}(samples?|examples?|questions?|items?|pairs?|clips?|rows?)", text)
-    if m:
-        params["samples"] = int(m.group(1))
-    for fmt, pat in _FORMATS.items():
-        if re.search(pat, text):
-            params["format"] = fmt
     if task == "temporal_qa":
         if re.search(r"\bhard(er)?\b|difficult|challenging", text):
             params["difficulty"] = {"easy": 0.2, "medium": 0.3, "hard": 0.5}
@@ -302,13 +307,14 @@ def plan_intent(intent: str, source_kinds: list[str] | None = None, max_tasks: i
     if len(chosen) > 1 and not fuzzy:  # explicit multi-task: confidences among the named ones
         conf = _softmax({t: allowed[t] for t in chosen}, 0.5)
     specs = [TaskSpec(task=t, domain=_domain(intent, t, table[t]), instruction=_instruction(intent, t, table[t]),
-                      params=_params(intent, t), confidence=round(conf[t], 3)) for t in chosen]
+                      params=_params(intent, t), samples=_samples(intent), confidence=round(conf[t], 3))
+             for t in chosen]
     specs.sort(key=lambda s: -s.confidence)
     for s in specs:
         if not table[s.task].get("built"):
             notes.append(f"{s.task} is known but not built in this install")
     notes.append(f"planner: {method}")
-    return Plan(intent=intent, tasks=specs, fuzzy=fuzzy, notes=notes)
+    return Plan(intent=intent, tasks=specs, fuzzy=fuzzy, notes=notes, formats=_formats(intent))
 
 
 def _ask_model(backend: Any, intent: str, allowed: list[str], table: dict, max_tasks: int) -> list[str] | None:
@@ -336,8 +342,9 @@ def plan_json(plan: Plan) -> dict[str, Any]:
     """The `--json` shape: {"tasks": [{task, domain, confidence, instruction, params}], ...} ranked."""
     return {"intent": plan.intent, "fuzzy": plan.fuzzy,
             "tasks": [{"task": s.task, "domain": s.domain, "confidence": s.confidence, "instruction": s.instruction,
-                       "params": s.params} for s in sorted(plan.tasks, key=lambda s: -s.confidence)],
-            "notes": plan.notes}
+                       "params": s.params, "samples": s.samples, "max_attempts": s.max_attempts}
+                      for s in sorted(plan.tasks, key=lambda s: -s.confidence)],
+            "formats": plan.formats, "notes": plan.notes}
 
 
 def load_recipe(path: str | Path) -> Plan:

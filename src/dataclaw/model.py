@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SourceKind = Literal["video", "gui", "robot", "images"]
 SegmentType = Literal["text", "image", "clip", "span", "action"]
@@ -107,14 +107,37 @@ class AnchorSet:
                    meta=dict(d.get("meta") or {}))
 
 
+RUN_LIMITS = ("samples", "max_attempts")  # TaskSpec fields that older plans kept inside `params`
+
+
 class TaskSpec(BaseModel):
-    """One kind of data to make, as chosen by the intent planner."""
+    """One kind of data to make, as chosen by the intent planner.
+
+    `params` are the task's own parameters (validated against the task's `Params`, no extras); how many
+    samples to make and how many bundles to try are run limits with fields of their own.
+    """
 
     task: str
     domain: str
     instruction: str
     params: dict[str, Any] = Field(default_factory=dict)
+    samples: int | None = None  # accepted samples of this task at most, over the run
+    max_attempts: int | None = None  # evidence bundles tried at most, accepted or not (a model-cost cap)
     confidence: float = 1.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _limits_out_of_params(cls, data: Any) -> Any:
+        """A spec written with its limits inside `params` (older recipes, older callers) reads the same."""
+        if isinstance(data, dict) and isinstance(data.get("params"), dict) and set(RUN_LIMITS) & set(data["params"]):
+            data, params = dict(data), dict(data["params"])
+            for key in RUN_LIMITS:
+                if key in params:
+                    value = params.pop(key)
+                    if data.get(key) is None:
+                        data[key] = value
+            data["params"] = params
+        return data
 
 
 class Plan(BaseModel):
@@ -122,6 +145,28 @@ class Plan(BaseModel):
     tasks: list[TaskSpec]
     fuzzy: bool = False
     notes: list[str] = Field(default_factory=list)
+    formats: list[str] = Field(default_factory=list)  # export formats the intent names ("... for LLaMA-Factory")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _formats_out_of_params(cls, data: Any) -> Any:
+        """Older plans kept a named format in each task's `params["format"]`."""
+        if not isinstance(data, dict) or not isinstance(data.get("tasks"), list):
+            return data
+        if not any(isinstance(t, dict) and isinstance(t.get("params"), dict) and "format" in t["params"]
+                   for t in data["tasks"]):
+            return data
+        data, formats, tasks = dict(data), list(data.get("formats") or []), []
+        for t in data["tasks"]:
+            if isinstance(t, dict) and isinstance(t.get("params"), dict) and "format" in t["params"]:
+                params = dict(t["params"])
+                fmt = params.pop("format")
+                if fmt and fmt not in formats:
+                    formats.append(fmt)
+                t = {**t, "params": params}
+            tasks.append(t)
+        data["tasks"], data["formats"] = tasks, formats
+        return data
 
 
 def _json_dict(v: Any) -> Any:

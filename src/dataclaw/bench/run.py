@@ -211,8 +211,7 @@ def _tailored(case: Case, src: Source, backend: Backend, ds: Path, max_samples: 
 
     table = task_table()
     tasks = [case.task] if planned is None else [t for t in planned if t == case.task]  # only the case's task is scored
-    params = {"max_attempts": max_attempts} if max_attempts is not None else {}
-    specs = [TaskSpec(task=t, domain=case.domain, params=dict(params),
+    specs = [TaskSpec(task=t, domain=case.domain, max_attempts=max_attempts,
                       instruction=f"{table[t].get('rewrite') or table[t]['description']} User intent: {case.intent}")
              for t in tasks]
     shutil.rmtree(ds, ignore_errors=True)  # a case cut short last time starts over

@@ -24,6 +24,7 @@ from ..intent import plan_intent
 from ..model import AnchorSet, Plan, Rejection, Sample, Source
 from ..recipe import load_plan
 from ..sources import load_source
+from ..tasks import check_plan
 from .inputs import SourceJob, list_sources
 from .result import RunTally, TailorOptions, TailorResult, plan_formats, progress_bar, task_cap
 from .shards import write_shard_index
@@ -111,9 +112,10 @@ def run(inputs: str | Path | Iterable[str | Path], intent: str | None = None, ba
                     plans[key] = plan_intent(job.intent, kinds, backend=planner())
                 else:
                     plans[key] = base_plan if base_plan is not None else plan_intent(intent or "", kinds, backend=planner())
+                check_plan(plans[key])
                 plan_formats(plans[key], formats)
                 for spec in plans[key].tasks:
-                    caps[spec.task] = task_cap(spec.params.get("samples"), opts.max_samples_per_task,
+                    caps[spec.task] = task_cap(spec.samples, opts.max_samples_per_task,
                                                caps.get(spec.task))
             return plans[key]
 

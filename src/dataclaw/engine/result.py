@@ -59,15 +59,14 @@ class TailorResult:
 
 def plan_formats(plan: Plan, formats: list[str]) -> None:
     """A format named in the intent ("... for LLaMA-Factory") is exported too (added to `formats`)."""
-    for spec in plan.tasks:
-        fmt = spec.params.get("format")
+    for fmt in plan.formats:
         if fmt in EXPORTERS and fmt not in formats:
             formats.append(fmt)
 
 
-def task_cap(spec_samples: Any, *caps: Any) -> int | None:
-    """The smallest of the integer caps given (a plan's `samples`, the run's per-task cap), or None."""
-    return min([c for c in (spec_samples, *caps) if isinstance(c, int)], default=None)
+def task_cap(*caps: int | None) -> int | None:
+    """The smallest of the caps given (a task's `samples`, the run's per-task cap), or None."""
+    return min([c for c in caps if isinstance(c, int)], default=None)
 
 
 class RunTally:

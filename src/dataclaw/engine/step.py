@@ -24,7 +24,7 @@ from ..anchors import run_experts
 from ..backends.base import Backend
 from ..errors import ConfigError, SourceError
 from ..model import AnchorSet, Plan, Rejection, Sample, Source
-from ..tasks import Task, get_task
+from ..tasks import Task, check_plan, get_task
 from .result import TailorOptions, task_cap
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,9 @@ class SourceStats(BaseModel):
 
 
 def plan_tasks(plan: Plan) -> tuple[dict[str, Task], list[dict[str, str]]]:
-    """The plan's tasks that this build has, and a not-served row for each it lacks."""
+    """The plan's tasks that this build has, and a not-served row for each it lacks (ConfigError when
+    a task's params are not its Params)."""
+    check_plan(plan)
     tasks: dict[str, Task] = {}
     missing: list[dict[str, str]] = []
     for spec in plan.tasks:
@@ -150,7 +152,7 @@ def synthesize(aset: AnchorSet, plan: Plan, tasks: dict[str, Task], backend: Bac
                 stats.tasks[spec.task] = TaskStats(served=False, reason=why)
                 continue
             ts = stats.tasks[spec.task] = TaskStats()
-            cap = task_cap(spec.params.get("samples"), options.max_samples_per_task)
+            cap = task_cap(spec.samples, options.max_samples_per_task)
             remaining = None if cap is None else max(0, cap - accepted.get(spec.task, 0))
             if remaining == 0:
                 ts.capped = True

@@ -21,7 +21,7 @@ from ..model import Anchor, Sample, Source, TaskSpec
 
 
 class NoTaskParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
 
 
 @dataclass

@@ -17,7 +17,7 @@ from .robot_common import task_text
 
 
 class ContactParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     frames: bool = True  # an image at each contact start
 
 

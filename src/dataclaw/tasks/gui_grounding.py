@@ -19,7 +19,7 @@ from .gui_text import Unquotable, quote, quote_supported, quoted_spans, role_wor
 
 
 class GuiGroundingParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     pad: float = 1.0  # px tolerance for point-in-box
 
 

@@ -39,7 +39,7 @@ _STOP = {"the", "and", "for", "with", "this", "that", "these", "those", "into", 
 
 
 class GuiStitchParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     max_hash: int = 10  # phash bits: an end and a start closer than this are the same screen
     min_text: float = 85.0  # rapidfuzz ratio of OCR texts that links two screens when hashes differ
     max_fragments: int = 9  # exhaustive ordering above this gets too slow

@@ -47,7 +47,7 @@ _HOTKEY_PURPOSE = {("ctrl", "a"): "select all the text in the field", ("ctrl", "
 
 
 class GuiTrajectoryParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     max_steps: int = 30  # steps per sample; longer recordings are split
 
 

@@ -28,7 +28,7 @@ PLANS = {
 
 
 class RecoveryParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     max_peers: int = 12  # sibling episodes searched for a successful continuation
     action_every: int = 2  # keep every n-th action row of the continuation
     clip: bool = True

@@ -17,7 +17,7 @@ from .robot_common import phases, task_text
 
 
 class SegmentationParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     frames: bool = True
     min_segment: float = 0.2  # shorter phases are left out
 

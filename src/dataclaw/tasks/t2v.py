@@ -18,7 +18,7 @@ from .common import (IDS_SCHEMA, DraftError, anchor_text, build_prompt, clean, d
 
 
 class T2VParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     min_clip: float = 1.0  # seconds; shorter spans are skipped
     max_clip: float = 8.0  # longer shots are split
     max_frames: int = 3

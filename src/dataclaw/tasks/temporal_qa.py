@@ -26,7 +26,7 @@ QTYPES = ("localize_text", "localize_speech", "order", "state_change", "multi_ev
 
 
 class TemporalQAParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     per_type: int = 3  # questions per type per source
     max_frames: int = 4
     frame_selection: str = "keyframes"  # or "uniform" (same budget; for comparison)

@@ -20,7 +20,7 @@ from .common import (FRAME_SCHEMA, IDS_SCHEMA, DraftError, Unit, anchor_text, bu
 
 
 class TutorialParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     max_frames: int = 8  # frame budget per sample shown to a model
     frame_selection: str = "keyframes"  # or "uniform" (same budget; for comparison)
     next_steps: int = 3  # steps in the answer of a "what next?" sample

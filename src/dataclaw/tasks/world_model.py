@@ -19,7 +19,7 @@ from .robot_common import camera_frame, covering, episode, phase_at, phases, row
 
 
 class WorldModelParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     horizons: list[float] = [0.5, 1.0]
     stride: float = 1.0
     clip: bool = False  # also write the clip [t, t+h)
