@@ -28,90 +28,6 @@ from .model import Plan, TaskSpec
 
 log = logging.getLogger(__name__)
 
-# Every task type, including those whose module is not built yet (their class, when built, overrides
-# description/examples/source_kinds/needs). `rewrite` is the synthesis-ready instruction.
-TASK_TABLE: dict[str, dict[str, Any]] = {
-    "tutorial": {
-        "domain": "daily_life", "source_kinds": ("video",), "needs": ("shot",),
-        "description": "Step-by-step tutorials from a how-to video or lesson: step text with keyframes tied to time spans.",
-        "examples": ("turn this lesson into step-by-step tutorial data", "make how-to instructions from this video"),
-        "keywords": [r"tutorial", r"step[- ]by[- ]step", r"how[- ]to", r"\bsteps?\b", r"stuck", r"guide",
-                     r"instructions?", r"what (should i do|to do) next"],
-        "rewrite": "Write step-by-step tutorial samples: each step's text from the narration and on-screen text of "
-                   "its time span, with a keyframe, in time order; include 'what next?' and 'stuck point' variants.",
-    },
-    "temporal_qa": {
-        "domain": "daily_life", "source_kinds": ("video", "images"), "needs": ("shot",),
-        "description": "Temporal question answering about a video: when things happen, event order, state changes, timestamps.",
-        "examples": ("make temporal QA about when things happen", "questions with timestamped answers"),
-        "keywords": [r"\bq ?(&|and)? ?a\b", r"\bqa\b", r"questions?", r"\bwhen\b", r"temporal", r"timestamp",
-                     r"\border\b", r"locali[sz]", r"\bvqa\b", r"quiz"],
-        "rewrite": "Write temporal questions about the video (localisation, ordering, state change, multi-event) "
-                   "with timestamped answers grounded in the anchors, with a mix of difficulties.",
-    },
-    "t2v": {
-        "domain": "aigc", "source_kinds": ("video", "robot"), "needs": ("shot",),
-        "description": "Text-to-video training pairs: clips cut at shot boundaries with dense generation-ready captions.",
-        "examples": ("make text-to-video training pairs", "caption clips for a video generation model"),
-        "keywords": [r"text[- ]to[- ]video", r"\bt2v\b", r"video generation", r"generative", r"captions?",
-                     r"\bclips?\b", r"\baigc\b", r"diffusion"],
-        "rewrite": "Cut clips at shot and motion boundaries and write a dense, generation-ready caption for each "
-                   "from the on-screen text, narration, motion and transitions.",
-    },
-    "gui_trajectory": {
-        "domain": "gui", "source_kinds": ("gui",), "needs": ("gui_action",),
-        "description": "Computer-use agent trajectories from a screen recording with input events: screenshot, "
-                       "reasoning and action (click, type, scroll) per step.",
-        "examples": ("make computer-use agent trajectories from this screen recording",
-                     "GUI agent training data with clicks and typing", "turn my desktop session into agent demos"),
-        "keywords": [r"\bgui\b", r"trajector", r"computer[- ]use", r"\bclicks?\b", r"screen recording",
-                     r"desktop", r"\bagent\b", r"browser"],
-        "rewrite": "Turn the recorded session into agent trajectory steps: the screen before each action, the "
-                   "action with its target, and a short reason, in order.",
-    },
-    "gui_stitch": {
-        "domain": "gui", "source_kinds": ("gui",), "needs": ("gui_action",),
-        "description": "Long-horizon GUI tasks stitched from several short recorded fragments into one trajectory.",
-        "examples": ("stitch these GUI fragments into long-horizon tasks", "combine short screen recordings into one long task"),
-        "keywords": [r"stitch", r"fragments?", r"long[- ]horizon"],
-        "rewrite": "Stitch compatible recorded GUI fragments into longer trajectories whose screens and actions connect.",
-    },
-    "gui_grounding": {
-        "domain": "gui", "source_kinds": ("gui",), "needs": ("gui_action",),
-        "description": "GUI grounding: locate a described on-screen element (button, field, menu) as a point or box.",
-        "examples": ("GUI element grounding data", "where is the button on the screen: boxes for UI elements"),
-        "keywords": [r"grounding", r"\belements?\b", r"\bbbox", r"bounding box", r"\bbuttons?\b", r"\bui\b"],
-        "rewrite": "For screens in the recording, describe interface elements and give their location as a point or box.",
-    },
-    "world_model": {
-        "domain": "embodied", "source_kinds": ("robot",), "needs": (),
-        "description": "World-model data from robot episodes: state and action now, the next observation after it.",
-        "examples": ("world model training data from robot episodes", "predict the next frame given the action"),
-        "keywords": [r"world[- ]model", r"next (frame|observation|state)", r"action[- ]condition", r"dynamics"],
-        "rewrite": "Pair each robot observation and action with the observation that follows it.",
-    },
-    "contact": {
-        "domain": "embodied", "source_kinds": ("robot", "video"), "needs": ("contact",),
-        "description": "Hand or gripper contact events with objects: when grasp and release happen.",
-        "examples": ("find grasp and contact moments", "hand-object contact annotations"),
-        "keywords": [r"contact", r"grasp", r"hand[- ]object", r"gripper", r"pick(ing)? up"],
-        "rewrite": "Mark when the hand or gripper touches, grasps and releases objects, with the frames around each event.",
-    },
-    "segmentation": {
-        "domain": "embodied", "source_kinds": ("robot",), "needs": (),
-        "description": "Subtask segmentation of a robot or manipulation episode into phases with labels.",
-        "examples": ("segment robot episodes into subtasks", "label the phases of each manipulation"),
-        "keywords": [r"segment", r"sub[- ]?tasks?", r"phases?"],
-        "rewrite": "Split each episode into labelled subtask phases with start and end times.",
-    },
-    "recovery": {
-        "domain": "embodied", "source_kinds": ("robot",), "needs": (),
-        "description": "Failure and recovery examples from robot episodes: where it went wrong and how it recovered.",
-        "examples": ("failure recovery data from robot episodes", "find mistakes and how the robot recovered"),
-        "keywords": [r"recover", r"failures?", r"\bfault", r"mistakes?", r"\bretr(y|ies)\b"],
-        "rewrite": "Find moments where the episode stalls or fails and pair each with what happens to recover.",
-    },
-}
 _EDU = [r"lecture", r"lesson", r"student", r"\bclass\b", r"course", r"teach", r"exam", r"\bmath", r"homework",
         r"solution", r"education"]
 _FORMATS = {"llamafactory": r"llama[- ]?factory|sharegpt", "trl": r"\btrl\b|messages format",
@@ -123,32 +39,27 @@ CLEAR_SCORE, CLEAR_MARGIN = 0.45, 0.08
 
 
 def task_table() -> dict[str, dict[str, Any]]:
-    """The planner's view of every task type: the static table updated by the built task classes."""
+    """The planner's view of every task type, read from the task classes (in the registry's order)."""
     try:
-        from .tasks import load_all  # noqa: PLC0415
+        from .tasks import TASK_MODULES, load_all  # noqa: PLC0415
 
         built = load_all()
     except Exception as exc:  # noqa: BLE001 - a broken task module must not break planning
         log.warning("task registry unavailable: %s", exc)
-        built = {}
-    return _table(tuple(sorted(built.items())))
+        return {}
+    order = list(TASK_MODULES)
+    return _table(tuple(sorted(built.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else len(order),
+                                                              kv[0]))))
 
 
 @lru_cache(maxsize=4)
 def _table(built_items: tuple) -> dict[str, dict[str, Any]]:
-    built = dict(built_items)
-    table = {k: dict(v) for k, v in TASK_TABLE.items()}
-    for name, cls in built.items():
-        row = table.setdefault(name, {"domain": cls.domains[0] if cls.domains else "daily_life",
-                                      "keywords": [], "rewrite": cls.description})
-        if cls.description:
-            row["description"] = cls.description
-        row["examples"] = tuple(dict.fromkeys(tuple(cls.examples) + tuple(row.get("examples", ()))))
-        row["source_kinds"] = tuple(cls.source_kinds)
-        row["needs"] = tuple(cls.needs)
-        row["domains"] = tuple(cls.domains)
-        row["built"] = True
-    return table
+    """One row per task class: what it says about itself (tasks/*.py) is all the planner knows."""
+    return {name: {"domain": cls.domains[0] if cls.domains else "daily_life", "domains": tuple(cls.domains),
+                   "description": cls.description, "examples": tuple(cls.examples), "keywords": list(cls.keywords),
+                   "rewrite": cls.rewrite or cls.description, "source_kinds": tuple(cls.source_kinds),
+                   "needs": tuple(cls.needs), "built": True}
+            for name, cls in built_items}
 
 
 # ------------------------------------------------------------------ embeddings
@@ -354,4 +265,4 @@ def load_recipe(path: str | Path) -> Plan:
     return _load(path)
 
 
-__all__ = ["plan_intent", "plan_json", "load_recipe", "task_table", "TASK_TABLE"]
+__all__ = ["plan_intent", "plan_json", "load_recipe", "task_table"]

@@ -46,14 +46,19 @@ class Evidence:
 
 
 class Task:
+    """Everything about one kind of sample: what the planner knows of it (description, examples,
+    keywords, rewrite, domains, source kinds, needs), its params, its schema and how it is made."""
+
     name: ClassVar[str]
     domains: ClassVar[tuple[str, ...]]  # domains it serves; the first is the default
     source_kinds: ClassVar[tuple[str, ...]] = ("video",)
     needs: ClassVar[tuple[str, ...]] = ()  # anchor kinds that must be present to serve it
     description: ClassVar[str] = ""
     examples: ClassVar[tuple[str, ...]] = ()  # intent phrasings, used by the planner
+    keywords: ClassVar[tuple[str, ...]] = ()  # regexes on the lower-cased intent that name this task (planner)
+    rewrite: ClassVar[str] = ""  # the synthesis-ready instruction the planner writes into a TaskSpec
     Params: ClassVar[type[BaseModel]] = NoTaskParams
-    ordered: ClassVar[bool | None] = None  # solution steps in time order; None: verify.ORDERED_TASKS decides
+    ordered: ClassVar[bool] = False  # solution steps must follow the source's time order (verify checks it)
     budget: ClassVar[dict[str, Any]] = {}  # efficiency budget overrides (see docs/formats.md, "Scores")
 
     def params(self, spec: TaskSpec) -> BaseModel:

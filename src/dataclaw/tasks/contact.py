@@ -29,7 +29,11 @@ class ContactTask(Task):
     needs = ("contact",)
     ordered = True
     description = "Labelled hand/gripper-object contact intervals (for contact detection and Contact mAP)."
-    examples = ("label gripper contact intervals", "contact detection data", "when does the robot touch the object")
+    examples = ("label gripper contact intervals", "contact detection data", "when does the robot touch the object",
+                "find grasp and contact moments", "hand-object contact annotations")
+    keywords = (r"contact", r"grasp", r"hand[- ]object", r"gripper", r"pick(ing)? up")
+    rewrite = ("Mark when the hand or gripper touches, grasps and releases objects, with the frames around each "
+               "event.")
     Params = ContactParams
 
     def draft_schema(self) -> dict[str, Any]:

@@ -115,7 +115,12 @@ class GuiStitchTask(Task):
     description = ("Stitch GUI recording fragments into one long-horizon task: drop fragments unrelated to the "
                    "intent, order the rest by matching each fragment's end screen to the next one's start.")
     examples = ("stitch these screen recording fragments into one long-horizon task",
-                "filter and order my GUI fragments into one trajectory")
+                "filter and order my GUI fragments into one trajectory",
+                "stitch these GUI fragments into long-horizon tasks",
+                "combine short screen recordings into one long task")
+    keywords = (r"stitch", r"fragments?", r"long[- ]horizon")
+    rewrite = ("Stitch compatible recorded GUI fragments into longer trajectories whose screens and actions "
+               "connect.")
     Params = GuiStitchParams
 
     def draft_schema(self) -> dict[str, Any]:

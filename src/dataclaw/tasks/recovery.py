@@ -83,7 +83,11 @@ class RecoveryTask(Task):
     needs = ("fault",)
     description = ("Failure recovery data from real faults: diagnosis, the state to recall, and the corrected "
                    "continuation from real successful data.")
-    examples = ("teach the robot to recover from failures", "failure recovery data", "diagnose robot faults")
+    examples = ("teach the robot to recover from failures", "failure recovery data", "diagnose robot faults",
+                "failure recovery data from robot episodes", "find mistakes and how the robot recovered")
+    keywords = (r"recover", r"failures?", r"\bfault", r"mistakes?", r"\bretr(y|ies)\b")
+    rewrite = "Find moments where the episode stalls or fails and pair each with what happens to recover."
+    ordered = True
     Params = RecoveryParams
 
     def draft_schema(self) -> dict[str, Any]:

@@ -35,7 +35,10 @@ class SegmentationTask(Task):
     ordered = True
     description = "Sub-task segments of a robot episode with language descriptions (language annotations)."
     examples = ("segment the demonstrations into sub-tasks", "language annotations for robot episodes",
-                "split each episode into steps")
+                "split each episode into steps", "segment robot episodes into subtasks",
+                "label the phases of each manipulation")
+    keywords = (r"segment", r"sub[- ]?tasks?", r"phases?")
+    rewrite = "Split each episode into labelled subtask phases with start and end times."
     Params = SegmentationParams
 
     def draft_schema(self) -> dict[str, Any]:
