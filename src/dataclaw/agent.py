@@ -16,10 +16,11 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .backends.base import Backend, Generation, empty_usage
+from .backends.base import Backend, Generation, empty_usage, map_parts
 from .model import AnchorSet, Rejection, Sample, TaskSpec
 from .tasks.base import Evidence, Task
 from .tasks.common import DraftError, evidence_sample_id, ground_schema
+from .verify import verify_sample
 
 log = logging.getLogger(__name__)
 
@@ -150,21 +151,8 @@ class _Attempts:
 
 def _strip_images(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Raw prompts keep image references but not megabytes of base64."""
-    out = []
-    for m in messages:
-        content = m.get("content")
-        if isinstance(content, list):
-            content = [({"type": "image_url", "image_url": {"url": p["image_url"]["url"][:64] + "..."}}
-                        if p.get("type") == "image_url" and str(p["image_url"].get("url", "")).startswith("data:")
-                        else p) for p in content]
-        out.append({**m, "content": content})
-    return out
-
-
-def _default_verify() -> Callable[..., Any]:
-    from .verify import verify_sample  # noqa: PLC0415 - verify imports tasks; keep the import direction
-
-    return verify_sample
+    return map_parts(messages, lambda url, p: ({"type": "image_url", "image_url": {"url": url[:64] + "..."}}
+                                               if url.startswith("data:") else p))
 
 
 def _evidence(task: Task, spec: TaskSpec, anchorset: Anchors) -> list[Evidence]:
@@ -194,7 +182,7 @@ def iter_task_evidence(task: Task, spec: TaskSpec, anchorset: Anchors, backend: 
                        max_samples: int | None = None, verify: Callable[..., Any] | None = None,
                        evidence: list[Evidence] | None = None) -> Iterator[tuple[Evidence | None, Result]]:
     """`iter_task` with the evidence bundle each result was made from (None when selection failed)."""
-    verify = verify or _default_verify()
+    verify = verify or verify_sample
     skip = set(skip_ids)
     try:
         bundles = evidence if evidence is not None else _evidence(task, spec, anchorset)
@@ -247,7 +235,7 @@ async def arun_task(task: Task, spec: TaskSpec, anchorset: Anchors, backend: Bac
 
     With `max_samples`, bundles beyond those already in flight are not started once enough are accepted.
     """
-    verify = verify or _default_verify()
+    verify = verify or verify_sample
     skip = set(skip_ids)
     try:
         bundles = _evidence(task, spec, anchorset)

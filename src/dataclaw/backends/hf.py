@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .base import Backend, Generation, empty_usage, flatten_messages, image_url_of
+from .base import Backend, Generation, empty_usage, flatten_messages, map_parts
 from .jsonparse import extract_json
 
 log = logging.getLogger(__name__)
@@ -104,21 +104,10 @@ class HFBackend(Backend):
 
     # ------------------------------------------------------------ prompts
     def _vision_inputs(self, messages: list[dict]) -> Any:
-        conv = []
-        for m in messages:
-            content = m.get("content")
-            if isinstance(content, list):
-                parts = []
-                for p in content:
-                    if p.get("type") == "image_url":
-                        url = image_url_of(p)
-                        parts.append({"type": "image", "image": _load_image(url)})
-                    else:
-                        parts.append({"type": "text", "text": p.get("text", "")})
-                content = parts
-            else:
-                content = [{"type": "text", "text": content or ""}]
-            conv.append({"role": m.get("role", "user"), "content": content})
+        conv = [{"role": m.get("role", "user"), "content": m["content"]} for m in map_parts(
+            messages, lambda url, p: {"type": "image", "image": _load_image(url)},
+            text=lambda p: {"type": "text", "text": p.get("text", "")},
+            plain=lambda c: [{"type": "text", "text": c or ""}])]
         return self._proc.apply_chat_template(conv, add_generation_prompt=True, tokenize=True,
                                               return_dict=True, return_tensors="pt")
 

@@ -24,10 +24,19 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from .. import __version__
+from ..anchors import run_experts
+from ..backends import get_backend
 from ..backends.base import Backend, Generation
-from ..model import Anchor, AnchorSet, Sample, Segment, Source
+from ..intent import plan_intent, task_table
+from ..model import Anchor, AnchorSet, Plan, Sample, Segment, Source, TaskSpec
+from ..pipeline import tailor
+from ..sources import load_source
+from ..tasks import get_task
+from ..verify import draft_schema_errors, verify_sample
 from .build import Case, load_cases
 from .metrics import Unit, bootstrap_ci, field_score, match_units, minilm_embedder, semantic_score, sequence_score
+from .naive import annotate, as_sample
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +122,6 @@ def _recite(seg: Segment, truth: list[Anchor]) -> Segment:
 
 def truth_grounding(sample: Sample, truth_set: Any) -> float:
     """`verify_sample` of the sample re-cited against the ground-truth anchors: its grounding score."""
-    from ..verify import verify_sample  # noqa: PLC0415
-
     truth = truth_set.anchors
     recited = sample.model_copy(update={
         "source": truth_set.source.id, "evidence": [],
@@ -138,8 +145,6 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def _intent(case: Case, backend: Backend | None) -> dict[str, Any]:
-    from ..intent import plan_intent  # noqa: PLC0415
-
     plan = plan_intent(case.intent, [case.source_kind], backend=backend)
     picked = [s.task for s in plan.tasks]
     return {"intent_top1": float(bool(picked) and picked[0] == case.task), "intent_hit": float(case.task in picked),
@@ -149,9 +154,6 @@ def _intent(case: Case, backend: Backend | None) -> dict[str, Any]:
 def run_case(case: Case, bench: Path, backend: Backend | None, out: Path, max_samples: int | None,
              max_repairs: int = 2, planned: bool = False, max_attempts: int | None = None) -> dict[str, Any]:
     """Tailors and scores one case; never raises (an error is recorded and scored as no output)."""
-    from ..anchors import run_experts  # noqa: PLC0415
-    from ..sources import load_source  # noqa: PLC0415
-
     t = time.perf_counter()
     rec: dict[str, Any] = {"case": case.id, "domain": case.domain, "task": case.task, "fuzzy": case.fuzzy,
                            "backend": backend.name if backend else "naive"}
@@ -186,10 +188,6 @@ def _score(case: Case, pred: list[Unit]) -> dict[str, Any]:
 
 
 def _naive(case: Case, src: Source, aset: Any) -> dict[str, Any]:
-    from ..tasks import get_task  # noqa: PLC0415
-    from ..verify import draft_schema_errors  # noqa: PLC0415
-    from .naive import annotate, as_sample  # noqa: PLC0415
-
     draft = annotate(aset, case.duration)
     valid = float(not draft_schema_errors(draft, get_task(case.task)))
     pred = [Unit(c["caption"], c["t0"], c["t1"]) for c in draft["clips"]]
@@ -203,12 +201,6 @@ def _tailored(case: Case, src: Source, backend: Backend, ds: Path, max_samples: 
               max_repairs: int, planned: list[str] | None = None, max_attempts: int | None = None) -> dict[str, Any]:
     """Tailors the case's task (oracle plan), or with `planned`, the planner's tasks end to end: when the
     planner missed the case's task, the case gets no output of it and scores as such."""
-    from ..intent import task_table  # noqa: PLC0415
-    from ..model import Plan, TaskSpec  # noqa: PLC0415
-    from ..pipeline import tailor  # noqa: PLC0415
-    from ..tasks import get_task  # noqa: PLC0415
-    from ..verify import draft_schema_errors  # noqa: PLC0415
-
     table = task_table()
     tasks = [case.task] if planned is None else [t for t in planned if t == case.task]  # only the case's task is scored
     specs = [TaskSpec(task=t, domain=case.domain, max_attempts=max_attempts,
@@ -262,8 +254,6 @@ def run(bench: str | Path, backend: str = "rules", out: str | Path = "results/",
         label: str | None = None, max_attempts: int | None = None,
         progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Runs every case (or those whose id contains one of `cases`); returns the summary."""
-    from .. import __version__  # noqa: PLC0415
-
     bench, out = Path(bench), Path(out)
     out.mkdir(parents=True, exist_ok=True)
     todo = load_cases(bench)
@@ -274,8 +264,6 @@ def run(bench: str | Path, backend: str = "rules", out: str | Path = "results/",
     manifest = json.loads((bench / "manifest.json").read_text()) if (bench / "manifest.json").is_file() else {}
     be: Backend | None = None
     if backend != "naive":
-        from ..backends import get_backend  # noqa: PLC0415
-
         be = _Shared(get_backend(backend, **(backend_options or {})))
     config = {"bench": str(bench), "bench_version": manifest.get("version"), "cases_sha256": manifest.get("cases_sha256"),
               "backend": backend, "model": getattr(be, "model", None), "label": label or backend,

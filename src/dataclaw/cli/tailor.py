@@ -7,21 +7,7 @@ from typing import Optional
 
 import typer
 
-from . import app
-
-
-def _options(items: list[str]) -> dict:
-    """`KEY=VALUE` -> {KEY: VALUE} (values parsed as JSON when possible)."""
-    out = {}
-    for item in items:
-        if "=" not in item:
-            raise typer.BadParameter(f"expected KEY=VALUE, got {item!r}")
-        k, v = item.split("=", 1)
-        try:
-            out[k.strip()] = json.loads(v)
-        except json.JSONDecodeError:
-            out[k.strip()] = v
-    return out
+from . import app, key_values
 
 
 @app.command("tailor")
@@ -57,7 +43,7 @@ def tailor_cmd(
 
     if not intent and not recipe:
         raise typer.BadParameter("give --intent TEXT or --recipe PLAN.yaml")
-    options = _options(backend_option)
+    options = key_values(backend_option, "--backend-option")
     if base_url:
         options["base_url"] = base_url
     if model:

@@ -10,6 +10,7 @@ import tarfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from ..export import read_rows
 
 
 def _sha256(path: Path) -> str:
@@ -40,8 +41,6 @@ def _webdataset_shard(path: Path) -> dict[str, Any]:
 
 
 def write_shard_index(dataset_dir: str | Path) -> Path:
-    from ..export import read_rows  # noqa: PLC0415
-
     root = Path(dataset_dir)
     rows = read_rows(root)
     index: dict[str, Any] = {"samples": len(rows), "formats": {}}

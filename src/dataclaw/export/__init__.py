@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import threading
 import time
 from collections import Counter
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .. import __version__
+from ..errors import ConfigError
+from ..media import MediaStore
 from ..model import AnchorSet, Rejection, Sample
 from .agentnet import export_agentnet
 from .card import write_card
@@ -106,8 +109,6 @@ class DatasetWriter:
 
     # ------------------------------------------------------------------ state
     def _clear(self) -> None:
-        import shutil  # noqa: PLC0415
-
         for name in _OWN:
             p = self.out / name
             if p.is_dir():
@@ -118,8 +119,6 @@ class DatasetWriter:
     @property
     def media(self) -> Any:
         if self._media is None:
-            from ..media import MediaStore  # noqa: PLC0415 - PyAV only when media are written
-
             self._media = MediaStore(self.out)
         return self._media
 
@@ -230,8 +229,6 @@ class DatasetWriter:
         formats = list(dict.fromkeys(["native"] + list(formats or [])))
         unknown = [f for f in formats if f not in EXPORTERS]
         if unknown:
-            from ..errors import ConfigError  # noqa: PLC0415
-
             raise ConfigError(f"unknown export format(s) {', '.join(unknown)}; known: {', '.join(EXPORTERS)}")
         with self._lock:
             self._fh.flush()

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..model import AnchorSet, Sample
+from ..verify import verify_sample
+from .curation import CURATION, curate_rows
 
 SAMPLES = "samples.jsonl"
 REJECTED = "rejected.jsonl"
@@ -96,8 +98,6 @@ def read_rows(dataset_dir: Path, curated: bool = True) -> list[dict[str, Any]]:
                 except json.JSONDecodeError:
                     break
     if curated:
-        from .curation import curate_rows  # noqa: PLC0415
-
         rows = curate_rows(dataset_dir, rows)
     return rows
 
@@ -110,8 +110,6 @@ def read_samples(dataset_dir: Path) -> Iterator[Sample]:
 def export_native(dataset_dir: Path) -> list[Path]:
     """The native folder is written as samples arrive; with human curation marks, the curated rows
     also go to samples.curated.jsonl (samples.jsonl stays as made: resume relies on it)."""
-    from .curation import CURATION  # noqa: PLC0415
-
     root = Path(dataset_dir)
     if not (root / CURATION).exists():
         return [root / SAMPLES]
@@ -135,8 +133,6 @@ def load_anchorsets(dataset_dir: Path) -> dict[str, AnchorSet]:
 
 def reverify(dataset_dir: Path) -> dict[str, Any]:
     """Verifies every sample of a folder again against its stored anchors and media on disk."""
-    from ..verify import verify_sample  # noqa: PLC0415
-
     sets = load_anchorsets(dataset_dir)
     failed: list[dict[str, Any]] = []
     n = 0

@@ -24,8 +24,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..model import AnchorSet, Source, TaskSpec
+from ..agent import iter_task_evidence
+from ..anchors import run_experts
+from ..backends import get_backend
 from ..backends.base import flatten_messages
+from ..bench.naive import annotate
+from ..errors import DataclawError
+from ..media import MediaStore
+from ..model import AnchorSet, Source, TaskSpec
+from ..sources import load_source
+from ..tasks import get_task, load_all
+from ..tasks.base import Evidence
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +125,6 @@ def teacher_rows(src: Source, anchorset: Any, backend: Any, media: Any, *, inten
                  max_samples: int | None = 8, tasks: list[str] | None = None, max_repairs: int = 1,
                  rejected: list[dict[str, Any]] | None = None) -> list[CorpusRow]:
     """Stage two on one source: every servable task x domain x intent through the agent loop."""
-    from ..agent import iter_task_evidence  # noqa: PLC0415
-    from ..tasks import load_all  # noqa: PLC0415
-
     kinds = {a.kind for a in anchorset.anchors}
     rows: list[CorpusRow] = []
     for name, cls in sorted(load_all().items()):
@@ -160,9 +166,6 @@ def _row_from_sample(sample: Any, src: Source, task: Any, spec: TaskSpec, intent
 def naive_rows(src: Source, anchorset: Any, max_samples: int | None = 8) -> list[CorpusRow]:
     """The passive annotator (`bench.naive`): one caption list per source, unverified, for the
     downstream comparison. Its prompt is the same task prompt, so only the annotation differs."""
-    from ..bench.naive import annotate  # noqa: PLC0415
-    from ..tasks import load_all  # noqa: PLC0415
-
     kinds = {a.kind for a in anchorset.anchors}
     duration = float(src.meta.get("duration") or max((a.t1 for a in anchorset.anchors), default=1.0))
     target = json.dumps(annotate(anchorset, duration), ensure_ascii=False, separators=(",", ":"))
@@ -225,12 +228,6 @@ def build_corpus(sources: Iterable[str | Path], out: str | Path, *, teacher: str
                  dedupe_threshold: float = 0.9, seed: int = 0, experts: list[str] | None = None,
                  progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Sources -> OUT/ (SFT and RL data, split by source). `teacher="naive"` writes the passive baseline."""
-    from ..anchors import run_experts  # noqa: PLC0415
-    from ..backends import get_backend  # noqa: PLC0415
-    from ..errors import DataclawError  # noqa: PLC0415
-    from ..media import MediaStore  # noqa: PLC0415
-    from ..sources import load_source  # noqa: PLC0415
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     say = progress or log.info
@@ -272,9 +269,6 @@ def build_corpus(sources: Iterable[str | Path], out: str | Path, *, teacher: str
 
 def load_ground_truth(gt: str | dict[str, Any]) -> tuple[Any, Any, Any]:
     """(task, anchorset, evidence) rebuilt from a ground_truth column."""
-    from ..tasks import get_task  # noqa: PLC0415
-    from ..tasks.base import Evidence  # noqa: PLC0415
-
     d = json.loads(gt) if isinstance(gt, str) else gt
     aset = AnchorSet.from_json({"source": d["source"], "anchors": d["anchors"]})  # what the rewards check
     ev = Evidence(sources=[Source(**s) for s in d.get("sources") or [d["source"]]], anchors=aset.anchors,

@@ -16,6 +16,8 @@ from __future__ import annotations
 import functools
 import json
 from typing import Any, Callable
+from ..verify import score_draft
+from .corpus import load_ground_truth
 
 COMPONENTS = ("format", "grounding", "efficiency")
 DEFAULT_WEIGHTS = {"format": 1.0, "grounding": 1.0, "efficiency": 1.0}
@@ -23,8 +25,6 @@ DEFAULT_WEIGHTS = {"format": 1.0, "grounding": 1.0, "efficiency": 1.0}
 
 @functools.lru_cache(maxsize=512)
 def _context(gt: str) -> tuple[Any, Any, Any]:
-    from .corpus import load_ground_truth  # noqa: PLC0415
-
     return load_ground_truth(gt)
 
 
@@ -41,8 +41,6 @@ def completion_text(completion: Any) -> str:
 
 def score(completion: Any, ground_truth: str | dict[str, Any], weights: dict[str, float] | None = None) -> dict[str, Any]:
     """All components for one completion: {"format", "grounding", "efficiency", "overall", "ok", "errors"}."""
-    from ..verify import score_draft  # noqa: PLC0415
-
     gt = ground_truth if isinstance(ground_truth, str) else json.dumps(ground_truth)
     task, anchorset, ev = _context(gt)
     text = completion_text(completion)
