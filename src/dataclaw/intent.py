@@ -75,7 +75,7 @@ def embedder_path() -> Path | None:
 
 
 @lru_cache(maxsize=1)
-def _embedder() -> Any:
+def embedder() -> Any:
     path = embedder_path()
     if path is None or importlib.util.find_spec("sentence_transformers") is None:
         return None
@@ -91,7 +91,7 @@ def _embedder() -> Any:
 @lru_cache(maxsize=4)
 def _task_vectors(rows: tuple) -> tuple[list[str], Any, Any]:
     """(task names, description vectors, example vectors per task) for (name, description, examples) rows."""
-    model = _embedder()
+    model = embedder()
     names = [r[0] for r in rows]
     desc = model.encode([r[1] for r in rows], normalize_embeddings=True)
     ex = [model.encode(list(r[2]) or [r[1]], normalize_embeddings=True) for r in rows]
@@ -100,7 +100,7 @@ def _task_vectors(rows: tuple) -> tuple[list[str], Any, Any]:
 
 def embedding_scores(intent: str) -> dict[str, float] | None:
     """Cosine similarity of the intent with each task type (0.4 description + 0.6 best example)."""
-    model = _embedder() if embedder_path() is not None else None
+    model = embedder() if embedder_path() is not None else None
     if model is None:
         return None
     table = task_table()

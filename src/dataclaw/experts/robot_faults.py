@@ -39,9 +39,9 @@ class StagnationParams(BaseModel):
 def positions(stream: Any) -> np.ndarray:
     if stream.ee_pos is not None:
         return np.asarray(stream.ee_pos, dtype=np.float64)
-    from ..sources.robot import _gripper_index  # noqa: PLC0415
+    from ..sources.robot import gripper_index  # noqa: PLC0415
 
-    arm = [i for i in range(stream.state.shape[1]) if i not in _gripper_index(stream.state_names)]
+    arm = [i for i in range(stream.state.shape[1]) if i not in gripper_index(stream.state_names)]
     return np.asarray(stream.state[:, arm], dtype=np.float64)
 
 

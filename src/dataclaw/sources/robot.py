@@ -20,8 +20,8 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..errors import SourceError
-from .robot_formats import (HDF5_EXT, STATE_FILES, Episode, _load_hdf5, _load_lerobot, _load_plain,  # noqa: F401
-                            _sibling_videos, episode_paths, is_robot_path, lerobot_root)
+from .robot_formats import (HDF5_EXT, STATE_FILES, Episode, episode_paths, is_robot_path, lerobot_root,  # noqa: F401
+                            load_hdf5, load_lerobot, load_plain, sibling_videos)
 from .video import Frame, VideoStream
 
 MAX_DROP_FRACTION = 0.5  # more bad rows than this: the episode is not usable
@@ -132,14 +132,14 @@ def derivative(x: np.ndarray, t: np.ndarray, window_s: float = 0.4) -> np.ndarra
 
 
 # ---------------------------------------------------------------------- column roles
-def _gripper_index(names: list[str]) -> list[int]:
+def gripper_index(names: list[str]) -> list[int]:
     low = [n.lower() for n in names]
     idx = [i for i, n in enumerate(low) if "gripper" in n or "finger" in n]
     return idx
 
 
 def _gripper_from(state: np.ndarray, names: list[str]) -> np.ndarray | None:
-    idx = _gripper_index(names)
+    idx = gripper_index(names)
     if not idx:
         return None
     # Two finger joints -> opening width; a single gripper value -> itself.
@@ -160,9 +160,9 @@ def _gripper_effort(ep: Episode) -> np.ndarray | None:
     e = np.abs(np.asarray(ep.effort, dtype=np.float64))
     if e.ndim == 1:
         return e
-    idx = _gripper_index(ep.effort_names) if ep.effort_names else []
+    idx = gripper_index(ep.effort_names) if ep.effort_names else []
     if not idx and e.shape[1] == len(ep.state_names):
-        idx = _gripper_index(ep.state_names)
+        idx = gripper_index(ep.state_names)
     if not idx:
         return None
     return e[:, idx].max(axis=1)
@@ -223,11 +223,11 @@ class RobotStream:
         if not p.exists():
             raise SourceError(str(p), "does not exist")
         if lerobot_root(p) is not None:
-            ep = _load_lerobot(p)
+            ep = load_lerobot(p)
         elif p.is_file() and p.suffix.lower() in HDF5_EXT:
-            ep = _load_hdf5(p)
+            ep = load_hdf5(p)
         else:
-            ep = _load_plain(p)
+            ep = load_plain(p)
         self._h5 = getattr(ep, "_h5", None)
         ep.state = np.asarray(ep.state, dtype=np.float64).reshape(len(ep.state), -1)
         if ep.gripper is None:
@@ -339,7 +339,7 @@ class RobotStream:
         """End-effector speed (m/s) when logged, else joint-space speed of the arm joints."""
         pos = self.ee_pos
         if pos is None:
-            arm = [i for i in range(self.state.shape[1]) if i not in _gripper_index(self.state_names)]
+            arm = [i for i in range(self.state.shape[1]) if i not in gripper_index(self.state_names)]
             pos = self.state[:, arm]
         if len(self.t) < 2:
             return np.zeros(len(self.t))
