@@ -4,7 +4,6 @@ Each command group lives in its own module here and registers on `app` when impo
 """
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import sys
@@ -13,6 +12,7 @@ from typing import Any
 import typer
 
 from ..errors import DataclawError
+from ..registry import import_present
 
 app = typer.Typer(
     name="dataclaw",
@@ -27,12 +27,7 @@ _COMMANDS = ["anchors", "tailor", "plan", "bench", "train", "view", "corpus", "d
 
 
 def _load_commands() -> None:
-    for mod in _COMMANDS:
-        try:
-            importlib.import_module(f"{__name__}.{mod}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{mod}":
-                raise
+    import_present(__name__, _COMMANDS)
 
 
 @app.callback()

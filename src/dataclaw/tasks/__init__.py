@@ -1,22 +1,16 @@
 """Task types: output schema, evidence selection, prompt and deterministic rules synthesizer."""
 from __future__ import annotations
 
-import importlib
-
 from pydantic import ValidationError
 
 from ..errors import ConfigError
 from ..model import Plan
+from ..registry import import_present
 from .base import TASK_MODULES, TASKS, Evidence, Task, register_task
 
 
 def load_all() -> dict[str, type[Task]]:
-    for mod in sorted(set(TASK_MODULES.values())):
-        try:
-            importlib.import_module(f"{__name__}.{mod}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{mod}":
-                raise
+    import_present(__name__, sorted(set(TASK_MODULES.values())))
     return TASKS
 
 
