@@ -120,7 +120,7 @@ def _recite(seg: Segment, truth: list[Anchor]) -> Segment:
     return seg.model_copy(update={"anchors": [a.id for a in over]})
 
 
-def truth_grounding(sample: Sample, truth_set: Any) -> float:
+def truth_grounding(sample: Sample, truth_set: AnchorSet) -> float:
     """`verify_sample` of the sample re-cited against the ground-truth anchors: its grounding score."""
     truth = truth_set.anchors
     recited = sample.model_copy(update={
@@ -187,7 +187,7 @@ def _score(case: Case, pred: list[Unit]) -> dict[str, Any]:
             "units": len(pred), "ref_units": len(ref)}
 
 
-def _naive(case: Case, src: Source, aset: Any) -> dict[str, Any]:
+def _naive(case: Case, src: Source, aset: AnchorSet) -> dict[str, Any]:
     draft = annotate(aset, case.duration)
     valid = float(not draft_schema_errors(draft, get_task(case.task)))
     pred = [Unit(c["caption"], c["t0"], c["t1"]) for c in draft["clips"]]

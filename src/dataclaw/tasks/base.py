@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Anchor, Sample, Source, TaskSpec
+from ..model import Anchor, AnchorSet, Sample, Source, TaskSpec
 
 
 class NoTaskParams(BaseModel):
@@ -76,7 +76,7 @@ class Task:
     def draft_schema(self) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:  # pragma: no cover - abstract
+    def select(self, anchors: AnchorSet | list[AnchorSet], spec: TaskSpec) -> list[Evidence]:  # pragma: no cover
         """`anchors` is an AnchorSet (or a list of them for multi-source tasks)."""
         raise NotImplementedError
 

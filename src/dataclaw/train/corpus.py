@@ -121,7 +121,7 @@ def split_sources(source_ids: Iterable[str], val_fraction: float, seed: int = 0)
     return {s: ("val" if i < n_val else "train") for i, s in enumerate(ids)}
 
 
-def teacher_rows(src: Source, anchorset: Any, backend: Any, media: Any, *, intents_per_task: int = 2,
+def teacher_rows(src: Source, anchorset: AnchorSet, backend: Any, media: Any, *, intents_per_task: int = 2,
                  max_samples: int | None = 8, tasks: list[str] | None = None, max_repairs: int = 1,
                  rejected: list[dict[str, Any]] | None = None) -> list[CorpusRow]:
     """Stage two on one source: every servable task x domain x intent through the agent loop."""
@@ -163,7 +163,7 @@ def _row_from_sample(sample: Any, src: Source, task: Any, spec: TaskSpec, intent
                      ground_truth(task.name, spec, ev), images)
 
 
-def naive_rows(src: Source, anchorset: Any, max_samples: int | None = 8) -> list[CorpusRow]:
+def naive_rows(src: Source, anchorset: AnchorSet, max_samples: int | None = 8) -> list[CorpusRow]:
     """The passive annotator (`bench.naive`): one caption list per source, unverified, for the
     downstream comparison. Its prompt is the same task prompt, so only the annotation differs."""
     kinds = {a.kind for a in anchorset.anchors}
