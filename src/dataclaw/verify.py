@@ -458,10 +458,11 @@ def verify_sample(sample: Sample | dict[str, Any], anchors: Any, dataset_dir: Pa
 
     ordered = _task_ordered(task, sample.task)
     near = _order_and_duplicates(sample, ordered, tally)
+    off_focus = _focus_check(sample, evidence, tally)
     errors += tally.errors
     warnings += tally.warnings
     for name in ("anchor_ids", "times_in_video", "times_in_anchors", "evidence_times", "media", "quotes",
-                 "duplicates", "order"):
+                 "duplicates", "order", "focus"):
         if name in tally.ran:
             checks[name] = name not in tally.failed
     if task is not None and hasattr(task, "check"):
@@ -480,9 +481,38 @@ def verify_sample(sample: Sample | dict[str, Any], anchors: Any, dataset_dir: Pa
     fmt = fmt * max(0.0, 1.0 - len(struct) / n_items)
     grounding = tally.supported / tally.total if tally.total else 0.0
     budget = getattr(task, "budget", None) if task is not None else None
+    eff = efficiency(sample, budget if isinstance(budget, dict) and budget else None, near)
     scores = Scores(format=round(fmt, 4), grounding=round(grounding, 4),
-                    efficiency=efficiency(sample, budget if isinstance(budget, dict) and budget else None, near))
+                    efficiency=round(eff * (1.0 - off_focus), 4))  # off-focus content is waste
     return Verdict(ok=not errors, scores=scores, errors=errors, warnings=warnings, checks=checks)
+
+
+FOCUS_TOL = 0.05  # s: a time this close to a focus span is inside it
+
+
+def _focus_check(sample: Sample, evidence: Any, tally: _Tally) -> float:
+    """With a focus (the evidence's, else the one the sample records): a solution segment entirely
+    outside the focus spans is an error; returns the share of timed solution content outside them."""
+    rec = (getattr(evidence, "meta", None) or {}).get("focus") if evidence is not None else None
+    rec = rec or (sample.provenance or {}).get("focus")
+    spans = [(float(a), float(b)) for a, b in (rec or {}).get("spans") or []]
+    if not spans:
+        return 0.0
+    total = outside = 0.0
+    for i, seg in enumerate(sample.solution):
+        if seg.t0 is None:
+            continue
+        t0, t1 = seg.t0, seg.t1 if seg.t1 is not None else seg.t0
+        if t1 - t0 <= 1e-6:
+            share = float(any(a - FOCUS_TOL <= t0 <= b + FOCUS_TOL for a, b in spans))
+        else:
+            share = min(1.0, sum(max(0.0, min(t1, b + FOCUS_TOL) - max(t0, a - FOCUS_TOL)) for a, b in spans) / (t1 - t0))
+        total += 1
+        outside += 1.0 - share
+        where = ", ".join(f"{_fmt(a)}-{_fmt(b)}" for a, b in spans)
+        tally.structural("focus", share > 0, f"solution[{i}]: {_fmt(t0)}-{_fmt(t1)} s lies outside the focus "
+                                             f"({where} s{', ' + repr(rec['reading']) if rec.get('reading') else ''})")
+    return outside / total if total else 0.0
 
 
 def _evidence_anchors(sample: Sample, ctx: _Ctx, evidence: Any) -> list[Anchor]:

@@ -357,7 +357,7 @@ def build(out: str | Path, seed: int = 0, size: str = "full", progress: Callable
                                                       f"sources/clips/clip{k}.mp4", seed + k, 2 if size == "small" else 4, rng))
     if size == "full":
         stage("real", lambda: real_cases(out, rng))
-    modes = ["success"] if size == "small" else ["success", "hesitation", "unstable_grasp", "early_stall"]
+    modes = ["success"] if size == "small" else ["success", "hesitation", "missed_grasp", "drop", "early_stall"]
     stage("robot", lambda: robot_cases(out, modes, seed, rng))
     if size == "full":
         def gui() -> list[Case]:

@@ -51,6 +51,7 @@ class TaskStats(BaseModel):
     capped: bool = False  # the run's per-task cap was already reached: not tried
     reason: str | None = None  # why it cannot be served
     error: str | None = None  # why it stopped part way
+    focus: str | None = None  # the plan's focus matched nothing here (said, not counted as a rejection)
     accepted: int = 0
     rejected: int = 0
 
@@ -60,7 +61,7 @@ class TaskStats(BaseModel):
         if not self.served:
             return {"served": False, "reason": self.reason}
         return {"served": True, "accepted": self.accepted, "rejected": self.rejected,
-                **({"error": self.error} if self.error else {})}
+                **({"error": self.error} if self.error else {}), **({"focus": self.focus} if self.focus else {})}
 
 
 class SourceStats(BaseModel):
@@ -161,6 +162,11 @@ def synthesize(aset: AnchorSet, plan: Plan, tasks: dict[str, Task], backend: Bac
                 progress(spec.task)
 
             def record(res: Sample | Rejection, task_name: str = spec.task, ts: TaskStats = ts) -> None:
+                if isinstance(res, Rejection) and res.sample_id is None and res.reasons[0].startswith("focus: "):
+                    # the focus matched nothing here: said in the manifest, not counted as a bad sample
+                    stats.not_served.append({"source": src.path, "task": task_name, "reason": res.reasons[0]})
+                    ts.focus = res.reasons[0]
+                    return
                 if isinstance(res, Sample):
                     sink.add(res)
                     done_ids.add(res.id)
@@ -174,10 +180,11 @@ def synthesize(aset: AnchorSet, plan: Plan, tasks: dict[str, Task], backend: Bac
                 if options.concurrency > 1:
                     asyncio.run(arun_task(task, spec, aset, backend, sink.media, max_repairs=options.max_repairs,
                                           keep_raw=options.keep_raw, skip_ids=done_ids, max_samples=remaining,
-                                          concurrency=options.concurrency, on_result=record))
+                                          concurrency=options.concurrency, on_result=record, focus=plan.focus))
                 else:
                     for res in iter_task(task, spec, aset, backend, sink.media, max_repairs=options.max_repairs,
-                                         keep_raw=options.keep_raw, skip_ids=done_ids, max_samples=remaining):
+                                         keep_raw=options.keep_raw, skip_ids=done_ids, max_samples=remaining,
+                                         focus=plan.focus):
                         record(res)
             except Exception as exc:  # noqa: BLE001 - e.g. the disk filled; keep what is written, say why
                 log.debug("task failed", exc_info=True)

@@ -1,7 +1,7 @@
 """Robot episodes: LeRobot v2.x, HDF5 (ALOHA / robomimic) and plain video + CSV/Parquet states.
 
 Each episode is one source. A `RobotStream` exposes the episode's time series on one clock
-(`t`, `state`, `action`, `gripper`, `ee_pos`, `gripper_effort`), its language (`task`,
+(`t`, `state`, `action`, `gripper`, `ee_pos`, `gripper_effort`, `object_pos` when an object is tracked), its language (`task`,
 `annotations`) and every camera (`camera(name)`, `frame_at(t, camera=...)`). The first camera is
 the main one, so `frame_at` / `display_frames` / `time_base` work for `MediaStore` like a video.
 
@@ -174,7 +174,8 @@ def _clean(ep: Episode, path: str) -> np.ndarray:
     n = len(ep.t)
     if n == 0:
         raise SourceError(path, "episode has no rows", step="read states")
-    for name, a in (("state", ep.state), ("action", ep.action), ("ee_pos", ep.ee_pos), ("gripper", ep.gripper)):
+    for name, a in (("state", ep.state), ("action", ep.action), ("ee_pos", ep.ee_pos), ("gripper", ep.gripper),
+                    ("object_pos", ep.object_pos)):
         if a is not None and len(a) != n:
             raise SourceError(path, f"{name} has {len(a)} rows but timestamps have {n}", step="read states")
     keep = np.isfinite(ep.t)
@@ -206,7 +207,7 @@ def _clean(ep: Episode, path: str) -> np.ndarray:
 
 
 def _apply(ep: Episode, keep: np.ndarray) -> None:
-    for name in ("t", "state", "action", "ee_pos", "effort", "gripper", "subtask"):
+    for name in ("t", "state", "action", "ee_pos", "effort", "gripper", "subtask", "object_pos"):
         a = getattr(ep, name)
         if a is not None:
             setattr(ep, name, a[keep])
@@ -252,6 +253,7 @@ class RobotStream:
         self._camera_src = dict(ep.cameras)
         self.t, self.state, self.action, self.ee_pos = ep.t, ep.state, ep.action, ep.ee_pos
         self.gripper = ep.gripper
+        self.object_pos = ep.object_pos
         self.gripper_effort = _gripper_effort(ep)
         self.state_names, self.action_names = ep.state_names, ep.action_names
         self.task, self.annotations, self.subtask = ep.task, ep.annotations, ep.subtask

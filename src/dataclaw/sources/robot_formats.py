@@ -33,6 +33,7 @@ class Episode:
     effort: np.ndarray | None = None
     effort_names: list[str] = field(default_factory=list)
     gripper: np.ndarray | None = None
+    object_pos: np.ndarray | None = None  # [T, 3] a tracked object's position, when the log has it
     cameras: dict[str, Any] = field(default_factory=dict)  # name -> mp4 Path | array
     task: str = ""
     annotations: list[dict[str, Any]] = field(default_factory=list)
@@ -142,6 +143,12 @@ def load_lerobot(p: Path) -> Episode:
         if ee is not None and ee.reshape(n, -1).shape[1] >= 3:
             ep.ee_pos = ee.reshape(n, -1)[:, :3]
             break
+    env = arr("observation.environment_state")  # LeRobot's key for object state in simulated datasets
+    if env is not None:
+        env = env.reshape(n, -1)
+        low = [x.lower() for x in names("observation.environment_state", env.shape[1])]
+        if low[:3] == ["object_x", "object_y", "object_z"] or env.shape[1] in (3, 7):
+            ep.object_pos = env[:, :3]
     eff = arr("observation.effort")
     if eff is not None:
         ep.effort = eff.reshape(n, -1)
@@ -272,6 +279,8 @@ def _load_robomimic(p: Path, f: Any) -> Episode:
         ep.gripper = np.abs(np.asarray(obs["robot0_gripper_qpos"], dtype=np.float64)).sum(axis=1)
     if "robot0_eef_pos" in obs:
         ep.ee_pos = np.asarray(obs["robot0_eef_pos"], dtype=np.float64)
+    if "object" in obs and obs["object"].ndim == 2 and obs["object"].shape[1] >= 3:
+        ep.object_pos = np.asarray(obs["object"][:, :3], dtype=np.float64)  # robomimic: object position first
     if "actions" in demo:
         ep.action = np.asarray(demo["actions"], dtype=np.float64).reshape(n, -1)
         ep.action_names = [f"a{i}" for i in range(ep.action.shape[1])]
