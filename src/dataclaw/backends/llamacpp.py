@@ -10,10 +10,12 @@ in-process (`handle_chat_completions`, which releases the GIL), so no HTTP hop i
 
 Constrained decoding: each request carries the agent's evidence-narrowed schema
 (`tasks.common.ground_schema`) as a llama.cpp grammar in llguidance form (`%llguidance` + `%json`),
-which this llama.cpp build compiles with llguidance, the library the `hf` backend uses; whitespace
-is held to the same " ?" rule (`constrain.JSON_DEFAULTS`), so both local backends enforce the same
-language. Clients of the HTTP server send the OpenAI `response_format` instead (llama.cpp turns it
-into the same kind of grammar, with its default, looser whitespace).
+which this llama.cpp build compiles with llguidance, the library the `hf` backend uses. Whitespace
+is ruled out (compact JSON, what the prompts show and the training corpus teaches): the `hf`
+backend's " ?" rule (`constrain.JSON_DEFAULTS`) does not hold here, because llama.cpp's bundled
+llguidance lets that pattern repeat (a random-weight model wrote 18-space tokens without end under
+it; with `whitespace_flexible: false` it cannot). Clients of the HTTP server send the OpenAI
+`response_format` instead (llama.cpp turns it into the same kind of grammar, with free whitespace).
 
 Vision: a VLM GGUF needs its multimodal projector (`mmproj=FILE.gguf`, llama.cpp's mtmd); images then
 go to the model as data URLs. Without a projector, image parts become "[image]" in the text, as the
@@ -32,7 +34,6 @@ from typing import Any
 
 from ..errors import ConfigError
 from .base import Backend, Generation, empty_usage, flatten_messages, map_parts
-from .constrain import JSON_DEFAULTS
 from .jsonparse import extract_json
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,8 @@ def available() -> bool:
 
 
 def llguidance_grammar(schema: dict[str, Any]) -> str:
-    """A llama.cpp `grammar` string that llguidance compiles to `schema` with our whitespace rule."""
-    opts = {**schema.get("x-guidance", {}), **JSON_DEFAULTS}
+    """A llama.cpp `grammar` string that llguidance compiles to `schema`, as compact JSON."""
+    opts = {**schema.get("x-guidance", {}), "whitespace_flexible": False}
     return "%llguidance {}\nstart: %json " + json.dumps({**schema, "x-guidance": opts})
 
 
