@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import LABELS, needs_litert
+from visual_data import LABELS, needs_litert
 
 from dataclaw.anchors import run_experts
 

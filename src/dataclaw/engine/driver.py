@@ -171,6 +171,8 @@ def _take(outcome: dict[str, Any], writer: DatasetWriter, caps: dict[str, int | 
     for item in outcome["results"]:
         if "sample" in item:
             sample = Sample.model_validate(item["sample"])
+            if item.get("raw"):
+                sample.provenance["raw"] = item["raw"]
             cap = caps.get(sample.task)
             if cap is not None and accepted[sample.task] >= cap:
                 continue

@@ -71,7 +71,8 @@ class OutcomeSink:
         self.anchorset = anchorset.to_json()
 
     def add(self, sample: Sample) -> bool:
-        self.results.append({"sample": sample_row(sample)})
+        # raw model I/O travels beside the row (the driver's writer puts it in raw.jsonl)
+        self.results.append({"sample": sample_row(sample), "raw": (sample.provenance or {}).get("raw")})
         return True
 
     def reject(self, rejection: Rejection) -> None:

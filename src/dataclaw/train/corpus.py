@@ -31,7 +31,7 @@ from ..backends.base import flatten_messages
 from ..bench.naive import annotate
 from ..errors import DataclawError
 from ..media import MediaStore
-from ..model import AnchorSet, Source, TaskSpec
+from ..model import Anchor, AnchorSet, Source, TaskSpec
 from ..sources import load_source
 from ..tasks import get_task, load_all
 from ..tasks.base import Evidence
@@ -270,7 +270,23 @@ def build_corpus(sources: Iterable[str | Path], out: str | Path, *, teacher: str
 def load_ground_truth(gt: str | dict[str, Any]) -> tuple[Any, Any, Any]:
     """(task, anchorset, evidence) rebuilt from a ground_truth column."""
     d = json.loads(gt) if isinstance(gt, str) else gt
-    aset = AnchorSet.from_json({"source": d["source"], "anchors": d["anchors"]})  # what the rewards check
-    ev = Evidence(sources=[Source(**s) for s in d.get("sources") or [d["source"]]], anchors=aset.anchors,
+    if not isinstance(d, dict) or not isinstance(d.get("source"), dict) or "anchors" not in d:
+        raise ValueError("ground_truth is not a dataclaw ground truth (needs task, source {id, path, kind} and "
+                         "anchors: the corpus' rl_*.jsonl or the verl export's reward_model.ground_truth)")
+    src = Source(**d["source"])
+    anchors = [Anchor(**a) for a in d["anchors"]]
+    ev = Evidence(sources=[Source(**s) for s in d.get("sources") or [d["source"]]], anchors=anchors,
                   frames=list(d.get("frames") or []), meta=dict(d.get("meta") or {}), key=d.get("key", ""))
-    return get_task(d["task"]), aset, ev
+    # the export carries each source's duration and fps (the corpus has them in the source's meta)
+    smeta = (d.get("source_meta") or {}).get(src.id) or {k: src.meta[k] for k in ("duration", "fps") if k in src.meta}
+    by_source: dict[str, list[Anchor]] = {}
+    for a in anchors:
+        by_source.setdefault(a.source, []).append(a)
+    sets = [AnchorSet(source=src, anchors=by_source.pop(src.id, []) if by_source else anchors, meta=smeta)]
+    for s in ev.sources:
+        if s.id in by_source:
+            sets.append(AnchorSet(source=s, anchors=by_source.pop(s.id),
+                                  meta=(d.get("source_meta") or {}).get(s.id) or {}))
+    for rest in by_source.values():  # anchors of a source the ground truth does not list
+        sets[0].anchors.extend(rest)
+    return get_task(d["task"]), (sets[0] if len(sets) == 1 else sets), ev
