@@ -1,4 +1,5 @@
-"""The merged index of a run's shards (`shards.json`): every Parquet / WebDataset shard with its row
+"""The merged index of a run's shards (`shards.json`): every Parquet / WebDataset shard (WebDataset
+shards sit in one folder per member signature: webdataset/<group>/shard-*.tar) with its row
 count, size, checksum and per-task counts, plus totals and score statistics over all of them, so a
 trainer (or a check) can verify the shards without opening them."""
 from __future__ import annotations
@@ -45,7 +46,7 @@ def write_shard_index(dataset_dir: str | Path) -> Path:
     rows = read_rows(root)
     index: dict[str, Any] = {"samples": len(rows), "formats": {}}
     for fmt, folder, pattern, reader in (("parquet", "parquet", "part-*.parquet", _parquet_shard),
-                                         ("webdataset", "webdataset", "shard-*.tar", _webdataset_shard)):
+                                         ("webdataset", "webdataset", "**/shard-*.tar", _webdataset_shard)):
         shards = sorted((root / folder).glob(pattern)) if (root / folder).is_dir() else []
         if not shards:
             continue
