@@ -42,7 +42,9 @@ def _import_graph() -> dict[str, set[str]]:
                 if n.level > 1:
                     base = base[: len(base) - (n.level - 1)]
                 prefix = ".".join((base if n.level else []) + ([n.module] if n.module else []))
-                names = [prefix] + [f"{prefix}.{a.name}" for a in n.names]
+                subs = [f"{prefix}.{a.name}" for a in n.names]
+                # `from pkg import submodule`: an edge to the submodule, not to the package around it
+                names = subs if all(x in mods for x in subs) else [prefix] + subs
             for name in names:
                 k = known(name)
                 if k and k != m:
