@@ -910,9 +910,10 @@ def focus_evidence(task: Any, spec: Any, anchorset: Any, focus: Focus | None,
         evs = task.select(focused_view(anchorset, match.spans, 0.5 if focus.readings or focus.failures else WINDOW_SHARE),
                           spec)
     kept = []
+    need = KEEP_SHARE if focus.readings or focus.failures else WINDOW_SHARE
     for ev in evs:
         rel = relevance(ev, anchorset, focus, match)
-        if rel["inside"] < KEEP_SHARE:
+        if rel["inside"] < need:
             continue
         ev.meta["focus"] = rel
         kept.append(ev)

@@ -67,6 +67,11 @@ def run_cmd(
     cells = [f"{k}={o[k]['mean']:.3f}" for k in ("validity", "field", "semantic", "sequence", "grounding", "intent_top1")
              if o[k]["mean"] is not None]
     typer.echo(f"{o['cases']} cases, {summary['errors']} errors: " + " ".join(cells) + f" -> {out}")
+    f = (summary.get("focus") or {}).get("all")
+    if f:  # focused cases are scored apart (on-focus precision / recall vs the unfocused baseline)
+        fc = [f"{k}={f[k]['mean']:.3f}" for k in ("focus_precision", "focus_recall", "baseline_precision")
+              if f[k]["mean"] is not None]
+        typer.echo(f"{f['cases']} focused cases ({f['no_output']} without output): " + " ".join(fc))
 
 
 @bench_app.command("report")
