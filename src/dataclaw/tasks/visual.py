@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Anchor
-from .common import overlap
+from .intervals import overlap
 
 VISUAL_KINDS = ("hand", "hand_object", "person", "face", "camera_motion", "scene", "subject_motion")
 SUBJECT_PHRASE = {"right": "from left to right", "left": "from right to left", "up": "upwards", "down": "downwards"}
