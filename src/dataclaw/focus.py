@@ -23,6 +23,7 @@ is a shot (split where the on-screen heading changes); a heading that matches sa
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -332,8 +333,24 @@ def parse_focus(intent: str) -> Focus:
 
 
 def focus_schema() -> dict[str, Any]:
-    """The JSON Schema a model-assisted parse must follow (the Focus record itself)."""
-    return Focus.model_json_schema()
+    """The JSON Schema a model-assisted parse must follow: the Focus fields that select, bounded so a
+    schema-enforcing decoder always finishes (no $refs, short strings, few readings)."""
+    text = {"type": "string", "minLength": 1, "maxLength": 60}
+    reading = {"type": "object", "required": ["text", "terms", "kind"], "additionalProperties": False,
+               "properties": {"text": text, "terms": text,
+                              "kind": {"type": "string", "enum": ["topic", "object", "person", "ui", "robot"]},
+                              "weight": {"type": "number", "minimum": 0, "maximum": 1}}}
+    time = {"type": "object", "additionalProperties": False,
+            "properties": {"text": text, "t0": {"type": "number"}, "t1": {"type": "number"},
+                           "after": {"type": "string", "enum": ["cut", "transition", "dissolve", "fade"]},
+                           "before": {"type": "string", "enum": ["cut", "transition", "dissolve", "fade"]}}}
+    return {"type": "object", "required": ["readings"], "additionalProperties": False, "properties": {
+        "readings": {"type": "array", "maxItems": 3, "items": reading}, "time": time,
+        "failures": {"type": "boolean"}, "single": {"type": "boolean"},
+        "position": {"type": "string", "enum": ["left", "right", "middle", "top", "bottom"]},
+        "count": {"type": "integer", "minimum": 1, "maximum": 1000},
+        "difficulty": {"type": "string", "enum": ["easy", "medium", "hard"]},
+        "audience": {"type": "string", "maxLength": 30}}}
 
 
 def parse_focus_model(intent: str, backend: Any) -> Focus | None:
@@ -349,7 +366,7 @@ def parse_focus_model(intent: str, backend: Any) -> Focus | None:
                     "what to look for (terms: the words to match; kind: topic, object, person, ui or robot), best first. "
                     "`time`: t0/t1 in seconds (negative = from the end) or after/before an event such as a cut. "
                     f"A rules parser read: {rules.model_dump_json(exclude_defaults=True)}\n"
-                    f"JSON Schema:\n{Focus.model_json_schema()}")}]
+                    f"JSON Schema:\n{json.dumps(focus_schema())}")}]
     try:
         gen = backend.generate(messages, focus_schema())
     except Exception as exc:  # noqa: BLE001 - model parsing is optional
@@ -358,7 +375,13 @@ def parse_focus_model(intent: str, backend: Any) -> Focus | None:
     if not isinstance(gen.draft, dict):
         return None
     try:
-        focus = Focus.model_validate({**gen.draft, "method": "model"})
+        import jsonschema  # noqa: PLC0415
+
+        jsonschema.validate(gen.draft, focus_schema())
+        focus = Focus.model_validate({**gen.draft, "method": "model", "fuzzy": len(gen.draft.get("readings") or []) > 1})
+    except jsonschema.ValidationError as exc:
+        log.warning("model focus parse off the schema: %s", exc.message)
+        return None
     except ValidationError as exc:
         log.warning("model focus parse unusable: %s", exc.errors()[0]["msg"])
         return None
@@ -457,7 +480,7 @@ KIND_WORDS = {  # what an anchor of a kind is, in words a user might use
 }
 TEXT_KEYS = ("text", "label", "name", "phase", "type", "target", "role", "object", "objects", "diagnosis",
              "caption", "title", "action_type", "element", "tag", "value", "kind", "direction", "what", "event",
-             "with", "side", "act", "motion", "label", "activity")
+             "with", "side", "act", "motion", "label", "activity", "actions", "palette", "light")
 KIND_FOR = {  # anchor kinds a reading of each kind is looked for in (topic: all of them)
     "robot": {"phase", "fault", "contact", "gripper", "stagnation", "last_good_state"},
     "ui": {"gui_element", "gui_action", "screen_state", "ocr_text", "window", "transcript"},
@@ -605,11 +628,11 @@ def parts_of(anchorset: Any) -> list[Part]:
                     and a.t0 - 1e-6 <= b.t0 and b.t1 <= a.t1 + 1e-6]
             out.append(Part(a.t0, a.t1, [a] + near))
         for f in anchorset.of_kind("fault"):
-            # a fault is the attempt that failed: from where to recall (the grasp) to the fault, with
-            # the anchors the fault expert cites (the contact that slipped)
-            ids = set(f.data.get("evidence") or []) | {f.data.get("last_good_anchor")}
+            # a fault is the attempt that failed: the fault with the anchors its expert cites (the contact
+            # that ended in a drop, the gripper closing on nothing), from the first of them
+            ids = set(f.data.get("evidence") or [])
             near = [b for b in anchorset.anchors if b.id in ids]
-            t0 = min([f.t0] + [b.t0 for b in near] + [float(f.data.get("recall_t", f.t0))])
+            t0 = min([f.t0] + [b.t0 for b in near])
             out.append(Part(t0, f.t1, [f] + near))
         return out
     return [Part(a.t0, a.t1, [a]) for a in anchorset.anchors if anchor_words(a)]
@@ -830,6 +853,17 @@ def relevance(ev: Any, anchorset: Any, focus: Focus, match: Match | None = None)
             "reading": match.reading.terms if match.reading else None}
 
 
+TASK_RESTATED = 0.45  # the planner's CLEAR_SCORE: a reading this close to the task's own words names the task
+
+
+def restates_task(task: Any, focus: Focus, scorer: Scorer) -> bool:
+    """Whether every reading only restates what the task is about ("the moments of physical interaction"
+    asking for contact data), so it selects nothing beyond the task itself."""
+    texts = [t for t in [getattr(task, "description", "")] + list(getattr(task, "examples", ())) if t]
+    return bool(texts and focus.readings) and all(
+        max(scorer.score(r, t)[0] for t in texts) >= TASK_RESTATED for r in focus.readings)
+
+
 def _difficulty_first(evs: list[Any], difficulty: str | None) -> list[Any]:
     if not difficulty or not any((e.meta or {}).get("difficulty") for e in evs):
         return evs
@@ -843,8 +877,11 @@ def focus_evidence(task: Any, spec: Any, anchorset: Any, focus: Focus | None,
     if focus is None or not focus.selects or isinstance(anchorset, (list, tuple)):
         evs = task.select(anchorset, spec)
         return (_difficulty_first(evs, focus.difficulty) if focus else evs), None
+    scorer = scorer or Scorer()
     match = locate(anchorset, focus, scorer)
     if not match.matched:
+        if focus.time is None and restates_task(task, focus, scorer):
+            return task.select(anchorset, spec), None  # "the moments of physical interaction" for contact
         return [], match
     hook = getattr(task, "focus_select", None)
     mode = getattr(task, "focus_mode", None) or ("filter" if task.name in FILTER_TASKS else "restrict")

@@ -102,19 +102,27 @@ TASK_TABLE: dict[str, dict[str, Any]] = {
         "domain": "embodied", "source_kinds": ("robot",), "needs": (),
         "description": "Subtask segmentation of a robot or manipulation episode into phases with labels.",
         "examples": ("segment robot episodes into subtasks", "label the phases of each manipulation"),
-        "keywords": [r"segment", r"sub[- ]?tasks?", r"phases?"],
+        "keywords": [r"segment", r"sub[- ]?tasks?", r"phases?", r"sub[- ]?steps?",
+                     r"(split|break|divide|cut)s?\b[^.]*\b(demonstrations?|episodes?|trajector(y|ies)|motions?)\b"],
         "rewrite": "Split each episode into labelled subtask phases with start and end times.",
     },
     "recovery": {
         "domain": "embodied", "source_kinds": ("robot",), "needs": (),
         "description": "Failure and recovery examples from robot episodes: where it went wrong and how it recovered.",
         "examples": ("failure recovery data from robot episodes", "find mistakes and how the robot recovered"),
-        "keywords": [r"recover", r"failures?", r"\bfault", r"mistakes?", r"\bretr(y|ies)\b"],
+        "keywords": [r"recover", r"failures?", r"\bfault", r"mistakes?", r"\bretr(y|ies)\b", r"\bstuck\b",
+                     r"\bdrop(s|ped|ping)?\b", r"miss(es|ed)? (the |a |its )?grasp", r"\bslip", r"go(es)? wrong",
+                     r"\bfails?\b"],
         "rewrite": "Find moments where the episode stalls or fails and pair each with what happens to recover.",
     },
 }
 _EDU = [r"lecture", r"lesson", r"student", r"\bclass\b", r"course", r"teach", r"exam", r"\bmath", r"homework",
         r"solution", r"education"]
+# Words that put an intent in a robot's world: with no sources given it asks for robot episodes, so
+# tasks that cannot read robot episodes do not get keyword credit from it ("stuck" is not a tutorial
+# here, "sub-steps" not a how-to).
+_EMBODIED = [r"\brobot", r"\barms?\b", r"gripper", r"manipulat", r"tele-?op", r"demonstrations?", r"\bepisodes?\b",
+             r"end[- ]effector", r"lerobot", r"\bgrasp", r"embodied"]
 _FORMATS = {"llamafactory": r"llama[- ]?factory|sharegpt", "trl": r"\btrl\b|messages format",
             "verl": r"\bverl\b|parquet", "lerobot": r"lerobot", "webdataset": r"webdataset"}
 _SOURCE_WORDS = {"gui": "a GUI recording with input events", "robot": "robot episodes (LeRobot / HDF5)",
@@ -280,6 +288,9 @@ def plan_intent(intent: str, source_kinds: list[str] | None = None, max_tasks: i
     table = task_table()
     intent = intent or ""
     hits = keyword_hits(intent)
+    embodied = any(re.search(p, intent.lower()) for p in _EMBODIED)
+    if embodied:
+        hits = {t: (n if "robot" in table[t].get("source_kinds", ()) else 0) for t, n in hits.items()}
     emb = embedding_scores(intent) if intent.strip() else None
     method = "embedding+rules" if emb is not None else "keywords"
     notes: list[str] = []
@@ -290,6 +301,12 @@ def plan_intent(intent: str, source_kinds: list[str] | None = None, max_tasks: i
         if hits.get(t) or (emb and raw[t] >= CLEAR_SCORE and raw[t] == max(raw.values())):
             notes.append(f"cannot serve {t}: {why}")
     allowed = {t: s for t, s in raw.items() if t not in blocked}
+    wanted = [t for t in blocked if hits.get(t) and table[t].get("domain") == "embodied"]
+    if embodied and wanted and not any(hits.get(t) for t in allowed):
+        # an embodied request with sources that are not robot episodes: say so, do not swap in another task
+        notes.append(f"this intent asks for embodied data ({', '.join(sorted(wanted))}), which needs robot episodes "
+                     f"(LeRobot / HDF5 / robosuite); the given source(s) are {', '.join(source_kinds or [])}")
+        return Plan(intent=intent, tasks=[], fuzzy=True, notes=notes)
     if not allowed:
         notes.append("no task type fits these sources")
         return Plan(intent=intent, tasks=[], fuzzy=True, notes=notes)

@@ -128,6 +128,18 @@ def _json_dict(v: Any) -> Any:
     return json.loads(v) if isinstance(v, str) and (v.lstrip().startswith("{") or v.strip() == "null") else v
 
 
+def _action_of(v: Any) -> Any:
+    """The stored action object (typed fields + `extra_json`, see export/native.py) back to the dict it
+    was; older folders stored the whole action as JSON text."""
+    v = _json_dict(v)
+    if isinstance(v, dict) and "extra_json" in v:
+        extra = v.get("extra_json")
+        out = {k: x for k, x in v.items() if k != "extra_json" and x is not None}
+        out.update(json.loads(extra) if isinstance(extra, str) and extra else {})
+        return out
+    return v
+
+
 class Segment(BaseModel):
     """One typed item of a solution. Media paths are relative to the dataset folder."""
 
@@ -139,8 +151,8 @@ class Segment(BaseModel):
     action: dict[str, Any] | None = None
     anchors: list[str] = Field(default_factory=list)
 
-    # samples.jsonl stores free-form dicts as JSON text (Arrow cannot infer one type for them across tasks)
-    _decode_action = field_validator("action", mode="before")(lambda v: _json_dict(v))
+    # samples.jsonl stores actions as typed objects (one Arrow type across tasks)
+    _decode_action = field_validator("action", mode="before")(lambda v: _action_of(v))
 
 
 class Query(BaseModel):

@@ -79,9 +79,12 @@ def test_tailor_end_to_end_with_openai_backend(llm_server, tmp_path, monkeypatch
     rejected = [json.loads(x) for x in (out / "rejected.jsonl").read_text().splitlines()] if c["rejected"] else []
     assert all(r["reasons"] for r in rejected)
     samples = [json.loads(x) for x in (out / "samples.jsonl").read_text().splitlines()] if c["samples"] else []
-    for s in samples:  # accepted: usage and the raw model text kept per sample (provenance is JSON text)
+    from dataclaw.export import read_raw
+
+    raw = read_raw(out)
+    for s in samples:  # accepted: usage per sample (provenance is JSON text), the raw model text in raw.jsonl
         prov = json.loads(s["provenance"])
-        assert prov["usage"]["completion_tokens"] > 0 and prov["raw"]
+        assert prov["usage"]["completion_tokens"] > 0 and raw[s["id"]] and "raw" not in prov
     for f in out.rglob("*"):  # the API key is never written anywhere
         if f.is_file() and f.suffix in (".json", ".jsonl", ".md", ".yaml", ".txt"):
             assert "sk-never-written-42" not in f.read_text(errors="ignore"), f

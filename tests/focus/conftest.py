@@ -31,11 +31,11 @@ def plant_deck(tmp_path_factory) -> tuple[Path, dict]:
 
 @pytest.fixture(scope="session")
 def robot_episode(tmp_path_factory) -> tuple[Path, dict]:
-    """A pybullet pick-and-place whose grasp slips (fault `unstable_grasp`), with its truth."""
+    """A pybullet pick-and-place whose grasp closes on nothing (fault `missed_grasp`), with its truth."""
     pytest.importorskip("pybullet")
     from dataclaw.sim import simulate_episode, write_hdf5_episode
 
-    ep = simulate_episode("unstable_grasp", seed=0, fps=10.0, cameras=("front",))
-    path = tmp_path_factory.mktemp("robot") / "unstable_grasp.hdf5"
+    ep = simulate_episode("missed_grasp", seed=0, fps=10.0, cameras=("front",))
+    path = tmp_path_factory.mktemp("robot") / "missed_grasp.hdf5"
     write_hdf5_episode(path, ep)
     return path, ep.truth()

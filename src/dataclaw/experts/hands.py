@@ -268,7 +268,7 @@ def segments(track: Track, samples, p: HandParams) -> list[dict]:
         rx = _region(region, w, h, grow=0.3)
         actions = ["hold", act] if act in ("move", "turn") else [act]
         out.append({"t0": r[0]["t"], "t1": min(samples.duration, r[-1]["t"] + period),
-                    "actions": actions, "region": norm_box(rx, w, h),
+                    "actions": actions, "act": actions[-1], "region": norm_box(rx, w, h),
                     "speed": round(float(np.mean([x["speed"] for x in r])), 4),
                     "turn_deg_s": round(float(np.mean([x["turn"] for x in r])), 2),
                     "region_change": round(float(np.mean([x["change"] for x in r])), 2),

@@ -162,9 +162,11 @@ def _state_at(stream: Any, t: float) -> dict[str, Any]:
 
 def _slips(t: np.ndarray, ee: np.ndarray, obj: np.ndarray, spans: list[tuple[float, float]],
            p: FaultParams) -> list[tuple[float, float]]:
-    """Steps in the object's offset from the end effector inside held spans: the median offset over
-    `slip_window_s` after a time differs from the median over the same time before it by > `slip_m`."""
-    rel = obj - ee
+    """Steps in the object's distance from the end effector inside held spans: the median distance
+    over `slip_window_s` after a time differs from the median over the same time before it by > `slip_m`.
+    The distance, not the offset: an object turning about the grasp point (a hammer swinging on
+    its handle) keeps its distance; one sliding through the fingers does not."""
+    rel = np.linalg.norm(obj - ee, axis=1)[:, None]
     dt = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
     k = max(2, int(round(p.slip_window_s / max(dt, 1e-9))))
     out: list[list[float]] = []
@@ -378,8 +380,10 @@ class RobotFaults(Expert):
             cands = [ph.t0 for ph in phases if ph.data["phase"] == name and ph.t0 <= before + dt]
             return max(cands) if cands else None
 
+        first_hold = next((c.t0 for c in contacts), dur)
         for a in ctx.anchors("robot_stagnation"):
-            if a.data["type"] == "hesitation":
+            # back and forth before the object is held; adjustments while carrying it are not a fault
+            if a.data["type"] == "hesitation" and a.t0 < first_hold:
                 faults.append(("hesitation_loop", a.t0, a.t1, a.t0, [a.id]))
         # drops: a contact that ends without a release before the episode ends
         lost_at: list[float] = []

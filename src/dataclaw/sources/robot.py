@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import SourceError
 from .robot_formats import (HDF5_EXT, STATE_FILES, Episode, _load_hdf5, _load_lerobot, _load_plain,  # noqa: F401
-                            _sibling_videos, episode_paths, is_robot_path, lerobot_root)
+                            _sibling_videos, episode_paths, is_robot_path, lerobot_root, split_member)
 from .video import Frame, VideoStream
 
 MAX_DROP_FRACTION = 0.5  # more bad rows than this: the episode is not usable
@@ -43,6 +43,7 @@ class RobotMeta:
     has_audio: bool = False
     has_effort: bool = False
     has_ee: bool = False
+    robot_type: str = ""
     video_duration: float = 0.0
     notes: list[str] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
@@ -207,7 +208,7 @@ def _clean(ep: Episode, path: str) -> np.ndarray:
 
 
 def _apply(ep: Episode, keep: np.ndarray) -> None:
-    for name in ("t", "state", "action", "ee_pos", "effort", "gripper", "subtask", "object_pos"):
+    for name in ("t", "state", "action", "ee_pos", "effort", "velocity", "gripper", "subtask", "object_pos"):
         a = getattr(ep, name)
         if a is not None:
             setattr(ep, name, a[keep])
@@ -220,10 +221,14 @@ class RobotStream:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        p = self.path
+        p, member = split_member(path)
         if not p.exists():
             raise SourceError(str(p), "does not exist")
-        if lerobot_root(p) is not None:
+        if member is not None:
+            if p.suffix.lower() not in HDF5_EXT:
+                raise SourceError(str(path), "only HDF5 files hold several demonstrations (`file#demo`)")
+            ep = _load_hdf5(p, member)
+        elif lerobot_root(p) is not None:
             ep = _load_lerobot(p)
         elif p.is_file() and p.suffix.lower() in HDF5_EXT:
             ep = _load_hdf5(p)
@@ -235,7 +240,7 @@ class RobotStream:
             ep.gripper = _gripper_from(ep.state, ep.state_names)
         if ep.ee_pos is None:
             ep.ee_pos = _ee_from(ep.state, ep.state_names)
-        keep = _clean(ep, str(p))
+        keep = _clean(ep, str(path))
         raw_t = ep.t
         _apply(ep, keep)
         if abs(ep.t[0]) > 1e-6:
@@ -255,6 +260,8 @@ class RobotStream:
         self.gripper = ep.gripper
         self.object_pos = ep.object_pos
         self.gripper_effort = _gripper_effort(ep)
+        self.effort, self.effort_names = ep.effort, list(ep.effort_names)
+        self.velocity, self.velocity_names = ep.velocity, list(ep.velocity_names)
         self.state_names, self.action_names = ep.state_names, ep.action_names
         self.task, self.annotations, self.subtask = ep.task, ep.annotations, ep.subtask
         self._raw_t = raw_t  # array cameras are indexed by the original rows
@@ -263,7 +270,8 @@ class RobotStream:
         self.meta = RobotMeta(format=ep.fmt, duration=duration, fps=fps, n_frames=len(ep.t), cameras=[],
                               state_names=ep.state_names, action_names=ep.action_names, task=ep.task,
                               episode_index=ep.episode_index, has_effort=self.gripper_effort is not None,
-                              has_ee=self.ee_pos is not None, notes=ep.notes, skipped=ep.skipped)
+                              has_ee=self.ee_pos is not None, robot_type=ep.robot_type, notes=ep.notes,
+                              skipped=ep.skipped)
         self._check_cameras()
 
     # ------------------------------------------------------------------ cameras

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
-from .robot_common import task_text
+from .robot_common import has_camera, task_text
 
 
 class ContactParams(BaseModel):
@@ -72,7 +72,7 @@ class ContactTask(Task):
                 errors += errs
                 continue
             sol.append(Segment(type="span", text=c["label"], t0=t0, t1=t1, anchors=[c["anchor"]]))
-            if self.params(spec).frames:
+            if self.params(spec).frames and has_camera(ev.source):
                 sol.append(Segment(type="image", path=media.keyframe(ev.source, t0), t0=t0, t1=t0,
                                    anchors=[c["anchor"]]))
         if errors:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from ..model import Anchor, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import DraftError, clean, evidence_sample_id, provenance, validate_draft
+from .gui_text import role_word
 from .gui_trajectory import (
     NOTES,
     STEP,
@@ -40,8 +41,10 @@ _STOP = {"the", "and", "for", "with", "this", "that", "these", "those", "into", 
 
 class GuiStitchParams(BaseModel):
     model_config = ConfigDict(extra="allow")
-    max_hash: int = 10  # phash bits: an end and a start closer than this are the same screen
-    min_text: float = 85.0  # rapidfuzz ratio of OCR texts that links two screens when hashes differ
+    max_hash: int = 10  # phash bits: an end and a start closer than this look like the same screen
+    max_pixels: float = 0.04  # share of thumbnail pixels that may differ on the same screen (a clock, a cursor)
+    loose_hash: int = 20  # phash bits: close enough when the URL, the OCR text or the last target agrees
+    min_text: float = 85.0  # rapidfuzz token_set_ratio of the two screens' OCR texts that counts as the same text
     max_fragments: int = 9  # exhaustive ordering above this gets too slow
 
 
@@ -76,17 +79,64 @@ def relevance(words: list[str], text: str) -> float:
     return hit / len(words)
 
 
-def link(end: Anchor, start: Anchor, p: GuiStitchParams) -> dict[str, Any] | None:
-    """The continuity evidence from one fragment's end screen to another's start, or None."""
+CLICKS = ("click", "double_click")
+
+
+def compare(end: Anchor, start: Anchor) -> dict[str, Any]:
+    """Everything that says whether `start` continues from `end`: screen hash and pixels, URL and
+    title, OCR text, and whether the end's last action's target (a link named X) shows on the start."""
     from rapidfuzz import fuzz  # noqa: PLC0415
 
-    d = hash_distance(end.data["phash"], start.data["phash"])
-    te, ts = end.data.get("text") or "", start.data.get("text") or ""
-    sim = float(fuzz.token_set_ratio(te, ts)) if te and ts else 0.0
-    same_url = bool(end.data.get("url")) and end.data.get("url") == start.data.get("url")
-    if d <= p.max_hash or (sim >= p.min_text and same_url):
-        return {"from": end.id, "to": start.id, "hash_distance": d, "text_similarity": round(sim, 1)}
-    return None
+    from ..experts.gui_screens import thumb_diff  # noqa: PLC0415 - pure helper beside its encoder
+
+    e, st = end.data, start.data
+    te, ts = e.get("text") or "", start.data.get("text") or ""
+    target = ((e.get("action") or {}).get("name") or "").strip()
+    last_type = (e.get("action") or {}).get("type")
+    pix = thumb_diff(e.get("thumb"), st.get("thumb"))
+    ev: dict[str, Any] = {"from": end.id, "to": start.id, "hash_distance": hash_distance(e["phash"], st["phash"]),
+                          "pixel_diff": None if pix is None else round(pix, 4),
+                          "text_similarity": round(float(fuzz.token_set_ratio(te, ts)), 1) if te and ts else None,
+                          "same_url": (e.get("url") == st.get("url")) if e.get("url") and st.get("url") else None,
+                          "same_title": (e.get("title") == st.get("title")) if e.get("title") and st.get("title") else None,
+                          "last_target": target or None,
+                          "target_shown": (len(target) >= 3 and target.casefold() in ts.casefold()) if target and ts else None,
+                          "end_frame": e.get("frame"), "start_frame": st.get("frame")}
+    role = (e.get("action") or {}).get("role")
+    # a click on a link (or on an element nobody named) may open another page; a button, a check
+    # box or a start screen's cover does not say so
+    ev["may_navigate"] = last_type in CLICKS and (not role or role_word(role) == "link")
+    return ev
+
+
+def link(end: Anchor, start: Anchor, p: GuiStitchParams) -> dict[str, Any] | None:
+    """The continuity evidence from one fragment's end screen to another's start, or None.
+
+    Same screen: close phash and (with thumbnails) few changed pixels. A URL that changes breaks
+    continuity unless the last action was a click on a link (or an unnamed target) and the settled
+    screen after it is the next start, or its target's name shows there: a page of another URL that
+    merely looks the same after a button click (a start screen, a login form) is not evidence. A looser screen match counts when the URL, the OCR text or the target agrees."""
+    ev = compare(end, start)
+    d, pix, sim = ev["hash_distance"], ev["pixel_diff"], ev["text_similarity"]
+    same_screen = d <= p.max_hash and (pix is None or pix <= p.max_pixels)
+    loose = d <= p.loose_hash
+    same_text = sim is not None and sim >= p.min_text
+    if ev["same_url"] is False and not (ev["may_navigate"] and (ev["target_shown"] or same_screen)):
+        return None  # another page, and nothing says the last click led there
+    why = []
+    if same_screen:
+        why.append("same screen")
+    if loose and ev["same_url"]:
+        why.append("same URL, similar screen")
+    if same_text and ev["same_url"] is not False and loose:
+        why.append("same on-screen text")
+    if ev["target_shown"] and (loose or same_text):
+        why.append(f"the last action's target {ev['last_target']!r} shows on the next screen")
+    if not why:
+        return None
+    ev["why"] = why
+    ev["cost"] = round(d + 1000 * (pix or 0.0) + (0 if sim is None else (100 - sim) / 10), 3)
+    return ev
 
 
 def best_chain(n: int, links: dict[tuple[int, int], dict], rel: list[float]) -> list[int]:
@@ -96,13 +146,24 @@ def best_chain(n: int, links: dict[tuple[int, int], dict], rel: list[float]) -> 
     for size in range(n, 0, -1):
         for combo in itertools.permutations(nodes, size):
             if all((a, b) in links for a, b in zip(combo, combo[1:])):
-                dist = sum(links[(a, b)]["hash_distance"] for a, b in zip(combo, combo[1:]))
+                dist = sum(links[(a, b)]["cost"] for a, b in zip(combo, combo[1:]))
                 key = (size, sum(rel[k] for k in combo), -dist)
                 if key > best[0]:
                     best = (key, list(combo))
         if best[1]:
             return best[1]
     return best[1]
+
+
+def _evidence_text(ev: dict[str, Any]) -> str:
+    parts = [f"{ev['hash_distance']} bits apart"]
+    if ev["pixel_diff"] is not None:
+        parts.append(f"{ev['pixel_diff']:.0%} of pixels differ")
+    if ev["same_url"] is not None:
+        parts.append("same URL" if ev["same_url"] else "another URL")
+    if ev["text_similarity"] is not None:
+        parts.append(f"text {ev['text_similarity']:.0f}/100 alike")
+    return ", ".join(parts)
 
 
 @register_task
@@ -146,21 +207,21 @@ class GuiStitchTask(Task):
         rel = [relevance(words, fragment_text(k, anchors.anchors)) for k in range(n)]
         chain = best_chain(n, links, rel)
         if len(chain) < 2:  # nothing connects: an order would be a guess; say so (the agent records it)
-            closest = min((hash_distance(states[(i, "end")].data["phash"], states[(j, "start")].data["phash"]), i, j)
-                          for i, j in itertools.permutations(range(n), 2))
-            raise ValueError(f"no two of the {n} fragments connect by screen continuity (closest: the end of "
-                             f"{frags[closest[1]]['name']} is {closest[0]} bits from the start of "
-                             f"{frags[closest[2]]['name']}; a link needs <= {p.max_hash})")
+            i, j, ev = min(((i, j, compare(states[(i, "end")], states[(j, "start")]))
+                            for i, j in itertools.permutations(range(n), 2)),
+                           key=lambda x: x[2]["hash_distance"] + 100 * (x[2]["pixel_diff"] or 0))
+            raise ValueError(f"no two of the {n} fragments connect by screen continuity (closest pair: the end of "
+                             f"{frags[i]['name']} and the start of {frags[j]['name']}: {_evidence_text(ev)}; "
+                             f"a link needs <= {p.max_hash} bits and <= {p.max_pixels:.0%} changed pixels, or a "
+                             f"looser match (<= {p.loose_hash} bits) with the same URL, text or target)")
         dropped = []
         for k in range(n):
             if k in chain:
                 continue
-            dmin = min(hash_distance(states[(k, "start")].data["phash"], states[(c, "end")].data["phash"])
-                       for c in chain)
-            dmax = min(hash_distance(states[(k, "end")].data["phash"], states[(c, "start")].data["phash"])
-                       for c in chain)
-            why = (f"no screen continuity with the kept fragments: its start is {dmin} bits from the nearest "
-                   f"kept end screen and its end {dmax} bits from the nearest kept start (link <= {p.max_hash})")
+            into = min((compare(states[(c, "end")], states[(k, "start")]) for c in chain), key=lambda e: e["hash_distance"])
+            out_of = min((compare(states[(k, "end")], states[(c, "start")]) for c in chain), key=lambda e: e["hash_distance"])
+            why = (f"no screen continuity with the kept fragments: its start vs the nearest kept end: "
+                   f"{_evidence_text(into)}; its end vs the nearest kept start: {_evidence_text(out_of)}")
             if words:
                 why += f"; it mentions {rel[k]:.0%} of the intent's words (kept fragments: " \
                        f"{min(rel[c] for c in chain):.0%} or more)"

@@ -26,6 +26,11 @@ def episode(source: Source) -> Any:
     return st
 
 
+def has_camera(source: Source) -> bool:
+    """Whether the episode has a readable camera (raw robosuite demos log states only)."""
+    return bool(episode(source).meta.cameras)
+
+
 def rows(st: Any, t0: float, t1: float, what: str = "action", every: int = 1) -> list[list[float]]:
     """Rows of `action` (or `state`) shown in [t0, t1), rounded for JSON."""
     arr = st.action if what == "action" else st.state

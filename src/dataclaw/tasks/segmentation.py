@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
-from .robot_common import phases, task_text
+from .robot_common import has_camera, phases, task_text
 
 
 class SegmentationParams(BaseModel):
@@ -22,8 +22,13 @@ class SegmentationParams(BaseModel):
     min_segment: float = 0.2  # shorter phases are left out
 
 
-def describe(phase: str, text: str, task: str) -> str:
-    return f"{phase.capitalize()}: {text} (part of: {task})."
+ORDINALS = ("", " again", " a third time", " a fourth time")
+
+
+def describe(phase: str, text: str, task: str, nth: int = 0) -> str:
+    """One sentence per segment; a phase that comes back (a retry) says so, so no two steps read the same."""
+    again = ORDINALS[nth] if nth < len(ORDINALS) else f" (time {nth + 1})"
+    return f"{phase.capitalize()}: {text}{again} (part of: {task})."
 
 
 @register_task
@@ -61,9 +66,14 @@ class SegmentationTask(Task):
                             "phase anchor, each with a one-sentence description.", self.draft_schema())
 
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
-        return {"segments": [{"t0": round(a.t0, 3), "t1": round(a.t1, 3), "anchor": a.id,
-                              "text": describe(a.data["phase"], a.data.get("text", ""), ev.meta["task"])}
-                             for a in ev.anchors]}
+        seen: dict[str, int] = {}
+        segs = []
+        for a in ev.anchors:
+            nth = seen.get(a.data["phase"], 0)
+            seen[a.data["phase"]] = nth + 1
+            segs.append({"t0": round(a.t0, 3), "t1": round(a.t1, 3), "anchor": a.id,
+                         "text": describe(a.data["phase"], a.data.get("text", ""), ev.meta["task"], nth)})
+        return {"segments": segs}
 
     def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
         errors = validate_draft(draft, self.draft_schema())
@@ -77,7 +87,7 @@ class SegmentationTask(Task):
                 errors += errs
                 continue
             sol.append(Segment(type="span", text=s["text"], t0=t0, t1=t1, anchors=[s["anchor"]]))
-            if self.params(spec).frames:
+            if self.params(spec).frames and has_camera(ev.source):
                 tm = round((t0 + t1) / 2, 3)
                 sol.append(Segment(type="image", path=media.keyframe(ev.source, tm), t0=tm, t1=tm, anchors=[s["anchor"]]))
         if errors:

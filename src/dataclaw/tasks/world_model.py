@@ -49,7 +49,7 @@ class WorldModelTask(Task):
         p = self.params(spec)
         dur = duration_of(anchors)
         st = episode(anchors.source)
-        if st.action is None:
+        if st.action is None or not st.meta.cameras:  # nothing to predict without a camera
             return []
         ph = phases(anchors)
         out: list[Evidence] = []
