@@ -26,7 +26,9 @@ DEFAULT_NAMES = {"smollm2", "smollm2-135m", "smollm2-135m-instruct", "default"}
 
 
 def models_dir() -> Path:
-    return Path(os.environ.get("DATACLAW_MODELS", Path.home() / ".cache" / "dataclaw" / "models"))
+    from .models_local import cache_home  # noqa: PLC0415
+
+    return Path(os.environ.get("DATACLAW_MODELS") or cache_home() / "models")
 
 
 def smollm2_gguf() -> Path:

@@ -23,8 +23,11 @@ N_TIMESTAMPS = 1501
 
 
 def cache_home() -> Path:
-    """$DATACLAW_CACHE, else ~/.cache/dataclaw (shared with the anchor cache)."""
-    return Path(os.environ.get("DATACLAW_CACHE", Path.home() / ".cache" / "dataclaw"))
+    """$DATACLAW_CACHE, else $XDG_CACHE_HOME/dataclaw, else ~/.cache/dataclaw (the anchor cache, the
+    model files and the wheels they come from all live under it)."""
+    if os.environ.get("DATACLAW_CACHE"):
+        return Path(os.environ["DATACLAW_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dataclaw"
 
 
 def models_root() -> Path:
@@ -186,7 +189,8 @@ def mediapipe_models_dir(root: str | Path | None = None, wheel: str | Path | Non
     if given:
         whl: Path | None = Path(given)
     else:  # the cache's wheels/, else the default cache's (a test run points DATACLAW_CACHE elsewhere)
-        whl = next((w for d in (wheel_dir, Path.home() / ".cache" / "dataclaw" / "wheels")
+        default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dataclaw" / "wheels"
+        whl = next((w for d in (wheel_dir, default)
                     if (w := _find_mediapipe_wheel(d)) is not None), None)
     if whl is None:
         whl = _download_mediapipe_wheel(wheel_dir)

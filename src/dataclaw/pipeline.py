@@ -40,26 +40,14 @@ class TailorResult:
 
 
 def load_plan(recipe: str | Path | Plan | dict) -> Plan:
-    """A Plan from a Plan, a dict or a YAML/JSON recipe file (the planner's own loader when it has one)."""
+    """A Plan from a Plan, a dict or a YAML/JSON recipe file (`recipe.load_recipe`)."""
     if isinstance(recipe, Plan):
         return recipe
     if isinstance(recipe, dict):
         return Plan.model_validate(recipe.get("plan", recipe))
-    from . import intent as intent_mod
+    from .recipe import load_recipe  # noqa: PLC0415 - the one recipe loader (version, plan validation)
 
-    loader = getattr(intent_mod, "load_recipe", None)
-    if loader is not None:
-        loaded = loader(recipe)
-        return loaded if isinstance(loaded, Plan) else load_plan(loaded)
-    import yaml  # noqa: PLC0415
-
-    path = Path(recipe)
-    if not path.is_file():
-        raise ConfigError(f"recipe {path} does not exist")
-    data = yaml.safe_load(path.read_text())
-    if not isinstance(data, dict):
-        raise ConfigError(f"recipe {path}: expected a mapping with a plan")
-    return Plan.model_validate(data.get("plan", data))
+    return load_recipe(recipe)
 
 
 def _versions() -> dict[str, str]:

@@ -429,6 +429,11 @@ def _check_visual_claims(where: str, seg: Segment, cited: list[Anchor], ctx: _Ct
                 int(c) for a in ps for _, c in (a.data.get("counts") or [])}
             tally.claim("visual", want in counts, f"{where}: text says {n} people, but the person anchors in its "
                         f"span count {', '.join(map(str, sorted(counts)))}")
+        for ev_word in re.findall(r"\ba person (enters|leaves)\b", sent):
+            want = "enter" if ev_word == "enters" else "leave"
+            have = {a.data.get("event") for a in pool("person")}
+            tally.claim("visual", want in have, f"{where}: text says a person {ev_word}, but the person anchors in "
+                        f"its span say {', '.join(sorted(str(h) for h in have)) or 'no person'}")
         for n in _FACE_RE.findall(sent):
             want = _NUM.get(n, None) if not n.isdigit() else int(n)
             fs = pool("face")

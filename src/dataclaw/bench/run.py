@@ -260,8 +260,12 @@ def _tailored(case: Case, src: Source, backend: Backend, ds: Path, max_samples: 
 
 
 def _segments(s: Sample) -> list[tuple[float, float]]:
-    """A sample's timed evidence: its solution segments' spans (the query's whole-video clip is context)."""
-    return [(g.t0, g.t1 if g.t1 is not None else g.t0) for g in s.solution if g.t0 is not None]
+    """A sample's timed evidence: its solution's spans, steps, actions and clips. Shown frames (image
+    segments: a GUI step's screen before the action, a step's keyframe) and the query's whole-video
+    clip are context, not what the sample says; they count only in a sample that has nothing else."""
+    timed = [g for g in s.solution if g.t0 is not None]
+    said = [g for g in timed if g.type != "image"] or timed
+    return [(g.t0, g.t1 if g.t1 is not None else g.t0) for g in said]
 
 
 def _focus_metrics(case: Case, samples: list[Sample], prefix: str) -> dict[str, Any]:

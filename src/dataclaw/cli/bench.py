@@ -62,6 +62,7 @@ def run_cmd(
                                  "end) instead of the case's task; a missed task scores as no output."),
     label: Optional[str] = typer.Option(None, "--label", help="Name of this run in reports."),
     seed: int = typer.Option(0, "--seed", help="Bootstrap seed."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines (the summary line only)."),
 ) -> None:
     """Tailor every case with one backend and score it (results.jsonl, summary.json)."""
     from ..bench.run import run
@@ -74,7 +75,7 @@ def run_cmd(
     summary = run(bench, backend, out, backend_options=options, max_samples=max_samples, max_repairs=max_repairs,
                   planned=planned, seed=seed, label=label, max_attempts=max_attempts,
                   cases=[c for c in (cases or "").split(",") if c] or None,
-                  progress=lambda m: typer.echo(m, err=True))
+                  progress=(lambda m: None) if quiet else (lambda m: typer.echo(m, err=True)))
     o = summary["overall"]
     cells = [f"{k}={o[k]['mean']:.3f}" for k in ("validity", "field", "semantic", "sequence", "grounding", "intent_top1")
              if o[k]["mean"] is not None]

@@ -31,7 +31,8 @@ def tailor_cmd(
     intent: Optional[str] = typer.Option(None, "--intent", "-i", help="What data to make, in plain words."),
     out: Path = typer.Option(Path("out"), "--out", "-o", help="Dataset folder to write (resumes if it exists)."),
     backend: str = typer.Option("rules", "--backend", "-b", help="rules (default, no model), openai, llamacpp (GGUF) or hf (transformers)."),
-    fmt: str = typer.Option("native", "--format", "-f", help="Comma-separated: native,llamafactory,trl,..."),
+    fmt: list[str] = typer.Option(["native"], "--format", "-f", help="Comma-separated or repeated: native, "
+                                  "llamafactory, trl, verl, webdataset, lerobot, parquet, agentnet."),
     experts: Optional[str] = typer.Option(None, "--experts", "-e", help="Comma-separated expert names."),
     recipe: Optional[Path] = typer.Option(None, "--recipe", "-r", help="A saved plan (YAML) to replay."),
     max_samples: Optional[int] = typer.Option(None, "--max-samples", "-n", help="At most N accepted samples per task."),
@@ -53,9 +54,11 @@ def tailor_cmd(
 ) -> None:
     """Turn raw sources and an intent into a verified, trainable dataset folder."""
     from ..pipeline import tailor
+    from .dataset import parse_formats
 
     if not intent and not recipe:
         raise typer.BadParameter("give --intent TEXT or --recipe PLAN.yaml")
+    formats = parse_formats(fmt)  # before any work: a typo must not cost a whole run
     options = _options(backend_option)
     if base_url:
         options["base_url"] = base_url
@@ -64,7 +67,7 @@ def tailor_cmd(
     if api_key_env:
         options["api_key_env"] = api_key_env
     res = tailor(list(sources), intent, backend=backend, out=out,
-                 formats=[f.strip() for f in fmt.split(",") if f.strip()],
+                 formats=formats,
                  experts=[e.strip() for e in experts.split(",")] if experts else None,
                  recipe=recipe, max_samples_per_task=max_samples, backend_options=options, quiet=quiet or as_json,
                  max_repairs=max_repairs, keep_raw=not no_raw, concurrency=concurrency,

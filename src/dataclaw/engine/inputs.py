@@ -50,6 +50,10 @@ def _folder_kind(p: Path) -> str | None:
 
 def _walk_folder(root: Path) -> list[str]:
     kind = _folder_kind(root)
+    if kind == "robot":  # a LeRobot dataset folder is one source per episode
+        from ..sources.robot_formats import episode_paths  # noqa: PLC0415
+
+        return [str(e) for e in episode_paths(root)]
     if kind not in (None, "images"):  # a folder that is itself one source (GUI trace, robot episode)
         return [str(root)]
     videos = _video_suffixes()

@@ -55,6 +55,11 @@ class Task:
     Params: ClassVar[type[BaseModel]] = NoTaskParams
     ordered: ClassVar[bool | None] = None  # solution steps in time order; None: verify.ORDERED_TASKS decides
     budget: ClassVar[dict[str, Any]] = {}  # efficiency budget overrides (see docs/formats.md, "Scores")
+    # how the intent's focus narrows this task (dataclaw.focus): "restrict" = select from the focused
+    # part's anchors only; "filter" = select from all, keep bundles inside the focus (evidence that needs
+    # context outside the part); None = focus.FILTER_TASKS decides. A task may also define
+    # `focus_select(anchorset, spec, match) -> list[Evidence]` for handling of its own.
+    focus_mode: ClassVar[str | None] = None
 
     def params(self, spec: TaskSpec) -> BaseModel:
         return self.Params(**spec.params)

@@ -13,12 +13,13 @@ from pydantic import BaseModel, ConfigDict
 from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
-from .robot_common import has_camera, task_text
+from .robot_common import episode_clip, has_camera, task_text
 
 
 class ContactParams(BaseModel):
     model_config = ConfigDict(extra="allow")
     frames: bool = True  # an image at each contact start
+    attach_video: bool = True  # the query carries the episode as a clip (what the question is about)
 
 
 @register_task
@@ -79,6 +80,8 @@ class ContactTask(Task):
             raise DraftError(errors)
         q = Query(text=f"The robot performs: {ev.meta['task']}. Over the whole episode "
                        f"(0-{ev.meta['duration']:.2f} s), when is the gripper in contact with the object?")
+        if self.params(spec).attach_video and ev.meta.get("duration"):
+            q.media += episode_clip(media, ev.source, float(ev.meta["duration"]))
         return Sample(id=evidence_sample_id(self.name, ev), task=self.name, domain="embodied", source=ev.source.id,
                       query=q, solution=sol, evidence=[a.id for a in ev.anchors],
                       meta={"variant": "intervals", "n_contacts": len(draft["contacts"])},

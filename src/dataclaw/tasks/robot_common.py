@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..model import Anchor, Source
+from ..model import Anchor, Segment, Source
 from .common import overlap
 
 _OPEN: OrderedDict[str, Any] = OrderedDict()
@@ -91,3 +91,15 @@ def camera_frame(media: Any, source: Source, t: float, camera: str | None = None
         Image.fromarray(st.frame_at(t, max_side=max_side, camera=camera).image).save(tmp, format="JPEG", quality=90)
         os.replace(tmp, path)
     return rel
+
+
+def episode_clip(media: Any, source: Any, duration: float) -> list[Any]:
+    """The whole episode as a query clip, or nothing when it has no camera (a states-only log)."""
+    from ..errors import SourceError  # noqa: PLC0415
+
+    if not has_camera(source):
+        return []
+    try:
+        return [Segment(type="clip", path=media.clip(source, 0.0, duration), t0=0.0, t1=duration)]
+    except SourceError:
+        return []

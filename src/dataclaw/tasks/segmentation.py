@@ -13,13 +13,14 @@ from pydantic import BaseModel, ConfigDict
 from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
-from .robot_common import has_camera, phases, task_text
+from .robot_common import episode_clip, has_camera, phases, task_text
 
 
 class SegmentationParams(BaseModel):
     model_config = ConfigDict(extra="allow")
     frames: bool = True
     min_segment: float = 0.2  # shorter phases are left out
+    attach_video: bool = True  # the query carries the episode as a clip (what the question is about)
 
 
 ORDINALS = ("", " again", " a third time", " a fourth time")
@@ -94,6 +95,8 @@ class SegmentationTask(Task):
             raise DraftError(errors)
         q = Query(text=f"Segment this robot episode ('{ev.meta['task']}', 0-{ev.meta['duration']:.2f} s) into "
                        "sub-tasks and describe each.")
+        if self.params(spec).attach_video and ev.meta.get("duration"):
+            q.media += episode_clip(media, ev.source, float(ev.meta["duration"]))
         return Sample(id=evidence_sample_id(self.name, ev), task=self.name, domain="embodied", source=ev.source.id,
                       query=q, solution=sol, evidence=[a.id for a in ev.anchors],
                       meta={"variant": "phases", "n_segments": len(draft["segments"])}, provenance=provenance(ev, spec))

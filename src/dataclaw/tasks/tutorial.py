@@ -29,6 +29,7 @@ class TutorialParams(BaseModel):
     max_next: int = 12  # "what next?" samples per source
     max_stuck: int = 2  # "stuck point" samples per source (education)
     variants: list[str] = ["full", "next", "stuck"]
+    attach_video: bool = True  # a request without a current frame carries the clip the tutorial covers
 
 
 def step_text(u: Unit) -> str:
@@ -160,7 +161,9 @@ class TutorialTask(Task):
     # ------------------------------------------------------------ evidence
     def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
-        us = merge_same_heading(content_units(anchors)) or hand_units(anchors)
+        us = merge_same_heading(content_units(anchors))
+        if sum(len(step_text(u)) for u in us) < 6:  # a stray glyph is no text to teach from: what hands do is
+            us = hand_units(anchors) or us
         if not us:
             return []
         duration = duration_of(anchors)
@@ -265,6 +268,9 @@ class TutorialTask(Task):
         if errors:
             raise DraftError(errors)
         qmedia = [frame_segment(ev, media, qf, "query_frame")] if qf else []
+        if not qf and self.params(spec).attach_video:
+            t0, t1 = float(steps[0]["t0"]), max(float(s["t1"]) for s in steps)
+            qmedia.append(Segment(type="clip", path=media.clip(ev.source, t0, t1), t0=t0, t1=t1))
         solution: list[Segment] = []
         if clean(draft.get("answer", "")):
             solution.append(Segment(type="text", text=clean(draft["answer"]), t0=float(steps[0]["t0"]),
