@@ -7,24 +7,11 @@ from typing import Optional
 
 import typer
 
-from . import app
+from . import app, key_values
 
 bench_app = typer.Typer(help="dataclaw-val: build the benchmark, run a backend on it, report runs side by side.",
                         no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
-
-
-def _options(pairs: list[str]) -> dict:
-    out: dict = {}
-    for p in pairs:
-        key, sep, value = p.partition("=")
-        if not sep:
-            raise typer.BadParameter(f"--backend-option {p!r}: expected KEY=VALUE")
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
 
 
 @bench_app.command("build")
@@ -67,7 +54,7 @@ def run_cmd(
     """Tailor every case with one backend and score it (results.jsonl, summary.json)."""
     from ..bench.run import run
 
-    options = _options(backend_option)
+    options = key_values(backend_option, "--backend-option")
     if model:
         options["model"] = model
     if base_url:
@@ -80,6 +67,11 @@ def run_cmd(
     cells = [f"{k}={o[k]['mean']:.3f}" for k in ("validity", "field", "semantic", "sequence", "grounding", "intent_top1")
              if o[k]["mean"] is not None]
     typer.echo(f"{o['cases']} cases, {summary['errors']} errors: " + " ".join(cells) + f" -> {out}")
+    f = (summary.get("focus") or {}).get("all")
+    if f:  # focused cases are scored apart (on-focus precision / recall vs the unfocused baseline)
+        fc = [f"{k}={f[k]['mean']:.3f}" for k in ("focus_precision", "focus_recall", "baseline_precision")
+              if f[k]["mean"] is not None]
+        typer.echo(f"{f['cases']} focused cases ({f['no_output']} without output): " + " ".join(fc))
 
 
 @bench_app.command("report")
