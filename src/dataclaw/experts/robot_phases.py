@@ -88,11 +88,28 @@ class RobotPhases(Expert):
     kinds = ("robot",)
     requires = ("robot_gripper",)
     description = "motion phases (reach, grasp, transport, place, retreat) tiling the episode"
+    version = "2"  # 2: ee_delta, the end effector's displacement over the phase (m), when logged
     Params = PhaseParams
 
     def run(self, stream: Any, ctx: ExpertContext) -> list:
         events = [{"event": a.data["event"], "t0": a.t0, "t1": a.t1, **a.data} for a in ctx.anchors("robot_gripper")]
         spans = phase_spans(stream.t, stream.speed(), events, stream.duration, self.params)
         task = getattr(stream, "task", "") or ""
-        return [self.anchor(ctx, "phase", a, b, {"phase": name, "text": DESCRIPTIONS[name], "task": task})
-                for name, a, b in spans]
+        out = []
+        for name, a, b in spans:
+            data: dict[str, Any] = {"phase": name, "text": DESCRIPTIONS[name], "task": task}
+            delta = ee_delta(stream, a, b)
+            if delta is not None:  # a caption may say how far the gripper moves: the anchor carries it
+                data["ee_delta"] = delta
+            out.append(self.anchor(ctx, "phase", a, b, data))
+        return out
+
+
+def ee_delta(stream: Any, t0: float, t1: float) -> list[float] | None:
+    """End-effector displacement [x, y, z] (m, rounded to mm) from t0 to just before t1; None unlogged."""
+    pos = getattr(stream, "ee_pos", None)
+    if pos is None:
+        return None
+    end = min(t1, float(getattr(stream, "duration", t1)))
+    d = np.asarray(pos[stream.index_at(end - 1e-3)], dtype=float) - np.asarray(pos[stream.index_at(t0)], dtype=float)
+    return [round(float(v), 3) for v in d[:3]]
