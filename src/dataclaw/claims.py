@@ -115,6 +115,13 @@ FACE_NOUNS = frozenset("face faces".split())
 HAND_NOUNS = frozenset("hand hands".split())
 ORDER_SEQ = frozenset("then next finally later afterwards subsequently".split())  # "first" alone asks, not orders
 LIGHT = {"dark": "dark", "dim": "dim", "dimly": "dim", "bright": "bright", "brightly": "bright"}
+# verbs after which a direction says how something moves ("moves up 15 cm", "walks left"); elsewhere
+# ("pick up the cube") it belongs to a phrase an anchor must write
+MOTION_VERBS = frozenset("move moves moving moved walk walks walking walked go goes going went turn turns turning "
+                         "turned head heads heading headed run runs running ride rides riding drive drives driving "
+                         "slide slides sliding pan pans panning tilt tilts tilting reach reaches reaching carry carries "
+                         "carrying drift drifts drifting travel travels traveling travelling look looks looking "
+                         "point points pointing face faces facing".split())
 CAMERA_VERBS = {"pan": "pan", "pans": "pan", "panning": "pan", "panned": "pan", "tilt": "tilt", "tilts": "tilt",
                 "tilting": "tilt", "tilted": "tilt", "zoom": "zoom", "zooms": "zoom", "zooming": "zoom",
                 "zoomed": "zoom", "shake": "shake", "shakes": "shake", "shaking": "shake", "shaky": "shake"}
@@ -130,6 +137,8 @@ class Claim:
     key: str = ""  # normalised: lemma, colour, direction, camera motion, count noun
     value: float | None = None  # numbers and counts
     unit: str = ""
+    prev: str = ""  # the words around a colour or direction: what it is said of
+    next: str = ""
 
     def label(self) -> str:
         return f"{self.where}: {self.kind} {self.text!r}"
@@ -293,7 +302,11 @@ _PHASE_WORDS = {"reach": "reach toward", "grasp": "grasp close", "transport": "c
 
 @vocabulary("phase")
 def _phase(a: Anchor, s: Support) -> None:
-    _words(s, "phase arm gripper " + _PHASE_WORDS.get(str(a.data.get("phase")), ""))
+    from .experts.robot_phases import DESCRIPTIONS  # noqa: PLC0415 - what the phase expert says a phase is
+
+    phase = str(a.data.get("phase"))
+    _words(s, "phase arm gripper " + phase + " " + _PHASE_WORDS.get(phase, "") + " " + DESCRIPTIONS.get(phase, ""))
+    s.fact("directions", *[w for w in _PHASE_WORDS.get(phase, "").split() if w in ("toward", "away")])
     delta = a.data.get("ee_delta")
     if isinstance(delta, list) and len(delta) >= 3:
         names = (("forward", "backward"), ("left", "right"), ("up", "down"))
@@ -463,6 +476,8 @@ def _lemma(word: str) -> str:
 def _lemmatize(w: str) -> str:
     import simplemma  # noqa: PLC0415 - carries its own English data
 
+    if not w.strip("'"):
+        return w
     return simplemma.lemmatize(w, lang="en").lower()
 
 
@@ -536,11 +551,17 @@ def parse(text: str, where: str, task: str = "") -> _Parsed:
             claims.append(Claim("count", f"{tok} {tokens[i + 1][1]}", where, key=noun, value=NUMBER_WORDS[low]))
             skip_next = True
             continue
+        prev = tokens[i - 1][1].lower() if i else ""
         if low in COLOURS:
-            claims.append(Claim("colour", tok, where, key="grey" if low == "gray" else low))
+            claims.append(Claim("colour", tok, where, key="grey" if low == "gray" else low, prev=prev, next=nxt))
             continue
         if low in DIRECTIONS and low not in tmpl:
-            claims.append(Claim("direction", tok, where, key=DIRECTIONS[low]))
+            after = masked[pos + len(tok):]
+            near = {t.lower() for _, t in tokens[max(0, i - 3): i]}  # "carries the object toward"
+            moving = bool(near & MOTION_VERBS) or re.match(r"\s*\d", after) is not None or \
+                (prev == "and" and any(c.kind == "direction" for c in claims[-2:]))
+            claims.append(Claim("direction", tok, where, key=DIRECTIONS[low], prev=prev, next=nxt,
+                                unit="motion" if moving else ""))
             continue
         if low in LIGHT:
             claims.append(Claim("light", tok, where, key=LIGHT[low]))
@@ -602,6 +623,7 @@ class _Pool:
                     self.raw.add(part)
                     self.lemmas.add(_lemma(part))
         self.norm_texts = [_norm(t) for t in s.texts if _norm(t)]
+        self.bigrams = {(a, b) for t in self.norm_texts for a, b in zip(t.split(), t.split()[1:])}
         self.text_numbers = [float(m.group(1)) for t in s.texts for m in _NUM_RE.finditer(t)]
         self._fuzzy_pool: list[str] | None = None
 
@@ -671,18 +693,30 @@ def _judge(c: Claim, pool: _Pool, policy: ClaimPolicy) -> Finding | None:
             return Finding(c, f"the cited {c.key} anchors count {sorted(facts)}", contradicted=True)
         return Finding(c, f"no cited {c.key} anchor counts them")
     if c.kind == "colour":
-        if c.key in pool.raw or c.key in s.facts.get("colours", set()):
+        # a colour is said of the next word ("red cube"): a text that writes the pair, or a scene palette
+        low = c.text.lower()
+        if (low, c.next) in pool.bigrams or c.key in s.facts.get("colours", set()) or \
+                (c.prev not in FUNCTION_WORDS and (c.prev, low) in pool.bigrams):
+            return None
+        if not c.next and c.key in pool.raw:
             return None
         if s.facts.get("colours"):
             return Finding(c, f"not in the cited scene palette {sorted(s.facts['colours'])}", contradicted=True)
+        if c.key in pool.raw:
+            return Finding(c, f"the cited anchors say {c.key!r} of something else, not of {c.next!r}")
         return Finding(c, "no cited anchor shows this colour (no scene palette or text has it)")
     if c.kind == "direction":
+        low = c.text.lower()
+        if (c.prev not in FUNCTION_WORDS and (c.prev, low) in pool.bigrams) or \
+                (c.next not in FUNCTION_WORDS and (low, c.next) in pool.bigrams):
+            return None  # a phrase an anchor writes ("pick up", "turn left")
         dirs = s.facts.get("directions", set()) | s.facts.get("camera_directions", set())
-        if c.key in dirs or c.text.lower() in pool.raw:
-            return None
-        if dirs:
-            return Finding(c, f"the cited anchors move {sorted(dirs)}", contradicted=True)
-        return Finding(c, "no cited anchor moves in this direction")
+        if c.unit == "motion":  # how something moves: a motion fact of a cited anchor
+            if c.key in dirs or (not dirs and low in pool.raw):
+                return None
+            if dirs:
+                return Finding(c, f"the cited anchors move {sorted(dirs)}", contradicted=True)
+        return Finding(c, "no cited anchor moves in this direction or writes this phrase")
     if c.kind == "camera":
         cams = s.facts.get("camera", set())
         if c.key in cams or any(k.startswith(c.key + "_") for k in cams):

@@ -253,6 +253,10 @@ def _tailored(case: Case, src: Source, backend: Backend, ds: Path, max_samples: 
         out["not_served"] = res.not_served[0]["reason"]
     out.update(_score(case, output_units(case.task, samples)))
     truth_set = truth_anchorset(case, src.id)
+    own = ds / "anchors" / f"{src.id}.json"
+    if own.exists():  # the source's own recorded facts (an episode's instruction, camera names) hold for truth too
+        meta = json.loads(own.read_text()).get("meta") or {}
+        truth_set.meta = {**{k: v for k, v in meta.items() if k not in ("duration", "fps")}, **truth_set.meta}
     out.update(_grounding(samples, truth_set))
     usage = [s.provenance.get("usage", {}) for s in samples]
     out["completion_tokens"] = sum(u.get("completion_tokens", 0) or 0 for u in usage)
