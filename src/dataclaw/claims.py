@@ -526,6 +526,9 @@ def parse(text: str, where: str, task: str = "") -> _Parsed:
     for i, (pos, tok) in enumerate(tokens):
         low = tok.lower().replace("\u2019", "'")
         nxt = tokens[i + 1][1].lower() if i + 1 < len(tokens) else ""
+        # the neighbours a colour or direction is said of, within one clause
+        joined_next = i + 1 < len(tokens) and not text[pos + len(tok): tokens[i + 1][0]].strip()
+        joined_prev = i > 0 and not text[tokens[i - 1][0] + len(tokens[i - 1][1]): pos].strip()
         if skip_next:
             skip_next = False
             continue
@@ -551,17 +554,18 @@ def parse(text: str, where: str, task: str = "") -> _Parsed:
             claims.append(Claim("count", f"{tok} {tokens[i + 1][1]}", where, key=noun, value=NUMBER_WORDS[low]))
             skip_next = True
             continue
-        prev = tokens[i - 1][1].lower() if i else ""
+        prev = tokens[i - 1][1].lower() if joined_prev else ""
         if low in COLOURS:
-            claims.append(Claim("colour", tok, where, key="grey" if low == "gray" else low, prev=prev, next=nxt))
+            claims.append(Claim("colour", tok, where, key="grey" if low == "gray" else low, prev=prev,
+                                next=nxt if joined_next else ""))
             continue
         if low in DIRECTIONS and low not in tmpl:
             after = masked[pos + len(tok):]
             near = {t.lower() for _, t in tokens[max(0, i - 3): i]}  # "carries the object toward"
             moving = bool(near & MOTION_VERBS) or re.match(r"\s*\d", after) is not None or \
                 (prev == "and" and any(c.kind == "direction" for c in claims[-2:]))
-            claims.append(Claim("direction", tok, where, key=DIRECTIONS[low], prev=prev, next=nxt,
-                                unit="motion" if moving else ""))
+            claims.append(Claim("direction", tok, where, key=DIRECTIONS[low], prev=prev,
+                                next=nxt if joined_next else "", unit="motion" if moving else ""))
             continue
         if low in LIGHT:
             claims.append(Claim("light", tok, where, key=LIGHT[low]))
@@ -623,7 +627,9 @@ class _Pool:
                     self.raw.add(part)
                     self.lemmas.add(_lemma(part))
         self.norm_texts = [_norm(t) for t in s.texts if _norm(t)]
-        self.bigrams = {(a, b) for t in self.norm_texts for a, b in zip(t.split(), t.split()[1:])}
+        # word pairs an anchor writes, also across consecutive text anchors (narration joined in time order)
+        seq = self.norm_texts + [" ".join(_norm(t) for _, t in sorted(s.timed, key=lambda x: x[0]))]
+        self.bigrams = {(a, b) for t in seq for a, b in zip(t.split(), t.split()[1:])}
         self.text_numbers = [float(m.group(1)) for t in s.texts for m in _NUM_RE.finditer(t)]
         self._fuzzy_pool: list[str] | None = None
 
@@ -716,10 +722,15 @@ def _judge(c: Claim, pool: _Pool, policy: ClaimPolicy) -> Finding | None:
                 return None
             if dirs:
                 return Finding(c, f"the cited anchors move {sorted(dirs)}", contradicted=True)
+        elif low in pool.raw and not ({c.prev, c.next} - FUNCTION_WORDS - {""}):
+            return None  # written by a cited anchor, and not said of another word here
         return Finding(c, "no cited anchor moves in this direction or writes this phrase")
     if c.kind == "camera":
         cams = s.facts.get("camera", set())
         if c.key in cams or any(k.startswith(c.key + "_") for k in cams):
+            return None
+        phrase = _norm(c.text)
+        if any(phrase in t for t in pool.norm_texts):  # an anchor writes it (narration, on-screen text)
             return None
         if cams:
             return Finding(c, f"the cited camera_motion anchor says {sorted(cams)}", contradicted=True)
@@ -772,11 +783,11 @@ def _order_findings(p: _Parsed, where: str, pool: _Pool, text: str) -> tuple[lis
             if bad:
                 out.append(Finding(c, "the items are not mentioned in the order their anchors happen",
                                    contradicted=True))
-    if p.enumerators:
+    if len(p.enumerators) >= 2:  # a numbered list ("1. ...; 2. ...") counts up by one
         c = Claim("order", ", ".join(f"{n}." for n in p.enumerators), where, key="enumeration")
         claims.append(c)
-        if p.enumerators != list(range(1, len(p.enumerators) + 1)):
-            out.append(Finding(c, "a numbered list must count 1, 2, 3, ...", contradicted=True))
+        if any(b != a + 1 for a, b in zip(p.enumerators, p.enumerators[1:])):
+            out.append(Finding(c, "a numbered list must count up by one (1, 2, 3, ...)", contradicted=True))
     return claims, out
 
 
