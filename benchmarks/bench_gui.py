@@ -11,6 +11,7 @@ the driver's ground truth:
     fragments and trace.zip fragments), next to ordering by file name;
   - point-in-bbox rate of gui_grounding samples (our point in the true DOM box, and the true
     element centre in our box when the box comes from OCR / the changed region, not a log);
+  - rules-output verify rate of gui_trajectory samples, per input form;
   - anchor pass time against pure decoding of the same screen video.
 """
 from __future__ import annotations
@@ -138,6 +139,25 @@ def bench_grounding(recs: dict[str, Path]) -> dict:
     return out
 
 
+def bench_verify(recs: dict[str, Path], work: Path) -> dict:
+    """Rules-output verify rate: gui_trajectory samples of the rules backend that pass the verifier."""
+    import dataclaw
+    from dataclaw.model import Plan, TaskSpec
+
+    intent = "make GUI agent training data"
+    plan = Plan(intent=intent, tasks=[TaskSpec(task="gui_trajectory", domain="gui", instruction=intent)])
+    out = {}
+    for form, sub in FORMS.items():
+        ok = total = 0
+        for name in SESSIONS:
+            res = dataclaw.tailor(recs[name] / sub, plan=plan, out=work / f"{form}_{name}", quiet=True,
+                                  expert_params=NO_OCR, resume=False)
+            ok += res.counts["samples"]
+            total += res.counts["samples"] + res.counts["rejected"]
+        out[form] = {"trajectories": total, "verified": ok, "rate": ok / total if total else None}
+    return out
+
+
 def bench_speed(recs: dict[str, Path]) -> dict:
     from dataclaw.anchors import run_experts
     from dataclaw.sources.video import VideoStream
@@ -173,6 +193,7 @@ def main() -> None:
     rec_s = time.perf_counter() - t
     result = {"record_s": round(rec_s, 1), "actions": bench_actions(recs),
               "stitch": bench_stitch(recs, a.perms, work / "stitch"), "grounding": bench_grounding(recs),
+              "verify": bench_verify(recs, work / "verify"),
               "speed": bench_speed(recs)}
     text = json.dumps(result, indent=1)
     print(text)

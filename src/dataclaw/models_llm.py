@@ -108,3 +108,22 @@ def resolve_model(model: str | Path | None) -> Path:
             raise ConfigError(f"{p}: not a transformers model folder (no config.json)")
         return p
     raise ConfigError(f"{model}: no such model folder or GGUF file (hf backend loads local models only)")
+
+
+def resolve_gguf(model: str | Path | None) -> Path:
+    """What llama.cpp loads: None / "smollm2" -> the wheel's GGUF; a .gguf file -> itself; a
+    transformers folder (e.g. `dataclaw train` output) -> its GGUF conversion, cached (`gguf_export`)."""
+    if model is None or str(model).lower() in DEFAULT_NAMES:
+        return smollm2_gguf()
+    p = Path(model).expanduser()
+    if p.is_file():
+        if p.suffix.lower() != ".gguf":
+            raise ConfigError(f"{p}: the llamacpp backend loads GGUF files (or a transformers folder to convert)")
+        return p
+    if p.is_dir():
+        if (p / "router.json").is_file():
+            raise ConfigError(f"{p}: an Expert set (router.json) is served by --backend hf, one model per domain")
+        from .gguf_export import checkpoint_gguf  # noqa: PLC0415
+
+        return checkpoint_gguf(p)
+    raise ConfigError(f"{model}: no such GGUF file or model folder")

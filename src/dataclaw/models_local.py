@@ -124,3 +124,109 @@ def whisper_model_dir(model_dir: str | Path | None = None) -> Path:
         return p
     return whisper_base_dir()
 
+
+
+# ---------------------------------------------------------------- mediapipe tflite models
+# The mediapipe 0.10.14 wheel carries its solutions' tflite models (Apache-2.0) under
+# mediapipe/modules/. Its Python API does not run here (protobuf 7), so only the tflite files
+# are taken out of the wheel and run with ai-edge-litert.
+MEDIAPIPE_VERSION = "0.10.14"
+MEDIAPIPE_NAME = f"mediapipe-{MEDIAPIPE_VERSION}-tflite"
+MEDIAPIPE_MODELS = (
+    "palm_detection/palm_detection_full.tflite", "palm_detection/palm_detection_lite.tflite",
+    "hand_landmark/hand_landmark_full.tflite", "hand_landmark/hand_landmark_lite.tflite",
+    "pose_detection/pose_detection.tflite", "face_detection/face_detection_short_range.tflite",
+    "face_detection/face_detection_full_range_sparse.tflite",
+    "selfie_segmentation/selfie_segmentation.tflite",
+)
+_MP_NOTICE = """These tflite models are copied unchanged from the mediapipe {v} wheel on PyPI
+(mediapipe/modules/**). MediaPipe is Copyright The MediaPipe Authors, licensed under the Apache
+License 2.0; the full licence text is LICENSE beside this file (from the wheel's dist-info).
+"""
+
+
+def _find_mediapipe_wheel(wheel_dir: Path) -> Path | None:
+    found = sorted(wheel_dir.glob(f"mediapipe-{MEDIAPIPE_VERSION}-*.whl")) if wheel_dir.is_dir() else []
+    return found[0] if found else None
+
+
+def _download_mediapipe_wheel(wheel_dir: Path) -> Path:
+    """`pip download --no-deps mediapipe==0.10.14` (PyPI, the ordinary client): only its files are used."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    wheel_dir.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+           "--python-version", "3.11", "--platform", "manylinux_2_17_x86_64",
+           f"mediapipe=={MEDIAPIPE_VERSION}", "-d", str(wheel_dir)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    whl = _find_mediapipe_wheel(wheel_dir)
+    if whl is None:
+        raise ConfigError(f"cannot get the mediapipe {MEDIAPIPE_VERSION} wheel for its tflite models "
+                          f"({proc.stderr.strip()[-300:]}); run `bash scripts/install.sh` with PyPI "
+                          "reachable, or put the wheel into " + str(wheel_dir))
+    return whl
+
+
+def mediapipe_models_dir(root: str | Path | None = None, wheel: str | Path | None = None) -> Path:
+    """A folder with the mediapipe tflite models (palm, hand landmarks, pose, face, selfie).
+
+    Taken once from the mediapipe wheel: `wheel`, else $DATACLAW_MEDIAPIPE_WHEEL, else a wheel
+    already in the cache's wheels/ folder, else downloaded there with pip. Idempotent and safe
+    under concurrent callers (built in a temporary folder and renamed into place).
+    """
+    import zipfile  # noqa: PLC0415
+
+    root = Path(root) if root is not None else models_root()
+    final = root / MEDIAPIPE_NAME
+    if _assembled_ok(final):
+        return final
+    wheel_dir = cache_home() / "wheels"
+    given = wheel or os.environ.get("DATACLAW_MEDIAPIPE_WHEEL")
+    if given:
+        whl: Path | None = Path(given)
+    else:  # the cache's wheels/, else the default cache's (a test run points DATACLAW_CACHE elsewhere)
+        whl = next((w for d in (wheel_dir, Path.home() / ".cache" / "dataclaw" / "wheels")
+                    if (w := _find_mediapipe_wheel(d)) is not None), None)
+    if whl is None:
+        whl = _download_mediapipe_wheel(wheel_dir)
+    if not whl.is_file():
+        raise ConfigError(f"{whl}: mediapipe wheel not found")
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{MEDIAPIPE_NAME}-", dir=root))
+    os.chmod(tmp, 0o755)
+    try:
+        with zipfile.ZipFile(whl) as z:
+            names = set(z.namelist())
+            for rel in MEDIAPIPE_MODELS:
+                src = f"mediapipe/modules/{rel}"
+                if src not in names:
+                    raise ConfigError(f"{whl}: {src} missing (not the mediapipe {MEDIAPIPE_VERSION} wheel?)")
+                with z.open(src) as fh, open(tmp / Path(rel).name, "wb") as out:
+                    shutil.copyfileobj(fh, out)
+            lic = f"mediapipe-{MEDIAPIPE_VERSION}.dist-info/LICENSE"
+            if lic in names:
+                (tmp / "LICENSE").write_bytes(z.read(lic))
+        (tmp / "NOTICE.txt").write_text(_MP_NOTICE.format(v=MEDIAPIPE_VERSION))
+        files = {f.name: f.stat().st_size for f in tmp.iterdir()}
+        (tmp / _MARKER).write_text(json.dumps({"files": files, "from": whl.name}))
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            if not _assembled_ok(final):
+                raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+if __name__ == "__main__":  # `python -m dataclaw.models_local mediapipe`: prepare the cache at install time
+    import sys  # noqa: PLC0415
+
+    if sys.argv[1:2] == ["mediapipe"]:
+        print(mediapipe_models_dir())
+    elif sys.argv[1:2] == ["whisper"]:
+        print(whisper_base_dir())
+    else:
+        raise SystemExit("usage: python -m dataclaw.models_local {mediapipe|whisper}")

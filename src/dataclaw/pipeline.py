@@ -313,6 +313,11 @@ def _run_source(src: Source, plan: Plan, tasks: dict, be: Any, writer: Any, run_
             progress.update(bar, description=f"{Path(src.path).name}: {spec.task}")
 
         def record(res: Sample | Rejection) -> None:
+            if isinstance(res, Rejection) and res.sample_id is None and res.reasons[0].startswith("focus: "):
+                # the focus matched nothing here: said in the manifest, not counted as a bad sample
+                result.not_served.append({"source": src.path, "task": spec.task, "reason": res.reasons[0]})
+                info["tasks"].setdefault(spec.task, {})["focus"] = res.reasons[0]
+                return
             if isinstance(res, Sample):
                 writer.add(res)
                 done_ids.add(res.id)
@@ -330,17 +335,18 @@ def _run_source(src: Source, plan: Plan, tasks: dict, be: Any, writer: Any, run_
             if concurrency > 1:
                 asyncio.run(arun_task(task, spec, aset, be, writer.media, max_repairs=max_repairs, keep_raw=keep_raw,
                                       skip_ids=done_ids, max_samples=remaining, concurrency=concurrency,
-                                      on_result=record))
+                                      on_result=record, focus=plan.focus))
             else:
                 for res in iter_task(task, spec, aset, be, writer.media, max_repairs=max_repairs, keep_raw=keep_raw,
-                                     skip_ids=done_ids, max_samples=remaining):
+                                     skip_ids=done_ids, max_samples=remaining, focus=plan.focus):
                     record(res)
         except Exception as exc:  # noqa: BLE001 - e.g. the disk filled; keep what is written, say why
             log.debug("task failed", exc_info=True)
             info["tasks"][spec.task] = {"served": True, **mine, "error": f"{type(exc).__name__}: {exc}"}
             timings["synthesis"] += time.perf_counter() - t
             return {"skip": f"task {spec.task}: {type(exc).__name__}: {exc}", "step": "synthesis"}
-        info["tasks"][spec.task] = {"served": True, **mine}
+        info["tasks"][spec.task] = {"served": True, **mine, **({"focus": info["tasks"][spec.task]["focus"]}
+                                                                if "focus" in info["tasks"].get(spec.task, {}) else {})}
         _mark_task_done(out, src.id, spec.task)
     timings["synthesis"] += time.perf_counter() - t
     return info

@@ -312,6 +312,7 @@ def _check_segment_grounding(segs: list[tuple[int | None, Segment]], ctx: _Ctx, 
             tally.claim("media", err is None, f"{where}: {err}")
         _check_quotes(where, seg, cited, text_anchors, tally, tol)
         _check_text_support(where, seg, cited, tally)
+        _check_visual_claims(where, seg, cited, ctx, tally, tol)
 
 
 def _check_text_support(where: str, seg: Segment, cited: list[Anchor], tally: _Tally) -> None:
@@ -352,6 +353,104 @@ def _check_quotes(where: str, seg: Segment, cited: list[Anchor], text_anchors: l
         tally.claim("quotes", best >= QUOTE_MIN_SCORE,
                     f"{where}: quoted text \"{q}\" matches no on-screen text or speech in its span "
                     f"(best match {best:.0f}/100)")
+
+
+# ---------------------------------------------------------------------------- visual claims
+# What a caption may say about the picture, and the anchor field that must agree (experts/hands.py,
+# camera.py, people.py, scene.py). Quoted text is left out (on-screen text may say anything).
+_CAMERA_RE = re.compile(r"\b(is static|stays static|stays still|is still|pans left|pans right|tilts up|tilts down|"
+                        r"zooms in|zooms out|shakes)\b")
+_CAMERA_WORDS = {"is static": "static", "stays static": "static", "stays still": "static", "is still": "static",
+                 "pans left": "pan_left", "pans right": "pan_right", "tilts up": "tilt_up", "tilts down": "tilt_down",
+                 "zooms in": "zoom_in", "zooms out": "zoom_out", "shakes": "shake"}
+_HAND_RE = re.compile(r"\b(?:(left|right) hand|(two|both) hands|hands?)\b")
+_HAND_ACTS = {"holds": "hold", "moves": "move", "turns": "turn", "touches": "touch"}
+_NUM = {"no": 0, "one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_PEOPLE_RE = re.compile(r"\b(no|one|a|two|three|four|five|six|\d+) (?:people|persons|person)\b")
+_FACE_RE = re.compile(r"\b(no|one|a|two|three|four|five|six|\d+) (?:faces?)\b")
+_LIGHT_RE = re.compile(r"\b(brightly lit|dimly lit|is dark)\b")
+_LIGHT_WORDS = {"brightly lit": "bright", "dimly lit": "dim", "is dark": "dark"}
+VISUAL_KINDS = ("hand", "hand_object", "person", "face", "camera_motion", "scene")
+
+
+def _sentences(text: str) -> list[str]:
+    return [x.strip().lower() for x in re.split(r"(?<=[.!?;])\s+", _QUOTE_RE.sub(" ", text)) if x.strip()]
+
+
+def _check_visual_claims(where: str, seg: Segment, cited: list[Anchor], ctx: _Ctx, tally: _Tally, tol: float) -> None:
+    """Camera moves, hands and what they do, people and face counts, colours and light must match the
+    visual anchors the segment cites (or, citing none, those overlapping its span)."""
+    text = seg.text or ""
+    if not text or not re.search(r"camera|hand|people|person|face|colou?r|lit\b|dark", text, re.I):
+        return
+    def pool(kind: str) -> list[Anchor]:
+        own = [a for a in cited if a.kind == kind]
+        if own:
+            return own
+        if seg.t0 is None:  # no span: cited anchors' spans, else the whole source
+            spans = [(a.t0, a.t1) for a in cited]
+            return [a for a in ctx.index.values() if a.kind == kind
+                    and (not spans or any(a.t0 - tol <= b and a.t1 + tol >= c for c, b in spans))]
+        t0, t1 = seg.t0, seg.t1 if seg.t1 is not None else seg.t0
+        return [a for a in ctx.index.values() if a.kind == kind and a.t0 - tol <= t1 and a.t1 + tol >= t0]
+
+    from .experts.scene import COLOURS  # noqa: PLC0415 - the fixed colour table (no heavy imports)
+
+    for sent in _sentences(text):
+        if "camera" in sent:
+            cams = pool("camera_motion")
+            have = {a.data.get("motion") for a in cams}
+            for m in _CAMERA_RE.findall(sent):
+                want = _CAMERA_WORDS[m]
+                tally.claim("visual", want in have,
+                            f"{where}: text says the camera {m}, but " + (
+                                f"the camera anchors in its span say {', '.join(sorted(str(h) for h in have))}"
+                                if have else "no camera-motion anchor supports it"))
+        hands = [h for h in _HAND_RE.findall(sent)]
+        if hands and not re.search(r"hand-?(?:written|held|made)|by hand", sent):
+            hs = pool("hand")
+            for side, pair in hands:
+                if side:
+                    ok = any(a.data.get("side") == side for a in hs)
+                    msg = f"text says a {side} hand, but the hand anchors in its span say " + (
+                        ", ".join(sorted({str(a.data.get('side')) for a in hs})) or "no hand")
+                elif pair:
+                    ok = len(hs) >= 2
+                    msg = f"text says two hands, but {len(hs)} hand track(s) are in its span"
+                else:
+                    ok = bool(hs)
+                    msg = "text mentions a hand, but no hand anchor is in its span"
+                tally.claim("visual", ok, f"{where}: {msg}")
+            acts = {v for w, v in _HAND_ACTS.items() if re.search(rf"\b{w}\b", sent)}
+            if acts:
+                have = {w for a in pool("hand_object") for w in a.data.get("actions", [])}
+                for act in sorted(acts):
+                    tally.claim("visual", act in have, f"{where}: text says the hand {act}s something, but the "
+                                f"hand-object anchors in its span say {', '.join(sorted(have)) or 'nothing'}")
+        for n in _PEOPLE_RE.findall(sent):
+            want = _NUM.get(n, None) if not n.isdigit() else int(n)
+            ps = pool("person")
+            counts = {int(a.data.get("count", 0)) for a in ps} | ({0} if not ps else set()) | {
+                int(c) for a in ps for _, c in (a.data.get("counts") or [])}
+            tally.claim("visual", want in counts, f"{where}: text says {n} people, but the person anchors in its "
+                        f"span count {', '.join(map(str, sorted(counts)))}")
+        for n in _FACE_RE.findall(sent):
+            want = _NUM.get(n, None) if not n.isdigit() else int(n)
+            fs = pool("face")
+            counts = {int(a.data.get("count", 0)) for a in fs} | ({0} if not fs else set())
+            tally.claim("visual", want in counts, f"{where}: text says {n} face(s), but the face anchors in its "
+                        f"span count {', '.join(map(str, sorted(counts)))}")
+        if re.search(r"colou?r|mostly|palette", sent):
+            named = [c for c in COLOURS if re.search(rf"\b{c}\b", sent)]
+            if named:
+                pal = {c for a in pool("scene") for c in a.data.get("palette", [])}
+                for c in named:
+                    tally.claim("visual", c in pal, f"{where}: text names the colour {c}, but the scene anchors in "
+                                f"its span have {', '.join(sorted(pal)) or 'no palette'}")
+        for m in _LIGHT_RE.findall(sent):
+            have = {a.data.get("light") for a in pool("scene")}
+            tally.claim("visual", _LIGHT_WORDS[m] in have, f"{where}: text says the picture {m}, but the scene "
+                        f"anchors in its span say {', '.join(sorted(str(h) for h in have)) or 'nothing'}")
 
 
 def _order_and_duplicates(sample: Sample, ordered: bool, tally: _Tally) -> float:
@@ -469,10 +568,11 @@ def verify_sample(sample: Sample | dict[str, Any], anchors: Any, dataset_dir: Pa
 
     ordered = _task_ordered(task, sample.task)
     near = _order_and_duplicates(sample, ordered, tally)
+    off_focus = _focus_check(sample, evidence, tally)
     errors += tally.errors
     warnings += tally.warnings
     for name in ("anchor_ids", "times_in_video", "times_in_anchors", "evidence_times", "media", "quotes",
-                 "duplicates", "order"):
+                 "visual", "duplicates", "order", "focus"):
         if name in tally.ran:
             checks[name] = name not in tally.failed
     if task is not None and hasattr(task, "check"):
@@ -500,10 +600,39 @@ def verify_sample(sample: Sample | dict[str, Any], anchors: Any, dataset_dir: Pa
     fmt = fmt * max(0.0, 1.0 - len(struct) / n_items)
     grounding = (tally.supported / tally.total if tally.total else 0.0) * report.support
     budget = getattr(task, "budget", None) if task is not None else None
+    eff = efficiency(sample, budget if isinstance(budget, dict) and budget else None, near)
     scores = Scores(format=round(fmt, 4), grounding=round(grounding, 4),
-                    efficiency=efficiency(sample, budget if isinstance(budget, dict) and budget else None, near))
+                    efficiency=round(eff * (1.0 - off_focus), 4))  # off-focus content is waste
     return Verdict(ok=not errors, scores=scores, errors=errors, warnings=warnings, checks=checks,
                    claims=report.as_dict())
+
+
+FOCUS_TOL = 0.05  # s: a time this close to a focus span is inside it
+
+
+def _focus_check(sample: Sample, evidence: Any, tally: _Tally) -> float:
+    """With a focus (the evidence's, else the one the sample records): a solution segment entirely
+    outside the focus spans is an error; returns the share of timed solution content outside them."""
+    rec = (getattr(evidence, "meta", None) or {}).get("focus") if evidence is not None else None
+    rec = rec or (sample.provenance or {}).get("focus")
+    spans = [(float(a), float(b)) for a, b in (rec or {}).get("spans") or []]
+    if not spans:
+        return 0.0
+    total = outside = 0.0
+    for i, seg in enumerate(sample.solution):
+        if seg.t0 is None:
+            continue
+        t0, t1 = seg.t0, seg.t1 if seg.t1 is not None else seg.t0
+        if t1 - t0 <= 1e-6:
+            share = float(any(a - FOCUS_TOL <= t0 <= b + FOCUS_TOL for a, b in spans))
+        else:
+            share = min(1.0, sum(max(0.0, min(t1, b + FOCUS_TOL) - max(t0, a - FOCUS_TOL)) for a, b in spans) / (t1 - t0))
+        total += 1
+        outside += 1.0 - share
+        where = ", ".join(f"{_fmt(a)}-{_fmt(b)}" for a, b in spans)
+        tally.structural("focus", share > 0, f"solution[{i}]: {_fmt(t0)}-{_fmt(t1)} s lies outside the focus "
+                                             f"({where} s{', ' + repr(rec['reading']) if rec.get('reading') else ''})")
+    return outside / total if total else 0.0
 
 
 def _evidence_anchors(sample: Sample, ctx: _Ctx, evidence: Any) -> list[Anchor]:

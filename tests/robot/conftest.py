@@ -1,6 +1,7 @@
 """Real robot episodes for the tests: pybullet Franka Panda pick-and-place, simulated once per session.
 
-Four episodes (success, hesitation loop, unstable grasp, early stall), rendered on CPU, written as
+One episode per simulator mode (success, hesitation, missed grasp, drop, slip, regrasp, collision,
+early stall; object shape and size, speed drawn per seed), rendered on CPU, written as
 a LeRobot v2.1 dataset (with finger effort), ALOHA and robomimic HDF5 and video + CSV. The
 simulator's contacts, phases and faults are the truth the anchors are checked against.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-MODES = ("success", "hesitation", "unstable_grasp", "early_stall")
+MODES = ("success", "hesitation", "missed_grasp", "drop", "slip", "regrasp", "collision", "early_stall")
 
 
 @pytest.fixture(scope="session")

@@ -51,7 +51,7 @@ def test_other_formats_read(robot_data, fmt):
 
 
 def test_dataset_folder_needs_one_episode_per_source(robot_data):
-    with pytest.raises(SourceError, match="4 episodes"):
+    with pytest.raises(SourceError, match="8 episodes"):
         RobotStream(robot_data["lerobot"])
 
 

@@ -48,9 +48,12 @@ def test_contact_and_segmentation_samples_follow_the_truth(robot_data, tailored)
         by_src.setdefault(r["provenance"]["source_path"], []).append(r)
     for ep, p in zip(robot_data["episodes"], episode_paths(robot_data["lerobot"])):
         mine = by_src[str(p)]
-        contact = next(r for r in mine if r["task"] == "contact")
-        spans = [(s["t0"], s["t1"]) for s in contact["solution"] if s["type"] == "span"]
-        assert interval_iou(spans, ep.truth()["contacts"]) >= 0.85
+        contact = next((r for r in mine if r["task"] == "contact"), None)
+        if not ep.truth()["contacts"]:  # a missed grasp touches nothing: no contact sample
+            assert contact is None
+        else:
+            spans = [(s["t0"], s["t1"]) for s in contact["solution"] if s["type"] == "span"]
+            assert interval_iou(spans, ep.truth()["contacts"]) >= 0.75
         seg = next(r for r in mine if r["task"] == "segmentation")
         names = [s["text"].split(":")[0].lower() for s in seg["solution"] if s["type"] == "span"]
         assert names == [ph["phase"] for ph in ep.truth()["phases"]]
@@ -59,12 +62,12 @@ def test_contact_and_segmentation_samples_follow_the_truth(robot_data, tailored)
 def test_recovery_samples(robot_data, tailored):
     _, rows, _ = tailored
     rec = {r["meta"]["fault"]: r for r in rows if r["task"] == "recovery"}
-    assert set(rec) == {"hesitation_loop", "unstable_grasp", "early_stall"}
+    assert set(rec) == {"hesitation_loop", "missed_grasp", "drop", "slip", "regrasp", "collision", "early_stall"}
     # the hesitant episode recovered by itself: its own completion is the continuation
     assert rec["hesitation_loop"]["meta"]["continuation_self"] is True
     # the others continue from the successful episode (episode 0), its real actions
     ok_path = str(episode_paths(robot_data["lerobot"])[0])
-    for kind in ("unstable_grasp", "early_stall"):
+    for kind in ("missed_grasp", "drop", "collision", "early_stall"):
         act = [s for s in rec[kind]["solution"] if s["type"] == "action"][-1]["action"]
         assert act["source_path"] == ok_path
         assert len(act["continuation"]) > 5

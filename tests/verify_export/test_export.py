@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import tarfile
+from pathlib import Path
 
 import pytest
 import yaml
@@ -52,6 +53,22 @@ def dataset(tmp_path):
         w.mark_source_done(SRC, {"path": "/videos/aaaaaa.mp4", "samples": 5})
         w.skip_source("/videos/broken.mp4", "no video track", "open")
     return out
+
+
+def test_raw_model_io_in_its_own_file(tmp_path):
+    from dataclaw.export import read_raw
+
+    aset = build_anchorset()
+    s = tutorial_sample(aset)
+    s.provenance["raw"] = [{"input": [{"role": "user", "content": "long prompt " * 50}], "output": "{}"}]
+    with DatasetWriter(tmp_path / "o") as w:
+        w.add(s)
+        w.reject(Rejection(source=SRC, task="tutorial", reasons=["x"], sample_id="tut-9", raw=[{"output": "bad"}]))
+    row = json.loads((tmp_path / "o" / "samples.jsonl").read_text())
+    assert "raw" not in json.loads(row["provenance"]) and "long prompt" not in json.dumps(row)
+    assert read_raw(tmp_path / "o")["tut-1"][0]["output"] == "{}"
+    assert read_raw(tmp_path / "o", kind="rejected")["tut-9"] == [{"output": "bad"}]
+    assert "raw" not in json.loads((tmp_path / "o" / "rejected.jsonl").read_text())
 
 
 def test_samples_round_trip(dataset):
@@ -149,7 +166,10 @@ def test_load_dataset_on_mixed_tasks(dataset):
     ds = datasets.load_dataset("json", data_files=str(dataset / "samples.jsonl"), split="train")
     assert ds.num_rows == 5
     assert set(ds["task"]) == {"tutorial", "temporal_qa", "t2v", "gui_trajectory"}
-    assert json.loads(ds[4]["solution"][0]["action"]) == {"type": "click", "x": 10, "y": 20}
+    act = ds[4]["solution"][0]["action"]  # an object, not JSON text
+    assert act["type"] == "click" and act["x"] == 10 and act["y"] == 20
+    assert ds[0]["solution"][0]["action"] is None  # a real null
+    assert Sample.model_validate(ds[4]).solution[1].action == {"type": "type", "text": "hello", "keys": ["h"]}
     assert Sample.model_validate(ds[2]).meta["answer"] == "before"
     # tiny blocks (each sample its own Arrow block): types come from the declared features
     from dataclaw.export.native import features
@@ -157,7 +177,9 @@ def test_load_dataset_on_mixed_tasks(dataset):
     ds = datasets.load_dataset("json", data_files=str(dataset / "samples.jsonl"), split="train", chunksize=64,
                                features=features())
     assert ds.num_rows == 5 and ds[4]["solution"][2]["path"] == "media/kf_6000.jpg"
-    assert ds[0]["solution"][0]["action"] == "null"
+    assert ds[0]["solution"][0]["action"] is None
+    assert ds.features["solution"].feature["action"]["keys"].feature.dtype == "string"
+    assert Sample.model_validate(ds[4]).solution[0].action == {"type": "click", "x": 10, "y": 20}
 
 
 def test_load_dataset_folder_uses_card(dataset):
@@ -184,12 +206,23 @@ def test_llamafactory(dataset):
         text = "".join(c["value"] for c in row["conversations"])
         assert _count(text, "<image>") == len(row["images"]) and _count(text, "<video>") == len(row["videos"])
         assert all((dataset / p).exists() for p in row["images"] + row["videos"])
+        # answer media are marks, not vision tokens in the trained turn
+        assert "<image>" not in row["conversations"][1]["value"] and "<video>" not in row["conversations"][1]["value"]
     tut = rows[0]
-    assert tut["images"] == ["media/kf_2000.jpg", "media/kf_2000.jpg"] and tut["videos"] == ["media/clip_4000_6000.mp4"]
+    assert tut["images"] == ["media/kf_2000.jpg"] and tut["videos"] == []
+    assert tut["answer_images"] == ["media/kf_2000.jpg"] and tut["answer_videos"] == ["media/clip_4000_6000.mp4"]
     assert tut["conversations"][0]["value"].startswith("<image>\nWhat does the slide say")
-    # interleaved answer: step, its image, step, its clip
     gpt = tut["conversations"][1]["value"].split("\n")
-    assert gpt[0].startswith("[0.00s-4.00s] The title") and gpt[1] == "<image>" and gpt[3] == "<video>"
+    assert gpt[0].startswith("[0.00s-4.00s] The title") and gpt[1] == "[image 2.00s]"
+    assert gpt[3] == "[clip 4.00s-6.00s]"
+    # asked for: answer media in place (interleaved image-text answers)
+    from dataclaw.export.llamafactory import export_llamafactory
+
+    export_llamafactory(dataset, answer_media="keep")
+    tut = json.loads((dataset / "llamafactory.json").read_text())[0]
+    assert tut["images"] == ["media/kf_2000.jpg", "media/kf_2000.jpg"] and tut["videos"] == ["media/clip_4000_6000.mp4"]
+    gpt = tut["conversations"][1]["value"].split("\n")
+    assert gpt[1] == "<image>" and gpt[3] == "<video>"
 
 
 def test_trl(dataset):
@@ -198,20 +231,17 @@ def test_trl(dataset):
     rows = [json.loads(x) for x in (dataset / "trl.jsonl").read_text().splitlines()]
     assert len(rows) == 5
     for row in rows:
-        parts = [p for m in row["messages"] for p in m["content"]]
-        assert [m["role"] for m in row["messages"]] == ["user", "assistant"]
+        assert set(row) >= {"prompt", "completion", "images"} and "messages" not in row and "videos" not in row
+        parts = [p for m in row["prompt"] for p in m["content"]]
         assert sum(p["type"] == "image" for p in parts) == len(row["images"])
-        assert sum(p["type"] == "video" for p in parts) == len(row["videos"])
+        assert all(p["type"] == "text" for m in row["completion"] for p in m["content"])
+    t2v = next(r for r in rows if r["task"] == "t2v")  # its question clip: 8 frames, not a dropped video
+    assert len(t2v["images"]) == 8 and all((dataset / p).exists() for p in t2v["images"])
+    assert "frames sampled evenly from a video" in json.dumps(t2v["prompt"])
     ds = datasets.load_dataset("json", data_files=str(dataset / "trl.jsonl"), split="train")
+    ds = ds.map(lambda r: {"images": [str(dataset / p) for p in r["images"]]})
     ds = ds.cast_column("images", datasets.Sequence(datasets.Image()))
-    import os
-    cwd = os.getcwd()
-    os.chdir(dataset)
-    try:
-        img = ds[0]["images"][0]
-    finally:
-        os.chdir(cwd)
-    assert img.size == (64, 48)
+    assert ds[0]["images"][0].size == (64, 48)
 
 
 def test_verl(dataset):
@@ -229,28 +259,126 @@ def test_verl(dataset):
         truth = json.loads(row["reward_model"]["ground_truth"])
         assert truth["sample_id"] == row["extra_info"]["sample_id"] and truth["solution"]
     assert t[0]["images"][0]["bytes"][:2] == b"\xff\xd8"  # embedded JPEG
-    assert t[3]["videos"] == [{"video": "media/clip_4000_6000.mp4"}]
+    assert t[3]["videos"] == [{"video": str((dataset / "media/clip_4000_6000.mp4").resolve())}]  # absolute
+
+
+def test_verl_reward_reads_the_export(dataset, tmp_path):
+    """dataclaw's compute_score on exported rows: the ground truth carries its anchors (the folder
+    can be gone), the reference answer scores well, a wrong or ungrounded one does not."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from dataclaw.train.rewards import compute_score
+
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(dataset, moved)
+    rows = pq.read_table(EXPORTERS["verl"](moved)[0]).to_pylist()
+    shutil.rmtree(moved)  # the reward must not need the folder
+    by_id = {r["extra_info"]["sample_id"]: r for r in rows}
+    for r in rows:
+        gt = r["reward_model"]["ground_truth"]
+        ref = json.loads(gt)["answer"]
+        good = compute_score(r["data_source"], ref, gt, r["extra_info"])
+        assert good["score"] >= 0.8 and good["match"] >= 0.95, (r["extra_info"]["sample_id"], good)
+        bad = compute_score(r["data_source"], "I do not know.", gt, r["extra_info"])
+        assert bad["score"] < good["score"] - 0.2
+    qa = by_id["qa-1"]
+    gt = qa["reward_model"]["ground_truth"]
+    wrong_time = compute_score(qa["data_source"], "[0.50s-2.00s] It is said then.", gt)
+    late = compute_score(qa["data_source"], "[4.20s-14.00s] It is said from 4.2 s to 14 s.", gt)
+    right = compute_score(qa["data_source"], "[4.20s-8.00s] It is said from 4.2 s to 8.0 s.", gt)
+    assert right["score"] > wrong_time["score"] and right["score"] > late["score"]
+    assert late["grounding"] < 1.0  # 14 s is past the 10 s video
+
+
+def test_verl_video_as_frames(dataset):
+    import pyarrow.parquet as pq
+
+    from dataclaw.export.verl import export_verl
+
+    t = pq.read_table(export_verl(dataset, video_frames=4)[0]).to_pylist()
+    frames = t[3]["videos"][0]["video"]
+    assert len(frames) == 4 and all(f.endswith(".jpg") and __import__("os").path.isabs(f) for f in frames)
+    from PIL import Image
+    assert Image.open(frames[0]).size == (64, 48)
 
 
 def test_webdataset(dataset):
     from dataclaw.export.webdataset import export_webdataset
 
-    paths = export_webdataset(dataset, shard_size=2)
-    assert len(paths) == 3
-    members = []
+    paths = export_webdataset(dataset, shard_size=1)
+    groups = {}
     for p in paths:
         with tarfile.open(p) as tar:
-            members += tar.getnames()
-            for m in tar.getmembers():
-                if m.name.endswith(".json"):
-                    row = json.loads(tar.extractfile(m).read())
-                    for suffix, rel in row["media_files"].items():
-                        key = m.name[: -len(".json")]
-                        data = tar.extractfile(f"{key}.{suffix}").read()
-                        assert data == (dataset / rel).read_bytes()
-    jsons = [m for m in members if m.endswith(".json")]
-    assert len(jsons) == 5 and "gui_1_a.json" in jsons
-    assert all(m.split(".", 1)[0] in {j[:-5] for j in jsons} for m in members)
+            names = tar.getnames()
+            keys = {n.split(".", 1)[0] for n in names}
+            assert len(keys) == 1  # shard_size=1
+            fields = sorted(n.split(".", 1)[1] for n in names)
+            groups.setdefault(p.parent.name, set()).add(tuple(fields))
+            meta = json.loads(tar.extractfile(f"{keys.pop()}.json").read())
+            for i, rel in enumerate(meta["media"]):
+                member = [n for n in names if f".{i:03d}." in n][0]
+                assert tar.extractfile(member).read() == (dataset / rel).read_bytes()
+            assert set(meta) == {"id", "task", "domain", "source", "query", "answer", "media", "sample"}
+            assert Sample.model_validate(json.loads(meta["sample"])).id == meta["id"]
+    # every shard of a group has the same members
+    assert all(len(v) == 1 for v in groups.values()), groups
+    assert set(groups) == {"jpg-mp4", "none", "mp4", "jpg2"}
+
+
+def test_webdataset_loads_with_datasets_and_webdataset(dataset):
+    datasets = pytest.importorskip("datasets")
+    wds = pytest.importorskip("webdataset")
+    from dataclaw.export.webdataset import export_webdataset
+
+    paths = export_webdataset(dataset)
+    n = 0
+    for group in sorted({p.parent for p in paths}):
+        files = sorted(str(p) for p in group.glob("shard-*.tar"))
+        ds = datasets.load_dataset("webdataset", data_files={"train": files}, split="train")
+        n += ds.num_rows
+        videos = [k for k, f in ds.features.items() if isinstance(f, datasets.Video)]
+        for k in videos:  # decoding needs torchcodec (not installed); the bytes are what we check
+            ds = ds.cast_column(k, datasets.Video(decode=False))
+        row = ds[0]
+        assert isinstance(row["json"]["sample"], str)
+        if "000.jpg" in ds.features:
+            assert isinstance(ds.features["000.jpg"], datasets.Image) and row["000.jpg"].size == (64, 48)
+        for k in videos:
+            assert row[k]["bytes"][4:8] == b"ftyp"  # an MP4
+        for sample in wds.WebDataset(files, shardshuffle=False).decode("pil"):
+            assert sample["json"]["id"] and all(k in sample for k in (f"{i:03d}" + Path(m).suffix
+                                                                     for i, m in enumerate(sample["json"]["media"])))
+    assert n == 5
+
+
+def test_webdataset_whole_source_video_is_a_proxy(dataset):
+    from dataclaw.export.webdataset import export_webdataset
+
+    src = dataset / "media" / "aaaaaaaaaaaa" / "source.mp4"
+    make_mp4(src, seconds=4.0, fps=25, size=(640, 480))
+    rows = [json.loads(x) for x in (dataset / "samples.jsonl").read_text().splitlines()]
+    for i in range(3):  # three questions about the same whole video
+        r = json.loads(json.dumps(rows[1]))
+        r["id"] = f"qa-whole-{i}"
+        r["query"]["media"] = [{"type": "clip", "path": "media/aaaaaaaaaaaa/source.mp4", "t0": 0.0, "t1": 4.0,
+                                "text": None, "action": None, "anchors": []}]
+        rows.append(r)
+    (dataset / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    paths = export_webdataset(dataset)
+    proxy = dataset / "media" / "aaaaaaaaaaaa" / "source.proxy.mp4"
+    assert proxy.exists() and proxy.stat().st_size < src.stat().st_size
+    import av
+    with av.open(str(proxy)) as c:
+        v = c.streams.video[0]
+        assert max(v.codec_context.width, v.codec_context.height) <= 320
+        times = [f.time for f in c.decode(v)]
+    assert len(times) <= 4 * 4 + 1 and times[-1] > 3.0  # same timeline, few frames
+    shard = [p for p in paths if p.parent.name == "mp4"][0]
+    with tarfile.open(shard) as tar:
+        sizes = [m.size for m in tar.getmembers() if m.name.startswith("qa-whole") and m.name.endswith(".mp4")]
+    assert len(sizes) == 3 and all(s == proxy.stat().st_size for s in sizes)
 
 
 def test_finalize_all_formats_and_unknown(dataset):
@@ -270,6 +398,8 @@ def test_render_is_shared_and_interleaved():
     chat = render(tutorial_sample(aset))
     assert [p["type"] for p in chat.assistant] == ["text", "image", "text", "video"]
     assert [p["type"] for p in chat.user] == ["image", "text"]
+    marked = render(tutorial_sample(aset), answer_media="mark")
+    assert [p["type"] for p in marked.assistant] == ["text"] and marked.answer_videos == ["media/clip_4000_6000.mp4"]
 
 
 def test_cli_verify_and_export(dataset):

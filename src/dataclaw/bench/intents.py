@@ -73,3 +73,29 @@ def pick(task: str, fuzzy: bool, rng) -> str:
     """One phrasing of the need for `task`, chosen by the build's seeded generator."""
     options = INTENTS[task]["fuzzy" if fuzzy else "clear"]
     return options[int(rng.integers(0, len(options)))]
+
+
+# ------------------------------------------------------------------------ focused intents
+# {x} is the part's own words (a slide title without "Step N:"); fuzzy phrasings are written per
+# deck and slide below, saying the step the way a user would without its title's words.
+FOCUS_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "temporal_qa": ("make timestamped questions only about the part where they {x}",
+                    "questions about {x}", "write temporal QA focused on {x}"),
+    "tutorial": ("make a tutorial only about {x}", "step-by-step instructions only about the part where they {x}"),
+    "t2v": ("caption clips only about {x}",),
+}
+FOCUS_FUZZY: dict[str, dict[int, str]] = {
+    "edu_fractions": {1: "the bit where both fractions get the same bottom number",
+                      2: "the part where they put the tops together"},
+    "edu_speed": {1: "the part with the bike rider", 2: "the part where they work out the result"},
+    "daily_tea": {1: "the bit where the water gets hot", 2: "the part where the tea sits in the water"},
+    "daily_plant": {1: "the part where the plant comes out of its old pot", 2: "the bit about giving it a drink"},
+    "edu_lecture": {1: "the part where they take five away from both sides",
+                    3: "the part where they make sure x = 5 is right"},
+}
+FOCUS_FUZZY_TEMPLATES: dict[str, str] = {
+    "temporal_qa": "make timestamped questions only about {x}", "tutorial": "make a tutorial only about {x}",
+    "t2v": "caption clips only about {x}",
+}
+# sources whose focused cases nobody tuned the focus rules on (reported apart as `heldout`)
+FOCUS_HELDOUT = ("edu_speed", "daily_tea", "robot_hesitation", "aigc_clip2", "gui_shop1")

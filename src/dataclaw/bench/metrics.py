@@ -180,13 +180,38 @@ def minilm_embedder() -> Callable[[list[str]], np.ndarray] | None:
             def fn(texts: list[str]) -> np.ndarray:
                 todo = [t for t in dict.fromkeys(texts) if t not in cache]
                 if todo:
-                    for t, v in zip(todo, model.encode(todo, normalize_embeddings=True, batch_size=32)):
+                    for t, v in zip(todo, model.encode(todo, normalize_embeddings=True)):
                         cache[t] = np.asarray(v)
                 return np.stack([cache[t] for t in texts])
     except Exception:  # noqa: BLE001 - Semantic becomes n/a, the rest of the benchmark runs
         fn = None
     _EMBED["fn"] = fn
     return fn
+
+
+# ------------------------------------------------------------------ focus
+FOCUS_TOL = 0.5  # s: evidence this close to a reference span's ends is inside it (rounding, one dissolve frame)
+FOCUS_INSIDE = 0.8  # a segment is on focus when this share of its length lies in the reference spans
+
+
+def _in_share(a: float, b: float, spans: list[tuple[float, float]], tol: float) -> float:
+    if b - a <= 1e-6:
+        return float(any(s0 - tol <= a <= s1 + tol for s0, s1 in spans))
+    return min(1.0, sum(max(0.0, min(b, s1 + tol) - max(a, s0 - tol)) for s0, s1 in spans) / (b - a))
+
+
+def focus_scores(ref_spans: list[tuple[float, float]], samples: list[list[tuple[float, float]]],
+                 tol: float = FOCUS_TOL) -> dict[str, float | int | None]:
+    """On-focus precision: share of samples whose every timed evidence segment lies inside the reference
+    spans (>= FOCUS_INSIDE of its length, ends within `tol`); recall: share of reference spans that an
+    on-focus sample's segment overlaps. `samples`: each sample's (t0, t1) segments. None without samples."""
+    timed = [s for s in samples if s]
+    if not ref_spans:
+        return {"precision": None, "recall": None, "n": len(timed)}
+    on = [s for s in timed if all(_in_share(a, b, ref_spans, tol) >= FOCUS_INSIDE for a, b in s)]
+    covered = sum(1 for r0, r1 in ref_spans
+                  if any(min(b, r1) >= max(a, r0) for s in on for a, b in s))
+    return {"precision": len(on) / len(timed) if timed else None, "recall": covered / len(ref_spans), "n": len(timed)}
 
 
 # ------------------------------------------------------------------ aggregation
@@ -203,4 +228,4 @@ def bootstrap_ci(values: Iterable[float | None], n_boot: int = 1000, seed: int =
 
 
 __all__ = ["Unit", "tiou", "kendall_tau", "match_units", "field_score", "sequence_score", "semantic_score",
-           "minilm_embedder", "bootstrap_ci", "unit_tol", "TIME_TOL"]
+           "minilm_embedder", "bootstrap_ci", "unit_tol", "TIME_TOL", "focus_scores"]

@@ -6,12 +6,28 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .run import METRICS
+from .run import FOCUS_METRICS, METRICS
 
 SHOWN = ("validity", "field", "semantic", "sequence", "grounding", "intent_top1")
 LABELS = {"validity": "Validity", "accept": "Accept", "field": "Field", "semantic": "Semantic", "sequence": "Sequence",
           "kendall_tau": "Kendall tau", "tiou": "tIoU", "grounding": "Grounding", "hallucination": "Halluc./100", "intent_top1": "Intent top-1",
-          "intent_hit": "Intent hit"}
+          "intent_hit": "Intent hit", "focus_precision": "On-focus precision", "focus_recall": "Focus recall",
+          "baseline_precision": "Unfocused precision", "baseline_recall": "Unfocused recall"}
+
+
+def focus_table(summary: dict[str, Any], label: str = "") -> list[str]:
+    """The Focus section's rows: subsets and domains of the focused cases (Markdown lines)."""
+    f = summary.get("focus")
+    if not f:
+        return []
+    cols = [m for m in FOCUS_METRICS]
+    md = ["| " + (f"{label} " if label else "") + "subset | cases | no output | " + " | ".join(LABELS[m] for m in cols) + " |",
+          "|---|---|---|" + "---|" * len(cols)]
+    rows = [(k, f[k]) for k in ("all", "clear", "fuzzy", "tuned", "heldout")] + \
+        [(f"domain {d}", b) for d, b in f.get("domains", {}).items()]
+    for name, b in rows:
+        md.append(f"| {name} | {b['cases']} | {b.get('no_output', 0)} | " + " | ".join(_cell(b.get(m)) for m in cols) + " |")
+    return md
 
 
 def load_run(path: str | Path) -> dict[str, Any]:
@@ -72,6 +88,13 @@ def report(run_dirs: list[str | Path], out: str | Path) -> Path:
     for sub in ("clear", "fuzzy"):
         for m in ("intent_top1", "intent_hit", "field", "semantic"):
             md.append(f"| {sub} | {LABELS[m]} | " + " | ".join(_cell(r["summary"]["subsets"].get(sub, {}).get(m)) for r in runs) + " |")
+    focused = [r for r in runs if r["summary"].get("focus")]
+    if focused:
+        md += ["", "## Focus", "", "Focused cases: the intent names a part (a step, a time window, a robot phase or "
+               "failure, a control); on-focus precision = share of samples whose evidence lies in the part, recall = "
+               "share of the part's reference spans covered; unfocused = the same source and task without the focus.", ""]
+        for r in focused:
+            md += focus_table(r["summary"], r["label"]) + [""]
     md += ["", "## Charts", ""] + [f"![{name}]({name})" for name in charts] + [""]
     errors = [(r["label"], r["summary"].get("errors", 0)) for r in runs if r["summary"].get("errors")]
     if errors:

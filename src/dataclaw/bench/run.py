@@ -28,12 +28,15 @@ from typing import Any, Callable
 from ..backends.base import Backend, Generation
 from ..model import Anchor, Sample, Segment, Source
 from .build import Case, load_cases
-from .metrics import Unit, bootstrap_ci, field_score, match_units, minilm_embedder, semantic_score, sequence_score
+from .metrics import (Unit, bootstrap_ci, field_score, focus_scores, match_units, minilm_embedder, semantic_score,
+                      sequence_score)
 
 log = logging.getLogger(__name__)
 
 METRICS = ("validity", "accept", "field", "semantic", "sequence", "kendall_tau", "tiou", "grounding",
            "hallucination", "intent_top1", "intent_hit")
+# focused cases (case.focus): on-focus precision / recall of the output, and of the unfocused baseline
+FOCUS_METRICS = ("focus_precision", "focus_recall", "baseline_precision", "baseline_recall", "accept", "grounding")
 GUI_PAD = 0.5
 
 
@@ -173,6 +176,8 @@ def run_case(case: Case, bench: Path, backend: Backend | None, out: Path, max_sa
     t = time.perf_counter()
     rec: dict[str, Any] = {"case": case.id, "domain": case.domain, "task": case.task, "fuzzy": case.fuzzy,
                            "backend": backend.name if backend else "naive"}
+    if case.focus:
+        rec.update({"focused": True, "heldout": bool(case.focus.get("heldout")), "focus_what": case.focus.get("what")})
     path = bench / case.source
     try:
         src = load_source(path)
@@ -237,8 +242,12 @@ def _tailored(case: Case, src: Source, backend: Backend, ds: Path, max_samples: 
     if not specs:
         return {"samples": 0, "rejected": 0, "validity": 0.0, "accept": 0.0, "not_served": "planner did not pick the task",
                 **_score(case, []), "grounding": None}
-    res = tailor(str(src.path), plan=Plan(intent=case.intent, tasks=specs), backend=backend, out=ds, quiet=True,
-                 max_samples_per_task=max_samples, max_repairs=max_repairs, resume=False)
+    from ..focus import parse_focus  # noqa: PLC0415
+
+    focus = parse_focus(case.intent)  # as the planner reads it (empty for an intent that names no part)
+    res = tailor(str(src.path), plan=Plan(intent=case.intent, tasks=specs, focus=focus if focus.selects else None),
+                 backend=backend, out=ds, quiet=True, max_samples_per_task=max_samples, max_repairs=max_repairs,
+                 resume=False)
     if res.skipped:
         raise RuntimeError(f"source skipped: {res.skipped[0]['reason']}")
     samples = [Sample.model_validate(r) for r in _read_jsonl(ds / "samples.jsonl")]
@@ -260,7 +269,43 @@ def _tailored(case: Case, src: Source, backend: Backend, ds: Path, max_samples: 
     out.update(_grounding(samples, truth_set))
     usage = [s.provenance.get("usage", {}) for s in samples]
     out["completion_tokens"] = sum(u.get("completion_tokens", 0) or 0 for u in usage)
+    if case.focus:
+        out.update(_focus_metrics(case, samples, "focus"))
+        if not samples and res.not_served:
+            out["focus_message"] = res.not_served[0]["reason"]
+        base = _baseline_samples(case, src, backend, ds.parent, max_samples, max_repairs, max_attempts)
+        out.update(_focus_metrics(case, base, "baseline"))
     return out
+
+
+def _segments(s: Sample) -> list[tuple[float, float]]:
+    """A sample's timed evidence: its solution segments' spans (the query's whole-video clip is context)."""
+    return [(g.t0, g.t1 if g.t1 is not None else g.t0) for g in s.solution if g.t0 is not None]
+
+
+def _focus_metrics(case: Case, samples: list[Sample], prefix: str) -> dict[str, Any]:
+    spans = [(float(a), float(b)) for a, b in case.focus["spans"]]
+    f = focus_scores(spans, [_segments(s) for s in samples])
+    return {f"{prefix}_precision": f["precision"], f"{prefix}_recall": f["recall"], f"{prefix}_samples": f["n"]}
+
+
+def _baseline_samples(case: Case, src: Source, backend: Backend, cases_dir: Path, max_samples: int | None,
+                      max_repairs: int, max_attempts: int | None) -> list[Sample]:
+    """The unfocused case of the same source and task (tailored once, shared by its focused cases)."""
+    from ..intent import task_table  # noqa: PLC0415
+    from ..model import Plan, TaskSpec  # noqa: PLC0415
+    from ..pipeline import tailor  # noqa: PLC0415
+
+    ds = cases_dir / f"_baseline-{case.focus['baseline']}"
+    if not (ds / "manifest.json").is_file():
+        row = task_table()[case.task]
+        params = {"max_attempts": max_attempts} if max_attempts is not None else {}
+        spec = TaskSpec(task=case.task, domain=case.domain, params=params,
+                        instruction=f"{row.get('rewrite') or row['description']}")
+        shutil.rmtree(ds, ignore_errors=True)
+        tailor(str(src.path), plan=Plan(intent=spec.instruction, tasks=[spec]), backend=backend, out=ds, quiet=True,
+               max_samples_per_task=max_samples, max_repairs=max_repairs, resume=False)
+    return [Sample.model_validate(r) for r in _read_jsonl(ds / "samples.jsonl")]
 
 
 # ---------------------------------------------------------------------------- the run
@@ -269,12 +314,25 @@ def summarize(records: list[dict[str, Any]], seed: int = 0) -> dict[str, Any]:
     def block(rows: list[dict[str, Any]]) -> dict[str, Any]:
         return {"cases": len(rows), **{m: bootstrap_ci([r.get(m) for r in rows], seed=seed) for m in METRICS}}
 
+    focused = [r for r in records if r.get("focused")]
+    records = [r for r in records if not r.get("focused")]  # the headline figures: the unfocused cases
     out = {"overall": block(records), "domains": {}, "subsets": {}}
     for d in sorted({r["domain"] for r in records}):
         out["domains"][d] = block([r for r in records if r["domain"] == d])
     for name, fuzzy in (("clear", False), ("fuzzy", True)):
         out["subsets"][name] = block([r for r in records if bool(r.get("fuzzy")) == fuzzy])
-    out["errors"] = sum(1 for r in records if r.get("error"))
+    if focused:  # the focused cases apart: all, clear / fuzzy, held out (nobody tuned on them), per domain
+        def fblock(rows: list[dict[str, Any]]) -> dict[str, Any]:
+            return {"cases": len(rows), "no_output": sum(1 for r in rows if not r.get("samples")),
+                    **{m: bootstrap_ci([r.get(m) for r in rows], seed=seed) for m in FOCUS_METRICS}}
+
+        out["focus"] = {"all": fblock(focused), "clear": fblock([r for r in focused if not r.get("fuzzy")]),
+                        "fuzzy": fblock([r for r in focused if r.get("fuzzy")]),
+                        "tuned": fblock([r for r in focused if not r.get("heldout")]),
+                        "heldout": fblock([r for r in focused if r.get("heldout")]),
+                        "domains": {d: fblock([r for r in focused if r["domain"] == d])
+                                    for d in sorted({r["domain"] for r in focused})}}
+    out["errors"] = sum(1 for r in records + focused if r.get("error"))
     return out
 
 

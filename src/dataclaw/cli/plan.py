@@ -30,10 +30,12 @@ def plan_cmd(
     intent: str = typer.Option(..., "--intent", "-i", help="What data to make, in plain words."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Save the plan as a YAML recipe here."),
     max_tasks: int = typer.Option(3, "--max-tasks", help="At most this many task types."),
-    backend: Optional[str] = typer.Option(None, "--backend", "-b", help="Ask a model backend (openai or hf) too."),
+    backend: Optional[str] = typer.Option(None, "--backend", "-b", help="Ask a model backend (openai, llamacpp or hf) too."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="openai backend: server URL."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name (openai) or path (hf)."),
     as_json: bool = typer.Option(False, "--json", help='Print {"tasks": [...]} ranked by confidence.'),
+    focus_model: bool = typer.Option(False, "--focus-model", help="Let the --backend model parse the focus too "
+                                     "(constrained to the Focus schema; the rules parse is kept when unusable)."),
 ) -> None:
     """Turn an intent into a plan of task types (ranked, with confidences) and save it as a recipe."""
     from ..intent import plan_intent, plan_json
@@ -47,7 +49,8 @@ def plan_cmd(
         opts = {k: v for k, v in {"base_url": base_url, "model": model}.items() if v}
         be = get_backend(backend, **opts)
     try:
-        plan = plan_intent(intent, kinds or None, max_tasks=max_tasks, backend=be)
+        plan = plan_intent(intent, kinds or None, max_tasks=max_tasks, backend=be,
+                           focus_backend=be if focus_model else None)
     finally:
         if be is not None:
             be.close()
@@ -70,6 +73,10 @@ def plan_cmd(
         table.add_row(s.task, s.domain, f"{s.confidence:.2f}", s.instruction)
     console = Console()
     console.print(table)
+    from ..focus import describe_focus
+
+    lines = describe_focus(plan.focus)
+    console.print("focus: " + ("; ".join(lines) if lines else "none (the whole of every source)"))
     for n in plan.notes:
         console.print(f"  note: {n}")
     if saved:

@@ -238,6 +238,8 @@ def _take(outcome: dict[str, Any], writer: Any, caps: dict[str, int | None], acc
     for item in outcome["results"]:
         if "sample" in item:
             sample = Sample.model_validate(item["sample"])
+            if item.get("raw"):
+                sample.provenance["raw"] = item["raw"]
             cap = caps.get(sample.task)
             if cap is not None and accepted[sample.task] >= cap:
                 continue

@@ -124,7 +124,8 @@ class _Recorder:
     def add(self, sample: Sample) -> bool:
         from ..export import sample_row  # noqa: PLC0415
 
-        self.results.append({"sample": sample_row(sample)})
+        # raw model I/O travels beside the row (the driver's writer puts it in raw.jsonl)
+        self.results.append({"sample": sample_row(sample), "raw": (sample.provenance or {}).get("raw")})
         return True
 
     def reject(self, rejection: Rejection) -> None:

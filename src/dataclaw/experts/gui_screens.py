@@ -1,8 +1,11 @@
 """GUI screen anchors: start / end screen state of a recording, and the element under each click.
 
-`screen_state` (at "start" and "end"): perceptual hash (imagehash phash) plus OCR text of the first
-and last frame, with the window identity there; fragments are stitched by matching one's end to
-another's start. `gui_element` (one per pointer action): the logged element (role, name, bbox) and
+`screen_state` (at "start" and "end") of each fragment, on settled screens: the start is the last
+distinct frame before the fragment's first action (what the user saw when acting, not the blank or
+loading frame a recording may begin on); the end is the settled frame after its last action. Each
+holds a perceptual hash (imagehash phash), a small gray thumbnail (for a pixel-level comparison),
+OCR text, the window identity, and the first / last action with its target's name, so fragments
+are stitched by matching one's end to another's start. `gui_element` (one per pointer action): the logged element (role, name, bbox) and
 the OCR line at the pointer in the frame before the action, so an unnamed target still has a text
 and a box. OCR is the `ocr` expert's RapidOCR engine; without it the logged names are used alone.
 """
@@ -26,6 +29,7 @@ class GuiScreenParams(BaseModel):
     ocr_max_side: int = 800
     crop: tuple[int, int] = (560, 150)  # px (w, h) read around the pointer
     near: float = 40.0  # px: an OCR line this close to the pointer counts as its label
+    thumb_side: int = 160  # px: long side of the gray thumbnail kept for pixel-level screen comparison
 
 
 def phash_hex(rgb: np.ndarray) -> str:
@@ -38,6 +42,37 @@ def phash_hex(rgb: np.ndarray) -> str:
 def hash_distance(a: str, b: str) -> int:
     """Hamming distance of two hex phashes (bits)."""
     return bin(int(a, 16) ^ int(b, 16)).count("1")
+
+
+def thumb_b64(rgb: np.ndarray, side: int) -> str:
+    """Gray thumbnail, long side `side` px, as base64 of (h, w) then the bytes."""
+    import base64  # noqa: PLC0415
+
+    from PIL import Image  # noqa: PLC0415
+
+    img = Image.fromarray(rgb).convert("L")
+    w, h = img.size
+    k = side / max(w, h)
+    img = img.resize((max(1, round(w * k)), max(1, round(h * k))), Image.BILINEAR)
+    a = np.asarray(img, dtype=np.uint8)
+    return base64.b64encode(bytes([a.shape[0] // 256, a.shape[0] % 256, a.shape[1] // 256, a.shape[1] % 256])
+                            + a.tobytes()).decode()
+
+
+def thumb_diff(a: str | None, b: str | None, delta: int = 24) -> float | None:
+    """Share of thumbnail pixels that differ by more than `delta` gray levels (None when either is
+    missing or their sizes differ)."""
+    import base64  # noqa: PLC0415
+
+    if not a or not b:
+        return None
+    ra, rb = base64.b64decode(a), base64.b64decode(b)
+    if ra[:4] != rb[:4]:
+        return None
+    h, w = ra[0] * 256 + ra[1], ra[2] * 256 + ra[3]
+    x = np.frombuffer(ra[4:], dtype=np.uint8).reshape(h, w).astype(np.int16)
+    y = np.frombuffer(rb[4:], dtype=np.uint8).reshape(h, w).astype(np.int16)
+    return float((np.abs(x - y) > delta).mean())
 
 
 def _ocr_engine():
@@ -89,8 +124,9 @@ class GuiScreens(Expert):
     name = "gui_screens"
     kinds = ("gui",)
     requires = ("gui_actions",)
-    version = "2"
-    description = "start/end screen state (phash + OCR) for continuity, and the element text at each click"
+    version = "3"  # 3: start / end states on settled screens, thumbnails, first / last action
+    description = ("settled start/end screen state of each fragment (phash, thumbnail, OCR, last action's "
+                   "target) for continuity, and the element text at each click")
     Params = GuiScreenParams
 
     def setup(self) -> None:
@@ -111,18 +147,28 @@ class GuiScreens(Expert):
         out: list[Anchor] = []
         from .gui_actions import fragment_spans  # noqa: PLC0415
 
+        all_acts = sorted((a for a in ctx.anchors("gui_actions") if a.kind == "gui_action"), key=lambda a: a.t0)
         ends = []
         for k, (f0, f1) in enumerate(fragment_spans(stream)):
-            ends += [("start", f0, k), ("end", f1, k)]
-        for at, t, k in ends:
+            acts = [a for a in all_acts if a.data.get("fragment", 0) == k]
+            # settled screens: what the user saw before acting first, and what the last action led to
+            start_t = acts[0].data["obs_t"] if acts and acts[0].data.get("obs_t") is not None else f0
+            end_t = min(max(acts[-1].data.get("after_t", f1), f0), f1) if acts else f1
+            ends += [("start", start_t, k, acts[0] if acts else None, "before_first_action" if acts else "first_frame"),
+                     ("end", end_t, k, acts[-1] if acts else None, "settled_after_last_action" if acts else "last_frame")]
+        for at, t, k, act, how in ends:
             fr = stream.frame_at(t, max_side=p.ocr_max_side)
             dets = self._ocr(fr.image, (w, h)) if p.ocr else []
-            acts = [a for a in ctx.anchors("gui_actions") if a.kind == "gui_action" and a.data.get("fragment", 0) == k]
-            ident = (acts[0] if at == "start" else acts[-1]).data if acts else {}
-            out.append(self.anchor(ctx, "screen_state", fr.t, fr.t, {
-                "at": at, "fragment": k, "phash": phash_hex(fr.image), "text": " ".join(d["text"] for d in dets),
-                "lines": [{"text": d["text"], "box": [round(v, 1) for v in d["box"]]} for d in dets],
-                **{k: ident.get(k) for k in ("app", "url", "title")}}))
+            ident = act.data if act is not None else {}
+            data = {"at": at, "fragment": k, "frame": how, "phash": phash_hex(fr.image),
+                    "thumb": thumb_b64(fr.image, p.thumb_side), "text": " ".join(d["text"] for d in dets),
+                    "lines": [{"text": d["text"], "box": [round(v, 1) for v in d["box"]]} for d in dets],
+                    **{key: ident.get(key) for key in ("app", "url", "title")}}
+            if act is not None:
+                logged = act.data.get("element") or {}
+                data["action"] = {"id": act.id, "type": act.data["type"], "name": logged.get("name"),
+                                  "role": logged.get("role"), "text": act.data.get("text")}
+            out.append(self.anchor(ctx, "screen_state", fr.t, fr.t, data))
         for a in ctx.anchors("gui_actions"):
             if a.kind != "gui_action" or a.data["type"] not in CLICKS:
                 continue

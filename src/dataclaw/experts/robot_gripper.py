@@ -84,12 +84,14 @@ def contact_intervals(t: np.ndarray, g: np.ndarray, effort: np.ndarray | None,
     v = np.gradient(g, t) if len(t) > 1 else np.zeros_like(g)
     still = np.abs(v) <= p.rate * span
     dt = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+    frac = (g - closed) / span
+    between = (frac >= 0.1) & (frac <= 0.85)  # stopped on something: neither shut nor open
     if effort is not None and float(np.max(effort)) > 0:
-        on = (effort > 0.3 * float(np.percentile(effort, 98))) & still
+        # the fingers push on something; fingers squeezed shut push on each other, not on an object
+        on = (effort > 0.3 * float(np.percentile(effort, 98))) & still & between
         method = "effort"
     else:
-        frac = (g - closed) / span
-        on = still & (frac >= 0.1) & (frac <= 0.85)
+        on = still & between
         method = "gripper_state"
     out = [(float(t[s]), float(t[e - 1] + dt)) for s, e in runs(on) if e - s >= 2]
     merged: list[tuple[float, float]] = []
@@ -120,6 +122,7 @@ class RobotGripper(Expert):
 @register_expert
 class RobotContact(Expert):
     name = "robot_contact"
+    version = "2"  # 2: effort contacts need the fingers stopped between shut and open
     kinds = ("robot",)
     description = "gripper-object contact intervals (from effort when logged, else gripper state + velocity)"
     Params = GripperParams

@@ -1,9 +1,18 @@
-"""Motion phases of a pick-and-place episode: reach, grasp, transport, place, retreat.
+"""Motion phases of a pick-and-place episode, failed ones included.
 
-Boundaries come from the gripper events and the arm's motion: reach ends when the gripper starts
-closing on the object; grasp ends when the arm starts moving again (lift-off); transport ends when
-the gripper starts opening fully; place ends when the arm moves away; retreat runs to the next
-grasp or the end. Speed is the end-effector speed when logged, else joint-space speed.
+Phases: reach, grasp, transport, place, retreat for a grasp that holds; lift (the empty gripper
+rises: the grasp closed on nothing) and stall (the arm stops for good before finishing) when it
+fails. Boundaries come from the gripper events, the contact intervals and the arm's motion:
+
+- every close of the gripper starts a grasp (holding or not), reach runs up to it;
+- grasp ends at lift-off: the arm rises (end-effector height, when logged) or starts moving again;
+  a grasp that opens and closes again before lift-off is one grasp (a regrasp);
+- after a grasp that holds, transport runs to the release (the gripper opening fully), place to
+  the arm moving away, retreat to the next grasp or the end; after a grasp on nothing, lift runs to
+  the next gripper event or the end;
+- a stall that lasts to the end of an episode that never placed anything is its own phase.
+A close that follows the loss of a held object (the fingers collapse after a drop) belongs to the
+ongoing transport, not to a new grasp.
 """
 from __future__ import annotations
 
@@ -20,6 +29,8 @@ DESCRIPTIONS = {
     "transport": "carry the object to the target",
     "place": "open the gripper to release the object",
     "retreat": "move the arm away",
+    "lift": "lift the gripper, which holds nothing",
+    "stall": "the arm stops and makes no further progress",
 }
 
 
@@ -28,6 +39,10 @@ class PhaseParams(BaseModel):
 
     onset: float = Field(0.1, description="speed (fraction of the 95th-percentile speed) that counts as moving")
     sustain: int = Field(2, description="frames the speed must stay above onset")
+    lift_m: float = Field(0.02, description="rise of the end effector (m) after a close that counts as lift-off")
+    loss_s: float = Field(0.6, description="a close this soon after a contact ended without release follows a "
+                                          "loss (drop), not a new grasp")
+    stall_end_s: float = Field(0.3, description="a stall ending this close to the episode's end lasts to the end")
 
 
 def motion_onset(t: np.ndarray, speed: np.ndarray, after: float, thr: float, sustain: int) -> float | None:
@@ -38,39 +53,134 @@ def motion_onset(t: np.ndarray, speed: np.ndarray, after: float, thr: float, sus
     return None
 
 
+def lift_off(t: np.ndarray, speed: np.ndarray, z: np.ndarray | None, after: float, thr: float,
+             p: PhaseParams) -> float | None:
+    """When the arm leaves the grasp: the start of the motion that raises the end effector by
+    `lift_m` (height logged), else the next motion onset."""
+    if z is None:
+        return motion_onset(t, speed, after, thr, p.sustain)
+    i0 = int(np.searchsorted(t, after - 1e-9))
+    if i0 >= len(t):
+        return None
+    up = np.nonzero(z[i0:] - z[i0] > p.lift_m)[0]
+    if not len(up):
+        return None
+    i = i0 + int(up[0])
+    while i > i0 and speed[i - 1] > thr:  # back to where that motion began
+        i -= 1
+    return float(t[i])
+
+
+def blocked_spans(stream: Any, speed: np.ndarray, thr: float, track_m: float, blocked_s: float,
+                  absolute_m: float, bridge_s: float = 0.5) -> list[tuple[float, float]]:
+    """Spans where the arm is (nearly) still while its absolute position target is more than `track_m`
+    away: something blocks it. Blocked spans less than `bridge_s` apart are one (the arm jitters
+    against the obstacle). Only for actions that are absolute end-effector targets (their first
+    three columns stay within `absolute_m` of the end effector, median); delta commands give none."""
+    a, ee, t = stream.action, stream.ee_pos, stream.t
+    if a is None or ee is None or a.shape[1] < 3:
+        return []
+    err = np.linalg.norm(np.asarray(a[:, :3], dtype=np.float64) - ee, axis=1)
+    if float(np.median(err)) > absolute_m:
+        return []
+    from .robot_gripper import runs  # noqa: PLC0415
+
+    dt = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+    out: list[list[float]] = []
+    for s, e in runs((err > track_m) & (speed < 3 * thr)):
+        i = s
+        while i > 0 and err[i - 1] > track_m / 3 and err[i - 1] <= err[i] + 1e-9:  # back to where it began
+            i -= 1
+        a0, a1 = float(t[i]), float(t[e - 1] + dt)
+        if out and a0 - out[-1][1] <= bridge_s:
+            out[-1][1] = a1
+        else:
+            out.append([a0, a1])
+    return [(a0, a1) for a0, a1 in out if a1 - a0 >= blocked_s]
+
+
 def phase_spans(t: np.ndarray, speed: np.ndarray, events: list[dict[str, Any]], duration: float,
-                p: PhaseParams) -> list[tuple[str, float, float]]:
+                p: PhaseParams, contacts: list[tuple[float, float]] | None = None,
+                stalls: list[tuple[float, float]] | None = None, z: np.ndarray | None = None) -> list[tuple[str, float, float]]:
     thr = p.onset * float(np.percentile(speed, 95)) if len(speed) else 0.0
-    spans: list[tuple[str, float, float]] = []
-    cur = 0.0
+    dt = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+    contacts = sorted(contacts or [])
     evs = sorted(events, key=lambda e: e["t0"])
-    i = 0
+
+    def touching(e: dict[str, Any]) -> bool:  # the fingers stopped on something, or a contact starts with it
+        return bool(e.get("holding")) or any(a <= e["t1"] + 0.3 and b >= e["t0"] for a, b in contacts)
+
+    def after_loss(e: dict[str, Any]) -> bool:
+        return any(e["t0"] - p.loss_s <= b <= e["t1"] + dt and not any(
+            o["event"] == "open" and o.get("full") and abs(o["t0"] - b) <= 3 * dt + 1e-9 for o in evs)
+            for a, b in contacts)
+
+    spans: list[tuple[str, float, float]] = []
+    cur, i, placed = 0.0, 0, False
     while i < len(evs):
         ev = evs[i]
-        if not (ev["event"] == "close" and ev.get("holding")):
+        if ev["event"] != "close" or after_loss(ev):
             i += 1
             continue
         spans.append(("reach", cur, ev["t0"]))
-        lift = motion_onset(t, speed, ev["t1"], thr, p.sustain) or duration
-        spans.append(("grasp", ev["t0"], max(lift, ev["t1"])))
-        cur = max(lift, ev["t1"])
-        rel = next((e for e in evs[i + 1:] if e["event"] == "open" and e.get("full")), None)
+        start, close, holds = ev["t0"], ev, touching(ev)
+        j = i
+        while True:  # a regrasp: the gripper opens and closes again before lift-off
+            lo = lift_off(t, speed, z, close["t1"], thr, p)
+            nxt_open = next((k for k in range(j + 1, len(evs)) if evs[k]["event"] == "open"), None)
+            if nxt_open is None or (lo is not None and evs[nxt_open]["t0"] >= lo):
+                break
+            nxt_close = next((k for k in range(nxt_open + 1, len(evs)) if evs[k]["event"] == "close"), None)
+            lo2 = lift_off(t, speed, z, evs[nxt_open]["t1"], thr, p)
+            if nxt_close is None or (lo2 is not None and evs[nxt_close]["t0"] >= lo2):
+                lo = evs[nxt_open]["t1"]  # opened and left: the grasp was abandoned
+                holds = False
+                j = nxt_open
+                break
+            j, close = nxt_close, evs[nxt_close]
+            holds = touching(close)
+        end = max(lo if lo is not None else duration, close["t1"])
+        spans.append(("grasp", start, end))
+        cur = end
+        rest = [k for k in range(j + 1, len(evs)) if evs[k]["t0"] >= cur - 1e-9]
+        if not holds:
+            nxt = next((k for k in rest if evs[k]["event"] == "open" or
+                        (evs[k]["event"] == "close" and not after_loss(evs[k]))), None)
+            stop = evs[nxt]["t0"] if nxt is not None else duration
+            spans.append(("lift", cur, stop))
+            cur = stop
+            i = nxt if nxt is not None else len(evs)
+            if nxt is not None and evs[nxt]["event"] == "open":
+                nxt_close = next((k for k in range(nxt + 1, len(evs)) if evs[k]["event"] == "close"), None)
+                stop = evs[nxt_close]["t0"] if nxt_close is not None else duration
+                spans.append(("retreat", cur, stop))
+                cur = stop
+                i = nxt_close if nxt_close is not None else len(evs)
+            continue
+        rel = next((k for k in rest if evs[k]["event"] == "open" and evs[k].get("full")), None)
         if rel is None:
             spans.append(("transport", cur, duration))
             cur = duration
             break
-        spans.append(("transport", cur, rel["t0"]))
-        away = motion_onset(t, speed, rel["t1"], thr, p.sustain) or duration
-        spans.append(("place", rel["t0"], max(away, rel["t1"])))
-        cur = max(away, rel["t1"])
-        nxt = next((k for k in range(evs.index(rel) + 1, len(evs))
-                    if evs[k]["event"] == "close" and evs[k].get("holding")), None)
+        r = evs[rel]
+        spans.append(("transport", cur, r["t0"]))
+        away = motion_onset(t, speed, r["t1"], thr, p.sustain) or duration
+        spans.append(("place", r["t0"], max(away, r["t1"])))
+        placed = True
+        cur = max(away, r["t1"])
+        nxt = next((k for k in range(rel + 1, len(evs)) if evs[k]["event"] == "close" and not after_loss(evs[k])), None)
         end = evs[nxt]["t0"] if nxt is not None else duration
         spans.append(("retreat", cur, end))
         cur = end
         i = nxt if nxt is not None else len(evs)
     if cur < duration - 1e-6 and (not spans or spans[-1][2] < duration - 1e-6):
         spans.append(("reach" if not spans else spans[-1][0], cur, duration))
+    # a stall to the end of an episode that never placed anything: the arm gave up
+    last = next((s for s in sorted(stalls or []) if s[1] >= duration - p.stall_end_s - dt), None)
+    if last is not None and not placed:
+        a = last[0]
+        kept = [(n, s0, min(s1, a)) for n, s0, s1 in spans if s0 < a - 1e-6]
+        spans = kept + [("stall", a, duration)]
     merged: list[tuple[str, float, float]] = []
     for name, a, b in spans:
         if b - a <= 1e-6:
@@ -85,15 +195,24 @@ def phase_spans(t: np.ndarray, speed: np.ndarray, events: list[dict[str, Any]], 
 @register_expert
 class RobotPhases(Expert):
     name = "robot_phases"
+    version = "3"  # 2: failure-aware (lift with nothing, stall, regrasp, closes after a drop); 3: ee_delta
     kinds = ("robot",)
-    requires = ("robot_gripper",)
-    description = "motion phases (reach, grasp, transport, place, retreat) tiling the episode"
-    version = "2"  # 2: ee_delta, the end effector's displacement over the phase (m), when logged
+    requires = ("robot_gripper", "robot_contact", "robot_stagnation")
+    description = "motion phases (reach, grasp, transport, place, retreat; lift, stall when it fails) tiling the episode"
     Params = PhaseParams
 
     def run(self, stream: Any, ctx: ExpertContext) -> list:
         events = [{"event": a.data["event"], "t0": a.t0, "t1": a.t1, **a.data} for a in ctx.anchors("robot_gripper")]
-        spans = phase_spans(stream.t, stream.speed(), events, stream.duration, self.params)
+        contacts = [(a.t0, a.t1) for a in ctx.anchors("robot_contact")]
+        stalls = [(a.t0, a.t1) for a in ctx.anchors("robot_stagnation") if a.data.get("type") == "stall"]
+        speed = stream.speed()
+        thr = 0.08 * float(np.percentile(speed, 95)) if len(speed) else 0.0
+        from .robot_faults import FaultParams  # noqa: PLC0415 - one definition of "blocked"
+
+        fp = FaultParams()
+        stalls += blocked_spans(stream, speed, thr, fp.track_m, fp.blocked_s, fp.absolute_m)  # blocked = no progress
+        z = np.asarray(stream.ee_pos[:, 2], dtype=np.float64) if stream.ee_pos is not None else None
+        spans = phase_spans(stream.t, speed, events, stream.duration, self.params, contacts, stalls, z)
         task = getattr(stream, "task", "") or ""
         out = []
         for name, a, b in spans:

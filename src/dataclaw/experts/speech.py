@@ -41,12 +41,22 @@ class SpeechParams(BaseModel):
         "join speech spans into whisper clips up to this long: 30 = about one encoder pass per 30 s; "
         "0 = one clip per span (whisper never hears across a pause; ~2x slower)"))
     transcribe: bool = Field(True, description="False = voice activity only")
+    guard: bool = Field(True, description="drop whisper segments that are not speech (reasons below)")
+    max_compression_ratio: float = Field(2.4, description="guard: gzip compression ratio of the text above this "
+                                                          "is repetition (whisper's own fallback threshold)")
+    max_char_run: int = Field(5, ge=2, description="guard: a character repeated this many times in a row "
+                                                   "('Mmmmmm', 'aaaaa') is a sound, not a word")
+    max_token_repeats: int = Field(4, ge=2, description="guard: the same word this many times in a row")
+    no_speech_prob: float = Field(0.6, description="guard: whisper's no-speech probability above this ...")
+    low_logprob: float = Field(-1.0, description="... together with an average log-probability below this")
+    min_vad_overlap: float = Field(0.5, ge=0, le=1, description="guard: least fraction of the segment's words "
+                                                                "lying inside voice activity")
 
 
 @register_expert
 class SpeechExpert(Expert):
     name: ClassVar[str] = "speech"
-    version: ClassVar[str] = "2"  # bump whenever the output changes: the anchor cache keys on it
+    version: ClassVar[str] = "3"  # bump whenever the output changes: the anchor cache keys on it
     description: ClassVar[str] = "voice activity (silero VAD) and word-timed transcript (faster-whisper)"
     Params: ClassVar[type[BaseModel]] = SpeechParams
 
@@ -99,6 +109,17 @@ class SpeechExpert(Expert):
             segs = transcribe_whisper(model, audio, spans, p)
         else:
             segs = transcribe_pocketsphinx(model, audio, spans)
+        if p.guard:
+            kept = []
+            for seg in segs:
+                why = guard_reason(seg, spans, p)
+                if why is None:
+                    kept.append(seg)
+                    continue
+                # Recorded, never quoted: the sound is real, the words are whisper's invention.
+                anchors.append(self.anchor(ctx, "asr_rejected", seg["t0"], seg["t1"],
+                                           {"reason": why, "whisper_text": seg["text"][:200]}, confidence=0.0))
+            segs = kept
         for seg in segs:
             anchors.append(self.anchor(ctx, "transcript", seg["t0"], seg["t1"],
                                        {"text": seg["text"], "words": seg["words"],
@@ -147,6 +168,8 @@ def transcribe_whisper(model: Any, audio: np.ndarray, spans: list[tuple[float, f
     for s in segments:
         words = [w for w in (s.words or []) if w.word.strip()]
         by_span: dict[int, list[Any]] = {}
+        # before words are moved into their nearest span: how many whisper placed inside voice activity
+        inside = sum(any(a - 0.05 <= (w.start + w.end) / 2 <= b + 0.05 for a, b, _ in spans) for w in words)
         for w in words:
             by_span.setdefault(_span_index(spans, (w.start + w.end) / 2), []).append(w)
         for k, ws in sorted(by_span.items()):
@@ -156,8 +179,54 @@ def transcribe_whisper(model: Any, audio: np.ndarray, spans: list[tuple[float, f
             out.append({"t0": wd[0]["t0"], "t1": max(wd[0]["t0"], wd[-1]["t1"]),
                         "text": "".join(w.word for w in ws).strip(), "words": wd,
                         "language": info.language,
-                        "confidence": round(float(np.mean([w["p"] for w in wd])), 3)})
+                        "confidence": round(float(np.mean([w["p"] for w in wd])), 3),
+                        "compression_ratio": float(getattr(s, "compression_ratio", 0.0) or 0.0),
+                        "no_speech_prob": float(getattr(s, "no_speech_prob", 0.0) or 0.0),
+                        "avg_logprob": float(getattr(s, "avg_logprob", 0.0) or 0.0),
+                        "vad_inside": inside / max(1, len(words))})
     return out
+
+
+def _compression_ratio(text: str) -> float:
+    import zlib  # noqa: PLC0415
+
+    b = text.encode("utf-8")
+    return len(b) / max(1, len(zlib.compress(b)))
+
+
+def guard_reason(seg: dict[str, Any], spans: list[tuple[float, float, float]], p: SpeechParams) -> str | None:
+    """Why a transcript segment is not speech (None = keep it). Whisper writes words over music,
+    hums and sound effects ("Mmmmmmmm", one word over and over, subtitle credits); these checks
+    catch what its own decoder statistics and the voice-activity model say about it."""
+    text = seg["text"]
+    letters = re.sub(r"[\W_]", "", text.lower())
+    cr = max(float(seg.get("compression_ratio") or 0.0), _compression_ratio(text) if len(text) >= 24 else 0.0)
+    if cr > p.max_compression_ratio:
+        return f"compression ratio {cr:.2f} > {p.max_compression_ratio} (repetitive text)"
+    run = re.search(r"([^\W\d_])\1{%d,}" % (p.max_char_run - 1), text.lower())  # letters, within a word
+    if run:
+        return f"repeated character run {run.group(0)[:12]!r} (a sound, not a word)"
+    toks = re.findall(r"\w+", text.lower())
+    k = 1
+    for a, b in zip(toks, toks[1:]):
+        k = k + 1 if a == b else 1
+        if k >= p.max_token_repeats:
+            return f"the word {a!r} {k} times in a row"
+    nsp, lp = float(seg.get("no_speech_prob") or 0.0), float(seg.get("avg_logprob") or 0.0)
+    if "no_speech_prob" in seg and nsp > p.no_speech_prob and lp < p.low_logprob:
+        return f"no-speech probability {nsp:.2f} > {p.no_speech_prob} with average log-probability {lp:.2f} < {p.low_logprob}"
+    inside = seg.get("vad_inside")
+    if inside is not None and inside < p.min_vad_overlap:
+        return f"only {inside:.0%} of its words lie inside voice activity"
+    if not letters:
+        return "no words (punctuation or symbols only)"
+    if toks and all(_VOCAL_SOUND.match(t) for t in toks):
+        return f"only vocal sounds ({' '.join(toks[:4])}), no words"
+    return None
+
+
+# Interjections whisper writes for hums, grunts, laughs and breaths: nothing a caption can quote.
+_VOCAL_SOUND = re.compile(r"^(h*m+h*m*|u+h*m*|a+h+|o+h+|h+u+h+|m+h+m+|e+h+|h+a+(h+a+)*|h+e+h+|s+h+|p+s+t+|z+|brr+)$")
 
 
 _PS_FILLERS = re.compile(r"^(<s>|</s>|<sil>|\[.*\]|\+.*\+)$")

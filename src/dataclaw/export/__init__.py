@@ -4,6 +4,7 @@
     out/media/               JPEG keyframes, MP4 clips (written through `writer.media`, a MediaStore)
     out/anchors/<id>.json    each source's AnchorSet
     out/rejected.jsonl       Rejections with reasons
+    out/raw.jsonl            raw model input/output per sample or rejection id (kept out of samples.jsonl)
     out/progress/            per-source completion markers and skipped sources (resume)
     out/manifest.json, out/README.md and the extra formats: written by finalize()
 """
@@ -25,7 +26,8 @@ from .agentnet import export_agentnet
 from .card import write_card
 from .lerobot import export_lerobot
 from .llamafactory import export_llamafactory
-from .native import REJECTED, SAMPLES, export_native, read_rows, read_samples, repair_jsonl, sample_row
+from .native import (RAW, REJECTED, SAMPLES, export_native, read_raw, read_rows, read_samples, repair_jsonl,
+                     sample_row)
 from .parquet import export_parquet
 from .trl import export_trl
 from .verl import export_verl
@@ -42,7 +44,7 @@ EXPORTERS: dict[str, Callable[[Path], list[Path]]] = {
     "agentnet": export_agentnet,
 }
 
-_OWN = (SAMPLES, REJECTED, "manifest.json", "README.md", "progress", "anchors")  # what resume=False clears
+_OWN = (SAMPLES, REJECTED, RAW, "manifest.json", "README.md", "progress", "anchors")  # what resume=False clears
 _VERSION_PKGS = ("dataclaw0", "pydantic", "numpy", "av", "pillow", "rapidfuzz", "rapidocr", "onnxruntime",
                  "faster-whisper", "datasets", "pyarrow", "torch", "transformers")
 
@@ -92,7 +94,9 @@ class DatasetWriter:
         self._lock = threading.Lock()
         self._t0 = time.time()
         self._ids = {r["id"] for r in repair_jsonl(self.out / SAMPLES) if "id" in r}
-        self._rejected = {_rejection_key(r) for r in repair_jsonl(self.out / REJECTED)}
+        self._rejected = {_rejection_key({k: v for k, v in r.items() if k != "raw"})
+                          for r in repair_jsonl(self.out / REJECTED)}
+        repair_jsonl(self.out / RAW)  # a torn last line from a crash
         self._progress = self.out / "progress"
         (self._progress / "done").mkdir(parents=True, exist_ok=True)
         self._fh = open(self.out / SAMPLES, "a", encoding="utf-8")
@@ -128,12 +132,21 @@ class DatasetWriter:
         path = self.out / "anchors" / f"{_safe_name(anchorset.source.id)}.json"
         _atomic_write(path, json.dumps(anchorset.to_json(), ensure_ascii=False, default=str))
 
+    def _add_raw(self, sid: str | None, kind: str, raw: Any) -> None:
+        """Raw model I/O goes to raw.jsonl, keyed by id, written before the record that it belongs to."""
+        if not raw or not sid:
+            return
+        with open(self.out / RAW, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"id": sid, "kind": kind, "raw": raw}, ensure_ascii=False, default=str) + "\n")
+            fh.flush()
+
     def add(self, sample: Sample) -> bool:
         """Appends one sample; False (nothing written) when its id is already in the folder."""
         line = json.dumps(sample_row(sample), ensure_ascii=False) + "\n"
         with self._lock:
             if sample.id in self._ids:
                 return False
+            self._add_raw(sample.id, "sample", (sample.provenance or {}).get("raw"))
             self._fh.write(line)
             self._fh.flush()
             os.fsync(self._fh.fileno())
@@ -142,10 +155,12 @@ class DatasetWriter:
 
     def reject(self, rejection: Rejection) -> None:
         row = rejection.model_dump(mode="json")
+        raw = row.pop("raw", None)
         key = _rejection_key(row)
         with self._lock:
             if key in self._rejected:
                 return
+            self._add_raw(rejection.sample_id, "rejected", raw)
             with open(self.out / REJECTED, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
                 fh.flush()
@@ -250,4 +265,4 @@ class DatasetWriter:
         return m
 
 
-__all__ = ["DatasetWriter", "EXPORTERS", "read_samples", "read_rows", "sample_row", "versions"]
+__all__ = ["DatasetWriter", "EXPORTERS", "read_samples", "read_raw", "read_rows", "sample_row", "versions"]

@@ -19,12 +19,16 @@ LOADERS = {
                'ds = load_dataset("json", data_files="{dir}/samples.jsonl")["train"]\n'
                '# or, as typed records: from dataclaw.export import read_samples; list(read_samples("{dir}"))'),
     "llamafactory": ('# LLaMA-Factory: dataset_dir: {dir}, dataset: dataclaw  (dataset_info.json + llamafactory.json)'),
-    "trl": ('from datasets import load_dataset, Image, Sequence\n'
-            'ds = load_dataset("json", data_files="{dir}/trl.jsonl")["train"]  # messages + images\n'
-            'ds = ds.cast_column("images", Sequence(Image()))  # image paths are relative to this folder'),
-    "verl": ('# verl / EasyR1: data.train_files={dir}/verl/train.parquet  (prompt, images, reward_model.ground_truth)'),
-    "webdataset": ('import webdataset as wds\n'
-                   'ds = wds.WebDataset("{dir}/webdataset/{shards}")'),
+    "trl": ('import os\nfrom datasets import load_dataset, Image, Sequence\n'
+            'ds = load_dataset("json", data_files="{dir}/trl.jsonl")["train"]  # prompt, completion, images\n'
+            'ds = ds.map(lambda r: {{"images": [os.path.join("{dir}", p) for p in r["images"]]}})  # relative paths\n'
+            'ds = ds.cast_column("images", Sequence(Image()))'),
+    "verl": ('# verl: data.train_files={dir}/verl/train.parquet data.image_key=images data.video_key=videos\n'
+             '#   reward.custom_reward_function.path=pkg://dataclaw.train.rewards '
+             'reward.custom_reward_function.name=compute_score'),
+    "webdataset": ('import glob, webdataset as wds  # one folder per media layout: webdataset/<group>/\n'
+                   'ds = wds.WebDataset(sorted(glob.glob("{dir}/webdataset/{shards}/shard-*.tar")))\n'
+                   '# or: load_dataset("webdataset", data_files={{"train": "{dir}/webdataset/{shards}/*.tar"}})'),
 }
 
 
@@ -45,8 +49,9 @@ def _short(text: str, limit: int = 72) -> str:
 
 
 def _shard_pattern(files: list[str]) -> str:
-    n = len([f for f in files if f.endswith(".tar")])
-    return "shard-000000.tar" if n <= 1 else f"shard-{{000000..{n - 1:06d}}}.tar"
+    """The first webdataset group folder (or a placeholder)."""
+    groups = sorted({Path(f).parent.name for f in files if f.endswith(".tar")})
+    return groups[0] if groups else "<group>"
 
 
 def _show(value: Any) -> str:
@@ -121,8 +126,9 @@ def render_card(manifest: dict[str, Any], dataset_dir: Path) -> str:
         if fmt in LOADERS:
             shards = _shard_pattern(manifest.get("files", {}).get("webdataset", []))
             body += [f"**{fmt}**", "", "```python", LOADERS[fmt].format(dir=d, shards=shards), "```", ""]
-    body += ["In `samples.jsonl`, `meta`, `provenance` and a segment's `action` are JSON text (their shape "
-             "differs between tasks); `Sample.model_validate(row)` decodes them.", "",
+    body += ["In `samples.jsonl`, a segment's `action` is a typed object (`null` when absent; keys outside the "
+             "typed ones in its `extra_json`), `meta` and `provenance` are JSON text (their shape differs between "
+             "tasks); `Sample.model_validate(row)` decodes them. Raw model input/output is in `raw.jsonl`.", "",
              "## Layout", "",
              "- `samples.jsonl`: one sample per line (query, interleaved solution, evidence anchor ids, scores)",
              "- `media/`: JPEG keyframes and MP4 clips that samples reference (paths relative to this folder)",

@@ -59,6 +59,42 @@ def encode_mp4(frames: np.ndarray, path: str | Path, fps: float, crf: int = 20) 
             out.mux(pkt)
 
 
+def _sample_indices(n: int) -> list[int]:
+    """LeRobot's frame sample for image stats (compute_stats.sample_indices): ~n**0.75, 100 to 10000."""
+    k = min(n, max(min(100, n), min(int(n ** 0.75), 10_000)))
+    return sorted(set(np.round(np.linspace(0, n - 1, k)).astype(int).tolist()))
+
+
+def _image_stats(frames: np.ndarray) -> dict[str, Any]:
+    """Per-channel min/max/mean/std in [0, 1], shaped [3, 1, 1] as LeRobot's Normalize reads them."""
+    px = frames.astype(np.float64) / 255.0
+    return {s: [[[v]] for v in getattr(px, s)(axis=(0, 1, 2)).tolist()] for s in ("min", "max", "mean", "std")} | {
+        "count": [len(frames)]}
+
+
+def video_stats(path: str | Path) -> dict[str, Any]:
+    """Camera stats of an MP4 as LeRobot computes them: a sample of its frames (`_sample_indices`),
+    decoded and downsampled to about 150 px when larger than 300 px."""
+    import av  # noqa: PLC0415
+
+    with av.open(str(path)) as c:
+        n = sum(1 for p in c.demux(video=0) if p.size)
+    want = set(_sample_indices(max(1, n)))
+    picked = []
+    with av.open(str(path)) as c:
+        for i, f in enumerate(c.decode(video=0)):
+            if i in want:
+                img = f.to_ndarray(format="rgb24")
+                h, w = img.shape[:2]
+                if max(h, w) >= 300:
+                    k = int((w if w > h else h) / 150)
+                    img = img[::k, ::k]
+                picked.append(img)
+    if not picked:
+        raise ValueError(f"{path}: no decodable frame for camera stats")
+    return _image_stats(np.stack(picked))
+
+
 def _stats(arr: np.ndarray) -> dict[str, Any]:
     a = arr.reshape(len(arr), -1).astype(np.float64)
     return {"min": a.min(0).tolist(), "max": a.max(0).tolist(), "mean": a.mean(0).tolist(),
@@ -121,12 +157,11 @@ def write_lerobot(root: str | Path, episodes: list[LeRobotEpisode], fps: float, 
                 vpath.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(vid, vpath)
                 h, w = _video_size(vpath)
+                stats[key] = video_stats(vpath)  # Normalize needs every camera's stats
             else:
                 encode_mp4(vid, vpath, fps)
                 h, w = vid.shape[1] - vid.shape[1] % 2, vid.shape[2] - vid.shape[2] % 2
-                px = vid[:: max(1, len(vid) // 8)].astype(np.float64) / 255.0
-                stats[key] = {s: [[[v]] for v in getattr(px, s)(axis=(0, 1, 2)).tolist()]
-                              for s in ("min", "max", "mean", "std")} | {"count": [len(vid)]}
+                stats[key] = _image_stats(vid[_sample_indices(len(vid))])
             features.setdefault(key, {"dtype": "video", "shape": [h, w, 3], "names": ["height", "width", "channels"],
                                       "info": {"video.fps": fps, "video.codec": "h264", "video.pix_fmt": "yuv420p",
                                                "video.is_depth_map": False, "has_audio": False}})
@@ -210,7 +245,7 @@ def export_lerobot(dataset_dir: Path) -> list[Path]:
     by_source: dict[str, list[dict[str, Any]]] = {}
     for r in read_rows(root):
         by_source.setdefault(r["source"], []).append(r)
-    episodes, fps = [], None
+    episodes, fps, robot_types = [], None, []
     for d in sets:
         src = Source(**d["source"])
         anchors = d.get("anchors", [])
@@ -225,6 +260,13 @@ def export_lerobot(dataset_dir: Path) -> list[Path]:
                 cols["action"], names["action"] = st.action, list(st.action_names)
             if st.ee_pos is not None:
                 cols["observation.ee_pos"], names["observation.ee_pos"] = st.ee_pos, ["x", "y", "z"]
+            for key, arr, nm in (("observation.effort", st.effort, st.effort_names),
+                                 ("observation.velocity", st.velocity, st.velocity_names)):
+                if arr is not None:
+                    cols[key] = arr
+                    names[key] = list(nm) if len(nm) == np.asarray(arr).reshape(len(arr), -1).shape[1] else []
+            if st.meta.robot_type:
+                robot_types.append(st.meta.robot_type)
             videos: dict[str, Any] = {}
             for cam, stream in st.cameras.items():
                 path = getattr(stream, "path", None)
@@ -237,5 +279,7 @@ def export_lerobot(dataset_dir: Path) -> list[Path]:
             episodes.append(LeRobotEpisode(columns=cols, names=names, task=st.task or "robot episode", videos=videos,
                                            annotations=_annotations(by_source.get(src.id, []), anchors),
                                            timestamps=st.t, extra=extra))
-    out = write_lerobot(root / "lerobot", episodes, fps=fps or 30.0, overwrite=True)
+    kinds = sorted(set(robot_types))  # LeRobot holds one robot_type per dataset
+    robot_type = kinds[0] if len(kinds) == 1 else ("+".join(kinds) if kinds else "unknown")
+    out = write_lerobot(root / "lerobot", episodes, fps=fps or 30.0, robot_type=robot_type, overwrite=True)
     return [out / "meta" / "info.json"] + sorted((out / "data").glob("chunk-*/episode_*.parquet"))

@@ -1,9 +1,13 @@
 """The native dataset folder: samples.jsonl rows and how to read them back.
 
-Each line is one Sample (`model_dump`), except that free-form dicts (`meta`, `provenance`, a segment's
-`action`) are stored as JSON text: their keys and value types differ between tasks, and Arrow (what
-`datasets.load_dataset("json", ...)` uses) needs one type per column. `Sample.model_validate` decodes
-them again, so `read_samples` returns the same Samples that were written.
+Each line is one Sample (`model_dump`) with two encodings that keep one Arrow type per column (what
+`datasets.load_dataset("json", ...)` needs) across tasks:
+- a segment's `action` is an object with typed fields (`ACTION_FIELDS`: GUI pointer and keys, robot
+  chunks and states, ...) plus `extra_json`, the JSON text of any other key; no action is a real null;
+- `meta` and `provenance` are JSON text (their keys differ between tasks).
+`Sample.model_validate` decodes both, so `read_samples` returns the Samples that were written.
+Raw model input/output is not in samples.jsonl: it goes to raw.jsonl, one `{"id", "kind", "raw"}` per
+sample or rejection (`read_raw`).
 """
 from __future__ import annotations
 
@@ -16,6 +20,51 @@ from ..model import Sample
 
 SAMPLES = "samples.jsonl"
 REJECTED = "rejected.jsonl"
+RAW = "raw.jsonl"
+
+# Typed fields of an action object (GUI events, robot chunks); every other key goes to `extra_json`.
+_STR, _NUM, _INT, _STRS, _NUMS, _ROWS = "string", "float64", "int64", "strings", "floats", "rows"
+ACTION_FIELDS: dict[str, str] = {
+    "type": _STR, "x": _NUM, "y": _NUM, "dx": _NUM, "dy": _NUM, "button": _STR, "text": _STR, "keys": _STRS,
+    "code": _STR, "step": _INT, "bbox": _NUMS, "element": _STR, "role": _STR, "box_source": _STR,
+    "names": _STRS, "chunk": _ROWS, "state": _NUMS, "state_names": _STRS, "fps": _NUM, "recall_state": _NUMS,
+    "continuation": _ROWS, "every": _INT, "source": _STR, "source_path": _STR, "t0": _NUM, "t1": _NUM,
+    "anchors": _STRS,
+}
+
+
+def _num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _fits(kind: str, v: Any) -> bool:
+    if kind == _STR:
+        return isinstance(v, str)
+    if kind == _NUM:
+        return _num(v)
+    if kind == _INT:
+        return isinstance(v, int) and not isinstance(v, bool)
+    if kind == _STRS:
+        return isinstance(v, list) and all(isinstance(x, str) for x in v)
+    if kind == _NUMS:
+        return isinstance(v, list) and all(_num(x) for x in v)
+    return isinstance(v, list) and all(isinstance(r, list) and all(_num(x) for x in r) for r in v)
+
+
+def encode_action(action: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An action dict as the typed object samples.jsonl stores (None stays None)."""
+    if action is None:
+        return None
+    out: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for k, v in action.items():
+        kind = ACTION_FIELDS.get(k)
+        if kind is not None and _fits(kind, v):
+            out[k] = v
+        else:  # unknown keys, and known keys with another shape (or None), are kept verbatim
+            extra[k] = v
+    out["extra_json"] = json.dumps(extra, ensure_ascii=False, sort_keys=True, default=str) if extra else None
+    return out
 
 
 def _enc(d: dict[str, Any] | None) -> str | None:
@@ -23,14 +72,28 @@ def _enc(d: dict[str, Any] | None) -> str | None:
 
 
 def sample_row(sample: Sample) -> dict[str, Any]:
+    """The samples.jsonl row of a sample (raw model I/O left out: it belongs in raw.jsonl)."""
     row = sample.model_dump(mode="json")
     row["meta"] = _enc(row.get("meta") or {})
-    row["provenance"] = _enc(row.get("provenance") or {})
+    row["provenance"] = _enc({k: v for k, v in (row.get("provenance") or {}).items() if k != "raw"})
     for seg in row["solution"] + row["query"]["media"]:
-        # always text ("null" when absent): a column that is null in the first block Arrow reads
-        # would get type null and refuse the strings of later blocks
-        seg["action"] = json.dumps(seg.get("action"), ensure_ascii=False, sort_keys=True, default=str)
+        seg["action"] = encode_action(seg.get("action"))
     return row
+
+
+def _action_feature() -> dict[str, Any]:
+    from datasets import Sequence, Value  # noqa: PLC0415
+
+    def one(kind: str) -> Any:
+        if kind == _STRS:
+            return Sequence(Value("string"))
+        if kind == _NUMS:
+            return Sequence(Value("float64"))
+        if kind == _ROWS:
+            return Sequence(Sequence(Value("float64")))
+        return Value(kind)
+
+    return {**{k: one(kind) for k, kind in ACTION_FIELDS.items()}, "extra_json": Value("string")}
 
 
 def features() -> Any:
@@ -39,7 +102,7 @@ def features() -> Any:
     from datasets import Features, Sequence, Value  # noqa: PLC0415
 
     seg = {"type": Value("string"), "text": Value("string"), "path": Value("string"), "t0": Value("float64"),
-           "t1": Value("float64"), "action": Value("string"), "anchors": Sequence(Value("string"))}
+           "t1": Value("float64"), "action": _action_feature(), "anchors": Sequence(Value("string"))}
     return Features({
         "id": Value("string"), "task": Value("string"), "domain": Value("string"), "source": Value("string"),
         "query": {"text": Value("string"), "media": [seg]},
@@ -105,6 +168,26 @@ def read_rows(dataset_dir: Path, curated: bool = True) -> list[dict[str, Any]]:
 def read_samples(dataset_dir: Path) -> Iterator[Sample]:
     for row in read_rows(dataset_dir):
         yield Sample.model_validate(row)
+
+
+def read_raw(dataset_dir: Path, kind: str | None = "sample") -> dict[str, list[dict[str, Any]]]:
+    """Raw model input/output per sample id from raw.jsonl (`kind` "sample", "rejected" or None for both;
+    the latest record of an id wins)."""
+    path = Path(dataset_dir) / RAW
+    out: dict[str, list[dict[str, Any]]] = {}
+    if not path.exists():
+        return out
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.endswith("\n"):
+                break
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(row, dict) and row.get("id") and (kind is None or row.get("kind") == kind):
+                out[row["id"]] = row.get("raw") or []
+    return out
 
 
 def export_native(dataset_dir: Path) -> list[Path]:

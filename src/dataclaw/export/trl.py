@@ -1,13 +1,24 @@
-"""TRL conversational format for vision-language SFT (SFTTrainer):
+"""TRL prompt-completion format for vision-language SFT (`SFTTrainer` + `DataCollatorForVisionLanguageModeling`):
 
-    trl.jsonl   {"messages": [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "..."}]},
-                              {"role": "assistant", "content": [...]}],
-                 "images": ["media/...jpg"], "videos": [...], "id": ..., "task": ..., "domain": ...}
+    trl.jsonl   {"prompt": [{"role": "user", "content": [{"type": "image"}, ..., {"type": "text", "text": "..."}]}],
+                 "completion": [{"role": "assistant", "content": [{"type": "text", "text": "..."}]}],
+                 "images": ["media/...jpg", ...], "answer_images": [...], "answer_videos": [...],
+                 "id": ..., "task": ..., "domain": ...}
 
-Images are listed in the order of their `{"type": "image"}` parts; paths are relative to the dataset
-folder. Load and decode them with
-    ds = load_dataset("json", data_files="trl.jsonl")["train"]
-    ds = ds.cast_column("images", Sequence(Image()))     # run from the dataset folder
+Why this shape: SFTTrainer keeps only `messages`/`prompt`/`completion`/`image(s)` columns and has no
+video input, so
+- each video of the question is given as `video_frames` frames sampled evenly from it (images; default 8),
+  never as a `videos` column TRL would drop silently;
+- prompt-completion rows train on the completion only (TRL's default `completion_only_loss`), so the
+  question's image tokens are never labels;
+- images and clips inside the answer are text marks (`[image 2.00s]`, `[clip 4.00s-6.00s]`) with their
+  paths in `answer_images` / `answer_videos` (TRL's collator processes the completion as text only).
+With `video_frames=0` videos stay videos, in a `videos` column on every row, for other readers (SFTTrainer
+ignores it).
+Images are listed in the order of their `{"type": "image"}` parts; paths are relative to the dataset folder:
+    ds = load_dataset("json", data_files="<out>/trl.jsonl", split="train")
+    ds = ds.map(lambda r: {"images": [os.path.join("<out>", p) for p in r["images"]]})
+    ds = ds.cast_column("images", Sequence(Image()))
 """
 from __future__ import annotations
 
@@ -15,28 +26,34 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .chat import render
+from .chat import render, videos_as_frames
 from .native import read_samples
 
 DATA_FILE = "trl.jsonl"
+VIDEO_FRAMES = 8
 
 
 def _content(parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"type": "text", "text": p["text"]} if p["type"] == "text" else {"type": p["type"]} for p in parts]
 
 
-def trl_row(sample: Any) -> dict[str, Any]:
-    chat = render(sample)
-    return {"messages": [{"role": "user", "content": _content(chat.user)},
-                         {"role": "assistant", "content": _content(chat.assistant)}],
-            "images": chat.images, "videos": chat.videos,
-            "id": sample.id, "task": sample.task, "domain": sample.domain}
+def trl_row(sample: Any, root: Path | None = None, video_frames: int = VIDEO_FRAMES) -> dict[str, Any]:
+    chat = render(sample, answer_media="mark")
+    if video_frames > 0 and root is not None:
+        chat = videos_as_frames(chat, root, video_frames)
+    row = {"prompt": [{"role": "user", "content": _content(chat.user)}],
+           "completion": [{"role": "assistant", "content": _content(chat.assistant)}],
+           "images": chat.images, "answer_images": chat.answer_images, "answer_videos": chat.answer_videos,
+           "id": sample.id, "task": sample.task, "domain": sample.domain}
+    if video_frames <= 0 or root is None:
+        row["videos"] = chat.videos
+    return row
 
 
-def export_trl(dataset_dir: Path) -> list[Path]:
+def export_trl(dataset_dir: Path, video_frames: int = VIDEO_FRAMES) -> list[Path]:
     root = Path(dataset_dir)
     out = root / DATA_FILE
     with open(out, "w", encoding="utf-8") as fh:
         for s in read_samples(root):
-            fh.write(json.dumps(trl_row(s), ensure_ascii=False) + "\n")
+            fh.write(json.dumps(trl_row(s, root, video_frames), ensure_ascii=False) + "\n")
     return [out]

@@ -10,12 +10,18 @@ from pathlib import Path
 
 import numpy as np
 
-from .panda import ACTION_NAMES, STATE_NAMES, SimEpisode
+from .panda import ACTION_NAMES, OBJECT_NAMES, STATE_NAMES, SimEpisode
+
+
+def _object(ep: SimEpisode) -> np.ndarray:
+    return ep.object_log if ep.object_log is not None else ep.cube_pos
 
 
 def write_lerobot_dataset(root: str | Path, episodes: list[SimEpisode], effort: bool = True,
-                          overwrite: bool = True) -> Path:
-    """LeRobot v2.1 folder of the episodes (one camera video per view) plus `meta/sim_truth.jsonl`."""
+                          overwrite: bool = True, object_state: bool = True) -> Path:
+    """LeRobot v2.1 folder of the episodes (one camera video per view) plus `meta/sim_truth.jsonl`.
+    `object_state`: log the object's position as `observation.environment_state` (as LeRobot's
+    simulated datasets do)."""
     from ..export.lerobot import LeRobotEpisode, write_lerobot  # noqa: PLC0415
 
     eps = []
@@ -24,7 +30,9 @@ def write_lerobot_dataset(root: str | Path, episodes: list[SimEpisode], effort: 
                 "observation.ee_pos": ep.ee_pos, "action": ep.action}
         if effort:
             cols["observation.effort"] = ep.effort
-        names = {"observation.state": STATE_NAMES, "observation.velocity": [f"v_{n}" for n in STATE_NAMES],
+        if object_state:
+            cols["observation.environment_state"] = _object(ep)
+        names = {"observation.environment_state": OBJECT_NAMES, "observation.state": STATE_NAMES, "observation.velocity": [f"v_{n}" for n in STATE_NAMES],
                  "observation.ee_pos": ["x", "y", "z"], "action": ACTION_NAMES,
                  "observation.effort": ["finger_left", "finger_right"]}
         eps.append(LeRobotEpisode(columns=cols, names=names, task=ep.task, videos=dict(ep.images),
@@ -67,6 +75,7 @@ def write_hdf5_episode(path: str | Path, ep: SimEpisode, layout: str = "aloha") 
             obs["robot0_joint_pos"] = ep.state[:, :7]
             obs["robot0_gripper_qpos"] = ep.state[:, 7:]
             obs["robot0_eef_pos"] = ep.ee_pos
+            obs["object"] = _object(ep)  # robomimic low-dim object observation (position first)
             for cam, arr in ep.images.items():
                 obs.create_dataset(f"{cam}_image", data=arr, chunks=(1,) + arr.shape[1:])
             demo["actions"] = ep.action

@@ -1,7 +1,7 @@
 """Robot episodes: LeRobot v2.x, HDF5 (ALOHA / robomimic) and plain video + CSV/Parquet states.
 
 Each episode is one source. A `RobotStream` exposes the episode's time series on one clock
-(`t`, `state`, `action`, `gripper`, `ee_pos`, `gripper_effort`), its language (`task`,
+(`t`, `state`, `action`, `gripper`, `ee_pos`, `gripper_effort`, `object_pos` when an object is tracked), its language (`task`,
 `annotations`) and every camera (`camera(name)`, `frame_at(t, camera=...)`). The first camera is
 the main one, so `frame_at` / `display_frames` / `time_base` work for `MediaStore` like a video.
 
@@ -43,6 +43,7 @@ class RobotMeta:
     has_audio: bool = False
     has_effort: bool = False
     has_ee: bool = False
+    robot_type: str = ""
     video_duration: float = 0.0
     notes: list[str] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
@@ -174,7 +175,8 @@ def _clean(ep: Episode, path: str) -> np.ndarray:
     n = len(ep.t)
     if n == 0:
         raise SourceError(path, "episode has no rows", step="read states")
-    for name, a in (("state", ep.state), ("action", ep.action), ("ee_pos", ep.ee_pos), ("gripper", ep.gripper)):
+    for name, a in (("state", ep.state), ("action", ep.action), ("ee_pos", ep.ee_pos), ("gripper", ep.gripper),
+                    ("object_pos", ep.object_pos)):
         if a is not None and len(a) != n:
             raise SourceError(path, f"{name} has {len(a)} rows but timestamps have {n}", step="read states")
     keep = np.isfinite(ep.t)
@@ -206,7 +208,7 @@ def _clean(ep: Episode, path: str) -> np.ndarray:
 
 
 def _apply(ep: Episode, keep: np.ndarray) -> None:
-    for name in ("t", "state", "action", "ee_pos", "effort", "gripper", "subtask"):
+    for name in ("t", "state", "action", "ee_pos", "effort", "velocity", "gripper", "subtask", "object_pos"):
         a = getattr(ep, name)
         if a is not None:
             setattr(ep, name, a[keep])
@@ -252,7 +254,10 @@ class RobotStream:
         self._camera_src = dict(ep.cameras)
         self.t, self.state, self.action, self.ee_pos = ep.t, ep.state, ep.action, ep.ee_pos
         self.gripper = ep.gripper
+        self.object_pos = ep.object_pos
         self.gripper_effort = _gripper_effort(ep)
+        self.effort, self.effort_names = ep.effort, list(ep.effort_names)
+        self.velocity, self.velocity_names = ep.velocity, list(ep.velocity_names)
         self.state_names, self.action_names = ep.state_names, ep.action_names
         self.task, self.annotations, self.subtask = ep.task, ep.annotations, ep.subtask
         self._raw_t = raw_t  # array cameras are indexed by the original rows
@@ -261,7 +266,8 @@ class RobotStream:
         self.meta = RobotMeta(format=ep.fmt, duration=duration, fps=fps, n_frames=len(ep.t), cameras=[],
                               state_names=ep.state_names, action_names=ep.action_names, task=ep.task,
                               episode_index=ep.episode_index, has_effort=self.gripper_effort is not None,
-                              has_ee=self.ee_pos is not None, notes=ep.notes, skipped=ep.skipped)
+                              has_ee=self.ee_pos is not None, robot_type=ep.robot_type, notes=ep.notes,
+                              skipped=ep.skipped)
         self._check_cameras()
 
     # ------------------------------------------------------------------ cameras

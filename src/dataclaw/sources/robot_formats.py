@@ -32,7 +32,11 @@ class Episode:
     ee_pos: np.ndarray | None = None
     effort: np.ndarray | None = None
     effort_names: list[str] = field(default_factory=list)
+    velocity: np.ndarray | None = None  # joint velocities, when the log has them
+    velocity_names: list[str] = field(default_factory=list)
+    robot_type: str = ""  # as the dataset names it (LeRobot info.json, env name), else ""
     gripper: np.ndarray | None = None
+    object_pos: np.ndarray | None = None  # [T, 3] a tracked object's position, when the log has it
     cameras: dict[str, Any] = field(default_factory=dict)  # name -> mp4 Path | array
     task: str = ""
     annotations: list[dict[str, Any]] = field(default_factory=list)
@@ -142,10 +146,22 @@ def _load_lerobot(p: Path) -> Episode:
         if ee is not None and ee.reshape(n, -1).shape[1] >= 3:
             ep.ee_pos = ee.reshape(n, -1)[:, :3]
             break
+    env = arr("observation.environment_state")  # LeRobot's key for object state in simulated datasets
+    if env is not None:
+        env = env.reshape(n, -1)
+        low = [x.lower() for x in names("observation.environment_state", env.shape[1])]
+        if low[:3] == ["object_x", "object_y", "object_z"] or env.shape[1] in (3, 7):
+            ep.object_pos = env[:, :3]
     eff = arr("observation.effort")
     if eff is not None:
         ep.effort = eff.reshape(n, -1)
         ep.effort_names = names("observation.effort", ep.effort.shape[1])
+    vel = arr("observation.velocity")
+    if vel is not None:
+        ep.velocity = vel.reshape(n, -1)
+        ep.velocity_names = names("observation.velocity", ep.velocity.shape[1])
+    if info.get("robot_type") not in (None, "", "unknown"):
+        ep.robot_type = str(info["robot_type"])
     tasks = {}
     tfile = root / "meta" / "tasks.jsonl"
     if tfile.is_file():
@@ -229,6 +245,10 @@ def _load_aloha(p: Path, f: Any) -> Episode:
     if "effort" in obs:
         ep.effort = np.asarray(obs["effort"], dtype=np.float64).reshape(n, -1)
         ep.effort_names = names if ep.effort.shape[1] == d else []
+    if "qvel" in obs:
+        ep.velocity = np.asarray(obs["qvel"], dtype=np.float64).reshape(n, -1)
+        ep.velocity_names = names if ep.velocity.shape[1] == d else []
+    ep.robot_type = _h5_str(f.attrs.get("robot_type", "")) or ("aloha" if d == 14 else "")
     if "ee_pos" in obs:
         ep.ee_pos = np.asarray(obs["ee_pos"], dtype=np.float64)[:, :3]
     if "images" in obs:
@@ -272,6 +292,13 @@ def _load_robomimic(p: Path, f: Any) -> Episode:
         ep.gripper = np.abs(np.asarray(obs["robot0_gripper_qpos"], dtype=np.float64)).sum(axis=1)
     if "robot0_eef_pos" in obs:
         ep.ee_pos = np.asarray(obs["robot0_eef_pos"], dtype=np.float64)
+    if "object" in obs and obs["object"].ndim == 2 and obs["object"].shape[1] >= 3:
+        ep.object_pos = np.asarray(obs["object"][:, :3], dtype=np.float64)  # robomimic: object position first
+    if "robot0_joint_vel" in obs:
+        ep.velocity = np.asarray(obs["robot0_joint_vel"], dtype=np.float64).reshape(n, -1)
+        ep.velocity_names = [f"robot0_joint_vel_{i}" for i in range(ep.velocity.shape[1])]
+    robots = (env.get("env_kwargs") or {}).get("robots")
+    ep.robot_type = str(robots[0] if isinstance(robots, list) and robots else robots or "")
     if "actions" in demo:
         ep.action = np.asarray(demo["actions"], dtype=np.float64).reshape(n, -1)
         ep.action_names = [f"a{i}" for i in range(ep.action.shape[1])]

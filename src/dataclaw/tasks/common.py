@@ -53,8 +53,13 @@ def anchor_line(a: Anchor) -> str:
     """One compact citable line: `[id] kind t0-t1 detail`."""
     span = fmt_t(a.t0) if a.t0 == a.t1 else f"{fmt_t(a.t0)}-{fmt_t(a.t1)}"
     detail = anchor_text(a)
+    from .visual import anchor_summary  # noqa: PLC0415 - visual imports common
+
+    seen = anchor_summary(a)
     if detail:
         detail = json.dumps(detail, ensure_ascii=False)
+    elif seen:  # what a visual anchor saw, in the fields the verifier checks (side, actions, motion, palette...)
+        detail = " ".join(f"{k}={v}" for k, v in seen.items() if v is not None)
     else:
         keep = {k: v for k, v in a.data.items() if isinstance(v, (str, int, float, bool)) and k != "text"}
         detail = " ".join(f"{k}={round(v, 3) if isinstance(v, float) else v}" for k, v in list(keep.items())[:4])

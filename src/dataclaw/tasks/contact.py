@@ -56,7 +56,8 @@ class ContactTask(Task):
 
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
         return {"contacts": [{"t0": round(a.t0, 3), "t1": round(a.t1, 3), "anchor": a.id,
-                              "label": f"gripper in contact with the object ({a.data.get('method', 'observed')})"}
+                              "label": f"gripper in contact with the object from {a.t0:.2f} s to {a.t1:.2f} s "
+                                       f"({a.data.get('method', 'observed')})"}
                              for a in ev.anchors if a.kind == "contact"]}
 
     def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:

@@ -15,8 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import DraftError, clean, evidence_sample_id, provenance, validate_draft
-
-_ROLE_WORD = {"textbox": "field", "button": "button", "link": "link", "checkbox": "checkbox", "combobox": "menu"}
+from .gui_text import Unquotable, quote, quote_supported, quoted_spans, role_word
 
 
 class GuiGroundingParams(BaseModel):
@@ -58,6 +57,10 @@ class GuiGroundingTask(Task):
             before = screens.get(d["action"])
             if not d.get("text") or not d.get("box") or before is None or d["action"] not in actions:
                 continue
+            try:
+                quote(d["text"])
+            except Unquotable:  # a name the description cannot quote unambiguously makes no sample
+                continue
             out.append(Evidence(sources=[anchors.source], anchors=[el, actions[d["action"]], before],
                                 frames=[before.t0], key=f"ground:{el.id}",
                                 meta={"duration": float(anchors.meta.get("duration") or 0), "element": el.id,
@@ -72,12 +75,13 @@ class GuiGroundingTask(Task):
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
         el = ev.anchor(ev.meta["element"])
         d = el.data
-        kind = _ROLE_WORD.get(d.get("role") or "", "element")
+        kind = role_word(d.get("role")) or "element"
         how = {"click": "Click", "double_click": "Double-click", "right_click": "Right-click"}.get(d.get("type"), "Click")
+        q = quote(d["text"], "element name")
         if d.get("text_source") == "ocr_label":
-            desc = f"the {kind} labelled '{clean(d['text'])}'"
+            desc = f"the {kind} labelled {q}"
         else:
-            desc = f"the '{clean(d['text'])}' {kind}"
+            desc = f"the {q} {kind}"
         return {"instruction": f"{how} {desc}.", "point": [d["x"], d["y"]], "bbox": list(d["box"]),
                 "frame": ev.meta["frame"], "element": el.id}
 
@@ -117,9 +121,7 @@ class GuiGroundingTask(Task):
                       provenance=provenance(ev, spec))
 
     def check(self, sample: Sample, ev: Evidence) -> list[str]:
-        import re  # noqa: PLC0415
-
         el = ev.anchor(ev.meta["element"])
-        names = " ".join(str(el.data.get(k) or "") for k in ("text", "name", "ocr_text")).lower()
-        return [f"query: '{q}' is not the element's logged or OCR text" for q in re.findall(r"'([^']{2,})'", sample.query.text)
-                if q.lower() not in names]
+        names = [str(el.data.get(k) or "") for k in ("text", "name", "ocr_text")]
+        return [f"query: '{q}' is not the element's logged or OCR text" for q in quoted_spans(sample.query.text)
+                if not quote_supported(q, names)]

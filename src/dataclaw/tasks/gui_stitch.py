@@ -18,12 +18,15 @@ from pydantic import BaseModel, ConfigDict
 from ..model import Anchor, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import DraftError, clean, evidence_sample_id, provenance, validate_draft
+from .gui_text import role_word
 from .gui_trajectory import (
+    NOTES,
     STEP,
     code_errors,
     gui_index,
     instruction,
     quoted_names_errors,
+    repair_reasoning,
     rules_step,
     step_errors,
     step_record,
@@ -38,8 +41,10 @@ _STOP = {"the", "and", "for", "with", "this", "that", "these", "those", "into", 
 
 class GuiStitchParams(BaseModel):
     model_config = ConfigDict(extra="allow")
-    max_hash: int = 10  # phash bits: an end and a start closer than this are the same screen
-    min_text: float = 85.0  # rapidfuzz ratio of OCR texts that links two screens when hashes differ
+    max_hash: int = 10  # phash bits: an end and a start closer than this look like the same screen
+    max_pixels: float = 0.04  # share of thumbnail pixels that may differ on the same screen (a clock, a cursor)
+    loose_hash: int = 20  # phash bits: close enough when the URL, the OCR text or the last target agrees
+    min_text: float = 85.0  # rapidfuzz token_set_ratio of the two screens' OCR texts that counts as the same text
     max_fragments: int = 9  # exhaustive ordering above this gets too slow
 
 
@@ -74,17 +79,64 @@ def relevance(words: list[str], text: str) -> float:
     return hit / len(words)
 
 
-def link(end: Anchor, start: Anchor, p: GuiStitchParams) -> dict[str, Any] | None:
-    """The continuity evidence from one fragment's end screen to another's start, or None."""
+CLICKS = ("click", "double_click")
+
+
+def compare(end: Anchor, start: Anchor) -> dict[str, Any]:
+    """Everything that says whether `start` continues from `end`: screen hash and pixels, URL and
+    title, OCR text, and whether the end's last action's target (a link named X) shows on the start."""
     from rapidfuzz import fuzz  # noqa: PLC0415
 
-    d = hash_distance(end.data["phash"], start.data["phash"])
-    te, ts = end.data.get("text") or "", start.data.get("text") or ""
-    sim = float(fuzz.token_set_ratio(te, ts)) if te and ts else 0.0
-    same_url = bool(end.data.get("url")) and end.data.get("url") == start.data.get("url")
-    if d <= p.max_hash or (sim >= p.min_text and same_url):
-        return {"from": end.id, "to": start.id, "hash_distance": d, "text_similarity": round(sim, 1)}
-    return None
+    from ..experts.gui_screens import thumb_diff  # noqa: PLC0415 - pure helper beside its encoder
+
+    e, st = end.data, start.data
+    te, ts = e.get("text") or "", start.data.get("text") or ""
+    target = ((e.get("action") or {}).get("name") or "").strip()
+    last_type = (e.get("action") or {}).get("type")
+    pix = thumb_diff(e.get("thumb"), st.get("thumb"))
+    ev: dict[str, Any] = {"from": end.id, "to": start.id, "hash_distance": hash_distance(e["phash"], st["phash"]),
+                          "pixel_diff": None if pix is None else round(pix, 4),
+                          "text_similarity": round(float(fuzz.token_set_ratio(te, ts)), 1) if te and ts else None,
+                          "same_url": (e.get("url") == st.get("url")) if e.get("url") and st.get("url") else None,
+                          "same_title": (e.get("title") == st.get("title")) if e.get("title") and st.get("title") else None,
+                          "last_target": target or None,
+                          "target_shown": (len(target) >= 3 and target.casefold() in ts.casefold()) if target and ts else None,
+                          "end_frame": e.get("frame"), "start_frame": st.get("frame")}
+    role = (e.get("action") or {}).get("role")
+    # a click on a link (or on an element nobody named) may open another page; a button, a check
+    # box or a start screen's cover does not say so
+    ev["may_navigate"] = last_type in CLICKS and (not role or role_word(role) == "link")
+    return ev
+
+
+def link(end: Anchor, start: Anchor, p: GuiStitchParams) -> dict[str, Any] | None:
+    """The continuity evidence from one fragment's end screen to another's start, or None.
+
+    Same screen: close phash and (with thumbnails) few changed pixels. A URL that changes breaks
+    continuity unless the last action was a click on a link (or an unnamed target) and the settled
+    screen after it is the next start, or its target's name shows there: a page of another URL that
+    merely looks the same after a button click (a start screen, a login form) is not evidence. A looser screen match counts when the URL, the OCR text or the target agrees."""
+    ev = compare(end, start)
+    d, pix, sim = ev["hash_distance"], ev["pixel_diff"], ev["text_similarity"]
+    same_screen = d <= p.max_hash and (pix is None or pix <= p.max_pixels)
+    loose = d <= p.loose_hash
+    same_text = sim is not None and sim >= p.min_text
+    if ev["same_url"] is False and not (ev["may_navigate"] and (ev["target_shown"] or same_screen)):
+        return None  # another page, and nothing says the last click led there
+    why = []
+    if same_screen:
+        why.append("same screen")
+    if loose and ev["same_url"]:
+        why.append("same URL, similar screen")
+    if same_text and ev["same_url"] is not False and loose:
+        why.append("same on-screen text")
+    if ev["target_shown"] and (loose or same_text):
+        why.append(f"the last action's target {ev['last_target']!r} shows on the next screen")
+    if not why:
+        return None
+    ev["why"] = why
+    ev["cost"] = round(d + 1000 * (pix or 0.0) + (0 if sim is None else (100 - sim) / 10), 3)
+    return ev
 
 
 def best_chain(n: int, links: dict[tuple[int, int], dict], rel: list[float]) -> list[int]:
@@ -94,13 +146,24 @@ def best_chain(n: int, links: dict[tuple[int, int], dict], rel: list[float]) -> 
     for size in range(n, 0, -1):
         for combo in itertools.permutations(nodes, size):
             if all((a, b) in links for a, b in zip(combo, combo[1:])):
-                dist = sum(links[(a, b)]["hash_distance"] for a, b in zip(combo, combo[1:]))
+                dist = sum(links[(a, b)]["cost"] for a, b in zip(combo, combo[1:]))
                 key = (size, sum(rel[k] for k in combo), -dist)
                 if key > best[0]:
                     best = (key, list(combo))
         if best[1]:
             return best[1]
     return best[1]
+
+
+def _evidence_text(ev: dict[str, Any]) -> str:
+    parts = [f"{ev['hash_distance']} bits apart"]
+    if ev["pixel_diff"] is not None:
+        parts.append(f"{ev['pixel_diff']:.0%} of pixels differ")
+    if ev["same_url"] is not None:
+        parts.append("same URL" if ev["same_url"] else "another URL")
+    if ev["text_similarity"] is not None:
+        parts.append(f"text {ev['text_similarity']:.0f}/100 alike")
+    return ", ".join(parts)
 
 
 @register_task
@@ -126,7 +189,7 @@ class GuiStitchTask(Task):
                 "properties": {"instruction": {"type": "string", "minLength": 5},
                                "order": {"type": "array", "items": frag, "minItems": 1},
                                "dropped": {"type": "array", "items": drop},
-                               "steps": {"type": "array", "items": STEP, "minItems": 1}}}
+                               "steps": {"type": "array", "items": STEP, "minItems": 1}, "notes": NOTES}}
 
     def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
@@ -144,21 +207,21 @@ class GuiStitchTask(Task):
         rel = [relevance(words, fragment_text(k, anchors.anchors)) for k in range(n)]
         chain = best_chain(n, links, rel)
         if len(chain) < 2:  # nothing connects: an order would be a guess; say so (the agent records it)
-            closest = min((hash_distance(states[(i, "end")].data["phash"], states[(j, "start")].data["phash"]), i, j)
-                          for i, j in itertools.permutations(range(n), 2))
-            raise ValueError(f"no two of the {n} fragments connect by screen continuity (closest: the end of "
-                             f"{frags[closest[1]]['name']} is {closest[0]} bits from the start of "
-                             f"{frags[closest[2]]['name']}; a link needs <= {p.max_hash})")
+            i, j, ev = min(((i, j, compare(states[(i, "end")], states[(j, "start")]))
+                            for i, j in itertools.permutations(range(n), 2)),
+                           key=lambda x: x[2]["hash_distance"] + 100 * (x[2]["pixel_diff"] or 0))
+            raise ValueError(f"no two of the {n} fragments connect by screen continuity (closest pair: the end of "
+                             f"{frags[i]['name']} and the start of {frags[j]['name']}: {_evidence_text(ev)}; "
+                             f"a link needs <= {p.max_hash} bits and <= {p.max_pixels:.0%} changed pixels, or a "
+                             f"looser match (<= {p.loose_hash} bits) with the same URL, text or target)")
         dropped = []
         for k in range(n):
             if k in chain:
                 continue
-            dmin = min(hash_distance(states[(k, "start")].data["phash"], states[(c, "end")].data["phash"])
-                       for c in chain)
-            dmax = min(hash_distance(states[(k, "end")].data["phash"], states[(c, "start")].data["phash"])
-                       for c in chain)
-            why = (f"no screen continuity with the kept fragments: its start is {dmin} bits from the nearest "
-                   f"kept end screen and its end {dmax} bits from the nearest kept start (link <= {p.max_hash})")
+            into = min((compare(states[(c, "end")], states[(k, "start")]) for c in chain), key=lambda e: e["hash_distance"])
+            out_of = min((compare(states[(k, "end")], states[(c, "start")]) for c in chain), key=lambda e: e["hash_distance"])
+            why = (f"no screen continuity with the kept fragments: its start vs the nearest kept end: "
+                   f"{_evidence_text(into)}; its end vs the nearest kept start: {_evidence_text(out_of)}")
             if words:
                 why += f"; it mentions {rel[k]:.0%} of the intent's words (kept fragments: " \
                        f"{min(rel[c] for c in chain):.0%} or more)"
@@ -185,15 +248,16 @@ class GuiStitchTask(Task):
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
         recs = ev.meta["steps"]
         st = ev.meta["states"]
-        steps = [rules_step(i, len(recs), r, ev, recs[i - 1] if i and recs[i - 1]["fragment"] == r["fragment"] else None)
-                 for i, r in enumerate(recs)]
+        notes: list[dict[str, Any]] = []
+        steps = [rules_step(i, len(recs), r, ev, recs[i - 1] if i and recs[i - 1]["fragment"] == r["fragment"] else None,
+                            notes) for i, r in enumerate(recs)]
         acts = [ev.anchor(r["action"]) for r in recs]
         els = [ev.anchor(r["element"]) if r.get("element") else None for r in recs]
         return {"instruction": instruction(acts, els),
                 "order": [{"fragment": k, "start_state": st[f"{k}:start"], "end_state": st[f"{k}:end"]}
                           for k in ev.meta["chain"]],
                 "dropped": [{"fragment": d["fragment"], "reason": d["reason"]} for d in ev.meta["dropped"]],
-                "steps": steps}
+                "steps": steps, "notes": notes}
 
     def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
         errors = validate_draft(draft, self.draft_schema())
@@ -221,6 +285,11 @@ class GuiStitchTask(Task):
         if errors:
             raise DraftError(errors)
         frags = ev.meta["fragments"]
+        notes = [dict(n) for n in draft.get("notes") or []]
+        steps = [dict(st) for st in draft["steps"]]
+        prev_of = [steps[i - 1]["action_anchor"] if i and frag_of[i - 1] == frag_of[i] else None
+                   for i in range(len(steps))]
+        repair_reasoning(steps, ev, prev_of, notes)
         solution: list[Segment] = []
         step_i = 0
         for o in draft["order"]:
@@ -229,10 +298,8 @@ class GuiStitchTask(Task):
             solution.append(Segment(type="span", t0=s0.t0, t1=s1.t1,
                                     text=f"Fragment {frags[k]['name']}",
                                     anchors=[o["start_state"], o["end_state"]]))
-            while step_i < len(draft["steps"]) and frag_of[step_i] == k:
-                st = draft["steps"][step_i]
-                prev = draft["steps"][step_i - 1]["action_anchor"] if step_i and frag_of[step_i - 1] == k else None
-                solution += step_segments(st, ev, media, ev.source, step_i, prev)
+            while step_i < len(steps) and frag_of[step_i] == k:
+                solution += step_segments(steps[step_i], ev, media, ev.source, step_i, prev_of[step_i])
                 step_i += 1
         dropped = [{"fragment": d["fragment"], "name": frags[d["fragment"]]["name"], "reason": clean(d["reason"])}
                    for d in draft["dropped"]]
@@ -242,7 +309,7 @@ class GuiStitchTask(Task):
         return Sample(id=evidence_sample_id(self.name, ev), task=self.name, domain="gui", source=ev.source.id,
                       query=Query(text=clean(draft["instruction"])), solution=solution, evidence=evidence,
                       meta={"order": [frags[k]["name"] for k in order], "dropped": dropped,
-                            "n_steps": len(draft["steps"]), "links": ev.meta["links"],
+                            "n_steps": len(draft["steps"]), "links": ev.meta["links"], "notes": notes,
                             "screen": ev.anchor(draft["steps"][0]["action_anchor"]).data.get("screen")},
                       provenance=provenance(ev, spec))
 

@@ -8,7 +8,6 @@ instruction and reasoning from the action log, element names and OCR only. One s
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -23,6 +22,7 @@ from .common import (
     provenance,
     validate_draft,
 )
+from .gui_text import FIELD_ROLES, key_words, quote_errors, quote_or_none, role_word
 
 ACTION_FIELDS = ("type", "x", "y", "button", "text", "keys", "dx", "dy")
 FRAME = {"type": "object", "required": ["t", "anchor"],
@@ -37,6 +37,9 @@ STEP = {"type": "object", "required": ["action_anchor", "observation", "reasonin
         "properties": {"action_anchor": {"type": "string"}, "observation": FRAME,
                        "reasoning": {"type": "string", "minLength": 5}, "action": ACTION,
                        "code": {"type": "string", "pattern": "^pyautogui\\."}, "next_state": FRAME}}
+# claims a step's text leaves out (a value that cannot be quoted) or text rewritten, with the reason
+NOTES = {"type": "array", "items": {"type": "object", "required": ["step", "reason"],
+                                    "properties": {"step": {"type": "integer"}, "reason": {"type": "string"}}}}
 _KEY_PURPOSE = {"tab": "move to the next field", "enter": "confirm", "escape": "close what is open",
                 "backspace": "delete the last character", "down": "move down", "up": "move up"}
 _HOTKEY_PURPOSE = {("ctrl", "a"): "select all the text in the field", ("ctrl", "c"): "copy the selection",
@@ -75,66 +78,124 @@ def step_anchors(rec: dict[str, Any], ev_anchor: Any) -> list[Anchor]:
 
 
 def element_label(act: Anchor, el: Anchor | None) -> str:
-    text = clean((el.data.get("text") if el else None) or (act.data.get("element") or {}).get("name") or "")
-    return text[:60]
+    return clean((el.data.get("text") if el else None) or (act.data.get("element") or {}).get("name") or "")
 
 
-def describe(act: Anchor, el: Anchor | None) -> str:
-    """Short imperative phrase for an action: "click 'Send message'", "type 'Bob'"."""
+def element_role(act: Anchor, el: Anchor | None) -> str:
+    """The element's role in people's words ("link", "text field", "drop-down"), "" when unknown."""
+    return role_word((el.data.get("role") if el else None) or (act.data.get("element") or {}).get("role"))
+
+
+def _target(act: Anchor, el: Anchor | None, notes: list[str] | None) -> str:
     d = act.data
-    label = element_label(act, el)
-    role = (el.data.get("role") if el else None) or ""
-    target = f"the '{label}' {role}".replace(" textbox", " field").strip() if label else f"at ({d.get('x', 0):.0f}, {d.get('y', 0):.0f})"
-    if d["type"] in ("click", "double_click", "right_click"):
-        verb = {"click": "click", "double_click": "double-click", "right_click": "right-click"}[d["type"]]
-        return f"{verb} {target}"
-    if d["type"] == "type":
-        return f"type '{d['text']}'"
-    if d["type"] == "key":
-        return f"press {'+'.join(d['keys'])}"
-    if d["type"] == "hotkey":
-        return f"press {'+'.join(d['keys'])}"
-    if d["type"] == "scroll":
-        return f"scroll {'down' if d.get('dy', 0) > 0 else 'up'} by {abs(d.get('dy', 0)):.0f} px"
-    if d["type"] == "drag":
-        return f"drag from ({d['x']:.0f}, {d['y']:.0f}) by ({d['dx']:.0f}, {d['dy']:.0f})"
-    return f"move the pointer to ({d.get('x', 0):.0f}, {d.get('y', 0):.0f})"
+    q = quote_or_none(element_label(act, el), "element name", notes)
+    rw = element_role(act, el)
+    if q:
+        return f"the {q} {rw}" if rw else q
+    where = f"at ({d.get('x', 0):.0f}, {d.get('y', 0):.0f})"
+    return f"the {rw} {where}" if rw else where
 
 
-def reasoning(i: int, n: int, act: Anchor, el: Anchor | None, prev: Anchor | None, prev_el: Anchor | None) -> str:
-    """Rules reasoning from the log: where we are, what the step does and why (no model)."""
+def _field_of(prev: Anchor | None, prev_el: Anchor | None) -> tuple[str, str]:
+    """(label, role word) of the field a typing step goes into: the element clicked just before."""
+    if prev is None or prev.data["type"] not in ("click", "double_click"):
+        return "", ""
+    rw = element_role(prev, prev_el)
+    if rw and rw not in FIELD_ROLES and rw != "drop-down":
+        return "", ""
+    return element_label(prev, prev_el), rw
+
+
+def _direction(dx: float, dy: float) -> str:
+    parts = []
+    if abs(dx) >= 1:
+        parts.append(f"{abs(dx):.0f} px {'right' if dx > 0 else 'left'}")
+    if abs(dy) >= 1:
+        parts.append(f"{abs(dy):.0f} px {'down' if dy > 0 else 'up'}")
+    return " and ".join(parts) or "in place"
+
+
+def describe(act: Anchor, el: Anchor | None, prev: Anchor | None = None, prev_el: Anchor | None = None,
+             notes: list[str] | None = None) -> str:
+    """Short imperative phrase, in people's words: "click the 'Send' button", "choose '2' in 'Quantity'"."""
     d = act.data
-    where = f"The '{d['title']}' page is open." if d.get("title") else "The application window is open."
-    if d["type"] in ("click", "double_click", "right_click"):
-        role = (el.data.get("role") if el else "") or "element"
-        why = {"textbox": " to put the cursor in it before typing", "checkbox": " to toggle this option",
-               "link": " to open it"}.get(role, "")
-        what = f"I {describe(act, el)}{why}."
-    elif d["type"] == "type":
-        field = element_label(prev, prev_el) if prev is not None and prev.data["type"] in ("click", "double_click") else ""
-        into = f" into the '{field}' field" if field else " into the focused field"
-        what = f"I type '{d['text']}'{into}."
-    elif d["type"] == "key":
-        what = f"I press {'+'.join(d['keys'])} to {_KEY_PURPOSE.get(d['keys'][0], 'continue')}."
-    elif d["type"] == "hotkey":
-        what = f"I press {'+'.join(d['keys'])} to {_HOTKEY_PURPOSE.get(tuple(d['keys']), 'use the shortcut')}."
-    elif d["type"] == "scroll":
-        what = f"What I need next is not in view, so I {describe(act, el)}."
+    typ = d["type"]
+    if typ in ("click", "double_click", "right_click"):
+        verb = {"click": "click", "double_click": "double-click", "right_click": "right-click"}[typ]
+        return f"{verb} {_target(act, el, notes)}"
+    if typ == "type":
+        label, rw = _field_of(prev, prev_el)
+        q = quote_or_none(d.get("text"), "typed text", notes)
+        if rw == "drop-down":
+            fq = quote_or_none(label, "drop-down name", notes)
+            what = q or "an option"
+            return f"choose {what} in {fq}" if fq else f"choose {what} in the drop-down"
+        return f"type {q}" if q else "type the text"
+    if typ in ("key", "hotkey"):
+        return f"press {key_words(d['keys'])}"
+    if typ == "scroll":
+        dx, dy = d.get("dx", 0) or 0, d.get("dy", 0) or 0
+        if abs(dx) > abs(dy):
+            return f"scroll {'right' if dx > 0 else 'left'} {abs(dx):.0f} px"
+        return f"scroll {'down' if dy > 0 else 'up'} {abs(dy):.0f} px"
+    if typ == "drag":
+        q = quote_or_none(element_label(act, el), "element name", notes)
+        if q:
+            return f"drag {q} {_direction(d['dx'], d['dy'])}"
+        return (f"drag from ({d['x']:.0f}, {d['y']:.0f}) to "
+                f"({d['x'] + d['dx']:.0f}, {d['y'] + d['dy']:.0f})")
+    q = quote_or_none(element_label(act, el), "element name", notes)
+    return f"hover over {q}" if q else f"move the pointer to ({d.get('x', 0):.0f}, {d.get('y', 0):.0f})"
+
+
+_CLICK_PURPOSE = {"text field": " to put the cursor in it before typing", "text box": " to put the cursor in it before typing",
+                  "search box": " to put the cursor in it before typing", "password field": " to put the cursor in it",
+                  "check box": " to toggle this option", "radio button": " to pick this option",
+                  "link": " to open it", "drop-down": " to open its options", "tab": " to show its contents",
+                  "menu item": " to choose it"}
+
+
+def reasoning(i: int, n: int, act: Anchor, el: Anchor | None, prev: Anchor | None, prev_el: Anchor | None,
+              notes: list[str] | None = None) -> str:
+    """Rules reasoning from the log: where we are, what the step does and why (no model). Values that
+    cannot be quoted are left out and the reason goes to `notes`."""
+    d = act.data
+    tq = quote_or_none(d.get("title"), "page title", notes) if d.get("title") else None
+    where = f"The {tq} page is open." if tq else "The application window is open."
+    typ = d["type"]
+    if typ in ("click", "double_click", "right_click"):
+        what = f"I {describe(act, el, notes=notes)}{_CLICK_PURPOSE.get(element_role(act, el), '')}."
+    elif typ == "type":
+        label, rw = _field_of(prev, prev_el)
+        if rw == "drop-down":
+            what = f"I {describe(act, el, prev, prev_el, notes)}."
+        else:
+            fq = quote_or_none(label, "field name", notes) if label else None
+            into = f" into the {fq} field" if fq else " into the focused field"
+            what = f"I {describe(act, el, prev, prev_el, notes)}{into}."
+    elif typ == "key":
+        what = f"I press {key_words(d['keys'])} to {_KEY_PURPOSE.get(d['keys'][0], 'continue')}."
+    elif typ == "hotkey":
+        what = f"I press {key_words(d['keys'])} to {_HOTKEY_PURPOSE.get(tuple(d['keys']), 'use the shortcut')}."
+    elif typ == "scroll":
+        what = f"What I need next is not in view, so I {describe(act, el, notes=notes)}."
     else:
-        what = f"I {describe(act, el)}."
+        what = f"I {describe(act, el, notes=notes)}."
     done = " This is the last step." if i == n - 1 else ""
     return f"Step {i + 1} of {n}. {where} {what}{done}"
 
 
 def instruction(acts: list[Anchor], els: list[Anchor | None]) -> str:
     """A task instruction summarising the steps on the page(s) they happen on."""
-    titles = list(dict.fromkeys(a.data.get("title") for a in acts if a.data.get("title")))
-    parts = [describe(a, e) for a, e in zip(acts, els) if a.data["type"] != "move"]
+    titles = [q for q in (quote_or_none(t, "page title", None) for t in
+                          dict.fromkeys(a.data.get("title") for a in acts if a.data.get("title"))) if q]
+    parts = [describe(a, e, p, pe) for a, e, p, pe in zip(acts, els, [None] + acts[:-1], [None] + els[:-1])
+             if a.data["type"] != "move"]
     if len(parts) > 8:
         parts = parts[:4] + ["..."] + parts[-3:]
-    place = f"In '{titles[0]}'" if titles else "On this screen"
+    place = f"In {titles[0]}" if titles else "On this screen"
     if len(titles) > 1:
-        place += f" (then '{titles[-1]}')"
+        place += f" (then {titles[-1]})"
     return clean(f"{place}: " + ", ".join(parts) + ".")
 
 
@@ -142,13 +203,19 @@ def action_dict(act: Anchor) -> dict[str, Any]:
     return {k: act.data[k] for k in ACTION_FIELDS if act.data.get(k) is not None}
 
 
-def rules_step(i: int, n: int, rec: dict[str, Any], ev: Evidence, prev_rec: dict[str, Any] | None) -> dict[str, Any]:
+def rules_step(i: int, n: int, rec: dict[str, Any], ev: Evidence, prev_rec: dict[str, Any] | None,
+               notes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One step of the rules draft; claims the text cannot make are listed in `notes` [{step, reason}]."""
     act = ev.anchor(rec["action"])
     el = ev.anchor(rec["element"]) if rec.get("element") else None
     prev = ev.anchor(prev_rec["action"]) if prev_rec else None
     prev_el = ev.anchor(prev_rec["element"]) if prev_rec and prev_rec.get("element") else None
+    why: list[str] = []
+    text = reasoning(i, n, act, el, prev, prev_el, why)
+    if notes is not None:
+        notes += [{"step": i, "reason": r} for r in dict.fromkeys(why)]
     return {"action_anchor": act.id, "observation": {"t": rec["obs_t"], "anchor": rec["before"]},
-            "reasoning": reasoning(i, n, act, el, prev, prev_el), "action": action_dict(act),
+            "reasoning": text, "action": action_dict(act),
             "code": act.data["code"], "next_state": {"t": rec["after_t"], "anchor": rec["after"]}}
 
 
@@ -183,40 +250,66 @@ def step_errors(st: dict[str, Any], ev: Evidence, where: str) -> list[str]:
     return errs
 
 
+def _element_of(ev: Evidence, act_id: str | None) -> Anchor | None:
+    if not act_id:
+        return None
+    return next((a for a in ev.anchors if a.kind == "gui_element" and a.data.get("action") == act_id), None)
+
+
+def cited_for_text(ev: Evidence, act_id: str, prev_action: str | None) -> list[str]:
+    """What a step's reasoning may quote from: its action and element, and (typing) the field
+    clicked just before, as action and element."""
+    ids = [act_id]
+    if prev_action and ev.anchor(prev_action) is not None:
+        ids.append(prev_action)
+    ids += [a.id for a in ev.anchors if a.kind == "gui_element" and a.data.get("action") in (act_id, prev_action)]
+    return ids
+
+
+def repair_reasoning(steps: list[dict[str, Any]], ev: Evidence, prev_of: list[str | None],
+                     notes: list[dict[str, Any]]) -> None:
+    """A step whose reasoning quotes what its anchors do not log is rewritten from the anchors (the
+    rules text), with the reason in `notes`: one bad step never costs the whole trajectory."""
+    n = len(steps)
+    for i, st in enumerate(steps):
+        act = ev.anchor(st.get("action_anchor", ""))
+        if act is None or not isinstance(st.get("reasoning"), str):
+            continue
+        cited = [ev.anchor(a) for a in cited_for_text(ev, act.id, prev_of[i])]
+        bad = quote_errors(clean(st["reasoning"]), cited)
+        if not bad:
+            continue
+        prev = ev.anchor(prev_of[i]) if prev_of[i] else None
+        why: list[str] = []
+        st["reasoning"] = reasoning(i, n, act, _element_of(ev, act.id), prev, _element_of(ev, prev_of[i]), why)
+        notes.append({"step": i, "reason": "reasoning rewritten from the anchors: "
+                      + ", ".join(repr(q) for q in bad[:3]) + " not logged for this step"})
+        notes += [{"step": i, "reason": r} for r in dict.fromkeys(why)]
+
+
 def step_segments(st: dict[str, Any], ev: Evidence, media: Any, source: Any, i: int,
                   prev_action: str | None = None) -> list[Segment]:
     act = ev.anchor(st["action_anchor"])
-    # the reasoning may name this step's element and, when typing, the field clicked just before
-    el_ids = [a.id for a in ev.anchors if a.kind == "gui_element" and a.data.get("action") in (act.id, prev_action)]
     obs_t, nxt_t = float(st["observation"]["t"]), float(st["next_state"]["t"])
     obs = media.keyframe(source, obs_t)
     nxt = media.keyframe(source, nxt_t)
     action = {**st["action"], "code": st["code"], "step": i}
     return [Segment(type="image", path=obs, t0=obs_t, t1=obs_t, anchors=[st["observation"]["anchor"]]),
-            Segment(type="text", text=clean(st["reasoning"]), t0=act.t0, t1=act.t1, anchors=[act.id] + el_ids),
+            Segment(type="text", text=clean(st["reasoning"]), t0=act.t0, t1=act.t1,
+                    anchors=cited_for_text(ev, act.id, prev_action)),
             Segment(type="action", action=action, t0=act.t0, t1=act.t1, anchors=[act.id]),
             Segment(type="image", path=nxt, t0=nxt_t, t1=nxt_t, anchors=[st["next_state"]["anchor"]])]
 
 
 def quoted_names_errors(sample: Sample, ev: Evidence) -> list[str]:
-    """Names the reasoning quotes ('...') must come from the log / OCR of the cited anchors."""
-    from rapidfuzz import fuzz  # noqa: PLC0415
-
+    """What the reasoning really quotes ('...', read as `gui_text.quoted_spans` reads it) must be a
+    name, title, URL or typed text that its cited anchors log."""
     errs = []
     for i, seg in enumerate(sample.solution):
         if seg.type != "text" or not seg.anchors:
             continue
-        pool = []
-        for aid in seg.anchors:
-            a = ev.anchor(aid)
-            if a is None:
-                continue
-            pool += [str(v) for k, v in a.data.items() if k in ("text", "title", "name", "ocr_text", "url") and v]
-            pool += [str((a.data.get("element") or {}).get("name") or "")]
-        pool_text = " | ".join(pool).lower()
-        for q in re.findall(r"'([^']{2,})'", seg.text or ""):
-            if fuzz.partial_ratio(q.lower(), pool_text) < 90:
-                errs.append(f"solution[{i}]: '{q}' is not a name, title or text logged for this step")
+        for q in quote_errors(seg.text or "", [ev.anchor(a) for a in seg.anchors]):
+            errs.append(f"solution[{i}]: '{q}' is not a name, title or text logged for this step")
     return errs
 
 
@@ -267,7 +360,7 @@ class GuiTrajectoryTask(Task):
     def draft_schema(self) -> dict[str, Any]:
         return {"type": "object", "required": ["instruction", "steps"],
                 "properties": {"instruction": {"type": "string", "minLength": 5},
-                               "steps": {"type": "array", "minItems": 1, "items": STEP}}}
+                               "steps": {"type": "array", "minItems": 1, "items": STEP}, "notes": NOTES}}
 
     def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
@@ -293,10 +386,11 @@ class GuiTrajectoryTask(Task):
 
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
         recs = ev.meta["steps"]
-        steps = [rules_step(i, len(recs), r, ev, recs[i - 1] if i else None) for i, r in enumerate(recs)]
+        notes: list[dict[str, Any]] = []
+        steps = [rules_step(i, len(recs), r, ev, recs[i - 1] if i else None, notes) for i, r in enumerate(recs)]
         acts = [ev.anchor(r["action"]) for r in recs]
         els = [ev.anchor(r["element"]) if r.get("element") else None for r in recs]
-        return {"instruction": instruction(acts, els), "steps": steps}
+        return {"instruction": instruction(acts, els), "steps": steps, "notes": notes}
 
     def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
         errors = validate_draft(draft, self.draft_schema())
@@ -311,16 +405,19 @@ class GuiTrajectoryTask(Task):
             errors.append("steps: an action appears twice")
         if errors:
             raise DraftError(errors)
+        notes = [dict(n) for n in draft.get("notes") or []]
+        prev_of = [draft["steps"][i - 1]["action_anchor"] if i else None for i in range(len(draft["steps"]))]
+        steps = [dict(st) for st in draft["steps"]]
+        repair_reasoning(steps, ev, prev_of, notes)
         solution: list[Segment] = []
-        for i, st in enumerate(draft["steps"]):
-            prev = draft["steps"][i - 1]["action_anchor"] if i else None
-            solution += step_segments(st, ev, media, ev.source, i, prev)
+        for i, st in enumerate(steps):
+            solution += step_segments(st, ev, media, ev.source, i, prev_of[i])
         evidence = []
         for seg in solution:
             evidence += [a for a in seg.anchors if a not in evidence]
         return Sample(id=evidence_sample_id(self.name, ev), task=self.name, domain="gui", source=ev.source.id,
                       query=Query(text=clean(draft["instruction"])), solution=solution, evidence=evidence,
-                      meta={"n_steps": len(draft["steps"]), "fragment": ev.meta.get("fragment", 0),
+                      meta={"n_steps": len(draft["steps"]), "fragment": ev.meta.get("fragment", 0), "notes": notes,
                             "screen": ev.anchor(draft["steps"][0]["action_anchor"]).data.get("screen")},
                       provenance=provenance(ev, spec))
 

@@ -1,6 +1,7 @@
 """`recovery` (embodied): from a real fault, the diagnosis, the state to recall and the corrected continuation.
 
-One sample per fault anchor (hesitation loop, unstable grasp, early stall). The solution has
+One sample per fault anchor (hesitation loop, missed grasp, drop, slip, regrasp, collision, early
+stall). The solution has
   1. the diagnosis over the fault's span (cites the fault),
   2. the state to recall: the frame and robot state at the fault's recall time (cites the phase there),
   3. the corrected continuation, taken from real successful data: the same episode's own later
@@ -22,9 +23,19 @@ from .robot_common import episode, phase_at, phases, rows, state_at, task_text
 
 PLANS = {
     "hesitation_loop": "commit to the object: go straight from the recalled pose to the grasp",
-    "unstable_grasp": "return to the pre-grasp pose and grasp the object again, centred and firmly",
+    "missed_grasp": "open the gripper, return to the pre-grasp pose above the object, centre the fingers on it "
+                    "and grasp again",
+    "drop": "return to the pre-grasp pose and grasp the object again, centred and firmly",
+    "slip": "grasp the object more firmly (closer to its centre of mass) before carrying it on",
+    "regrasp": "centre the gripper on the object before the first close, so one grasp holds",
+    "collision": "back off from the obstacle, rise above it and carry the object on around it",
     "early_stall": "resume from the recalled state and finish the remaining phases",
 }
+# faults after which the episode itself went on to finish: its own completion is the continuation
+SELF_RECOVERED = ("hesitation_loop", "slip", "regrasp")
+# faults whose correction starts again from the grasp
+FROM_GRASP = ("drop", "missed_grasp", "slip")
+STANDARD = ("reach", "grasp", "transport", "place", "retreat")
 
 
 class RecoveryParams(BaseModel):
@@ -116,7 +127,7 @@ class RecoveryTask(Task):
                                     "fault": f.id, "recall_t": recall_t, "span": [min(recall_t, f.t0), f.t1]}
             # 1. the same episode recovered by itself: its completion after the fault is the continuation
             later = [a for a in ph if a.t0 >= f.t1 - 1e-6 or (a.t0 <= f.t1 < a.t1)]
-            if f.data["type"] == "hesitation_loop" and any(a.data.get("phase") == "place" for a in later):
+            if f.data["type"] in SELF_RECOVERED and any(a.data.get("phase") == "place" for a in later):
                 c0 = f.t1
                 c1 = max(a.t1 for a in later if a.data.get("phase") == "place")
                 cont = [a for a in later if a.t0 < c1]
@@ -129,7 +140,10 @@ class RecoveryTask(Task):
                 if not peer:
                     continue  # no real successful data to continue from: no sample
                 fph = f.data.get("phase") or (recall_phase.data["phase"] if recall_phase else "reach")
-                start = "grasp" if f.data["type"] == "unstable_grasp" else fph
+                start = "grasp" if f.data["type"] in FROM_GRASP else fph
+                if start not in STANDARD:  # lift / stall: continue from the last regular phase before the fault
+                    prev = [a.data["phase"] for a in ph if a.t0 < f.t0 - 1e-6 and a.data.get("phase") in STANDARD]
+                    start = prev[-1] if prev else "reach"
                 pph = phases(peer)
                 first = next((a for a in pph if a.data.get("phase") == start), pph[0])
                 place = [a for a in pph if a.data.get("phase") == "place"]

@@ -15,6 +15,7 @@ from ..model import Anchor, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import (IDS_SCHEMA, DraftError, anchor_text, build_prompt, clean, duration_of, evidence_sample_id,
                      inside_any, overlap, provenance, select_frames, span_errors, units, validate_draft)
+from .visual import anchor_summary, short_subject, visual_clauses
 
 
 class T2VParams(BaseModel):
@@ -115,8 +116,8 @@ class T2VTask(Task):
             if u.shot is None:
                 continue
             t0, t1 = _trim(u.t0, u.t1, transitions)
-            for c0, c1 in _split(t0, t1, p.max_clip, cuts):
-                c0, c1 = round(c0, 3), round(c1, 3)
+            for c0, c1 in _split(t0, min(t1, duration) if duration else t1, p.max_clip, cuts):
+                c0, c1 = round(c0, 3), round(c1, 3)  # (a shot may end past the header's duration)
                 if c1 - c0 < p.min_clip or len(out) >= p.max_clips:
                     continue
                 near = [a for a in anchors.anchors if overlap(a.t0, a.t1, c0, c1) > 0
@@ -144,6 +145,11 @@ class T2VTask(Task):
                      "`prompt` = one short generation prompt, `caption` = a dense description using only the "
                      "anchors (on-screen text quoted exactly, narration, motion, transition), `t0`/`t1` = the clip "
                      f"span, `anchors` = ids used (the shot first). Motion in this span: {ev.meta['motion']}.")
+        seen = [f"[{a.id}] {a.kind} {a.t0:.2f}-{a.t1:.2f} {anchor_summary(a)}" for a in ev.anchors
+                if anchor_summary(a)]
+        if seen:  # what is in the picture: a VLM should say it in these words, citing these ids
+            task_text += (" Visual anchors (say what they say, e.g. 'the camera pans left', 'a right hand holds an "
+                          "object', 'two people', 'mostly white and grey'; cite each): " + "; ".join(seen[:12]))
         return build_prompt(ev, spec, task_text, self.draft_schema())
 
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
@@ -159,19 +165,26 @@ class T2VTask(Task):
         article = "An" if motion[0] in "aeiou" else "A"
         caption = f"{article} {motion} {c1 - c0:.1f}-second shot"
         prompt = f"{article} {motion} shot"
+        subject = short_subject(ev.anchors, c0, c1)
+        if subject and not texts:
+            prompt += f" of {subject}"
         if texts:
             caption += " showing the on-screen text " + ", ".join(f'"{t}"' for t in texts)
             prompt += f' of a screen showing the text "{texts[0]}"'
         caption += "."
+        ids = [m["shot"]] + m["ocr"][:4] + m["speech"] + m["motion_anchors"][:2]
+        for text, cited in visual_clauses(ev.anchors, c0, c1):  # who / what is in view, hands, camera, colours
+            caption += " " + text
+            ids += cited
         if speech:
             caption += f' A voice says: "{clean(speech)}"'
         tr = ev.anchor(m["transition_in"]) if m.get("transition_in") else None
-        ids = [m["shot"]] + m["ocr"][:4] + m["speech"] + m["motion_anchors"][:2]
         if tr is not None:
             kind = tr.data.get("type") or tr.data.get("kind") or "transition"
             caption += f" The shot begins after a {kind} from the previous shot."
             ids.append(tr.id)
-        return {"prompt": prompt + ".", "caption": clean(caption), "t0": c0, "t1": c1, "anchors": ids}
+        return {"prompt": prompt + ".", "caption": clean(caption), "t0": c0, "t1": c1,
+                "anchors": list(dict.fromkeys(ids))}
 
     def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
         errors = validate_draft(draft, self.draft_schema())

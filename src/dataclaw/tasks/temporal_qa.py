@@ -6,6 +6,12 @@ Question types (difficulty in `sample.meta["difficulty"]`):
 - `order`          (medium: two on-screen texts; hard: on-screen text vs narration) which comes first?
 - `state_change`   (medium after a cut, hard across a gradual transition) what changes between t and t'?
 - `multi_event`    (hard)   list the on-screen changes in order with their times.
+Visual (footage with no text and no speech; from the hands / camera / people experts):
+- `hand_appear`    (easy)   when is a hand first in view?
+- `hand_action`    (medium) when does the hand move / turn / touch what it holds?
+- `camera_move`    (medium) when does the camera move (and how)? / does it move at all?
+- `people_count`   (medium) how many people are in view at t?
+- `visual_order`   (hard)   which of two visual events comes first?
 Every answer carries `span` segments citing the anchors they come from.
 """
 from __future__ import annotations
@@ -22,7 +28,9 @@ from .base import Evidence, Task, register_task
 from .common import (IDS_SCHEMA, DraftError, Unit, anchor_text, build_prompt, clean, content_units, duration_of,
                      evidence_sample_id, overlap, provenance, select_frames, span_errors, validate_draft)
 
-QTYPES = ("localize_text", "localize_speech", "order", "state_change", "multi_event")
+QTYPES = ("localize_text", "localize_speech", "order", "state_change", "multi_event",
+          "hand_appear", "hand_action", "camera_move", "people_count", "visual_order")
+VISUAL_EVENTS = ("hand", "hand_object", "person", "camera_motion")
 
 
 class TemporalQAParams(BaseModel):
@@ -87,6 +95,66 @@ def whole_video(media: Any, source: Any, duration: float) -> str:
     return rel
 
 
+_VISUAL_QTYPES = ("hand_appear", "hand_action", "camera_move", "people_count", "visual_order")
+_ACT_PHRASE = {"hold": "hold an object", "move": "move what it holds", "turn": "turn what it holds",
+               "touch": "touch something"}
+
+
+def visual_event(a: Any) -> str:
+    """A visual anchor as a noun phrase in the verifier's vocabulary."""
+    from .visual import CAMERA_PHRASE  # noqa: PLC0415
+
+    if a.kind == "hand":
+        side = a.data.get("side")
+        return f"a {side} hand coming into view" if side in ("left", "right") else "a hand coming into view"
+    if a.kind == "hand_object":
+        act = a.data["actions"][-1]
+        return {"hold": "the hand that holds an object", "move": "the hand that holds an object as it moves it",
+                "turn": "the hand that holds an object as it turns it", "touch": "the hand as it touches something"}[act]
+    if a.kind == "camera_motion":
+        return f"the moment the camera {CAMERA_PHRASE[a.data['motion']]}"
+    n = int(a.data.get("count", 0))
+    return "one person in view" if n == 1 else f"{n} people in view"
+
+
+def _visual_rules(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
+    from .visual import CAMERA_PHRASE  # noqa: PLC0415
+
+    a = tg[0]
+    if qt == "hand_appear":
+        who = visual_event(a).replace(" coming into view", "")
+        return {"question": "When is a hand first in view?",
+                "answer": f"{who[0].upper() + who[1:]} is in view from {a.t0:.1f} s to {a.t1:.1f} s.",
+                "spans": [span(a, f"{who} in view")]}
+    if qt == "hand_action":
+        act = m["action"]
+        verb = {"hold": "holds an object", "move": "holds an object and moves it", "turn": "holds an object and turns it",
+                "touch": "touches something"}[act]
+        return {"question": f"When does the hand {_ACT_PHRASE[act]}?",
+                "answer": f"The hand {verb} from {a.t0:.1f} s to {a.t1:.1f} s.", "spans": [span(a, f"the hand {verb}")]}
+    if qt == "camera_move":
+        ph = CAMERA_PHRASE[a.data["motion"]]
+        if not m.get("moved"):
+            return {"question": "Does the camera move during this video?",
+                    "answer": f"No: the camera {ph} from {a.t0:.1f} s to {a.t1:.1f} s.",
+                    "spans": [span(a, f"the camera {ph}")]}
+        return {"question": "When does the camera move, and how?",
+                "answer": f"The camera {ph} from {a.t0:.1f} s to {a.t1:.1f} s.", "spans": [span(a, f"the camera {ph}")]}
+    if qt == "people_count":
+        n = int(a.data.get("count", 0))
+        at = m["at"]
+        counts = [c for t, c in a.data.get("counts", []) if abs(float(t) - at) <= 0.5]
+        n = max(counts) if counts else n
+        who = "one person" if n == 1 else f"{n} people"
+        return {"question": f"How many people are in view at {at:.1f} s?",
+                "answer": f"At {at:.1f} s {who} can be seen.", "spans": [span(a, f"{who}", a.t0, a.t1)]}
+    items = sorted([(x.t0, visual_event(x), span(x, visual_event(x))) for x in tg], key=lambda z: z[0])
+    shown = list(reversed(items)) if m.get("swap") else items
+    (ta, da, sa), (tb, db, sb) = items
+    return {"question": f"Which comes first: {shown[0][1]}, or {shown[1][1]}?",
+            "answer": f"First {da} (at {ta:.1f} s), then {db} (at {tb:.1f} s).", "spans": [sa, sb]}
+
+
 def _transition_between(anchorset: Any, a: Unit, b: Unit) -> Any:
     for tr in anchorset.of_kind("transition"):
         if overlap(tr.t0 - 0.05, tr.t1 + 0.05, a.t1 - 0.05, b.t0 + 0.05) > 0 or abs(tr.t0 - b.t0) < 0.1:
@@ -113,8 +181,9 @@ class TemporalQATask(Task):
 
     def can_serve(self, source_kind: str, anchor_kinds: set[str]) -> str | None:
         why = super().can_serve(source_kind, anchor_kinds)
-        if why is None and not anchor_kinds & {"ocr_text", "transcript"}:
-            return "task 'temporal_qa' needs on-screen text or narration to ask about; this source has neither"
+        if why is None and not anchor_kinds & {"ocr_text", "transcript", *VISUAL_EVENTS}:
+            return ("task 'temporal_qa' needs on-screen text or narration (or visual events: hands, people, camera "
+                    "motion from experts hands / people / camera) to ask about; this source has none")
         return why
 
     def draft_schema(self) -> dict[str, Any]:
@@ -129,7 +198,8 @@ class TemporalQATask(Task):
     def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         us = content_units(anchors)
-        if not us:
+        visual = [a for a in anchors.anchors if a.kind in VISUAL_EVENTS]
+        if not us and not visual:
             return []
         duration = duration_of(anchors)
         titled = [u for u in us if u.title_anchor is not None]
@@ -187,7 +257,37 @@ class TemporalQATask(Task):
                 n += 1
         if "multi_event" in types and len(screen) >= 3:
             add("multi_event", "hard", [u.title_anchor for u in screen[: p.max_events]], screen[: p.max_events])
+        self._visual_questions(anchors, types, p, add)
         return mix_order(out, p.difficulty)
+
+    def _visual_questions(self, anchors: Any, types: set[str], p: TemporalQAParams, add: Any) -> None:
+        hands = sorted(anchors.of_kind("hand"), key=lambda a: a.t0)
+        objs = sorted((a for a in anchors.of_kind("hand_object") if a.data.get("actions")), key=lambda a: a.t0)
+        cams = sorted((a for a in anchors.of_kind("camera_motion") if a.data.get("motion")), key=lambda a: a.t0)
+        people = sorted((a for a in anchors.of_kind("person") if int(a.data.get("count", 0)) > 0), key=lambda a: a.t0)
+        if "hand_appear" in types and hands:
+            add("hand_appear", "easy", [hands[0]], [])
+        if "hand_action" in types:
+            done: set[str] = set()
+            for a in objs:
+                act = a.data["actions"][-1]
+                if act not in done and len(done) < p.per_type:
+                    done.add(act)
+                    add("hand_action", "medium", [a], [], action=act)
+        if "camera_move" in types and cams:
+            moving = [a for a in cams if a.data["motion"] != "static"]
+            for a in (moving[: p.per_type] or cams[:1]):
+                add("camera_move", "medium", [a], [], moved=bool(moving))
+        if "people_count" in types:
+            for a in people[: p.per_type]:
+                add("people_count", "medium", [a], [], at=round((a.t0 + a.t1) / 2, 3))
+        if "visual_order" in types:
+            events = ([hands[0]] if hands else []) + [a for a in objs if a.data["actions"][-1] != "hold"][:2] \
+                + [a for a in cams if a.data["motion"] != "static"][:2] + people[:1]
+            events.sort(key=lambda a: a.t0)
+            pairs = [(x, y) for i, x in enumerate(events) for y in events[i + 1:] if y.t0 - x.t0 >= 0.5]
+            for n, (x, y) in enumerate(pairs[: p.per_type]):
+                add("visual_order", "hard", [x, y], [], swap=n % 2 == 1)
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
         m = ev.meta
@@ -197,6 +297,12 @@ class TemporalQATask(Task):
             "order": "Ask which of the two targets comes first; answer, with one span per target in time order.",
             "state_change": f"Ask what changes on screen between {m.get('times')} s; answer from the targets' text.",
             "multi_event": "Ask for the on-screen events in order with times; one span per event, in order.",
+            "hand_appear": "Ask when a hand is first in view; answer with the hand anchor's span.",
+            "hand_action": f"Ask when the hand does '{m.get('action')}' with what it holds; answer with its span.",
+            "camera_move": "Ask how and when the camera moves (or whether it does); answer with the camera anchor's "
+                           "span in its words ('the camera pans left', 'is static').",
+            "people_count": f"Ask how many people are in view at {m.get('at')} s; answer with the person anchor's count.",
+            "visual_order": "Ask which of the two visual events comes first; one span per event, in time order.",
         }
         task_text = (f"Question type {m['qtype']} ({m['difficulty']}). {hints[m['qtype']]} Targets: "
                      f"{', '.join(m['targets'])}. Each span cites the anchor(s) it comes from and lies inside them.")
@@ -246,6 +352,8 @@ class TemporalQATask(Task):
             return {"question": f"What changes on screen between {t:.1f} s and {t2:.1f} s?",
                     "answer": f"The screen changes from {q(a)} to {q(b)} around {m['boundary']:.1f} s, through {how}.",
                     "spans": spans}
+        if qt in _VISUAL_QTYPES:
+            return _visual_rules(qt, m, tg, span)
         events = "; ".join(f"{n + 1}. {q(a)} at {a.t0:.1f}-{a.t1:.1f} s" for n, a in enumerate(tg))
         return {"question": "List the on-screen text changes in this video in order, with their times.",
                 "answer": events + ".", "spans": [span(a) for a in tg]}
@@ -258,7 +366,7 @@ class TemporalQATask(Task):
         spans = draft["spans"]
         for i, s in enumerate(spans):
             errors += span_errors(ev, s["anchors"], float(s["t0"]), float(s["t1"]), f"spans/{i}")
-        if ev.meta["qtype"] in ("order", "multi_event"):
+        if ev.meta["qtype"] in ("order", "multi_event", "visual_order"):
             for i in range(1, len(spans)):
                 if float(spans[i]["t0"]) < float(spans[i - 1]["t0"]):
                     errors.append(f"spans/{i}: listed before an earlier span (list spans in time order)")

@@ -4,7 +4,9 @@ Variants per source:
 - `full`:  a natural request -> the whole tutorial;
 - `next`:  "my current situation is <frame>, what should I do next?" -> the following steps;
 - `stuck`: (education) the frame just before a hard step, a student's question -> a short answer.
-Steps come from shots; a step's text is the on-screen heading and the narration of its span.
+Steps come from shots; a step's text is the on-screen heading and the narration of its span. On
+footage with neither (unnarrated hands at work: cooking, assembly, livestreams) the steps come from
+the `hand_object` segments of the hands expert: what the hand does, in the verifier's words.
 """
 from __future__ import annotations
 
@@ -49,6 +51,64 @@ def unit_record(u: Unit) -> dict[str, Any]:
             "text": step_text(u)}
 
 
+class HandUnit:
+    """One tutorial step from hand_object segments (footage without text or narration)."""
+
+    def __init__(self, segs: list[Any], hand: Any, text: str) -> None:
+        self.segs, self.hand, self.text = segs, hand, text
+        self.t0, self.t1 = segs[0].t0, segs[-1].t1
+        self.frame_t = round((segs[0].t0 + segs[0].t1) / 2, 3)
+        self.frame_anchor = segs[0]
+        self.narration, self.new_ocr, self.shot, self.keyframes = "", [], None, []
+
+    def anchors(self) -> list[Any]:
+        return self.segs + ([self.hand] if self.hand is not None else [])
+
+    @property
+    def record(self) -> dict[str, Any]:
+        ids = [a.id for a in self.segs] + ([self.hand.id] if self.hand is not None else [])
+        return {"t0": round(self.t0, 3), "t1": round(self.t1, 3), "shot": None, "shots": [], "ocr": [],
+                "new_ocr": [], "speech": [], "visual": ids, "frame": frame_ref(self.frame_anchor, self.frame_t),
+                "text": self.text}
+
+
+def hand_step_text(seg: Any, hand: Any) -> str:
+    side = (hand.data.get("side") if hand is not None else None) or seg.data.get("side")
+    who = f"The {side} hand" if side in ("left", "right") else "The hand"
+    acts = seg.data.get("actions", [])
+    if "turn" in acts:
+        return f"{who} holds an object and turns it."
+    if "move" in acts:
+        return f"{who} holds an object and moves it."
+    if "hold" in acts:
+        return f"{who} holds an object."
+    return f"{who} touches something."
+
+
+def hand_units(anchors: Any, min_s: float = 0.5) -> list[HandUnit]:
+    """Steps from hand_object segments in time order; equal consecutive steps join into one."""
+    hands = {a.data.get("track"): a for a in anchors.of_kind("hand")}
+    out: list[HandUnit] = []
+    for seg in sorted(anchors.of_kind("hand_object"), key=lambda a: a.t0):
+        if seg.t1 - seg.t0 < min_s or not seg.data.get("actions"):
+            continue
+        hand = hands.get(seg.data.get("track"))
+        text = hand_step_text(seg, hand)
+        if out and out[-1].text == text:
+            prev = out[-1]
+            out[-1] = HandUnit(prev.segs + [seg], prev.hand, text)
+            if hand is not None and prev.hand is not None and hand.id != prev.hand.id:
+                out[-1].hand = None  # two tracks: cite both through their segments only
+                out[-1].text = text.replace("The left hand", "The hand").replace("The right hand", "The hand")
+            continue
+        if any(u.text == text for u in out):  # said before: a hold after a move reads as stopping
+            text = text.replace(" holds an object.", " stops and holds the object still.")
+            if any(u.text == text for u in out):
+                continue
+        out.append(HandUnit([seg], hand, text))
+    return out
+
+
 def hardness(u: Unit) -> int:
     """How much a step throws at a student: new on-screen text plus narration length."""
     return sum(len(anchor_text(a)) for a in u.new_ocr) + len(u.narration)
@@ -82,8 +142,9 @@ class TutorialTask(Task):
 
     def can_serve(self, source_kind: str, anchor_kinds: set[str]) -> str | None:
         why = super().can_serve(source_kind, anchor_kinds)
-        if why is None and not anchor_kinds & {"ocr_text", "transcript"}:
-            return "task 'tutorial' needs on-screen text or narration to write steps from; this source has neither"
+        if why is None and not anchor_kinds & {"ocr_text", "transcript", "hand_object"}:
+            return ("task 'tutorial' needs on-screen text or narration (or hand-object segments from expert "
+                    "`hands`) to write steps from; this source has none")
         return why
 
     # ------------------------------------------------------------ schema
@@ -100,7 +161,7 @@ class TutorialTask(Task):
     # ------------------------------------------------------------ evidence
     def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
-        us = merge_same_heading(content_units(anchors))
+        us = merge_same_heading(content_units(anchors)) or hand_units(anchors)
         if not us:
             return []
         duration = duration_of(anchors)
@@ -113,9 +174,13 @@ class TutorialTask(Task):
             anchor_list = []
             for u in shown:
                 anchor_list += [a for a in u.anchors() if a not in anchor_list]
+            if isinstance(shown[0], HandUnit):  # keyframes inside the steps, for the frames shown
+                anchor_list += [a for a in anchors.of_kind("keyframe")
+                                if shown[0].t0 <= a.t0 <= shown[-1].t1 and a not in anchor_list]
             frames = select_frames([u.frame_t for u in shown], p.max_frames, p.frame_selection,
                                    (shown[0].t0, shown[-1].t1))
-            meta = {"variant": variant, "duration": duration, "units": [unit_record(u) for u in steps],
+            meta = {"variant": variant, "duration": duration,
+                    "units": [u.record if isinstance(u, HandUnit) else unit_record(u) for u in steps],
                     "query_frame": query_frame}
             return Evidence(sources=src, anchors=anchor_list, frames=frames, meta=meta, key=key)
 
@@ -158,9 +223,9 @@ class TutorialTask(Task):
         steps = []
         for u in ev.meta["units"]:
             shown = u["ocr"][:1] if u["speech"] else u["ocr"][:3]  # what step_text() used
-            ids = [i for i in u["shots"] + shown + u["speech"] if i]
+            ids = [i for i in u["shots"] + shown + u["speech"] + u.get("visual", []) if i]
             t0, t1 = u["t0"], u["t1"]
-            if not u["shot"]:  # no shot anchor: the span of the first cited text anchor
+            if not u["shot"] and not u.get("visual"):  # no shot anchor: the span of the first cited text anchor
                 first = ev.anchor(ids[0])
                 t0, t1 = first.t0, first.t1
             steps.append({"text": u["text"], "t0": round(t0, 3), "t1": round(t1, 3), "anchors": ids,
@@ -225,6 +290,8 @@ class TutorialTask(Task):
         errors = []
         for i, seg in enumerate(s for s in sample.solution if s.type == "text"):
             cited = " ".join(anchor_text(a) for a in (ev.anchor(x) for x in seg.anchors) if a is not None)
+            if not cited.strip() and any(getattr(ev.anchor(x), "kind", "") == "hand_object" for x in seg.anchors):
+                continue  # a step seen, not said: the verifier holds its words against the hand anchors
             if not cited:
                 errors.append(f"text segment {i} cites no on-screen text or narration")
             elif fuzz.token_set_ratio(clean(seg.text).lower(), cited.lower()) < 60:

@@ -295,8 +295,23 @@ def load_ground_truth(gt: str | dict[str, Any]) -> tuple[Any, Any, Any]:
     from ..tasks.base import Evidence  # noqa: PLC0415
 
     d = json.loads(gt) if isinstance(gt, str) else gt
+    if not isinstance(d, dict) or not isinstance(d.get("source"), dict) or "anchors" not in d:
+        raise ValueError("ground_truth is not a dataclaw ground truth (needs task, source {id, path, kind} and "
+                         "anchors: the corpus' rl_*.jsonl or the verl export's reward_model.ground_truth)")
     src = Source(**d["source"])
     anchors = [Anchor(**a) for a in d["anchors"]]
     ev = Evidence(sources=[Source(**s) for s in d.get("sources") or [d["source"]]], anchors=anchors,
                   frames=list(d.get("frames") or []), meta=dict(d.get("meta") or {}), key=d.get("key", ""))
-    return get_task(d["task"]), AnchorSet(source=src, anchors=anchors), ev
+    # the export carries each source's duration and fps (the corpus has them in the source's meta)
+    smeta = (d.get("source_meta") or {}).get(src.id) or {k: src.meta[k] for k in ("duration", "fps") if k in src.meta}
+    by_source: dict[str, list[Anchor]] = {}
+    for a in anchors:
+        by_source.setdefault(a.source, []).append(a)
+    sets = [AnchorSet(source=src, anchors=by_source.pop(src.id, []) if by_source else anchors, meta=smeta)]
+    for s in ev.sources:
+        if s.id in by_source:
+            sets.append(AnchorSet(source=s, anchors=by_source.pop(s.id),
+                                  meta=(d.get("source_meta") or {}).get(s.id) or {}))
+    for rest in by_source.values():  # anchors of a source the ground truth does not list
+        sets[0].anchors.extend(rest)
+    return get_task(d["task"]), (sets[0] if len(sets) == 1 else sets), ev

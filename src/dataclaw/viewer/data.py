@@ -11,7 +11,8 @@ from ..export.native import read_rows
 # timeline lanes: anchor kind -> lane (the first matching prefix wins)
 LANES = (("shots", ("shot",)), ("text", ("ocr", "text")), ("speech", ("transcript", "speech", "vad", "word")),
          ("actions", ("action", "gui", "step", "phase", "gripper", "motion", "static")),
-         ("contacts", ("contact", "fault", "stagnation", "hesitation")))
+         ("contacts", ("contact", "fault", "stagnation", "hesitation")),
+         ("seen", ("hand", "person", "face", "camera", "subject", "scene")))
 
 
 def lane_of(kind: str) -> str:
@@ -118,8 +119,27 @@ class Dataset:
         return append_mark(self.root, mark)
 
 
+def _visual_label(kind: str, d: dict[str, Any]) -> str | None:
+    """What a visual anchor saw, in a few words (the timeline's 'seen' lane)."""
+    if kind == "hand":
+        return f"{d.get('side', '')} hand" + (" (grasp)" if d.get("grasp") else "")
+    if kind == "hand_object":
+        return "hand: " + "+".join(d.get("actions") or [])
+    if kind == "camera_motion":
+        return f"camera {d.get('motion')}"
+    if kind in ("person", "face"):
+        return f"{d.get('count')} {kind}{'s' if d.get('count', 0) != 1 else ''}" + (
+            f" {d['direction']}" if d.get("direction") else "") + (f" ({d['scale']})" if d.get("scale") else "")
+    if kind == "scene":
+        return ", ".join(d.get("palette") or []) + (f"; {d['light']}" if d.get("light") else "")
+    return None
+
+
 def _label(anchor: dict[str, Any]) -> str:
     d = anchor.get("data") or {}
+    seen = _visual_label(anchor.get("kind", ""), d)
+    if seen:
+        return seen[:120]
     for key in ("text", "label", "name", "action", "event", "state"):
         if isinstance(d.get(key), str) and d[key]:
             return d[key][:120]

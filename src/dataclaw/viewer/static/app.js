@@ -68,7 +68,7 @@ function timeline(s) {
   const box = $("timeline");
   const dur = s.duration || 1;
   const cited = new Set(s.cited);
-  const lanes = ["shots", "text", "speech", "actions", "contacts", "other"];
+  const lanes = ["shots", "text", "speech", "actions", "contacts", "seen", "other"];
   const children = [];
   for (const lane of lanes) {
     const items = s.anchors.filter((a) => a.lane === lane);

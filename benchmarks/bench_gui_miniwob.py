@@ -1,0 +1,261 @@
+"""GUI benchmark on MiniWoB++ pages nobody here wrote (headless Chromium via Playwright).
+
+    python benchmarks/bench_gui_miniwob.py --corpus DIR [--sets N] [--json OUT] [--ocr]
+
+Records the corpus into DIR unless it is there (dataclaw.bench.miniwob.build_corpus: every task
+with a scripted solver, seeds 0-3, two consecutive episodes per recording), then measures, per task
+type and overall, on a development split and on held-out task types and seeds (never tuned on):
+  - action recall / precision of the reduced actions against the driver's truth (events form,
+    trace.zip, screenshot steps);
+  - rules-output verify rate: gui_trajectory and gui_grounding samples the rules backend writes
+    that pass the verifier, of the evidence bundles offered (dataclaw.tailor, rules backend);
+  - grounding point-in-box: the sample's point inside the target's true DOM box, and (trace form,
+    no logged boxes, with --ocr) the true element centre inside our OCR / changed-region box;
+  - stitching: N fragment sets per split (2-4 fragments of one recording, cut at random points and
+    starting on blank, loading or mid-transition frames, plus 1-3 fragments of other tasks):
+    exact-order rate and distractor drop rate, with URLs logged and screen-only (no URL/title).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "gui"))
+
+from metrics import action_prf, in_box  # noqa: E402
+
+HOLDOUT_TASKS = ("click-tab-2", "copy-paste", "enter-time", "navigate-tree", "odd-or-even", "read-table",
+                 "unicode-test", "use-autocomplete")
+HOLDOUT_GROUPS = ("1",)  # recordings task__1 (seeds 2, 3) of the development tasks
+NO_OCR = {"gui_screens": {"ocr": False, "ocr_elements": "never"}}
+FORMS = {"events": "gui", "trace": "trace.zip", "steps": "steps"}
+
+
+def split_of(rec: Path) -> str:
+    task, group = rec.name.rsplit("__", 1)
+    if task in HOLDOUT_TASKS:
+        return "holdout_tasks"
+    return "holdout_seeds" if group in HOLDOUT_GROUPS else "dev"
+
+
+def task_of(rec: Path) -> str:
+    return rec.name.rsplit("__", 1)[0]
+
+
+def scaled(truth: list[dict], k: float) -> list[dict]:
+    out = []
+    for a in truth:
+        b = dict(a)
+        for key in ("x", "y", "dx", "dy"):
+            if key in b and b[key] is not None:
+                b[key] = b[key] / k
+        out.append(b)
+    return out
+
+
+def bench_actions(recs: list[Path]) -> dict:
+    from dataclaw.anchors import run_experts
+
+    per: dict = defaultdict(lambda: defaultdict(lambda: {"matched": 0, "pred": 0, "truth": 0}))
+    for rec in recs:
+        t = json.loads((rec / "truth.json").read_text())
+        for form, sub in FORMS.items():
+            got = [a.data for a in run_experts(rec / sub, ["gui_actions"]).of_kind("gui_action")]
+            truth = scaled(t["actions"], t.get("scale", 1.0)) if form == "trace" else t["actions"]
+            m = action_prf(got, truth)
+            for key in ("matched", "pred", "truth"):
+                per[task_of(rec)][form][key] += m[key]
+    return {task: {form: _prf(v) for form, v in forms.items()} for task, forms in per.items()}
+
+
+def _prf(v: dict) -> dict:
+    return {"recall": round(v["matched"] / v["truth"], 4) if v["truth"] else 1.0,
+            "precision": round(v["matched"] / v["pred"], 4) if v["pred"] else 1.0, "actions": v["truth"],
+            "matched": v["matched"], "pred": v["pred"]}
+
+
+def bench_tailor(recs: list[Path], work: Path) -> dict:
+    """Rules-output verify rate and point-in-true-box of the grounding samples, per task type."""
+    import dataclaw
+    from dataclaw.model import Plan, TaskSpec
+
+    out: dict = defaultdict(lambda: {"traj_ok": 0, "traj_rejected": 0, "ground_ok": 0, "ground_rejected": 0,
+                                     "clicks": 0, "point_in": 0, "reasons": []})
+    intent = "make GUI agent training data"
+    plan = Plan(intent=intent, tasks=[TaskSpec(task=t, domain="gui", instruction=intent)
+                                      for t in ("gui_trajectory", "gui_grounding")])
+    for rec in recs:
+        o = work / rec.name
+        dataclaw.tailor(rec / "gui", plan=plan, out=o, quiet=True, expert_params=NO_OCR, resume=False)
+        row = out[task_of(rec)]
+        truth = [a for a in json.loads((rec / "truth.json").read_text())["actions"] if a["type"] in ("click", "drag")]
+        for line in (o / "samples.jsonl").read_text().splitlines() if (o / "samples.jsonl").exists() else []:
+            s = json.loads(line)
+            if s["task"] == "gui_trajectory":
+                row["traj_ok"] += 1
+            else:
+                row["ground_ok"] += 1
+                act = s["solution"][0]["action"]
+                act = json.loads(act) if isinstance(act, str) else act
+                t = min(truth, key=lambda c: abs(c["x"] - act["x"]) + abs(c["y"] - act["y"]))
+                row["clicks"] += 1
+                row["point_in"] += bool(t.get("bbox")) and in_box(act["x"], act["y"], t["bbox"])
+        rej = o / "rejected.jsonl"
+        for line in rej.read_text().splitlines() if rej.exists() else []:
+            r = json.loads(line)
+            row["traj_rejected" if r["task"] == "gui_trajectory" else "ground_rejected"] += 1
+            row["reasons"].append(r["reasons"][:2])
+    return {task: {"traj_verify_rate": _rate(v["traj_ok"], v["traj_ok"] + v["traj_rejected"]),
+                   "trajectories": v["traj_ok"] + v["traj_rejected"],
+                   "ground_verify_rate": _rate(v["ground_ok"], v["ground_ok"] + v["ground_rejected"]),
+                   "grounding_samples": v["ground_ok"] + v["ground_rejected"],
+                   "point_in_true_box": _rate(v["point_in"], v["clicks"]), "reasons": v["reasons"][:3]}
+            for task, v in out.items()}
+
+
+def _rate(a: int, b: int) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+def bench_grounding_ocr(recs: list[Path]) -> dict:
+    """Trace form (no logged names or boxes): OCR / changed-region boxes against the true DOM box."""
+    from dataclaw.anchors import run_experts
+    from dataclaw.model import TaskSpec
+    from dataclaw.tasks import get_task
+
+    task = get_task("gui_grounding")
+    spec = TaskSpec(task="gui_grounding", domain="gui", instruction="element grounding")
+    n = made = centre_in = 0
+    for rec in recs:
+        t = json.loads((rec / "truth.json").read_text())
+        k = t.get("scale", 1.0)
+        clicks = [a for a in scaled(t["actions"], k) if a["type"] == "click"]
+        n += len(clicks)
+        aset = run_experts(rec / "trace.zip", ["gui_screens"])
+        for ev in task.select(aset, spec):
+            d = task.rules(ev, spec)
+            x, y = d["point"]
+            c = min(clicks, key=lambda c: abs(c["x"] - x) + abs(c["y"] - y))
+            if not c.get("bbox"):
+                continue
+            made += 1
+            bx, by, bw, bh = [v / k for v in c["bbox"]]
+            centre_in += in_box(bx + bw / 2, by + bh / 2, d["bbox"], pad=2)
+    return {"clicks": n, "samples": made, "coverage": _rate(made, n), "true_centre_in_our_box": _rate(centre_in, made)}
+
+
+def bench_stitch(recs: list[Path], work: Path, n_sets: int, keep_url: bool, seed: int) -> dict:
+    from dataclaw.anchors import run_experts
+    from dataclaw.bench.miniwob import build_fragment_sets
+    from dataclaw.model import TaskSpec
+    from dataclaw.tasks import get_task
+
+    task = get_task("gui_stitch")
+    spec = TaskSpec(task="gui_stitch", domain="gui", instruction="stitch these fragments into one task")
+    sets = build_fragment_sets(recs, work, n_sets=n_sets, seed=seed, keep_url=keep_url)
+    exact = dropped_ok = pairs = pair_total = no_sample = 0
+    by_task: dict = defaultdict(lambda: [0, 0])
+    starts: dict = defaultdict(lambda: [0, 0])
+    failures = []
+    for fs in sets:
+        aset = run_experts(fs.path, ["gui_screens"], NO_OCR)
+        names = [f["name"] for f in aset.meta["video"]["fragments"]]
+        try:
+            evs = task.select(aset, spec)
+        except ValueError as exc:
+            evs, err = [], str(exc)
+        else:
+            err = None
+        got = [names[k] for k in evs[0].meta["chain"]] if evs else []
+        dropped = sorted(names[d["fragment"]] for d in evs[0].meta["dropped"]) if evs else []
+        ok = got == fs.order
+        exact += ok
+        no_sample += not evs
+        dropped_ok += dropped == sorted(fs.distractors)
+        for a, b in zip(fs.order, fs.order[1:]):
+            pair_total += 1
+            pairs += a in got and b in got and got.index(a) + 1 == got.index(b)
+        by_task[fs.task][0] += ok
+        by_task[fs.task][1] += 1
+        for name in fs.order[1:]:
+            starts[fs.starts[name]][0] += ok
+            starts[fs.starts[name]][1] += 1
+        if not ok or dropped != sorted(fs.distractors):
+            failures.append({"set": Path(fs.path).name, "task": fs.task, "want": fs.order, "got": got,
+                             "distractors": fs.distractors, "dropped": dropped, "error": err})
+    n = len(sets)
+    return {"sets": n, "fragments": sum(len(s.order) for s in sets), "distractors": sum(len(s.distractors) for s in sets),
+            "order_exact": _rate(exact, n), "adjacent_pairs": _rate(pairs, pair_total),
+            "distractors_dropped": _rate(dropped_ok, n), "no_sample": no_sample,
+            "exact_by_start": {k: _rate(*v) for k, v in starts.items()},
+            "exact_by_task": {k: _rate(*v) for k, v in sorted(by_task.items())}, "failures": failures[:10]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", type=Path, required=True, help="corpus folder (recorded when missing)")
+    ap.add_argument("--sets", type=int, default=40, help="fragment sets per split")
+    ap.add_argument("--ocr", action="store_true", help="also grounding on the trace form with OCR")
+    ap.add_argument("--json", type=Path)
+    a = ap.parse_args()
+    from dataclaw.bench.miniwob import build_corpus, recordings
+
+    work = Path(tempfile.mkdtemp(prefix="bench_miniwob_"))
+    os.environ.setdefault("DATACLAW_CACHE", str(work / "cache"))
+    t = time.perf_counter()
+    eps = build_corpus(a.corpus, seeds=["0", "1", "2", "3"], episodes_per_recording=2,
+                       progress=lambda m: print(m, file=sys.stderr))
+    rec_s = time.perf_counter() - t
+    recs = recordings(a.corpus)
+    splits = {s: [r for r in recs if split_of(r) == s] for s in ("dev", "holdout_seeds", "holdout_tasks")}
+    result: dict = {"record_s": round(rec_s, 1), "recordings": len(recs), "episodes": len(eps),
+                    "task_types": len({e.task for e in eps}),
+                    "success": sum(e.success for e in eps), "failed": sum(e.done and not e.success for e in eps),
+                    "unfinished": sum(not e.done for e in eps),
+                    "solver_errors": [f"{e.task}:{e.seed}: {e.error}" for e in eps if e.error]}
+    for name, rs in splits.items():
+        t = time.perf_counter()
+        acts = bench_actions(rs)
+        tail = bench_tailor(rs, work / "tailor" / name)
+        res = {"task_types": sorted({task_of(r) for r in rs}), "actions": acts, "tailor": tail}
+        res["stitch_url"] = bench_stitch(rs, work / "sets" / f"{name}_url", a.sets, True, seed=1)
+        res["stitch_screen_only"] = bench_stitch(rs, work / "sets" / f"{name}_screen", a.sets, False, seed=2)
+        if a.ocr:
+            res["grounding_trace_ocr"] = bench_grounding_ocr(rs[:: max(1, len(rs) // 12)])
+        res["overall"] = overall(acts, tail)
+        res["seconds"] = round(time.perf_counter() - t, 1)
+        result[name] = res
+        print(name, json.dumps(res["overall"]), json.dumps({k: res[k]["order_exact"] for k in ("stitch_url", "stitch_screen_only")}),
+              file=sys.stderr)
+    text = json.dumps(result, indent=1)
+    print(text)
+    if a.json:
+        a.json.write_text(text)
+
+
+def overall(acts: dict, tail: dict) -> dict:
+    out = {}
+    for form in FORMS:
+        m = sum(v[form]["matched"] for v in acts.values())
+        out[f"{form}_recall"] = _rate(m, sum(v[form]["actions"] for v in acts.values()))
+        out[f"{form}_precision"] = _rate(m, sum(v[form]["pred"] for v in acts.values()))
+    ok = sum((v["traj_verify_rate"] or 0) * v["trajectories"] for v in tail.values())
+    tot = sum(v["trajectories"] for v in tail.values())
+    out["traj_verify_rate"] = round(ok / tot, 4) if tot else None
+    g = sum((v["ground_verify_rate"] or 0) * v["grounding_samples"] for v in tail.values())
+    gt = sum(v["grounding_samples"] for v in tail.values())
+    out["ground_verify_rate"] = round(g / gt, 4) if gt else None
+    pin = [v["point_in_true_box"] for v in tail.values() if v["point_in_true_box"] is not None]
+    out["point_in_true_box_mean"] = round(sum(pin) / len(pin), 4) if pin else None
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,913 @@
+"""Focus: which part of the sources the user asked about, and how relevant each piece of evidence is.
+
+    intent --parse_focus--> Focus          topic / step, object, person, UI target, robot phase or
+                                           failures, time range; count, difficulty, audience, style
+    (AnchorSet, Focus) --locate--> Match   the spans of the source the focus selects, the parts that
+                                           matched with scores and reasons, or a clear "no part of
+                                           this video matches 'the dough'"
+    (task, spec, AnchorSet, Focus) --focus_evidence--> [Evidence], Match
+                                           the task selects from the focused anchors only (or, for
+                                           tasks that need their context, its evidence is filtered);
+                                           each bundle carries meta["focus"] = spans, score, reasons
+
+This is the one place where relevance is decided: the agent calls `focus_evidence` instead of
+`task.select` when the plan has a focus, so no task type re-implements it. A task may define
+`focus_select(anchorset, spec, match) -> list[Evidence]` for special handling, or set
+`focus_mode = "filter"` when its evidence needs anchors outside the focused part.
+
+Matching is lexical (Snowball stems, rapidfuzz for spelling and OCR noise, character bigrams for
+Chinese) plus MiniLM sentence similarity when the planner's model is installed. A part of a video
+is a shot (split where the on-screen heading changes); a heading that matches says the part is
+*about* the topic, a body line that matches only mentions it, and a heading match wins.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable
+
+from .model import Anchor, Focus, FocusReading, FocusTime
+
+log = logging.getLogger(__name__)
+
+MATCH_MIN = 0.6  # an anchor matches a reading at this score (lexical coverage or mapped similarity)
+HEADING_MIN = 0.6  # a part whose heading matches this well is about the reading
+KEEP_SHARE = 0.5  # a filtered bundle is kept when this share of its footprint lies in the focus
+REL_KEEP = 0.5  # several parts: keep those scoring at least this share of the best
+EMB_LO, EMB_HI = 0.35, 0.65  # MiniLM cosine mapped linearly to [0, 1] between these (0.35: unrelated)
+FUZZ_MIN = 85.0  # rapidfuzz ratio for a word to match a word (typos, OCR noise)
+FILTER_TASKS = {"recovery", "world_model", "gui_stitch"}  # their evidence needs anchors outside the part
+
+# ---------------------------------------------------------------------------------------- words
+STOP = set("""a an the of to in on at by for with and or but is are was were be been being it its this that these
+those they them their he she his her we our you your i me my where when which who whom what how why there here
+then than so as if into onto from up down out over about just only also very really please make write give create
+generate produce want need some any all each every part parts bit bits section sections segment segments moment
+moments portion stretch scene scenes stage stages one ones thing things do does did done get gets got can could
+would should will shall may might must let lets something someone somebody people video clip recording footage""".split())
+VAGUE = set("interesting important main key best cool relevant useful good nice fun nicest funniest".split())
+GENERIC = re.compile(
+    r"^(?:(?:this|the|that|my|our|these|those|each|every|all)\s+)?(?:whole\s+|entire\s+)?(?:video|recording|clip|footage|"
+    r"lesson|lecture|session|episodes?|demos?|demonstrations?|screen recording|thing|everything|all|it|them|"
+    r"data|dataset|model|timeline|events?|order of events|event order|what happens|what happened|when things happen|"
+    r"things|stuff|content|material|source|sources|frames?|screens?|video's timeline)$")
+NUM_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+             "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
+             "forty": 40, "fifty": 50, "sixty": 60, "a couple of": 2, "a few": 3, "several": 5}
+ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+UNIT_S = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "min": 60, "mins": 60, "minute": 60,
+          "minutes": 60, "秒": 1, "秒钟": 1, "分": 60, "分钟": 60}
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1, "final": -1}
+EVENTS = {"cut": "cut", "cuts": "cut", "hard cut": "cut", "transition": "transition", "dissolve": "dissolve",
+          "fade": "fade", "scene change": "transition", "shot change": "transition", "剪辑": "cut", "切换": "transition",
+          "镜头切换": "transition", "转场": "transition", "切镜": "cut"}
+AUDIENCE = {"beginner": "beginners", "beginners": "beginners", "novice": "beginners", "novices": "beginners",
+            "newcomer": "beginners", "newcomers": "beginners", "kid": "children", "kids": "children",
+            "child": "children", "children": "children", "student": "students", "students": "students",
+            "expert": "experts", "experts": "experts", "advanced": "experts", "teacher": "teachers",
+            "teachers": "teachers", "初学者": "beginners", "新手": "beginners", "入门": "beginners", "小学生": "children",
+            "孩子": "children", "儿童": "children", "学生": "students", "专家": "experts", "老师": "teachers"}
+STYLES = {r"multiple[- ]choice|选择题": "multiple_choice", r"yes[/ -]no|true[/ -]false|判断题": "yes_no",
+          r"\bshort\b|\bbrief\b|concise|简短|简洁": "short", r"detailed|in detail|详细": "detailed",
+          r"bullet|列表": "bullets", r"step[- ]by[- ]step|分步": "step_by_step", r"\bformal\b|正式": "formal",
+          r"casual|informal|口语": "casual"}
+LANGS = {r"\bin chinese\b|用中文|中文的|汉语": "zh", r"\bin english\b|用英文|英文的": "en"}
+FAIL_RE = re.compile(r"\b(?:fail(?:ed|s|ing|ure|ures)?|unsuccessful|mistakes?|errors?|faults?|faulty|went wrong|goes wrong|"
+                     r"go wrong|mess(?:es|ed)? up|botched|dropped|drops?|slips?|slipped|stalls?|stalled|bad attempts?)\b"
+                     r"|失败|出错|错误|失误|故障|掉落|卡住")
+# robot phases as the simulator and the phase expert name them; Chinese words map onto them
+ROBOT = {"reach": "reach", "reaching": "reach", "approach": "reach", "grasp": "grasp", "grasps": "grasp",
+         "grasping": "grasp", "grip": "grasp", "grips": "grasp", "gripping": "grasp", "grab": "grasp",
+         "grabs": "grasp", "pick": "grasp", "picks": "grasp", "picking": "grasp", "lift": "transport",
+         "lifting": "transport", "transport": "transport", "carry": "transport", "carrying": "transport",
+         "place": "place", "places": "place", "placing": "place", "placement": "place", "placements": "place",
+         "put": "place", "release": "place", "releases": "place", "releasing": "place", "retreat": "retreat",
+         "retreating": "retreat", "伸手": "reach", "接近": "reach", "抓取": "grasp", "抓": "grasp", "拿起": "grasp",
+         "夹取": "grasp", "搬运": "transport", "移动": "transport", "放置": "place", "放下": "place",
+         "松开": "place", "后退": "retreat", "收回": "retreat"}
+PERSON = re.compile(r"\b(?:person|people|man|men|woman|women|guy|girl|boy|kid|child|speaker|presenter|host|"
+                    r"teacher|instructor|player|someone)\b|人|男人|女人|讲者|老师")
+UI = re.compile(r"\b(?:button|checkout|check out|cart|basket|log ?in|sign ?in|sign ?up|login|menu|form|field|"
+                r"page|tab|link|search|settings?|submit|email|password|dialog|dropdown|checkbox|toggle|"
+                r"address bar|textbox|text box|icon)\b|按钮|结账|购物车|登录|菜单|表单|搜索|设置|提交")
+COLOURS = re.compile(r"\b(?:red|green|blue|yellow|orange|purple|pink|black|white|grey|gray|brown)\b|红|绿|蓝|黄|黑|白")
+POSITION = [(r"\b(?:on|at|to) the left\b|\bleft(?:most|-hand)?\b|左边|左侧", "left"),
+            (r"\b(?:on|at|to) the right\b|\bright(?:most|-hand)?\b|右边|右侧", "right"),
+            (r"\bin the (?:middle|centre|center)\b|中间", "middle"),
+            (r"\b(?:at|on) the top\b|上面|上方", "top"), (r"\b(?:at|on) the bottom\b|下面|下方", "bottom")]
+
+_NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted((re.escape(k) for k in NUM_WORDS), key=len, reverse=True)) + r")"
+_UNIT = r"(seconds?|secs?|s|minutes?|mins?)"
+_CLOCK = r"(\d{1,2}:\d{2}(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:seconds?|secs?|s|minutes?|mins?)?)"
+_ZH_NUM = r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十百]+)"
+# where a focus phrase stops: a purpose, audience, time or output clause
+_END = re.compile(
+    r"\s*(?:[,.;!?，。；！？]|\bfor (?:a |an |the |my |our )?(?:beginners?|novices?|newcomers?|kids?|children|students?|"
+    r"experts?|teachers?|training|fine-?tuning|llama|trl|verl|lerobot|a model|an? ai|my model)\b|"
+    r"\b(?:in|during|within|over)\s+the\s+(?:first|last|final|second|opening|closing)\b|\b(?:after|before)\s+the\b|"
+    r"\bbetween\s+\d|\bfrom\s+\d|\bwith (?:timestamps?|timestamped|answers?|keyframes?|times?|captions?|boxes|points)\b|"
+    r"\band (?:then |also )?(?:make|write|give|export|save|keep|put|format)\b|\bas (?:json|jsonl|a |an )|"
+    r"\b(?:in|into|to) (?:llama|trl|verl|lerobot|webdataset|sharegpt|parquet)|\bplease\b|\bthat (?:are|is) "
+    r"(?:hard|easy|difficult|simple)|\b(?:hard|easy|difficult|simple|challenging) ones\b|\bin (?:chinese|english)\b|"
+    r"\b\d+ (?:questions?|samples?|examples?|items?|pairs?|clips?)\b|\bonly\b|的问题|的题|的样本|的数据|的片段)")
+_SUBJECT = re.compile(r"^(?:(?:they|he|she|we|you|i|someone|somebody|it|the (?:narrator|teacher|presenter|speaker|user|"
+                      r"robot|arm|person|host|instructor|student|man|woman))\s+)")
+_PART = r"(?:part|bit|section|segment|moment|scene|step|portion|stretch|stage|point|piece)"
+_PHRASES = [
+    # "only about the part where they check the answer", "the step about dividing"
+    (re.compile(rf"\bthe\s+({_PART})(s?)\s+(?:where|when|in which|that|about|with|showing|on|of)\s+(?P<x>.+)"), "part"),
+    (re.compile(r"\b(?:focus(?:ed|ing)?|concentrat\w*|zoom(?:ed|ing)? in)\s+on\s+(?P<x>.+)"), "focus"),
+    (re.compile(r"\b(?:questions?|quiz(?:zes)?|q ?& ?a|qa|samples?|examples?|clips?|captions?|tutorials?|"
+                r"trajector(?:y|ies)|pairs?|annotations?|instructions?|demos?|demonstrations?|data|steps?|"
+                r"grounding)\s+(?:only\s+)?(?:about|on|covering|regarding|concerning|around|involving|featuring)\s+(?P<x>.+)"),
+     "about"),
+    (re.compile(r"\bonly\s+(?:about\s+|on\s+|covering\s+|regarding\s+|with\s+|for\s+)?(?P<x>.+)"), "only"),
+    (re.compile(r"\bjust\s+(?:about\s+|on\s+)?(?P<x>the\s+.+)"), "only"),
+    (re.compile(r"(?:关于|有关|针对|围绕|聚焦于?|只看|只关注)(?P<x>[^，。,.!?；;]+)"), "zh"),
+    (re.compile(r"(?:只要|只出|只做|只给|仅|只)(?P<x>[^，。,.!?；;关有针围聚看]+)"), "zh"),
+]
+_ZH_TAIL = re.compile(r"(?:的)?(?:那|这)?(?:一)?(?:个)?(?:部分|段|步|片段|环节|步骤|时候|地方)?(?:的)?"
+                      r"(?:难题|简单题|问题|题目|题|样本|数据|教程|内容|字幕|提问|例子)?$")
+_ZH_HEAD = re.compile(r"^(?:出|做|给|要|讲|生成)?(?:一些|几个)?(?:他们|她们|我们|他|她|老师|讲者|视频)?(?:在)?")
+
+
+def _num(word: str) -> float | None:
+    word = word.strip().lower()
+    if re.fullmatch(r"\d+(?:\.\d+)?", word):
+        return float(word)
+    if word in NUM_WORDS:
+        return float(NUM_WORDS[word])
+    if word and all(c in ZH_DIGITS or c in "十百" for c in word):  # 十五, 二十, 两
+        total, cur = 0, 0
+        for c in word:
+            if c == "十":
+                total += (cur or 1) * 10
+                cur = 0
+            elif c == "百":
+                total += (cur or 1) * 100
+                cur = 0
+            else:
+                cur = ZH_DIGITS[c]
+        return float(total + cur)
+    return None
+
+
+def _clock(text: str) -> float | None:
+    text = text.strip()
+    m = re.fullmatch(r"(\d{1,2}):(\d{2}(?:\.\d+)?)", text)
+    if m:
+        return int(m.group(1)) * 60 + float(m.group(2))
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?)?", text)
+    if m:
+        return float(m.group(1)) * (UNIT_S.get(m.group(2) or "s", 1))
+    return None
+
+
+# ---------------------------------------------------------------------------------------- parse
+def _parse_time(text: str) -> tuple[FocusTime | None, list[tuple[int, int]]]:
+    """The time constraint of the intent and the character spans it used (blanked before phrases)."""
+    pats: list[tuple[re.Pattern, Callable[[re.Match], FocusTime | None]]] = [
+        (re.compile(rf"\b(?:the\s+)?(first|opening|last|final|closing)\s+(?:{_NUM}\s*)?{_UNIT}\b"),
+         lambda m: _edge(m.group(1), _num(m.group(2) or "1"), m.group(3), m.group(0))),
+        (re.compile(r"\b(?:the\s+)?(first|second|last)\s+half\b"),
+         lambda m: FocusTime(text=m.group(0), t0=0.0 if m.group(1) == "first" else -0.5,
+                             t1=0.5 if m.group(1) == "first" else None, unit="fraction")),
+        (re.compile(rf"\b(?:between|from)\s+{_CLOCK}\s+(?:and|to|until|till|-)\s+{_CLOCK}"),
+         lambda m: _between(m.group(1), m.group(2), m.group(0))),
+        (re.compile(r"\b(after|before)\s+the\s+(?:(first|second|third|fourth|last|final)\s+)?"
+                    r"(hard cut|cut|transition|dissolve|fade|scene change|shot change)s?\b"),
+         lambda m: FocusTime(text=m.group(0), nth=ORDINALS.get(m.group(2) or "first", 1),
+                             **{m.group(1): EVENTS[m.group(3)]})),
+        (re.compile(rf"前\s*{_ZH_NUM}\s*(秒钟|秒|分钟|分)"), lambda m: _edge("first", _num(m.group(1)), m.group(2), m.group(0))),
+        (re.compile(rf"(?:最后|末尾|结尾)的?\s*{_ZH_NUM}\s*(秒钟|秒|分钟|分)"),
+         lambda m: _edge("last", _num(m.group(1)), m.group(2), m.group(0))),
+        (re.compile(r"前半(?:部分|段)?"), lambda m: FocusTime(text=m.group(0), t0=0.0, t1=0.5, unit="fraction")),
+        (re.compile(r"后半(?:部分|段)?"), lambda m: FocusTime(text=m.group(0), t0=-0.5, unit="fraction")),
+        (re.compile(r"(?:第一次)?(剪辑|镜头切换|切换|转场|切镜)(?:之|以)(后|前)"),
+         lambda m: FocusTime(text=m.group(0), **{("after" if m.group(2) == "后" else "before"): EVENTS[m.group(1)]})),
+    ]
+    for pat, make in pats:
+        m = pat.search(text)
+        if m:
+            t = make(m)
+            if t is not None:
+                return t, [m.span()]
+    return None, []
+
+
+def _edge(which: str, n: float | None, unit: str, text: str) -> FocusTime | None:
+    if n is None:
+        return None
+    secs = n * UNIT_S.get(unit.lower().rstrip(), 1)
+    if which in ("first", "opening"):
+        return FocusTime(text=text, t0=0.0, t1=secs)
+    return FocusTime(text=text, t0=-secs)
+
+
+def _between(a: str, b: str, text: str) -> FocusTime | None:
+    t0, t1 = _clock(a), _clock(b)
+    if t0 is None or t1 is None or t1 <= t0:
+        return None
+    if not re.search(r"[a-z:]", a) and re.search(r"min", b):  # "from 1 to 2 minutes"
+        t0 *= 60
+    return FocusTime(text=text, t0=t0, t1=t1)
+
+
+def _clean_phrase(x: str, subject: bool = False) -> str:
+    m = _END.search(x)
+    if m:
+        x = x[: m.start()]
+    x = x.strip(" '\"“”‘’")
+    if subject:  # "the part where they check the answer": the doer is not what to look for
+        x = _SUBJECT.sub("", x)
+    x = re.sub(r"\s+", " ", x).strip()
+    while True:  # a preposition left dangling where a time phrase was cut out ("the red cup in")
+        y = re.sub(r"\s+(?:in|during|within|over|at|from|for|of|on|and|with|to|by|the)$", "", x)
+        if y == x:
+            break
+        x = y
+    return re.sub(r"\s+", " ", x).strip()
+
+
+def content_words(text: str) -> list[str]:
+    """The words of a phrase that carry its meaning (no stop words); Chinese runs are kept whole."""
+    toks = re.findall(r"[a-z0-9]+(?:'[a-z]+)?|[\u4e00-\u9fff]+", text.lower())
+    return [t for t in toks if t not in STOP]
+
+
+def _readings(x: str, failures: bool) -> tuple[list[FocusReading], str | None, bool]:
+    """Readings of one focus phrase (ranked), a position qualifier, and whether it is ambiguous."""
+    position = next((name for pat, name in POSITION if re.search(pat, x)), None)
+    terms = x
+    for pat, _ in POSITION:
+        terms = re.sub(pat, " ", terms)
+    if failures:
+        terms = FAIL_RE.sub(" ", terms)
+    terms = re.sub(r"\b(?:attempts?|tries|times|cases|ones|parts?|phases?|stages?)\b", " ", terms)
+    terms = re.sub(r"\s+", " ", terms).strip(" ,.的")
+    words = content_words(terms)
+    if not words or all(w in VAGUE for w in words) or GENERIC.match(" ".join(words)) or GENERIC.match(terms):
+        return [], position, bool(words)
+    robot = [ROBOT[w] for w in words if w in ROBOT] + [v for k, v in ROBOT.items()
+                                                         if re.search("[\u4e00-\u9fff]", k) and k in terms]
+    if robot:
+        rest = [w for w in words if w not in ROBOT]
+        out = [FocusReading(text=x, terms=" ".join(dict.fromkeys(robot)), kind="robot", weight=1.0)]
+        if rest:  # "grasp of the red cube": the phase, and the object as a topic
+            out = [out[0].model_copy(update={"weight": 0.6}),
+                   FocusReading(text=x, terms=" ".join(rest + robot), kind="topic", weight=0.4)]
+        return out, position, len(out) > 1
+    if PERSON.search(terms):
+        return [FocusReading(text=x, terms=terms, kind="person")], position, False
+    if UI.search(terms):
+        return [FocusReading(text=x, terms=terms, kind="ui")], position, False
+    if COLOURS.search(terms) and not re.search(r"\b\w+ing\b|\b(?:is|are|was|were|gets?|got)\b", terms):
+        # "the red cup" is a thing to see, or the words on screen / said: keep both, the thing first
+        return [FocusReading(text=x, terms=terms, kind="object", weight=0.6),
+                FocusReading(text=x, terms=terms, kind="topic", weight=0.4)], position, True
+    return [FocusReading(text=x, terms=terms, kind="topic")], position, False
+
+
+def parse_focus(intent: str) -> Focus:
+    """The Focus of an intent by rules (English and Chinese phrasings); empty when it names no part."""
+    raw = (intent or "").strip()
+    text = raw.lower()
+    focus = Focus()
+    m = re.search(rf"\b{_NUM}\s+(?:[a-z-]+\s+){{0,3}}?(?:questions?|samples?|examples?|items?|pairs?|clips?|steps?|"
+                  r"captions?|trajector(?:y|ies)|quizzes|rows?)\b", text)
+    m = m or re.search(rf"{_ZH_NUM}\s*(?:个|道|条|组|段)?[^，。,.]{{0,12}}?(?:问题|题|样本|例子|片段|数据)", text)
+    if m:
+        n = _num(m.group(1))
+        focus.count = int(n) if n and n >= 1 and m.group(1) not in ("a", "an") else None
+    if re.search(r"\b(?:hard(?:er|est)?|difficult|challenging|tricky|advanced)\b(?! cuts?)|较难|困难|有难度|难题|难一点", text):
+        focus.difficulty = "hard"
+    elif re.search(r"\b(?:easy|easier|simple|basic)\b|简单|容易|基础", text):
+        focus.difficulty = "easy"
+    elif re.search(r"\bmedium\b|中等", text):
+        focus.difficulty = "medium"
+    for m in re.finditer(r"\b(?:for|help|helps|teach|teaching) (?:a |an |the |my |our )?(?:complete |absolute |total |young )?"
+                         r"([a-z]+)\b|(?:给|适合|面向|针对)([\u4e00-\u9fff]{2,3})", text):
+        word = m.group(1) or m.group(2) or ""
+        hit = AUDIENCE.get(word) or next((v for k, v in AUDIENCE.items() if len(k) > 1 and word.startswith(k)), None)
+        if hit:
+            focus.audience = hit
+            break
+    focus.style = [name for pat, name in STYLES.items() if re.search(pat, text)]
+    focus.language = next((lang for pat, lang in LANGS.items() if re.search(pat, text)), None)
+    focus.time, used = _parse_time(text)
+    blanked = text
+    for a, b in used:
+        blanked = blanked[:a] + " " * (b - a) + blanked[b:]
+    focus.failures = bool(FAIL_RE.search(blanked))
+    phrases: list[tuple[str, str, bool]] = []
+    for pat, how in _PHRASES:
+        for m in pat.finditer(blanked):
+            x = m.group("x")
+            x = _ZH_HEAD.sub("", _ZH_TAIL.sub("", _clean_phrase(x))) if how == "zh" else _clean_phrase(x, how == "part")
+            single = how == "part" and not m.group(2) or (how == "zh" and bool(re.search(r"那(?:一)?(?:个)?(?:部分|段|步)", m.group(0))))
+            if x:
+                phrases.append((x, how, single))
+    seen: set[str] = set()
+    for x, how, single in phrases:
+        key = " ".join(content_words(x))
+        if not key or any(key in s or s in key for s in seen):
+            continue
+        readings, position, ambiguous = _readings(x, focus.failures)
+        focus.position = focus.position or position
+        if readings:
+            seen.add(key)
+            focus.readings += readings
+            focus.single = focus.single or single
+            focus.fuzzy = focus.fuzzy or ambiguous
+    if len(focus.readings) > 1:
+        z = sum(r.weight for r in focus.readings)
+        focus.readings = sorted((r.model_copy(update={"weight": round(r.weight / z, 3)}) for r in focus.readings),
+                                key=lambda r: -r.weight)
+    if focus.failures and not focus.readings and not re.search(r"recover|fault|failure|mistake|went wrong|mess", text):
+        focus.failures = bool(re.search(r"\bonly\b|只", text))  # "only the failed ones"; a recovery intent names failures anyway
+    return focus
+
+
+def focus_schema() -> dict[str, Any]:
+    """The JSON Schema a model-assisted parse must follow: the Focus fields that select, bounded so a
+    schema-enforcing decoder always finishes (no $refs, short strings, few readings)."""
+    text = {"type": "string", "minLength": 1, "maxLength": 60}
+    reading = {"type": "object", "required": ["text", "terms", "kind"], "additionalProperties": False,
+               "properties": {"text": text, "terms": text,
+                              "kind": {"type": "string", "enum": ["topic", "object", "person", "ui", "robot"]},
+                              "weight": {"type": "number", "minimum": 0, "maximum": 1}}}
+    time = {"type": "object", "additionalProperties": False,
+            "properties": {"text": text, "t0": {"type": "number"}, "t1": {"type": "number"},
+                           "after": {"type": "string", "enum": ["cut", "transition", "dissolve", "fade"]},
+                           "before": {"type": "string", "enum": ["cut", "transition", "dissolve", "fade"]}}}
+    return {"type": "object", "required": ["readings"], "additionalProperties": False, "properties": {
+        "readings": {"type": "array", "maxItems": 3, "items": reading}, "time": time,
+        "failures": {"type": "boolean"}, "single": {"type": "boolean"},
+        "position": {"type": "string", "enum": ["left", "right", "middle", "top", "bottom"]},
+        "count": {"type": "integer", "minimum": 1, "maximum": 1000},
+        "difficulty": {"type": "string", "enum": ["easy", "medium", "hard"]},
+        "audience": {"type": "string", "maxLength": 30}}}
+
+
+def parse_focus_model(intent: str, backend: Any) -> Focus | None:
+    """Asks a model backend for the Focus, constrained to its schema; None when its answer is unusable
+    (the caller keeps the rules parse)."""
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    rules = parse_focus(intent)
+    messages = [{"role": "system", "content": "You read what part of a video, recording or robot episode a data request "
+                                              "is about. Answer with one JSON object only."},
+                {"role": "user", "content": (
+                    f"Request: {intent}\n\nFill the fields that the request states; leave the others out. `readings`: "
+                    "what to look for (terms: the words to match; kind: topic, object, person, ui or robot), best first. "
+                    "`time`: t0/t1 in seconds (negative = from the end) or after/before an event such as a cut. "
+                    f"A rules parser read: {rules.model_dump_json(exclude_defaults=True)}\n"
+                    f"JSON Schema:\n{json.dumps(focus_schema())}")}]
+    try:
+        gen = backend.generate(messages, focus_schema())
+    except Exception as exc:  # noqa: BLE001 - model parsing is optional
+        log.warning("model focus parse failed: %s", exc)
+        return None
+    if not isinstance(gen.draft, dict):
+        return None
+    try:
+        import jsonschema  # noqa: PLC0415
+
+        jsonschema.validate(gen.draft, focus_schema())
+        focus = Focus.model_validate({**gen.draft, "method": "model", "fuzzy": len(gen.draft.get("readings") or []) > 1})
+    except jsonschema.ValidationError as exc:
+        log.warning("model focus parse off the schema: %s", exc.message)
+        return None
+    except ValidationError as exc:
+        log.warning("model focus parse unusable: %s", exc.errors()[0]["msg"])
+        return None
+    if any(not content_words(r.terms) for r in focus.readings):
+        return None
+    return focus
+
+
+def describe_focus(focus: Focus | None) -> list[str]:
+    """Short lines for `dataclaw plan`: what the focus selects and how it was read."""
+    if focus is None:
+        return []
+    lines = []
+    for i, r in enumerate(focus.readings):
+        rank = f" (reading {i + 1}, weight {r.weight:.2f})" if len(focus.readings) > 1 else ""
+        lines.append(f"{r.kind}: {r.terms!r}{rank}" + (" - one part" if focus.single and i == 0 else ""))
+    if focus.time:
+        t = focus.time
+        what = (f"after the {'last' if t.nth < 0 else _ordinal(t.nth)} {t.after}" if t.after else
+                f"before the {'last' if t.nth < 0 else _ordinal(t.nth)} {t.before}" if t.before else
+                f"{_fmt_bound(t.t0, t.unit)} to {_fmt_bound(t.t1, t.unit, end=True)}")
+        lines.append(f"time: {what} ({t.text!r})")
+    if focus.position:
+        lines.append(f"position: {focus.position}")
+    if focus.failures:
+        lines.append("only failures / faults")
+    for name in ("count", "difficulty", "audience", "language"):
+        v = getattr(focus, name)
+        if v is not None:
+            lines.append(f"{name}: {v}")
+    if focus.style:
+        lines.append(f"style: {', '.join(focus.style)}")
+    if lines:
+        lines.append(f"parsed by {focus.method}" + (" (fuzzy: readings ranked)" if focus.fuzzy else ""))
+    return lines
+
+
+def _ordinal(n: int) -> str:
+    return {1: "first", 2: "second", 3: "third", 4: "fourth"}.get(n, f"{n}th")
+
+
+def _fmt_bound(v: float | None, unit: str, end: bool = False) -> str:
+    if v is None:
+        return "the end" if end else "the start"
+    if unit == "fraction":
+        return f"{abs(v):.0%} {'before the end' if v < 0 else 'in'}"
+    return f"{-v:g} s before the end" if v < 0 else f"{v:g} s"
+
+
+# ---------------------------------------------------------------------------------------- match
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    try:
+        import snowballstemmer  # noqa: PLC0415
+
+        return snowballstemmer.stemmer("english")
+    except ImportError:  # matching still works on whole words
+        return None
+
+
+def _stems(words: list[str]) -> list[str]:
+    st = _stemmer()
+    out = []
+    for w in words:
+        if re.match(r"[\u4e00-\u9fff]", w):  # Chinese: character bigrams (no word segmenter needed)
+            out += [w[i:i + 2] for i in range(max(1, len(w) - 1))]
+        else:
+            out.append(st.stemWord(w) if st is not None else w)
+    return out
+
+
+def lexical(terms: str, text: str) -> float:
+    """Share of the reading's content words found in `text` (stems; near spellings count)."""
+    q = list(dict.fromkeys(_stems(content_words(terms))))
+    if not q:
+        return 0.0
+    words = re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]+", text.lower())
+    have = set(_stems(words)) | set(words)
+    from rapidfuzz import fuzz  # noqa: PLC0415
+
+    hit = 0.0
+    for w in q:
+        if w in have:
+            hit += 1
+        elif len(w) >= 4 and any(len(h) >= 4 and fuzz.ratio(w, h) >= FUZZ_MIN for h in have):
+            hit += 1
+    return hit / len(q)
+
+
+KIND_WORDS = {  # what an anchor of a kind is, in words a user might use
+    "fault": "fault failure failed error mistake", "stagnation": "stall stuck hesitation",
+    "contact": "contact touch grasp hold", "gripper": "gripper", "phase": "phase",
+    "gui_action": "action", "gui_element": "element", "hand": "hand", "hand_object": "hand holding object",
+    "person": "person people", "face": "face person", "camera_motion": "camera moves", "subject_motion": "moving",
+    "scene": "scene", "motion": "motion moving", "transition": "transition cut",
+}
+TEXT_KEYS = ("text", "label", "name", "phase", "type", "target", "role", "object", "objects", "diagnosis",
+             "caption", "title", "action_type", "element", "tag", "value", "kind", "direction", "what", "event",
+             "with", "side", "act", "motion", "label", "activity", "actions", "palette", "light")
+KIND_FOR = {  # anchor kinds a reading of each kind is looked for in (topic: all of them)
+    "robot": {"phase", "fault", "contact", "gripper", "stagnation", "last_good_state"},
+    "ui": {"gui_element", "gui_action", "screen_state", "ocr_text", "window", "transcript"},
+    "person": {"person", "face", "hand", "hand_object", "subject_motion", "ocr_text", "transcript"},
+    "object": {"hand_object", "object", "objects", "scene", "ocr_text", "transcript", "phase", "contact"},
+}
+
+
+def anchor_words(a: Anchor, with_kind: bool = True) -> str:
+    """An anchor as words to match: its text fields and (`with_kind`) what its kind is."""
+    parts = [KIND_WORDS.get(a.kind, "")] if with_kind else []
+    d = a.data if isinstance(a.data, dict) else {}
+    for k in TEXT_KEYS:
+        v = d.get(k)
+        if isinstance(v, str) and not re.fullmatch(r"[a-z_]+-[0-9a-f]{8,}", v):
+            parts.append(v.replace("_", " "))
+        elif isinstance(v, list):
+            parts += [str(x) for x in v if isinstance(x, str)]
+        elif isinstance(v, dict):
+            parts += [str(x) for x in v.values() if isinstance(x, str)]
+    return re.sub(r"\s+", " ", " ".join(p for p in parts if p)).strip()
+
+
+def _embed_fn() -> Callable[[list[str]], Any] | None:
+    try:
+        from .intent import _embedder, embedder_path  # noqa: PLC0415 - the planner's MiniLM, one loader
+
+        model = _embedder() if embedder_path() is not None else None
+    except Exception:  # noqa: BLE001
+        model = None
+    if model is None:
+        return None
+
+    def fn(texts: list[str]) -> Any:
+        import numpy as np  # noqa: PLC0415
+
+        return np.concatenate([np.asarray(model.encode(texts[i:i + 64], normalize_embeddings=True))
+                               for i in range(0, len(texts), 64)])
+
+    return fn
+
+
+class Scorer:
+    """Scores anchors against readings: max(lexical coverage, MiniLM similarity mapped to [0, 1])."""
+
+    def __init__(self, embed: Callable[[list[str]], Any] | None | bool = True) -> None:
+        self.embed = _embed_fn() if embed is True else (embed or None)
+        self._vec: dict[str, Any] = {}
+
+    def _vectors(self, texts: list[str]) -> None:
+        todo = [t for t in dict.fromkeys(texts) if t and t not in self._vec]
+        if todo and self.embed is not None:
+            for t, v in zip(todo, self.embed(todo)):
+                self._vec[t] = v
+
+    def prepare(self, texts: list[str]) -> None:
+        if self.embed is not None:
+            self._vectors(texts)
+
+    def score(self, reading: FocusReading, text: str, own: str | None = None) -> tuple[float, str]:
+        """`text`: the anchor's words with its kind; `own`: its own text only, compared by meaning when
+        it has two words or more (a bare kind name like "gripper" is too short to embed reliably)."""
+        lex = lexical(reading.terms, text)
+        emb = 0.0
+        own = text if own is None else own
+        # robot readings are already phase names ("grasp"): matched by word, not by a loose meaning
+        if self.embed is not None and reading.kind != "robot" and len(content_words(own)) >= 2:
+            self._vectors([reading.terms, own])
+            cos = float(self._vec[reading.terms] @ self._vec[own])
+            emb = min(1.0, max(0.0, (cos - EMB_LO) / (EMB_HI - EMB_LO)))
+        return (lex, "words") if lex >= emb else (emb, "meaning")
+
+
+@dataclass
+class Part:
+    """A stretch of the source that can be in or out of the focus, with the anchors that tell what it is."""
+
+    t0: float
+    t1: float
+    anchors: list[Anchor]
+    heading: Anchor | None = None
+    score: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def span(self) -> tuple[float, float]:
+        texts = [a for a in self.anchors if anchor_words(a)]
+        return (min([self.t0] + [a.t0 for a in texts]), max([self.t1] + [a.t1 for a in texts]))
+
+
+@dataclass
+class Match:
+    """Where the focus lies in one source: spans (s), the parts that matched, and what was read."""
+
+    spans: list[tuple[float, float]]
+    parts: list[Part] = field(default_factory=list)
+    reading: FocusReading | None = None
+    message: str | None = None  # why nothing matched (then spans is empty)
+
+    @property
+    def matched(self) -> bool:
+        return bool(self.spans)
+
+    def record(self) -> dict[str, Any]:
+        return {"spans": [[round(a, 3), round(b, 3)] for a, b in self.spans],
+                "reading": self.reading.model_dump() if self.reading else None,
+                "parts": [{"t0": round(p.t0, 3), "t1": round(p.t1, 3), "score": round(p.score, 3),
+                           "reasons": p.reasons} for p in self.parts],
+                **({"message": self.message} if self.message else {})}
+
+
+def _kind_word(source: Any) -> str:
+    return {"robot": "episode", "gui": "recording", "images": "image sequence"}.get(getattr(source, "kind", ""), "video")
+
+
+def parts_of(anchorset: Any) -> list[Part]:
+    """The source cut into parts: shots split at heading changes (video), phases and faults (robot),
+    actions with their screens and element (GUI), else every anchor that has words."""
+    kinds = {a.kind for a in anchorset.anchors}
+    if "shot" in kinds and anchorset.source.kind in ("video", "images"):
+        from .tasks.common import merge_same_heading, overlap, units  # noqa: PLC0415
+
+        out = []
+        for u in merge_same_heading(units(anchorset)):
+            have = {a.id for a in u.anchors()}
+            extra = [a for a in anchorset.anchors if a.id not in have and a.kind not in ("shot", "static", "speech")
+                     and (overlap(a.t0, a.t1, u.t0, u.t1) >= 0.5 * (a.t1 - a.t0) if a.t1 > a.t0 else u.t0 <= a.t0 < u.t1)]
+            out.append(Part(u.t0, u.t1, u.anchors() + extra, heading=u.title_anchor))
+        return out
+    if "gui_action" in kinds:
+        linked: dict[str, list[Anchor]] = {}
+        for a in anchorset.anchors:
+            ref = a.data.get("action") if isinstance(a.data, dict) else None
+            if isinstance(ref, str):
+                linked.setdefault(ref, []).append(a)
+        out = []
+        for act in anchorset.of_kind("gui_action"):
+            group = [act] + linked.get(act.id, [])
+            out.append(Part(min(a.t0 for a in group), max(a.t1 for a in group), group))
+        return out
+    if kinds & {"phase", "fault"}:
+        out = []
+        for a in anchorset.of_kind("phase", "stagnation"):
+            near = [b for b in anchorset.anchors if b.kind in ("contact", "gripper")
+                    and a.t0 - 1e-6 <= b.t0 and b.t1 <= a.t1 + 1e-6]
+            out.append(Part(a.t0, a.t1, [a] + near))
+        for f in anchorset.of_kind("fault"):
+            # a fault is the attempt that failed: the fault with the anchors its expert cites (the contact
+            # that ended in a drop, the gripper closing on nothing), from the first of them
+            ids = set(f.data.get("evidence") or [])
+            near = [b for b in anchorset.anchors if b.id in ids]
+            t0 = min([f.t0] + [b.t0 for b in near])
+            out.append(Part(t0, f.t1, [f] + near))
+        return out
+    return [Part(a.t0, a.t1, [a]) for a in anchorset.anchors if anchor_words(a)]
+
+
+def _window(anchorset: Any, t: FocusTime, duration: float) -> tuple[tuple[float, float] | None, str | None]:
+    if t.after or t.before:
+        what = t.after or t.before
+        evs = sorted((a for a in anchorset.of_kind("transition")
+                      if what == "transition" or str(a.data.get("type", "")).startswith(what)), key=lambda a: a.t0)
+        if not evs:
+            return None, f"no {what} in this {_kind_word(anchorset.source)} for {t.text!r}"
+        k = t.nth - 1 if t.nth > 0 else t.nth
+        if not -len(evs) <= k < len(evs):
+            return None, f"this {_kind_word(anchorset.source)} has {len(evs)} {what}(s), not enough for {t.text!r}"
+        ev = evs[k]
+        return ((ev.t1, duration) if t.after else (0.0, ev.t0)), None
+    scale = duration if t.unit == "fraction" else 1.0
+    t0 = 0.0 if t.t0 is None else (t.t0 * scale if t.t0 >= 0 else duration + t.t0 * scale)
+    t1 = duration if t.t1 is None else (t.t1 * scale if t.t1 >= 0 else duration + t.t1 * scale)
+    t0, t1 = max(0.0, t0), min(duration, t1) if duration else t1
+    if t1 <= t0:
+        return None, f"{t.text!r} lies outside this {_kind_word(anchorset.source)} (0-{duration:.1f} s)"
+    return (t0, t1), None
+
+
+def _clip(p: Part, w: tuple[float, float] | None) -> Part | None:
+    if w is None:
+        return p
+    t0, t1 = max(p.t0, w[0]), min(p.t1, w[1])
+    if t1 < t0 or (t1 == t0 and p.t1 > p.t0):
+        return None
+    return dataclasses.replace(p, t0=t0, t1=t1, anchors=[a for a in p.anchors if a.t1 >= t0 and a.t0 <= t1])
+
+
+def _position_ok(a: Anchor, position: str | None, width: float, height: float) -> bool:
+    box = (a.data.get("bbox") or a.data.get("box")) if isinstance(a.data, dict) else None
+    rows = a.data.get("boxes") if isinstance(a.data, dict) else None
+    if box is None and isinstance(rows, list) and rows and all(isinstance(r, list) and len(r) == 5 for r in rows):
+        box = [sum(float(r[k]) for r in rows) / len(rows) for k in (1, 2, 3, 4)]  # a track: its mean box
+    if not position or not isinstance(box, (list, tuple)) or len(box) != 4:
+        return True
+    try:
+        cx, cy = (float(box[0]) + float(box[2])) / 2, (float(box[1]) + float(box[3])) / 2
+    except (TypeError, ValueError):
+        return True
+    w = 1.0 if max(float(box[2]), float(box[3])) <= 1.0 else (width or 1.0)
+    h = 1.0 if max(float(box[2]), float(box[3])) <= 1.0 else (height or 1.0)
+    x, y = cx / w, cy / h
+    return {"left": x < 0.45, "right": x > 0.55, "middle": 0.3 < x < 0.7, "top": y < 0.45, "bottom": y > 0.55}[position]
+
+
+def _score_part(p: Part, reading: FocusReading, scorer: Scorer, position: str | None, size: tuple[float, float]) -> Part:
+    allowed = KIND_FOR.get(reading.kind)
+    scored = []
+    for a in p.anchors:
+        if allowed is not None and a.kind not in allowed:
+            continue
+        if not _position_ok(a, position, *size):
+            continue
+        words = anchor_words(a)
+        if not words:
+            continue
+        s, how = scorer.score(reading, words, anchor_words(a, with_kind=False))
+        scored.append((a, s, how, 2.0 if a is p.heading else 1.0))
+    if not scored:
+        return dataclasses.replace(p, score=0.0, reasons=[])
+    best = max(s for _, s, _, _ in scored)
+    mean = sum(s * w for _, s, _, w in scored) / sum(w for *_, w in scored)
+    top = sorted(scored, key=lambda x: -x[1])[:2]
+    reasons = [f"{a.kind} {anchor_words(a)[:48]!r} matches {reading.terms!r} by {how} ({s:.2f})"
+               for a, s, how, _ in top if s >= MATCH_MIN]
+    head = next((s for a, s, _, _ in scored if a is p.heading), 0.0)
+    if head >= HEADING_MIN:
+        reasons.insert(0, "its heading matches")
+    return dataclasses.replace(p, score=round(0.5 * best + 0.5 * mean, 4) if best >= MATCH_MIN else 0.0,
+                               reasons=reasons)
+
+
+def _pick(parts: list[Part], reading: FocusReading, scorer: Scorer, single: bool, position: str | None,
+          size: tuple[float, float]) -> list[Part]:
+    scored = [_score_part(p, reading, scorer, position, size) for p in parts]
+    hits = [p for p in scored if p.score > 0]
+    if not hits:
+        return []
+    headed = [p for p in hits if p.reasons and p.reasons[0] == "its heading matches"]
+    pool = headed or hits  # a part whose heading matches is about it; a line that matches only mentions it
+    top = max(p.score for p in pool)
+    if single:
+        return [max(pool, key=lambda p: (p.score, -p.t0))]
+    return sorted((p for p in pool if p.score >= REL_KEEP * top), key=lambda p: p.t0)
+
+
+def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[list[float]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1] + 1e-6:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def locate(anchorset: Any, focus: Focus, scorer: Scorer | None = None) -> Match:
+    """The spans of one source that the focus selects (see the module docstring)."""
+    from .tasks.common import duration_of  # noqa: PLC0415
+
+    duration = duration_of(anchorset)
+    where = _kind_word(anchorset.source)
+    window = None
+    if focus.time is not None:
+        window, why = _window(anchorset, focus.time, duration)
+        if window is None:
+            return Match([], message=why)
+    parts = [q for p in parts_of(anchorset) if (q := _clip(p, window)) is not None]
+    if focus.failures:
+        parts = [p for p in parts if any(a.kind in ("fault", "stagnation") for a in p.anchors)]
+        if not parts:
+            return Match([], message=f"no failure or fault found in this {where}"
+                         + (f" {focus.time.text}" if focus.time else ""))
+    if not focus.readings:
+        if focus.failures:
+            for p in parts:
+                p.score, p.reasons = 1.0, ["a fault: " + ", ".join(anchor_words(a) for a in p.anchors
+                                                                      if a.kind in ("fault", "stagnation"))[:80]]
+            return Match(_merge([p.span for p in parts]), parts)
+        if window is not None:
+            return Match([window], [Part(window[0], window[1], [], score=1.0, reasons=[f"inside {focus.time.text!r}"])])
+        return Match([(0.0, duration)])
+    scorer = scorer or Scorer()
+    scorer.prepare([anchor_words(a, with_kind=False) for p in parts for a in p.anchors] + [r.terms for r in focus.readings])
+    size = (float(anchorset.meta.get("width") or 0), float(anchorset.meta.get("height") or 0))
+    for reading in focus.readings:
+        picked = _pick(parts, reading, scorer, focus.single, focus.position, size)
+        if picked:
+            spans = [p.span for p in picked]
+            if window is not None:
+                spans = [(max(a, window[0]), min(b, window[1])) for a, b in spans]
+            return Match(_merge(spans), picked, reading)
+    said = " or ".join(repr(r.text) for r in focus.readings[:1]) + (
+        f" (nor the other readings: {', '.join(repr(r.terms) for r in focus.readings[1:])})" if len(focus.readings) > 1 else "")
+    extra = f" {focus.time.text}" if focus.time else ""
+    return Match([], message=f"no part of this {where}{extra} matches {said}")
+
+
+# ---------------------------------------------------------------------------------------- evidence
+def focused_view(anchorset: Any, spans: list[tuple[float, float]]) -> Any:
+    """The AnchorSet with only the anchors inside the spans (mostly inside, or containing a whole span:
+    a long shot around the part stays as its context). Ids are unchanged, so citations stay valid."""
+    def keep(a: Anchor) -> bool:
+        for s0, s1 in spans:
+            if a.t1 <= a.t0:
+                if s0 - 1e-3 <= a.t0 <= s1 + 1e-3:
+                    return True
+                continue
+            ov = max(0.0, min(a.t1, s1) - max(a.t0, s0))
+            if ov >= 0.5 * (a.t1 - a.t0) or (s1 > s0 and ov >= 0.9 * (s1 - s0)):
+                return True
+        return False
+
+    kept = [a for a in anchorset.anchors if keep(a)]
+    ids = {a.id for a in kept}
+    view = dataclasses.replace(anchorset, anchors=kept,
+                               by_expert={k: [a for a in v if a.id in ids] for k, v in anchorset.by_expert.items()},
+                               meta={**anchorset.meta, "focus_spans": [list(s) for s in spans]})
+    return view
+
+
+def footprint(ev: Any) -> list[tuple[float, float]]:
+    """Where on the timeline a bundle's sample will point: its span, targets, units or steps, else its anchors."""
+    m = ev.meta or {}
+    span = m.get("span")
+    if isinstance(span, (list, tuple)) and len(span) == 2 and all(isinstance(v, (int, float)) for v in span):
+        return [(float(span[0]), float(span[1]))]
+    if m.get("targets"):
+        got = [ev.anchor(i) for i in m["targets"]]
+        if any(got):
+            return [(a.t0, a.t1) for a in got if a is not None]
+    for key in ("units", "steps"):
+        rows = m.get(key)
+        if isinstance(rows, list) and rows and all(isinstance(r, dict) and "t0" in r for r in rows):
+            return [(float(r["t0"]), float(r.get("t1", r["t0"]))) for r in rows]
+    containers = {"shot", "static", "speech", "window", "motion"}
+    own = [(a.t0, a.t1) for a in ev.anchors if a.kind not in containers] or [(a.t0, a.t1) for a in ev.anchors]
+    return own
+
+
+def inside_share(spans_in: list[tuple[float, float]], focus_spans: list[tuple[float, float]], tol: float = 0.05) -> float:
+    """Share of `spans_in` (length-weighted; points count 1 each) that lies inside the focus spans."""
+    if not spans_in:
+        return 0.0
+    total = inside = 0.0
+    for a, b in spans_in:
+        if b - a <= 1e-6:
+            total += 1
+            inside += any(s0 - tol <= a <= s1 + tol for s0, s1 in focus_spans)
+            continue
+        total += 1
+        ov = sum(max(0.0, min(b, s1 + tol) - max(a, s0 - tol)) for s0, s1 in focus_spans)
+        inside += min(1.0, ov / (b - a))
+    return inside / total
+
+
+def relevance(ev: Any, anchorset: Any, focus: Focus, match: Match | None = None) -> dict[str, Any]:
+    """How relevant one bundle is to the focus: {score, inside, reasons, spans} (recorded per sample)."""
+    match = match or locate(anchorset, focus)
+    if not match.matched:
+        return {"score": 0.0, "inside": 0.0, "reasons": [match.message or "no match"], "spans": []}
+    fp = footprint(ev)
+    share = inside_share(fp, match.spans)
+    over = [p for p in match.parts if any(min(b, p.span[1]) >= max(a, p.span[0]) for a, b in fp)]
+    score = share * max((p.score for p in over), default=1.0 if not match.parts else 0.0)
+    reasons = list(dict.fromkeys(r for p in over for r in p.reasons))[:4]
+    if share < 1.0:
+        reasons.append(f"{share:.0%} of its times lie in the focus")
+    return {"score": round(score, 4), "inside": round(share, 4), "reasons": reasons,
+            "spans": [[round(a, 3), round(b, 3)] for a, b in match.spans],
+            "reading": match.reading.terms if match.reading else None}
+
+
+TASK_RESTATED = 0.45  # the planner's CLEAR_SCORE: a reading this close to the task's own words names the task
+
+
+def restates_task(task: Any, focus: Focus, scorer: Scorer) -> bool:
+    """Whether every reading only restates what the task is about ("the moments of physical interaction"
+    asking for contact data), so it selects nothing beyond the task itself."""
+    texts = [t for t in [getattr(task, "description", "")] + list(getattr(task, "examples", ())) if t]
+    return bool(texts and focus.readings) and all(
+        max(scorer.score(r, t)[0] for t in texts) >= TASK_RESTATED for r in focus.readings)
+
+
+def _difficulty_first(evs: list[Any], difficulty: str | None) -> list[Any]:
+    if not difficulty or not any((e.meta or {}).get("difficulty") for e in evs):
+        return evs
+    return sorted(evs, key=lambda e: (e.meta or {}).get("difficulty") != difficulty)  # stable: keeps the mix order
+
+
+def focus_evidence(task: Any, spec: Any, anchorset: Any, focus: Focus | None,
+                   scorer: Scorer | None = None) -> tuple[list[Any], Match | None]:
+    """The task's evidence for this focus, each bundle with meta["focus"]; (bundles, match).
+    Without a focus that selects, this is `task.select` unchanged."""
+    if focus is None or not focus.selects or isinstance(anchorset, (list, tuple)):
+        evs = task.select(anchorset, spec)
+        return (_difficulty_first(evs, focus.difficulty) if focus else evs), None
+    scorer = scorer or Scorer()
+    match = locate(anchorset, focus, scorer)
+    if not match.matched:
+        if focus.time is None and restates_task(task, focus, scorer):
+            return task.select(anchorset, spec), None  # "the moments of physical interaction" for contact
+        return [], match
+    hook = getattr(task, "focus_select", None)
+    mode = getattr(task, "focus_mode", None) or ("filter" if task.name in FILTER_TASKS else "restrict")
+    if callable(hook):
+        evs = hook(anchorset, spec, match)
+    elif mode == "filter":
+        evs = task.select(anchorset, spec)
+    else:
+        evs = task.select(focused_view(anchorset, match.spans), spec)
+    kept = []
+    for ev in evs:
+        rel = relevance(ev, anchorset, focus, match)
+        if rel["inside"] < KEEP_SHARE:
+            continue
+        ev.meta["focus"] = rel
+        kept.append(ev)
+    kept.sort(key=lambda e: -e.meta["focus"]["score"])  # stable: the task's order within a score
+    kept = _difficulty_first(kept, focus.difficulty)
+    if not kept:
+        n = len(evs)
+        match = dataclasses.replace(match, spans=[], message=(
+            f"the focus matched {', '.join(f'{a:.1f}-{b:.1f} s' for a, b in match.spans)} of this "
+            f"{_kind_word(anchorset.source)}, but {task.name} found nothing to make there"
+            + (f" ({n} bundle(s) outside it)" if n else "")))
+    return kept, match
+
+
+__all__ = ["parse_focus", "parse_focus_model", "describe_focus", "locate", "relevance", "focus_evidence",
+           "focused_view", "footprint", "inside_share", "Match", "Part", "Scorer", "lexical", "anchor_words"]

@@ -1,0 +1,156 @@
+"""What the visual anchors say about one span, as short clauses that cite them (rules writers).
+
+Every clause uses the vocabulary `verify._check_visual_claims` holds against the anchors it cites:
+"the camera pans left", "a right hand", "holds ... moves", "two people", "mostly white and grey",
+"brightly lit". A clause is only written when its anchor covers enough of the span.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import Anchor
+from .common import overlap
+
+VISUAL_KINDS = ("hand", "hand_object", "person", "face", "camera_motion", "scene")
+CAMERA_PHRASE = {"static": "is static", "pan_left": "pans left", "pan_right": "pans right", "tilt_up": "tilts up",
+                 "tilt_down": "tilts down", "zoom_in": "zooms in", "zoom_out": "zooms out", "shake": "shakes"}
+LIGHT_PHRASE = {"bright": "brightly lit", "dim": "dimly lit", "dark": "dark"}
+_NUM = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+
+
+def _covering(anchors: list[Anchor], kind: str, t0: float, t1: float, share: float) -> list[Anchor]:
+    span = max(1e-6, t1 - t0)
+    return [a for a in anchors if a.kind == kind
+            and overlap(a.t0, a.t1, t0, t1) >= share * min(span, max(1e-6, a.t1 - a.t0))]
+
+
+def camera_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, list[str]] | None:
+    """'The camera pans left, then is static.' from the camera runs covering most of the span."""
+    runs = sorted((a for a in anchors if a.kind == "camera_motion" and a.data.get("motion")
+                   and overlap(a.t0, a.t1, t0, t1) >= min(0.5, 0.3 * (t1 - t0))), key=lambda a: a.t0)
+    if not runs:
+        return None
+    phrases, ids = [], []
+    for a in runs[:3]:
+        ph = CAMERA_PHRASE.get(a.data["motion"])
+        if ph and (not phrases or phrases[-1] != ph):
+            phrases.append(ph)
+            ids.append(a.id)
+    if not phrases:
+        return None
+    return "The camera " + ", then ".join(phrases) + ".", ids
+
+
+def hand_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, list[str]] | None:
+    hands = _covering(anchors, "hand", t0, t1, 0.5)
+    if not hands:
+        return None
+    sides = sorted({a.data.get("side") for a in hands} - {None, "unknown"})
+    if len(hands) >= 2:
+        who = "Two hands are" if len(hands) == 2 else f"{_NUM.get(len(hands), len(hands))} hands are"
+    elif sides:
+        who = f"A {sides[0]} hand is"
+    else:
+        who = "A hand is"
+    text = f"{who} in view"
+    ids = [a.id for a in hands]
+    objs = _covering(anchors, "hand_object", t0, t1, 0.5)
+    acts: list[str] = []
+    for a in sorted(objs, key=lambda a: a.t0):
+        for w in a.data.get("actions", []):
+            if w not in acts:
+                acts.append(w)
+    if objs and acts:
+        verbs = {"hold": "holds an object", "move": "moves it", "turn": "turns it", "touch": "touches something"}
+        parts = [verbs[w] for w in ("hold", "move", "turn", "touch") if w in acts]
+        text += "; it " + (" and ".join(parts) if len(parts) <= 2 else ", ".join(parts[:-1]) + " and " + parts[-1])
+        ids += [a.id for a in objs]
+    return text + ".", ids
+
+
+def people_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, list[str]] | None:
+    ps = _covering(anchors, "person", t0, t1, 0.5)
+    if not ps:
+        return None
+    a = max(ps, key=lambda a: overlap(a.t0, a.t1, t0, t1))
+    n = int(a.data.get("count", 0))
+    if n <= 0:
+        return None
+    text = "One person is in view" if n == 1 else f"Up to {_NUM.get(n, n)} people are in view"
+    # "up to N people" still names N: the verifier checks the count against the anchor's max
+    if a.data.get("event") in ("enter", "leave"):
+        text += "; a person " + ("enters" if a.data["event"] == "enter" else "leaves")
+    return text + ".", [a.id]
+
+
+def face_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, list[str]] | None:
+    fs = _covering(anchors, "face", t0, t1, 0.5)
+    if not fs:
+        return None
+    a = max(fs, key=lambda a: overlap(a.t0, a.t1, t0, t1))
+    n = int(a.data.get("count", 0))
+    if n <= 0:
+        return None
+    scale = a.data.get("scale")
+    text = ("One face" if n == 1 else f"{_NUM.get(n, n).capitalize()} faces") + " can be seen"
+    if scale == "close-up":
+        text += ", in close-up"
+    return text + ".", [a.id]
+
+
+def scene_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, list[str]] | None:
+    sc = _covering(anchors, "scene", t0, t1, 0.5)
+    if not sc:
+        return None
+    a = max(sc, key=lambda a: overlap(a.t0, a.t1, t0, t1))
+    pal = list(a.data.get("palette") or [])
+    light = LIGHT_PHRASE.get(a.data.get("light"))
+    if not pal and not light:
+        return None
+    if pal:
+        cols = pal[0] if len(pal) == 1 else ", ".join(pal[:-1]) + " and " + pal[-1]
+        text = f"The picture is mostly {cols}"
+        if light:
+            text += f" and {light}" if light != "dark" else ", and it is dark"
+    else:
+        text = "The picture is dark" if light == "dark" else f"The picture is {light}"
+    return text + ".", [a.id]
+
+
+def visual_clauses(anchors: list[Anchor], t0: float, t1: float) -> list[tuple[str, list[str]]]:
+    """Clauses (text, cited ids) about [t0, t1]: people, faces, hands, camera, colours."""
+    out = []
+    for fn in (people_clause, face_clause, hand_clause, camera_clause, scene_clause):
+        c = fn(anchors, t0, t1)
+        if c is not None:
+            out.append(c)
+    return out
+
+
+def has_visual(anchor_kinds: set[str] | Any) -> bool:
+    return bool(set(anchor_kinds) & set(VISUAL_KINDS))
+
+
+def short_subject(anchors: list[Anchor], t0: float, t1: float) -> str | None:
+    """A few words for a generation prompt: 'a hand holding an object', 'two people', ..."""
+    hands = _covering(anchors, "hand", t0, t1, 0.5)
+    objs = _covering(anchors, "hand_object", t0, t1, 0.5)
+    ps = _covering(anchors, "person", t0, t1, 0.5)
+    if hands and objs:
+        return "a hand holding an object" if any("hold" in a.data.get("actions", []) for a in objs) else \
+            "a hand touching something"
+    if hands:
+        return "a hand"
+    if ps:
+        n = max(int(a.data.get("count", 0)) for a in ps)
+        return "a person" if n == 1 else f"{_NUM.get(n, n)} people" if n > 1 else None
+    return None
+
+
+def anchor_summary(a: Anchor) -> dict[str, Any]:
+    """The fields of a visual anchor a model needs to write about it (prompts)."""
+    d = a.data
+    keep = {"hand": ("side", "grasp"), "hand_object": ("side", "actions"), "person": ("count", "direction", "event"),
+            "face": ("count", "scale"), "camera_motion": ("motion", "magnitude"), "scene": ("palette", "light"),
+            "subject_motion": ("direction", "speed", "size")}.get(a.kind, ())
+    return {k: d.get(k) for k in keep if k in d}
