@@ -80,7 +80,7 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {k: frozenset(v.split()) | frozenset
     "t2v": "shot show showing on-screen screen text voice say says begin begins previous",
     "robot_t2v": "robot arm see seen camera part task phase gripper empty",
     "temporal_qa": "when show shown screen text narrator say saying which come comes first then appear "
-                   "appearing change changes list video order hard cut",
+                   "appearing change changes list video order hard cut how many does move",
     "tutorial": "walk step current situation show shown picture next stuck point understand get explain "
                 "can do should what video",
     "gui": "page open application window click double-click right-click double right type press scroll "
@@ -327,7 +327,9 @@ def _fault(a: Anchor, s: Support) -> None:
 @vocabulary("hand")
 def _hand(a: Anchor, s: Support) -> None:
     side = str(a.data.get("side") or "")
-    _words(s, "hand hands " + (side if side in ("left", "right") else ""))
+    _words(s, "hand hands view see seen visible coming " + (side if side in ("left", "right") else ""))
+    if side in ("left", "right"):
+        s.texts.append(f"{side} hand")  # "a right hand": the pair is the anchor's
     boxes = a.data.get("boxes")
     if isinstance(boxes, list):
         s.fact("hand_counts", len(boxes))
@@ -338,13 +340,16 @@ def _hand(a: Anchor, s: Support) -> None:
 @vocabulary("hand_object")
 def _hand_object(a: Anchor, s: Support) -> None:
     side = str(a.data.get("side") or "")
-    _words(s, "hand object " + (side if side in ("left", "right") else "") + " " + str(a.data.get("action") or ""))
+    acts = a.data.get("actions") or ([a.data["action"]] if a.data.get("action") else [])
+    _words(s, "hand object something " + (side if side in ("left", "right") else "") + " " + " ".join(map(str, acts)))
+    if side in ("left", "right"):
+        s.texts.append(f"{side} hand")
 
 
 @vocabulary("person")
 def _person(a: Anchor, s: Support) -> None:
     d = a.data
-    _words(s, "person people someone somebody pedestrian figure human")
+    _words(s, "person people someone somebody pedestrian figure human view see seen visible")
     counts = [d.get("count")] + [c[1] for c in d.get("counts") or [] if isinstance(c, (list, tuple)) and len(c) == 2]
     s.fact("person_counts", *[int(c) for c in counts if isinstance(c, (int, float))])
     if d.get("direction"):
@@ -358,7 +363,7 @@ def _person(a: Anchor, s: Support) -> None:
 @vocabulary("face")
 def _face(a: Anchor, s: Support) -> None:
     d = a.data
-    _words(s, "face faces")
+    _words(s, "face faces see seen visible view")
     if isinstance(d.get("count"), (int, float)):
         s.fact("face_counts", int(d["count"]))
     if d.get("scale"):
@@ -377,7 +382,7 @@ def _camera_motion(a: Anchor, s: Support) -> None:
     motion = str(a.data.get("motion") or "")
     key, words = _CAMERA.get(motion, (motion, motion.replace("_", " ")))
     s.fact("camera", key)
-    _words(s, "camera " + words)
+    _words(s, "camera move moment " + words)
     if "_" in motion:
         s.fact("camera_directions", motion.split("_", 1)[1])
 
@@ -398,10 +403,10 @@ def _scene(a: Anchor, s: Support) -> None:
     d = a.data
     palette = [str(c).lower() for c in d.get("palette") or []]
     s.fact("colours", *palette)
-    _words(s, "scene colour color " + " ".join(palette))
+    _words(s, "scene colour color picture mostly " + " ".join(palette))
     if d.get("light"):
         s.fact("light", str(d["light"]))
-        _words(s, str(d["light"]) + " light")
+        _words(s, str(d["light"]) + " light lit")
 
 
 # data no text states: ids, hashes, boxes, detector internals (a planted "10" must not match a box corner)
@@ -559,6 +564,8 @@ def parse(text: str, where: str, task: str = "") -> _Parsed:
             claims.append(Claim("colour", tok, where, key="grey" if low == "gray" else low, prev=prev,
                                 next=nxt if joined_next else ""))
             continue
+        if low == "up" and nxt == "to" and i + 2 < len(tokens) and tokens[i + 2][1].lower() in NUMBER_WORDS:
+            continue  # "up to two people": a bound, not a direction
         if low in DIRECTIONS and low not in tmpl:
             after = masked[pos + len(tok):]
             near = {t.lower() for _, t in tokens[max(0, i - 3): i]}  # "carries the object toward"

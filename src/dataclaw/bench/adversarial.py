@@ -38,6 +38,9 @@ _NUM = re.compile(r"(?<![\w.])(\d+)(\.\d+)?(?![\w])")
 _QUOTE = re.compile(r"\"([^\"]{2,})\"|(?<![A-Za-z0-9])'([^']{2,}?)'(?![A-Za-z0-9])")
 
 
+BUILD_ERRORS: list[dict[str, Any]] = []  # rules drafts their own task's build refused (rules_samples)
+
+
 @dataclass
 class Case:
     task: str
@@ -54,6 +57,7 @@ def rules_samples(anchorset: Any, task_names: Iterable[str], media: Any, *, name
                   max_per_task: int | None = None) -> list[Case]:
     """Every accepted rules sample of the tasks this source can serve (task, evidence, sample)."""
     from ..tasks import get_task  # noqa: PLC0415
+    from ..tasks.common import DraftError  # noqa: PLC0415
     from ..verify import verify_sample  # noqa: PLC0415
 
     out: list[Case] = []
@@ -69,7 +73,12 @@ def rules_samples(anchorset: Any, task_names: Iterable[str], media: Any, *, name
         except ValueError:  # e.g. gui_stitch: fragments that do not connect
             continue
         for ev in evs[:max_per_task]:
-            sample = task.build(task.rules(ev, spec), ev, spec, media)
+            try:
+                sample = task.build(task.rules(ev, spec), ev, spec, media)
+            except DraftError as exc:  # the task refuses its own draft (not a verifier matter): reported
+                BUILD_ERRORS.append({"task": tname, "source": name or anchorset.source.path, "key": ev.key,
+                                     "errors": exc.errors[:3]})
+                continue
             v = verify_sample(sample, anchorset, dataset_dir=getattr(media, "root", None), task=task, evidence=ev)
             out.append(Case(tname, name or anchorset.source.path, sample, anchorset, ev, task,
                             getattr(media, "root", None)))
