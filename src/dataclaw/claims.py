@@ -342,6 +342,8 @@ def _hand_object(a: Anchor, s: Support) -> None:
     side = str(a.data.get("side") or "")
     acts = a.data.get("actions") or ([a.data["action"]] if a.data.get("action") else [])
     _words(s, "hand object something " + (side if side in ("left", "right") else "") + " " + " ".join(map(str, acts)))
+    if "hold" in acts:
+        _words(s, "stop still")  # tasks/tutorial: a hold after a move "stops and holds the object still"
     if side in ("left", "right"):
         s.texts.append(f"{side} hand")
 
@@ -350,7 +352,9 @@ def _hand_object(a: Anchor, s: Support) -> None:
 def _person(a: Anchor, s: Support) -> None:
     d = a.data
     _words(s, "person people someone somebody pedestrian figure human view see seen visible")
-    counts = [d.get("count")] + [c[1] for c in d.get("counts") or [] if isinstance(c, (list, tuple)) and len(c) == 2]
+    pairs = [c for c in d.get("counts") or [] if isinstance(c, (list, tuple)) and len(c) == 2]
+    s.times += [float(c[0]) for c in pairs if isinstance(c[0], (int, float))]  # "at 1.7 s, two people"
+    counts = [d.get("count")] + [c[1] for c in pairs]
     s.fact("person_counts", *[int(c) for c in counts if isinstance(c, (int, float))])
     if d.get("direction"):
         s.fact("directions", str(d["direction"]))
@@ -603,7 +607,27 @@ def template_words(task: str) -> frozenset[str]:
     names = _TASK_TEMPLATES.get(task) or _TASK_TEMPLATES.get(task.split("@")[0]) or (task.split("@")[0],)
     for name in names:
         out |= TEMPLATE_WORDS.get(name, frozenset())
+        for table in _template_tables(name):  # phrase tables of the task module itself
+            for phrase in table:
+                out.update(w.lower() for w in _WORD_RE.findall(phrase))
     return frozenset(out)
+
+
+def _template_tables(name: str) -> list[Iterable[str]]:
+    """The phrase tables a task's rules synthesizer writes from (its plans, key purposes), so the list
+    follows the task when it grows a case."""
+    try:
+        if name == "recovery":
+            from .tasks.recovery import PLANS  # noqa: PLC0415
+
+            return [PLANS.values()]
+        if name == "gui":
+            from .tasks import gui_trajectory as g  # noqa: PLC0415
+
+            return [getattr(g, "_KEY_PURPOSE", {}).values(), getattr(g, "_HOTKEY_PURPOSE", {}).values()]
+    except ImportError:
+        return []
+    return []
 
 
 # ---------------------------------------------------------------------------- claims -> findings
@@ -699,6 +723,8 @@ def _judge(c: Claim, pool: _Pool, policy: ClaimPolicy) -> Finding | None:
             return None
         return Finding(c, "no cited anchor, time or logged value carries this number")
     if c.kind == "count":
+        if any(_norm(c.text) in t for t in pool.norm_texts):  # an anchor writes it ("two faces" on a slide)
+            return None
         facts = s.facts.get(f"{c.key}_counts")
         if facts:
             if int(c.value or 0) in facts:
@@ -800,13 +826,14 @@ def _order_findings(p: _Parsed, where: str, pool: _Pool, text: str) -> tuple[lis
 
 def check_claims(sample: Sample, index: dict[str, Anchor], *, task: str | None = None,
                  source_meta: dict[str, Any] | None = None, source_kind: str = "", skip_query: bool = False,
-                 policy: ClaimPolicy = DEFAULT_POLICY) -> ClaimReport:
+                 fallback: Iterable[str] = (), policy: ClaimPolicy = DEFAULT_POLICY) -> ClaimReport:
     """Claims of every text field of `sample` against the anchors it cites (see the module docstring).
 
     `index`: anchor id -> Anchor (all sources). `task`: whose template words are not claims (defaults
     to the sample's; a robot episode's t2v reads the robot templates too). `source_meta`: the source's
     metadata (duration, task, camera and fragment names), facts every text may state. `skip_query`:
-    the query is not the writer's (score_draft's generic view of a raw draft).
+    the query is not the writer's (score_draft's generic view of a raw draft). `fallback`: anchor ids
+    (the evidence) that a sample citing none is checked against.
     """
     task = (task or sample.task) + (f"@{source_kind}" if source_kind else "")
     cache: dict[str, Support] = {}
@@ -846,6 +873,8 @@ def check_claims(sample: Sample, index: dict[str, Anchor], *, task: str | None =
         if isinstance(dur, (int, float)):
             base.times.append(float(dur))
     all_ids = list(dict.fromkeys([a for seg in segs for a in seg.anchors] + list(sample.evidence)))
+    if not all_ids and fallback:  # raw output that cites nothing: the evidence it was written from
+        all_ids = [a for a in fallback if a in index]
     sample_pool = Support()
     sample_pool.merge(base)
     for aid in all_ids:
@@ -866,6 +895,10 @@ def check_claims(sample: Sample, index: dict[str, Anchor], *, task: str | None =
             if seg.t0 is not None and cited and all(index[x].kind in _CONTAINER_KINDS for x in cited if x in index):
                 t0, t1 = seg.t0, seg.t1 if seg.t1 is not None else seg.t0
                 cited += [a.id for a in texts if a.source in srcs and a.t0 - 0.05 <= t1 and a.t1 + 0.05 >= t0]
+            elif seg.t0 is not None and not cited:  # a timed text citing nothing: the anchors over its span
+                t0, t1 = seg.t0, seg.t1 if seg.t1 is not None else seg.t0
+                cited = [a.id for a in index.values() if a.source == sample.source
+                         and a.t0 - 0.05 <= t1 and a.t1 + 0.05 >= t0]
             fields.append((f"solution[{i}]", seg.text, cited))
     step_seen: list[tuple[str, int, int]] = []
     for where, text, cited in fields:

@@ -20,6 +20,8 @@ from pydantic import ValidationError
 from .model import Anchor, Sample, Scores, Segment
 
 TEXT_KINDS = ("ocr_text", "transcript", "speech", "screen_state")  # anchors whose data["text"] can be quoted
+# the query of a generic view of raw output (score_draft; train.rewards.score_answer): not the writer's text
+PLACEHOLDER_QUERIES = {"draft", "answer"}
 ORDERED_TASKS = {"tutorial", "gui_trajectory", "recovery", "world_model"}
 
 
@@ -590,7 +592,7 @@ def verify_sample(sample: Sample | dict[str, Any], anchors: Any, dataset_dir: Pa
     own = next((st for st in ctx.sets if st.source.id == sample.source), None)
     report = check_claims(sample, ctx.index, task=claim_task, source_meta=own.meta if own else None,
                           source_kind=own.source.kind if own else "", policy=policy,
-                          skip_query=sample.task == "draft")  # score_draft's placeholder query
+                          skip_query=sample.query.text in PLACEHOLDER_QUERIES, fallback=[a.id for a in ev_anchors])
     checks["claims"] = not report.rejects(policy)
     (warnings if checks["claims"] else errors).extend(report.messages())
     if tally.total == 0:

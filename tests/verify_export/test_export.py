@@ -26,7 +26,7 @@ def mixed_samples(aset) -> list[Sample]:
     t2v = Sample(id="t2v-1", task="t2v", domain="aigc", source=SRC,
                  query=Query(text="A shot where a voice says force equals mass times acceleration.",
                              media=[Segment(type="clip", path="media/clip_4000_6000.mp4", t0=4.0, t1=6.0, anchors=[a["shot1"]])]),
-                 solution=[Segment(type="text", text='A 2.0-second shot; a voice says "force equals mass times acceleration".',
+                 solution=[Segment(type="text", text='A shot where a voice says "force equals mass times acceleration".',
                                    anchors=[a["shot1"], a["asr"]])],
                  evidence=[a["shot1"], a["asr"]], meta={"fps": 25, "caption_len": 9})
     gui = Sample(id="gui.1/a", task="gui_trajectory", domain="gui", source=SRC,
