@@ -10,54 +10,21 @@ import json
 import logging
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, DataclawError, SourceError
 from .experts import ExpertContext, default_experts, get_expert
-from .model import Anchor, Source
+from .model import Anchor, AnchorSet, Source
 from .sources import load_source, open_stream
 
 log = logging.getLogger(__name__)
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("DATACLAW_CACHE", Path.home() / ".cache" / "dataclaw")) / "anchors"
+    from .models_local import cache_home  # noqa: PLC0415 - one cache home ($DATACLAW_CACHE, XDG_CACHE_HOME)
 
-
-@dataclass
-class AnchorSet:
-    """All anchors of one source, plus what went wrong per expert and how long each took."""
-
-    source: Source
-    anchors: list[Anchor] = field(default_factory=list)
-    by_expert: dict[str, list[Anchor]] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
-    cached: dict[str, bool] = field(default_factory=dict)
-    meta: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-    def of_kind(self, *kinds: str) -> list[Anchor]:
-        return [a for a in self.anchors if a.kind in kinds]
-
-    def get(self, anchor_id: str) -> Anchor | None:
-        return self._index().get(anchor_id)
-
-    def _index(self) -> dict[str, Anchor]:
-        if not hasattr(self, "_idx") or len(self._idx) != len(self.anchors):
-            self._idx = {a.id: a for a in self.anchors}
-        return self._idx
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "source": self.source.model_dump(),
-            "meta": self.meta,
-            "errors": self.errors,
-            "timings": self.timings,
-            "anchors": [a.model_dump() for a in self.anchors],
-        }
+    return cache_home() / "anchors"
 
 
 def _params_key(name: str, version: str, params: dict[str, Any]) -> str:
@@ -86,6 +53,12 @@ def resolve_order(names: list[str]) -> list[str]:
     return order
 
 
+# Run by default only on video with no on-screen text and no speech (the footage they are for): together
+# they cost about 5x pure decoding (docs/benchmarks.md), too much to add to every video.
+VISUAL_FALLBACK = ["hands", "camera", "people", "scene"]
+MIN_TEXT_CHARS = 6  # fewer distinct on-screen characters than this (a logo, a stray glyph) is nothing to read
+
+
 def run_experts(
     source: Source | str | Path,
     experts: list[str] | None = None,
@@ -94,10 +67,23 @@ def run_experts(
 ) -> AnchorSet:
     """Runs the named experts (default set for the source kind when None) on one source.
 
+    With the default set, a video in which the experts found no speech and almost no on-screen text
+    (under MIN_TEXT_CHARS distinct characters) also
+    gets the visual experts (VISUAL_FALLBACK: hands, camera, people, scene), so footage with nothing
+    to read or hear still says what is seen.
     An expert that fails is recorded in `errors` (with its dependants) and the others go on;
     a source that cannot be opened raises SourceError.
     """
     src = source if isinstance(source, Source) else load_source(source)
+    if experts is None and src.kind == "video":
+        first = run_experts(src, default_experts(src.kind), params, use_cache)
+        seen_text = {str(a.data.get("text", "")).strip() for a in first.of_kind("ocr_text")}
+        if first.of_kind("transcript") or sum(len(t) for t in seen_text) >= MIN_TEXT_CHARS or not first.anchors:
+            return first
+        extra = [n for n in VISUAL_FALLBACK if n not in first.by_expert]
+        res = run_experts(src, default_experts(src.kind) + extra, params, use_cache)
+        res.warnings.append(f"{src.path}: nothing to read or hear: visual experts added ({', '.join(extra)})")
+        return res
     names = experts if experts is not None else default_experts(src.kind)
     for n in names:
         cls = get_expert(n)

@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 MATCH_MIN = 0.6  # an anchor matches a reading at this score (lexical coverage or mapped similarity)
 HEADING_MIN = 0.6  # a part whose heading matches this well is about the reading
 KEEP_SHARE = 0.5  # a filtered bundle is kept when this share of its footprint lies in the focus
-REL_KEEP = 0.5  # several parts: keep those scoring at least this share of the best
+REL_KEEP = 0.85  # several parts: keep those that match about as well as the best
+MEANING_MAX = 0.8  # a match by meaning alone never counts as much as the words themselves
 EMB_LO, EMB_HI = 0.35, 0.65  # MiniLM cosine mapped linearly to [0, 1] between these (0.35: unrelated)
 FUZZ_MIN = 85.0  # rapidfuzz ratio for a word to match a word (typos, OCR noise)
 FILTER_TASKS = {"recovery", "world_model", "gui_stitch"}  # their evidence needs anchors outside the part
@@ -263,8 +264,11 @@ def _readings(x: str, failures: bool) -> tuple[list[FocusReading], str | None, b
         return out, position, len(out) > 1
     if PERSON.search(terms):
         return [FocusReading(text=x, terms=terms, kind="person")], position, False
-    if UI.search(terms):
-        return [FocusReading(text=x, terms=terms, kind="ui")], position, False
+    if UI.search(terms) or re.search(r"\b(?:control|widget|element)s?\b", terms):
+        # "the 'Your name' control", "the Save button": the name is what the screen shows
+        named = re.sub(r"\b(?:controls?|widgets?|elements?|buttons?|fields?|boxes|box|links?|icons?|tabs?)\b", " ", terms)
+        named = re.sub(r"\s+", " ", named).strip(" '\"")
+        return [FocusReading(text=x, terms=named if content_words(named) else terms, kind="ui")], position, False
     if COLOURS.search(terms) and not re.search(r"\b\w+ing\b|\b(?:is|are|was|were|gets?|got)\b", terms):
         # "the red cup" is a thing to see, or the words on screen / said: keep both, the thing first
         return [FocusReading(text=x, terms=terms, kind="object", weight=0.6),
@@ -453,12 +457,20 @@ def _stems(words: list[str]) -> list[str]:
     return out
 
 
+_DIGIT_WORDS = {k: str(v) for k, v in NUM_WORDS.items() if " " not in k and k not in ("a", "an", "several")}
+
+
+def _digits(words: list[str]) -> list[str]:
+    """Number words as digits, so "five" finds "5" (ASR and slides write numbers either way)."""
+    return [_DIGIT_WORDS.get(w, w) for w in words]
+
+
 def lexical(terms: str, text: str) -> float:
-    """Share of the reading's content words found in `text` (stems; near spellings count)."""
-    q = list(dict.fromkeys(_stems(content_words(terms))))
+    """Share of the reading's content words found in `text` (stems; near spellings; numbers as digits)."""
+    q = list(dict.fromkeys(_stems(_digits(content_words(terms)))))
     if not q:
         return 0.0
-    words = re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]+", text.lower())
+    words = _digits(re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]+", text.lower()))
     have = set(_stems(words)) | set(words)
     from rapidfuzz import fuzz  # noqa: PLC0415
 
@@ -506,9 +518,9 @@ def anchor_words(a: Anchor, with_kind: bool = True) -> str:
 
 def _embed_fn() -> Callable[[list[str]], Any] | None:
     try:
-        from .intent import _embedder, embedder_path  # noqa: PLC0415 - the planner's MiniLM, one loader
+        from .embed import embedder_path, minilm  # noqa: PLC0415 - the planner's MiniLM, one loader
 
-        model = _embedder() if embedder_path() is not None else None
+        model = minilm() if embedder_path() is not None else None
     except Exception:  # noqa: BLE001
         model = None
     if model is None:
@@ -550,7 +562,7 @@ class Scorer:
         if self.embed is not None and reading.kind != "robot" and len(content_words(own)) >= 2:
             self._vectors([reading.terms, own])
             cos = float(self._vec[reading.terms] @ self._vec[own])
-            emb = min(1.0, max(0.0, (cos - EMB_LO) / (EMB_HI - EMB_LO)))
+            emb = MEANING_MAX * min(1.0, max(0.0, (cos - EMB_LO) / (EMB_HI - EMB_LO)))
         return (lex, "words") if lex >= emb else (emb, "meaning")
 
 
@@ -693,7 +705,9 @@ def _score_part(p: Part, reading: FocusReading, scorer: Scorer, position: str | 
             continue
         if not _position_ok(a, position, *size):
             continue
-        words = anchor_words(a)
+        # a robot reading names a phase or fault: match what the anchor says, not what its kind is
+        # (a contact is a "grasp" by kind, but only the grasp phase is the grasp)
+        words = anchor_words(a, with_kind=reading.kind != "robot")
         if not words:
             continue
         s, how = scorer.score(reading, words, anchor_words(a, with_kind=False))
@@ -779,7 +793,10 @@ def locate(anchorset: Any, focus: Focus, scorer: Scorer | None = None) -> Match:
 
 
 # ---------------------------------------------------------------------------------------- evidence
-def focused_view(anchorset: Any, spans: list[tuple[float, float]]) -> Any:
+WINDOW_SHARE = 0.8  # share of an anchor that must lie inside a plain time window ("the first 20 seconds")
+
+
+def focused_view(anchorset: Any, spans: list[tuple[float, float]], share: float = 0.5) -> Any:
     """The AnchorSet with only the anchors inside the spans (mostly inside, or containing a whole span:
     a long shot around the part stays as its context). Ids are unchanged, so citations stay valid."""
     def keep(a: Anchor) -> bool:
@@ -789,7 +806,7 @@ def focused_view(anchorset: Any, spans: list[tuple[float, float]]) -> Any:
                     return True
                 continue
             ov = max(0.0, min(a.t1, s1) - max(a.t0, s0))
-            if ov >= 0.5 * (a.t1 - a.t0) or (s1 > s0 and ov >= 0.9 * (s1 - s0)):
+            if ov >= share * (a.t1 - a.t0) or (s1 > s0 and ov >= 0.9 * (s1 - s0)):
                 return True
         return False
 
@@ -889,12 +906,14 @@ def focus_evidence(task: Any, spec: Any, anchorset: Any, focus: Focus | None,
         evs = hook(anchorset, spec, match)
     elif mode == "filter":
         evs = task.select(anchorset, spec)
-    else:
-        evs = task.select(focused_view(anchorset, match.spans), spec)
+    else:  # a time window is meant strictly: anchors mostly inside a part, but nearly all inside a window
+        evs = task.select(focused_view(anchorset, match.spans, 0.5 if focus.readings or focus.failures else WINDOW_SHARE),
+                          spec)
     kept = []
+    need = KEEP_SHARE if focus.readings or focus.failures else WINDOW_SHARE
     for ev in evs:
         rel = relevance(ev, anchorset, focus, match)
-        if rel["inside"] < KEEP_SHARE:
+        if rel["inside"] < need:
             continue
         ev.meta["focus"] = rel
         kept.append(ev)

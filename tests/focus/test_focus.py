@@ -264,3 +264,17 @@ def test_model_assisted_parse_real_tiny_model(tiny_model):
         assert plan.focus.method == "model" or any("kept the rules focus" in n for n in plan.notes)
     finally:
         be.close()
+
+
+def test_engine_local_keeps_focus(lecture, tmp_path):
+    """The process engine runs the same step: the plan's focus narrows it there too."""
+    from dataclaw.pipeline import tailor
+
+    path, truth = lecture
+    intent = "questions about the dough"
+    plan = Plan(intent=intent, tasks=[TaskSpec(task="temporal_qa", domain="education", instruction=intent)],
+                focus=parse_focus(intent))
+    res = tailor(str(path), plan=plan, out=tmp_path / "e", quiet=True, resume=False, engine="local", workers=1)
+    manifest = json.loads((tmp_path / "e" / "manifest.json").read_text())
+    assert res.counts["samples"] == 0
+    assert any("matches 'the dough'" in n["reason"] for n in manifest["not_served"])

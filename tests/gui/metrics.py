@@ -1,11 +1,11 @@
 """Ground-truth comparisons shared by the GUI tests and benchmarks/bench_gui.py."""
 from __future__ import annotations
 
-_KEYS = {"control": "ctrl", "return": "enter", "esc": "escape", "meta": "win"}
-
-
 def _keys(ks):
-    return [_KEYS.get(k.lower(), k.lower()) for k in ks or []]
+    """Key names in one spelling (pyautogui's: "ArrowLeft" is "left"), as the reducer writes them."""
+    from dataclaw.experts.gui_actions import key_name
+
+    return [key_name(k) for k in ks or []]
 
 
 def same_action(pred: dict, truth: dict, tol: float = 3.0) -> bool:
@@ -18,6 +18,8 @@ def same_action(pred: dict, truth: dict, tol: float = 3.0) -> bool:
         return pred.get("text") == truth["text"]
     if truth["type"] in ("key", "hotkey"):
         return _keys(pred.get("keys")) == _keys(truth["keys"])
+    if truth["type"] == "drag":
+        return all(abs(pred.get(k, 0) - truth[k]) <= tol for k in ("x", "y", "dx", "dy"))
     if truth["type"] == "scroll":
         return abs(pred.get("dy", 0) - truth["dy"]) <= 1 and abs(pred.get("dx", 0) - truth.get("dx", 0)) <= 1
     return False

@@ -184,3 +184,13 @@ def test_plain_csv_with_named_camera_videos(robot_data, tmp_path):
     with RobotStream(tmp_path / "ep.csv") as st:
         assert sorted(st.meta.cameras) == ["front", "top"]
         assert st.meta.n_frames == len(robot_data["episodes"][0].t)
+
+
+def test_dataset_folder_lists_one_job_per_episode(robot_data):
+    """`dataclaw tailor my_lerobot_dataset/` runs every episode (each episode is one source)."""
+    from dataclaw.engine.inputs import list_sources
+
+    jobs = [j.path for j in list_sources([str(robot_data["lerobot"])])]
+    assert jobs == [str(p) for p in episode_paths(robot_data["lerobot"])]
+    plain = [j.path for j in list_sources([str(robot_data["plain"])])]
+    assert plain == [str(robot_data["plain"])]  # a plain episode folder stays one source

@@ -55,6 +55,10 @@ def test_contact_and_segmentation_samples_follow_the_truth(robot_data, tailored)
             spans = [(s["t0"], s["t1"]) for s in contact["solution"] if s["type"] == "span"]
             assert interval_iou(spans, ep.truth()["contacts"]) >= 0.75
         seg = next(r for r in mine if r["task"] == "segmentation")
+        for r in (seg, contact):  # the question carries the episode it is about (a clip of its camera)
+            if r is not None:
+                assert [(m["type"], m["t0"]) for m in r["query"]["media"]] == [("clip", 0.0)]
+                assert (tailored[2] / r["query"]["media"][0]["path"]).stat().st_size > 0
         names = [s["text"].split(":")[0].lower() for s in seg["solution"] if s["type"] == "span"]
         assert names == [ph["phase"] for ph in ep.truth()["phases"]]
 

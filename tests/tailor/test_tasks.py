@@ -40,6 +40,9 @@ def test_tutorial_full_steps_follow_the_slides(anchorset, media):
     assert [im.t0 for im in images] == [2.0, 6.0, 10.0]
     assert all((media.root / im.path).is_file() for im in images)
     assert '"Making tea"' in full.query.text
+    # the request carries the video it is about: a clip over the tutorial's span
+    assert [(m.type, m.t0, m.t1) for m in full.query.media] == [("clip", SLIDES[0][0], SLIDES[-1][1])]
+    assert (media.root / full.query.media[0].path).stat().st_size > 0
     # interleaved: text, image, text, image ...
     assert [s.type for s in full.solution] == ["text", "image"] * 3
 

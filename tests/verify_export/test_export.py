@@ -418,3 +418,40 @@ def test_cli_verify_and_export(dataset):
     out = json.loads(res.output)
     assert res.exit_code == 1 and out["passed"] == 4 and out["failed"][0]["id"] == "gui.1/a"
     assert "media file 'media/kf_6000.jpg' does not exist" in out["failed"][0]["errors"][0]
+
+
+def test_card_license_and_one_config_per_export(dataset):
+    datasets = pytest.importorskip("datasets")
+    w = DatasetWriter(dataset)
+    w.finalize({"intent": "x"}, ["trl", "llamafactory", "verl", "webdataset", "parquet"])
+    w.close()
+    header = yaml.safe_load((dataset / "README.md").read_text().split("---\n")[1])
+    assert header["license"] == "other"
+    names = [c["config_name"] for c in header["configs"]]
+    assert names == ["default", "trl", "llamafactory"]
+    # each config loads from the folder with `datasets`, through the card
+    for name in names:
+        ds = datasets.load_dataset(str(dataset), name, split="train")
+        assert ds.num_rows == 5, name
+    card = (dataset / "README.md").read_text()
+    assert 'load_dataset("parquet", data_files="./verl/train.parquet"' in card
+
+
+def test_cli_formats_are_checked_first_and_take_comma_lists(dataset, tmp_path):
+    from typer.testing import CliRunner
+
+    from dataclaw.cli import _load_commands, app
+
+    _load_commands()
+    runner = CliRunner()
+    res = runner.invoke(app, ["tailor", str(tmp_path / "missing.mp4"), "-i", "x", "-o", str(tmp_path / "o"),
+                              "-f", "trl,verl2"])
+    assert res.exit_code == 2 and "verl2" in res.output and "webdataset" in res.output
+    assert not (tmp_path / "o").exists()  # nothing ran
+    res = runner.invoke(app, ["export", str(dataset), "-f", "trl,verl", "-f", "webdataset", "--video-frames", "2"])
+    assert res.exit_code == 0, res.output
+    assert (dataset / "trl.jsonl").exists() and (dataset / "verl" / "train.parquet").exists()
+    t2v = [json.loads(x) for x in (dataset / "trl.jsonl").read_text().splitlines() if '"t2v"' in x][0]
+    assert len(t2v["images"]) == 2
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.output.startswith("dataclaw ")

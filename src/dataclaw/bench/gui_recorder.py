@@ -254,16 +254,16 @@ class Session:
         self._step_shot({"type": "drag", "x": sx, "y": sy, "dx": self._px(x1 - x0), "dy": self._px(y1 - y0)})
         t0 = self._t()
         self._approach(x0, y0)
+        t_down = self._t()  # a drag is logged when the button goes down, as a click is at dispatch
         self.page.mouse.down()
         for i in range(1, steps + 1):
             self.page.mouse.move(x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps)
             self.page.wait_for_timeout(30)
-        t_up = self._t()
         self.page.mouse.up()
         self.mouse = (x1, y1)
         dx, dy = self._px(x1 - x0), self._px(y1 - y0)
-        self._log({"type": "drag", "x": sx, "y": sy, "dx": dx, "dy": dy, "button": "left", **elem}, t=t_up)
-        self.truth.append({"type": "drag", "x": sx, "y": sy, "dx": dx, "dy": dy, "t0": t0, "t": t_up,
+        self._log({"type": "drag", "x": sx, "y": sy, "dx": dx, "dy": dy, "button": "left", **elem}, t=t_down)
+        self.truth.append({"type": "drag", "x": sx, "y": sy, "dx": dx, "dy": dy, "t0": t0, "t": t_down,
                            "t1": self._t(), "target": elem.get("name", ""), "role": elem.get("role", ""),
                            "bbox": elem.get("bbox")})
         self._done()

@@ -7,24 +7,11 @@ from typing import Optional
 
 import typer
 
-from . import app
+from . import app, key_values
 
 bench_app = typer.Typer(help="dataclaw-val: build the benchmark, run a backend on it, report runs side by side.",
                         no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
-
-
-def _options(pairs: list[str]) -> dict:
-    out: dict = {}
-    for p in pairs:
-        key, sep, value = p.partition("=")
-        if not sep:
-            raise typer.BadParameter(f"--backend-option {p!r}: expected KEY=VALUE")
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
 
 
 @bench_app.command("build")
@@ -62,11 +49,12 @@ def run_cmd(
                                  "end) instead of the case's task; a missed task scores as no output."),
     label: Optional[str] = typer.Option(None, "--label", help="Name of this run in reports."),
     seed: int = typer.Option(0, "--seed", help="Bootstrap seed."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines (the summary line only)."),
 ) -> None:
     """Tailor every case with one backend and score it (results.jsonl, summary.json)."""
     from ..bench.run import run
 
-    options = _options(backend_option)
+    options = key_values(backend_option, "--backend-option")
     if model:
         options["model"] = model
     if base_url:
@@ -74,11 +62,16 @@ def run_cmd(
     summary = run(bench, backend, out, backend_options=options, max_samples=max_samples, max_repairs=max_repairs,
                   planned=planned, seed=seed, label=label, max_attempts=max_attempts,
                   cases=[c for c in (cases or "").split(",") if c] or None,
-                  progress=lambda m: typer.echo(m, err=True))
+                  progress=(lambda m: None) if quiet else (lambda m: typer.echo(m, err=True)))
     o = summary["overall"]
     cells = [f"{k}={o[k]['mean']:.3f}" for k in ("validity", "field", "semantic", "sequence", "grounding", "intent_top1")
              if o[k]["mean"] is not None]
     typer.echo(f"{o['cases']} cases, {summary['errors']} errors: " + " ".join(cells) + f" -> {out}")
+    f = (summary.get("focus") or {}).get("all")
+    if f:  # focused cases are scored apart (on-focus precision / recall vs the unfocused baseline)
+        fc = [f"{k}={f[k]['mean']:.3f}" for k in ("focus_precision", "focus_recall", "baseline_precision")
+              if f[k]["mean"] is not None]
+        typer.echo(f"{f['cases']} focused cases ({f['no_output']} without output): " + " ".join(fc))
 
 
 @bench_app.command("report")

@@ -3,28 +3,59 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Optional
 
 import typer
 
 from . import app
 
 
+def parse_formats(values: list[str] | str) -> list[str]:
+    """`-f trl,verl -f lerobot` -> ["trl", "verl", "lerobot"]; an unknown name is a usage error that
+    lists every format (checked before any work starts)."""
+    from ..export import EXPORTERS
+
+    items = [values] if isinstance(values, str) else list(values)
+    out = list(dict.fromkeys(f.strip() for v in items for f in v.split(",") if f.strip()))
+    unknown = [f for f in out if f not in EXPORTERS]
+    if unknown:
+        raise typer.BadParameter(f"unknown format(s) {', '.join(unknown)}; known: {', '.join(EXPORTERS)}",
+                                 param_hint="--format")
+    return out
+
+
+FORMATS_HELP = ("Comma-separated or repeated: native, llamafactory, trl, verl, webdataset, lerobot, parquet, "
+                "agentnet.")
+
+
 @app.command("export")
 def export_cmd(
     dataset: Path = typer.Argument(..., help="A dataset folder (with samples.jsonl)."),
-    fmt: list[str] = typer.Option(..., "--format", "-f",
-                                  help="llamafactory, trl, verl or webdataset (repeatable)."),
+    fmt: list[str] = typer.Option(..., "--format", "-f", help=FORMATS_HELP),
+    video_frames: Optional[int] = typer.Option(None, "--video-frames", help="Question videos as N sampled "
+                                               "frames (trl: default 8; llamafactory, verl: default 0 = video)."),
+    answer_media: str = typer.Option("mark", "--answer-media", help="llamafactory: `mark` answer images and clips "
+                                     "as text (default, not trained as labels) or `keep` them in place."),
 ) -> None:
     """Write extra training formats for a dataset folder made by `dataclaw tailor`."""
+    import inspect
+
     from ..errors import ConfigError
     from ..export import EXPORTERS
 
+    formats = parse_formats(fmt)
     if not (dataset / "samples.jsonl").exists():
         raise ConfigError(f"{dataset}: no samples.jsonl (not a dataset folder)")
-    for f in fmt:
-        if f not in EXPORTERS:
-            raise ConfigError(f"unknown export format {f!r}; known: {', '.join(EXPORTERS)}")
-        for p in EXPORTERS[f](dataset):
+    if answer_media not in ("mark", "keep"):
+        raise typer.BadParameter("--answer-media must be mark or keep")
+    for f in formats:
+        params = inspect.signature(EXPORTERS[f]).parameters
+        kwargs = {}
+        if video_frames is not None and "video_frames" in params:
+            kwargs["video_frames"] = video_frames
+        if "answer_media" in params:
+            kwargs["answer_media"] = answer_media
+        for p in EXPORTERS[f](dataset, **kwargs):
             typer.echo(f"{f}: {p}")
 
 

@@ -17,8 +17,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..sources import detect_kind
+from ..sources.video import VIDEO_EXTENSIONS
 
 MANIFEST_SUFFIXES = {".csv", ".jsonl"}
+_HDF5 = {".hdf5", ".h5", ".he5"}
 _GLOB_CHARS = set("*?[")
 
 
@@ -33,14 +36,10 @@ class SourceJob:
 
 
 def _video_suffixes() -> set[str]:
-    from ..sources.video import VIDEO_EXTENSIONS  # noqa: PLC0415
-
     return set(VIDEO_EXTENSIONS)
 
 
 def _folder_kind(p: Path) -> str | None:
-    from ..sources import detect_kind  # noqa: PLC0415
-
     try:
         return detect_kind(p)
     except Exception:  # noqa: BLE001 - unknown folder: search inside it
@@ -49,6 +48,10 @@ def _folder_kind(p: Path) -> str | None:
 
 def _walk_folder(root: Path) -> list[str]:
     kind = _folder_kind(root)
+    if kind == "robot":  # a LeRobot dataset folder is one source per episode
+        from ..sources.robot_formats import episode_paths  # noqa: PLC0415
+
+        return [str(e) for e in episode_paths(root)]
     if kind not in (None, "images"):  # a folder that is itself one source (GUI trace, robot episode)
         return [str(root)]
     videos = _video_suffixes()
@@ -109,6 +112,10 @@ def list_sources(inputs: Iterable[str | Path]) -> list[SourceJob]:
             jobs += _read_manifest(p)
         elif p.is_dir():
             jobs += [SourceJob(f) for f in _walk_folder(p)]
+        elif p.is_file() and p.suffix.lower() in _HDF5:  # a file of several demonstrations: one job each
+            from ..sources.robot_formats import episode_paths  # noqa: PLC0415
+
+            jobs += [SourceJob(str(e)) for e in episode_paths(p)]
         elif not p.exists() and _GLOB_CHARS & set(s):
             matches = sorted(glob.glob(s, recursive=True))
             if not matches:

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .base import Expert, ExpertContext, register_expert
 from .robot_gripper import runs
-from .robot_phases import blocked_spans
+from .robot_phases import ABSOLUTE_M, BLOCKED_S, BLOCKED_TRACK_M, blocked_spans
 
 DIAGNOSES = {
     "hesitation_loop": "the arm moves back and forth without progressing toward the object",
@@ -60,11 +60,11 @@ class FaultParams(BaseModel):
     slip_margin_s: float = Field(0.3, description="in-hand motion this close to grasp or release is settling, not slip")
     regrasp_travel_m: float = Field(0.05, description="the gripper moving less than this between two grasps keeps "
                                                       "them at one place (a regrasp)")
-    track_m: float = Field(0.03, description="commanded target this far from the end effector while the arm is still: "
-                                             "blocked (absolute position actions)")
-    blocked_s: float = Field(0.3, description="the arm must stay blocked this long")
-    absolute_m: float = Field(0.05, description="actions whose first three columns stay this close to the end "
-                                                "effector (median) are absolute position targets")
+    track_m: float = Field(BLOCKED_TRACK_M, description="commanded target this far from the end effector while "
+                                                        "the arm is still: blocked (absolute position actions)")
+    blocked_s: float = Field(BLOCKED_S, description="the arm must stay blocked this long")
+    absolute_m: float = Field(ABSOLUTE_M, description="actions whose first three columns stay this close to the "
+                                                      "end effector (median) are absolute position targets")
 
 
 class StagnationParams(BaseModel):
@@ -81,9 +81,9 @@ class StagnationParams(BaseModel):
 def positions(stream: Any) -> np.ndarray:
     if stream.ee_pos is not None:
         return np.asarray(stream.ee_pos, dtype=np.float64)
-    from ..sources.robot import _gripper_index  # noqa: PLC0415
+    from ..sources.robot import gripper_index  # noqa: PLC0415
 
-    arm = [i for i in range(stream.state.shape[1]) if i not in _gripper_index(stream.state_names)]
+    arm = [i for i in range(stream.state.shape[1]) if i not in gripper_index(stream.state_names)]
     return np.asarray(stream.state[:, arm], dtype=np.float64)
 
 
@@ -162,9 +162,11 @@ def _state_at(stream: Any, t: float) -> dict[str, Any]:
 
 def _slips(t: np.ndarray, ee: np.ndarray, obj: np.ndarray, spans: list[tuple[float, float]],
            p: FaultParams) -> list[tuple[float, float]]:
-    """Steps in the object's offset from the end effector inside held spans: the median offset over
-    `slip_window_s` after a time differs from the median over the same time before it by > `slip_m`."""
-    rel = obj - ee
+    """Steps in the object's distance from the end effector inside held spans: the median distance
+    over `slip_window_s` after a time differs from the median over the same time before it by > `slip_m`.
+    The distance, not the offset: an object turning about the grasp point (a hammer swinging on
+    its handle) keeps its distance; one sliding through the fingers does not."""
+    rel = np.linalg.norm(obj - ee, axis=1)[:, None]
     dt = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
     k = max(2, int(round(p.slip_window_s / max(dt, 1e-9))))
     out: list[list[float]] = []
@@ -378,8 +380,10 @@ class RobotFaults(Expert):
             cands = [ph.t0 for ph in phases if ph.data["phase"] == name and ph.t0 <= before + dt]
             return max(cands) if cands else None
 
+        first_hold = next((c.t0 for c in contacts), dur)
         for a in ctx.anchors("robot_stagnation"):
-            if a.data["type"] == "hesitation":
+            # back and forth before the object is held; adjustments while carrying it are not a fault
+            if a.data["type"] == "hesitation" and a.t0 < first_hold:
                 faults.append(("hesitation_loop", a.t0, a.t1, a.t0, [a.id]))
         # drops: a contact that ends without a release before the episode ends
         lost_at: list[float] = []

@@ -22,6 +22,8 @@ class GripperParams(BaseModel):
     min_change: float = Field(0.1, description="smallest opening change (range fraction) that makes an event")
     bridge_s: float = Field(0.3, description="contact gaps up to this long are noise and bridged")
     closed_width: float | None = Field(None, description="opening of a fully closed gripper (default: min(0, lowest seen))")
+    min_contact_s: float = Field(0.2, description="shorter rests of the fingers are pauses of a closing motion, not a "
+                                                   "grasp (a grasp holds for at least a fifth of a second)")
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -100,7 +102,7 @@ def contact_intervals(t: np.ndarray, g: np.ndarray, effort: np.ndarray | None,
             merged[-1] = (merged[-1][0], b)
         else:
             merged.append((a, b))
-    return merged, method
+    return [(a, b) for a, b in merged if b - a >= p.min_contact_s - dt / 2], method  # half a frame: float32 times
 
 
 @register_expert
@@ -122,7 +124,7 @@ class RobotGripper(Expert):
 @register_expert
 class RobotContact(Expert):
     name = "robot_contact"
-    version = "2"  # 2: effort contacts need the fingers stopped between shut and open
+    version = "3"  # 2: effort contacts need the fingers stopped between shut and open; 3: min_contact_s
     kinds = ("robot",)
     description = "gripper-object contact intervals (from effort when logged, else gripper state + velocity)"
     Params = GripperParams

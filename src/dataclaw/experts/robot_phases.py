@@ -4,7 +4,8 @@ Phases: reach, grasp, transport, place, retreat for a grasp that holds; lift (th
 rises: the grasp closed on nothing) and stall (the arm stops for good before finishing) when it
 fails. Boundaries come from the gripper events, the contact intervals and the arm's motion:
 
-- every close of the gripper starts a grasp (holding or not), reach runs up to it;
+- every close of the gripper starts a grasp (holding or not), reach runs up to it; a grasp on
+  nothing that opens again goes back to reach (a retry);
 - grasp ends at lift-off: the arm rises (end-effector height, when logged) or starts moving again;
   a grasp that opens and closes again before lift-off is one grasp (a regrasp);
 - after a grasp that holds, transport runs to the release (the gripper opening fully), place to
@@ -39,7 +40,8 @@ class PhaseParams(BaseModel):
 
     onset: float = Field(0.1, description="speed (fraction of the 95th-percentile speed) that counts as moving")
     sustain: int = Field(2, description="frames the speed must stay above onset")
-    lift_m: float = Field(0.02, description="rise of the end effector (m) after a close that counts as lift-off")
+    lift_m: float = Field(0.005, description="rise of the end effector (m) above its height at the close that is "
+                                             "lift-off: above arm jitter and logging noise (1-2 mm)")
     loss_s: float = Field(0.6, description="a close this soon after a contact ended without release follows a "
                                           "loss (drop), not a new grasp")
     stall_end_s: float = Field(0.3, description="a stall ending this close to the episode's end lasts to the end")
@@ -62,13 +64,24 @@ def lift_off(t: np.ndarray, speed: np.ndarray, z: np.ndarray | None, after: floa
     i0 = int(np.searchsorted(t, after - 1e-9))
     if i0 >= len(t):
         return None
-    up = np.nonzero(z[i0:] - z[i0] > p.lift_m)[0]
+    zs = z.copy()
+    if len(zs) >= 3:  # one noisy row is not a rise
+        from scipy.signal import medfilt  # noqa: PLC0415
+
+        zs = medfilt(zs, 3)
+    up = np.nonzero(zs[i0:] - zs[i0] > p.lift_m)[0]
     if not len(up):
         return None
     i = i0 + int(up[0])
-    while i > i0 and speed[i - 1] > thr:  # back to where that motion began
+    while i > i0 and zs[i - 1] < zs[i] - 1e-4:  # back to where that rise began
         i -= 1
     return float(t[i])
+
+
+# what "blocked" means by default (robot_faults.FaultParams takes these as its defaults: one definition)
+BLOCKED_TRACK_M = 0.03  # commanded target this far from the end effector while the arm is still
+BLOCKED_S = 0.3  # the arm must stay blocked this long
+ABSOLUTE_M = 0.05  # actions whose first three columns stay this close to the end effector are absolute targets
 
 
 def blocked_spans(stream: Any, speed: np.ndarray, thr: float, track_m: float, blocked_s: float,
@@ -124,7 +137,7 @@ def phase_spans(t: np.ndarray, speed: np.ndarray, events: list[dict[str, Any]], 
             continue
         spans.append(("reach", cur, ev["t0"]))
         start, close, holds = ev["t0"], ev, touching(ev)
-        j = i
+        j, abandoned = i, False
         while True:  # a regrasp: the gripper opens and closes again before lift-off
             lo = lift_off(t, speed, z, close["t1"], thr, p)
             nxt_open = next((k for k in range(j + 1, len(evs)) if evs[k]["event"] == "open"), None)
@@ -133,8 +146,8 @@ def phase_spans(t: np.ndarray, speed: np.ndarray, events: list[dict[str, Any]], 
             nxt_close = next((k for k in range(nxt_open + 1, len(evs)) if evs[k]["event"] == "close"), None)
             lo2 = lift_off(t, speed, z, evs[nxt_open]["t1"], thr, p)
             if nxt_close is None or (lo2 is not None and evs[nxt_close]["t0"] >= lo2):
-                lo = evs[nxt_open]["t1"]  # opened and left: the grasp was abandoned
-                holds = False
+                lo = evs[nxt_open]["t0"]  # opened before lifting, no close follows: the grasp was abandoned
+                holds, abandoned = False, True
                 j = nxt_open
                 break
             j, close = nxt_close, evs[nxt_close]
@@ -143,6 +156,10 @@ def phase_spans(t: np.ndarray, speed: np.ndarray, events: list[dict[str, Any]], 
         spans.append(("grasp", start, end))
         cur = end
         rest = [k for k in range(j + 1, len(evs)) if evs[k]["t0"] >= cur - 1e-9]
+        if not holds and abandoned:  # back to reaching for the object (a retry)
+            i = next((k for k in range(j + 1, len(evs)) if evs[k]["event"] == "close" and not after_loss(evs[k])),
+                     len(evs))
+            continue
         if not holds:
             nxt = next((k for k in rest if evs[k]["event"] == "open" or
                         (evs[k]["event"] == "close" and not after_loss(evs[k]))), None)
@@ -153,11 +170,13 @@ def phase_spans(t: np.ndarray, speed: np.ndarray, events: list[dict[str, Any]], 
             if nxt is not None and evs[nxt]["event"] == "open":
                 nxt_close = next((k for k in range(nxt + 1, len(evs)) if evs[k]["event"] == "close"), None)
                 stop = evs[nxt_close]["t0"] if nxt_close is not None else duration
-                spans.append(("retreat", cur, stop))
+                spans.append(("reach", cur, stop))  # the gripper opens again: a retry
                 cur = stop
                 i = nxt_close if nxt_close is not None else len(evs)
             continue
-        rel = next((k for k in rest if evs[k]["event"] == "open" and evs[k].get("full")), None)
+        # the release: an open to fully open, or one still opening when the episode ends
+        rel = next((k for k in rest if evs[k]["event"] == "open" and (evs[k].get("full") or
+                                                                       evs[k]["t1"] >= duration - 2 * dt)), None)
         if rel is None:
             spans.append(("transport", cur, duration))
             cur = duration
@@ -202,15 +221,15 @@ class RobotPhases(Expert):
     Params = PhaseParams
 
     def run(self, stream: Any, ctx: ExpertContext) -> list:
+        if stream.gripper is None:  # pick-and-place phases hang on the gripper (a wiping tool has none)
+            ctx.warn("robot_phases: no gripper signal in this episode; no phases")
+            return []
         events = [{"event": a.data["event"], "t0": a.t0, "t1": a.t1, **a.data} for a in ctx.anchors("robot_gripper")]
         contacts = [(a.t0, a.t1) for a in ctx.anchors("robot_contact")]
         stalls = [(a.t0, a.t1) for a in ctx.anchors("robot_stagnation") if a.data.get("type") == "stall"]
         speed = stream.speed()
         thr = 0.08 * float(np.percentile(speed, 95)) if len(speed) else 0.0
-        from .robot_faults import FaultParams  # noqa: PLC0415 - one definition of "blocked"
-
-        fp = FaultParams()
-        stalls += blocked_spans(stream, speed, thr, fp.track_m, fp.blocked_s, fp.absolute_m)  # blocked = no progress
+        stalls += blocked_spans(stream, speed, thr, BLOCKED_TRACK_M, BLOCKED_S, ABSOLUTE_M)  # blocked = no progress
         z = np.asarray(stream.ee_pos[:, 2], dtype=np.float64) if stream.ee_pos is not None else None
         spans = phase_spans(stream.t, speed, events, stream.duration, self.params, contacts, stalls, z)
         task = getattr(stream, "task", "") or ""

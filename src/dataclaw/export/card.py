@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from .native import features
 
 TASK_CATEGORIES = {
     "tutorial": "image-text-to-text", "temporal_qa": "video-text-to-text", "t2v": "text-to-video",
@@ -23,9 +24,11 @@ LOADERS = {
             'ds = load_dataset("json", data_files="{dir}/trl.jsonl")["train"]  # prompt, completion, images\n'
             'ds = ds.map(lambda r: {{"images": [os.path.join("{dir}", p) for p in r["images"]]}})  # relative paths\n'
             'ds = ds.cast_column("images", Sequence(Image()))'),
-    "verl": ('# verl: data.train_files={dir}/verl/train.parquet data.image_key=images data.video_key=videos\n'
+    "verl": ('# datasets: load_dataset("parquet", data_files="{dir}/verl/train.parquet", split="train")\n'
+             '# verl: data.train_files={dir}/verl/train.parquet data.image_key=images data.video_key=videos\n'
              '#   reward.custom_reward_function.path=pkg://dataclaw.train.rewards '
              'reward.custom_reward_function.name=compute_score'),
+    "parquet": ('ds = load_dataset("parquet", data_files="{dir}/parquet/*.parquet", split="train")'),
     "webdataset": ('import glob, webdataset as wds  # one folder per media layout: webdataset/<group>/\n'
                    'ds = wds.WebDataset(sorted(glob.glob("{dir}/webdataset/{shards}/shard-*.tar")))\n'
                    '# or: load_dataset("webdataset", data_files={{"train": "{dir}/webdataset/{shards}/*.tar"}})'),
@@ -37,10 +40,22 @@ def _features_yaml() -> dict[str, Any] | None:
     try:
         from datasets import DatasetInfo  # noqa: PLC0415
 
-        from .native import features  # noqa: PLC0415
     except ImportError:
         return None
     return DatasetInfo(features=features())._to_yaml_dict()
+
+
+def export_configs(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """One `configs` entry per JSON export that `datasets` loads from the folder: the native rows
+    (default), trl, llamafactory, agentnet. `datasets` picks one builder for all of a folder's configs
+    (from the default's JSON files), so the parquet, verl and WebDataset exports are loaded by their
+    own builder, as "How to load" shows (a config for them would be read as JSON)."""
+    files = manifest.get("files", {})
+    out = [{"config_name": "default", "data_files": [{"split": "train", "path": "samples.jsonl"}]}]
+    for fmt, path in {"trl": "trl.jsonl", "llamafactory": "llamafactory.json", "agentnet": "agentnet.jsonl"}.items():
+        if files.get(fmt):
+            out.append({"config_name": fmt, "data_files": [{"split": "train", "path": path}]})
+    return out
 
 
 def _short(text: str, limit: int = 72) -> str:
@@ -83,7 +98,9 @@ def render_card(manifest: dict[str, Any], dataset_dir: Path) -> str:
         "tags": ["dataclaw", "synthetic", "multimodal", "grounded"] + tasks + domains,
         "task_categories": sorted({TASK_CATEGORIES.get(t, "video-text-to-text") for t in tasks}) or ["video-text-to-text"],
         "size_categories": [_size_category(counts.get("samples", 0))],
-        "configs": [{"config_name": "default", "data_files": [{"split": "train", "path": "samples.jsonl"}]}],
+        # the sources' licence is the user's to state (manifest "license"); "other" until they do
+        "license": manifest.get("license") or "other",
+        "configs": export_configs(manifest),
     }
     info = _features_yaml()
     if info:

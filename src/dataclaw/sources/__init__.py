@@ -55,10 +55,18 @@ def content_hash(path: str | Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def _member(path: str | Path) -> tuple[Path, str | None]:
+    """(file, demo) of a `file#demo` address (one demonstration of a multi-demo HDF5 file)."""
+    from .robot_formats import split_member  # noqa: PLC0415
+
+    return split_member(path)
+
+
 def detect_kind(path: str | Path) -> str:
     _ensure_builtin_readers()
     p = Path(path)
-    if not p.exists():
+    base, member = _member(p)
+    if not base.exists():
         raise SourceError(str(p), "does not exist")
     for r in READERS:
         try:
@@ -74,7 +82,11 @@ def load_source(path: str | Path, kind: str | None = None) -> Source:
     """The `Source` record (content-hashed id) for a path."""
     p = Path(path)
     kind = kind or detect_kind(p)
-    return Source(id=content_hash(p), path=str(p), kind=kind)  # type: ignore[arg-type]
+    base, member = _member(p)
+    sid = content_hash(base)
+    if member is not None:  # one demonstration of a file: the file's hash and the demo's name
+        sid = hashlib.blake2b(f"{sid}{member}".encode(), digest_size=12).hexdigest()
+    return Source(id=sid, path=str(p), kind=kind)  # type: ignore[arg-type]
 
 
 def open_stream(source: Source) -> Any:

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import SourceError
 from .robot_formats import (HDF5_EXT, STATE_FILES, Episode, _load_hdf5, _load_lerobot, _load_plain,  # noqa: F401
-                            _sibling_videos, episode_paths, is_robot_path, lerobot_root)
+                            _sibling_videos, episode_paths, is_robot_path, lerobot_root, split_member)
 from .video import Frame, VideoStream
 
 MAX_DROP_FRACTION = 0.5  # more bad rows than this: the episode is not usable
@@ -133,14 +133,14 @@ def derivative(x: np.ndarray, t: np.ndarray, window_s: float = 0.4) -> np.ndarra
 
 
 # ---------------------------------------------------------------------- column roles
-def _gripper_index(names: list[str]) -> list[int]:
+def gripper_index(names: list[str]) -> list[int]:
     low = [n.lower() for n in names]
     idx = [i for i, n in enumerate(low) if "gripper" in n or "finger" in n]
     return idx
 
 
 def _gripper_from(state: np.ndarray, names: list[str]) -> np.ndarray | None:
-    idx = _gripper_index(names)
+    idx = gripper_index(names)
     if not idx:
         return None
     # Two finger joints -> opening width; a single gripper value -> itself.
@@ -161,9 +161,9 @@ def _gripper_effort(ep: Episode) -> np.ndarray | None:
     e = np.abs(np.asarray(ep.effort, dtype=np.float64))
     if e.ndim == 1:
         return e
-    idx = _gripper_index(ep.effort_names) if ep.effort_names else []
+    idx = gripper_index(ep.effort_names) if ep.effort_names else []
     if not idx and e.shape[1] == len(ep.state_names):
-        idx = _gripper_index(ep.state_names)
+        idx = gripper_index(ep.state_names)
     if not idx:
         return None
     return e[:, idx].max(axis=1)
@@ -221,10 +221,14 @@ class RobotStream:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        p = self.path
+        p, member = split_member(path)
         if not p.exists():
             raise SourceError(str(p), "does not exist")
-        if lerobot_root(p) is not None:
+        if member is not None:
+            if p.suffix.lower() not in HDF5_EXT:
+                raise SourceError(str(path), "only HDF5 files hold several demonstrations (`file#demo`)")
+            ep = _load_hdf5(p, member)
+        elif lerobot_root(p) is not None:
             ep = _load_lerobot(p)
         elif p.is_file() and p.suffix.lower() in HDF5_EXT:
             ep = _load_hdf5(p)
@@ -236,7 +240,7 @@ class RobotStream:
             ep.gripper = _gripper_from(ep.state, ep.state_names)
         if ep.ee_pos is None:
             ep.ee_pos = _ee_from(ep.state, ep.state_names)
-        keep = _clean(ep, str(p))
+        keep = _clean(ep, str(path))
         raw_t = ep.t
         _apply(ep, keep)
         if abs(ep.t[0]) > 1e-6:
@@ -345,7 +349,7 @@ class RobotStream:
         """End-effector speed (m/s) when logged, else joint-space speed of the arm joints."""
         pos = self.ee_pos
         if pos is None:
-            arm = [i for i in range(self.state.shape[1]) if i not in _gripper_index(self.state_names)]
+            arm = [i for i in range(self.state.shape[1]) if i not in gripper_index(self.state_names)]
             pos = self.state[:, arm]
         if len(self.t) < 2:
             return np.zeros(len(self.t))

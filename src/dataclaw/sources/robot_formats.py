@@ -1,4 +1,7 @@
-"""Format loaders for robot episodes: LeRobot v2.x, HDF5 (ALOHA, robomimic), video + CSV/Parquet states.
+"""Format loaders for robot episodes: LeRobot v2.x, HDF5 (ALOHA, robomimic, raw robosuite), video + CSV/Parquet.
+
+A file holding several demonstrations (robosuite, robomimic) is one source per demonstration,
+addressed as `<file>#<demo>` (`demo.hdf5#demo_2`); `episode_paths(file)` lists them.
 
 Each loader returns the raw columns of one episode (`Episode`); `robot.RobotStream` cleans them and
 opens the cameras. Heavy libraries (pyarrow, h5py, pandas) are imported inside the loaders.
@@ -17,6 +20,14 @@ from ..errors import SourceError
 
 HDF5_EXT = {".hdf5", ".h5", ".he5"}
 STATE_FILES = ("states.csv", "states.parquet")
+MEMBER_SEP = "#"
+# robosuite environment -> the task in words (the file names only the environment class)
+ROBOSUITE_TASKS = {"Lift": "lift the cube", "Stack": "stack the red cube on the green cube",
+                   "PickPlace": "pick the object and place it in its bin", "NutAssembly": "fit the nut onto its peg",
+                   "Door": "open the door", "Wipe": "wipe the markings off the table",
+                   "TwoArmHandover": "pick up the hammer with one arm and pass it to the other arm",
+                   "TwoArmLift": "lift the pot with both arms", "TwoArmPegInHole": "insert the peg into the hole",
+                   "ToolHang": "hang the tool on the stand"}
 
 
 @dataclass
@@ -65,7 +76,36 @@ def _sibling_videos(states: Path) -> list[Path]:
                   (v.stem == states.stem or v.stem.startswith(states.stem + ".")))
 
 
+def split_member(p: str | Path) -> tuple[Path, str | None]:
+    """(file, demo) of `<file>#<demo>`; (path, None) for a plain path."""
+    text = str(p)
+    if MEMBER_SEP in text and not Path(text).exists():
+        base, member = text.rsplit(MEMBER_SEP, 1)
+        return Path(base), member or None
+    return Path(text), None
+
+
+def _demo_key(k: str) -> int:
+    return int(re.sub(r"\D", "", k) or 0)
+
+
+def hdf5_demos(p: Path) -> list[str]:
+    """Demonstration groups of a robosuite / robomimic file (`/data/demo_N`), in number order; [] otherwise."""
+    import h5py  # noqa: PLC0415
+
+    try:
+        with h5py.File(p, "r") as f:
+            if "data" not in f:
+                return []
+            return sorted((k for k in f["data"] if k.startswith("demo")), key=_demo_key)
+    except Exception:  # noqa: BLE001 - unreadable: the reader reports it
+        return []
+
+
 def is_robot_path(p: Path) -> bool:
+    base, member = split_member(p)
+    if member is not None:
+        return base.is_file() and base.suffix.lower() in HDF5_EXT
     if lerobot_root(p) is not None:
         return True
     if p.is_file() and p.suffix.lower() in HDF5_EXT:
@@ -83,6 +123,10 @@ def episode_paths(path: str | Path) -> list[Path]:
     root = lerobot_root(p)
     if root is not None and p.is_dir():
         return sorted((root / "data").glob("chunk-*/episode_*.parquet"))
+    if p.is_file() and p.suffix.lower() in HDF5_EXT:
+        demos = hdf5_demos(p)
+        if len(demos) > 1:
+            return [Path(f"{p}{MEMBER_SEP}{d}") for d in demos]
     return [p]
 
 
@@ -203,7 +247,7 @@ def _h5_str(v: Any) -> str:
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
-def _load_hdf5(p: Path) -> Episode:
+def _load_hdf5(p: Path, member: str | None = None) -> Episode:
     import h5py  # noqa: PLC0415
 
     try:
@@ -213,7 +257,15 @@ def _load_hdf5(p: Path) -> Episode:
     if "observations" in f and "qpos" in f["observations"]:
         return _load_aloha(p, f)
     if "data" in f and any(k.startswith("demo") for k in f["data"]):
-        return _load_robomimic(p, f)
+        demos = sorted((k for k in f["data"] if k.startswith("demo")), key=_demo_key)
+        name = member or demos[0]
+        if name not in f["data"]:
+            f.close()
+            raise SourceError(str(p), f"no demonstration {name!r} in the file", hint=f"demos: {', '.join(demos)}")
+        demo = f["data"][name]
+        if "states" in demo and "obs" not in demo:
+            return _load_robosuite(p, f, name, len(demos))
+        return _load_robomimic(p, f, name)
     keys = list(f.keys())
     f.close()
     raise SourceError(str(p), f"HDF5 layout not recognised (top-level groups: {keys})",
@@ -259,10 +311,10 @@ def _load_aloha(p: Path, f: Any) -> Episode:
     return ep
 
 
-def _load_robomimic(p: Path, f: Any) -> Episode:
+def _load_robomimic(p: Path, f: Any, name: str) -> Episode:
     data = f["data"]
-    demos = sorted((k for k in data if k.startswith("demo")), key=lambda k: int(re.sub(r"\D", "", k) or 0))
-    demo = data[demos[0]]
+    demos = sorted((k for k in data if k.startswith("demo")), key=_demo_key)
+    demo = data[name]
     try:
         env = json.loads(_h5_str(data.attrs.get("env_args", "{}")))
     except json.JSONDecodeError:
@@ -279,7 +331,7 @@ def _load_robomimic(p: Path, f: Any) -> Episode:
     if not parts:
         k = low[0] if low else None
         if k is None:
-            raise SourceError(str(p), f"{demos[0]} has no low-dimensional observations", step="read states")
+            raise SourceError(str(p), f"{name} has no low-dimensional observations", step="read states")
         a = np.asarray(obs[k], dtype=np.float64).reshape(len(obs[k]), -1)
         parts, names = [a], [f"{k}_{i}" for i in range(a.shape[1])]
     state = np.concatenate(parts, axis=1)
@@ -287,7 +339,8 @@ def _load_robomimic(p: Path, f: Any) -> Episode:
     t = np.asarray(demo["timestamps"], dtype=np.float64) if "timestamps" in demo else np.arange(n) / fps
     ep = Episode(fmt="hdf5-robomimic", t=t, state=state, state_names=names, fps=fps)
     if len(demos) > 1:
-        ep.notes.append(f"file holds {len(demos)} demos; this source is {demos[0]}")
+        ep.notes.append(f"file holds {len(demos)} demos; this source is {name}")
+    ep.episode_index = _demo_key(name)
     if "robot0_gripper_qpos" in obs:
         ep.gripper = np.abs(np.asarray(obs["robot0_gripper_qpos"], dtype=np.float64)).sum(axis=1)
     if "robot0_eef_pos" in obs:
@@ -306,6 +359,91 @@ def _load_robomimic(p: Path, f: Any) -> Episode:
         if k.endswith("_image"):
             ep.cameras[k.removesuffix("_image")] = obs[k]
     ep._h5 = f  # type: ignore[attr-defined]
+    return ep
+
+
+def _json_attr(attrs: Any, key: str) -> dict[str, Any]:
+    try:
+        v = json.loads(_h5_str(attrs.get(key, "{}")))
+    except (json.JSONDecodeError, TypeError):
+        return {}
+    return v if isinstance(v, dict) else {}
+
+
+def _load_robosuite(p: Path, f: Any, name: str, n_demos: int) -> Episode:
+    """Raw robosuite demonstrations (`collect_human_demonstrations.py`): per demo `states` = flattened
+    MuJoCo states [time, qpos, qvel], `actions`, the model XML (`model_file` attribute, or a file
+    name under `models/` beside the HDF5) and optional `joint_torques`; environment in `/data` attrs."""
+    from . import mjcf  # noqa: PLC0415
+
+    data, demo = f["data"], f["data"][name]
+    path = f"{p}{MEMBER_SEP}{name}"
+    states = np.asarray(demo["states"], dtype=np.float64)
+    if states.ndim != 2 or len(states) < 2:
+        raise SourceError(path, f"`states` has shape {states.shape}; expected [T, 1 + nq + nv]", step="read states")
+    xml = _h5_str(demo.attrs.get("model_file", ""))
+    if xml and not xml.lstrip().startswith("<"):  # a file name: robosuite keeps them under models/
+        cand = p.parent / "models" / xml
+        if not cand.is_file():
+            raise SourceError(path, f"model_file names {xml!r} but {cand} does not exist", step="read model",
+                              hint="keep the models/ folder that robosuite saved next to demo.hdf5")
+        xml = cand.read_text()
+    if not xml:
+        raise SourceError(path, "no model_file: the state columns cannot be named", step="read model")
+    try:
+        model = mjcf.parse(xml)
+    except mjcf.MJCFError as exc:
+        raise SourceError(path, f"model_file: {exc}", step="read model") from exc
+    if states.shape[1] != 1 + model.nq + model.nv:
+        raise SourceError(path, f"states have {states.shape[1]} columns but the model has 1 + nq {model.nq} + nv "
+                                f"{model.nv}", step="read states", hint="model_file and states do not belong together")
+    qpos = states[:, 1:1 + model.nq]
+    robot = [j for j in model.joints if j.type in ("hinge", "slide")]
+    env = _h5_str(data.attrs.get("env", "")) or _json_attr(data.attrs, "env_args").get("env_name", "")
+    info = _json_attr(data.attrs, "env_info") or _json_attr(data.attrs, "env_args").get("env_kwargs", {})
+    fps = float(info.get("control_freq") or _json_attr(data.attrs, "env_args").get("env_kwargs", {}).get(
+        "control_freq") or 20.0)
+    ep = Episode(fmt="hdf5-robosuite", t=states[:, 0].copy(), state=qpos[:, [j.qpos for j in robot]],
+                 state_names=[j.name for j in robot], fps=fps, episode_index=_demo_key(name))
+    ep.task = ROBOSUITE_TASKS.get(env, env)
+    robots = info.get("robots") or _json_attr(data.attrs, "env_args").get("env_kwargs", {}).get("robots")
+    ep.robot_type = "+".join(robots) if isinstance(robots, list) else str(robots or "")
+    if n_demos > 1:
+        ep.notes.append(f"file holds {n_demos} demos; this source is {name}")
+    fingers = [j for j in robot if "finger" in j.name.lower()]
+    arms = sorted({j.name.split("_")[0] for j in fingers})
+    if fingers:
+        mine = [j for j in fingers if j.name.startswith(arms[0] + "_")]
+        ep.gripper = np.abs(qpos[:, [j.qpos for j in mine]]).sum(axis=1)
+        if len(arms) > 1:
+            ep.notes.append(f"{len(arms)} grippers ({', '.join(arms)}): gripper, contact and phase anchors use "
+                            f"{arms[0]}; every arm's joints are in the state")
+    site = next((s for b in model.bodies for s in b.sites if s == f"{arms[0]}_grip_site"), None) if arms else None
+    site = site or next((s for b in model.bodies for s in b.sites if s.endswith("grip_site")), None)
+    if site is not None:
+        ep.ee_pos = model.site_positions(qpos, site)
+    free = [j for j in model.joints if j.type == "free"]
+    if free:
+        ep.object_pos = qpos[:, free[0].qpos:free[0].qpos + 3].copy()
+        ep.notes.append(f"object: {free[0].name.removesuffix('_joint0')} (free joint {free[0].name})")
+    if "actions" in demo:
+        ep.action = np.asarray(demo["actions"], dtype=np.float64).reshape(len(states), -1)
+        d = ep.action.shape[1]
+        per = ["dx", "dy", "dz", "droll", "dpitch", "dyaw", "gripper"]
+        if d % 7 == 0:
+            ep.action_names = [f"arm{k}_{n}" if d > 7 else n for k in range(d // 7) for n in per]
+        elif d == 6:
+            ep.action_names = per[:6]
+        else:
+            ep.action_names = [f"a{i}" for i in range(d)]
+    if "joint_torques" in demo:
+        ep.effort = np.asarray(demo["joint_torques"], dtype=np.float64).reshape(len(states), -1)
+        arm = [j.name for j in robot if "finger" not in j.name.lower()]
+        ep.effort_names = arm if len(arm) == ep.effort.shape[1] else [f"torque_{i}" for i in range(ep.effort.shape[1])]
+    meta = _json_attr(demo.attrs, "metadata")
+    if "completed" in meta:
+        ep.notes.append(f"recorded as {'completed' if meta['completed'] else 'not completed'}")
+    f.close()  # everything is read: no camera arrays to keep open
     return ep
 
 

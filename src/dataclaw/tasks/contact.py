@@ -13,12 +13,13 @@ from pydantic import BaseModel, ConfigDict
 from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
-from .robot_common import task_text
+from .robot_common import episode_clip, has_camera, task_text
 
 
 class ContactParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     frames: bool = True  # an image at each contact start
+    attach_video: bool = True  # the query carries the episode as a clip (what the question is about)
 
 
 @register_task
@@ -29,7 +30,11 @@ class ContactTask(Task):
     needs = ("contact",)
     ordered = True
     description = "Labelled hand/gripper-object contact intervals (for contact detection and Contact mAP)."
-    examples = ("label gripper contact intervals", "contact detection data", "when does the robot touch the object")
+    examples = ("label gripper contact intervals", "contact detection data", "when does the robot touch the object",
+                "find grasp and contact moments", "hand-object contact annotations")
+    keywords = (r"contact", r"grasp", r"hand[- ]object", r"gripper", r"pick(ing)? up")
+    rewrite = ("Mark when the hand or gripper touches, grasps and releases objects, with the frames around each "
+               "event.")
     Params = ContactParams
 
     def draft_schema(self) -> dict[str, Any]:
@@ -72,13 +77,15 @@ class ContactTask(Task):
                 errors += errs
                 continue
             sol.append(Segment(type="span", text=c["label"], t0=t0, t1=t1, anchors=[c["anchor"]]))
-            if self.params(spec).frames:
+            if self.params(spec).frames and has_camera(ev.source):
                 sol.append(Segment(type="image", path=media.keyframe(ev.source, t0), t0=t0, t1=t0,
                                    anchors=[c["anchor"]]))
         if errors:
             raise DraftError(errors)
         q = Query(text=f"The robot performs: {ev.meta['task']}. Over the whole episode "
                        f"(0-{ev.meta['duration']:.2f} s), when is the gripper in contact with the object?")
+        if self.params(spec).attach_video and ev.meta.get("duration"):
+            q.media += episode_clip(media, ev.source, float(ev.meta["duration"]))
         return Sample(id=evidence_sample_id(self.name, ev), task=self.name, domain="embodied", source=ev.source.id,
                       query=q, solution=sol, evidence=[a.id for a in ev.anchors],
                       meta={"variant": "intervals", "n_contacts": len(draft["contacts"])},

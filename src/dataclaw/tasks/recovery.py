@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from ..model import Anchor, Query, Sample, Segment, Source, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
-from .robot_common import episode, phase_at, phases, rows, state_at, task_text
+from .robot_common import episode, has_camera, phase_at, phases, rows, state_at, task_text
 
 PLANS = {
     "hesitation_loop": "commit to the object: go straight from the recalled pose to the grasp",
@@ -39,7 +39,7 @@ STANDARD = ("reach", "grasp", "transport", "place", "retreat")
 
 
 class RecoveryParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     max_peers: int = 12  # sibling episodes searched for a successful continuation
     action_every: int = 2  # keep every n-th action row of the continuation
     clip: bool = True
@@ -52,10 +52,13 @@ def finished(anchorset: Any) -> bool:
 
 def sibling_paths(path: str) -> list[Path]:
     """Other episodes of the same dataset: LeRobot episode files, HDF5 files or plain episode folders."""
-    from ..sources.robot import HDF5_EXT, lerobot_root  # noqa: PLC0415
+    from ..sources.robot import HDF5_EXT, episode_paths, lerobot_root, split_member  # noqa: PLC0415
 
     p = Path(path)
-    root = lerobot_root(p)
+    base, member = split_member(path)
+    root = lerobot_root(p) if member is None else None
+    if member is not None:  # the other demonstrations of the same file
+        return [c for c in episode_paths(base) if str(c) != str(path)]
     if root is not None:
         cands = sorted((root / "data").glob("chunk-*/episode_*.parquet"))
     elif p.suffix.lower() in HDF5_EXT:
@@ -94,7 +97,13 @@ class RecoveryTask(Task):
     needs = ("fault",)
     description = ("Failure recovery data from real faults: diagnosis, the state to recall, and the corrected "
                    "continuation from real successful data.")
-    examples = ("teach the robot to recover from failures", "failure recovery data", "diagnose robot faults")
+    examples = ("teach the robot to recover from failures", "failure recovery data", "diagnose robot faults",
+                "failure recovery data from robot episodes", "find mistakes and how the robot recovered")
+    keywords = (r"recover", r"failures?", r"\bfault", r"mistakes?", r"\bretr(y|ies)\b", r"\bstuck\b",
+                r"\bdrop(s|ped|ping)?\b", r"miss(es|ed)? (the |a |its )?grasp", r"\bslip", r"go(es)? wrong",
+                r"\bfails?\b")
+    rewrite = "Find moments where the episode stalls or fails and pair each with what happens to recover."
+    ordered = True
     Params = RecoveryParams
 
     def draft_schema(self) -> dict[str, Any]:
@@ -195,15 +204,16 @@ class RecoveryTask(Task):
             raise DraftError(errors)
         st = episode(ev.source)
         # chronological (the verifier orders recovery): recalled state, the fault, the plan, the continuation
-        sol = [Segment(type="image", path=media.keyframe(ev.source, rt), t0=rt, t1=rt, anchors=[draft["recall"]["anchor"]]),
-               Segment(type="action", t0=rt, t1=rt, anchors=[draft["recall"]["anchor"]],
+        cam = has_camera(ev.source)
+        sol = [Segment(type="image", path=media.keyframe(ev.source, rt), t0=rt, t1=rt, anchors=[draft["recall"]["anchor"]])] if cam else []
+        sol += [Segment(type="action", t0=rt, t1=rt, anchors=[draft["recall"]["anchor"]],
                        action={"recall_state": state_at(st, rt), "state_names": st.state_names}),
                Segment(type="text", text=draft["diagnosis"], t0=f.t0, t1=f.t1, anchors=[f.id]),
                Segment(type="text", text=draft["plan"])]
         c0, c1 = float(want["t0"]), float(want["t1"])
         if want.get("self"):
             ids = list(want["anchors"])
-            if p.clip:
+            if p.clip and cam:
                 sol.append(Segment(type="clip", path=media.clip(ev.source, c0, c1), t0=c0, t1=c1, anchors=ids))
             sol.append(Segment(type="action", t0=c0, t1=c1, anchors=ids,
                                action={"continuation": rows(st, c0, c1, every=p.action_every),
@@ -212,14 +222,15 @@ class RecoveryTask(Task):
             peer: Source = ev.meta["peer"]
             pst = episode(peer)
             # another source's times: kept in the action payload, not as this source's segment times
-            clip = media.clip(peer, c0, c1) if p.clip else None
+            clip = media.clip(peer, c0, c1) if p.clip and has_camera(peer) else None
             sol.append(Segment(type="action", path=clip,
                                action={"continuation": rows(pst, c0, c1, every=p.action_every),
                                        "names": pst.action_names, "source": peer.id, "source_path": peer.path,
                                        "t0": c0, "t1": c1, "anchors": list(want["anchors"]), "every": p.action_every}))
         q = Query(text=(f"The robot was asked to {ev.meta['task']}. Something went wrong around {f.t0:.2f} s. "
                         "What went wrong, which earlier state should it return to, and how should it continue?"),
-                  media=[Segment(type="image", path=media.keyframe(ev.source, f.t0), t0=f.t0, t1=f.t0, anchors=[f.id])])
+                  media=[Segment(type="image", path=media.keyframe(ev.source, f.t0), t0=f.t0, t1=f.t0, anchors=[f.id])]
+                  if cam else [])
         return Sample(id=evidence_sample_id(self.name, ev), task=self.name, domain="embodied", source=ev.source.id,
                       query=q, solution=sol, evidence=[a.id for a in ev.anchors],
                       meta={"variant": f.data["type"], "fault": f.data["type"], "continuation_self": bool(want.get("self"))},

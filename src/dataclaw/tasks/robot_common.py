@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..model import Anchor, Source
+from ..model import Anchor, Segment, Source
 from .common import overlap
 
 _OPEN: OrderedDict[str, Any] = OrderedDict()
@@ -24,6 +24,11 @@ def episode(source: Source) -> Any:
     while len(_OPEN) > 4:
         _OPEN.popitem(last=False)[1].close()
     return st
+
+
+def has_camera(source: Source) -> bool:
+    """Whether the episode has a readable camera (raw robosuite demos log states only)."""
+    return bool(episode(source).meta.cameras)
 
 
 def rows(st: Any, t0: float, t1: float, what: str = "action", every: int = 1) -> list[list[float]]:
@@ -86,3 +91,15 @@ def camera_frame(media: Any, source: Source, t: float, camera: str | None = None
         Image.fromarray(st.frame_at(t, max_side=max_side, camera=camera).image).save(tmp, format="JPEG", quality=90)
         os.replace(tmp, path)
     return rel
+
+
+def episode_clip(media: Any, source: Any, duration: float) -> list[Any]:
+    """The whole episode as a query clip, or nothing when it has no camera (a states-only log)."""
+    from ..errors import SourceError  # noqa: PLC0415
+
+    if not has_camera(source):
+        return []
+    try:
+        return [Segment(type="clip", path=media.clip(source, 0.0, duration), t0=0.0, t1=duration)]
+    except SourceError:
+        return []

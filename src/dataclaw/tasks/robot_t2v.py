@@ -40,7 +40,9 @@ def delta_words(d: Any) -> str:
 def select(anchors: Any, p: Any) -> list[Evidence]:
     dur = duration_of(anchors)
     st = episode(anchors.source)
-    camera = st.meta.cameras[0] if st.meta.cameras else ""
+    if not st.meta.cameras:  # a log without video has no clip to caption
+        return []
+    camera = st.meta.cameras[0]
     out: list[Evidence] = []
     for ph in phases(anchors):
         c0, c1 = round(ph.t0, 3), round(min(ph.t1, dur), 3)

@@ -13,17 +13,23 @@ from pydantic import BaseModel, ConfigDict
 from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
-from .robot_common import phases, task_text
+from .robot_common import episode_clip, has_camera, phases, task_text
 
 
 class SegmentationParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     frames: bool = True
     min_segment: float = 0.2  # shorter phases are left out
+    attach_video: bool = True  # the query carries the episode as a clip (what the question is about)
 
 
-def describe(phase: str, text: str, task: str) -> str:
-    return f"{phase.capitalize()}: {text} (part of: {task})."
+ORDINALS = ("", " again", " a third time", " a fourth time")
+
+
+def describe(phase: str, text: str, task: str, nth: int = 0) -> str:
+    """One sentence per segment; a phase that comes back (a retry) says so, so no two steps read the same."""
+    again = ORDINALS[nth] if nth < len(ORDINALS) else f" (time {nth + 1})"
+    return f"{phase.capitalize()}: {text}{again} (part of: {task})."
 
 
 @register_task
@@ -35,7 +41,11 @@ class SegmentationTask(Task):
     ordered = True
     description = "Sub-task segments of a robot episode with language descriptions (language annotations)."
     examples = ("segment the demonstrations into sub-tasks", "language annotations for robot episodes",
-                "split each episode into steps")
+                "split each episode into steps", "segment robot episodes into subtasks",
+                "label the phases of each manipulation")
+    keywords = (r"segment", r"sub[- ]?tasks?", r"phases?", r"sub[- ]?steps?",
+                r"(split|break|divide|cut)s?\b[^.]*\b(demonstrations?|episodes?|trajector(y|ies)|motions?)\b")
+    rewrite = "Split each episode into labelled subtask phases with start and end times."
     Params = SegmentationParams
 
     def draft_schema(self) -> dict[str, Any]:
@@ -61,9 +71,14 @@ class SegmentationTask(Task):
                             "phase anchor, each with a one-sentence description.", self.draft_schema())
 
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
-        return {"segments": [{"t0": round(a.t0, 3), "t1": round(a.t1, 3), "anchor": a.id,
-                              "text": describe(a.data["phase"], a.data.get("text", ""), ev.meta["task"])}
-                             for a in ev.anchors]}
+        seen: dict[str, int] = {}
+        segs = []
+        for a in ev.anchors:
+            nth = seen.get(a.data["phase"], 0)
+            seen[a.data["phase"]] = nth + 1
+            segs.append({"t0": round(a.t0, 3), "t1": round(a.t1, 3), "anchor": a.id,
+                         "text": describe(a.data["phase"], a.data.get("text", ""), ev.meta["task"], nth)})
+        return {"segments": segs}
 
     def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
         errors = validate_draft(draft, self.draft_schema())
@@ -77,13 +92,15 @@ class SegmentationTask(Task):
                 errors += errs
                 continue
             sol.append(Segment(type="span", text=s["text"], t0=t0, t1=t1, anchors=[s["anchor"]]))
-            if self.params(spec).frames:
+            if self.params(spec).frames and has_camera(ev.source):
                 tm = round((t0 + t1) / 2, 3)
                 sol.append(Segment(type="image", path=media.keyframe(ev.source, tm), t0=tm, t1=tm, anchors=[s["anchor"]]))
         if errors:
             raise DraftError(errors)
         q = Query(text=f"Segment this robot episode ('{ev.meta['task']}', 0-{ev.meta['duration']:.2f} s) into "
                        "sub-tasks and describe each.")
+        if self.params(spec).attach_video and ev.meta.get("duration"):
+            q.media += episode_clip(media, ev.source, float(ev.meta["duration"]))
         return Sample(id=evidence_sample_id(self.name, ev), task=self.name, domain="embodied", source=ev.source.id,
                       query=q, solution=sol, evidence=[a.id for a in ev.anchors],
                       meta={"variant": "phases", "n_segments": len(draft["segments"])}, provenance=provenance(ev, spec))

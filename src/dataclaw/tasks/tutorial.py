@@ -22,13 +22,14 @@ from .common import (FRAME_SCHEMA, IDS_SCHEMA, DraftError, Unit, anchor_text, bu
 
 
 class TutorialParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     max_frames: int = 8  # frame budget per sample shown to a model
     frame_selection: str = "keyframes"  # or "uniform" (same budget; for comparison)
     next_steps: int = 3  # steps in the answer of a "what next?" sample
     max_next: int = 12  # "what next?" samples per source
     max_stuck: int = 2  # "stuck point" samples per source (education)
     variants: list[str] = ["full", "next", "stuck"]
+    attach_video: bool = True  # a request without a current frame carries the clip the tutorial covers
 
 
 def step_text(u: Unit) -> str:
@@ -138,6 +139,11 @@ class TutorialTask(Task):
                    "'what should I do next?' from a frame, and 'stuck point' questions from students.")
     examples = ("turn this lesson into step-by-step tutorial data", "make how-to instructions from this video",
                 "what should I do next from my current situation", "where do students get stuck")
+    keywords = (r"tutorial", r"step[- ]by[- ]step", r"how[- ]to", r"\bsteps?\b", r"stuck", r"guide",
+                r"instructions?", r"what (should i do|to do) next")
+    rewrite = ("Write step-by-step tutorial samples: each step's text from the narration and on-screen text of its "
+               "time span, with a keyframe, in time order; include 'what next?' and 'stuck point' variants.")
+    ordered = True
     Params = TutorialParams
 
     def can_serve(self, source_kind: str, anchor_kinds: set[str]) -> str | None:
@@ -161,7 +167,9 @@ class TutorialTask(Task):
     # ------------------------------------------------------------ evidence
     def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
-        us = merge_same_heading(content_units(anchors)) or hand_units(anchors)
+        us = merge_same_heading(content_units(anchors))
+        if sum(len(step_text(u)) for u in us) < 6:  # a stray glyph is no text to teach from: what hands do is
+            us = hand_units(anchors) or us
         if not us:
             return []
         duration = duration_of(anchors)
@@ -266,6 +274,9 @@ class TutorialTask(Task):
         if errors:
             raise DraftError(errors)
         qmedia = [frame_segment(ev, media, qf, "query_frame")] if qf else []
+        if not qf and self.params(spec).attach_video:
+            t0, t1 = float(steps[0]["t0"]), max(float(s["t1"]) for s in steps)
+            qmedia.append(Segment(type="clip", path=media.clip(ev.source, t0, t1), t0=t0, t1=t1))
         solution: list[Segment] = []
         if clean(draft.get("answer", "")):
             solution.append(Segment(type="text", text=clean(draft["answer"]), t0=float(steps[0]["t0"]),
