@@ -371,18 +371,51 @@ _PEOPLE_RE = re.compile(r"\b(no|one|a|two|three|four|five|six|\d+) (?:people|per
 _FACE_RE = re.compile(r"\b(no|one|a|two|three|four|five|six|\d+) (?:faces?)\b")
 _LIGHT_RE = re.compile(r"\b(brightly lit|dimly lit|is dark)\b")
 _LIGHT_WORDS = {"brightly lit": "bright", "dimly lit": "dim", "is dark": "dark"}
-VISUAL_KINDS = ("hand", "hand_object", "person", "face", "camera_motion", "scene")
+VISUAL_KINDS = ("hand", "hand_object", "person", "face", "camera_motion", "scene", "subject_motion")
+# "something moves from left to right in the lower half" (tasks/visual.subject_clause; experts/subjects.py)
+_SUBJECT_RE = re.compile(r"(?:\bmoves?|, then) (?:(?:from )?(left to right|right to left)|(?:to the )?(left|right)\b|(up|down)(?:wards?)?\b)")
+_SUBJECT_DIR = {"left to right": "right", "right to left": "left", "left": "left", "right": "right", "up": "up",
+                "down": "down"}
+_REGION_RE = re.compile(r"\b(upper|lower) half\b|\b(left|right) side\b")
 
 
 def _sentences(text: str) -> list[str]:
     return [x.strip().lower() for x in re.split(r"(?<=[.!?;])\s+", _QUOTE_RE.sub(" ", text)) if x.strip()]
 
 
+def _check_subject_claims(where: str, sent: str, subs: list[Anchor], tally: _Tally) -> None:
+    """Subject-motion direction words, and where it moved (upper/lower half, left/right side),
+    against the subject_motion anchors in the pool."""
+    found = _SUBJECT_RE.findall(sent)
+    if not found:
+        return
+    for m in found:
+        want = _SUBJECT_DIR[next(x for x in m if x)]
+        have = {a.data.get("direction") for a in subs}
+        tally.claim("visual", want in have, f"{where}: text says something moves {want}, but " + (
+            f"the subject-motion anchors in its span say {', '.join(sorted(str(h) for h in have))}"
+            if have else "no subject-motion anchor supports it"))
+    for half, side in _REGION_RE.findall(sent):
+        def centre(a: Anchor, i: int) -> float | None:
+            b = a.data.get("box") or []
+            return (b[i] + b[i + 2]) / 2 if len(b) == 4 else None
+        if half:
+            cs = [c for a in subs if (c := centre(a, 1)) is not None]
+            ok = any(c < 0.5 for c in cs) if half == "upper" else any(c > 0.5 for c in cs)
+            what = f"the {half} half"
+        else:
+            cs = [c for a in subs if (c := centre(a, 0)) is not None]
+            ok = any(c < 0.5 for c in cs) if side == "left" else any(c > 0.5 for c in cs)
+            what = f"the {side} side"
+        tally.claim("visual", ok, f"{where}: text says something moves in {what}, but no subject-motion anchor "
+                    "in its span is there")
+
+
 def _check_visual_claims(where: str, seg: Segment, cited: list[Anchor], ctx: _Ctx, tally: _Tally, tol: float) -> None:
     """Camera moves, hands and what they do, people and face counts, colours and light must match the
     visual anchors the segment cites (or, citing none, those overlapping its span)."""
     text = seg.text or ""
-    if not text or not re.search(r"camera|hand|people|person|face|colou?r|lit\b|dark", text, re.I):
+    if not text or not re.search(r"camera|hand|people|person|face|colou?r|lit\b|dark|moves?\b", text, re.I):
         return
     def pool(kind: str) -> list[Anchor]:
         own = [a for a in cited if a.kind == kind]
@@ -407,6 +440,8 @@ def _check_visual_claims(where: str, seg: Segment, cited: list[Anchor], ctx: _Ct
                             f"{where}: text says the camera {m}, but " + (
                                 f"the camera anchors in its span say {', '.join(sorted(str(h) for h in have))}"
                                 if have else "no camera-motion anchor supports it"))
+        if "camera" not in sent and not re.search(r"\b(hands?|person|people)\b", sent):
+            _check_subject_claims(where, sent, pool("subject_motion"), tally)
         hands = [h for h in _HAND_RE.findall(sent)]
         if hands and not re.search(r"hand-?(?:written|held|made)|by hand", sent):
             hs = pool("hand")
