@@ -399,7 +399,8 @@ def _subject_motion(a: Anchor, s: Support) -> None:
         _words(s, str(d["direction"]))
     if d.get("speed"):
         _words(s, {"slow": "slow slowly", "fast": "fast quick quickly rapid"}.get(str(d["speed"]), str(d["speed"])))
-    _words(s, "move moving motion subject object " + str(d.get("size") or ""))
+    _words(s, "move moving motion subject object something upper lower half side " + str(d.get("size") or ""))
+    s.texts += ["left side", "right side"]  # tasks/visual: where across its direction it moved
 
 
 @vocabulary("scene")
@@ -570,6 +571,8 @@ def parse(text: str, where: str, task: str = "") -> _Parsed:
             continue
         if low == "up" and nxt == "to" and i + 2 < len(tokens) and tokens[i + 2][1].lower() in NUMBER_WORDS:
             continue  # "up to two people": a bound, not a direction
+        if low in DIRECTIONS and prev == "from" and nxt == "to":
+            continue  # "from left to right": the origin; the direction is the word after "to"
         if low in DIRECTIONS and low not in tmpl:
             after = masked[pos + len(tok):]
             near = {t.lower() for _, t in tokens[max(0, i - 3): i]}  # "carries the object toward"
@@ -755,8 +758,8 @@ def _judge(c: Claim, pool: _Pool, policy: ClaimPolicy) -> Finding | None:
                 return None
             if dirs:
                 return Finding(c, f"the cited anchors move {sorted(dirs)}", contradicted=True)
-        elif low in pool.raw and not ({c.prev, c.next} - FUNCTION_WORDS - {""}):
-            return None  # written by a cited anchor, and not said of another word here
+        elif (low in pool.raw or c.key in dirs) and not ({c.prev, c.next} - FUNCTION_WORDS - {""} - {"then"}):
+            return None  # written or moved by a cited anchor, and not said of another word here
         return Finding(c, "no cited anchor moves in this direction or writes this phrase")
     if c.kind == "camera":
         cams = s.facts.get("camera", set())
