@@ -11,7 +11,7 @@ Visual (footage with no text and no speech; from the hands / camera / people exp
 - `hand_action`    (medium) when does the hand move / turn / touch what it holds?
 - `camera_move`    (medium) when does the camera move (and how)? / does it move at all?
 - `people_count`   (medium) how many people are in view at t?
-- `subject_move`   (medium) which way does something move between t0 and t1 (subject_motion)?
+- `subject_move`   (medium) how does something move between t0 and t1 (subject_motion direction)?
 - `visual_order`   (hard)   which of two visual events comes first?
 Every answer carries `span` segments citing the anchors they come from.
 """
@@ -146,7 +146,7 @@ def _visual_rules(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
 
         ph = SUBJECT_PHRASE[a.data["direction"]]
         reg = subject_region(a)
-        return {"question": f"Which way does something move between {a.t0:.1f} s and {a.t1:.1f} s?",
+        return {"question": f"How does something move between {a.t0:.1f} s and {a.t1:.1f} s?",
                 "answer": f"Something moves {ph}" + (f" {reg}" if reg else "") + f", from {a.t0:.1f} s to {a.t1:.1f} s.",
                 "spans": [span(a, f"something moves {ph}")]}
     if qt == "people_count":
