@@ -4,9 +4,11 @@
   environment variable (OPENAI_API_KEY, or the one named by `api_key_env`) and never leaves this
   object: `info()` (what manifests record) and error messages never contain it;
 - images go as JPEG data URLs (local paths are read and re-encoded, large images scaled down);
+  `images=False` for a text-only model (the agent then writes no evidence frames into prompts);
 - `response_format` json_schema when the server takes it; a server that refuses it is asked again
   without, and the answer is parsed by `jsonparse.extract_json`;
-- timeouts, retries with exponential backoff on 429/5xx/connection errors (honouring Retry-After),
+- timeouts, retries with exponential backoff on 429/5xx/connection errors (honouring Retry-After; a
+  refused connection fails at once: nothing listens there),
   a per-run request and token budget, usage per call; `agenerate` keeps at most `max_in_flight`
   requests open at once.
 """
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DataclawError
+from ..redact import redact_text
 from .base import Backend, Generation, empty_usage, map_parts
 from .jsonparse import extract_json
 
@@ -83,6 +86,20 @@ def _image_size(url: str) -> tuple[int, int] | None:
         return None
 
 
+def _refused(exc: BaseException) -> bool:
+    """A connect error whose cause is ECONNREFUSED (timeouts, resets and 5xx are still retried)."""
+    import errno  # noqa: PLC0415
+
+    seen = 0
+    e: BaseException | None = exc
+    while e is not None and seen < 10:
+        if isinstance(e, ConnectionRefusedError) or getattr(e, "errno", None) == errno.ECONNREFUSED:
+            return True
+        e = e.__cause__ or e.__context__
+        seen += 1
+    return "connection refused" in str(exc).lower() or "errno 111" in str(exc).lower()
+
+
 class OpenAIBackend(Backend):
     name = "openai"
 
@@ -91,8 +108,10 @@ class OpenAIBackend(Backend):
                  backoff: float = 1.0, max_in_flight: int = 8, max_tokens: int = 1024,
                  temperature: float = 0.0, structured: str = "auto", max_requests: int | None = None,
                  max_total_tokens: int | None = None, image_max_side: int | None = 768,
-                 jpeg_quality: int = 85, extra_body: dict | None = None, **_ignored: Any) -> None:
-        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1").rstrip("/")
+                 jpeg_quality: int = 85, extra_body: dict | None = None, images: bool = True,
+                 **_ignored: Any) -> None:
+        self._url = (base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1").rstrip("/")
+        self.base_url = redact_text(self._url)  # what info(), reprs and errors show: no user:password
         self.model = model or os.environ.get("OPENAI_MODEL")
         if not self.model:
             raise ConfigError("the openai backend needs a model name (--model NAME or OPENAI_MODEL)")
@@ -107,6 +126,8 @@ class OpenAIBackend(Backend):
         self.max_requests, self.max_total_tokens = max_requests, max_total_tokens
         self.image_max_side, self.jpeg_quality = image_max_side, int(jpeg_quality)
         self.extra_body = dict(extra_body or {})
+        # a text-only model behind the server (llama.cpp without mmproj answers 500 to image parts)
+        self.wants_images = str(images).lower() not in ("false", "0", "no")
         self.spent = {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "retries": 0}
         self._lock = threading.Lock()
         self._client = None
@@ -115,7 +136,7 @@ class OpenAIBackend(Backend):
     # ------------------------------------------------------------ what manifests see
     def info(self) -> dict[str, Any]:
         return {"name": self.name, "model": self.model, "base_url": self.base_url,
-                "api_key_env": self.api_key_env, "structured": self.structured,
+                "api_key_env": self.api_key_env, "structured": self.structured, "images": self.wants_images,
                 "max_in_flight": self.max_in_flight, "spent": dict(self.spent)}
 
     def __repr__(self) -> str:  # never the key
@@ -206,7 +227,7 @@ class OpenAIBackend(Backend):
         return Generation(draft, text, usage, err)
 
     def _fail(self, why: str) -> BackendError:
-        return BackendError(f"{self.base_url}: {why}")
+        return BackendError(f"{self.base_url}: {redact_text(why)}")
 
     # ------------------------------------------------------------ sync
     def generate(self, messages: list[dict], schema: dict, *, task: Any = None, evidence: Any = None,
@@ -222,9 +243,11 @@ class OpenAIBackend(Backend):
             self._reserve()
             resp = None
             try:
-                resp = self._client.post(f"{self.base_url}/chat/completions", json=body, headers=self._headers())
+                resp = self._client.post(f"{self._url}/chat/completions", json=body, headers=self._headers())
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 why = f"{type(exc).__name__}: {exc or 'timed out'}"
+                if _refused(exc):  # nothing listens there: retrying only wastes minutes
+                    raise self._fail(f"connection refused ({why}); is the server running?") from None
             else:
                 if resp.status_code == 200:
                     return self._finish(resp, stats, time.perf_counter() - t, retries)
@@ -268,9 +291,11 @@ class OpenAIBackend(Backend):
             async with sem:
                 self._reserve()
                 try:
-                    resp = await client.post(f"{self.base_url}/chat/completions", json=body, headers=self._headers())
+                    resp = await client.post(f"{self._url}/chat/completions", json=body, headers=self._headers())
                 except (httpx.TimeoutException, httpx.TransportError) as exc:
                     why = f"{type(exc).__name__}: {exc or 'timed out'}"
+                    if _refused(exc):
+                        raise self._fail(f"connection refused ({why}); is the server running?") from None
             if resp is not None:
                 if resp.status_code == 200:
                     return self._finish(resp, stats, time.perf_counter() - t, retries)
