@@ -201,7 +201,8 @@ class Support:
     times: list[float] = field(default_factory=list)  # anchor and segment times, durations, timed data values
     spans: list[tuple[float, float]] = field(default_factory=list)
     facts: dict[str, set] = field(default_factory=dict)  # colours, person_counts, camera, directions, light, ...
-    timed: list[tuple[float, str]] = field(default_factory=list)  # (t0, text) of text anchors, for order claims
+    # (t0, text, timeline) of text anchors, for order claims: times compare only within one timeline
+    timed: list[tuple[float, str, str]] = field(default_factory=list)
 
     def fact(self, name: str, *values: Any) -> None:
         self.facts.setdefault(name, set()).update(values)
@@ -454,7 +455,9 @@ def anchor_support(a: Anchor) -> Support:
     s.spans.append((a.t0, a.t1))
     text = a.data.get("text") if isinstance(a.data, dict) else None
     if isinstance(text, str) and text.strip():
-        s.timed.append((a.t0, text))
+        # a fragment of a stitch set is its own recording: its place on the set's timeline is name order only
+        frag = a.data.get("fragment") if isinstance(a.data, dict) else None
+        s.timed.append((a.t0, text, a.source if frag is None else f"{a.source}#{frag}"))
     fn = VOCABULARIES.get(a.kind)
     if fn is not None:
         fn(a, s)
@@ -627,7 +630,10 @@ def _template_tables(name: str) -> list[Iterable[str]]:
         if name == "gui":
             from .tasks import gui_trajectory as g  # noqa: PLC0415
 
-            return [getattr(g, "_KEY_PURPOSE", {}).values(), getattr(g, "_HOTKEY_PURPOSE", {}).values()]
+            from .tasks import gui_text  # noqa: PLC0415
+
+            return [getattr(g, "_KEY_PURPOSE", {}).values(), getattr(g, "_HOTKEY_PURPOSE", {}).values(),
+                    gui_text.ROLE_WORDS.values()]  # the role words the step text says (link, check box, ...)
     except ImportError:
         return []
     return []
@@ -662,7 +668,7 @@ class _Pool:
                     self.lemmas.add(_lemma(part))
         self.norm_texts = [_norm(t) for t in s.texts if _norm(t)]
         # word pairs an anchor writes, also across consecutive text anchors (narration joined in time order)
-        seq = self.norm_texts + [" ".join(_norm(t) for _, t in sorted(s.timed, key=lambda x: x[0]))]
+        seq = self.norm_texts + [" ".join(_norm(t) for _, t, _src in sorted(s.timed, key=lambda x: x[0]))]
         self.bigrams = {(a, b) for t in seq for a, b in zip(t.split(), t.split()[1:])}
         self.text_numbers = [float(m.group(1)) for t in s.texts for m in _NUM_RE.finditer(t)]
         self._fuzzy_pool: list[str] | None = None
@@ -798,9 +804,11 @@ def _order_findings(p: _Parsed, where: str, pool: _Pool, text: str) -> tuple[lis
         times = []
         for pos, q in p.quotes:
             nq = _norm(q)
-            best = max(((fuzz.ratio(nq, _norm(t)), t0) for t0, t in pool.s.timed), default=(0.0, None))
+            best = max(((fuzz.ratio(nq, _norm(t)), (t0, src)) for t0, t, src in pool.s.timed), default=(0.0, None))
             times.append((pos, best[1] if best[0] >= 85 else None))
-        known = [(pos, t) for pos, t in times if t is not None]
+        located = [(pos, ts) for pos, ts in times if ts is not None]
+        # items from different sources (fragments of a stitch set) have no common timeline to order on
+        known = [(pos, ts[0]) for pos, ts in located] if len({ts[1] for _, ts in located}) <= 1 else []
         if len(known) >= 2:
             word = None
             if len(known) == 2:

@@ -14,7 +14,7 @@ def gui_cases(recordings, fragment_set, tmp_path_factory):
     from dataclaw.bench.adversarial import rules_samples
     from dataclaw.media import MediaStore
 
-    from conftest import STITCH_INTENT
+    from shop_fragments import STITCH_INTENT
 
     media = MediaStore(tmp_path_factory.mktemp("claims_gui") / "ds")
     cases = []
