@@ -16,14 +16,17 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .backends.base import Backend, Generation, empty_usage
-from .model import Rejection, Sample, TaskSpec
+from .backends.base import Backend, Generation, empty_usage, map_parts
+from .focus import focus_evidence
+from .model import AnchorSet, Rejection, Sample, TaskSpec
 from .tasks.base import Evidence, Task
 from .tasks.common import DraftError, evidence_sample_id, ground_schema
+from .verify import verify_sample
 
 log = logging.getLogger(__name__)
 
 Result = Sample | Rejection
+Anchors = AnchorSet | list[AnchorSet]  # multi-source tasks (gui_stitch) read several
 
 
 def repair_message(errors: list[str]) -> dict[str, Any]:
@@ -35,8 +38,7 @@ def repair_message(errors: list[str]) -> dict[str, Any]:
 
 
 def sample_id_for(task: Task, ev: Evidence) -> str:
-    fn = getattr(task, "sample_id", None)
-    return fn(ev) if callable(fn) else evidence_sample_id(task.name, ev)
+    return evidence_sample_id(task.name, ev)
 
 
 def _add_usage(total: dict[str, Any], usage: dict[str, Any] | None) -> None:
@@ -48,7 +50,7 @@ def _add_usage(total: dict[str, Any], usage: dict[str, Any] | None) -> None:
 class _Attempts:
     """The state of one evidence bundle through generate / build / verify / repair rounds."""
 
-    def __init__(self, task: Task, spec: TaskSpec, anchorset: Any, backend: Backend, media: Any,
+    def __init__(self, task: Task, spec: TaskSpec, anchorset: Anchors, backend: Backend, media: Any,
                  ev: Evidence, max_repairs: int, keep_raw: bool, verify: Callable[..., Any]) -> None:
         self.task, self.spec, self.anchorset, self.backend, self.media = task, spec, anchorset, backend, media
         self.ev, self.max_repairs, self.keep_raw, self.verify = ev, max_repairs, keep_raw, verify
@@ -152,30 +154,15 @@ class _Attempts:
 
 def _strip_images(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Raw prompts keep image references but not megabytes of base64."""
-    out = []
-    for m in messages:
-        content = m.get("content")
-        if isinstance(content, list):
-            content = [({"type": "image_url", "image_url": {"url": p["image_url"]["url"][:64] + "..."}}
-                        if p.get("type") == "image_url" and str(p["image_url"].get("url", "")).startswith("data:")
-                        else p) for p in content]
-        out.append({**m, "content": content})
-    return out
+    return map_parts(messages, lambda url, p: ({"type": "image_url", "image_url": {"url": url[:64] + "..."}}
+                                               if url.startswith("data:") else p))
 
 
-def _default_verify() -> Callable[..., Any]:
-    from .verify import verify_sample  # noqa: PLC0415 - verify imports tasks; keep the import direction
-
-    return verify_sample
-
-
-def _evidence(task: Task, spec: TaskSpec, anchorset: Any, focus: Any = None) -> tuple[list[Evidence], str | None]:
+def _evidence(task: Task, spec: TaskSpec, anchorset: Anchors, focus: Any = None) -> tuple[list[Evidence], str | None]:
     """The task's evidence, narrowed to the plan's focus (focus.py: the one place relevance is decided);
     with a focus that matches nothing, no evidence and the reason ("no part of this video matches ...")."""
     if focus is None:
         return task.select(anchorset, spec), None
-    from .focus import focus_evidence  # noqa: PLC0415
-
     bundles, match = focus_evidence(task, spec, anchorset, focus)
     if match is not None and not match.matched:
         return [], f"focus: {match.message}"
@@ -183,29 +170,41 @@ def _evidence(task: Task, spec: TaskSpec, anchorset: Any, focus: Any = None) -> 
 
 
 def max_attempts(spec: TaskSpec) -> int | None:
-    """`spec.params["max_attempts"]`: evidence bundles tried at most per task and run (accepted or
-    not), a cost cap for model backends; None = try every bundle until `max_samples` are accepted."""
-    cap = spec.params.get("max_attempts")
+    """`spec.max_attempts`: evidence bundles tried at most per task and run (accepted or not), a
+    cost cap for model backends; None = try every bundle until `max_samples` are accepted."""
+    cap = spec.max_attempts
     return max(0, int(cap)) if cap is not None else None
 
 
-def iter_task(task: Task, spec: TaskSpec, anchorset: Any, backend: Backend, media: Any, *,
+def iter_task(task: Task, spec: TaskSpec, anchorset: Anchors, backend: Backend, media: Any, *,
               max_repairs: int = 2, keep_raw: bool = True, skip_ids: Iterable[str] = (),
               max_samples: int | None = None, verify: Callable[..., Any] | None = None,
               evidence: list[Evidence] | None = None, focus: Any = None) -> Iterator[Result]:
     """Yields one Sample or Rejection per evidence bundle (skipping ids already done). `focus` (the
     plan's Focus) narrows the evidence; when it matches nothing, one Rejection says so."""
-    verify = verify or _default_verify()
+    for _, result in iter_task_evidence(task, spec, anchorset, backend, media, max_repairs=max_repairs,
+                                        keep_raw=keep_raw, skip_ids=skip_ids, max_samples=max_samples,
+                                        verify=verify, evidence=evidence, focus=focus):
+        yield result
+
+
+def iter_task_evidence(task: Task, spec: TaskSpec, anchorset: Anchors, backend: Backend, media: Any, *,
+                       max_repairs: int = 2, keep_raw: bool = True, skip_ids: Iterable[str] = (),
+                       max_samples: int | None = None, verify: Callable[..., Any] | None = None,
+                       evidence: list[Evidence] | None = None,
+                       focus: Any = None) -> Iterator[tuple[Evidence | None, Result]]:
+    """`iter_task` with the evidence bundle each result was made from (None when there is none)."""
+    verify = verify or verify_sample
     skip = set(skip_ids)
     try:
         bundles, why = (evidence, None) if evidence is not None else _evidence(task, spec, anchorset, focus)
     except Exception as exc:  # noqa: BLE001
         log.debug("select failed", exc_info=True)
-        yield Rejection(source=anchorset.source.id, task=task.name,
-                        reasons=[f"select: {type(exc).__name__}: {exc}"])
+        yield None, Rejection(source=anchorset.source.id, task=task.name,
+                              reasons=[f"select: {type(exc).__name__}: {exc}"])
         return
     if why:
-        yield Rejection(source=anchorset.source.id, task=task.name, reasons=[why])
+        yield None, Rejection(source=anchorset.source.id, task=task.name, reasons=[why])
         return
     accepted = tried = 0
     cap = max_attempts(spec)
@@ -220,7 +219,7 @@ def iter_task(task: Task, spec: TaskSpec, anchorset: Any, backend: Backend, medi
         tried += 1
         errs = att.start()
         if errs:
-            yield att._reject(errs)
+            yield ev, att._reject(errs)
             continue
         result = None
         while result is None:
@@ -234,15 +233,15 @@ def iter_task(task: Task, spec: TaskSpec, anchorset: Any, backend: Backend, medi
             result = att.step(gen, err)
         if isinstance(result, Sample):
             accepted += 1
-        yield result
+        yield ev, result
 
 
-def run_task(task: Task, spec: TaskSpec, anchorset: Any, backend: Backend, media: Any,
+def run_task(task: Task, spec: TaskSpec, anchorset: Anchors, backend: Backend, media: Any,
              max_repairs: int = 2, **kwargs: Any) -> list[Result]:
     return list(iter_task(task, spec, anchorset, backend, media, max_repairs=max_repairs, **kwargs))
 
 
-async def arun_task(task: Task, spec: TaskSpec, anchorset: Any, backend: Backend, media: Any, *,
+async def arun_task(task: Task, spec: TaskSpec, anchorset: Anchors, backend: Backend, media: Any, *,
                     max_repairs: int = 2, keep_raw: bool = True, skip_ids: Iterable[str] = (),
                     max_samples: int | None = None, concurrency: int = 4,
                     on_result: Callable[[Result], None] | None = None,
@@ -251,7 +250,7 @@ async def arun_task(task: Task, spec: TaskSpec, anchorset: Any, backend: Backend
 
     With `max_samples`, bundles beyond those already in flight are not started once enough are accepted.
     """
-    verify = verify or _default_verify()
+    verify = verify or verify_sample
     skip = set(skip_ids)
     try:
         bundles, why = _evidence(task, spec, anchorset, focus)

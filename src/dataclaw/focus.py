@@ -518,9 +518,9 @@ def anchor_words(a: Anchor, with_kind: bool = True) -> str:
 
 def _embed_fn() -> Callable[[list[str]], Any] | None:
     try:
-        from .intent import _embedder, embedder_path  # noqa: PLC0415 - the planner's MiniLM, one loader
+        from .embed import embedder_path, minilm  # noqa: PLC0415 - the planner's MiniLM, one loader
 
-        model = _embedder() if embedder_path() is not None else None
+        model = minilm() if embedder_path() is not None else None
     except Exception:  # noqa: BLE001
         model = None
     if model is None:

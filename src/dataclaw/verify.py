@@ -16,21 +16,22 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from pydantic import ValidationError
+from rapidfuzz import fuzz
 
+from .backends.jsonparse import extract_json
 from .model import Anchor, Sample, Scores, Segment
+from .tasks import TASKS, load_all
+from .tasks.base import Evidence
+from .tasks.common import validate_draft
 
 TEXT_KINDS = ("ocr_text", "transcript", "speech", "screen_state")  # anchors whose data["text"] can be quoted
-ORDERED_TASKS = {"tutorial", "gui_trajectory", "recovery", "world_model"}
 
 
 def _task_ordered(task: Any, name: str) -> bool:
-    """A task's own `ordered` flag (looked up by name when no task is given), else the default set."""
+    """A task's own `ordered` flag (its class is looked up by name when no task is given)."""
     if task is None:
-        from .tasks import TASKS, load_all  # noqa: PLC0415 - registry import only when needed
-
         task = TASKS.get(name) or load_all().get(name)
-    ordered = getattr(task, "ordered", None) if task is not None else None
-    return name in ORDERED_TASKS if ordered is None else bool(ordered)
+    return bool(getattr(task, "ordered", False))
 IMAGE_EXT = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
 VIDEO_EXT = {".mp4"}
 QUOTE_MIN_SCORE = 80.0  # rapidfuzz partial_ratio a quote needs against an OCR/ASR text
@@ -315,7 +316,6 @@ def _check_text_support(where: str, seg: Segment, cited: list[Anchor], tally: _T
     texts = [_norm(str(a.data["text"])) for a in cited if a.kind in TEXT_KINDS and a.data.get("text")]
     if not texts or not seg.text or quotes(seg.text):
         return
-    from rapidfuzz import fuzz  # noqa: PLC0415
 
     score = fuzz.token_set_ratio(_norm(seg.text), " ".join(texts))
     tally.soft("text_support", score >= TEXT_SUPPORT_SCORE,
@@ -327,7 +327,6 @@ def _check_quotes(where: str, seg: Segment, cited: list[Anchor], text_anchors: l
     qs = quotes(seg.text or "")
     if not qs:
         return
-    from rapidfuzz import fuzz  # noqa: PLC0415
 
     pool = [a for a in cited if a.kind in TEXT_KINDS and a.data.get("text")]
     if not pool and seg.t0 is not None:  # no text anchor cited: those overlapping the segment's span
@@ -455,8 +454,6 @@ def _check_visual_claims(where: str, seg: Segment, cited: list[Anchor], ctx: _Ct
 
 def _order_and_duplicates(sample: Sample, ordered: bool, tally: _Tally) -> float:
     """Rejects exact duplicates and out-of-order steps; returns the near-duplicate share for efficiency."""
-    from rapidfuzz import fuzz  # noqa: PLC0415
-
     steps = [(i, s) for i, s in enumerate(sample.solution) if s.type in ("text", "span", "action", "clip")]
     seen_text: dict[str, int] = {}
     seen_span: dict[tuple[str, float, float], int] = {}
@@ -629,8 +626,6 @@ def _evidence_anchors(sample: Sample, ctx: _Ctx, evidence: Any) -> list[Anchor]:
 
 
 def _make_evidence(sample: Sample, ctx: _Ctx, anchors: list[Anchor]) -> Any:
-    from .tasks.base import Evidence  # noqa: PLC0415
-
     sources = [s.source for s in ctx.sets]
     sources.sort(key=lambda s: s.id != sample.source)
     meta = {"duration": ctx.duration.get(sample.source)}
@@ -638,16 +633,12 @@ def _make_evidence(sample: Sample, ctx: _Ctx, anchors: list[Anchor]) -> Any:
 
 
 def draft_schema_errors(draft: Any, task: Any) -> list[str]:
-    """Errors of `draft` against the task's JSON Schema (jsonschema), at most five."""
-    import jsonschema  # noqa: PLC0415
-
+    """Errors of `draft` against the task's JSON Schema (the tasks' own `validate_draft`), at most five."""
     try:
         schema = task.draft_schema()
     except NotImplementedError:
         return []
-    validator = jsonschema.Draft202012Validator(schema)
-    errs = sorted(validator.iter_errors(draft), key=lambda e: list(e.path))
-    return [f"schema: {'/'.join(map(str, e.path)) or '(root)'}: {e.message}" for e in errs[:5]]
+    return [f"schema: {e}" for e in validate_draft(draft, schema)[:5]]
 
 
 def parse_draft(text: str | dict[str, Any]) -> tuple[dict[str, Any] | None, float]:
@@ -660,20 +651,8 @@ def parse_draft(text: str | dict[str, Any]) -> tuple[dict[str, Any] | None, floa
         return (obj, 1.0) if isinstance(obj, dict) else (None, 0.0)
     except (json.JSONDecodeError, TypeError):
         pass
-    m = re.search(r"```(?:json)?\s*(\{.*?\})\s*```", text or "", re.S)
-    cands = [m.group(1)] if m else []
-    start = (text or "").find("{")
-    end = (text or "").rfind("}")
-    if start >= 0 and end > start:
-        cands.append(text[start:end + 1])
-    for c in cands:
-        try:
-            obj = json.loads(c)
-            if isinstance(obj, dict):
-                return obj, 0.8
-        except json.JSONDecodeError:
-            continue
-    return None, 0.0
+    obj, _ = extract_json(text)  # the one extractor the backends use as well
+    return (obj, 0.8) if obj is not None else (None, 0.0)
 
 
 _TIME_KEYS = (("t0", "t1"), ("start", "end"), ("t", None), ("time", None))

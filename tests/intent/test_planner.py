@@ -89,7 +89,7 @@ def test_params_from_intent():
     plan = plan_intent("make 50 hard questions about when things happen, export for llamafactory", ["video"])
     spec = plan.tasks[0]
     assert spec.task == "temporal_qa"
-    assert spec.params["samples"] == 50 and spec.params["format"] == "llamafactory"
+    assert spec.samples == 50 and plan.formats == ["llamafactory"]  # run limits and formats: not task params
     assert spec.params["difficulty"]["hard"] > spec.params["difficulty"]["easy"]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import ConfigError
 from .jsonparse import extract_json as parse_json_object  # noqa: F401 - the one JSON extractor, re-exported
@@ -49,11 +49,11 @@ class Backend:
         pass
 
 
-# name -> "module:Class" (modules imported lazily by name)
+# name -> "module:factory" (a Backend class or a function that returns one; modules imported lazily by name)
 BACKENDS: dict[str, str] = {
     "rules": "dataclaw.backends.rules:RulesBackend",
     "openai": "dataclaw.backends.openai:OpenAIBackend",
-    "hf": "dataclaw.backends.hf:HFBackend",
+    "hf": "dataclaw.backends.expert:hf_backend",  # one model folder, or an Expert set of them
     "llamacpp": "dataclaw.backends.llamacpp:LlamaCppBackend",
 }
 
@@ -81,20 +81,34 @@ def image_url_of(part: dict[str, Any]) -> str:
     return str(ref["url"] if isinstance(ref, dict) else ref)
 
 
-def flatten_messages(messages: list[dict[str, Any]]) -> tuple[list[dict[str, str]], list[str]]:
-    """Content parts -> one string per message; image parts are returned as paths/URLs separately."""
-    out, images = [], []
+def map_parts(messages: list[dict[str, Any]], image: Callable[[str, dict[str, Any]], Any],
+              text: Callable[[dict[str, Any]], Any] | None = None,
+              plain: Callable[[Any], Any] | None = None) -> list[dict[str, Any]]:
+    """The one walk over chat content parts: each message with `image(url, part)` in place of its
+    image_url parts and `text(part)` of the others (kept when None); a plain string content goes
+    through `plain` (kept when None). The messages given are not changed."""
+    out = []
     for m in messages:
         content = m.get("content")
         if isinstance(content, list):
-            bits = []
-            for p in content:
-                if p.get("type") == "text":
-                    bits.append(p.get("text", ""))
-                elif p.get("type") == "image_url":
-                    url = image_url_of(p)
-                    images.append(url if not url.startswith("data:") else "[inline image]")
-                    bits.append("[image]")
-            content = "\n".join(bits)
-        out.append({"role": str(m.get("role", "user")), "content": str(content or "")})
+            content = [image(image_url_of(p), p) if p.get("type") == "image_url" else (text(p) if text else p)
+                       for p in content]
+        elif plain is not None:
+            content = plain(content)
+        out.append({**m, "content": content})
+    return out
+
+
+def flatten_messages(messages: list[dict[str, Any]]) -> tuple[list[dict[str, str]], list[str]]:
+    """Content parts -> one string per message; image parts are returned as paths/URLs separately."""
+    images: list[str] = []
+
+    def image(url: str, part: dict[str, Any]) -> str:
+        images.append(url if not url.startswith("data:") else "[inline image]")
+        return "[image]"
+
+    mapped = map_parts(messages, image, text=lambda p: p.get("text", "") if p.get("type") == "text" else None)
+    out = [{"role": str(m.get("role", "user")),
+            "content": "\n".join(b for b in m["content"] if b is not None) if isinstance(m["content"], list)
+            else str(m["content"] or "")} for m in mapped]
     return out, images

@@ -4,8 +4,8 @@ Omni: one model folder for every domain (served as is by `--backend hf --model D
 Expert: a folder with `router.json` ({"kind": "expert", "experts": {domain: subfolder}, "default": domain})
 and one model folder per domain. `ExpertBackend` routes each request by the plan's domain (the TaskSpec
 the agent passes to `generate`) to that domain's model, loading each one on first use; a domain without
-an expert goes to the default one. The `hf` backend hands an Expert folder to this class;
-`dataclaw train --mode expert` writes one with `write_router`.
+an expert goes to the default one. `hf_backend` (what `--backend hf` makes) picks this class for an
+Expert folder; `dataclaw train --mode expert` writes one with `write_router`.
 """
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .base import Backend, Generation
 from ..errors import ConfigError
+from .base import Backend, Generation
+from .hf import HFBackend
 
 
 @dataclass
@@ -67,8 +68,6 @@ class ExpertBackend(Backend):
         self.routed: dict[str, int] = {}  # requests per expert (for reports and tests)
 
     def backend_for(self, domain: str | None) -> Backend:
-        from .hf import HFBackend  # noqa: PLC0415
-
         key = self.router.domain_for(domain)
         if key not in self._backends:
             self._backends[key] = HFBackend(self.router.path_for(key), **self.options)
@@ -93,3 +92,11 @@ class ExpertBackend(Backend):
 
     def info(self) -> dict[str, Any]:
         return {"name": self.name, "model": self.model, "experts": self.router.experts, "default": self.router.default}
+
+
+def hf_backend(model: str | Path | None = None, **options: Any) -> Backend:
+    """The `hf` backend: an Expert set (a folder with router.json) is served by its router, any other
+    model folder or name by one `HFBackend`."""
+    if model is not None and (Path(str(model)).expanduser() / "router.json").is_file():
+        return ExpertBackend(model, **options)
+    return HFBackend(model, **options)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .base import Backend, Generation, empty_usage, flatten_messages, image_url_of
+from .base import Backend, Generation, empty_usage, flatten_messages, map_parts
 from .jsonparse import extract_json
 
 log = logging.getLogger(__name__)
@@ -37,14 +37,6 @@ def _load_image(url: str) -> Any:
 
 class HFBackend(Backend):
     name = "hf"
-
-    def __new__(cls, model: str | Path | None = None, **options: Any) -> Any:
-        # an Expert set (router.json + one trained model per domain) is served by its router
-        if model is not None and (Path(str(model)).expanduser() / "router.json").is_file():
-            from .expert import ExpertBackend  # noqa: PLC0415
-
-            return ExpertBackend(model, **options)
-        return super().__new__(cls)
 
     def __init__(self, model: str | Path | None = None, *, max_new_tokens: int = 512, temperature: float = 0.0,
                  threads: int | None = None, max_prompt_tokens: int | None = None, constrain: str = "auto",
@@ -112,21 +104,10 @@ class HFBackend(Backend):
 
     # ------------------------------------------------------------ prompts
     def _vision_inputs(self, messages: list[dict]) -> Any:
-        conv = []
-        for m in messages:
-            content = m.get("content")
-            if isinstance(content, list):
-                parts = []
-                for p in content:
-                    if p.get("type") == "image_url":
-                        url = image_url_of(p)
-                        parts.append({"type": "image", "image": _load_image(url)})
-                    else:
-                        parts.append({"type": "text", "text": p.get("text", "")})
-                content = parts
-            else:
-                content = [{"type": "text", "text": content or ""}]
-            conv.append({"role": m.get("role", "user"), "content": content})
+        conv = [{"role": m.get("role", "user"), "content": m["content"]} for m in map_parts(
+            messages, lambda url, p: {"type": "image", "image": _load_image(url)},
+            text=lambda p: {"type": "text", "text": p.get("text", "")},
+            plain=lambda c: [{"type": "text", "text": c or ""}])]
         return self._proc.apply_chat_template(conv, add_generation_prompt=True, tokenize=True,
                                               return_dict=True, return_tensors="pt")
 

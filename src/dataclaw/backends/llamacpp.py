@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .base import Backend, Generation, empty_usage, flatten_messages, image_url_of
+from .base import Backend, Generation, empty_usage, flatten_messages, map_parts
 from .jsonparse import extract_json
 
 log = logging.getLogger(__name__)
@@ -179,13 +179,8 @@ class LlamaCppBackend(Backend):
         if self.mmproj is not None:
             from .openai import jpeg_data_url  # noqa: PLC0415
 
-            msgs, n_dropped = [], 0
-            for m in messages:
-                content = m.get("content")
-                if isinstance(content, list):
-                    content = [{"type": "image_url", "image_url": {"url": jpeg_data_url(image_url_of(p))}}
-                               if p.get("type") == "image_url" else p for p in content]
-                msgs.append({**m, "content": content})
+            msgs, n_dropped = map_parts(messages, lambda url, p: {"type": "image_url",
+                                                                  "image_url": {"url": jpeg_data_url(url)}}), 0
         else:
             msgs, imgs = flatten_messages(messages)
             n_dropped = len(imgs)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DataclawError
-from .base import Backend, Generation, empty_usage, image_url_of
+from .base import Backend, Generation, empty_usage, map_parts
 from .jsonparse import extract_json
 
 log = logging.getLogger(__name__)
@@ -131,23 +131,15 @@ class OpenAIBackend(Backend):
     def _payload(self, messages: list[dict], schema: dict, mode: str) -> tuple[dict, dict]:
         """The request body and the image stats of these messages."""
         stats = {"images": 0, "image_tokens_est": 0}
-        out = []
-        for m in messages:
-            content = m.get("content")
-            if isinstance(content, list):
-                parts = []
-                for p in content:
-                    if p.get("type") == "image_url":
-                        url = image_url_of(p)
-                        url = jpeg_data_url(url, self.image_max_side, self.jpeg_quality)
-                        size = _image_size(url)
-                        stats["images"] += 1
-                        stats["image_tokens_est"] += image_tokens(*size) if size else 0
-                        parts.append({"type": "image_url", "image_url": {"url": url}})
-                    else:
-                        parts.append(p)
-                content = parts
-            out.append({**m, "content": content})
+
+        def image(url: str, part: dict) -> dict:
+            url = jpeg_data_url(url, self.image_max_side, self.jpeg_quality)
+            size = _image_size(url)
+            stats["images"] += 1
+            stats["image_tokens_est"] += image_tokens(*size) if size else 0
+            return {"type": "image_url", "image_url": {"url": url}}
+
+        out = map_parts(messages, image)
         body: dict[str, Any] = {"model": self.model, "messages": out, "max_tokens": self.max_tokens,
                                 "temperature": self.temperature, **self.extra_body}
         if mode == "json_schema" and schema:

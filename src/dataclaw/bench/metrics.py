@@ -171,9 +171,9 @@ def minilm_embedder() -> Callable[[list[str]], np.ndarray] | None:
         return _EMBED["fn"]
     fn = None
     try:
-        from ..intent import _embedder  # noqa: PLC0415 - one loader for the planner and the benchmark
+        from ..embed import minilm  # noqa: PLC0415 - one loader for the planner and the benchmark
 
-        model = _embedder()
+        model = minilm()
         if model is not None:
             cache: dict[str, np.ndarray] = {}
 

@@ -24,11 +24,21 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from .. import __version__
+from ..anchors import run_experts
+from ..backends import get_backend
 from ..backends.base import Backend, Generation
-from ..model import Anchor, Sample, Segment, Source
+from ..focus import parse_focus
+from ..intent import plan_intent, task_table
+from ..model import Anchor, AnchorSet, Plan, Sample, Segment, Source, TaskSpec
+from ..pipeline import tailor
+from ..sources import load_source
+from ..tasks import get_task
+from ..verify import draft_schema_errors, verify_sample
 from .build import Case, load_cases
 from .metrics import (Unit, bootstrap_ci, field_score, focus_scores, match_units, minilm_embedder, semantic_score,
                       sequence_score)
+from .naive import annotate, as_sample
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +106,7 @@ def reference_units(case: Case) -> list[Unit]:
 
 
 # ---------------------------------------------------------------------------- grounding vs truth
-def truth_anchorset(case: Case, source_id: str) -> Any:
-    from ..anchors import AnchorSet  # noqa: PLC0415
-
+def truth_anchorset(case: Case, source_id: str) -> AnchorSet:
     src = Source(id=source_id, path=case.source, kind=case.source_kind)  # type: ignore[arg-type]
     anchors = [Anchor(source=source_id, kind=a["kind"], t0=float(a["t0"]), t1=float(a["t1"]), data=a.get("data", {}),
                       expert="truth") for a in case.gt_anchors]
@@ -116,10 +124,8 @@ def _recite(seg: Segment, truth: list[Anchor]) -> Segment:
     return seg.model_copy(update={"anchors": [a.id for a in over]})
 
 
-def truth_grounding(sample: Sample, truth_set: Any) -> float:
+def truth_grounding(sample: Sample, truth_set: AnchorSet) -> float:
     """`verify_sample` of the sample re-cited against the ground-truth anchors: its grounding score."""
-    from ..verify import verify_sample  # noqa: PLC0415
-
     truth = truth_set.anchors
     recited = sample.model_copy(update={
         "source": truth_set.source.id, "evidence": [],
@@ -143,8 +149,6 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def _intent(case: Case, backend: Backend | None) -> dict[str, Any]:
-    from ..intent import plan_intent  # noqa: PLC0415
-
     plan = plan_intent(case.intent, [case.source_kind], backend=backend)
     picked = [s.task for s in plan.tasks]
     return {"intent_top1": float(bool(picked) and picked[0] == case.task), "intent_hit": float(case.task in picked),
@@ -154,9 +158,6 @@ def _intent(case: Case, backend: Backend | None) -> dict[str, Any]:
 def run_case(case: Case, bench: Path, backend: Backend | None, out: Path, max_samples: int | None,
              max_repairs: int = 2, planned: bool = False, max_attempts: int | None = None) -> dict[str, Any]:
     """Tailors and scores one case; never raises (an error is recorded and scored as no output)."""
-    from ..anchors import run_experts  # noqa: PLC0415
-    from ..sources import load_source  # noqa: PLC0415
-
     t = time.perf_counter()
     rec: dict[str, Any] = {"case": case.id, "domain": case.domain, "task": case.task, "fuzzy": case.fuzzy,
                            "backend": backend.name if backend else "naive"}
@@ -192,11 +193,7 @@ def _score(case: Case, pred: list[Unit]) -> dict[str, Any]:
             "units": len(pred), "ref_units": len(ref)}
 
 
-def _naive(case: Case, src: Source, aset: Any) -> dict[str, Any]:
-    from ..tasks import get_task  # noqa: PLC0415
-    from ..verify import draft_schema_errors  # noqa: PLC0415
-    from .naive import annotate, as_sample  # noqa: PLC0415
-
+def _naive(case: Case, src: Source, aset: AnchorSet) -> dict[str, Any]:
     draft = annotate(aset, case.duration)
     valid = float(not draft_schema_errors(draft, get_task(case.task)))
     pred = [Unit(c["caption"], c["t0"], c["t1"]) for c in draft["clips"]]
@@ -210,24 +207,15 @@ def _tailored(case: Case, src: Source, backend: Backend, ds: Path, max_samples: 
               max_repairs: int, planned: list[str] | None = None, max_attempts: int | None = None) -> dict[str, Any]:
     """Tailors the case's task (oracle plan), or with `planned`, the planner's tasks end to end: when the
     planner missed the case's task, the case gets no output of it and scores as such."""
-    from ..intent import task_table  # noqa: PLC0415
-    from ..model import Plan, TaskSpec  # noqa: PLC0415
-    from ..pipeline import tailor  # noqa: PLC0415
-    from ..tasks import get_task  # noqa: PLC0415
-    from ..verify import draft_schema_errors  # noqa: PLC0415
-
     table = task_table()
     tasks = [case.task] if planned is None else [t for t in planned if t == case.task]  # only the case's task is scored
-    params = {"max_attempts": max_attempts} if max_attempts is not None else {}
-    specs = [TaskSpec(task=t, domain=case.domain, params=dict(params),
+    specs = [TaskSpec(task=t, domain=case.domain, max_attempts=max_attempts,
                       instruction=f"{table[t].get('rewrite') or table[t]['description']} User intent: {case.intent}")
              for t in tasks]
     shutil.rmtree(ds, ignore_errors=True)  # a case cut short last time starts over
     if not specs:
         return {"samples": 0, "rejected": 0, "validity": 0.0, "accept": 0.0, "not_served": "planner did not pick the task",
                 **_score(case, []), "grounding": None}
-    from ..focus import parse_focus  # noqa: PLC0415
-
     focus = parse_focus(case.intent)  # as the planner reads it (empty for an intent that names no part)
     res = tailor(str(src.path), plan=Plan(intent=case.intent, tasks=specs, focus=focus if focus.selects else None),
                  backend=backend, out=ds, quiet=True, max_samples_per_task=max_samples, max_repairs=max_repairs,
@@ -277,10 +265,6 @@ def _focus_metrics(case: Case, samples: list[Sample], prefix: str) -> dict[str, 
 def _baseline_samples(case: Case, src: Source, backend: Backend, cases_dir: Path, max_samples: int | None,
                       max_repairs: int, max_attempts: int | None) -> list[Sample]:
     """The unfocused case of the same source and task (tailored once, shared by its focused cases)."""
-    from ..intent import task_table  # noqa: PLC0415
-    from ..model import Plan, TaskSpec  # noqa: PLC0415
-    from ..pipeline import tailor  # noqa: PLC0415
-
     ds = cases_dir / f"_baseline-{case.focus['baseline']}"
     if not (ds / "manifest.json").is_file():
         row = task_table()[case.task]
@@ -327,8 +311,6 @@ def run(bench: str | Path, backend: str = "rules", out: str | Path = "results/",
         label: str | None = None, max_attempts: int | None = None,
         progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Runs every case (or those whose id contains one of `cases`); returns the summary."""
-    from .. import __version__  # noqa: PLC0415
-
     bench, out = Path(bench), Path(out)
     out.mkdir(parents=True, exist_ok=True)
     todo = load_cases(bench)
@@ -339,8 +321,6 @@ def run(bench: str | Path, backend: str = "rules", out: str | Path = "results/",
     manifest = json.loads((bench / "manifest.json").read_text()) if (bench / "manifest.json").is_file() else {}
     be: Backend | None = None
     if backend != "naive":
-        from ..backends import get_backend  # noqa: PLC0415
-
         be = _Shared(get_backend(backend, **(backend_options or {})))
     config = {"bench": str(bench), "bench_version": manifest.get("version"), "cases_sha256": manifest.get("cases_sha256"),
               "backend": backend, "model": getattr(be, "model", None), "label": label or backend,

@@ -4,11 +4,15 @@ Each command group lives in its own module here and registers on `app` when impo
 """
 from __future__ import annotations
 
-import importlib
+import json
 import logging
 import sys
+from typing import Any
 
 import typer
+
+from ..errors import DataclawError
+from ..registry import import_present
 
 app = typer.Typer(
     name="dataclaw",
@@ -23,12 +27,7 @@ _COMMANDS = ["anchors", "tailor", "plan", "bench", "train", "view", "corpus", "d
 
 
 def _load_commands() -> None:
-    for mod in _COMMANDS:
-        try:
-            importlib.import_module(f"{__name__}.{mod}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{mod}":
-                raise
+    import_present(__name__, _COMMANDS)
 
 
 def _print_version(value: bool) -> None:
@@ -47,10 +46,23 @@ def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug log
                         format="%(levelname)s %(name)s: %(message)s")
 
 
+def key_values(items: list[str], option: str) -> dict[str, Any]:
+    """Repeated `KEY=VALUE` options -> {KEY: VALUE}; a value that parses as JSON (`3`, `true`, `[1, 2]`)
+    is that value, anything else is the text."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"{option} {item!r}: expected KEY=VALUE")
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     _load_commands()
-    from ..errors import DataclawError
-
     try:
         app(args=argv, standalone_mode=True)
     except DataclawError as exc:

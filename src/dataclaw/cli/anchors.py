@@ -7,21 +7,16 @@ from typing import Optional
 
 import typer
 
-from . import app
+from . import app, key_values
 
 
 def _parse_params(items: list[str]) -> dict[str, dict]:
     """`shots.threshold=0.3` -> {"shots": {"threshold": 0.3}} (values parsed as JSON when possible)."""
     out: dict[str, dict] = {}
-    for item in items:
-        if "=" not in item or "." not in item.split("=", 1)[0]:
-            raise typer.BadParameter(f"expected EXPERT.PARAM=VALUE, got {item!r}")
-        key, val = item.split("=", 1)
-        expert, param = key.split(".", 1)
-        try:
-            value = json.loads(val)
-        except json.JSONDecodeError:
-            value = val
+    for key, value in key_values(items, "--param").items():
+        expert, dot, param = key.partition(".")
+        if not dot or not expert or not param:
+            raise typer.BadParameter(f"expected EXPERT.PARAM=VALUE, got {key}={value!r}")
         out.setdefault(expert, {})[param] = value
     return out
 

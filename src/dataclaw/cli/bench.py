@@ -7,24 +7,11 @@ from typing import Optional
 
 import typer
 
-from . import app
+from . import app, key_values
 
 bench_app = typer.Typer(help="dataclaw-val: build the benchmark, run a backend on it, report runs side by side.",
                         no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
-
-
-def _options(pairs: list[str]) -> dict:
-    out: dict = {}
-    for p in pairs:
-        key, sep, value = p.partition("=")
-        if not sep:
-            raise typer.BadParameter(f"--backend-option {p!r}: expected KEY=VALUE")
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
 
 
 @bench_app.command("build")
@@ -67,7 +54,7 @@ def run_cmd(
     """Tailor every case with one backend and score it (results.jsonl, summary.json)."""
     from ..bench.run import run
 
-    options = _options(backend_option)
+    options = key_values(backend_option, "--backend-option")
     if model:
         options["model"] = model
     if base_url:

@@ -7,23 +7,10 @@ from typing import List, Optional
 
 import typer
 
-from . import app
+from . import app, key_values
 
 corpus_app = typer.Typer(help="Training corpora for a tailoring model.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
-
-
-def _options(pairs: list[str]) -> dict:
-    out: dict = {}
-    for p in pairs:
-        key, sep, value = p.partition("=")
-        if not sep:
-            raise typer.BadParameter(f"{p!r}: expected KEY=VALUE")
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
 
 
 @corpus_app.command("build")
@@ -43,7 +30,7 @@ def build_cmd(
     """Build SFT data (TRL) and RL prompts with ground truth (TRL jsonl + verl/EasyR1 parquet), split by source."""
     from ..train.corpus import build_corpus
 
-    opts = _options(teacher_option)
+    opts = key_values(teacher_option, "--teacher-option")
     if model:
         opts["model"] = model
     if base_url:

@@ -7,21 +7,7 @@ from typing import Optional
 
 import typer
 
-from . import app
-
-
-def _options(items: list[str]) -> dict:
-    """`KEY=VALUE` -> {KEY: VALUE} (values parsed as JSON when possible)."""
-    out = {}
-    for item in items:
-        if "=" not in item:
-            raise typer.BadParameter(f"expected KEY=VALUE, got {item!r}")
-        k, v = item.split("=", 1)
-        try:
-            out[k.strip()] = json.loads(v)
-        except json.JSONDecodeError:
-            out[k.strip()] = v
-    return out
+from . import app, key_values
 
 
 @app.command("tailor")
@@ -53,25 +39,28 @@ def tailor_cmd(
     retry_failed: bool = typer.Option(False, "--retry-failed", help="Retry sources an earlier run skipped."),
 ) -> None:
     """Turn raw sources and an intent into a verified, trainable dataset folder."""
-    from ..pipeline import tailor
+    from ..errors import ConfigError
+    from ..pipeline import TailorOptions, tailor
     from .dataset import parse_formats
 
     if not intent and not recipe:
         raise typer.BadParameter("give --intent TEXT or --recipe PLAN.yaml")
     formats = parse_formats(fmt)  # before any work: a typo must not cost a whole run
-    options = _options(backend_option)
+    options = key_values(backend_option, "--backend-option")
     if base_url:
         options["base_url"] = base_url
     if model:
         options["model"] = model
     if api_key_env:
         options["api_key_env"] = api_key_env
-    res = tailor(list(sources), intent, backend=backend, out=out,
-                 formats=formats,
-                 experts=[e.strip() for e in experts.split(",")] if experts else None,
-                 recipe=recipe, max_samples_per_task=max_samples, backend_options=options, quiet=quiet or as_json,
-                 max_repairs=max_repairs, keep_raw=not no_raw, concurrency=concurrency,
-                 engine=engine, workers=workers, ray_address=ray_address, retry_failed=retry_failed)
+    if engine not in ("local", "ray"):
+        raise ConfigError(f"unknown engine {engine!r}; known: local, ray")
+    opts = TailorOptions(formats=formats,
+                         experts=[e.strip() for e in experts.split(",")] if experts else None,
+                         max_samples_per_task=max_samples, backend_options=options, quiet=quiet or as_json,
+                         max_repairs=max_repairs, keep_raw=not no_raw, concurrency=concurrency,
+                         engine=engine, workers=workers, ray_address=ray_address, retry_failed=retry_failed)
+    res = tailor(list(sources), intent, backend=backend, out=out, recipe=recipe, options=opts)
     if as_json:
         typer.echo(json.dumps(res.to_json(), indent=1))
         return

@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..sources import detect_kind
+from ..sources.video import VIDEO_EXTENSIONS
 
 MANIFEST_SUFFIXES = {".csv", ".jsonl"}
 _HDF5 = {".hdf5", ".h5", ".he5"}
@@ -34,14 +36,10 @@ class SourceJob:
 
 
 def _video_suffixes() -> set[str]:
-    from ..sources.video import VIDEO_EXTENSIONS  # noqa: PLC0415
-
     return set(VIDEO_EXTENSIONS)
 
 
 def _folder_kind(p: Path) -> str | None:
-    from ..sources import detect_kind  # noqa: PLC0415
-
     try:
         return detect_kind(p)
     except Exception:  # noqa: BLE001 - unknown folder: search inside it

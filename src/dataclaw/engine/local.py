@@ -1,4 +1,4 @@
-"""Local engine: each source's unit of work (anchors -> plan -> agent -> samples) in a pool of
+"""Local engine: the step (anchors -> tasks -> agent -> samples) for each source in a pool of
 spawned processes, a bounded window of sources in flight (memory stays flat however many sources),
 Outcomes yielded in input order (so the same inputs always give the same samples).
 
@@ -12,13 +12,13 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-from .work import RunConfig, close_state, process_source
+from .work import WorkerConfig, close_state, failed_outcome, process_source
 
 
 def local_executor(workers: int, window: int | None = None) -> Callable[..., Iterator[dict[str, Any]]]:
     window = window or 2 * workers
 
-    def execute(work: list[tuple[dict, dict, list[str], list[str]]], cfg: RunConfig) -> Iterator[dict[str, Any]]:
+    def execute(work: list[tuple[dict, dict, list[str], list[str]]], cfg: WorkerConfig) -> Iterator[dict[str, Any]]:
         if workers <= 1 or len(work) <= 1:
             try:
                 for src, plan, skip_ids, finished in work:
@@ -44,8 +44,7 @@ def local_executor(workers: int, window: int | None = None) -> Callable[..., Ite
                 try:
                     outcome = fut.result()
                 except Exception as exc:  # noqa: BLE001 - a worker died (e.g. out of memory): skip it, go on
-                    outcome = {"source": src, "results": [], "not_served": [],
-                               "skip": f"worker failed: {type(exc).__name__}: {exc}", "step": "engine"}
+                    outcome = failed_outcome(src, f"worker failed: {type(exc).__name__}: {exc}", "engine")
                 nxt = next(items, None)
                 if nxt is not None:
                     submit(nxt)

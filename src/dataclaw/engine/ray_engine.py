@@ -16,36 +16,27 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import ConfigError
-from .work import RunConfig
+from .work import WorkerConfig, anchor_source, synthesize_source
 
 
 def _anchor_row(row: dict[str, Any]) -> dict[str, Any]:
-    from .work import anchor_source  # noqa: PLC0415
-
     job = json.loads(row["job"])
-    res = anchor_source(job["source"], RunConfig(**job["cfg"]))
+    res = anchor_source(job["source"], WorkerConfig.model_validate(job["cfg"]))
     return {"job": row["job"], "anchors": json.dumps(res)}
 
 
-class _Synthesizer:
-    """A Ray Data actor: synthesis for one source per call."""
+class Synthesizer:
+    """A Ray Data actor: synthesis for one source per call (its process keeps the backend loaded)."""
 
     def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
-        from .work import synthesize  # noqa: PLC0415
-
         job = json.loads(row["job"])
-        a = json.loads(row["anchors"])
-        if "skip" in a:
-            outcome = {"source": job["source"], "results": [], "not_served": [], **a}
-        else:
-            outcome = synthesize(a["anchorset"], job["plan"], RunConfig(**job["cfg"]), job["skip_ids"],
-                                 job["finished"])
-            outcome["anchors_s"] = a["anchors_s"]
+        outcome = synthesize_source(json.loads(row["anchors"]), job["plan"], WorkerConfig.model_validate(job["cfg"]),
+                                    job["skip_ids"], job["finished"])
         return {"outcome": json.dumps(outcome, default=str)}
 
 
 def ray_executor(workers: int, ray_address: str | None = None) -> Callable[..., Iterator[dict[str, Any]]]:
-    def execute(work: list[tuple[dict, dict, list[str], list[str]]], cfg: RunConfig) -> Iterator[dict[str, Any]]:
+    def execute(work: list[tuple[dict, dict, list[str], list[str]]], cfg: WorkerConfig) -> Iterator[dict[str, Any]]:
         if not work:
             return
         try:
@@ -68,10 +59,10 @@ def ray_executor(workers: int, ray_address: str | None = None) -> Callable[..., 
             ctx.execution_options.preserve_order = True
             ctx.enable_progress_bars = False
             rows = [{"job": json.dumps({"source": s, "plan": p, "skip_ids": ids, "finished": fin,
-                                        "cfg": cfg.to_dict()})} for s, p, ids, fin in work]
+                                        "cfg": cfg.model_dump(mode="json")})} for s, p, ids, fin in work]
             ds = ray.data.from_items(rows, override_num_blocks=len(rows))
             ds = ds.map(_anchor_row, num_cpus=1)
-            ds = ds.map(_Synthesizer, compute=ray.data.ActorPoolStrategy(size=max(1, min(workers, len(rows)))),
+            ds = ds.map(Synthesizer, compute=ray.data.ActorPoolStrategy(size=max(1, min(workers, len(rows)))),
                         num_cpus=0)
             for row in ds.iter_rows():
                 yield json.loads(row["outcome"])

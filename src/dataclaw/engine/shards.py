@@ -1,4 +1,5 @@
-"""The merged index of a run's shards (`shards.json`): every Parquet / WebDataset shard with its row
+"""The merged index of a run's shards (`shards.json`): every Parquet / WebDataset shard (WebDataset
+shards sit in one folder per member signature: webdataset/<group>/shard-*.tar) with its row
 count, size, checksum and per-task counts, plus totals and score statistics over all of them, so a
 trainer (or a check) can verify the shards without opening them."""
 from __future__ import annotations
@@ -10,6 +11,7 @@ import tarfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from ..export import read_rows
 
 
 def _sha256(path: Path) -> str:
@@ -40,13 +42,11 @@ def _webdataset_shard(path: Path) -> dict[str, Any]:
 
 
 def write_shard_index(dataset_dir: str | Path) -> Path:
-    from ..export import read_rows  # noqa: PLC0415
-
     root = Path(dataset_dir)
     rows = read_rows(root)
     index: dict[str, Any] = {"samples": len(rows), "formats": {}}
     for fmt, folder, pattern, reader in (("parquet", "parquet", "part-*.parquet", _parquet_shard),
-                                         ("webdataset", "webdataset", "shard-*.tar", _webdataset_shard)):
+                                         ("webdataset", "webdataset", "**/shard-*.tar", _webdataset_shard)):
         shards = sorted((root / folder).glob(pattern)) if (root / folder).is_dir() else []
         if not shards:
             continue

@@ -5,8 +5,8 @@ their heavy libraries lazily, inside `setup()` / `run()`).
 """
 from __future__ import annotations
 
-import importlib
-
+from ..errors import ConfigError
+from ..registry import import_present
 from .base import EXPERTS, Expert, ExpertContext, NoParams, register_expert
 
 # Modules that register experts. Missing ones (not yet written) are skipped.
@@ -16,19 +16,12 @@ _MODULES = ["features", "shots", "keyframes", "motion", "ocr", "speech",
 
 
 def load_all() -> dict[str, type[Expert]]:
-    for mod in _MODULES:
-        try:
-            importlib.import_module(f"{__name__}.{mod}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{mod}":
-                raise
+    import_present(__name__, _MODULES)
     return EXPERTS
 
 
 def get_expert(name: str) -> type[Expert]:
     load_all()
-    from ..errors import ConfigError
-
     if name not in EXPERTS:
         raise ConfigError(f"unknown expert {name!r}; known: {', '.join(sorted(EXPERTS))}")
     return EXPERTS[name]

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .base import Expert, ExpertContext, register_expert
 from .robot_gripper import runs
-from .robot_phases import blocked_spans
+from .robot_phases import ABSOLUTE_M, BLOCKED_S, BLOCKED_TRACK_M, blocked_spans
 
 DIAGNOSES = {
     "hesitation_loop": "the arm moves back and forth without progressing toward the object",
@@ -60,11 +60,11 @@ class FaultParams(BaseModel):
     slip_margin_s: float = Field(0.3, description="in-hand motion this close to grasp or release is settling, not slip")
     regrasp_travel_m: float = Field(0.05, description="the gripper moving less than this between two grasps keeps "
                                                       "them at one place (a regrasp)")
-    track_m: float = Field(0.03, description="commanded target this far from the end effector while the arm is still: "
-                                             "blocked (absolute position actions)")
-    blocked_s: float = Field(0.3, description="the arm must stay blocked this long")
-    absolute_m: float = Field(0.05, description="actions whose first three columns stay this close to the end "
-                                                "effector (median) are absolute position targets")
+    track_m: float = Field(BLOCKED_TRACK_M, description="commanded target this far from the end effector while "
+                                                        "the arm is still: blocked (absolute position actions)")
+    blocked_s: float = Field(BLOCKED_S, description="the arm must stay blocked this long")
+    absolute_m: float = Field(ABSOLUTE_M, description="actions whose first three columns stay this close to the "
+                                                      "end effector (median) are absolute position targets")
 
 
 class StagnationParams(BaseModel):
@@ -81,9 +81,9 @@ class StagnationParams(BaseModel):
 def positions(stream: Any) -> np.ndarray:
     if stream.ee_pos is not None:
         return np.asarray(stream.ee_pos, dtype=np.float64)
-    from ..sources.robot import _gripper_index  # noqa: PLC0415
+    from ..sources.robot import gripper_index  # noqa: PLC0415
 
-    arm = [i for i in range(stream.state.shape[1]) if i not in _gripper_index(stream.state_names)]
+    arm = [i for i in range(stream.state.shape[1]) if i not in gripper_index(stream.state_names)]
     return np.asarray(stream.state[:, arm], dtype=np.float64)
 
 

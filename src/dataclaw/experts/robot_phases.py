@@ -78,6 +78,12 @@ def lift_off(t: np.ndarray, speed: np.ndarray, z: np.ndarray | None, after: floa
     return float(t[i])
 
 
+# what "blocked" means by default (robot_faults.FaultParams takes these as its defaults: one definition)
+BLOCKED_TRACK_M = 0.03  # commanded target this far from the end effector while the arm is still
+BLOCKED_S = 0.3  # the arm must stay blocked this long
+ABSOLUTE_M = 0.05  # actions whose first three columns stay this close to the end effector are absolute targets
+
+
 def blocked_spans(stream: Any, speed: np.ndarray, thr: float, track_m: float, blocked_s: float,
                   absolute_m: float, bridge_s: float = 0.5) -> list[tuple[float, float]]:
     """Spans where the arm is (nearly) still while its absolute position target is more than `track_m`
@@ -223,10 +229,7 @@ class RobotPhases(Expert):
         stalls = [(a.t0, a.t1) for a in ctx.anchors("robot_stagnation") if a.data.get("type") == "stall"]
         speed = stream.speed()
         thr = 0.08 * float(np.percentile(speed, 95)) if len(speed) else 0.0
-        from .robot_faults import FaultParams  # noqa: PLC0415 - one definition of "blocked"
-
-        fp = FaultParams()
-        stalls += blocked_spans(stream, speed, thr, fp.track_m, fp.blocked_s, fp.absolute_m)  # blocked = no progress
+        stalls += blocked_spans(stream, speed, thr, BLOCKED_TRACK_M, BLOCKED_S, ABSOLUTE_M)  # blocked = no progress
         z = np.asarray(stream.ee_pos[:, 2], dtype=np.float64) if stream.ee_pos is not None else None
         spans = phase_spans(stream.t, speed, events, stream.duration, self.params, contacts, stalls, z)
         task = getattr(stream, "task", "") or ""

@@ -337,7 +337,7 @@ def _merge_close(bs: list[dict], min_gap: float, duration: float) -> list[dict]:
     return out
 
 
-def boundaries_transnet(stream, ff: F.FrameFeatures, p: ShotParams, model) -> list[dict]:
+def boundaries_transnet(stream, duration: float | None, p: ShotParams, model) -> list[dict]:
     """TransNetV2 on 48x27 frames, streamed in its 100-frame windows (50-frame stride)."""
     import cv2  # noqa: PLC0415
     import torch  # noqa: PLC0415
@@ -384,7 +384,7 @@ def boundaries_transnet(stream, ff: F.FrameFeatures, p: ShotParams, model) -> li
         t0, t1 = float(tt[min(n - 1, prev_end + 1)]), float(tt[min(n - 1, start)])
         tb = float(tt[min(n - 1, start)]) if typ == "cut" else (t0 + t1) / 2
         out.append({"t": tb, "type": typ, "t0": tb if typ == "cut" else t0, "t1": tb if typ == "cut" else t1})
-    return _merge_close(out, p.min_shot_s, ff.duration if ff is not None else float(tt[-1]))
+    return _merge_close(out, p.min_shot_s, duration if duration is not None else float(tt[-1]))
 
 
 _TRANSNET = None
@@ -424,8 +424,7 @@ class ShotsExpert(Expert):
         p: ShotParams = self.params
         if p.method == "transnetv2":
             duration = float(stream.meta.duration)
-            holder = type("D", (), {"duration": duration})()
-            bounds = boundaries_transnet(stream, holder, p, self._model)
+            bounds = boundaries_transnet(stream, duration, p, self._model)
         else:
             ff = F.frame_features(stream, ctx)
             duration = ff.duration

@@ -15,13 +15,18 @@ import json
 import os
 import platform
 import re
+import shutil
 import threading
 import time
 from collections import Counter
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
-from ..model import Rejection, Sample
+from .. import __version__
+from ..errors import ConfigError
+from ..media import MediaStore
+from ..model import AnchorSet, Rejection, Sample
 from .agentnet import export_agentnet
 from .card import write_card
 from .lerobot import export_lerobot
@@ -46,7 +51,8 @@ EXPORTERS: dict[str, Callable[[Path], list[Path]]] = {
 
 _OWN = (SAMPLES, REJECTED, RAW, "manifest.json", "README.md", "progress", "anchors")  # what resume=False clears
 _VERSION_PKGS = ("dataclaw0", "pydantic", "numpy", "av", "pillow", "rapidfuzz", "rapidocr", "onnxruntime",
-                 "faster-whisper", "datasets", "pyarrow", "torch", "transformers")
+                 "faster-whisper", "opencv-python-headless", "datasets", "pyarrow", "torch", "transformers")
+TASKS_DONE = Path("progress") / "tailor_tasks.jsonl"  # (source, task) pairs finished, for resume
 
 
 def _safe_name(source_id: str) -> str:
@@ -71,9 +77,8 @@ def _reason_kind(reason: str) -> str:
 
 
 def versions() -> dict[str, str]:
-    from importlib import metadata  # noqa: PLC0415
-
-    out = {"python": platform.python_version()}
+    """Versions of dataclaw, Python and the installed packages a dataset depends on (for manifests)."""
+    out = {"dataclaw": __version__, "python": platform.python_version()}
     for pkg in _VERSION_PKGS:
         try:
             out[pkg] = metadata.version(pkg)
@@ -93,7 +98,9 @@ class DatasetWriter:
             self._clear()
         self._lock = threading.Lock()
         self._t0 = time.time()
-        self._ids = {r["id"] for r in repair_jsonl(self.out / SAMPLES) if "id" in r}
+        # (id, source, task) of the samples already in the folder: resume state
+        self._written = [(r["id"], r.get("source"), r.get("task")) for r in repair_jsonl(self.out / SAMPLES) if "id" in r]
+        self._ids = {i for i, _, _ in self._written}
         self._rejected = {_rejection_key({k: v for k, v in r.items() if k != "raw"})
                           for r in repair_jsonl(self.out / REJECTED)}
         repair_jsonl(self.out / RAW)  # a torn last line from a crash
@@ -101,11 +108,11 @@ class DatasetWriter:
         (self._progress / "done").mkdir(parents=True, exist_ok=True)
         self._fh = open(self.out / SAMPLES, "a", encoding="utf-8")
         self._media: Any = None
+        self._done_sources = self.done_sources()  # as the run started: what `needs` compares with
+        self._done_tasks = self.done_tasks()
 
     # ------------------------------------------------------------------ state
     def _clear(self) -> None:
-        import shutil  # noqa: PLC0415
-
         for name in _OWN:
             p = self.out / name
             if p.is_dir():
@@ -116,8 +123,6 @@ class DatasetWriter:
     @property
     def media(self) -> Any:
         if self._media is None:
-            from ..media import MediaStore  # noqa: PLC0415 - PyAV only when media are written
-
             self._media = MediaStore(self.out)
         return self._media
 
@@ -127,8 +132,34 @@ class DatasetWriter:
     def done_sources(self) -> set[str]:
         return {json.loads(p.read_text())["source_id"] for p in (self._progress / "done").glob("*.json")}
 
+    def done_tasks(self) -> dict[str, set[str]]:
+        """source id -> the tasks finished for it (all their samples written)."""
+        done: dict[str, set[str]] = {}
+        for row in repair_jsonl(self.out / TASKS_DONE):
+            if isinstance(row.get("source"), str) and isinstance(row.get("task"), str):
+                done.setdefault(row["source"], set()).add(row["task"])
+        return done
+
+    def ids_by_source(self) -> dict[str, list[str]]:
+        """source id -> ids of the samples the folder had when this writer opened it, in file order."""
+        out: dict[str, list[str]] = {}
+        for sid, source, _ in self._written:
+            out.setdefault(source, []).append(sid)
+        return out
+
+    def samples_per_task(self) -> Counter[str]:
+        """Samples the folder had when this writer opened it, per task."""
+        return Counter(task for _, _, task in self._written)
+
+    def needs(self, source_id: str, tasks: set[str]) -> bool:
+        """Whether a source still has work: not finished, or finished for other tasks (a new intent)."""
+        if source_id not in self._done_sources:
+            return True
+        finished = self._done_tasks.get(source_id)
+        return finished is not None and not tasks <= finished
+
     # ------------------------------------------------------------------ writes
-    def add_anchors(self, anchorset: Any) -> None:
+    def add_anchors(self, anchorset: AnchorSet) -> None:
         path = self.out / "anchors" / f"{_safe_name(anchorset.source.id)}.json"
         _atomic_write(path, json.dumps(anchorset.to_json(), ensure_ascii=False, default=str))
 
@@ -167,6 +198,16 @@ class DatasetWriter:
                 os.fsync(fh.fileno())
             self._rejected.add(key)
 
+    def mark_tasks_done(self, source_id: str, tasks: list[str]) -> None:
+        if not tasks:
+            return
+        path = self.out / TASKS_DONE
+        with self._lock, open(path, "a", encoding="utf-8") as fh:
+            for task in tasks:
+                fh.write(json.dumps({"source": source_id, "task": task}) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
     def mark_source_done(self, source_id: str, info: dict[str, Any]) -> None:
         payload = {"source_id": source_id, "info": info, "time": time.time()}
         _atomic_write(self._progress / "done" / f"{_safe_name(source_id)}.json",
@@ -203,8 +244,6 @@ class DatasetWriter:
         formats = list(dict.fromkeys(["native"] + list(formats or [])))
         unknown = [f for f in formats if f not in EXPORTERS]
         if unknown:
-            from ..errors import ConfigError  # noqa: PLC0415
-
             raise ConfigError(f"unknown export format(s) {', '.join(unknown)}; known: {', '.join(EXPORTERS)}")
         with self._lock:
             self._fh.flush()

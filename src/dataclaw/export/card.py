@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from .native import features
 
 TASK_CATEGORIES = {
     "tutorial": "image-text-to-text", "temporal_qa": "video-text-to-text", "t2v": "text-to-video",
@@ -41,7 +42,6 @@ def _features_yaml() -> dict[str, Any] | None:
     try:
         from datasets import DatasetInfo  # noqa: PLC0415
 
-        from .native import features  # noqa: PLC0415
     except ImportError:
         return None
     return DatasetInfo(features=features())._to_yaml_dict()

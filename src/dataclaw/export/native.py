@@ -16,7 +16,9 @@ import os
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..model import Sample
+from ..model import AnchorSet, Sample
+from ..verify import verify_sample
+from .curation import CURATION, curate_rows
 
 SAMPLES = "samples.jsonl"
 REJECTED = "rejected.jsonl"
@@ -159,8 +161,6 @@ def read_rows(dataset_dir: Path, curated: bool = True) -> list[dict[str, Any]]:
                 except json.JSONDecodeError:
                     break
     if curated:
-        from .curation import curate_rows  # noqa: PLC0415
-
         rows = curate_rows(dataset_dir, rows)
     return rows
 
@@ -193,8 +193,6 @@ def read_raw(dataset_dir: Path, kind: str | None = "sample") -> dict[str, list[d
 def export_native(dataset_dir: Path) -> list[Path]:
     """The native folder is written as samples arrive; with human curation marks, the curated rows
     also go to samples.curated.jsonl (samples.jsonl stays as made: resume relies on it)."""
-    from .curation import CURATION  # noqa: PLC0415
-
     root = Path(dataset_dir)
     if not (root / CURATION).exists():
         return [root / SAMPLES]
@@ -207,24 +205,17 @@ def export_native(dataset_dir: Path) -> list[Path]:
     return [root / SAMPLES, path]
 
 
-def load_anchorsets(dataset_dir: Path) -> dict[str, Any]:
+def load_anchorsets(dataset_dir: Path) -> dict[str, AnchorSet]:
     """The AnchorSets stored in `anchors/`, by source id."""
-    from ..anchors import AnchorSet  # noqa: PLC0415
-    from ..model import Anchor, Source  # noqa: PLC0415
-
-    out: dict[str, Any] = {}
+    out: dict[str, AnchorSet] = {}
     for f in sorted((Path(dataset_dir) / "anchors").glob("*.json")):
-        d = json.loads(f.read_text(encoding="utf-8"))
-        src = Source(**d["source"])
-        out[src.id] = AnchorSet(source=src, anchors=[Anchor(**a) for a in d.get("anchors", [])],
-                                meta=d.get("meta", {}), errors=d.get("errors", {}))
+        aset = AnchorSet.from_json(json.loads(f.read_text(encoding="utf-8")))
+        out[aset.source.id] = aset
     return out
 
 
 def reverify(dataset_dir: Path) -> dict[str, Any]:
     """Verifies every sample of a folder again against its stored anchors and media on disk."""
-    from ..verify import verify_sample  # noqa: PLC0415
-
     sets = load_anchorsets(dataset_dir)
     failed: list[dict[str, Any]] = []
     n = 0

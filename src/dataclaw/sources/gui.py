@@ -25,7 +25,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..errors import SourceError
-from .video import Frame, VideoStream, _scaled_size, is_video_path
+from .video import Frame, VideoStream, scaled_size, is_video_path
 
 EVENT_TYPES = ("click", "double_click", "right_click", "type", "key", "hotkey", "scroll", "drag", "move")
 POINTER_TYPES = ("click", "double_click", "right_click", "scroll", "drag", "move")
@@ -142,7 +142,7 @@ class _ImageTimeline:
         from PIL import Image  # noqa: PLC0415
 
         img = self.items[i][1]()
-        w, h = _scaled_size(*self.size, max_side)
+        w, h = scaled_size(*self.size, max_side)
         img = img.convert("L" if gray else "RGB")
         if img.size != (w, h):
             img = img.resize((w, h), Image.BILINEAR)

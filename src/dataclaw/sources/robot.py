@@ -133,14 +133,14 @@ def derivative(x: np.ndarray, t: np.ndarray, window_s: float = 0.4) -> np.ndarra
 
 
 # ---------------------------------------------------------------------- column roles
-def _gripper_index(names: list[str]) -> list[int]:
+def gripper_index(names: list[str]) -> list[int]:
     low = [n.lower() for n in names]
     idx = [i for i, n in enumerate(low) if "gripper" in n or "finger" in n]
     return idx
 
 
 def _gripper_from(state: np.ndarray, names: list[str]) -> np.ndarray | None:
-    idx = _gripper_index(names)
+    idx = gripper_index(names)
     if not idx:
         return None
     # Two finger joints -> opening width; a single gripper value -> itself.
@@ -161,9 +161,9 @@ def _gripper_effort(ep: Episode) -> np.ndarray | None:
     e = np.abs(np.asarray(ep.effort, dtype=np.float64))
     if e.ndim == 1:
         return e
-    idx = _gripper_index(ep.effort_names) if ep.effort_names else []
+    idx = gripper_index(ep.effort_names) if ep.effort_names else []
     if not idx and e.shape[1] == len(ep.state_names):
-        idx = _gripper_index(ep.state_names)
+        idx = gripper_index(ep.state_names)
     if not idx:
         return None
     return e[:, idx].max(axis=1)
@@ -349,7 +349,7 @@ class RobotStream:
         """End-effector speed (m/s) when logged, else joint-space speed of the arm joints."""
         pos = self.ee_pos
         if pos is None:
-            arm = [i for i in range(self.state.shape[1]) if i not in _gripper_index(self.state_names)]
+            arm = [i for i in range(self.state.shape[1]) if i not in gripper_index(self.state_names)]
             pos = self.state[:, arm]
         if len(self.t) < 2:
             return np.zeros(len(self.t))

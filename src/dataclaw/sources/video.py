@@ -66,7 +66,7 @@ def _apply_rotation(img: np.ndarray, rotation: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(img, k=k)) if k else img
 
 
-def _scaled_size(w: int, h: int, max_side: int | None) -> tuple[int, int]:
+def scaled_size(w: int, h: int, max_side: int | None) -> tuple[int, int]:
     if not max_side or max(w, h) <= max_side:
         return w - w % 2, h - h % 2
     s = max_side / max(w, h)
@@ -206,7 +206,7 @@ class VideoStream:
         cw, ch = vs.codec_context.width, vs.codec_context.height
         rot = self.meta.rotation
         sw, sh = (ch, cw) if rot in (90, 270) else (cw, ch)
-        ow, oh = _scaled_size(sw, sh, max_side)
+        ow, oh = scaled_size(sw, sh, max_side)
         return (oh, ow) if rot in (90, 270) else (ow, oh)
 
     def _to_frame(self, frame, t: float, idx: int, size: tuple[int, int], fmt: str = "rgb24") -> Frame:

@@ -17,11 +17,11 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Anchor, Sample, Source, TaskSpec
+from ..model import Anchor, AnchorSet, Sample, Source, TaskSpec
 
 
 class NoTaskParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
 
 
 @dataclass
@@ -46,14 +46,19 @@ class Evidence:
 
 
 class Task:
+    """Everything about one kind of sample: what the planner knows of it (description, examples,
+    keywords, rewrite, domains, source kinds, needs), its params, its schema and how it is made."""
+
     name: ClassVar[str]
     domains: ClassVar[tuple[str, ...]]  # domains it serves; the first is the default
     source_kinds: ClassVar[tuple[str, ...]] = ("video",)
     needs: ClassVar[tuple[str, ...]] = ()  # anchor kinds that must be present to serve it
     description: ClassVar[str] = ""
     examples: ClassVar[tuple[str, ...]] = ()  # intent phrasings, used by the planner
+    keywords: ClassVar[tuple[str, ...]] = ()  # regexes on the lower-cased intent that name this task (planner)
+    rewrite: ClassVar[str] = ""  # the synthesis-ready instruction the planner writes into a TaskSpec
     Params: ClassVar[type[BaseModel]] = NoTaskParams
-    ordered: ClassVar[bool | None] = None  # solution steps in time order; None: verify.ORDERED_TASKS decides
+    ordered: ClassVar[bool] = False  # solution steps must follow the source's time order (verify checks it)
     budget: ClassVar[dict[str, Any]] = {}  # efficiency budget overrides (see docs/formats.md, "Scores")
     # how the intent's focus narrows this task (dataclaw.focus): "restrict" = select from the focused
     # part's anchors only; "filter" = select from all, keep bundles inside the focus (evidence that needs
@@ -76,7 +81,7 @@ class Task:
     def draft_schema(self) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:  # pragma: no cover - abstract
+    def select(self, anchors: AnchorSet | list[AnchorSet], spec: TaskSpec) -> list[Evidence]:  # pragma: no cover
         """`anchors` is an AnchorSet (or a list of them for multi-source tasks)."""
         raise NotImplementedError
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from ..model import Anchor, Segment, TaskSpec
 from .base import Evidence
+from .intervals import overlap  # noqa: F401 - tasks import it from here too
+from .visual import anchor_summary
 
 TEXT_KINDS = ("ocr_text", "transcript")
 
@@ -53,8 +55,6 @@ def anchor_line(a: Anchor) -> str:
     """One compact citable line: `[id] kind t0-t1 detail`."""
     span = fmt_t(a.t0) if a.t0 == a.t1 else f"{fmt_t(a.t0)}-{fmt_t(a.t1)}"
     detail = anchor_text(a)
-    from .visual import anchor_summary  # noqa: PLC0415 - visual imports common
-
     seen = anchor_summary(a)
     if detail:
         detail = json.dumps(detail, ensure_ascii=False)
@@ -64,10 +64,6 @@ def anchor_line(a: Anchor) -> str:
         keep = {k: v for k, v in a.data.items() if isinstance(v, (str, int, float, bool)) and k != "text"}
         detail = " ".join(f"{k}={round(v, 3) if isinstance(v, float) else v}" for k, v in list(keep.items())[:4])
     return f"[{a.id}] {a.kind} {span} {detail}".rstrip()
-
-
-def overlap(a0: float, a1: float, b0: float, b1: float) -> float:
-    return max(0.0, min(a1, b1) - max(a0, b0))
 
 
 def bbox_top(a: Anchor) -> float:

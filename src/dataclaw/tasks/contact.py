@@ -17,7 +17,7 @@ from .robot_common import episode_clip, has_camera, task_text
 
 
 class ContactParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     frames: bool = True  # an image at each contact start
     attach_video: bool = True  # the query carries the episode as a clip (what the question is about)
 
@@ -30,7 +30,11 @@ class ContactTask(Task):
     needs = ("contact",)
     ordered = True
     description = "Labelled hand/gripper-object contact intervals (for contact detection and Contact mAP)."
-    examples = ("label gripper contact intervals", "contact detection data", "when does the robot touch the object")
+    examples = ("label gripper contact intervals", "contact detection data", "when does the robot touch the object",
+                "find grasp and contact moments", "hand-object contact annotations")
+    keywords = (r"contact", r"grasp", r"hand[- ]object", r"gripper", r"pick(ing)? up")
+    rewrite = ("Mark when the hand or gripper touches, grasps and releases objects, with the frames around each "
+               "event.")
     Params = ContactParams
 
     def draft_schema(self) -> dict[str, Any]:

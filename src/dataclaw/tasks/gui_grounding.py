@@ -19,7 +19,7 @@ from .gui_text import Unquotable, quote, quote_supported, quoted_spans, role_wor
 
 
 class GuiGroundingParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     pad: float = 1.0  # px tolerance for point-in-box
 
 
@@ -35,7 +35,11 @@ class GuiGroundingTask(Task):
     source_kinds = ("gui",)
     needs = ("gui_element",)
     description = "GUI element grounding: a description of a clicked element -> its point and bounding box."
-    examples = ("make element grounding data from my clicks", "screenshot + element description -> click point")
+    examples = ("make element grounding data from my clicks", "screenshot + element description -> click point",
+                "GUI element grounding data", "where is the button on the screen: boxes for UI elements")
+    keywords = (r"grounding", r"\belements?\b", r"\bbbox", r"bounding box", r"\bbuttons?\b", r"\bui\b")
+    rewrite = ("For screens in the recording, describe interface elements and give their location as a point or "
+               "box.")
     Params = GuiGroundingParams
 
     def draft_schema(self) -> dict[str, Any]:

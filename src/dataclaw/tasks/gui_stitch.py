@@ -40,7 +40,7 @@ _STOP = {"the", "and", "for", "with", "this", "that", "these", "those", "into", 
 
 
 class GuiStitchParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     max_hash: int = 10  # phash bits: an end and a start closer than this look like the same screen
     max_pixels: float = 0.04  # share of thumbnail pixels that may differ on the same screen (a clock, a cursor)
     loose_hash: int = 20  # phash bits: close enough when the URL, the OCR text or the last target agrees
@@ -176,7 +176,12 @@ class GuiStitchTask(Task):
     description = ("Stitch GUI recording fragments into one long-horizon task: drop fragments unrelated to the "
                    "intent, order the rest by matching each fragment's end screen to the next one's start.")
     examples = ("stitch these screen recording fragments into one long-horizon task",
-                "filter and order my GUI fragments into one trajectory")
+                "filter and order my GUI fragments into one trajectory",
+                "stitch these GUI fragments into long-horizon tasks",
+                "combine short screen recordings into one long task")
+    keywords = (r"stitch", r"fragments?", r"long[- ]horizon")
+    rewrite = ("Stitch compatible recorded GUI fragments into longer trajectories whose screens and actions "
+               "connect.")
     Params = GuiStitchParams
 
     def draft_schema(self) -> dict[str, Any]:

@@ -47,7 +47,7 @@ _HOTKEY_PURPOSE = {("ctrl", "a"): "select all the text in the field", ("ctrl", "
 
 
 class GuiTrajectoryParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     max_steps: int = 30  # steps per sample; longer recordings are split
 
 
@@ -354,7 +354,13 @@ class GuiTrajectoryTask(Task):
     description = ("GUI-agent trajectories: an instruction and steps with the observation frame, reasoning, "
                    "the action (structured and pyautogui code) and the expected next screen.")
     examples = ("make GUI agent training data from these screen recordings", "computer-use trajectories",
-                "turn my screen recording into agent trajectories with actions")
+                "turn my screen recording into agent trajectories with actions",
+                "make computer-use agent trajectories from this screen recording",
+                "GUI agent training data with clicks and typing", "turn my desktop session into agent demos")
+    keywords = (r"\bgui\b", r"trajector", r"computer[- ]use", r"\bclicks?\b", r"screen recording", r"desktop",
+                r"\bagent\b", r"browser")
+    rewrite = ("Turn the recorded session into agent trajectory steps: the screen before each action, the action "
+               "with its target, and a short reason, in order.")
     Params = GuiTrajectoryParams
 
     def draft_schema(self) -> dict[str, Any]:

@@ -39,7 +39,7 @@ STANDARD = ("reach", "grasp", "transport", "place", "retreat")
 
 
 class RecoveryParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     max_peers: int = 12  # sibling episodes searched for a successful continuation
     action_every: int = 2  # keep every n-th action row of the continuation
     clip: bool = True
@@ -97,7 +97,13 @@ class RecoveryTask(Task):
     needs = ("fault",)
     description = ("Failure recovery data from real faults: diagnosis, the state to recall, and the corrected "
                    "continuation from real successful data.")
-    examples = ("teach the robot to recover from failures", "failure recovery data", "diagnose robot faults")
+    examples = ("teach the robot to recover from failures", "failure recovery data", "diagnose robot faults",
+                "failure recovery data from robot episodes", "find mistakes and how the robot recovered")
+    keywords = (r"recover", r"failures?", r"\bfault", r"mistakes?", r"\bretr(y|ies)\b", r"\bstuck\b",
+                r"\bdrop(s|ped|ping)?\b", r"miss(es|ed)? (the |a |its )?grasp", r"\bslip", r"go(es)? wrong",
+                r"\bfails?\b")
+    rewrite = "Find moments where the episode stalls or fails and pair each with what happens to recover."
+    ordered = True
     Params = RecoveryParams
 
     def draft_schema(self) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from .robot_common import episode_clip, has_camera, phases, task_text
 
 
 class SegmentationParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     frames: bool = True
     min_segment: float = 0.2  # shorter phases are left out
     attach_video: bool = True  # the query carries the episode as a clip (what the question is about)
@@ -41,7 +41,11 @@ class SegmentationTask(Task):
     ordered = True
     description = "Sub-task segments of a robot episode with language descriptions (language annotations)."
     examples = ("segment the demonstrations into sub-tasks", "language annotations for robot episodes",
-                "split each episode into steps")
+                "split each episode into steps", "segment robot episodes into subtasks",
+                "label the phases of each manipulation")
+    keywords = (r"segment", r"sub[- ]?tasks?", r"phases?", r"sub[- ]?steps?",
+                r"(split|break|divide|cut)s?\b[^.]*\b(demonstrations?|episodes?|trajector(y|ies)|motions?)\b")
+    rewrite = "Split each episode into labelled subtask phases with start and end times."
     Params = SegmentationParams
 
     def draft_schema(self) -> dict[str, Any]:

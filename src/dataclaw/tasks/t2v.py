@@ -19,7 +19,7 @@ from .visual import anchor_summary, short_subject, visual_clauses
 
 
 class T2VParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     min_clip: float = 1.0  # seconds; shorter spans are skipped
     max_clip: float = 8.0  # longer shots are split
     max_frames: int = 3
@@ -75,8 +75,12 @@ class T2VTask(Task):
     source_kinds = ("video", "robot")  # robot episodes: clips per motion phase (tasks/robot_t2v.py)
     description = ("Text-to-video training pairs: clips cut at shot and motion boundaries with dense, "
                    "generation-ready captions from on-screen text, narration, motion and transitions.")
-    examples = ("make text-to-video training pairs", "caption clips for video generation",
-                "dense captions for t2v", "build a video generation dataset")
+    examples = ("make text-to-video training pairs", "caption clips for video generation", "dense captions for t2v",
+                "build a video generation dataset", "caption clips for a video generation model")
+    keywords = (r"text[- ]to[- ]video", r"\bt2v\b", r"video generation", r"generative", r"captions?", r"\bclips?\b",
+                r"\baigc\b", r"diffusion")
+    rewrite = ("Cut clips at shot and motion boundaries and write a dense, generation-ready caption for each from "
+               "the on-screen text, narration, motion and transitions.")
     Params = T2VParams
 
     def draft_schema(self) -> dict[str, Any]:

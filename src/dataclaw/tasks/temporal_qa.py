@@ -34,7 +34,7 @@ VISUAL_EVENTS = ("hand", "hand_object", "person", "camera_motion")
 
 
 class TemporalQAParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     per_type: int = 3  # questions per type per source
     max_frames: int = 4
     frame_selection: str = "keyframes"  # or "uniform" (same budget; for comparison)
@@ -176,7 +176,12 @@ class TemporalQATask(Task):
     description = ("Temporal questions about a video: when something appears or is said, which comes first, "
                    "what changes between two times, and the list of events in order, with timestamped answers.")
     examples = ("make temporal QA about when things happen", "questions with timestamps",
-                "video question answering about event order", "temporal grounding data")
+                "video question answering about event order", "temporal grounding data",
+                "questions with timestamped answers")
+    keywords = (r"\bq ?(&|and)? ?a\b", r"\bqa\b", r"questions?", r"\bwhen\b", r"temporal", r"timestamp",
+                r"\border\b", r"locali[sz]", r"\bvqa\b", r"quiz")
+    rewrite = ("Write temporal questions about the video (localisation, ordering, state change, multi-event) with "
+               "timestamped answers grounded in the anchors, with a mix of difficulties.")
     Params = TemporalQAParams
 
     def can_serve(self, source_kind: str, anchor_kinds: set[str]) -> str | None:

@@ -22,7 +22,7 @@ from .common import (FRAME_SCHEMA, IDS_SCHEMA, DraftError, Unit, anchor_text, bu
 
 
 class TutorialParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     max_frames: int = 8  # frame budget per sample shown to a model
     frame_selection: str = "keyframes"  # or "uniform" (same budget; for comparison)
     next_steps: int = 3  # steps in the answer of a "what next?" sample
@@ -138,6 +138,11 @@ class TutorialTask(Task):
                    "'what should I do next?' from a frame, and 'stuck point' questions from students.")
     examples = ("turn this lesson into step-by-step tutorial data", "make how-to instructions from this video",
                 "what should I do next from my current situation", "where do students get stuck")
+    keywords = (r"tutorial", r"step[- ]by[- ]step", r"how[- ]to", r"\bsteps?\b", r"stuck", r"guide",
+                r"instructions?", r"what (should i do|to do) next")
+    rewrite = ("Write step-by-step tutorial samples: each step's text from the narration and on-screen text of its "
+               "time span, with a keyframe, in time order; include 'what next?' and 'stuck point' variants.")
+    ordered = True
     Params = TutorialParams
 
     def can_serve(self, source_kind: str, anchor_kinds: set[str]) -> str | None:

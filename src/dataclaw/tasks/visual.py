@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Anchor
-from .common import overlap
+from .intervals import overlap
 
 VISUAL_KINDS = ("hand", "hand_object", "person", "face", "camera_motion", "scene")
 CAMERA_PHRASE = {"static": "is static", "pan_left": "pans left", "pan_right": "pans right", "tilt_up": "tilts up",

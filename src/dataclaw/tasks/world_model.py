@@ -19,7 +19,7 @@ from .robot_common import camera_frame, covering, episode, phase_at, phases, row
 
 
 class WorldModelParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     horizons: list[float] = [0.5, 1.0]
     stride: float = 1.0
     clip: bool = False  # also write the clip [t, t+h)
@@ -35,7 +35,11 @@ class WorldModelTask(Task):
     needs = ("phase",)
     description = "World-model / action-conditioned video data: (frame, state, action chunk) -> next frame or clip."
     examples = ("train a world model on my robot demos", "action-conditioned video prediction data",
-                "predict the next frame from actions")
+                "predict the next frame from actions", "world model training data from robot episodes",
+                "predict the next frame given the action")
+    keywords = (r"world[- ]model", r"next (frame|observation|state)", r"action[- ]condition", r"dynamics")
+    rewrite = "Pair each robot observation and action with the observation that follows it."
+    ordered = True
     Params = WorldModelParams
 
     def draft_schema(self) -> dict[str, Any]:

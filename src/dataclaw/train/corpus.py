@@ -24,8 +24,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..model import Anchor, Source, TaskSpec
+from ..agent import iter_task_evidence
+from ..anchors import run_experts
+from ..backends import get_backend
 from ..backends.base import flatten_messages
+from ..bench.naive import annotate
+from ..errors import DataclawError
+from ..media import MediaStore
+from ..model import Anchor, AnchorSet, Source, TaskSpec
+from ..sources import load_source
+from ..tasks import get_task, load_all
+from ..tasks.base import Evidence
 
 log = logging.getLogger(__name__)
 
@@ -112,13 +121,10 @@ def split_sources(source_ids: Iterable[str], val_fraction: float, seed: int = 0)
     return {s: ("val" if i < n_val else "train") for i, s in enumerate(ids)}
 
 
-def teacher_rows(src: Source, anchorset: Any, backend: Any, media: Any, *, intents_per_task: int = 2,
+def teacher_rows(src: Source, anchorset: AnchorSet, backend: Any, media: Any, *, intents_per_task: int = 2,
                  max_samples: int | None = 8, tasks: list[str] | None = None, max_repairs: int = 1,
                  rejected: list[dict[str, Any]] | None = None) -> list[CorpusRow]:
     """Stage two on one source: every servable task x domain x intent through the agent loop."""
-    from ..agent import iter_task  # noqa: PLC0415
-    from ..tasks import load_all  # noqa: PLC0415
-
     kinds = {a.kind for a in anchorset.anchors}
     rows: list[CorpusRow] = []
     for name, cls in sorted(load_all().items()):
@@ -130,20 +136,20 @@ def teacher_rows(src: Source, anchorset: Any, backend: Any, media: Any, *, inten
         for domain in cls.domains[:1]:
             for intent, fuzzy in intents_for(cls, domain, intents_per_task):
                 spec = TaskSpec(task=name, domain=domain, instruction=intent)
-                for res in iter_task(task, spec, anchorset, backend, media, max_repairs=max_repairs,
-                                     keep_raw=True, max_samples=max_samples, evidence=None):
+                for ev, res in iter_task_evidence(task, spec, anchorset, backend, media, max_repairs=max_repairs,
+                                                  keep_raw=True, max_samples=max_samples):
                     if not hasattr(res, "solution"):
                         if rejected is not None:
                             rejected.append({"source": src.id, "task": name, "reasons": res.reasons[:3]})
                         continue
-                    row = _row_from_sample(res, src, task, spec, intent, fuzzy, anchorset)
+                    row = _row_from_sample(res, src, task, spec, intent, fuzzy, ev)
                     if row is not None:
                         rows.append(row)
     return rows
 
 
 def _row_from_sample(sample: Any, src: Source, task: Any, spec: TaskSpec, intent: str, fuzzy: bool,
-                     anchorset: Any) -> CorpusRow | None:
+                     ev: Any) -> CorpusRow | None:
     raw = (sample.provenance or {}).get("raw") or []
     if not raw or not raw[-1].get("output"):
         return None
@@ -153,34 +159,13 @@ def _row_from_sample(sample: Any, src: Source, task: Any, spec: TaskSpec, intent
         target = json.dumps(json.loads(target), ensure_ascii=False, separators=(",", ":"))
     except (json.JSONDecodeError, TypeError):
         return None
-    ev = _evidence_of(sample, task, spec, anchorset)
-    if ev is None:
-        return None
     return CorpusRow(src, task.name, spec.domain, intent, fuzzy, prompt, target,
                      ground_truth(task.name, spec, ev), images)
 
 
-def _evidence_of(sample: Any, task: Any, spec: TaskSpec, anchorset: Any) -> Any:
-    """The evidence bundle a sample was made from (selection is deterministic: match it by key)."""
-    key = (sample.provenance or {}).get("evidence_key")
-    try:
-        bundles = task.select(anchorset, spec)
-    except Exception:  # noqa: BLE001
-        return None
-    from ..agent import sample_id_for  # noqa: PLC0415
-
-    for ev in bundles:
-        if (key is not None and ev.key == key) or sample_id_for(task, ev) == sample.id:
-            return ev
-    return None
-
-
-def naive_rows(src: Source, anchorset: Any, max_samples: int | None = 8) -> list[CorpusRow]:
+def naive_rows(src: Source, anchorset: AnchorSet, max_samples: int | None = 8) -> list[CorpusRow]:
     """The passive annotator (`bench.naive`): one caption list per source, unverified, for the
     downstream comparison. Its prompt is the same task prompt, so only the annotation differs."""
-    from ..bench.naive import annotate  # noqa: PLC0415
-    from ..tasks import load_all  # noqa: PLC0415
-
     kinds = {a.kind for a in anchorset.anchors}
     duration = float(src.meta.get("duration") or max((a.t1 for a in anchorset.anchors), default=1.0))
     target = json.dumps(annotate(anchorset, duration), ensure_ascii=False, separators=(",", ":"))
@@ -243,12 +228,6 @@ def build_corpus(sources: Iterable[str | Path], out: str | Path, *, teacher: str
                  dedupe_threshold: float = 0.9, seed: int = 0, experts: list[str] | None = None,
                  progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Sources -> OUT/ (SFT and RL data, split by source). `teacher="naive"` writes the passive baseline."""
-    from ..anchors import run_experts  # noqa: PLC0415
-    from ..backends import get_backend  # noqa: PLC0415
-    from ..errors import DataclawError  # noqa: PLC0415
-    from ..media import MediaStore  # noqa: PLC0415
-    from ..sources import load_source  # noqa: PLC0415
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     say = progress or log.info
@@ -290,10 +269,6 @@ def build_corpus(sources: Iterable[str | Path], out: str | Path, *, teacher: str
 
 def load_ground_truth(gt: str | dict[str, Any]) -> tuple[Any, Any, Any]:
     """(task, anchorset, evidence) rebuilt from a ground_truth column."""
-    from ..anchors import AnchorSet  # noqa: PLC0415
-    from ..tasks import get_task  # noqa: PLC0415
-    from ..tasks.base import Evidence  # noqa: PLC0415
-
     d = json.loads(gt) if isinstance(gt, str) else gt
     if not isinstance(d, dict) or not isinstance(d.get("source"), dict) or "anchors" not in d:
         raise ValueError("ground_truth is not a dataclaw ground truth (needs task, source {id, path, kind} and "
