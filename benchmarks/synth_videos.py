@@ -338,10 +338,14 @@ def _world(w: int, h: int, rng, scale: float = 3.0) -> np.ndarray:
 
 
 def camera_frames(motion: str, rate: float, seconds: float, fps: int, size: tuple[int, int], seed: int = 0,
-                  movers: int = 0):
+                  movers: int = 0, subject: dict | None = None):
     """Frames of a virtual camera over a textured world. `rate`: pans/tilts in frame widths per second,
     zooms as the zoom factor per second (>1), shake as the jitter amplitude in frame widths.
-    `movers` large textured discs walk across the frame (subject motion, camera unaffected)."""
+    `movers` large textured discs walk across the frame (subject motion, camera unaffected).
+    `subject` {direction: left/right/up/down, speed (frame widths / s), radius (fraction of the height),
+    across (where on the other axis, 0-1)}: one textured disc that passes the frame centre line at mid-time
+    in that direction, without wrapping (exact truth: `subject_path`); under a pan or tilt it moves so in
+    the world (what is left once the camera's motion is taken out), not on screen."""
     import cv2
 
     w, h = size
@@ -373,6 +377,12 @@ def camera_frames(motion: str, rate: float, seconds: float, fps: int, size: tupl
             cy += jitter[k, 1] * rate * w
         m = np.array([[s, 0, cx - s * w / 2], [0, s, cy - s * h / 2]], np.float64)  # frame px -> world px
         img = cv2.warpAffine(world, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT)
+        if subject is not None:
+            sp, sm, sr = _subject_disc(subject, w, h, seed)
+            cxs, cys = subject_path(subject, t, seconds, size)
+            if motion in ("pan_left", "pan_right", "tilt_up", "tilt_down"):  # it moves in the world, not on screen
+                cxs, cys = cxs - (cx - ww / 2), cys - (cy - wh / 2)
+            _paste(img, sp, sm, int(round(cxs)) - sr, int(round(cys)) - sr)
         for patch, mask, r, y, speed, x0 in subj:
             x = int((x0 + speed * t) % (w + 2 * r) - r)
             y0 = int(y - r)
@@ -385,8 +395,49 @@ def camera_frames(motion: str, rate: float, seconds: float, fps: int, size: tupl
         yield img
 
 
+_DISCS: dict = {}
+
+
+def _subject_disc(subject: dict, w: int, h: int, seed: int):
+    key = (seed, w, h, float(subject.get("radius", 0.15)))
+    if key not in _DISCS:
+        import cv2
+
+        rng = np.random.default_rng(seed + 991)
+        r = max(3, int(round(subject.get("radius", 0.15) * h)))
+        patch = np.clip(rng.normal(rng.uniform(40, 220, 3), 45, size=(2 * r, 2 * r, 3)), 0, 255).astype(np.uint8)
+        patch = cv2.GaussianBlur(patch, (3, 3), 0)
+        mask = np.zeros((2 * r, 2 * r), np.uint8)
+        cv2.circle(mask, (r, r), r - 1, 255, -1)
+        _DISCS[key] = (patch, mask, r)
+    return _DISCS[key]
+
+
+def _paste(img: np.ndarray, patch: np.ndarray, mask: np.ndarray, x: int, y: int) -> None:
+    h, w = img.shape[:2]
+    ph, pw = mask.shape
+    xa, xb, ya, yb = max(0, x), min(w, x + pw), max(0, y), min(h, y + ph)
+    if xb <= xa or yb <= ya:
+        return
+    sl = img[ya:yb, xa:xb]
+    pm = mask[ya - y: yb - y, xa - x: xb - x] > 0
+    sl[pm] = patch[ya - y: yb - y, xa - x: xb - x][pm]
+
+
+def subject_path(subject: dict, t: float, seconds: float, size: tuple[int, int]) -> tuple[float, float]:
+    """Centre (px) of the `subject` disc at time t: speed in frame widths / s along its direction."""
+    w, h = size
+    d = subject["direction"]
+    dist = subject["speed"] * w * (t - seconds / 2)
+    across = float(subject.get("across", 0.5))
+    if d in ("left", "right"):
+        return w / 2 + (dist if d == "right" else -dist), across * h
+    return across * w, h / 2 + (dist if d == "down" else -dist)
+
+
 def write_camera_video(path: str | Path, motion: str, rate: float, seconds: float = 3.0, fps: int = 25,
-                       size: tuple[int, int] = (320, 180), seed: int = 0, movers: int = 0, crf: int = 23) -> dict:
+                       size: tuple[int, int] = (320, 180), seed: int = 0, movers: int = 0, crf: int = 23,
+                       subject: dict | None = None) -> dict:
     """Encodes one camera-motion clip; returns its truth {motion, rate, seconds, fps, movers}."""
     import av
 
@@ -397,12 +448,13 @@ def write_camera_video(path: str | Path, motion: str, rate: float, seconds: floa
         vs = out.add_stream("libx264", rate=fps)
         vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
         vs.options = {"preset": "ultrafast", "crf": str(crf)}
-        for img in camera_frames(motion, rate, seconds, fps, size, seed, movers):
+        for img in camera_frames(motion, rate, seconds, fps, size, seed, movers, subject):
             for pkt in vs.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")):
                 out.mux(pkt)
         for pkt in vs.encode():
             out.mux(pkt)
-    return {"motion": motion, "rate": rate, "seconds": seconds, "fps": fps, "movers": movers, "size": list(size)}
+    return {"motion": motion, "rate": rate, "seconds": seconds, "fps": fps, "movers": movers, "size": list(size),
+            "subject": subject}
 
 
 def save_truth(truth: Truth, path: str | Path) -> None:

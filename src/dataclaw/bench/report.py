@@ -10,7 +10,7 @@ from .run import FOCUS_METRICS, METRICS
 
 SHOWN = ("validity", "field", "semantic", "sequence", "grounding", "intent_top1")
 LABELS = {"validity": "Validity", "accept": "Accept", "field": "Field", "semantic": "Semantic", "sequence": "Sequence",
-          "kendall_tau": "Kendall tau", "tiou": "tIoU", "grounding": "Grounding", "intent_top1": "Intent top-1",
+          "kendall_tau": "Kendall tau", "tiou": "tIoU", "grounding": "Grounding", "hallucination": "Halluc./100", "intent_top1": "Intent top-1",
           "intent_hit": "Intent hit", "focus_precision": "On-focus precision", "focus_recall": "Focus recall",
           "baseline_precision": "Unfocused precision", "baseline_recall": "Unfocused recall"}
 

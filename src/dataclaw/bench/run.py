@@ -11,7 +11,8 @@ Per case (results.jsonl, one line each, appended as it finishes, so a rerun resu
   field / semantic / sequence (+ kendall_tau, tiou)   vs the reference units (metrics.py)
   grounding  share of the output's claims that the *ground-truth* anchors support: each output segment
              cites the truth anchors overlapping its span (else the nearest one) and `verify_sample`
-             scores it against them; 1 - grounding is the hallucination rate
+             scores it against them (times, cited ids and the text's claims, dataclaw.claims)
+  hallucination  unsupported claims per 100 claims of the output's text, against the truth anchors
   intent_top1 / intent_hit   the planner's first pick is the case's task / the task is among its picks
 summary.json: per domain, per clear/fuzzy subset and overall means with bootstrap 95% CIs.
 """
@@ -43,7 +44,7 @@ from .naive import annotate, as_sample
 log = logging.getLogger(__name__)
 
 METRICS = ("validity", "accept", "field", "semantic", "sequence", "kendall_tau", "tiou", "grounding",
-           "intent_top1", "intent_hit")
+           "hallucination", "intent_top1", "intent_hit")
 # focused cases (case.focus): on-focus precision / recall of the output, and of the unfocused baseline
 FOCUS_METRICS = ("focus_precision", "focus_recall", "baseline_precision", "baseline_recall", "accept", "grounding")
 GUI_PAD = 0.5
@@ -125,14 +126,31 @@ def _recite(seg: Segment, truth: list[Anchor]) -> Segment:
 
 
 def truth_grounding(sample: Sample, truth_set: AnchorSet) -> float:
-    """`verify_sample` of the sample re-cited against the ground-truth anchors: its grounding score."""
+    """`verify_sample` of the sample re-cited against the ground-truth anchors: its grounding score
+    (times, ids and the text's claims, see dataclaw.claims)."""
+    return truth_verdict(sample, truth_set).scores.grounding
+
+
+def truth_verdict(sample: Sample, truth_set: AnchorSet) -> Any:
+    """The verdict of the sample re-cited against the ground-truth anchors (`truth_grounding`)."""
+    from ..verify import verify_sample  # noqa: PLC0415
+
     truth = truth_set.anchors
     recited = sample.model_copy(update={
         "source": truth_set.source.id, "evidence": [],
         "solution": [_recite(g, truth) for g in sample.solution],
         "query": sample.query.model_copy(update={"media": [_recite(g, truth) for g in sample.query.media]}),
     })
-    return verify_sample(recited, truth_set).scores.grounding
+    return verify_sample(recited, truth_set)
+
+
+def _grounding(samples: list[Sample], truth_set: Any) -> dict[str, Any]:
+    """Mean truth grounding and the hallucination rate (unsupported claims per 100) of the samples."""
+    from ..claims import hallucination_rate  # noqa: PLC0415
+
+    vs = [truth_verdict(s, truth_set) for s in samples]
+    return {"grounding": sum(v.scores.grounding for v in vs) / len(vs) if vs else None,
+            "hallucination": hallucination_rate(v.claims for v in vs)}
 
 
 # ---------------------------------------------------------------------------- one case
@@ -198,7 +216,7 @@ def _naive(case: Case, src: Source, aset: AnchorSet) -> dict[str, Any]:
     valid = float(not draft_schema_errors(draft, get_task(case.task)))
     pred = [Unit(c["caption"], c["t0"], c["t1"]) for c in draft["clips"]]
     out = {"validity": valid, "accept": valid, "samples": 1, "rejected": 0, **_score(case, pred)}
-    out["grounding"] = truth_grounding(as_sample(draft, src.id, case.task, case.domain), truth_anchorset(case, src.id))
+    out.update(_grounding([as_sample(draft, src.id, case.task, case.domain)], truth_anchorset(case, src.id)))
     out.update({"intent_top1": None, "intent_hit": None})  # passive annotation never reads the intent
     return out
 
@@ -234,8 +252,11 @@ def _tailored(case: Case, src: Source, backend: Backend, ds: Path, max_samples: 
         out["not_served"] = res.not_served[0]["reason"]
     out.update(_score(case, output_units(case.task, samples)))
     truth_set = truth_anchorset(case, src.id)
-    g = [truth_grounding(s, truth_set) for s in samples]
-    out["grounding"] = sum(g) / len(g) if g else None
+    own = ds / "anchors" / f"{src.id}.json"
+    if own.exists():  # the source's own recorded facts (an episode's instruction, camera names) hold for truth too
+        meta = json.loads(own.read_text()).get("meta") or {}
+        truth_set.meta = {**{k: v for k, v in meta.items() if k not in ("duration", "fps")}, **truth_set.meta}
+    out.update(_grounding(samples, truth_set))
     usage = [s.provenance.get("usage", {}) for s in samples]
     out["completion_tokens"] = sum(u.get("completion_tokens", 0) or 0 for u in usage)
     if case.focus:

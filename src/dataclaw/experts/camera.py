@@ -114,8 +114,36 @@ def pair_motion(g0: np.ndarray, g1: np.ndarray, p: CameraParams) -> dict | None:
     camera_moved = voting > 0 and moving_cells >= p.moving_margin * still_cells and moving_cells >= 0.4 * voting
     if not camera_moved:
         shift, scale, roll = np.zeros(2), 1.0, 0.0
+        m = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    # model, tracked points (at FLOW_SIDE px): the `subjects` expert reads foreground motion from them
     return {"shift": shift / w, "lnzoom": math.log(max(scale, 1e-6)), "roll": roll,
-            "still": still_cells / max(voting, 1), "moving": moving_cells / max(voting, 1), "points": int(len(a))}
+            "still": still_cells / max(voting, 1), "moving": moving_cells / max(voting, 1), "points": int(len(a)),
+            "model": m, "a": a, "b": b}
+
+
+def pair_models(stream, ctx, p: CameraParams):
+    """Grey frames, the global model of each consecutive sample pair (None: cut, no texture, bad
+    frame) and the shot bounds: computed once per run (memoised), shared by `camera` and `subjects`."""
+    import cv2  # noqa: PLC0415
+
+    def build():
+        s = sampled_frames(stream, ctx, p.sampling)
+        try:
+            bounds = sorted(a.t0 for a in ctx.anchors("shots") if a.kind == "shot" and a.t0 > 0)
+        except KeyError:
+            bounds = []
+        usable = s.usable()
+        grays = [_gray(im, cv2) if usable[i] else None for i, im in enumerate(s.images)]
+        segs = []
+        for i in range(1, len(s)):
+            dt = float(s.t[i] - s.t[i - 1])
+            cut = any(s.t[i - 1] < b <= s.t[i] + 1e-6 for b in bounds)
+            m = None if (cut or grays[i] is None or grays[i - 1] is None or dt <= 0) else \
+                pair_motion(grays[i - 1], grays[i], p)
+            segs.append((m, dt))
+        return s, grays, segs, bounds
+
+    return ctx.memo(f"camera.pairs:{p.model_dump_json()}", build)
 
 
 def classify(v: np.ndarray, z: float, p: CameraParams) -> str:
@@ -167,27 +195,13 @@ class CameraMotionExpert(Expert):
     Params = CameraParams
 
     def run(self, stream, ctx):
-        import cv2  # noqa: PLC0415
-
         p: CameraParams = self.params
         s = sampled_frames(stream, ctx, p.sampling)
         if len(s) < 2:
             return []
-        try:
-            bounds = sorted(a.t0 for a in ctx.anchors("shots") if a.kind == "shot" and a.t0 > 0)
-        except KeyError:
-            bounds = []
-        usable = s.usable()
-        grays = [_gray(im, cv2) if usable[i] else None for i, im in enumerate(s.images)]
+        s, _grays, segs, bounds = pair_models(stream, ctx, p)
         # one entry per segment between consecutive samples (midpoint edges tile the timeline)
         edges = np.concatenate([[0.0], (s.t[1:] + s.t[:-1]) / 2, [s.duration]])
-        segs = []
-        for i in range(1, len(s)):
-            dt = float(s.t[i] - s.t[i - 1])
-            cut = any(s.t[i - 1] < b <= s.t[i] + 1e-6 for b in bounds)
-            m = None if (cut or grays[i] is None or grays[i - 1] is None or dt <= 0) else \
-                pair_motion(grays[i - 1], grays[i], p)
-            segs.append((m, dt))
         out = []
         # pair j (samples j -> j+1) stands for sample j's time cell and belongs to sample j's shot
         shot_of = np.searchsorted(np.asarray(bounds), s.t[:-1], side="right") if bounds else np.zeros(len(segs), int)

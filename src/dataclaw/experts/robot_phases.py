@@ -214,7 +214,7 @@ def phase_spans(t: np.ndarray, speed: np.ndarray, events: list[dict[str, Any]], 
 @register_expert
 class RobotPhases(Expert):
     name = "robot_phases"
-    version = "2"  # 2: failure-aware (lift with nothing, stall, regrasp, closes after a drop)
+    version = "3"  # 2: failure-aware (lift with nothing, stall, regrasp, closes after a drop); 3: ee_delta
     kinds = ("robot",)
     requires = ("robot_gripper", "robot_contact", "robot_stagnation")
     description = "motion phases (reach, grasp, transport, place, retreat; lift, stall when it fails) tiling the episode"
@@ -233,5 +233,21 @@ class RobotPhases(Expert):
         z = np.asarray(stream.ee_pos[:, 2], dtype=np.float64) if stream.ee_pos is not None else None
         spans = phase_spans(stream.t, speed, events, stream.duration, self.params, contacts, stalls, z)
         task = getattr(stream, "task", "") or ""
-        return [self.anchor(ctx, "phase", a, b, {"phase": name, "text": DESCRIPTIONS[name], "task": task})
-                for name, a, b in spans]
+        out = []
+        for name, a, b in spans:
+            data: dict[str, Any] = {"phase": name, "text": DESCRIPTIONS[name], "task": task}
+            delta = ee_delta(stream, a, b)
+            if delta is not None:  # a caption may say how far the gripper moves: the anchor carries it
+                data["ee_delta"] = delta
+            out.append(self.anchor(ctx, "phase", a, b, data))
+        return out
+
+
+def ee_delta(stream: Any, t0: float, t1: float) -> list[float] | None:
+    """End-effector displacement [x, y, z] (m, rounded to mm) from t0 to just before t1; None unlogged."""
+    pos = getattr(stream, "ee_pos", None)
+    if pos is None:
+        return None
+    end = min(t1, float(getattr(stream, "duration", t1)))
+    d = np.asarray(pos[stream.index_at(end - 1e-3)], dtype=float) - np.asarray(pos[stream.index_at(t0)], dtype=float)
+    return [round(float(v), 3) for v in d[:3]]

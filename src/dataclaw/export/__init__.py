@@ -283,6 +283,15 @@ class DatasetWriter:
             vals = [getattr(s.scores, name) for s in samples]
             if vals:
                 m["scores"][name] = {"mean": sum(vals) / len(vals), "min": min(vals), "max": max(vals)}
+        made = [s.meta.get("claims") for s in samples if isinstance(s.meta.get("claims"), dict)]
+        if made:
+            from ..claims import hallucination_rate  # noqa: PLC0415
+
+            m["claims"] = {"samples": len(made), "claims": sum(int(c.get("claims", 0)) for c in made),
+                           "unsupported": sum(int(c.get("unsupported", 0)) for c in made),
+                           "hallucination_rate": hallucination_rate(made),
+                           "rejected_for_claims": sum(1 for row in rejected if any(
+                               " claim '" in str(r) for r in row.get("reasons", [])))}
         reasons = Counter(_reason_kind(r) for row in rejected for r in row.get("reasons", []))
         m["rejection_reasons"] = reasons.most_common(10)
         m["sources"] = {**done, **manifest.get("sources", {})}

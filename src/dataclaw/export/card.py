@@ -127,6 +127,15 @@ def render_card(manifest: dict[str, Any], dataset_dir: Path) -> str:
         body += ["## Verification scores", "", "| score | mean | min | max |", "|---|---|---|---|"]
         body += [f"| {k} | {v['mean']:.3f} | {v['min']:.3f} | {v['max']:.3f} |" for k, v in stats.items()]
         body += ["", "Definitions: docs/formats.md of dataclaw (format, grounding, efficiency in [0, 1]).", ""]
+    cl = manifest.get("claims")
+    if cl:
+        rate = cl.get("hallucination_rate")
+        body += ["## Claims", "",
+                 f"Every free-text field was split into claims (numbers, quotes, names, counts, colours, directions, "
+                 f"order, content words) and each was checked against the anchors it cites. **Hallucination rate: "
+                 f"{rate if rate is not None else 0:.2f} unsupported claims per 100** ({cl.get('unsupported', 0)} of "
+                 f"{cl.get('claims', 0)} claims in {cl.get('samples', 0)} samples); "
+                 f"{cl.get('rejected_for_claims', 0)} drafts were rejected for unsupported claims.", ""]
     if manifest.get("rejection_reasons"):
         body += ["Most common rejection reasons:", ""]
         body += [f"- {r} ({n})" for r, n in manifest["rejection_reasons"]]

@@ -26,6 +26,11 @@ def motion_words(st: Any, t0: float, t1: float) -> str:
     if st.ee_pos is None:
         return ""
     d = np.asarray(st.ee_pos[st.index_at(t1 - 1e-3)], dtype=float) - np.asarray(st.ee_pos[st.index_at(t0)], dtype=float)
+    return delta_words(d)
+
+
+def delta_words(d: Any) -> str:
+    """'moves up 15 cm and left 20 cm' from a displacement [x, y, z] in m."""
     parts = [(abs(v), f"{DIRS[k][0 if v > 0 else 1]} {abs(v) * 100:.0f} cm") for k, v in enumerate(d[:3]) if abs(v) >= 0.02]
     if not parts:
         return "holds still"
@@ -48,7 +53,9 @@ def select(anchors: Any, p: Any) -> list[Evidence]:
         near = [a for a in anchors.anchors if a.kind in ("gripper", "contact") and overlap(a.t0, a.t1, c0, c1) > 0]
         meta = {"variant": "embodied", "duration": dur, "span": [c0, c1], "shot": ph.id, "phase": ph.data["phase"],
                 "phase_text": ACTS.get(ph.data["phase"], ph.data.get("text", "")), "task": task_text(anchors), "camera": camera,
-                "motion": motion_words(st, c0, c1), "near": [a.id for a in near], "ocr": [], "speech": [],
+                # the distance a caption states is the phase anchor's own (`ee_delta`), so only for a whole phase
+                "motion": delta_words(ph.data["ee_delta"]) if ph.data.get("ee_delta") and c1 >= round(min(ph.t1, dur), 3) else "",
+                "near": [a.id for a in near], "ocr": [], "speech": [],
                 "transition_in": None, "motion_anchors": []}
         out.append(Evidence(sources=[anchors.source], anchors=[ph] + near, frames=[round((c0 + c1) / 2, 3)],
                             meta=meta, key=f"clip:{c0:.3f}-{c1:.3f}"))

@@ -67,6 +67,17 @@ def motion_desc(motion: list[Anchor], static: list[Anchor], t0: float, t1: float
     return "mostly static" if still >= moving else "slowly moving"
 
 
+def motion_citation(motion: list[Anchor], static: list[Anchor], t0: float, t1: float) -> list[str]:
+    """The anchors a motion description rests on: the static and the motion anchor covering most of
+    the clip (each kind that is there), most-covering first; the caption's motion words are theirs."""
+    tops = []
+    for group in (static, motion):
+        inside = [a for a in group if overlap(a.t0, a.t1, t0, t1) > 0]
+        if inside:
+            tops.append(max(inside, key=lambda a: overlap(a.t0, a.t1, t0, t1)))
+    return [a.id for a in sorted(tops, key=lambda a: -overlap(a.t0, a.t1, t0, t1))]
+
+
 @register_task
 class T2VTask(Task):
     name = "t2v"
@@ -125,7 +136,7 @@ class T2VTask(Task):
                         "ocr": [a.id for a in ocr], "speech": [a.id for a in speech],
                         "transition_in": tr_in.id if tr_in is not None else None,
                         "motion": motion_desc(motion, static, c0, c1),
-                        "motion_anchors": [a.id for a in motion + static if overlap(a.t0, a.t1, c0, c1) > 0]}
+                        "motion_anchors": motion_citation(motion, static, c0, c1)}
                 kfs = [a.t0 for a in u.keyframes if c0 <= a.t0 <= c1] or [round((c0 + c1) / 2, 3)]
                 pool = {a.id: a for a in [u.shot] + near + ocr + speech + ([tr_in] if tr_in is not None else [])}
                 out.append(Evidence(sources=[anchors.source], anchors=list(pool.values()),

@@ -126,7 +126,8 @@ def just_before(before: Unit, t_hard: float, transitions: list, lead: float = 0.
         if tr.t0 - 0.05 <= t <= tr.t1 + 0.05:
             t = tr.t0 - lead
     t = round(max(before.t0, min(t, before.t1 - 0.05)), 3)
-    return before.shot, t
+    # a step merged from several shots (same heading): the shot that holds t
+    return next((s for s in before.shots if s.t0 - 1e-6 <= t <= s.t1 + 1e-6), before.shot), t
 
 
 @register_task

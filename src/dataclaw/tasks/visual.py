@@ -2,7 +2,7 @@
 
 Every clause uses the vocabulary `verify._check_visual_claims` holds against the anchors it cites:
 "the camera pans left", "a right hand", "holds ... moves", "two people", "mostly white and grey",
-"brightly lit". A clause is only written when its anchor covers enough of the span.
+"brightly lit", "something moves from left to right in the lower half". A clause is only written when its anchor covers enough of the span.
 """
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Any
 from ..model import Anchor
 from .intervals import overlap
 
-VISUAL_KINDS = ("hand", "hand_object", "person", "face", "camera_motion", "scene")
+VISUAL_KINDS = ("hand", "hand_object", "person", "face", "camera_motion", "scene", "subject_motion")
+SUBJECT_PHRASE = {"right": "from left to right", "left": "from right to left", "up": "upwards", "down": "downwards"}
 CAMERA_PHRASE = {"static": "is static", "pan_left": "pans left", "pan_right": "pans right", "tilt_up": "tilts up",
                  "tilt_down": "tilts down", "zoom_in": "zooms in", "zoom_out": "zooms out", "shake": "shakes"}
 LIGHT_PHRASE = {"bright": "brightly lit", "dim": "dimly lit", "dark": "dark"}
@@ -117,10 +118,41 @@ def scene_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, list
     return text + ".", [a.id]
 
 
+def subject_region(a: Anchor) -> str | None:
+    """Where a subject moved, across its direction: 'in the lower half', 'on the left side' (None: the middle)."""
+    box = a.data.get("box") or []
+    if len(box) != 4:
+        return None
+    if a.data.get("direction") in ("left", "right"):
+        c = (box[1] + box[3]) / 2
+        return "in the upper half" if c < 0.45 else "in the lower half" if c > 0.55 else None
+    c = (box[0] + box[2]) / 2
+    return "on the left side" if c < 0.45 else "on the right side" if c > 0.55 else None
+
+
+def subject_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, list[str]] | None:
+    """'Something moves from left to right in the lower half, then from right to left.' (subject_motion)."""
+    runs = sorted((a for a in _covering(anchors, "subject_motion", t0, t1, 0.5)
+                   if a.data.get("direction") in SUBJECT_PHRASE), key=lambda a: a.t0)
+    phrases, ids = [], []
+    for a in runs:
+        ph = SUBJECT_PHRASE[a.data["direction"]]
+        reg = subject_region(a)
+        ph = f"{ph} {reg}" if reg else ph
+        if not phrases or phrases[-1] != ph:
+            phrases.append(ph)
+            ids.append(a.id)
+        if len(phrases) == 3:
+            break
+    if not phrases:
+        return None
+    return "Something moves " + ", then ".join(phrases) + ".", ids
+
+
 def visual_clauses(anchors: list[Anchor], t0: float, t1: float) -> list[tuple[str, list[str]]]:
-    """Clauses (text, cited ids) about [t0, t1]: people, faces, hands, camera, colours."""
+    """Clauses (text, cited ids) about [t0, t1]: people, faces, hands, camera, moving subjects, colours."""
     out = []
-    for fn in (people_clause, face_clause, hand_clause, camera_clause, scene_clause):
+    for fn in (people_clause, face_clause, hand_clause, camera_clause, subject_clause, scene_clause):
         c = fn(anchors, t0, t1)
         if c is not None:
             out.append(c)
