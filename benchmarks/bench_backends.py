@@ -7,13 +7,16 @@
    verifier judges the result. Also reported: the share of cited evidence spans that contain at least
    one sent frame (what a VLM could actually see). Image tokens use OpenAI's high-detail formula on
    the frames as sent (JPEG, longest side 768).
-2. Samples per minute against the local OpenAI-compatible server (SmolLM2-135M on CPU,
-   dataclaw.backends.hf_server) with 1, 2, 4, 8 requests in flight (t2v prompts by default, one request
-   per sample, no repairs; the server enforces the schema the agent sends, as vLLM would), and the
-   same requests with --max-batch 1 (no server batching). Reports requests and verified samples per minute.
+2. Samples per minute against local OpenAI-compatible servers (SmolLM2-135M on CPU) with 1, 2, 4, 8
+   requests in flight (t2v prompts by default, one request per sample, no repairs; the server enforces
+   the schema the agent sends as `response_format`): llama.cpp's own server (xllamacpp,
+   dataclaw.backends.llamacpp_server, one slot per request in flight) and our transformers server
+   (dataclaw.backends.hf_server, batching up to 8), same model, prompts and schema, in one run, with
+   the machine's load average beside each row; optionally the transformers server with --max-batch 1.
+   Reports completion tokens per second, requests and verified samples per minute.
 
-    python benchmarks/bench_backends.py [--skip-server] [--requests 8] [--max-tokens 160] [--levels 1,2,4,8]
-        [--task t2v] [--model smollm2|CHECKPOINT] [--no-batching-too] [--json out.json]
+    python benchmarks/bench_backends.py [--skip-server] [--servers llamacpp,hf] [--requests 8] [--max-tokens 160]
+        [--levels 1,2,4,8] [--task t2v] [--model smollm2|CHECKPOINT] [--threads 2] [--no-batching-too] [--json out.json]
 """
 from __future__ import annotations
 
@@ -115,27 +118,40 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_server(max_batch: int, max_tokens: int, model: str = "smollm2") -> tuple[subprocess.Popen, str]:
+def _start_server(kind: str, max_batch: int, max_tokens: int, model: str = "smollm2",
+                  threads: int = 2) -> tuple[subprocess.Popen, str]:
+    """`kind` llamacpp: llama.cpp's server with `max_batch` slots; hf: our transformers server."""
     import httpx
 
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "dataclaw.backends.hf_server", "--model", model,
-                             "--name", "smollm2", "--port", str(port), "--max-batch", str(max_batch),
-                             "--max-new-tokens", str(max_tokens)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if kind == "llamacpp":
+        cmd = ["-m", "dataclaw.backends.llamacpp_server", "--parallel", str(max_batch), "--threads", str(threads)]
+    else:
+        cmd = ["-m", "dataclaw.backends.hf_server", "--max-batch", str(max_batch), "--max-new-tokens", str(max_tokens),
+               "--threads", str(threads)]
+    proc = subprocess.Popen([sys.executable, *cmd, "--model", model, "--name", "smollm2", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
+    for _ in range(1200):
         if proc.poll() is not None:
             raise RuntimeError(proc.stderr.read().decode()[-2000:])
         try:
             if httpx.get(f"{url}/health", timeout=2).status_code == 200:
                 return proc, f"{url}/v1"
         except httpx.HTTPError:
-            time.sleep(0.5)
+            pass
+        time.sleep(0.5)
     raise RuntimeError("server did not start")
 
 
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
 def throughput(aset, n_requests: int, max_tokens: int, max_batch: int, levels=(1, 2, 4, 8),
-               task_name: str = "t2v", model: str = "smollm2") -> list[dict]:
+               task_name: str = "t2v", model: str = "smollm2", servers=("hf",), threads: int = 2) -> list[dict]:
+    """Each level is measured on every server back to back (servers up together, one busy at a time),
+    so the ratios between servers come from the same minutes of the shared machine."""
     from dataclaw.agent import arun_task
     from dataclaw.backends import get_backend
     from dataclaw.media import MediaStore
@@ -148,33 +164,42 @@ def throughput(aset, n_requests: int, max_tokens: int, max_batch: int, levels=(1
                     params=params)
     evs = task.select(aset, spec)
     evs = (evs * (n_requests // max(1, len(evs)) + 1))[:n_requests]
-    proc, url = _start_server(max_batch, max_tokens, model)
+    procs, urls = [], {}
     rows = []
     try:
-        be = get_backend("openai", base_url=url, model="smollm2", max_tokens=max_tokens, timeout=600)
-        asyncio.run(be.agenerate([{"role": "user", "content": "hi"}], {}))  # warm-up
+        for server in servers:
+            proc, urls[server] = _start_server(server, max_batch, max_tokens, model, threads)
+            procs.append(proc)
+            be = get_backend("openai", base_url=urls[server], model="smollm2", max_tokens=max_tokens, timeout=1200,
+                             images=False)
+            asyncio.run(be.agenerate([{"role": "user", "content": "hi"}], {}))  # warm-up
         for c in levels:
-            with tempfile.TemporaryDirectory() as d:
-                media = MediaStore(Path(d))
-                be = get_backend("openai", base_url=url, model="smollm2", max_tokens=max_tokens, max_in_flight=c,
-                                 timeout=600)
-                # distinct keys so no bundle is skipped as already done
-                bundles = [type(ev)(sources=ev.sources, anchors=ev.anchors, frames=ev.frames, meta=dict(ev.meta),
-                                    key=f"{ev.key}#{i}") for i, ev in enumerate(evs)]
-                t = time.perf_counter()
-                res = asyncio.run(_run_bundles(arun_task, task, spec, aset, be, media, bundles, c))
-                wall = time.perf_counter() - t
-                media.close()
-            ok = sum(isinstance(r, Sample) for r in res)
-            toks = sum(r.provenance["usage"]["completion_tokens"] for r in res if isinstance(r, Sample))
-            rows.append({"task": task_name, "in_flight": c, "max_batch": max_batch, "requests": len(res),
-                         "wall_s": round(wall, 1), "requests_per_min": round(len(res) / wall * 60, 2),
-                         "accepted": ok, "accepted_per_min": round(ok / wall * 60, 2),
-                         "completion_tokens_accepted": toks})
-            print(json.dumps(rows[-1]), flush=True)
+            for server, url in urls.items():
+                with tempfile.TemporaryDirectory() as d:
+                    media = MediaStore(Path(d))
+                    # a text model: no frames in the prompts (the same prompts for both servers)
+                    be = get_backend("openai", base_url=url, model="smollm2", max_tokens=max_tokens,
+                                     max_in_flight=c, timeout=1200, images=False)
+                    # distinct keys so no bundle is skipped as already done
+                    bundles = [type(ev)(sources=ev.sources, anchors=ev.anchors, frames=ev.frames, meta=dict(ev.meta),
+                                        key=f"{ev.key}#{i}") for i, ev in enumerate(evs)]
+                    load0, t = _load(), time.perf_counter()
+                    res = asyncio.run(_run_bundles(arun_task, task, spec, aset, be, media, bundles, c))
+                    wall = time.perf_counter() - t
+                    media.close()
+                ok = sum(isinstance(r, Sample) for r in res)
+                toks = be.spent["completion_tokens"]
+                rows.append({"server": server, "task": task_name, "in_flight": c, "max_batch": max_batch,
+                             "requests": len(res), "wall_s": round(wall, 1), "completion_tokens": toks,
+                             "tokens_per_s": round(toks / wall, 2), "requests_per_min": round(len(res) / wall * 60, 2),
+                             "accepted": ok, "accepted_per_min": round(ok / wall * 60, 2),
+                             "load_before": load0, "load_after": _load(),
+                             "reasons": sorted({r.reasons[0][:120] for r in res if not isinstance(r, Sample) and r.reasons})[:3]})
+                print(json.dumps(rows[-1]), flush=True)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=30)
     return rows
 
 
@@ -190,12 +215,15 @@ async def _run_bundles(arun_task, task, spec, aset, be, media, bundles, c):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--skip-server", action="store_true")
+    ap.add_argument("--skip-frames", action="store_true", help="only the server throughput part")
     ap.add_argument("--requests", type=int, default=8)
     ap.add_argument("--max-tokens", type=int, default=160)
     ap.add_argument("--task", default="t2v")
     ap.add_argument("--model", default="smollm2", help="what the server serves: smollm2, or a trained checkpoint "
                     "(benchmarks/bench_train.py writes WORK/grpo)")
     ap.add_argument("--levels", default="1,2,4,8", help="requests in flight to measure")
+    ap.add_argument("--servers", default="llamacpp,hf", help="llamacpp (llama.cpp, xllamacpp) and/or hf (transformers)")
+    ap.add_argument("--threads", type=int, default=2, help="CPU threads of each server")
     ap.add_argument("--no-batching-too", action="store_true", help="also measure a server with --max-batch 1")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
@@ -203,18 +231,22 @@ def main() -> None:
 
     aset = run_experts(LECTURE, EXPERTS)
     out: dict = {"source": str(LECTURE.relative_to(ROOT)), "cpu_count": os.cpu_count()}
-    with tempfile.TemporaryDirectory() as d:
-        out["frame_selection"] = frame_selection(aset, Path(d))
-    for r in out["frame_selection"]:
-        print(json.dumps(r))
+    if not args.skip_frames:
+        with tempfile.TemporaryDirectory() as d:
+            out["frame_selection"] = frame_selection(aset, Path(d))
+        for r in out["frame_selection"]:
+            print(json.dumps(r))
     if not args.skip_server:
         levels = tuple(int(x) for x in args.levels.split(","))
-        out["throughput"] = throughput(aset, args.requests, args.max_tokens, max_batch=8, levels=levels,
-                                       task_name=args.task, model=args.model)
+        out["load_start"] = os.getloadavg()
+        out["throughput"] = throughput(aset, args.requests, args.max_tokens, max_batch=max(levels), levels=levels,
+                                       task_name=args.task, model=args.model, servers=args.servers.split(","),
+                                       threads=args.threads)
         if args.no_batching_too:
             out["throughput_no_batching"] = throughput(aset, args.requests, args.max_tokens, max_batch=1,
                                                        levels=(levels[0], levels[-1]), task_name=args.task,
-                                                       model=args.model)
+                                                       model=args.model, threads=args.threads)
+        out["load_end"] = os.getloadavg()
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))
 

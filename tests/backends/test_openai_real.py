@@ -67,7 +67,8 @@ def test_tailor_end_to_end_with_openai_backend(llm_server, tmp_path, monkeypatch
         params={"max_attempts": 3})])
     out = tmp_path / "ds"
     opts = {"base_url": llm_server, "model": "smollm2", "api_key_env": "DATACLAW_TEST_KEY", "max_tokens": 256,
-            "timeout": 1200}  # a slow shared CPU must not turn into client retries
+            "timeout": 1200,  # a slow shared CPU must not turn into client retries
+            "images": False}  # a text-only model: llama.cpp without mmproj refuses image parts
     res = tailor([str(LECTURE)], plan=plan, backend="openai", backend_options=opts, out=out, quiet=True,
                  experts=["shots", "keyframes", "motion", "ocr"], max_repairs=1, concurrency=2)
     c = res.counts

@@ -4,6 +4,7 @@
   environment variable (OPENAI_API_KEY, or the one named by `api_key_env`) and never leaves this
   object: `info()` (what manifests record) and error messages never contain it;
 - images go as JPEG data URLs (local paths are read and re-encoded, large images scaled down);
+  `images=False` for a text-only model (the agent then writes no evidence frames into prompts);
 - `response_format` json_schema when the server takes it; a server that refuses it is asked again
   without, and the answer is parsed by `jsonparse.extract_json`;
 - timeouts, retries with exponential backoff on 429/5xx/connection errors (honouring Retry-After),
@@ -91,7 +92,8 @@ class OpenAIBackend(Backend):
                  backoff: float = 1.0, max_in_flight: int = 8, max_tokens: int = 1024,
                  temperature: float = 0.0, structured: str = "auto", max_requests: int | None = None,
                  max_total_tokens: int | None = None, image_max_side: int | None = 768,
-                 jpeg_quality: int = 85, extra_body: dict | None = None, **_ignored: Any) -> None:
+                 jpeg_quality: int = 85, extra_body: dict | None = None, images: bool = True,
+                 **_ignored: Any) -> None:
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1").rstrip("/")
         self.model = model or os.environ.get("OPENAI_MODEL")
         if not self.model:
@@ -107,6 +109,8 @@ class OpenAIBackend(Backend):
         self.max_requests, self.max_total_tokens = max_requests, max_total_tokens
         self.image_max_side, self.jpeg_quality = image_max_side, int(jpeg_quality)
         self.extra_body = dict(extra_body or {})
+        # a text-only model behind the server (llama.cpp without mmproj answers 500 to image parts)
+        self.wants_images = str(images).lower() not in ("false", "0", "no")
         self.spent = {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "retries": 0}
         self._lock = threading.Lock()
         self._client = None
@@ -115,7 +119,7 @@ class OpenAIBackend(Backend):
     # ------------------------------------------------------------ what manifests see
     def info(self) -> dict[str, Any]:
         return {"name": self.name, "model": self.model, "base_url": self.base_url,
-                "api_key_env": self.api_key_env, "structured": self.structured,
+                "api_key_env": self.api_key_env, "structured": self.structured, "images": self.wants_images,
                 "max_in_flight": self.max_in_flight, "spent": dict(self.spent)}
 
     def __repr__(self) -> str:  # never the key
