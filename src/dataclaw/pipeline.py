@@ -55,8 +55,12 @@ def tailor(sources: str | Path | Iterable[str | Path], intent: str | None = None
         plan = load_plan(recipe)
     if plan is None and not (intent and intent.strip()):
         raise ConfigError("tailor needs an intent (or a recipe / plan)")
-    be = get_backend(backend, **opts.backend_options)
-    writer = DatasetWriter(out, resume=opts.resume)
+    writer = DatasetWriter(out, resume=opts.resume)  # takes the folder lock before any work
+    try:
+        be = get_backend(backend, **opts.backend_options)
+    except BaseException:
+        writer.close()
+        raise
     tally = RunTally(out, len(paths), writer)
     try:
         # 1. open every source (content hash, kind) so the plan knows the source kinds

@@ -92,6 +92,9 @@ def test_subject_motion_captions_cite_and_are_checked(clip_anchors, media):
     assert hit, [c for _, c in caps]
     cited = {x for s, _ in hit for st in s.solution for x in (st.anchors or [])}
     assert cited & subs
+    qa = [s for _, s, _ in _samples("temporal_qa", "daily_life", aset, media)[2] if s.meta["qtype"] == "subject_move"]
+    assert qa and "Something moves from left to right" in qa[0].solution[0].text
+    assert set(qa[0].evidence) & subs
     ev = task.select(aset, spec)[0]
     draft = task.rules(ev, spec)
     for new, reason in [("from right to left in the lower half", r"moves left, but the subject-motion anchors .* say right"),

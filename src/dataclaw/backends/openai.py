@@ -7,7 +7,8 @@
   `images=False` for a text-only model (the agent then writes no evidence frames into prompts);
 - `response_format` json_schema when the server takes it; a server that refuses it is asked again
   without, and the answer is parsed by `jsonparse.extract_json`;
-- timeouts, retries with exponential backoff on 429/5xx/connection errors (honouring Retry-After),
+- timeouts, retries with exponential backoff on 429/5xx/connection errors (honouring Retry-After; a
+  refused connection fails at once: nothing listens there),
   a per-run request and token budget, usage per call; `agenerate` keeps at most `max_in_flight`
   requests open at once.
 """
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DataclawError
+from ..redact import redact_text
 from .base import Backend, Generation, empty_usage, map_parts
 from .jsonparse import extract_json
 
@@ -84,6 +86,20 @@ def _image_size(url: str) -> tuple[int, int] | None:
         return None
 
 
+def _refused(exc: BaseException) -> bool:
+    """A connect error whose cause is ECONNREFUSED (timeouts, resets and 5xx are still retried)."""
+    import errno  # noqa: PLC0415
+
+    seen = 0
+    e: BaseException | None = exc
+    while e is not None and seen < 10:
+        if isinstance(e, ConnectionRefusedError) or getattr(e, "errno", None) == errno.ECONNREFUSED:
+            return True
+        e = e.__cause__ or e.__context__
+        seen += 1
+    return "connection refused" in str(exc).lower() or "errno 111" in str(exc).lower()
+
+
 class OpenAIBackend(Backend):
     name = "openai"
 
@@ -94,7 +110,8 @@ class OpenAIBackend(Backend):
                  max_total_tokens: int | None = None, image_max_side: int | None = 768,
                  jpeg_quality: int = 85, extra_body: dict | None = None, images: bool = True,
                  **_ignored: Any) -> None:
-        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1").rstrip("/")
+        self._url = (base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1").rstrip("/")
+        self.base_url = redact_text(self._url)  # what info(), reprs and errors show: no user:password
         self.model = model or os.environ.get("OPENAI_MODEL")
         if not self.model:
             raise ConfigError("the openai backend needs a model name (--model NAME or OPENAI_MODEL)")
@@ -210,7 +227,7 @@ class OpenAIBackend(Backend):
         return Generation(draft, text, usage, err)
 
     def _fail(self, why: str) -> BackendError:
-        return BackendError(f"{self.base_url}: {why}")
+        return BackendError(f"{self.base_url}: {redact_text(why)}")
 
     # ------------------------------------------------------------ sync
     def generate(self, messages: list[dict], schema: dict, *, task: Any = None, evidence: Any = None,
@@ -226,9 +243,11 @@ class OpenAIBackend(Backend):
             self._reserve()
             resp = None
             try:
-                resp = self._client.post(f"{self.base_url}/chat/completions", json=body, headers=self._headers())
+                resp = self._client.post(f"{self._url}/chat/completions", json=body, headers=self._headers())
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 why = f"{type(exc).__name__}: {exc or 'timed out'}"
+                if _refused(exc):  # nothing listens there: retrying only wastes minutes
+                    raise self._fail(f"connection refused ({why}); is the server running?") from None
             else:
                 if resp.status_code == 200:
                     return self._finish(resp, stats, time.perf_counter() - t, retries)
@@ -272,9 +291,11 @@ class OpenAIBackend(Backend):
             async with sem:
                 self._reserve()
                 try:
-                    resp = await client.post(f"{self.base_url}/chat/completions", json=body, headers=self._headers())
+                    resp = await client.post(f"{self._url}/chat/completions", json=body, headers=self._headers())
                 except (httpx.TimeoutException, httpx.TransportError) as exc:
                     why = f"{type(exc).__name__}: {exc or 'timed out'}"
+                    if _refused(exc):
+                        raise self._fail(f"connection refused ({why}); is the server running?") from None
             if resp is not None:
                 if resp.status_code == 200:
                     return self._finish(resp, stats, time.perf_counter() - t, retries)

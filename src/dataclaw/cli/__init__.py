@@ -44,6 +44,17 @@ def _root(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug log
                                        help="Print the version and exit.")) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    for h in logging.getLogger().handlers:
+        h.setFormatter(_RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
+
+
+class _RedactingFormatter(logging.Formatter):
+    """Log lines without URL credentials or API keys (a backend error can quote its URL)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from ..redact import redact_text  # noqa: PLC0415
+
+        return redact_text(super().format(record))
 
 
 def key_values(items: list[str], option: str) -> dict[str, Any]:
@@ -66,5 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, standalone_mode=True)
     except DataclawError as exc:
-        typer.secho(f"error: {exc}", fg="red", err=True)
-        sys.exit(2)
+        from ..redact import redact_text
+
+        typer.secho(f"error: {redact_text(str(exc))}", fg="red", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))  # 2: bad usage; 1: a run that could not make anything

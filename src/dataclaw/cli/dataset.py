@@ -64,7 +64,8 @@ def verify_cmd(
     dataset: Path = typer.Argument(..., help="A dataset folder (with samples.jsonl and anchors/)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Verify every sample of a dataset folder again (anchors, times, quotes, media); exit 1 on failures."""
+    """Verify every sample of a dataset folder again (anchors, times, quotes, media); exit 1 on failures
+    or repeated sample ids."""
     from ..errors import ConfigError
     from ..export.native import reverify
 
@@ -77,5 +78,11 @@ def verify_cmd(
         typer.echo(f"{res['passed']}/{res['samples']} samples pass verification")
         for f in res["failed"][:20]:
             typer.echo(f"  {f['id']}: {'; '.join(f['errors'][:3])}")
-    if res["failed"]:
+        dups = res["duplicates"]
+        if dups:
+            typer.echo(f"{len(dups)} sample id(s) repeated in samples.jsonl ({sum(dups.values()) - len(dups)} extra "
+                       "line(s); readers and exporters keep the first):")
+            for sid, k in list(dups.items())[:20]:
+                typer.echo(f"  {sid}: {k} times")
+    if res["failed"] or res["duplicates"]:
         raise typer.Exit(1)

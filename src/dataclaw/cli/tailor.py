@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -61,8 +61,13 @@ def tailor_cmd(
                          max_repairs=max_repairs, keep_raw=not no_raw, concurrency=concurrency,
                          engine=engine, workers=workers, ray_address=ray_address, retry_failed=retry_failed)
     res = tailor(list(sources), intent, backend=backend, out=out, recipe=recipe, options=opts)
+    from ..redact import redact, redact_text
+
+    why_nothing = nothing_made(res)
     if as_json:
-        typer.echo(json.dumps(res.to_json(), indent=1))
+        typer.echo(json.dumps(redact({**res.to_json(), "nothing_made": why_nothing}), indent=1))
+        if why_nothing:
+            raise typer.Exit(1)
         return
     c = res.counts
     typer.echo(f"{res.out}: {c['samples']} samples accepted, {c['rejected']} rejected "
@@ -71,8 +76,35 @@ def tailor_cmd(
     for task, n in c["per_task"].items():
         typer.echo(f"  {task}: {n['accepted']} accepted, {n['rejected']} rejected")
     for s in res.skipped:
-        typer.secho(f"  skipped {s['path']} ({s['step']}): {s['reason']}", fg="yellow")
+        typer.secho(f"  skipped {s['path']} ({s['step']}): {redact_text(s['reason'])}", fg="yellow")
     for ns in res.not_served:
-        typer.secho(f"  not made: {ns['task']} for {ns['source']}: {ns['reason']}", fg="yellow")
+        typer.secho(f"  not made: {ns['task']} for {ns['source']}: {redact_text(ns['reason'])}", fg="yellow")
     for name, p in (res.paths or {}).items():
         typer.echo(f"  {name}: {', '.join(map(str, p)) if isinstance(p, (list, tuple)) else p}")
+    if why_nothing:
+        typer.secho(f"error: nothing made: {redact_text(why_nothing)}", fg="red", err=True)
+        raise typer.Exit(1)
+
+
+def nothing_made(res: Any) -> str | None:
+    """Why a run made nothing and the folder holds nothing (exit 1), or None (exit 0): a run that only
+    resumed finished work made nothing new but failed at nothing."""
+    c = res.counts
+    if c.get("samples", 0) or c.get("resumed_samples", 0) or c.get("sources_resumed", 0):
+        return None
+    if not c.get("sources"):
+        return "no source found in the inputs (no video, GUI recording, robot episode or image folder)"
+    if c.get("sources_skipped") and not c.get("sources_done"):
+        first = res.skipped[0] if res.skipped else {}
+        return (f"every source was skipped ({c['sources_skipped']}); first: {first.get('path')}: "
+                f"{first.get('reason')}")
+    if c.get("rejected"):
+        from ..export.native import REJECTED, repair_jsonl
+
+        rows = repair_jsonl(Path(res.out) / REJECTED)
+        first = next((r["reasons"][0] for r in reversed(rows) if r.get("reasons")), "see rejected.jsonl")
+        return f"all {c['rejected']} candidate sample(s) were rejected; last: {first}"
+    if res.not_served:
+        ns = res.not_served[0]
+        return f"no planned task could be served; first: {ns['task']} for {ns['source']}: {ns['reason']}"
+    return "no sample could be made from these sources"

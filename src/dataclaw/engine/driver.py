@@ -57,7 +57,8 @@ def run(inputs: str | Path | Iterable[str | Path], intent: str | None = None, ba
     t_start = time.perf_counter()
     if isinstance(inputs, (str, Path)):
         inputs = [inputs]
-    jobs = list_sources(inputs)
+    bad_entries: list[tuple[str, str]] = []  # as the API promises: a bad entry is skipped, the rest are made
+    jobs = list_sources(inputs, bad_entries)
     workers = max(1, int(opts.workers or min(2, os.cpu_count() or 1)))
     formats = list(opts.formats or ["native"])
     out = Path(out)
@@ -66,11 +67,13 @@ def run(inputs: str | Path | Iterable[str | Path], intent: str | None = None, ba
         raise ConfigError("tailor needs an intent (or a recipe / plan, or one per source in the manifest)")
     cfg = WorkerConfig(out=str(out.resolve()), backend=backend, options=opts)
     writer = DatasetWriter(out, resume=opts.resume)
-    tally = RunTally(out, len(jobs), writer)
+    tally = RunTally(out, len(jobs) + len(bad_entries), writer)
     result = tally.result
     previously_skipped = {s["path"] for s in writer.skipped()} if opts.resume and not opts.retry_failed else set()
 
     try:
+        for entry, reason in bad_entries:
+            tally.skip(entry, reason, "inputs")
         # 1. open every source (content hash, kind), in parallel threads (hashing releases the GIL)
         t = time.perf_counter()
         todo_jobs = [j for j in jobs if j.path not in previously_skipped]

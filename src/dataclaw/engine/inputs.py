@@ -68,8 +68,16 @@ def _walk_folder(root: Path) -> list[str]:
     return found
 
 
-def _read_manifest(path: Path) -> list[SourceJob]:
+def _read_manifest(path: Path, errors: list[tuple[str, str]] | None = None) -> list[SourceJob]:
+    """The jobs of a manifest; with `errors`, a bad line is recorded there (entry, reason) and skipped."""
     rows: list[dict] = []
+
+    def bad(n: int, why: str, exc: Exception | None = None) -> None:
+        msg = f"manifest {path} line {n}: {why}"
+        if errors is None:
+            raise ConfigError(msg) from exc
+        errors.append((f"{path}:{n}", msg))
+
     if path.suffix.lower() == ".csv":
         with open(path, newline="", encoding="utf-8") as fh:
             reader = csv.DictReader(fh)
@@ -83,9 +91,11 @@ def _read_manifest(path: Path) -> list[SourceJob]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ConfigError(f"manifest {path} line {n}: not JSON ({exc.msg})") from exc
+                bad(n, f"not JSON ({exc.msg})", exc)
+                continue
             if not isinstance(row, dict) or not row.get("path"):
-                raise ConfigError(f"manifest {path} line {n}: expected an object with a 'path'")
+                bad(n, "expected an object with a 'path'")
+                continue
             rows.append(row)
     jobs = []
     for row in rows:
@@ -99,17 +109,25 @@ def _read_manifest(path: Path) -> list[SourceJob]:
     return jobs
 
 
-def list_sources(inputs: Iterable[str | Path]) -> list[SourceJob]:
+def list_sources(inputs: Iterable[str | Path], errors: list[tuple[str, str]] | None = None) -> list[SourceJob]:
     """Expands files, folders, globs and manifests into source jobs (order kept, duplicates dropped).
 
     A path that does not exist is kept as a job, so the run records it as skipped with its reason.
+    A bad entry (a glob with no match, a manifest without a 'path' column, a bad manifest line) raises
+    ConfigError, or with `errors` given is appended there as (entry, reason) and the rest go on.
     """
     jobs: list[SourceJob] = []
     for item in inputs:
         s = str(item)
         p = Path(s)
         if p.is_file() and p.suffix.lower() in MANIFEST_SUFFIXES:
-            jobs += _read_manifest(p)
+            if errors is None:
+                jobs += _read_manifest(p)
+                continue
+            try:
+                jobs += _read_manifest(p, errors)
+            except (ConfigError, OSError, UnicodeDecodeError, csv.Error) as exc:
+                errors.append((s, str(exc) if isinstance(exc, ConfigError) else f"manifest {p}: {exc}"))
         elif p.is_dir():
             jobs += [SourceJob(f) for f in _walk_folder(p)]
         elif p.is_file() and p.suffix.lower() in _HDF5:  # a file of several demonstrations: one job each
@@ -119,7 +137,10 @@ def list_sources(inputs: Iterable[str | Path]) -> list[SourceJob]:
         elif not p.exists() and _GLOB_CHARS & set(s):
             matches = sorted(glob.glob(s, recursive=True))
             if not matches:
-                raise ConfigError(f"no file matches the pattern {s!r}")
+                if errors is None:
+                    raise ConfigError(f"no file matches the pattern {s!r}")
+                errors.append((s, f"no file matches the pattern {s!r}"))
+                continue
             jobs += [SourceJob(m) for m in matches]
         else:
             jobs.append(SourceJob(s))

@@ -27,10 +27,12 @@ from .. import __version__
 from ..errors import ConfigError
 from ..media import MediaStore
 from ..model import AnchorSet, Rejection, Sample
+from ..redact import redact, redact_text
 from .agentnet import export_agentnet
 from .card import write_card
 from .lerobot import export_lerobot
 from .llamafactory import export_llamafactory
+from .lock import FolderLock, FolderLockedError
 from .native import (RAW, REJECTED, SAMPLES, export_native, read_raw, read_rows, read_samples, repair_jsonl,
                      sample_row)
 from .parquet import export_parquet
@@ -94,6 +96,7 @@ class DatasetWriter:
     def __init__(self, out: Path, resume: bool = True) -> None:
         self.out = Path(out)
         self.out.mkdir(parents=True, exist_ok=True)
+        self._folder_lock = FolderLock(self.out)  # one writer per folder: a second run fails here, naming the pid
         if not resume:
             self._clear()
         self._lock = threading.Lock()
@@ -168,7 +171,7 @@ class DatasetWriter:
         if not raw or not sid:
             return
         with open(self.out / RAW, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"id": sid, "kind": kind, "raw": raw}, ensure_ascii=False, default=str) + "\n")
+            fh.write(json.dumps(redact({"id": sid, "kind": kind, "raw": raw}), ensure_ascii=False, default=str) + "\n")
             fh.flush()
 
     def add(self, sample: Sample) -> bool:
@@ -185,7 +188,7 @@ class DatasetWriter:
         return True
 
     def reject(self, rejection: Rejection) -> None:
-        row = rejection.model_dump(mode="json")
+        row = redact(rejection.model_dump(mode="json"))  # reasons may quote a backend error (its URL)
         raw = row.pop("raw", None)
         key = _rejection_key(row)
         with self._lock:
@@ -209,13 +212,13 @@ class DatasetWriter:
             os.fsync(fh.fileno())
 
     def mark_source_done(self, source_id: str, info: dict[str, Any]) -> None:
-        payload = {"source_id": source_id, "info": info, "time": time.time()}
+        payload = {"source_id": source_id, "info": redact(json.loads(json.dumps(info, default=str))), "time": time.time()}
         _atomic_write(self._progress / "done" / f"{_safe_name(source_id)}.json",
                       json.dumps(payload, ensure_ascii=False, default=str))
 
     def skip_source(self, path: str, reason: str, step: str) -> None:
         with self._lock, open(self._progress / "skipped.jsonl", "a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"path": str(path), "reason": reason, "step": step}) + "\n")
+            fh.write(json.dumps({"path": str(path), "reason": redact_text(reason), "step": step}) + "\n")
             fh.flush()
 
     def skipped(self) -> list[dict[str, str]]:
@@ -232,6 +235,7 @@ class DatasetWriter:
         if self._media is not None:
             self._media.close()
             self._media = None
+        self._folder_lock.release()
 
     def __enter__(self) -> "DatasetWriter":
         return self
@@ -247,7 +251,7 @@ class DatasetWriter:
             raise ConfigError(f"unknown export format(s) {', '.join(unknown)}; known: {', '.join(EXPORTERS)}")
         with self._lock:
             self._fh.flush()
-        m = self._manifest(manifest, formats)
+        m = redact(json.loads(json.dumps(self._manifest(manifest, formats), default=str)))  # no secret is written
         written: dict[str, list[str]] = {}
         t = time.perf_counter()
         for fmt in formats:
@@ -304,4 +308,4 @@ class DatasetWriter:
         return m
 
 
-__all__ = ["DatasetWriter", "EXPORTERS", "read_samples", "read_raw", "read_rows", "sample_row", "versions"]
+__all__ = ["DatasetWriter", "EXPORTERS", "FolderLockedError", "read_samples", "read_raw", "read_rows", "sample_row", "versions"]

@@ -144,22 +144,40 @@ def repair_jsonl(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def read_rows(dataset_dir: Path, curated: bool = True) -> list[dict[str, Any]]:
-    """Rows of samples.jsonl without modifying the file (a torn last line is skipped); with `curated`,
-    the human marks of curation.jsonl are applied (rejected rows dropped, edits applied)."""
-    path = Path(dataset_dir) / SAMPLES
-    rows: list[dict[str, Any]] = []
+def _file_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """Every whole JSON line of a file, as written (a torn last line ends the read)."""
     if not path.exists():
-        return rows
+        return
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             if not line.endswith("\n"):
                 break
             if line.strip():
                 try:
-                    rows.append(json.loads(line))
+                    yield json.loads(line)
                 except json.JSONDecodeError:
                     break
+
+
+def duplicate_ids(dataset_dir: Path) -> dict[str, int]:
+    """Sample ids that samples.jsonl holds more than once -> how many times."""
+    from collections import Counter  # noqa: PLC0415
+
+    n = Counter(r.get("id") for r in _file_rows(Path(dataset_dir) / SAMPLES) if isinstance(r, dict))
+    return {str(k): v for k, v in n.items() if v > 1}
+
+
+def read_rows(dataset_dir: Path, curated: bool = True) -> list[dict[str, Any]]:
+    """Rows of samples.jsonl without modifying the file (a torn last line is skipped); with `curated`,
+    the human marks of curation.jsonl are applied (rejected rows dropped, edits applied)."""
+    rows: list[dict[str, Any]] = []
+    seen: set[Any] = set()
+    for row in _file_rows(Path(dataset_dir) / SAMPLES):
+        rid = row.get("id") if isinstance(row, dict) else None
+        if rid is not None and rid in seen:  # a repeated id (two writers before the folder lock): the first wins
+            continue
+        seen.add(rid)
+        rows.append(row)
     if curated:
         rows = curate_rows(dataset_dir, rows)
     return rows
@@ -229,4 +247,4 @@ def reverify(dataset_dir: Path) -> dict[str, Any]:
         v = verify_sample(s, [aset] + others, Path(dataset_dir))
         if not v.ok:
             failed.append({"id": s.id, "errors": v.errors})
-    return {"samples": n, "passed": n - len(failed), "failed": failed}
+    return {"samples": n, "passed": n - len(failed), "failed": failed, "duplicates": duplicate_ids(dataset_dir)}

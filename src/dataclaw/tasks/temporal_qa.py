@@ -11,6 +11,7 @@ Visual (footage with no text and no speech; from the hands / camera / people exp
 - `hand_action`    (medium) when does the hand move / turn / touch what it holds?
 - `camera_move`    (medium) when does the camera move (and how)? / does it move at all?
 - `people_count`   (medium) how many people are in view at t?
+- `subject_move`   (medium) how does something move between t0 and t1 (subject_motion direction)?
 - `visual_order`   (hard)   which of two visual events comes first?
 Every answer carries `span` segments citing the anchors they come from.
 """
@@ -29,8 +30,8 @@ from .common import (IDS_SCHEMA, DraftError, Unit, anchor_text, build_prompt, cl
                      evidence_sample_id, overlap, provenance, select_frames, span_errors, validate_draft)
 
 QTYPES = ("localize_text", "localize_speech", "order", "state_change", "multi_event",
-          "hand_appear", "hand_action", "camera_move", "people_count", "visual_order")
-VISUAL_EVENTS = ("hand", "hand_object", "person", "camera_motion")
+          "hand_appear", "hand_action", "camera_move", "people_count", "visual_order", "subject_move")
+VISUAL_EVENTS = ("hand", "hand_object", "person", "camera_motion", "subject_motion")
 
 
 class TemporalQAParams(BaseModel):
@@ -95,7 +96,7 @@ def whole_video(media: Any, source: Any, duration: float) -> str:
     return rel
 
 
-_VISUAL_QTYPES = ("hand_appear", "hand_action", "camera_move", "people_count", "visual_order")
+_VISUAL_QTYPES = ("hand_appear", "hand_action", "camera_move", "people_count", "visual_order", "subject_move")
 _ACT_PHRASE = {"hold": "hold an object", "move": "move what it holds", "turn": "turn what it holds",
                "touch": "touch something"}
 
@@ -140,6 +141,14 @@ def _visual_rules(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
                     "spans": [span(a, f"the camera {ph}")]}
         return {"question": "When does the camera move, and how?",
                 "answer": f"The camera {ph} from {a.t0:.1f} s to {a.t1:.1f} s.", "spans": [span(a, f"the camera {ph}")]}
+    if qt == "subject_move":
+        from .visual import SUBJECT_PHRASE, subject_region  # noqa: PLC0415
+
+        ph = SUBJECT_PHRASE[a.data["direction"]]
+        reg = subject_region(a)
+        return {"question": f"How does something move between {a.t0:.1f} s and {a.t1:.1f} s?",
+                "answer": f"Something moves {ph}" + (f" {reg}" if reg else "") + f", from {a.t0:.1f} s to {a.t1:.1f} s.",
+                "spans": [span(a, f"something moves {ph}")]}
     if qt == "people_count":
         n = int(a.data.get("count", 0))
         at = m["at"]
@@ -283,6 +292,13 @@ class TemporalQATask(Task):
             moving = [a for a in cams if a.data["motion"] != "static"]
             for a in (moving[: p.per_type] or cams[:1]):
                 add("camera_move", "medium", [a], [], moved=bool(moving))
+        if "subject_move" in types:
+            from .visual import SUBJECT_PHRASE  # noqa: PLC0415
+
+            subs = sorted((a for a in anchors.of_kind("subject_motion") if a.data.get("direction") in SUBJECT_PHRASE
+                           and a.t1 - a.t0 >= 0.5), key=lambda a: -(a.t1 - a.t0))
+            for a in sorted(subs[: p.per_type], key=lambda a: a.t0):
+                add("subject_move", "medium", [a], [])
         if "people_count" in types:
             for a in people[: p.per_type]:
                 add("people_count", "medium", [a], [], at=round((a.t0 + a.t1) / 2, 3))
@@ -307,6 +323,8 @@ class TemporalQATask(Task):
             "camera_move": "Ask how and when the camera moves (or whether it does); answer with the camera anchor's "
                            "span in its words ('the camera pans left', 'is static').",
             "people_count": f"Ask how many people are in view at {m.get('at')} s; answer with the person anchor's count.",
+            "subject_move": "Ask which way something moves in the target's span; answer in its words ('something "
+                            "moves from left to right', 'upwards') with the subject-motion anchor's span.",
             "visual_order": "Ask which of the two visual events comes first; one span per event, in time order.",
         }
         task_text = (f"Question type {m['qtype']} ({m['difficulty']}). {hints[m['qtype']]} Targets: "

@@ -1,0 +1,1 @@
+from reliability_util import lecture  # noqa: F401 - the shared fixture
