@@ -117,9 +117,12 @@ class Handler(BaseHTTPRequestHandler):
                 f = inside(self.dataset.root, path[len("/files/"):])
                 return self._file(f, head) if f else self._error(404, "not a file inside the dataset folder")
             if path.startswith("/source/"):
-                src = self.dataset.source_paths().get(unquote(path[len("/source/"):]))
+                sid = unquote(path[len("/source/"):])
+                src = self.dataset.source_paths().get(sid)
                 f = Path(src) if src else None
-                return self._file(f, head) if f and f.is_file() else self._error(404, "not a source of this dataset")
+                if not (f and f.is_file() and _is_source(f, sid)):
+                    return self._error(404, "not a media source of this dataset")
+                return self._file(f, head)
         except (BrokenPipeError, ConnectionResetError):
             return None
         return self._error(404, "not found")
@@ -177,10 +180,30 @@ class Handler(BaseHTTPRequestHandler):
             return self._error(413, "mark too large or empty")
         try:
             mark = json.loads(self.rfile.read(n))
+            if not isinstance(mark, dict):
+                raise ValueError("a mark is a JSON object")
             saved = self.dataset.mark(mark)
-        except (json.JSONDecodeError, ValueError) as exc:
-            return self._error(400, str(exc))
+        except (json.JSONDecodeError, ValueError, TypeError, AttributeError, RecursionError) as exc:
+            return self._error(400, f"bad mark: {exc}")
         return self._json(saved)
+
+
+_MEDIA = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".mp4", ".webm", ".mov", ".m4v", ".mkv", ".wav", ".mp3"}
+_VERIFIED: dict[tuple[str, str, int, int], bool] = {}  # (id, path, size, mtime) -> hash matched
+
+
+def _is_source(f: Path, sid: str) -> bool:
+    """A file outside the folder is served only if it is media and its content hash is the source id
+    (an edited manifest.json naming /etc/passwd gets nothing); checked once per file version."""
+    if f.suffix.lower() not in _MEDIA:
+        return False
+    st = f.stat()
+    key = (sid, str(f), st.st_size, st.st_mtime_ns)
+    if key not in _VERIFIED:
+        from ..sources import content_hash  # noqa: PLC0415
+
+        _VERIFIED[key] = content_hash(f) == sid
+    return _VERIFIED[key]
 
 
 def make_server(dataset_dir: str | Path, host: str = "127.0.0.1", port: int = 8765) -> ThreadingHTTPServer:
