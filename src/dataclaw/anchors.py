@@ -11,7 +11,7 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .errors import ConfigError, DataclawError, SourceError
 from .experts import ExpertContext, default_experts, get_expert
@@ -64,6 +64,7 @@ def run_experts(
     experts: list[str] | None = None,
     params: dict[str, dict[str, Any]] | None = None,
     use_cache: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> AnchorSet:
     """Runs the named experts (default set for the source kind when None) on one source.
 
@@ -72,16 +73,16 @@ def run_experts(
     gets the visual experts (VISUAL_FALLBACK: hands, camera, people, scene, subjects), so footage with nothing
     to read or hear still says what is seen.
     An expert that fails is recorded in `errors` (with its dependants) and the others go on;
-    a source that cannot be opened raises SourceError.
+    a source that cannot be opened raises SourceError. `progress` is told each expert's name as it starts.
     """
     src = source if isinstance(source, Source) else load_source(source)
     if experts is None and src.kind == "video":
-        first = run_experts(src, default_experts(src.kind), params, use_cache)
+        first = run_experts(src, default_experts(src.kind), params, use_cache, progress)
         seen_text = {str(a.data.get("text", "")).strip() for a in first.of_kind("ocr_text")}
         if first.of_kind("transcript") or sum(len(t) for t in seen_text) >= MIN_TEXT_CHARS or not first.anchors:
             return first
         extra = [n for n in VISUAL_FALLBACK if n not in first.by_expert]
-        res = run_experts(src, default_experts(src.kind) + extra, params, use_cache)
+        res = run_experts(src, default_experts(src.kind) + extra, params, use_cache, progress)
         res.warnings.append(f"{src.path}: nothing to read or hear: visual experts added ({', '.join(extra)})")
         return res
     names = experts if experts is not None else default_experts(src.kind)
@@ -105,6 +106,8 @@ def run_experts(
             if missing:
                 result.errors[n] = f"skipped: required expert(s) failed: {', '.join(missing)}"
                 continue
+            if progress:
+                progress(n)
             if use_cache and cfile.exists():
                 try:
                     payload = json.loads(cfile.read_text())

@@ -17,6 +17,7 @@ import logging
 import os
 import shutil
 import tempfile
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -50,9 +51,23 @@ def minilm_onnx(folder: str | Path, cache: str | Path | None = None) -> Path:
         from transformers import AutoModel  # noqa: PLC0415
     except ImportError as exc:
         raise ConfigError(f"exporting MiniLM to ONNX once needs torch and transformers ({exc})") from exc
-    log.warning("exporting %s to ONNX under %s (once)", folder, final)
-    model = AutoModel.from_pretrained(str(folder)).eval()
+    from transformers.utils import logging as hf_logging  # noqa: PLC0415
 
+    log.info("exporting %s to ONNX under %s (once)", folder, final)
+    # a one-time cache step: no weight-loading bar or tracer warnings on stderr (a -q run prints nothing)
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _export(final, root, AutoModel.from_pretrained(str(folder)).eval(), torch)
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def _export(final: Path, root: Path, model: Any, torch: Any) -> Path:
+    """`model`'s hidden states as ONNX, written to a temporary folder and renamed to `final`."""
     class Hidden(torch.nn.Module):  # positional inputs, one named output
         def __init__(self, bert: Any) -> None:
             super().__init__()

@@ -455,3 +455,33 @@ def test_cli_formats_are_checked_first_and_take_comma_lists(dataset, tmp_path):
     assert len(t2v["images"]) == 2
     res = runner.invoke(app, ["--version"])
     assert res.exit_code == 0 and res.output.startswith("dataclaw ")
+
+
+def test_trl_images_typed_from_any_working_directory(dataset, tmp_path, monkeypatch):
+    """The card's imagefolder call gives `images` as datasets.Image, resolved against the dataset folder
+    (not the working directory); the JSON rows and these rows are the same samples in the same order."""
+    datasets = pytest.importorskip("datasets")
+    from PIL import Image as PILImage
+
+    EXPORTERS["trl"](dataset)
+    rows = [json.loads(x) for x in (dataset / "trl.jsonl").read_text().splitlines()]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    ds = datasets.load_dataset("imagefolder", data_files=str(dataset / "metadata.jsonl"), split="train")
+    assert isinstance(ds.features["images"], datasets.List) and isinstance(ds.features["images"].feature, datasets.Image)
+    assert ds["id"] == [r["id"] for r in rows] and "images_file_names" not in ds.column_names
+    for row, got in zip(rows, ds):
+        assert len(got["images"]) == len(row["images"])  # rows without images too (an empty list)
+        for path, img in zip(row["images"], got["images"]):
+            assert isinstance(img, PILImage.Image) and img.size == PILImage.open(dataset / path).size
+        assert got["prompt"][0]["role"] == "user" and got["completion"][0]["role"] == "assistant"
+    w = DatasetWriter(dataset)
+    files = w.finalize({"intent": "x"}, ["trl"])
+    w.close()
+    assert sorted(files["trl"]) == [str(dataset / "metadata.jsonl"), str(dataset / "trl.jsonl")]
+    card = (dataset / "README.md").read_text()
+    assert 'load_dataset("imagefolder", data_files="./metadata.jsonl"' in card
+    # the card's JSON configs still load from here (the trl config's images are path strings)
+    trl = datasets.load_dataset(str(dataset), name="trl", split="train")
+    assert trl["id"] == [r["id"] for r in rows]

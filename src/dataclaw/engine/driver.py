@@ -143,9 +143,13 @@ def run(inputs: str | Path | Iterable[str | Path], intent: str | None = None, ba
         tally.counts["resumed_samples"] = sum(len(v) for v in ids_by_source.values())
 
         # 4. run, writing each Outcome as it arrives (in input order)
-        executor = _executor(engine, workers, opts.ray_address)
         with progress_bar(opts.quiet) as progress:
             bar = progress.add_task(f"{engine} x{workers}", total=len(work)) if progress else None
+
+            def show(what: str) -> None:
+                progress.update(bar, description=f"{engine} x{workers} {what}")
+
+            executor = _executor(engine, workers, opts.ray_address, show if progress else None)
             for outcome in executor(work, cfg):
                 _take(outcome, writer, caps, accepted, tally)
                 if progress:
@@ -192,11 +196,12 @@ def _take(outcome: dict[str, Any], writer: DatasetWriter, caps: dict[str, int | 
     tally.finish_source(stats)
 
 
-def _executor(engine: str, workers: int, ray_address: str | None) -> Executor:
+def _executor(engine: str, workers: int, ray_address: str | None,
+              progress: Callable[[str], None] | None = None) -> Executor:
     if engine == "ray":
         from .ray_engine import ray_executor  # noqa: PLC0415 - imports nothing of Ray until it runs
 
         return ray_executor(workers, ray_address)
     from .local import local_executor  # noqa: PLC0415
 
-    return local_executor(workers)
+    return local_executor(workers, progress=progress)

@@ -10,19 +10,24 @@ import multiprocessing as mp
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from .work import WorkerConfig, close_state, failed_outcome, process_source
 
 
-def local_executor(workers: int, window: int | None = None) -> Callable[..., Iterator[dict[str, Any]]]:
+def local_executor(workers: int, window: int | None = None,
+                   progress: Callable[[str], None] | None = None) -> Callable[..., Iterator[dict[str, Any]]]:
+    """`progress` is told "<source>: <stage>" when the units run in this process (a spawned worker's
+    stages cannot reach the display; there it shows sources done)."""
     window = window or 2 * workers
 
     def execute(work: list[tuple[dict, dict, list[str], list[str]]], cfg: WorkerConfig) -> Iterator[dict[str, Any]]:
         if workers <= 1 or len(work) <= 1:
             try:
                 for src, plan, skip_ids, finished in work:
-                    yield process_source(src, plan, cfg, skip_ids, finished)
+                    show = (lambda what, name=Path(src["path"]).name: progress(f"{name}: {what}")) if progress else None
+                    yield process_source(src, plan, cfg, skip_ids, finished, show)
             finally:
                 close_state()
             return

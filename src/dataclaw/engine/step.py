@@ -104,11 +104,14 @@ def plan_tasks(plan: Plan) -> tuple[dict[str, Task], list[dict[str, str]]]:
     return tasks, missing
 
 
-def extract(src: Source, options: TailorOptions, stats: SourceStats) -> AnchorSet | None:
-    """The source's anchors, or None with `stats.skip` saying why (never raises)."""
+def extract(src: Source, options: TailorOptions, stats: SourceStats,
+            progress: Callable[[str], None] | None = None) -> AnchorSet | None:
+    """The source's anchors, or None with `stats.skip` saying why (never raises); `progress` is told
+    "anchors: <expert>" as each expert starts."""
     t = time.perf_counter()
+    per_expert = (lambda name: progress(f"anchors: {name}")) if progress else None
     try:
-        aset = run_experts(src, options.experts, options.expert_params)
+        aset = run_experts(src, options.experts, options.expert_params, progress=per_expert)
     except SourceError as exc:
         stats.skip, stats.step = exc.reason, exc.step
         return None
@@ -172,6 +175,8 @@ def synthesize(aset: AnchorSet, plan: Plan, tasks: dict[str, Task], backend: Bac
                     done_ids.add(res.id)
                     accepted[task_name] = accepted.get(task_name, 0) + 1
                     ts.accepted += 1
+                    if progress:
+                        progress(f"{task_name}: {ts.accepted} accepted")
                 else:
                     sink.reject(res)
                     ts.rejected += 1
@@ -203,7 +208,7 @@ def run_source(src: Source, plan: Plan, tasks: dict[str, Task], backend: Backend
     stats = SourceStats(source=src)
     if progress:
         progress("anchors")
-    aset = extract(src, options, stats)
+    aset = extract(src, options, stats, progress)
     if aset is None:
         return stats
     return synthesize(aset, plan, tasks, backend, sink, options, stats, done_ids=done_ids, finished=finished,

@@ -8,6 +8,7 @@ idempotent). Each worker process keeps one backend and one media writer open acr
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -85,16 +86,18 @@ def outcome(stats: SourceStats, sink: OutcomeSink | None = None) -> dict[str, An
             "results": sink.results if sink else []}
 
 
-def anchor_source(source: dict[str, Any], cfg: WorkerConfig) -> dict[str, Any]:
+def anchor_source(source: dict[str, Any], cfg: WorkerConfig,
+                  progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """The first half of the step (Ray runs it as its own stage): {"stats", "anchorset"} (never raises)."""
     stats = SourceStats(source=Source(**source))
-    aset = extract(stats.source, cfg.options, stats)
+    aset = extract(stats.source, cfg.options, stats, progress)
     return {"stats": stats.model_dump(mode="json"), "anchorset": aset.to_json() if aset else None}
 
 
 def synthesize_source(anchored: dict[str, Any], plan: dict[str, Any], cfg: WorkerConfig,
                       skip_ids: list[str] | tuple[str, ...] = (),
-                      finished: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+                      finished: list[str] | tuple[str, ...] = (),
+                      progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """The second half: every planned task on the anchors `anchor_source` gave -> an Outcome."""
     stats = SourceStats.model_validate(anchored["stats"])
     if anchored.get("anchorset") is None:
@@ -105,7 +108,7 @@ def synthesize_source(anchored: dict[str, Any], plan: dict[str, Any], cfg: Worke
     sink = OutcomeSink(_media(cfg.out))
     try:
         synthesize(AnchorSet.from_json(anchored["anchorset"]), p, tasks, _backend(cfg), sink, cfg.options, stats,
-                   done_ids=set(skip_ids), finished=set(finished), accepted={})
+                   done_ids=set(skip_ids), finished=set(finished), accepted={}, progress=progress)
     except Exception as exc:  # noqa: BLE001 - never lose the batch to one source (e.g. the backend will not load)
         log.debug("synthesis failed", exc_info=True)
         stats.skip, stats.step = f"{type(exc).__name__}: {exc}", "synthesis"
@@ -114,9 +117,13 @@ def synthesize_source(anchored: dict[str, Any], plan: dict[str, Any], cfg: Worke
 
 def process_source(source: dict[str, Any], plan: dict[str, Any], cfg: WorkerConfig,
                    skip_ids: list[str] | tuple[str, ...] = (),
-                   finished: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
-    """The whole step for one source (the local engine's unit of work) -> its Outcome."""
-    return synthesize_source(anchor_source(source, cfg), plan, cfg, skip_ids, finished)
+                   finished: list[str] | tuple[str, ...] = (),
+                   progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The whole step for one source (the local engine's unit of work) -> its Outcome; `progress` is
+    told each stage (run_source's words), when the caller shows them."""
+    if progress:
+        progress("anchors")
+    return synthesize_source(anchor_source(source, cfg, progress), plan, cfg, skip_ids, finished, progress)
 
 
 def failed_outcome(source: dict[str, Any], reason: str, step: str) -> dict[str, Any]:

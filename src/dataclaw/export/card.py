@@ -23,7 +23,9 @@ LOADERS = {
     "trl": ('import os\nfrom datasets import load_dataset, Image, Sequence\n'
             'ds = load_dataset("json", data_files="{dir}/trl.jsonl")["train"]  # prompt, completion, images\n'
             'ds = ds.map(lambda r: {{"images": [os.path.join("{dir}", p) for p in r["images"]]}})  # relative paths\n'
-            'ds = ds.cast_column("images", Sequence(Image()))'),
+            'ds = ds.cast_column("images", Sequence(Image()))\n'
+            '# or, images typed as datasets.Image from any working directory (metadata.jsonl holds the same rows):\n'
+            'ds = load_dataset("imagefolder", data_files="{dir}/metadata.jsonl", split="train")'),
     "verl": ('# datasets: load_dataset("parquet", data_files="{dir}/verl/train.parquet", split="train")\n'
              '# verl: data.train_files={dir}/verl/train.parquet data.image_key=images data.video_key=videos\n'
              '#   reward.custom_reward_function.path=pkg://dataclaw.train.rewards '

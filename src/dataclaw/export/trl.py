@@ -19,6 +19,10 @@ Images are listed in the order of their `{"type": "image"}` parts; paths are rel
     ds = load_dataset("json", data_files="<out>/trl.jsonl", split="train")
     ds = ds.map(lambda r: {"images": [os.path.join("<out>", p) for p in r["images"]]})
     ds = ds.cast_column("images", Sequence(Image()))
+The same rows are also written as `metadata.jsonl` for the `imagefolder` builder, whose `images_file_names`
+are resolved against that file's folder, so `images` arrive as `datasets.Image` from any working directory:
+    ds = load_dataset("imagefolder", data_files="<out>/metadata.jsonl", split="train")
+(`images_file_names`, not `file_names`: datasets 5.2 fails on an empty `file_names` list.)
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ from .chat import render, videos_as_frames
 from .native import read_samples
 
 DATA_FILE = "trl.jsonl"
+IMAGEFOLDER_FILE = "metadata.jsonl"  # the name the imagefolder builder looks for
 VIDEO_FRAMES = 8
 
 
@@ -52,8 +57,11 @@ def trl_row(sample: Any, root: Path | None = None, video_frames: int = VIDEO_FRA
 
 def export_trl(dataset_dir: Path, video_frames: int = VIDEO_FRAMES) -> list[Path]:
     root = Path(dataset_dir)
-    out = root / DATA_FILE
-    with open(out, "w", encoding="utf-8") as fh:
+    out, folder = root / DATA_FILE, root / IMAGEFOLDER_FILE
+    with open(out, "w", encoding="utf-8") as fh, open(folder, "w", encoding="utf-8") as ff:
         for s in read_samples(root):
-            fh.write(json.dumps(trl_row(s, root, video_frames), ensure_ascii=False) + "\n")
-    return [out]
+            row = trl_row(s, root, video_frames)
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            row["images_file_names"] = row.pop("images")  # imagefolder turns it back into `images`, typed Image
+            ff.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return [out, folder]
