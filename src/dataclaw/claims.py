@@ -504,12 +504,26 @@ class _Parsed:
     before_after: list[tuple[int, str]]  # (position, "before"/"after")
 
 
+_GUI_QUOTING = frozenset({"gui_trajectory", "gui_stitch", "gui_grounding"})
+
+
 def parse(text: str, where: str, task: str = "") -> _Parsed:
     """Claims of one text field (see the module docstring)."""
     claims: list[Claim] = []
     quotes: list[tuple[int, str]] = []
     masked = text
     for rx in (_DQUOTE_RE, _SQUOTE_RE):
+        if rx is _SQUOTE_RE and task.split("@")[0] in _GUI_QUOTING:
+            # GUI step text quotes by gui_text's rule: read it back by the same rule, never the prose between
+            from .tasks.gui_text import quote_positions  # noqa: PLC0415
+
+            for i, j in quote_positions(masked):
+                q = masked[i + 1:j]
+                if q.strip():
+                    quotes.append((i, q))
+                    claims.append(Claim("quote", q, where, key=q.lower()))
+                masked = masked[:i] + " " * (j + 1 - i) + masked[j + 1:]
+            continue
         for m in rx.finditer(masked):
             q = next(g for g in m.groups() if g is not None)
             if q.strip():
@@ -602,7 +616,8 @@ def parse(text: str, where: str, task: str = "") -> _Parsed:
 
 def _context(text: str, pos: int) -> str:
     """The word before a number ("at", "from", ...): a point in time may lie inside a span."""
-    m = re.search(r"([A-Za-z]+)\W*$", text[:pos])
+    # "at (34, 325)" is a point on the screen: a bracket between the word and the number ends the context
+    m = re.search(r"([A-Za-z]+)[^\w(\[]*$", text[:pos])
     return m.group(1).lower() if m else ""
 
 
@@ -633,6 +648,7 @@ def _template_tables(name: str) -> list[Iterable[str]]:
             from .tasks import gui_text  # noqa: PLC0415
 
             return [getattr(g, "_KEY_PURPOSE", {}).values(), getattr(g, "_HOTKEY_PURPOSE", {}).values(),
+                    getattr(g, "_CLICK_PURPOSE", {}).values(),
                     gui_text.ROLE_WORDS.values()]  # the role words the step text says (link, check box, ...)
     except ImportError:
         return []

@@ -70,9 +70,9 @@ def norm(text: Any) -> str:
     return " ".join(str(text or "").split()).casefold()
 
 
-def quoted_spans(text: str) -> list[str]:
-    """The single-quoted values in `text`, read by the writer's rule (module docstring)."""
-    out: list[str] = []
+def quote_positions(text: str) -> list[tuple[int, int]]:
+    """(opening quote, closing quote) positions of the single-quoted values, by the writer's rule."""
+    out: list[tuple[int, int]] = []
     i, n = 0, len(text or "")
     while i < n:
         if text[i] == "'" and (i == 0 or text[i - 1] in _OPENERS):
@@ -80,11 +80,16 @@ def quoted_spans(text: str) -> list[str]:
             while j < n and not (text[j] == "'" and (j + 1 == n or text[j + 1] in _CLOSERS)):
                 j += 1
             if j < n:
-                out.append(text[i + 1:j])
+                out.append((i, j))
                 i = j + 1
                 continue
         i += 1
     return out
+
+
+def quoted_spans(text: str) -> list[str]:
+    """The single-quoted values in `text`, read by the writer's rule (module docstring)."""
+    return [text[i + 1:j] for i, j in quote_positions(text)]
 
 
 class Unquotable(ValueError):
