@@ -593,7 +593,8 @@ def run_gui_downstream(corpus: str | Path, out: str | Path, annotators: list[str
         cfg = {"model": student, "data": str(out / "data" / label), "output_dir": str(out / "students" / label),
                "mode": "omni", "threads": threads, "seed": train_seed,
                "args": {"max_steps": steps, "per_device_train_batch_size": batch, "learning_rate": lr,
-                        "max_length": max_length, "logging_steps": max(1, steps // 10), "lr_scheduler_type": "constant"}}
+                        "max_length": max_length, "logging_steps": max(1, steps // 10), "lr_scheduler_type": "constant",
+                        "gradient_checkpointing": False}}  # 135M fits; recomputing costs CPU time
         say(f"{label}: fine-tuning the student on {n} rows, {steps} steps")
         tr = train("sft", cfg)["runs"][0]
         train_info[label] = {"train_loss": tr["train_loss"], "train_s": round(time.perf_counter() - t, 1)}
