@@ -125,8 +125,9 @@ class GameFramesTask(Task):
     examples = ("action-conditioned video generation data from gameplay", "game world model training data",
                 "predict the next frames of an Atari game from the actions", "gameplay to prompt and target frames",
                 "make game frame prediction data from my ALE recordings")
-    keywords = (r"game ?play", r"\bgames?\b.*(frame|world|predict|generat)", r"\batari\b", r"\bale\b",
-                r"vizdoom|\bdoom\b", r"game[- ]frames?")
+    keywords = (r"game ?play", r"\bgames?\b.*(frame|world|predict|generat)",
+                r"(world[- ]model|frames?|predict\w*|generat\w*|action[- ]condition\w*)\b.*\bgames?\b",
+                r"\batari\b", r"\bale\b", r"vizdoom|\bdoom\b", r"game[- ]frames?")
     rewrite = "Pair each gameplay context and the actions pressed with the frames that follow a fixed horizon ahead."
     Params = GameFramesParams
 
