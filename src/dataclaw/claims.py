@@ -600,17 +600,18 @@ def parse(text: str, where: str, task: str = "") -> _Parsed:
             before_after.append((pos, low))
         if low in CAMERA_VERBS:
             verb = CAMERA_VERBS[low]
-            if verb in ("pan", "tilt", "zoom") and nxt in ("left", "right", "up", "down", "in", "out"):
+            # "pans left" is one claim only within one clause: "pans. left" is a title and a sentence
+            if verb in ("pan", "tilt", "zoom") and joined_next and nxt in ("left", "right", "up", "down", "in", "out"):
                 claims.append(Claim("camera", f"{tok} {tokens[i + 1][1]}", where, key=f"{verb}_{nxt}"))
                 skip_next = True
             else:
                 claims.append(Claim("camera", tok, where, key=verb))
             continue
-        if low in ("static", "still", "steady") and nxt == "camera":
+        if low in ("static", "still", "steady") and joined_next and nxt == "camera":
             claims.append(Claim("camera", f"{tok} camera", where, key="static"))
             skip_next = True
             continue
-        if low in NUMBER_WORDS and (_lemma(nxt) in PERSON_NOUNS or nxt in PERSON_NOUNS | FACE_NOUNS | HAND_NOUNS):
+        if low in NUMBER_WORDS and joined_next and (_lemma(nxt) in PERSON_NOUNS or nxt in PERSON_NOUNS | FACE_NOUNS | HAND_NOUNS):
             noun = "person" if nxt in PERSON_NOUNS or _lemma(nxt) in PERSON_NOUNS else \
                 "face" if nxt in FACE_NOUNS else "hand"
             claims.append(Claim("count", f"{tok} {tokens[i + 1][1]}", where, key=noun, value=NUMBER_WORDS[low]))
