@@ -127,7 +127,7 @@ def _gui_candidates(anchors: Any) -> list[dict[str, Any]]:
             after = idx["screens"][(act.id, "after")]
             box = after.data.get("changed_bbox")
             scr = act.data.get("screen") or [0, 0]
-            place = ([box[0] / scr[0], box[1] / scr[1], box[2] / scr[0], box[3] / scr[1]]
+            place = ([box[0] / scr[0], box[1] / scr[1], (box[0] + box[2]) / scr[0], (box[1] + box[3]) / scr[1]]
                      if isinstance(box, list) and len(box) == 4 and scr[0] and scr[1] else None)
             cited = [x for x in (act, idx["screens"][(act.id, "before")], after, el) if x is not None]
             out.append({"t": after.t0, "before_t": rec["obs_t"], "after_t": after.t0, "anchors": cited,
