@@ -87,6 +87,8 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {k: frozenset(v.split()) | frozenset
            "drag move pointer cursor put typing toggle option field button link checkbox menu element "
            "label labelled need next view last step screen focused confirm close delete character select "
            "copy paste undo save shortcut use continue selection text px i fragment",
+    "game_frames": "over next player presses press held followed score rises falls life lost lives remain game "
+                   "ends continue gameplay picture actions unknown video log has",
     "world_model": "arm phase next moved move on task robot state predict camera frames frame executing "
                    "execute actions action",
     "contact": "gripper contact object robot perform performs whole episode touch",
@@ -317,6 +319,39 @@ def _phase(a: Anchor, s: Support) -> None:
                 _words(s, names[k][0 if v > 0 else 1])
                 s.numbers.append(round(abs(v) * 100))
         _words(s, "hold still move")
+
+
+# Game recordings (experts/game_log.py): the engine's log of actions, score, lives and player position.
+@vocabulary("game_action")
+def _game_action(a: Anchor, s: Support) -> None:
+    words = [str(w) for w in a.data.get("words") or []]
+    _words(s, "press presses held action " + " ".join(words) + " " + str(a.data.get("action", "")).lower())
+    s.fact("directions", *[w for w in words if w in ("left", "right", "up", "down")])
+    s.texts.append(f"presses {str(a.data.get('action', '')).lower()}")  # the phrase game_frames writes
+
+
+@vocabulary("score_change")
+def _score_change(a: Anchor, s: Support) -> None:
+    delta = a.data.get("delta")
+    _words(s, "score points " + ("rises" if isinstance(delta, (int, float)) and delta > 0 else "falls"))
+    if isinstance(delta, (int, float)):
+        s.numbers.append(abs(delta))  # "falls by 1"
+
+
+@vocabulary("life_lost")
+def _life_lost(a: Anchor, s: Support) -> None:
+    _words(s, "life lost lives")
+
+
+@vocabulary("player_move")
+def _player_move(a: Anchor, s: Support) -> None:
+    _words(s, "player moves move " + str(a.data.get("direction", "")))
+    s.fact("directions", str(a.data.get("direction", "")))
+
+
+@vocabulary("game_over")
+def _game_over(a: Anchor, s: Support) -> None:
+    _words(s, "game over ends")
 
 
 @vocabulary("fault", "stagnation", "last_good_state")

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SourceKind = Literal["video", "gui", "robot", "images"]
+SourceKind = Literal["video", "gui", "robot", "images", "game"]
 SegmentType = Literal["text", "image", "clip", "span", "action"]
 DOMAINS = ("daily_life", "education", "embodied", "gui", "aigc")
 

@@ -30,6 +30,7 @@ from ..model import AnchorSet, Rejection, Sample
 from ..redact import redact, redact_text
 from .agentnet import export_agentnet
 from .card import write_card
+from .game import export_game
 from .lerobot import export_lerobot
 from .llamafactory import export_llamafactory
 from .lock import FolderLock, FolderLockedError
@@ -49,6 +50,7 @@ EXPORTERS: dict[str, Callable[[Path], list[Path]]] = {
     "lerobot": export_lerobot,
     "parquet": export_parquet,
     "agentnet": export_agentnet,
+    "game": export_game,
 }
 
 _OWN = (SAMPLES, REJECTED, RAW, "manifest.json", "README.md", "progress", "anchors")  # what resume=False clears

@@ -240,8 +240,16 @@ def export_lerobot(dataset_dir: Path) -> list[Path]:
 
     root = Path(dataset_dir)
     sets = _robot_anchor_sets(root)
-    if not sets:
-        return []
+    if not sets:  # a dataset of game recordings: the same layout, actions and state from the game log
+        from .game import lerobot_game_episodes  # noqa: PLC0415
+
+        games, gfps = lerobot_game_episodes(root)
+        if not games:
+            return []
+        out = write_lerobot(root / "lerobot", games, fps=gfps or 15.0,
+                            robot_type="+".join(sorted({str(e.extra.get("engine") or "game") for e in games})),
+                            overwrite=True)
+        return [out / "meta" / "info.json"] + sorted((out / "data").glob("chunk-*/episode_*.parquet"))
     by_source: dict[str, list[dict[str, Any]]] = {}
     for r in read_rows(root):
         by_source.setdefault(r["source"], []).append(r)

@@ -115,6 +115,9 @@ def _ensure_builtin_readers() -> None:
     from .gui import GuiStream, is_gui_path
 
     register_reader("gui", is_gui_path, GuiStream, priority=10)
+    from .game import GameStream, is_game_path
+
+    register_reader("game", is_game_path, GameStream, priority=8)  # a video + game.jsonl folder
     # Other source kinds (gui, robot, images) register from their modules here.
     for mod in os.environ.get("DATACLAW_READERS", "").split(","):
         if mod.strip():
