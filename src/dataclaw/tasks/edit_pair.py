@@ -156,11 +156,12 @@ class EditPairTask(Task):
     source_kinds = ("game", "gui", "video")
     description = ("Image-editing pairs from a lasting visual change: before frame + instruction naming what "
                    "changed -> after frame, with the computed change region (InstructPix2Pix-style).")
-    examples = ("make image editing pairs from these recordings", "instruction-based image editing data",
-                "InstructPix2Pix style edit pairs", "before and after frames with an edit instruction",
-                "edit pairs from screen changes")
+    examples = ("image editing pairs", "InstructPix2Pix style edit pairs",
+                "before and after images with an edit instruction")
     keywords = (r"edit(ing)? pairs?", r"image[- ]edit", r"instruct[- ]?pix2pix", r"before[- ]and[- ]after",
                 r"edit instructions?")
+    keywords_zh = ('图像编辑', '编辑对', '编辑指令', '前后对比')
+    examples_zh = ('做图像编辑指令数据：修改前、指令、修改后', '从录屏里做前后对比的编辑对')
     rewrite = "Pair each frame before a lasting visual change with an instruction naming the change and the frame after it."
     Params = EditPairParams
 
