@@ -8,7 +8,8 @@ mode="${1:-run}"
 PIP="python -m pip install -q --disable-pip-version-check"
 
 apt_pkgs=(ffmpeg espeak-ng fonts-dejavu-core)
-if [ "$mode" = "test" ]; then apt_pkgs+=(chromium chromium-driver xvfb pocketsphinx-testdata); fi
+# fonts-noto-cjk: the Chinese lecture of the tests renders its slides with a CJK font
+if [ "$mode" = "test" ]; then apt_pkgs+=(chromium chromium-driver xvfb pocketsphinx-testdata fonts-noto-cjk); fi
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -197,6 +197,7 @@ class Plan(BaseModel):
     notes: list[str] = Field(default_factory=list)
     formats: list[str] = Field(default_factory=list)  # export formats the intent names ("... for LLaMA-Factory")
     focus: Focus | None = None  # what part of the sources the intent is about (None: all of it)
+    language: str = "en"  # the intent's language (lang.detect_language): the samples' default language
 
     @model_validator(mode="before")
     @classmethod
