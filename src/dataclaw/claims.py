@@ -87,6 +87,9 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {k: frozenset(v.split()) | frozenset
            "drag move pointer cursor put typing toggle option field button link checkbox menu element "
            "label labelled need next view last step screen focused confirm close delete character select "
            "copy paste undo save shortcut use continue selection text px i fragment",
+    "game_frames": "over next player presses press held followed score rises falls life lost lives remain game "
+                   "ends continue gameplay picture actions unknown video log has",
+    "edit_pair": "raise lower score making remove life lives become show screen after you write slide",
     "world_model": "arm phase next moved move on task robot state predict camera frames frame executing "
                    "execute actions action",
     "contact": "gripper contact object robot perform performs whole episode touch",
@@ -96,7 +99,7 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {k: frozenset(v.split()) | frozenset
                 "grasp pre pre-grasp again centred firmly resume finish remaining phases",
 }.items()}
 _TASK_TEMPLATES = {"gui_trajectory": ("gui",), "gui_stitch": ("gui",), "gui_grounding": ("gui",),
-                   "t2v@robot": ("robot_t2v",)}  # t2v on a robot episode writes the robot templates
+                   "t2v@robot": ("robot_t2v",), "edit_pair@gui": ("edit_pair", "gui")}  # t2v on a robot episode writes the robot templates
 
 NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "single": 1,
@@ -317,6 +320,39 @@ def _phase(a: Anchor, s: Support) -> None:
                 _words(s, names[k][0 if v > 0 else 1])
                 s.numbers.append(round(abs(v) * 100))
         _words(s, "hold still move")
+
+
+# Game recordings (experts/game_log.py): the engine's log of actions, score, lives and player position.
+@vocabulary("game_action")
+def _game_action(a: Anchor, s: Support) -> None:
+    words = [str(w) for w in a.data.get("words") or []]
+    _words(s, "press presses held action " + " ".join(words) + " " + str(a.data.get("action", "")).lower())
+    s.fact("directions", *[w for w in words if w in ("left", "right", "up", "down")])
+    s.texts.append(f"presses {str(a.data.get('action', '')).lower()}")  # the phrase game_frames writes
+
+
+@vocabulary("score_change")
+def _score_change(a: Anchor, s: Support) -> None:
+    delta = a.data.get("delta")
+    _words(s, "score points " + ("rises" if isinstance(delta, (int, float)) and delta > 0 else "falls"))
+    if isinstance(delta, (int, float)):
+        s.numbers.append(abs(delta))  # "falls by 1"
+
+
+@vocabulary("life_lost")
+def _life_lost(a: Anchor, s: Support) -> None:
+    _words(s, "life lost lives")
+
+
+@vocabulary("player_move")
+def _player_move(a: Anchor, s: Support) -> None:
+    _words(s, "player moves move " + str(a.data.get("direction", "")))
+    s.fact("directions", str(a.data.get("direction", "")))
+
+
+@vocabulary("game_over")
+def _game_over(a: Anchor, s: Support) -> None:
+    _words(s, "game over ends")
 
 
 @vocabulary("fault", "stagnation", "last_good_state")
@@ -565,17 +601,18 @@ def parse(text: str, where: str, task: str = "") -> _Parsed:
             before_after.append((pos, low))
         if low in CAMERA_VERBS:
             verb = CAMERA_VERBS[low]
-            if verb in ("pan", "tilt", "zoom") and nxt in ("left", "right", "up", "down", "in", "out"):
+            # "pans left" is one claim only within one clause: "pans. left" is a title and a sentence
+            if verb in ("pan", "tilt", "zoom") and joined_next and nxt in ("left", "right", "up", "down", "in", "out"):
                 claims.append(Claim("camera", f"{tok} {tokens[i + 1][1]}", where, key=f"{verb}_{nxt}"))
                 skip_next = True
             else:
                 claims.append(Claim("camera", tok, where, key=verb))
             continue
-        if low in ("static", "still", "steady") and nxt == "camera":
+        if low in ("static", "still", "steady") and joined_next and nxt == "camera":
             claims.append(Claim("camera", f"{tok} camera", where, key="static"))
             skip_next = True
             continue
-        if low in NUMBER_WORDS and (_lemma(nxt) in PERSON_NOUNS or nxt in PERSON_NOUNS | FACE_NOUNS | HAND_NOUNS):
+        if low in NUMBER_WORDS and joined_next and (_lemma(nxt) in PERSON_NOUNS or nxt in PERSON_NOUNS | FACE_NOUNS | HAND_NOUNS):
             noun = "person" if nxt in PERSON_NOUNS or _lemma(nxt) in PERSON_NOUNS else \
                 "face" if nxt in FACE_NOUNS else "hand"
             claims.append(Claim("count", f"{tok} {tokens[i + 1][1]}", where, key=noun, value=NUMBER_WORDS[low]))

@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import lang
 from .embed import embedder_path
 from .embed import minilm as _embedder  # the planner's name for the one MiniLM loader
 from .model import Plan, TaskSpec
@@ -36,6 +37,9 @@ _EDU = [r"lecture", r"lesson", r"student", r"\bclass\b", r"course", r"teach", r"
 # here, "sub-steps" not a how-to).
 _EMBODIED = [r"\brobot", r"\barms?\b", r"gripper", r"manipulat", r"tele-?op", r"demonstrations?", r"\bepisodes?\b",
              r"end[- ]effector", r"lerobot", r"\bgrasp", r"embodied"]
+# the same, in Chinese (whole jieba words, see lang.contains_word)
+_EDU_ZH = ("讲座", "课程", "网课", "学生", "教学", "考试", "数学", "作业", "老师", "课堂", "教育", "解题")
+_EMBODIED_ZH = ("机器人", "机械臂", "夹爪", "遥操作", "演示", "具身", "末端执行器")
 _FORMATS = {"llamafactory": r"llama[- ]?factory|sharegpt", "trl": r"\btrl\b|messages format",
             "verl": r"\bverl\b|parquet", "lerobot": r"lerobot", "webdataset": r"webdataset"}
 _SOURCE_WORDS = {"gui": "a GUI recording with input events", "robot": "robot episodes (LeRobot / HDF5)",
@@ -63,6 +67,7 @@ def _table(built_items: tuple) -> dict[str, dict[str, Any]]:
     """One row per task class: what it says about itself (tasks/*.py) is all the planner knows."""
     return {name: {"domain": cls.domains[0] if cls.domains else "daily_life", "domains": tuple(cls.domains),
                    "description": cls.description, "examples": tuple(cls.examples), "keywords": list(cls.keywords),
+                   "keywords_zh": tuple(cls.keywords_zh), "examples_zh": tuple(cls.examples_zh),
                    "rewrite": cls.rewrite or cls.description, "source_kinds": tuple(cls.source_kinds),
                    "needs": tuple(cls.needs), "built": True}
             for name, cls in built_items}
@@ -95,9 +100,56 @@ def embedding_scores(intent: str) -> dict[str, float] | None:
 
 
 def keyword_hits(intent: str) -> dict[str, int]:
-    text = intent.lower()
+    """Per task, how many of its keywords the intent names: English regexes (on the intent with
+    spaces between CJK and Latin runs, so mixed intents match) plus Chinese words (whole jieba tokens)."""
+    text = lang.spaced(intent).lower()
     table = task_table()
-    return {t: sum(1 for p in row.get("keywords", []) if re.search(p, text)) for t, row in table.items()}
+    hits = {t: sum(1 for p in row.get("keywords", []) if re.search(p, text)) for t, row in table.items()}
+    if lang.has_cjk(intent):
+        toks = _zh_tokens(intent)
+        for t, row in table.items():
+            hits[t] += sum(1 for w in row.get("keywords_zh", ()) if lang.contains_word(toks, w))
+    return hits
+
+
+def _zh_words() -> tuple[str, ...]:
+    table = task_table()
+    return tuple(sorted({w for row in table.values() for w in row.get("keywords_zh", ())} | set(_EDU_ZH)
+                        | set(_EMBODIED_ZH)))
+
+
+def _zh_tokens(text: str) -> list[str]:
+    return lang.segment(text.lower(), _zh_words())
+
+
+# words that carry no request: overlap on them says nothing about the task
+_ZH_STOP = set("的 了 把 这个 这些 那个 一个 一些 和 与 及 并 我 你 它 他们 我们 帮 帮我 请 给 让 做 做成 成 用 从 在 里 中 "
+               "是 有 能 会 要 想 就 都 也 很 吗 呢 吧 什么 怎么 哪 每 个 之后 以后 然后 其实 这里 数据 视频 生成".split())
+
+
+def _bag(text: str) -> set[str]:
+    """Chinese words (minus stopwords) and CJK character bigrams of `text`: the overlap unit."""
+    toks = [t for t in _zh_tokens(text) if t not in _ZH_STOP and lang.has_cjk(t)]
+    han = "".join(c for c in text if lang.has_cjk(c))
+    return set(toks) | {han[i:i + 2] for i in range(len(han) - 1)}
+
+
+@lru_cache(maxsize=4)
+def _zh_example_bags(rows: tuple) -> dict[str, list[set[str]]]:
+    return {n: [_bag(e) for e in exs] for n, exs in rows}
+
+
+def overlap_scores(intent: str) -> dict[str, float]:
+    """A Chinese intent's best word/bigram overlap (cosine of sets) with each task's Chinese examples.
+    The MiniLM model is English-only, and no multilingual sentence model ships in a wheel we can
+    install, so for Chinese this lexical score stands in for the embedding."""
+    table = task_table()
+    bags = _zh_example_bags(tuple((n, tuple(table[n].get("examples_zh", ()))) for n in sorted(table)))
+    q = _bag(intent)
+    out = {}
+    for n, exs in bags.items():
+        out[n] = max((len(q & b) / math.sqrt(len(q) * len(b)) for b in exs if q and b), default=0.0)
+    return out
 
 
 # ------------------------------------------------------------------ rules
@@ -118,7 +170,15 @@ def incompatibility(task: str, source_kinds: list[str] | None, table: dict | Non
 def _samples(intent: str) -> int | None:
     m = re.search(r"(\d+)\s+(?:[a-z-]+\s+){0,2}(samples?|examples?|questions?|items?|pairs?|clips?|rows?)",
                   intent.lower())
-    return int(m.group(1)) if m else None
+    if m:
+        return int(m.group(1))
+    # Chinese: "20个问题", "生成十条带时间戳的样本": digits with an optional measure word, or Chinese
+    # numerals with one ("一个" alone is "a", never a count)
+    nouns = "样本|例子|示例|问题|问答|题目|片段|条目"
+    m = re.search(f"([0-9０-９]+)\\s*[个条道组段对份]?[^，。,.0-9]{{0,6}}?({nouns})", intent) or re.search(
+        f"([{lang.CN_NUMERAL}]+)[个条道组段对份][^，。,.0-9]{{0,6}}?({nouns})", intent)
+    n = lang.cn_int(m.group(1)) if m else None
+    return n if n and n > 1 else None
 
 
 def _formats(intent: str) -> list[str]:
@@ -130,9 +190,9 @@ def _params(intent: str, task: str) -> dict[str, Any]:
     text = intent.lower()
     params: dict[str, Any] = {}
     if task == "temporal_qa":
-        if re.search(r"\bhard(er)?\b|difficult|challenging", text):
+        if re.search(r"\bhard(er)?\b|difficult|challenging|困难|较难|难一点|难度高", text):
             params["difficulty"] = {"easy": 0.2, "medium": 0.3, "hard": 0.5}
-        elif re.search(r"\beasy\b|simple", text):
+        elif re.search(r"\beasy\b|simple|简单|容易", text):
             params["difficulty"] = {"easy": 0.6, "medium": 0.3, "hard": 0.1}
     return params
 
@@ -140,7 +200,8 @@ def _params(intent: str, task: str) -> dict[str, Any]:
 def _domain(intent: str, task: str, row: dict[str, Any]) -> str:
     text = intent.lower()
     domains = row.get("domains") or (row["domain"],)
-    if "education" in domains and any(re.search(p, text) for p in _EDU):
+    zh = any(w in intent for w in _EDU_ZH)  # substrings: "数学课" is one jieba word
+    if "education" in domains and (zh or any(re.search(p, lang.spaced(text)) for p in _EDU)):
         return "education"
     return row["domain"]
 
@@ -165,15 +226,20 @@ def plan_intent(intent: str, source_kinds: list[str] | None = None, max_tasks: i
     table = task_table()
     intent = intent or ""
     hits = keyword_hits(intent)
-    embodied = any(re.search(p, intent.lower()) for p in _EMBODIED)
+    language = lang.detect_language(intent)
+    embodied = any(re.search(p, lang.spaced(intent).lower()) for p in _EMBODIED) or (
+        lang.has_cjk(intent) and any(lang.contains_word(_zh_tokens(intent), w) for w in _EMBODIED_ZH))
     if embodied:
         hits = {t: (n if "robot" in table[t].get("source_kinds", ()) else 0) for t, n in hits.items()}
-    emb = embedding_scores(intent) if intent.strip() else None
-    method = "embedding+rules" if emb is not None else "keywords"
+    # MiniLM reads English only: a Chinese intent is scored by its overlap with the Chinese examples
+    emb = embedding_scores(intent) if intent.strip() and language == "en" else None
+    lexical = overlap_scores(intent) if language == "zh" else None
+    method = "embedding+rules" if emb is not None else ("keywords+overlap (zh)" if lexical is not None else "keywords")
     notes: list[str] = []
     blocked = {t: why for t in table if (why := incompatibility(t, source_kinds, table))}
     # combined score: embedding similarity plus a bonus per keyword hit (explicit names win)
-    raw = {t: (emb[t] if emb else 0.0) + 0.15 * min(hits.get(t, 0), 3) for t in table}
+    base = emb or lexical or {}
+    raw = {t: base.get(t, 0.0) + 0.15 * min(hits.get(t, 0), 3) for t in table}
     for t, why in blocked.items():
         if hits.get(t) or (emb and raw[t] >= CLEAR_SCORE and raw[t] == max(raw.values())):
             notes.append(f"cannot serve {t}: {why}")
@@ -187,7 +253,7 @@ def plan_intent(intent: str, source_kinds: list[str] | None = None, max_tasks: i
     if not allowed:
         notes.append("no task type fits these sources")
         return Plan(intent=intent, tasks=[], fuzzy=True, notes=notes)
-    conf = _softmax(allowed, 0.08 if emb else 0.5)
+    conf = _softmax(allowed, 0.08 if emb else (0.12 if lexical else 0.5))
     ranked = sorted(allowed, key=lambda t: (-allowed[t], t))
     explicit = [t for t in ranked if hits.get(t)]
     top = ranked[0]
@@ -208,6 +274,7 @@ def plan_intent(intent: str, source_kinds: list[str] | None = None, max_tasks: i
             notes.append("the model's plan was unusable; kept the offline plan")
     if len(chosen) > 1 and not fuzzy:  # explicit multi-task: confidences among the named ones
         conf = _softmax({t: allowed[t] for t in chosen}, 0.5)
+    notes.append(f"language: {language} (CJK share {lang.cjk_share(intent):.2f})")
     specs = [TaskSpec(task=t, domain=_domain(intent, t, table[t]), instruction=_instruction(intent, t, table[t]),
                       params=_params(intent, t), samples=_samples(intent), confidence=round(conf[t], 3))
              for t in chosen]
@@ -217,7 +284,7 @@ def plan_intent(intent: str, source_kinds: list[str] | None = None, max_tasks: i
             notes.append(f"{s.task} is known but not built in this install")
     notes.append(f"planner: {method}")
     return Plan(intent=intent, tasks=specs, fuzzy=fuzzy, notes=notes, formats=_formats(intent),
-                focus=_focus(intent, focus_backend, notes))
+                focus=_focus(intent, focus_backend, notes), language=language)
 
 
 def _focus(intent: str, backend: Any, notes: list[str]) -> Any:
@@ -260,7 +327,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                        "params": s.params, "samples": s.samples, "max_attempts": s.max_attempts}
                       for s in sorted(plan.tasks, key=lambda s: -s.confidence)],
             "formats": plan.formats, "notes": plan.notes,
-            "focus": plan.focus.model_dump(exclude_defaults=True) if plan.focus else None}
+            "focus": plan.focus.model_dump(exclude_defaults=True) if plan.focus else None,
+            "language": plan.language}
 
 
 def load_recipe(path: str | Path) -> Plan:

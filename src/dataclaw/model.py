@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SourceKind = Literal["video", "gui", "robot", "images"]
+SourceKind = Literal["video", "gui", "robot", "images", "game"]
 SegmentType = Literal["text", "image", "clip", "span", "action"]
 DOMAINS = ("daily_life", "education", "embodied", "gui", "aigc")
 
@@ -197,6 +197,7 @@ class Plan(BaseModel):
     notes: list[str] = Field(default_factory=list)
     formats: list[str] = Field(default_factory=list)  # export formats the intent names ("... for LLaMA-Factory")
     focus: Focus | None = None  # what part of the sources the intent is about (None: all of it)
+    language: str = "en"  # the intent's language (lang.detect_language): the samples' default language
 
     @model_validator(mode="before")
     @classmethod

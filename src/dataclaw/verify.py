@@ -440,8 +440,10 @@ def _check_visual_claims(where: str, seg: Segment, cited: list[Anchor], ctx: _Ct
                             f"{where}: text says the camera {m}, but " + (
                                 f"the camera anchors in its span say {', '.join(sorted(str(h) for h in have))}"
                                 if have else "no camera-motion anchor supports it"))
-        # A robot part's motion is held against its phase anchors (claims.py), not subject motion.
-        if "camera" not in sent and not re.search(r"\b(hands?|person|people|gripper|arm|robot|end[- ]effector)\b", sent):
+        # A robot part's motion is held against its phase anchors, a game player's against the game
+        # log's player_move anchors (claims.py), not subject motion.
+        if "camera" not in sent and not re.search(r"\b(hands?|person|people|gripper|arm|robot|end[- ]effector|player)\b",
+                                                  sent):
             _check_subject_claims(where, sent, pool("subject_motion"), tally)
         hands = [h for h in _HAND_RE.findall(sent)]
         if hands and not re.search(r"hand-?(?:written|held|made)|by hand", sent):

@@ -69,6 +69,32 @@ INTENTS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+# Chinese phrasings (dev: looked at while the Chinese keywords in tasks/*.py were written; the held-out
+# ones live in benchmarks/data/zh_intents_heldout.jsonl and were written before them, never tuned on).
+INTENTS_ZH: dict[str, dict[str, tuple[str, ...]]] = {
+    "tutorial": {"clear": ("把这个讲座视频做成分步教程数据", "根据视频写一份一步一步的操作指南"),
+                 "fuzzy": ("我想让大家能跟着视频自己做一遍", "帮初学者从这段录像里学会")},
+    "temporal_qa": {"clear": ("根据这个视频生成带时间戳的问答", "出一些关于事件先后顺序的问题，并给出时间"),
+                    "fuzzy": ("检查模型是否真的记住了视频里什么时候发生了什么", "就这个视频考考我")},
+    "t2v": {"clear": ("把视频切成片段并写上密集描述，做文生视频训练数据", "为视频生成模型给片段配描述"),
+            "fuzzy": ("我在训练一个视频生成器，帮我准备这些素材", "把每段画面描述清楚，好让模型能重新生成出来")},
+    "gui_trajectory": {"clear": ("用这段屏幕录像做电脑操作智能体的轨迹数据", "生成带点击和输入的图形界面智能体训练数据"),
+                       "fuzzy": ("教一个助手做我在电脑上做过的事", "我想让模型以后能替我重复这些操作")},
+    "gui_stitch": {"clear": ("把这些屏幕录像片段拼接成一个长任务", "将多个录屏片段合并成一个长程任务"),
+                   "fuzzy": ("这些零碎的录像是一件事的不同部分，把它们串起来", "去掉无关的片段，把剩下的按顺序连成一个任务")},
+    "gui_grounding": {"clear": ("做界面元素定位数据：每个按钮在屏幕上的位置", "给点击过的控件标注坐标和边界框"),
+                      "fuzzy": ("帮模型在屏幕上找到东西", "教它认识那些控件长什么样、在哪里")},
+    "world_model": {"clear": ("用我的机器人演示训练世界模型", "做动作条件的视频预测数据"),
+                    "fuzzy": ("让模型预测机器人做了这个动作之后会看到什么", "学习机械臂动作会让场景怎样变化")},
+    "contact": {"clear": ("找出抓取和接触的时刻", "标注夹爪碰到物体的时间段"),
+                "fuzzy": ("机器人什么时候真正摸到了那个东西", "我关心物理接触发生的那些瞬间")},
+    "segmentation": {"clear": ("把这些机器人演示分段成带标签的子任务", "标注每次操作的各个阶段"),
+                     "fuzzy": ("把机器人正在做的事情分解成几个环节", "这个机器人的工作由哪几部分组成")},
+    "recovery": {"clear": ("从机器人演示里做失败恢复数据", "找出机器人的错误以及它是如何纠正的"),
+                 "fuzzy": ("机器人有时候会出错，教它回到正轨", "这里哪里出了问题，它本该怎么做")},
+}
+
+
 def pick(task: str, fuzzy: bool, rng) -> str:
     """One phrasing of the need for `task`, chosen by the build's seeded generator."""
     options = INTENTS[task]["fuzzy" if fuzzy else "clear"]

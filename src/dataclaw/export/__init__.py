@@ -30,6 +30,8 @@ from ..model import AnchorSet, Rejection, Sample
 from ..redact import redact, redact_text
 from .agentnet import export_agentnet
 from .card import write_card
+from .edit_pairs import export_edit_pairs
+from .game import export_game
 from .lerobot import export_lerobot
 from .llamafactory import export_llamafactory
 from .lock import FolderLock, FolderLockedError
@@ -49,6 +51,8 @@ EXPORTERS: dict[str, Callable[[Path], list[Path]]] = {
     "lerobot": export_lerobot,
     "parquet": export_parquet,
     "agentnet": export_agentnet,
+    "game": export_game,
+    "edit_pairs": export_edit_pairs,
 }
 
 _OWN = (SAMPLES, REJECTED, RAW, "manifest.json", "README.md", "progress", "anchors")  # what resume=False clears
@@ -95,7 +99,12 @@ class DatasetWriter:
 
     def __init__(self, out: Path, resume: bool = True) -> None:
         self.out = Path(out)
-        self.out.mkdir(parents=True, exist_ok=True)
+        if self.out.exists() and not self.out.is_dir():
+            raise ConfigError(f"{self.out}: exists and is not a folder; give --out a folder (new or a dataset)")
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"{self.out}: cannot create the dataset folder ({exc.strerror or exc})") from exc
         self._folder_lock = FolderLock(self.out)  # one writer per folder: a second run fails here, naming the pid
         if not resume:
             self._clear()

@@ -56,6 +56,10 @@ class Task:
     description: ClassVar[str] = ""
     examples: ClassVar[tuple[str, ...]] = ()  # intent phrasings, used by the planner
     keywords: ClassVar[tuple[str, ...]] = ()  # regexes on the lower-cased intent that name this task (planner)
+    # Chinese words that name this task (whole jieba tokens of the intent, see lang.py) and Chinese
+    # intent phrasings (the planner scores a Chinese intent by its word overlap with them)
+    keywords_zh: ClassVar[tuple[str, ...]] = ()
+    examples_zh: ClassVar[tuple[str, ...]] = ()
     rewrite: ClassVar[str] = ""  # the synthesis-ready instruction the planner writes into a TaskSpec
     Params: ClassVar[type[BaseModel]] = NoTaskParams
     ordered: ClassVar[bool] = False  # solution steps must follow the source's time order (verify checks it)
@@ -107,6 +111,7 @@ TASK_MODULES = {
     "tutorial": "tutorial", "temporal_qa": "temporal_qa", "t2v": "t2v",
     "gui_trajectory": "gui_trajectory", "gui_stitch": "gui_stitch", "gui_grounding": "gui_grounding",
     "world_model": "world_model", "contact": "contact", "segmentation": "segmentation", "recovery": "recovery",
+    "game_frames": "game_frames", "edit_pair": "edit_pair",
 }
 
 

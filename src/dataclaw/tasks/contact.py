@@ -33,6 +33,8 @@ class ContactTask(Task):
     examples = ("label gripper contact intervals", "contact detection data", "when does the robot touch the object",
                 "find grasp and contact moments", "hand-object contact annotations")
     keywords = (r"contact", r"grasp", r"hand[- ]object", r"gripper", r"pick(ing)? up")
+    keywords_zh = ('接触', '抓取', '抓住', '夹爪', '碰到', '触碰', '摸到', '手物交互', '拿起')
+    examples_zh = ('标注夹爪接触物体的时间', '机器人什么时候碰到东西', '物理接触的时刻')
     rewrite = ("Mark when the hand or gripper touches, grasps and releases objects, with the frames around each "
                "event.")
     Params = ContactParams

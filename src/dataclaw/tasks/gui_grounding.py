@@ -38,6 +38,8 @@ class GuiGroundingTask(Task):
     examples = ("make element grounding data from my clicks", "screenshot + element description -> click point",
                 "GUI element grounding data", "where is the button on the screen: boxes for UI elements")
     keywords = (r"grounding", r"\belements?\b", r"\bbbox", r"bounding box", r"\bbuttons?\b", r"\bui\b")
+    keywords_zh = ('定位', '元素', '控件', '按钮', '边界框', '包围盒', '坐标', '点错')
+    examples_zh = ('标注界面元素的位置和边界框', '让模型在屏幕上找到按钮', '认识控件的样子和位置')
     rewrite = ("For screens in the recording, describe interface elements and give their location as a point or "
                "box.")
     Params = GuiGroundingParams

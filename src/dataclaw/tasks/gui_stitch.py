@@ -180,6 +180,8 @@ class GuiStitchTask(Task):
                 "stitch these GUI fragments into long-horizon tasks",
                 "combine short screen recordings into one long task")
     keywords = (r"stitch", r"fragments?", r"long[- ]horizon")
+    keywords_zh = ('拼接', '拼成', '串联', '串起来', '连起来', '片段', '长任务', '长程', '长时程')
+    examples_zh = ('把录屏片段拼接成一个长任务', '把零散的录像连成一个完整的任务', '去掉无关片段后按顺序合并')
     rewrite = ("Stitch compatible recorded GUI fragments into longer trajectories whose screens and actions "
                "connect.")
     Params = GuiStitchParams

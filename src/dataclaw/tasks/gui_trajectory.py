@@ -359,6 +359,8 @@ class GuiTrajectoryTask(Task):
                 "GUI agent training data with clicks and typing", "turn my desktop session into agent demos")
     keywords = (r"\bgui\b", r"trajector", r"computer[- ]use", r"\bclicks?\b", r"screen recording", r"desktop",
                 r"\bagent\b", r"browser")
+    keywords_zh = ('轨迹', '电脑操作', '计算机操作', '屏幕录像', '录屏', '桌面', '点击', '智能体', '浏览器', '图形界面')
+    examples_zh = ('用录屏做电脑操作智能体的轨迹', '教助手在电脑上替我完成操作', '让模型学会重复我在电脑上做的事')
     rewrite = ("Turn the recorded session into agent trajectory steps: the screen before each action, the action "
                "with its target, and a short reason, in order.")
     Params = GuiTrajectoryParams

@@ -102,6 +102,8 @@ class RecoveryTask(Task):
     keywords = (r"recover", r"failures?", r"\bfault", r"mistakes?", r"\bretr(y|ies)\b", r"\bstuck\b",
                 r"\bdrop(s|ped|ping)?\b", r"miss(es|ed)? (the |a |its )?grasp", r"\bslip", r"go(es)? wrong",
                 r"\bfails?\b")
+    keywords_zh = ('恢复', '失败', '故障', '出错', '错误', '重试', '卡住', '纠正', '失误', '诊断', '搞砸', '正轨')
+    examples_zh = ('从失败中恢复的数据', '找出机器人的错误和纠正方法', '机器人出错后怎么回到正轨')
     rewrite = "Find moments where the episode stalls or fails and pair each with what happens to recover."
     ordered = True
     Params = RecoveryParams

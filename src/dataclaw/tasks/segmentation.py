@@ -45,6 +45,8 @@ class SegmentationTask(Task):
                 "label the phases of each manipulation")
     keywords = (r"segment", r"sub[- ]?tasks?", r"phases?", r"sub[- ]?steps?",
                 r"(split|break|divide|cut)s?\b[^.]*\b(demonstrations?|episodes?|trajector(y|ies)|motions?)\b")
+    keywords_zh = ('分段', '子任务', '阶段', '切分', '语言标注', '分解', '拆分', '子步骤', '环节')
+    examples_zh = ('把机器人演示分成子任务', '标注操作的各个阶段', '把动作拆成几个部分')
     rewrite = "Split each episode into labelled subtask phases with start and end times."
     Params = SegmentationParams
 

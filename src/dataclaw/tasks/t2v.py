@@ -90,6 +90,8 @@ class T2VTask(Task):
                 "build a video generation dataset", "caption clips for a video generation model")
     keywords = (r"text[- ]to[- ]video", r"\bt2v\b", r"video generation", r"generative", r"captions?", r"\bclips?\b",
                 r"\baigc\b", r"diffusion")
+    keywords_zh = ('文生视频', '文本生成视频', '视频生成', '生成模型', '生成式', '视频描述', '片段描述', '密集描述', '配文')
+    examples_zh = ('给视频片段写描述做文生视频训练数据', '为视频生成模型准备素材', '描述每段画面让模型能重新生成')
     rewrite = ("Cut clips at shot and motion boundaries and write a dense, generation-ready caption for each from "
                "the on-screen text, narration, motion and transitions.")
     Params = T2VParams

@@ -189,6 +189,8 @@ class TemporalQATask(Task):
                 "questions with timestamped answers")
     keywords = (r"\bq ?(&|and)? ?a\b", r"\bqa\b", r"questions?", r"\bwhen\b", r"temporal", r"timestamp",
                 r"\border\b", r"locali[sz]", r"\bvqa\b", r"quiz")
+    keywords_zh = ('问答', '提问', '问答题', '题目', '时间戳', '时间点', '什么时候', '何时', '时序', '先后', '测验', '考考')
+    examples_zh = ('生成关于事件发生时间的问答', '带时间戳的问题和答案', '哪件事先发生', '考一考模型记不记得视频的时间线')
     rewrite = ("Write temporal questions about the video (localisation, ordering, state change, multi-event) with "
                "timestamped answers grounded in the anchors, with a mix of difficulties.")
     Params = TemporalQAParams

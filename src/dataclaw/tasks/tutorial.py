@@ -141,6 +141,8 @@ class TutorialTask(Task):
                 "what should I do next from my current situation", "where do students get stuck")
     keywords = (r"tutorial", r"step[- ]by[- ]step", r"how[- ]to", r"\bsteps?\b", r"stuck", r"guide",
                 r"instructions?", r"what (should i do|to do) next")
+    keywords_zh = ('教程', '分步', '步骤', '一步一步', '逐步', '指南', '手把手', '操作说明', '怎么做', '教学')
+    examples_zh = ('把这节课做成分步教程', '根据视频写操作步骤和关键帧', '做一份手把手的操作指南', '让人能照着一步一步学会')
     rewrite = ("Write step-by-step tutorial samples: each step's text from the narration and on-screen text of its "
                "time span, with a keyframe, in time order; include 'what next?' and 'stuck point' variants.")
     ordered = True

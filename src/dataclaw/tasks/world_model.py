@@ -38,6 +38,8 @@ class WorldModelTask(Task):
                 "predict the next frame from actions", "world model training data from robot episodes",
                 "predict the next frame given the action")
     keywords = (r"world[- ]model", r"next (frame|observation|state)", r"action[- ]condition", r"dynamics")
+    keywords_zh = ('世界模型', '下一帧', '动作条件', '动力学', '未来帧', '视频预测')
+    examples_zh = ('用机器人演示训练世界模型', '预测机器人动作之后的画面', '动作会让场景怎样变化')
     rewrite = "Pair each robot observation and action with the observation that follows it."
     ordered = True
     Params = WorldModelParams

@@ -1,15 +1,19 @@
 """`dataclaw view`: a small local web app over a dataset folder (stdlib http.server, no build step).
 
 Security: serves only files inside the dataset folder (resolved paths, symlinks included) and the
-source files the manifest lists; binds to loopback unless told otherwise; checks the Host header
-(no DNS rebinding) and takes curation writes only as JSON from its own origin; sends a strict CSP so
+media sources whose content hash is their id; binds to loopback unless `allow_remote` says otherwise,
+and even then checks the Host header against named hosts (no DNS rebinding, never "any host"); takes
+curation writes only as JSON from its own origin; times out a request that stops sending (a
+Content-Length longer than its body cannot hold a thread); sends a strict CSP so
 nothing from the data can run (the page builds its DOM with textContent, never innerHTML); files
 that a browser could execute (HTML, SVG, JS) are sent as downloads, never rendered.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
+import socket
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ..errors import ConfigError
 from .data import Dataset
 
 INLINE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
@@ -30,6 +35,8 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';
        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 1 << 16
+READ_TIMEOUT = 15.0  # seconds a request may stall while we read it (headers or body)
+LOOPBACK_NAMES = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
 def inside(root: Path, rel: str) -> Path | None:
@@ -49,6 +56,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "dataclaw-view"
     dataset: Dataset
     allowed_hosts: set[str]
+    timeout: float | None = READ_TIMEOUT  # StreamRequestHandler sets it on the socket: reads cannot hang
 
     def log_message(self, fmt: str, *args: Any) -> None:  # quiet; errors still go to the status codes
         pass
@@ -78,7 +86,7 @@ class Handler(BaseHTTPRequestHandler):
     def _host_ok(self) -> bool:
         host = (self.headers.get("Host") or "").strip().lower()
         name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
-        return "*" in self.allowed_hosts or name in self.allowed_hosts
+        return name in self.allowed_hosts
 
     # ---------------------------------------------------------------- GET
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
@@ -179,7 +187,15 @@ class Handler(BaseHTTPRequestHandler):
         if n <= 0 or n > 1 << 20:
             return self._error(413, "mark too large or empty")
         try:
-            mark = json.loads(self.rfile.read(n))
+            body = self.rfile.read(n)
+        except TimeoutError:
+            self.close_connection = True
+            return self._error(408, f"request body shorter than its Content-Length ({n}): "
+                                    f"nothing more came for {self.timeout:g} s")
+        if len(body) < n:  # the client closed its side early
+            return self._error(400, f"request body shorter than its Content-Length ({len(body)} of {n} bytes)")
+        try:
+            mark = json.loads(body)
             if not isinstance(mark, dict):
                 raise ValueError("a mark is a JSON object")
             saved = self.dataset.mark(mark)
@@ -206,21 +222,77 @@ def _is_source(f: Path, sid: str) -> bool:
     return _VERIFIED[key]
 
 
-def make_server(dataset_dir: str | Path, host: str = "127.0.0.1", port: int = 8765) -> ThreadingHTTPServer:
-    """A ready server (not yet serving); port 0 picks a free one (see `server.server_address`)."""
+class RemoteBindError(ConfigError):
+    """A bind that other machines can reach, asked for without saying so."""
+
+    def __init__(self, host: str) -> None:
+        super().__init__(f"--host {host}: not a loopback address, so other machines could read and curate the "
+                         "dataset; pass --allow-remote (and --allowed-host NAME for each name clients use) "
+                         "if that is what you want")
+
+
+def is_loopback(host: str) -> bool:
+    """True if `host` names only loopback addresses (a name is resolved; one that does not resolve is not)."""
+    h = host.strip().strip("[]").lower()
+    if h == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(h).is_loopback
+    except ValueError:
+        pass
+    try:
+        addrs = {ai[4][0] for ai in socket.getaddrinfo(h, None)}
+    except OSError:
+        return False
+    return bool(addrs) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addrs)
+
+
+def _host_name(h: str) -> str:
+    """How a Host header spells the address (IPv6 in brackets)."""
+    h = h.strip().lower()
+    return f"[{h.strip('[]')}]" if ":" in h.strip("[]") else h
+
+
+def remote_names(host: str) -> set[str]:
+    """The names a client on another machine uses for this one: the bound address itself, or, for a
+    wildcard bind, this machine's host name, full name and the addresses that name resolves to."""
+    if host not in ("0.0.0.0", "::", ""):
+        return {_host_name(host)}
+    names = {socket.gethostname().lower(), socket.getfqdn().lower()}
+    try:
+        names |= {_host_name(ai[4][0].split("%")[0]) for ai in socket.getaddrinfo(socket.gethostname(), None)}
+    except OSError:
+        pass
+    return {n for n in names if n}
+
+
+def make_server(dataset_dir: str | Path, host: str = "127.0.0.1", port: int = 8765, *,
+                allow_remote: bool = False, allowed_hosts: tuple[str, ...] | list[str] = (),
+                timeout: float = READ_TIMEOUT) -> ThreadingHTTPServer:
+    """A ready server (not yet serving); port 0 picks a free one (see `server.server_address`).
+
+    A non-loopback `host` needs `allow_remote=True`; the Host header must then be one of the loopback
+    names, `remote_names(host)` or `allowed_hosts` (a wildcard bind is never "any host")."""
+    if not is_loopback(host) and not allow_remote:
+        raise RemoteBindError(host)
     ds = Dataset(dataset_dir)
-    hosts = {"127.0.0.1", "localhost", "[::1]", host.lower()}
-    if host in ("0.0.0.0", "::", ""):
-        hosts.add("*")  # bound to every interface on purpose: any name that reaches it
-    handler = type("BoundHandler", (Handler,), {"dataset": ds, "allowed_hosts": hosts})
-    srv = ThreadingHTTPServer((host, port), handler)
+    hosts = set(LOOPBACK_NAMES) | {_host_name(host)} | {_host_name(h) for h in allowed_hosts if h.strip()}
+    if not is_loopback(host):
+        hosts |= remote_names(host)
+    hosts.discard("")
+    handler = type("BoundHandler", (Handler,), {"dataset": ds, "allowed_hosts": hosts, "timeout": timeout})
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    server_cls = type("ViewerServer", (ThreadingHTTPServer,), {"address_family": family})
+    srv = server_cls((host.strip("[]"), port), handler)
     srv.daemon_threads = True
     return srv
 
 
-def serve_in_thread(dataset_dir: str | Path, host: str = "127.0.0.1", port: int = 0) -> tuple[ThreadingHTTPServer, str]:
-    """Starts the viewer in a background thread; returns (server, base URL). Stop with server.shutdown()."""
-    srv = make_server(dataset_dir, host, port)
+def serve_in_thread(dataset_dir: str | Path, host: str = "127.0.0.1", port: int = 0,
+                    **kw: Any) -> tuple[ThreadingHTTPServer, str]:
+    """Starts the viewer in a background thread; returns (server, base URL). Stop with server.shutdown().
+    Keyword options go to `make_server`."""
+    srv = make_server(dataset_dir, host, port, **kw)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     h, p = srv.server_address[:2]
-    return srv, f"http://{h}:{p}"
+    return srv, f"http://{_host_name(h)}:{p}"
