@@ -37,6 +37,8 @@ def tailor_cmd(
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Sources in parallel (Ray: CPUs)."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Join this Ray cluster, not a local one."),
     retry_failed: bool = typer.Option(False, "--retry-failed", help="Retry sources an earlier run skipped."),
+    language: Optional[str] = typer.Option(None, "--language", "-l", help="Language the samples are written in: "
+                                           "en or zh (default: the intent's; quotes keep the source's)."),
 ) -> None:
     """Turn raw sources and an intent into a verified, trainable dataset folder."""
     from ..errors import ConfigError
@@ -59,7 +61,8 @@ def tailor_cmd(
                          experts=[e.strip() for e in experts.split(",")] if experts else None,
                          max_samples_per_task=max_samples, backend_options=options, quiet=quiet or as_json,
                          max_repairs=max_repairs, keep_raw=not no_raw, concurrency=concurrency,
-                         engine=engine, workers=workers, ray_address=ray_address, retry_failed=retry_failed)
+                         engine=engine, workers=workers, ray_address=ray_address, retry_failed=retry_failed,
+                         language=language)
     res = tailor(list(sources), intent, backend=backend, out=out, recipe=recipe, options=opts)
     from ..redact import redact, redact_text
 
