@@ -73,11 +73,28 @@ def _phrase(a: Any, n: int) -> tuple[str, float, float]:
         t0 = max(a.t0, float(ws[0].get("t0", a.t0)))
         t1 = min(a.t1, float(ws[-1].get("t1", a.t1)))
         if t1 > t0:
-            return clean(lang.join_words(clean(w["word"]) for w in ws)), round(t0, 3), round(t1, 3)
+            phrase = clean(lang.join_words(clean(w["word"]) for w in ws))
+            if a.data.get("language") == "zh" or lang.has_cjk(anchor_text(a)):
+                phrase = _text_prefix(anchor_text(a), phrase)
+            return phrase, round(t0, 3), round(t1, 3)
     if lang.has_cjk(anchor_text(a)):
         return clean(lang.join_words(lang.segment(anchor_text(a))[:n])), a.t0, a.t1
     text = anchor_text(a).split()
     return " ".join(text[:n]), a.t0, a.t1
+
+
+def _text_prefix(text: str, phrase: str) -> str:
+    """The transcript's own prefix that holds `phrase`'s characters (whisper's Chinese words carry no
+    spaces of their own: the quote is what the transcript writes), else `phrase`."""
+    want = phrase.replace(" ", "")
+    if not text.replace(" ", "").startswith(want):
+        return phrase
+    n = 0
+    for i, ch in enumerate(text):
+        n += ch != " "
+        if n == len(want):
+            return clean(text[:i + 1])
+    return phrase
 
 
 # The rules synthesizer's Chinese sentences (spec.language == "zh"); claims.template_words_zh reads
