@@ -45,6 +45,11 @@ def tailor(sources: str | Path | Iterable[str | Path], intent: str | None = None
         opts = TailorOptions.model_validate({**(options.model_dump() if options else {}), **settings})
     except ValidationError as exc:
         raise TypeError(f"tailor(): bad option(s): {exc}") from exc
+    if opts.experts:  # a typo is a usage error before any work, not a skip of every source
+        from .experts import get_expert  # noqa: PLC0415
+
+        for name in opts.experts:
+            get_expert(name)
     if opts.engine is not None:
         return run_engine(sources, intent, backend, out, recipe=recipe, plan=plan, options=opts)
     t_start = time.perf_counter()
@@ -87,6 +92,7 @@ def tailor(sources: str | Path | Iterable[str | Path], intent: str | None = None
 
         # 3. each source: the step, straight into the writer
         done_ids = writer.done_ids()
+        tally.counts["resumed_samples"] = len(done_ids)  # made by earlier runs: kept, not counted as new
         done_tasks = writer.done_tasks()
         accepted: dict[str, int] = {}
         with progress_bar(opts.quiet) as progress:

@@ -63,11 +63,59 @@ def test_lock_in_process_and_stale_takeover(tmp_path):
     try:
         assert holder.stdout.readline().strip() == "held"
         w = DatasetWriter(out)  # the named pid is gone: stale, taken over
-        assert (out / ".lock").read_text().strip() == str(__import__("os").getpid())
+        assert (out / ".lock").read_text().splitlines()[0] == str(__import__("os").getpid())
         w.close()
     finally:
         holder.kill()
         holder.wait()
+
+
+def _hold(lock: Path, text: str) -> subprocess.Popen:
+    """A process that holds flock on `lock` (as an orphaned helper of a killed run would) with `text` in it."""
+    holder = subprocess.Popen([sys.executable, "-c",
+                               "import fcntl, os, sys\n"
+                               f"fd = os.open({str(lock)!r}, os.O_RDWR | os.O_CREAT)\n"
+                               "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+                               f"os.write(fd, {text!r}.encode()); print('held', flush=True)\n"
+                               "sys.stdin.read()\n"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_reused_pid_is_not_the_writer(tmp_path):
+    """The lock names a pid that is alive but is another process now (started later, or in another
+    boot): stale, taken over. The same pid with its own start time is the writer: refused."""
+    import os
+
+    from dataclaw.export.lock import _boot_id, _start_time
+
+    other = subprocess.Popen(["sleep", "60"])  # the process that got the old writer's pid
+    try:
+        start = _start_time(other.pid)
+        assert start and _boot_id(), "Linux /proc gives start times and a boot id"
+        cases = {"reused (older start)": (f"{other.pid}\n{int(start) - 1000}\n{_boot_id()}\n", True),
+                 "another boot": (f"{other.pid}\n{start}\nnot-this-boot\n", True),
+                 "the live writer": (f"{other.pid}\n{start}\n{_boot_id()}\n", False),
+                 "an old pid-only lock": (f"{other.pid}\n", False)}
+        for name, (text, stale) in cases.items():
+            out = tmp_path / name.replace(" ", "_")
+            out.mkdir()
+            holder = _hold(out / ".lock", text)
+            try:
+                if stale:
+                    w = DatasetWriter(out)
+                    lines = (out / ".lock").read_text().splitlines()
+                    assert lines == [str(os.getpid()), _start_time(os.getpid()), _boot_id()], name
+                    w.close()
+                else:
+                    with pytest.raises(FolderLockedError, match=f"in use by process {other.pid}"):
+                        DatasetWriter(out)
+            finally:
+                holder.kill()
+                holder.wait()
+    finally:
+        other.kill()
+        other.wait()
 
 
 def test_verify_flags_duplicates_and_readers_keep_the_first(tmp_path, concurrent):

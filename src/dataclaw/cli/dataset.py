@@ -64,8 +64,8 @@ def verify_cmd(
     dataset: Path = typer.Argument(..., help="A dataset folder (with samples.jsonl and anchors/)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Verify every sample of a dataset folder again (anchors, times, quotes, media); exit 1 on failures
-    or repeated sample ids."""
+    """Verify every sample of a dataset folder again (anchors, times, quotes, media); exit 1 on failures,
+    repeated sample ids or lines of samples.jsonl that are not JSON."""
     from ..errors import ConfigError
     from ..export.native import reverify
 
@@ -84,5 +84,9 @@ def verify_cmd(
                        "line(s); readers and exporters keep the first):")
             for sid, k in list(dups.items())[:20]:
                 typer.echo(f"  {sid}: {k} times")
-    if res["failed"] or res["duplicates"]:
+        bad = res.get("bad_lines") or []
+        if bad:
+            typer.echo(f"{len(bad)} line(s) of samples.jsonl are not JSON objects (readers and exporters skip them): "
+                       f"line {', '.join(map(str, bad[:20]))}")
+    if res["failed"] or res["duplicates"] or res.get("bad_lines"):
         raise typer.Exit(1)

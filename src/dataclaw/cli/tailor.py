@@ -77,13 +77,19 @@ def tailor_cmd(
             raise typer.Exit(1)
         return
     c = res.counts
-    typer.echo(f"{res.out}: {c['samples']} samples accepted, {c['rejected']} rejected "
+    kept = c.get("resumed_samples", 0)
+    new = "new samples" if kept else "samples"  # a resumed run counts only what it made itself
+    typer.echo(f"{res.out}: {c['samples']} {new} accepted, {c['rejected']} rejected "
                f"from {c['sources_done']} source(s) ({c['sources_resumed']} already done, "
                f"{c['sources_skipped']} skipped) in {res.timings.get('total', 0):.1f}s")
+    if kept:
+        typer.echo(f"  resumed: {kept} sample(s) from earlier runs kept; {kept + c['samples']} in the folder")
     for task, n in c["per_task"].items():
         typer.echo(f"  {task}: {n['accepted']} accepted, {n['rejected']} rejected")
     for s in res.skipped:
         typer.secho(f"  skipped {s['path']} ({s['step']}): {redact_text(s['reason'])}", fg="yellow")
+    for note in getattr(res, "notes", []):
+        typer.secho(f"  note: {note['source']}: {redact_text(note['note'])}", fg="yellow")
     for ns in res.not_served:
         typer.secho(f"  not made: {ns['task']} for {ns['source']}: {redact_text(ns['reason'])}", fg="yellow")
     for name, p in (res.paths or {}).items():

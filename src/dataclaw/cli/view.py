@@ -30,7 +30,9 @@ def view_cmd(
     try:
         srv = make_server(dataset, host, port, allow_remote=allow_remote, allowed_hosts=allowed_host)
     except FileNotFoundError as exc:
-        raise typer.BadParameter(str(exc)) from exc
+        from ..errors import ConfigError
+
+        raise ConfigError(str(exc)) from exc  # "error: DIR is not a dataset folder ...", exit 2
     h, p = srv.server_address[:2]
     if allow_remote:
         names = sorted(srv.RequestHandlerClass.allowed_hosts - LOOPBACK_NAMES)

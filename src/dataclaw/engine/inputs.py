@@ -46,7 +46,18 @@ def _folder_kind(p: Path) -> str | None:
         return None
 
 
-def _walk_folder(root: Path) -> list[str]:
+def _walk_folder(root: Path, errors: list[tuple[str, str]] | None = None,
+                 seen: set[str] | None = None) -> list[str]:
+    """Sources under `root`, following links to folders but never into a folder already walked
+    (a link back up the tree would otherwise recurse until the path is too long)."""
+    seen = set() if seen is None else seen
+    real = os.path.realpath(root)
+    if real in seen:
+        if errors is not None:
+            where = os.path.abspath(root)
+            errors.append((where, f"{where}: a symbolic link loop (leads back to {real}); not followed"))
+        return []
+    seen.add(real)
     kind = _folder_kind(root)
     if kind == "robot":  # a LeRobot dataset folder is one source per episode
         from ..sources.robot_formats import episode_paths  # noqa: PLC0415
@@ -60,7 +71,7 @@ def _walk_folder(root: Path) -> list[str]:
         if p.name.startswith("."):
             continue
         if p.is_dir():
-            found += _walk_folder(p)
+            found += _walk_folder(p, errors, seen)
         elif p.suffix.lower() in videos:
             found.append(str(p))
     if not found and kind == "images":  # a folder of images with no videos: one image source
@@ -126,10 +137,13 @@ def list_sources(inputs: Iterable[str | Path], errors: list[tuple[str, str]] | N
                 continue
             try:
                 jobs += _read_manifest(p, errors)
-            except (ConfigError, OSError, UnicodeDecodeError, csv.Error) as exc:
+            except UnicodeDecodeError as exc:
+                errors.append((s, f"manifest {p}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                                  f"offset {exc.start}); save it as UTF-8"))
+            except (ConfigError, OSError, csv.Error) as exc:
                 errors.append((s, str(exc) if isinstance(exc, ConfigError) else f"manifest {p}: {exc}"))
         elif p.is_dir():
-            jobs += [SourceJob(f) for f in _walk_folder(p)]
+            jobs += [SourceJob(f) for f in _walk_folder(p, errors)]
         elif p.is_file() and p.suffix.lower() in _HDF5:  # a file of several demonstrations: one job each
             from ..sources.robot_formats import episode_paths  # noqa: PLC0415
 

@@ -50,6 +50,7 @@ class TailorResult:
     paths: dict[str, Any] = field(default_factory=dict)
     skipped: list[dict[str, str]] = field(default_factory=list)
     not_served: list[dict[str, str]] = field(default_factory=list)
+    notes: list[dict[str, str]] = field(default_factory=list)  # {"source", "note"}: what the readers noticed
     timings: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -102,6 +103,7 @@ class RunTally:
         self.timings["anchors"] += stats.anchors_s
         self.timings["synthesis"] += stats.synthesis_s
         self.result.not_served += stats.not_served
+        self.result.notes += [{"source": stats.source.path, "note": n} for n in getattr(stats, "notes", [])]
         # only now that its samples are written: a kill before this line redoes the task, skipping ids
         self.writer.mark_tasks_done(stats.source.id, stats.finished_tasks())
         if stats.skip is not None:

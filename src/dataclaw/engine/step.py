@@ -23,7 +23,7 @@ from ..agent import arun_task, iter_task
 from ..anchors import run_experts
 from ..backends.base import Backend
 from ..errors import ConfigError, SourceError
-from ..model import AnchorSet, Plan, Rejection, Sample, Source
+from ..model import AnchorSet, Plan, Rejection, Sample, Source, TaskSpec
 from ..tasks import Task, check_plan, get_task
 from .result import TailorOptions, task_cap
 
@@ -73,6 +73,7 @@ class SourceStats(BaseModel):
     expert_timings: dict[str, float] = Field(default_factory=dict)
     tasks: dict[str, TaskStats] = Field(default_factory=dict)
     not_served: list[dict[str, str]] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)  # what the reader noticed (a declared fps the timestamps refute, ...)
     skip: str | None = None  # why the source was skipped (then `step` says where)
     step: str = ""
     anchors_s: float = 0.0
@@ -83,7 +84,8 @@ class SourceStats(BaseModel):
         s = self.source
         return {"id": s.id, "path": s.path, "kind": s.kind, "anchors": self.anchors,
                 "expert_errors": self.expert_errors, "expert_timings": self.expert_timings,
-                "tasks": {name: t.info() for name, t in self.tasks.items() if not t.capped}}
+                "tasks": {name: t.info() for name, t in self.tasks.items() if not t.capped},
+                **({"notes": self.notes} if self.notes else {})}
 
     def finished_tasks(self) -> list[str]:
         """Tasks whose samples are all made (resume skips them next time)."""
@@ -126,6 +128,7 @@ def extract(src: Source, options: TailorOptions, stats: SourceStats,
         stats.skip, stats.step = f"no anchors ({why})", "anchors"
         return None
     stats.anchors, stats.expert_errors, stats.expert_timings = len(aset.anchors), aset.errors, aset.timings
+    stats.notes = [str(n) for n in (aset.meta or {}).get("notes") or []]
     return aset
 
 
@@ -164,7 +167,10 @@ def synthesize(aset: AnchorSet, plan: Plan, tasks: dict[str, Task], backend: Bac
             if progress:
                 progress(spec.task)
 
+            results = [0]
+
             def record(res: Sample | Rejection, task_name: str = spec.task, ts: TaskStats = ts) -> None:
+                results[0] += 1
                 if isinstance(res, Rejection) and res.sample_id is None and res.reasons[0].startswith("focus: "):
                     # the focus matched nothing here: said in the manifest, not counted as a bad sample
                     stats.not_served.append({"source": src.path, "task": task_name, "reason": res.reasons[0]})
@@ -196,9 +202,37 @@ def synthesize(aset: AnchorSet, plan: Plan, tasks: dict[str, Task], backend: Bac
                 ts.error = f"{type(exc).__name__}: {exc}"
                 stats.skip, stats.step = f"task {spec.task}: {ts.error}", "synthesis"
                 break
+            if not results[0] and not _has_material(task, spec, aset):  # no result at all, and not resumed work
+                why = f"task {spec.task!r} found nothing in this source to make a sample from ({source_length(aset)})"
+                stats.not_served.append({"source": src.path, "task": spec.task, "reason": why})
+                stats.tasks[spec.task] = TaskStats(served=False, reason=why)
     finally:
         stats.synthesis_s += time.perf_counter() - t
     return stats
+
+
+def _has_material(task: Task, spec: TaskSpec, aset: AnchorSet) -> bool:
+    """Whether the task selects any evidence here (a task that yielded nothing either had none, or had
+    only bundles an earlier run already made)."""
+    try:
+        return bool(task.select(aset, spec))
+    except Exception:  # noqa: BLE001 - a select that fails is reported by iter_task as a rejection
+        return True
+
+
+def source_length(aset: AnchorSet) -> str:
+    """'1 frame, 0.10 s long' (or what the reader's meta says), for reasons that a length explains."""
+    meta = aset.meta or {}
+    parts = []
+    n = meta.get("n_frames") or meta.get("frames") or meta.get("n_steps")
+    if isinstance(n, (int, float)) and n >= 0:
+        parts.append(f"{int(n)} frame{'s' if int(n) != 1 else ''}")
+    dur = meta.get("duration")
+    if isinstance(dur, (int, float)):
+        parts.append(f"{dur:.2f} s long")
+    kinds = sorted({a.kind for a in aset.anchors})
+    return "the source is " + ", ".join(parts) + f"; anchors: {', '.join(kinds)}" if parts else \
+        f"anchors: {', '.join(kinds)}"
 
 
 def run_source(src: Source, plan: Plan, tasks: dict[str, Task], backend: Backend, sink: Sink,

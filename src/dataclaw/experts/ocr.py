@@ -25,6 +25,8 @@ class OcrParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     min_score: float = Field(0.6, ge=0, le=1, description="drop recognised lines below this score")
+    max_line_height: float = Field(0.3, gt=0, le=1, description=(
+        "drop lines taller than this share of the frame height: on footage, texture read as one giant glyph"))
     max_side: int = Field(960, ge=160, le=4096, description="long side of the frame given to OCR (px)")
     extra_fps: float = Field(1.0, ge=0, le=10,
                              description="hash checks per second for text changing mid-shot; 0 = keyframes only")
@@ -51,7 +53,7 @@ class View:
 class OcrExpert(Expert):
     name: ClassVar[str] = "ocr"
     requires: ClassVar[tuple[str, ...]] = ("keyframes",)
-    version: ClassVar[str] = "2"  # bump whenever the output changes: the anchor cache keys on it
+    version: ClassVar[str] = "3"  # bump whenever the output changes: the anchor cache keys on it
     description: ClassVar[str] = "on-screen text tracks (RapidOCR on keyframes and on mid-shot changes)"
     Params: ClassVar[type[BaseModel]] = OcrParams
 
@@ -137,6 +139,8 @@ def read_frame(engine: Any, rgb: np.ndarray, display_size: tuple[int, int], p: O
             continue
         q = np.asarray(quad, dtype=np.float64)
         box = [q[:, 0].min() * sx, q[:, 1].min() * sy, q[:, 0].max() * sx, q[:, 1].max() * sy]
+        if box[3] - box[1] > p.max_line_height * display_size[1]:
+            continue
         dets.append({"text": text, "box": box, "score": float(score)})
     return _dedup(dets, p)
 

@@ -97,7 +97,12 @@ class DatasetWriter:
 
     def __init__(self, out: Path, resume: bool = True) -> None:
         self.out = Path(out)
-        self.out.mkdir(parents=True, exist_ok=True)
+        if self.out.exists() and not self.out.is_dir():
+            raise ConfigError(f"{self.out}: exists and is not a folder; give --out a folder (new or a dataset)")
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"{self.out}: cannot create the dataset folder ({exc.strerror or exc})") from exc
         self._folder_lock = FolderLock(self.out)  # one writer per folder: a second run fails here, naming the pid
         if not resume:
             self._clear()

@@ -241,7 +241,6 @@ def export_lerobot(dataset_dir: Path) -> list[Path]:
     root = Path(dataset_dir)
     sets = _robot_anchor_sets(root)
     if not sets:  # a dataset of game recordings: the same layout, actions and state from the game log
-        from .game import lerobot_game_episodes  # noqa: PLC0415
 
         games, gfps = lerobot_game_episodes(root)
         if not games:
@@ -291,3 +290,58 @@ def export_lerobot(dataset_dir: Path) -> list[Path]:
     robot_type = kinds[0] if len(kinds) == 1 else ("+".join(kinds) if kinds else "unknown")
     out = write_lerobot(root / "lerobot", episodes, fps=fps or 30.0, robot_type=robot_type, overwrite=True)
     return [out / "meta" / "info.json"] + sorted((out / "data").glob("chunk-*/episode_*.parquet"))
+
+
+def _game_anchor_sets(root: Path) -> list[dict[str, Any]]:
+    out = []
+    for f in sorted((root / "anchors").glob("*.json")):
+        try:
+            d = json.loads(f.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        if (d.get("source") or {}).get("kind") == "game":
+            out.append(d)
+    return out
+
+
+def lerobot_game_episodes(root: Path) -> tuple[list[Any], float | None]:
+    """(LeRobotEpisode per game recording of the dataset, fps); recordings at another fps than the
+    first are left out (LeRobot holds one rate per dataset)."""
+    from ..sources.game import LOG_NAME, GameStream, read_log  # noqa: PLC0415
+
+    episodes, fps = [], None
+    sets = _game_anchor_sets(Path(root))
+    ram_keys: list[str] = []  # one state layout for the dataset: every game's RAM fields (0 where absent)
+    for d in sets:
+        try:
+            ram_keys += [k for k in read_log(Path(d["source"]["path"]) / LOG_NAME)[0].get("ram_fields", {})
+                         if k not in ram_keys]
+        except Exception:  # noqa: BLE001 - an unreadable recording is skipped below with its own error
+            continue
+    for d in sets:
+        src = d["source"]
+        with GameStream(src["path"]) as st:
+            if fps is None:
+                fps = st.fps
+            elif abs(st.fps - fps) > 1e-3:
+                continue
+            rows = st.rows
+            state = np.array([[float(r.get("score", 0)), float(r.get("lives", 0)),
+                               *[float((r.get("ram") or {}).get(k, 0)) for k in ram_keys]] for r in rows])
+            action = np.array([float(st.actions.index(r["action"])) if r["action"] in st.actions else -1.0
+                               for r in rows])
+            events = [{"t0": a["t0"], "t1": a["t0"] + 1.0 / st.fps,
+                       "text": ("score " + ("rises" if a["data"].get("delta", 0) > 0 else "falls") +
+                                f" by {abs(a['data'].get('delta', 0)):g}") if a["kind"] == "score_change"
+                       else "life lost"}
+                      for a in d.get("anchors", []) if a.get("kind") in ("score_change", "life_lost")]
+            episodes.append(LeRobotEpisode(
+                columns={"observation.state": state, "action": action},
+                names={"observation.state": ["score", "lives", *ram_keys]},
+                task=f"play {st.game}", videos={"screen": st.video.path},
+                annotations=sorted(events, key=lambda e: e["t0"]),
+                timestamps=np.array([r["t"] for r in rows]),
+                extra={"source": src["id"], "source_path": src["path"], "game": st.game,
+                       "action_names": st.actions, "engine": st.header.get("engine", ""),
+                       "seed": st.header.get("seed")}))
+    return episodes, fps

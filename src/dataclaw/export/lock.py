@@ -1,9 +1,11 @@
 """An exclusive lock on a dataset folder: one writer at a time.
 
-`OUT/.lock` holds the pid of the run that writes the folder, locked with `fcntl.flock` (the kernel
-drops the lock when that process dies, kill -9 included). A lock file whose pid is gone but which is
-still locked (orphaned helpers of a killed run) is stale: it is unlinked and a fresh one taken. The
-inode is checked after locking so two runs taking over the same stale file cannot both win.
+`OUT/.lock` holds the pid of the run that writes the folder, with that process's start time and the
+machine's boot id, locked with `fcntl.flock` (the kernel drops the lock when that process dies, kill -9
+included). A lock file whose writer is gone but which is still locked (orphaned helpers of a killed
+run) is stale: it is unlinked and a fresh one taken. "Gone" means no such pid, or a pid that now
+belongs to another process (its start time differs: the pid was reused) or to another boot. The inode
+is checked after locking so two runs taking over the same stale file cannot both win.
 """
 from __future__ import annotations
 
@@ -29,7 +31,31 @@ class FolderLockedError(DataclawError):
                          "wait for it to finish or write to another --out")
 
 
-def _pid_alive(pid: int | None) -> bool:
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _start_time(pid: int) -> str:
+    """The process's start time in clock ticks since boot (/proc/PID/stat field 22), or "" where unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    fields = stat[stat.rfind(")") + 2:].split()  # the command name may hold spaces and parentheses
+    return fields[19] if len(fields) > 19 else ""
+
+
+def _identity(pid: int) -> str:
+    """What the lock file says about its writer: pid, start time, boot id (one a line)."""
+    return f"{pid}\n{_start_time(pid)}\n{_boot_id()}\n"
+
+
+def _pid_alive(pid: int | None, start: str = "", boot: str = "") -> bool:
+    """Whether the writer the lock names still runs: the pid exists and, where the lock recorded them,
+    it started at the same tick of the same boot (else the pid was reused by another process)."""
     if not pid or pid <= 0:
         return False
     try:
@@ -37,16 +63,22 @@ def _pid_alive(pid: int | None) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:  # exists, owned by someone else
-        return True
-    return True
+        pass
+    if boot and _boot_id() and boot != _boot_id():
+        return False
+    now = _start_time(pid)
+    return not (start and now and start != now)
 
 
-def _read_pid(fd: int) -> int | None:
+def _read_holder(fd: int) -> tuple[int | None, str, str]:
+    """(pid, start time, boot id) from the lock file; an old lock holds only the pid."""
     try:
-        data = os.pread(fd, 64, 0)
-        return int(data.decode().strip() or 0) or None
-    except (OSError, ValueError):
-        return None
+        lines = os.pread(fd, 256, 0).decode().splitlines()
+        pid = int((lines[0] if lines else "").strip() or 0) or None
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None, "", ""
+    rest = [x.strip() for x in lines[1:3]] + ["", ""]
+    return pid, rest[0], rest[1]
 
 
 class FolderLock:
@@ -66,8 +98,8 @@ class FolderLock:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                     os.close(fd)
                     raise
-                pid = _read_pid(fd)
-                if _pid_alive(pid) or pid is None:
+                pid, start, boot = _read_holder(fd)
+                if pid is None or _pid_alive(pid, start, boot):
                     os.close(fd)
                     raise FolderLockedError(self.path.parent, pid) from None
                 # stale: its writer is gone (helpers of a killed run may still hold the old file)
@@ -86,7 +118,7 @@ class FolderLock:
                 os.close(fd)
                 continue
             os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            os.pwrite(fd, _identity(os.getpid()).encode(), 0)
             self._fd = fd
             return
         raise FolderLockedError(self.path.parent, None)

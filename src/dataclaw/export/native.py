@@ -116,7 +116,9 @@ def features() -> Any:
 
 
 def repair_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Rows of a JSON-lines file; a torn last line (a crash mid-write) is cut off the file."""
+    """Rows of a JSON-lines file; a torn last line (a crash mid-write: no newline) is cut off the file.
+    A whole line that is not JSON (damage, a hand edit) is skipped but kept in the file, and the lines
+    after it are read: one bad row never costs the rows behind it (`verify` names such lines)."""
     path = Path(path)
     if not path.exists():
         return []
@@ -132,9 +134,11 @@ def repair_jsonl(path: Path) -> list[dict[str, Any]]:
         line = data[pos:nl]
         if line.strip():
             try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                break  # a torn line; everything after it is dropped as well
+                row = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                row = None
+            if isinstance(row, dict):
+                rows.append(row)
         pos = good_end = nl + 1
     if good_end < len(data):
         with open(path, "r+b") as fh:
@@ -145,18 +149,39 @@ def repair_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def _file_rows(path: Path) -> Iterator[dict[str, Any]]:
-    """Every whole JSON line of a file, as written (a torn last line ends the read)."""
+    """Every whole JSON line of a file, as written (a torn last line is left out; so is a whole line that
+    is not JSON, and the rows after it are still read)."""
     if not path.exists():
         return
-    with open(path, encoding="utf-8") as fh:
+    with open(path, "rb") as fh:
         for line in fh:
-            if not line.endswith("\n"):
+            if not line.endswith(b"\n"):
                 break
             if line.strip():
                 try:
-                    yield json.loads(line)
-                except json.JSONDecodeError:
-                    break
+                    row = json.loads(line)
+                except (json.JSONDecodeError, UnicodeDecodeError):
+                    continue
+                if isinstance(row, dict):
+                    yield row
+
+
+def bad_lines(path: Path) -> list[int]:
+    """Line numbers (1-based) of whole lines that are not JSON objects (a torn last line is not one)."""
+    out: list[int] = []
+    if not Path(path).exists():
+        return out
+    with open(path, "rb") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.endswith(b"\n") or not line.strip():
+                continue
+            try:
+                ok = isinstance(json.loads(line), dict)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                ok = False
+            if not ok:
+                out.append(n)
+    return out
 
 
 def duplicate_ids(dataset_dir: Path) -> dict[str, int]:
@@ -247,4 +272,5 @@ def reverify(dataset_dir: Path) -> dict[str, Any]:
         v = verify_sample(s, [aset] + others, Path(dataset_dir))
         if not v.ok:
             failed.append({"id": s.id, "errors": v.errors})
-    return {"samples": n, "passed": n - len(failed), "failed": failed, "duplicates": duplicate_ids(dataset_dir)}
+    return {"samples": n, "passed": n - len(failed), "failed": failed, "duplicates": duplicate_ids(dataset_dir),
+            "bad_lines": bad_lines(Path(dataset_dir) / SAMPLES)}

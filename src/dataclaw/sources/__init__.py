@@ -62,12 +62,32 @@ def _member(path: str | Path) -> tuple[Path, str | None]:
     return split_member(path)
 
 
+def missing_reason(path: str | Path) -> str:
+    """Why a path that `exists()` calls missing is missing: a symlink loop, a broken link or nothing there."""
+    p = Path(path)
+    if os.path.islink(p):
+        try:
+            p.resolve(strict=True)
+        except RuntimeError:  # Python < 3.13 raises this for a loop
+            return "is a symbolic link loop (following it never reaches a file; fix or remove the link)"
+        except OSError as exc:
+            import errno  # noqa: PLC0415
+
+            if exc.errno == errno.ELOOP:
+                return "is a symbolic link loop (following it never reaches a file; fix or remove the link)"
+            return f"is a broken symbolic link (to {os.readlink(p)!r}, which does not exist)"
+    for parent in p.parents:  # a loop or dangling link higher up the path
+        if os.path.islink(parent) and not parent.exists():
+            return f"does not exist: {parent} {missing_reason(parent)}"
+    return "does not exist"
+
+
 def detect_kind(path: str | Path) -> str:
     _ensure_builtin_readers()
     p = Path(path)
     base, member = _member(p)
     if not base.exists():
-        raise SourceError(str(p), "does not exist")
+        raise SourceError(str(p), missing_reason(base))
     for r in READERS:
         try:
             if r.detect(p):
@@ -78,12 +98,23 @@ def detect_kind(path: str | Path) -> str:
                       hint="expected a video file, a GUI trace folder, a robot episode or an image folder")
 
 
+def _lerobot_info(p: Path) -> Path | None:
+    """meta/info.json of a LeRobot episode parquet, else None."""
+    from .robot_formats import lerobot_root  # noqa: PLC0415
+
+    root = lerobot_root(p) if p.suffix == ".parquet" else None
+    return root / "meta" / "info.json" if root is not None else None
+
+
 def load_source(path: str | Path, kind: str | None = None) -> Source:
     """The `Source` record (content-hashed id) for a path."""
     p = Path(path)
     kind = kind or detect_kind(p)
     base, member = _member(p)
     sid = content_hash(base)
+    info = _lerobot_info(base) if kind == "robot" else None
+    if info is not None:  # an episode's timing and names live in meta/info.json: part of what it is
+        sid = hashlib.blake2b(f"{sid}{content_hash(info)}".encode(), digest_size=12).hexdigest()
     if member is not None:  # one demonstration of a file: the file's hash and the demo's name
         sid = hashlib.blake2b(f"{sid}{member}".encode(), digest_size=12).hexdigest()
     return Source(id=sid, path=str(p), kind=kind)  # type: ignore[arg-type]

@@ -214,6 +214,32 @@ def _apply(ep: Episode, keep: np.ndarray) -> None:
             setattr(ep, name, a[keep])
 
 
+FPS_TOLERANCE = 0.05  # a declared rate this far (relative) from the timestamps' median step is wrong
+
+
+def checked_fps(ep: Episode, dt: np.ndarray) -> float:
+    """The episode's frame rate: the declared one (LeRobot info.json, HDF5 attrs) when the timestamps agree
+    with it, else the rate the timestamps show, with a note. A declared 1000 or 0 is never believed
+    over 30 Hz timestamps; with neither, 30 Hz is assumed and said."""
+    declared = float(ep.fps or 0)
+    med = float(np.median(dt)) if len(dt) else 0.0
+    measured = round(1.0 / med, 3) if med > 0 else 0.0
+    if measured <= 0:
+        if declared > 0:
+            return declared
+        ep.notes.append("no frame rate: the metadata gives none and the timestamps do not advance; 30 Hz assumed")
+        return 30.0
+    if declared <= 0:
+        if ep.fmt != "plain":  # a plain table has no metadata to blame
+            ep.notes.append(f"the metadata gives no fps (0 or missing); using {measured:g} Hz from the timestamps")
+        return measured
+    if abs(declared - measured) > FPS_TOLERANCE * measured:
+        ep.notes.append(f"the metadata says {declared:g} fps but the timestamps step {med:.4g} s "
+                        f"({measured:g} Hz); using {measured:g} Hz")
+        return measured
+    return declared
+
+
 class RobotStream:
     """An open robot episode. Use as a context manager or call close()."""
 
@@ -247,8 +273,7 @@ class RobotStream:
             ep.notes.append(f"timestamps start at {ep.t[0]:.3f}s; shifted to 0")
             ep.t = ep.t - ep.t[0]
         dt = np.diff(ep.t)
-        med = float(np.median(dt)) if len(dt) else 1.0 / (ep.fps or 30.0)
-        fps = ep.fps or (round(1.0 / med, 3) if med > 0 else 30.0)
+        fps = checked_fps(ep, dt)
         gaps = np.nonzero(dt > 1.5 / fps)[0]
         if len(gaps):
             missing = int(sum(round(dt[i] * fps) - 1 for i in gaps))

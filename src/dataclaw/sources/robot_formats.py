@@ -176,8 +176,16 @@ def _load_lerobot(p: Path) -> Episode:
     m = re.search(r"episode_(\d+)", p.name)
     ei = int(m.group(1)) if m else 0
     n = len(state)
-    fps = float(info.get("fps") or 0) or 30.0
+    try:  # believed only after RobotStream checks it against the timestamps
+        fps = float(info.get("fps") or 0)
+    except (TypeError, ValueError):
+        raise SourceError(str(p), f"meta/info.json: fps {info.get('fps')!r} is not a number", step="read meta") from None
+    if not np.isfinite(fps) or fps < 0:
+        raise SourceError(str(p), f"meta/info.json: fps {fps:g} is not a frame rate", step="read meta")
     t = arr("timestamp")
+    if t is None and fps <= 0:
+        raise SourceError(str(p), "meta/info.json gives no fps (0 or missing) and the episode has no `timestamp` "
+                          "column: its timing is unknown", step="read meta")
     t = t.reshape(-1) if t is not None else np.arange(n) / fps
     ep = Episode(fmt="lerobot", t=t, state=state, state_names=names("observation.state", state.shape[1]),
                  episode_index=ei, fps=fps)
