@@ -90,6 +90,7 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {k: frozenset(v.split()) | frozenset
            "copy paste undo save shortcut use continue selection text px i fragment",
     "game_frames": "over next player presses press held followed score rises falls life lost lives remain game "
                    "ends continue gameplay picture actions unknown video log has",
+    "edit_pair": "raise lower score making remove life lives become show screen after you write slide",
     "world_model": "arm phase next moved move on task robot state predict camera frames frame executing "
                    "execute actions action",
     "contact": "gripper contact object robot perform performs whole episode touch",
@@ -99,7 +100,7 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {k: frozenset(v.split()) | frozenset
                 "grasp pre pre-grasp again centred firmly resume finish remaining phases",
 }.items()}
 _TASK_TEMPLATES = {"gui_trajectory": ("gui",), "gui_stitch": ("gui",), "gui_grounding": ("gui",),
-                   "t2v@robot": ("robot_t2v",)}  # t2v on a robot episode writes the robot templates
+                   "t2v@robot": ("robot_t2v",), "edit_pair@gui": ("edit_pair", "gui")}  # t2v on a robot episode writes the robot templates
 
 NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "single": 1,

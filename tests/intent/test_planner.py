@@ -64,7 +64,10 @@ def test_fuzzy_keeps_ranked_candidates(intent):
     assert plan.fuzzy and len(plan.tasks) >= 2
     confs = [s.confidence for s in plan.tasks]
     assert confs == sorted(confs, reverse=True) and max(confs) < 0.8 and sum(confs) <= 1.0 + 1e-6
-    assert all(s.task in ("tutorial", "temporal_qa", "t2v", "contact") for s in plan.tasks)
+    # generic video tasks only (edit_pair serves any video with on-screen text, and "do something with
+    # files" reads close to "edit"): never a GUI, robot or game task on a plain video
+    assert all(s.task in ("tutorial", "temporal_qa", "t2v", "contact", "edit_pair") for s in plan.tasks)
+    assert plan.tasks[0].task != "edit_pair"
 
 
 def test_gui_task_on_plain_video_is_refused_with_reason():

@@ -30,6 +30,7 @@ from ..model import AnchorSet, Rejection, Sample
 from ..redact import redact, redact_text
 from .agentnet import export_agentnet
 from .card import write_card
+from .edit_pairs import export_edit_pairs
 from .game import export_game
 from .lerobot import export_lerobot
 from .llamafactory import export_llamafactory
@@ -51,6 +52,7 @@ EXPORTERS: dict[str, Callable[[Path], list[Path]]] = {
     "parquet": export_parquet,
     "agentnet": export_agentnet,
     "game": export_game,
+    "edit_pairs": export_edit_pairs,
 }
 
 _OWN = (SAMPLES, REJECTED, RAW, "manifest.json", "README.md", "progress", "anchors")  # what resume=False clears

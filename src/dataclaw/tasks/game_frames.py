@@ -124,10 +124,12 @@ class GameFramesTask(Task):
                    "for action-conditioned video generation and world models.")
     examples = ("action-conditioned video generation data from gameplay", "game world model training data",
                 "predict the next frames of an Atari game from the actions", "gameplay to prompt and target frames",
-                "make game frame prediction data from my ALE recordings")
+                "video game frame prediction")
     keywords = (r"game ?play", r"\bgames?\b.*(frame|world|predict|generat)",
                 r"(world[- ]model|frames?|predict\w*|generat\w*|action[- ]condition\w*)\b.*\bgames?\b",
                 r"\batari\b", r"\bale\b", r"vizdoom|\bdoom\b", r"game[- ]frames?")
+    keywords_zh = ('游戏画面', '游戏录像', '游戏世界模型', '雅达利', '游戏')
+    examples_zh = ('把游戏录像做成动作条件的视频生成数据', '用雅达利游戏录像做世界模型训练数据')
     rewrite = "Pair each gameplay context and the actions pressed with the frames that follow a fixed horizon ahead."
     Params = GameFramesParams
 
