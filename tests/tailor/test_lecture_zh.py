@@ -62,6 +62,9 @@ def test_chinese_samples_verified(zh_lecture, zh_dataset):
     slide_text = "".join(lang.fold(t).replace(" ", "") for s in truth["slides"] for t in s["text"])
     quotes = [q for r in rows for q in __import__("re").findall("“([^”]+)”", r["query"]["text"])]
     assert quotes and all(lang.fold(q).replace(" ", "") in slide_text for q in quotes), quotes
+    metas = [json.loads(r["meta"]) if isinstance(r["meta"], str) else r["meta"] for r in rows]  # native: JSON text
+    full = next(m for r, m in zip(rows, metas) if r["task"] == "tutorial" and m.get("variant") == "full")
+    assert full["n_steps"] == len(truth["slides"]), full  # one step per Chinese slide
     titles = {s["title"] for s in truth["slides"]}
     assert titles & set(quotes), (titles, quotes)
     manifest = json.loads((zh_dataset / "manifest.json").read_text())

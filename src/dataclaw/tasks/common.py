@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..lang import CJK, fold
 from ..model import Anchor, Segment, TaskSpec
 from .base import Evidence
 from .intervals import overlap  # noqa: F401 - tasks import it from here too
@@ -156,7 +157,9 @@ def _top_text_at(texts: list[Anchor], t: float) -> Anchor | None:
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "", text.lower())
+    """Letters and digits only, for comparing headings; CJK ideographs are letters too (without them
+    every Chinese heading squashes to "" and all slides read as one)."""
+    return re.sub(f"[^0-9a-z{CJK}]+", "", fold(text).lower())
 
 
 def text_cuts(texts: list[Anchor], t0: float, t1: float, margin: float = 0.5) -> list[float]:
