@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +40,7 @@ def _video(path: Path, n: int, fps: int = 10, size: tuple[int, int] = (64, 48)) 
         for i in range(n):
             img = np.zeros((size[1], size[0], 3), np.uint8)
             img[:, : (i * 7) % size[0]] = (i * 37) % 255  # something moves
-            for p in s.encode(__import__("av").VideoFrame.from_ndarray(img, format="rgb24")):
+            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
                 c.mux(p)
         for p in s.encode():
             c.mux(p)
@@ -50,7 +50,6 @@ def _video(path: Path, n: int, fps: int = 10, size: tuple[int, int] = (64, 48)) 
 def _lerobot(root: Path, *, fps: object = 30, timestamps: bool = True, version: str = "v2.1",
              state: bool = True) -> Path:
     """A one-episode LeRobot v2.1 dataset (90 rows recorded at 30 Hz), then info.json edited."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from dataclaw.export.lerobot import LeRobotEpisode, write_lerobot
@@ -70,7 +69,6 @@ def _lerobot(root: Path, *, fps: object = 30, timestamps: bool = True, version: 
         table = pq.read_table(ep_file)
         drop = ([] if timestamps else ["timestamp"]) + ([] if state else ["observation.state"])
         pq.write_table(table.drop_columns(drop), ep_file)
-    del pa
     return root
 
 
@@ -83,7 +81,6 @@ class Case:
     says: tuple[str, ...]  # fragments that must all appear in stdout + stderr
     check: Callable[[Path, str], None] | None = None  # extra look at the case folder and the output
     subprocess: bool = False  # also run it as a real subprocess
-    notes: str = ""
 
 
 def tailor(*sources: str, intent: str = INTENT_VIDEO, extra: tuple[str, ...] = ()) -> Callable[[Path, Path], list[str]]:

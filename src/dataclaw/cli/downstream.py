@@ -1,4 +1,7 @@
-"""`dataclaw downstream`: same sources and budget, different annotators -> fine-tuned students scored on held-out sources."""
+"""`dataclaw downstream`: same sources and budget, different annotators -> fine-tuned students scored on held-out sources.
+
+`dataclaw downstream SOURCES...` (the `sources` subcommand, the default) scores answers to held-out
+prompts; `dataclaw downstream gui` is the closed loop on MiniWoB++ (step and task success)."""
 from __future__ import annotations
 
 import json
@@ -6,11 +9,26 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+import typer.core
 
 from . import app
 
 
-@app.command("downstream")
+class _DefaultSources(typer.core.TyperGroup):
+    """`downstream SOURCES...` keeps working: a first word that is no subcommand means `sources`."""
+
+    def parse_args(self, ctx, args):  # noqa: ANN001, ANN201 - click's signature
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["sources", *args]
+        return super().parse_args(ctx, args)
+
+
+downstream_app = typer.Typer(cls=_DefaultSources, no_args_is_help=True,
+                             help="Does better-tailored data make a better downstream model? (sources | gui)")
+app.add_typer(downstream_app, name="downstream")
+
+
+@downstream_app.command("sources")
 def downstream_cmd(
     sources: List[Path] = typer.Argument(..., help="Sources (at least two: some are held out)."),
     out: Path = typer.Option(..., "--out", "-o", help="Result folder."),
@@ -34,3 +52,35 @@ def downstream_cmd(
                          progress=lambda m: typer.echo(m, err=True))
     typer.echo((out / "downstream.md").read_text())
     typer.echo(json.dumps({k: {kk: v for kk, v in r.items()} for k, r in rep["results"].items()}, default=str))
+
+
+@downstream_app.command("gui")
+def downstream_gui_cmd(
+    corpus: Path = typer.Option(..., "--corpus", help="MiniWoB++ corpus folder (recorded there when empty)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Result folder."),
+    annotator: List[str] = typer.Option(["naive", "rules"], "--annotator",
+                                        help="naive | rules | LABEL=BACKEND[:MODEL] (repeatable)."),
+    task: List[str] = typer.Option([], "--task", help="Task types to record (default: what the corpus holds)."),
+    held_type: List[str] = typer.Option([], "--held-type", help="Task types held out entirely (default: 8 of them)."),
+    train_seed_: List[str] = typer.Option(["0", "1"], "--train-seeds", help="MiniWoB seeds whose episodes label training data."),
+    budget: int = typer.Option(400, "--budget", help="Training rows per annotator (the same for all)."),
+    steps: int = typer.Option(150, "--steps", help="SFT steps per student."),
+    batch: int = typer.Option(4, "--batch"),
+    lr: float = typer.Option(1e-4, "--lr"),
+    student: str = typer.Option("smollm2", "--student", help="Student model (folder, .gguf, smollm2)."),
+    online_seed: List[str] = typer.Option(["100"], "--online-seed", help="Fresh MiniWoB seeds for the online episodes."),
+    online_task: List[str] = typer.Option([], "--online-task", help="Task types run online (default: held-out + seen)."),
+    max_steps: int = typer.Option(6, "--max-steps", help="Student actions per online episode."),
+    max_eval_steps: Optional[int] = typer.Option(None, "--max-eval-steps", help="Cap on held-out steps scored offline."),
+    threads: int = typer.Option(2, "--threads"),
+    seed: int = typer.Option(0, "--seed", help="Training / sampling seed."),
+) -> None:
+    """Closed loop on MiniWoB++: each annotator labels the same recordings, a student per dataset, step SR + task SR."""
+    from ..train.gui_downstream import run_gui_downstream
+
+    run_gui_downstream(corpus, out, annotator, tasks=task or None, train_seeds=train_seed_,
+                       held_types=held_type or None, budget=budget, steps=steps, batch=batch, lr=lr, student=student,
+                       train_seed=seed, online_seeds=online_seed, online_tasks=online_task or None,
+                       max_steps=max_steps, max_eval_steps=max_eval_steps, threads=threads,
+                       progress=lambda m: typer.echo(m, err=True))
+    typer.echo((out / "gui_downstream.md").read_text())
