@@ -294,6 +294,10 @@ def build_prompt(ev: Evidence, spec: TaskSpec, task_text: str, schema: dict[str,
     """Chat messages: the instruction, the draft schema, citable anchor lines and the evidence frames."""
     duration = ev.meta.get("duration")
     lines = "\n".join(anchor_line(a) for a in ev.anchors)
+    if getattr(spec, "language", "en") == "zh":  # the sample's own words in Chinese, quotes as the source has them
+        task_text += (" Write every question, answer and other text of your own in Simplified Chinese (简体中文); "
+                      "quote on-screen text and narration exactly as the anchors have it, in “…”; write times as "
+                      "“12.5 秒”.")
     text = (f"User intent: {spec.instruction}\n\nTask: {task_text}\n\n"
             f"Video duration: {fmt_t(duration) if duration else 'unknown'} s.\n"
             f"Anchors (one per line: [id] kind t0-t1 detail):\n{lines}\n\n"
