@@ -628,6 +628,10 @@ def parse(text: str, where: str, task: str = "") -> _Parsed:
         if low == "up" and nxt == "to" and i + 2 < len(tokens) and tokens[i + 2][1].lower() in NUMBER_WORDS:
             continue  # "up to two people": a bound, not a direction
         if low in DIRECTIONS and prev == "from" and nxt == "to":
+            dest = tokens[i + 2][1].lower() if i + 2 < len(tokens) else ""
+            if DIRECTIONS.get(dest) == DIRECTIONS[low]:  # "from right to right" moves nowhere
+                claims.append(Claim("direction", f"from {tok} to {tokens[i + 2][1]}", where, key=DIRECTIONS[low],
+                                    unit="same_side"))
             continue  # "from left to right": the origin; the direction is the word after "to"
         if low in DIRECTIONS and low not in tmpl:
             after = masked[pos + len(tok):]
@@ -847,6 +851,10 @@ def _judge(c: Claim, pool: _Pool, policy: ClaimPolicy) -> Finding | None:
             return Finding(c, f"the cited anchors say {c.key!r} of something else, not of {c.next!r}")
         return Finding(c, "no cited anchor shows this colour (no scene palette or text has it)")
     if c.kind == "direction":
+        if c.unit == "same_side":
+            if any(_norm(c.text) in t for t in pool.norm_texts):  # a slide or the narration says it
+                return None
+            return Finding(c, "a motion from one side to the same side says nothing true", contradicted=True)
         low = c.text.lower()
         if (c.prev not in FUNCTION_WORDS and (c.prev, low) in pool.bigrams) or \
                 (c.next not in FUNCTION_WORDS and (low, c.next) in pool.bigrams):
