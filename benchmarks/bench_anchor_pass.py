@@ -8,8 +8,8 @@ count (the machine is shared; CPU time is `time.process_time`, all threads of th
 
     python benchmarks/bench_anchor_pass.py [--out DIR] [--seconds 60] [--repeat 3]
 
-(`VideoStream` reuses one swscale context per stream; `frame.to_ndarray(width=..., height=...)`
-would build a new one for every frame.)
+(`VideoStream` builds analysis frames from the decoded Y/U/V planes with cv2.resize; the old
+`frame.to_ndarray(width=..., height=...)` built a new swscale context for every frame.)
 """
 from __future__ import annotations
 

@@ -8,8 +8,10 @@ times come from the length of each synthesized sentence (leading/trailing silenc
 
     python examples/make_lecture.py                 # writes examples/lecture/{lecture.mp4,truth.json}
     python examples/make_lecture.py --out /tmp/x --preset ultrafast --keep-slides
+    python examples/make_lecture.py --language zh --out /tmp/zh   # the Chinese deck (SLIDES_ZH)
 
-Needs: ffmpeg, espeak-ng, fonts-dejavu-core, numpy, pillow.
+Needs: ffmpeg, espeak-ng, fonts-dejavu-core, numpy, pillow; for --language zh also fonts-noto-cjk
+(slides in Noto Sans CJK SC) and espeak-ng's Mandarin voice `cmn`.
 """
 from __future__ import annotations
 
@@ -51,8 +53,31 @@ SLIDES = [
 ]
 ANIMATED_SLIDE = 3  # a dot slides along a track under the text while this slide is on screen alone
 
+# The same worked example in Chinese (--language zh): the titles and lines are exactly what is drawn,
+# the sentences exactly what espeak-ng -v cmn reads (numbers written in Chinese numerals, as said).
+SLIDES_ZH = [
+    ("解一元一次方程", ["例题：2x + 3 = 11", "目标：求出x的值"], (40, 90, 170),
+     ["欢迎来到这节关于一元一次方程的小课。", "我们一步一步地解二x加三等于十一。"], "cut"),
+    ("第一步：两边减去三", ["2x + 3 - 3 = 11 - 3", "2x = 8"], (30, 140, 80),
+     ["首先，方程两边同时减去三。", "这样得到二x等于八。"], "dissolve"),
+    ("第二步：两边除以二", ["2x ÷ 2 = 8 ÷ 2", "x = 4"], (200, 110, 20),
+     ["接着，两边同时除以二。", "所以x等于四。"], "cut"),
+    ("第三步：检验答案", ["2 × 4 + 3 = 11"], (130, 50, 150),
+     ["最后，把四代回原方程检验。", "八加三等于十一，答案正确。"], "fade_out"),
+]
+# per language: espeak-ng voice and the font files (a .ttc with its face index)
+VOICES = {"en": "en-us", "zh": "cmn"}
+VOICE = "en-us"
+CJK_FONT_DIR = Path("/usr/share/fonts/opentype/noto")
+CJK_SC_INDEX = 2  # Noto Sans CJK .ttc faces: JP, KR, SC, TC, HK
+
 
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+    if VOICE == VOICES["zh"]:  # Chinese slides: Noto Sans CJK SC (Debian fonts-noto-cjk)
+        path = CJK_FONT_DIR / ("NotoSansCJK-Bold.ttc" if bold else "NotoSansCJK-Regular.ttc")
+        if not path.exists():
+            raise SystemExit(f"{path} is missing: apt-get install fonts-noto-cjk")
+        return ImageFont.truetype(str(path), size, index=CJK_SC_INDEX)
     return ImageFont.truetype(str(FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), size)
 
 
@@ -82,7 +107,7 @@ def _dot_frame(slide: np.ndarray, progress: float) -> np.ndarray:
 
 def speak(text: str, path: Path) -> np.ndarray:
     """espeak-ng sentence as float32 mono at SR, leading/trailing silence trimmed."""
-    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "145", "-w", str(path), text], check=True)
+    subprocess.run(["espeak-ng", "-v", VOICE, "-s", "145", "-w", str(path), text], check=True)
     with wave.open(str(path)) as w:
         assert w.getframerate() == SR and w.getnchannels() == 1
         pcm = np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(np.float32) / 32768
@@ -169,7 +194,9 @@ def main(argv: list[str] | None = None) -> Path:
     ap.add_argument("--crf", type=int, default=30)
     ap.add_argument("--keep-slides", action="store_true", help="also write slide_<i>.png")
     ap.add_argument("--no-video", action="store_true", help="only truth.json (and slides): fast check")
+    ap.add_argument("--language", choices=sorted(VOICES), default="en", help="deck and voice: en (SLIDES) or zh")
     args = ap.parse_args(argv)
+    use_language(args.language)
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         speech = [[speak(s, Path(tmp) / f"s{i}_{j}.wav") for j, s in enumerate(sl[3])]
@@ -181,9 +208,18 @@ def main(argv: list[str] | None = None) -> Path:
                 Image.fromarray(im).save(args.out / f"slide_{i}.png")
         if not args.no_video:
             _encode(truth, imgs, speech, Path(tmp), args)
-    truth["generator"] = {"script": "examples/make_lecture.py", "espeak_ng_voice": "en-us", "espeak_ng_speed": 145}
+    truth["generator"] = {"script": "examples/make_lecture.py", "espeak_ng_voice": VOICE, "espeak_ng_speed": 145,
+                          "language": args.language}
     (args.out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n")
     return args.out / truth["video"]
+
+
+def use_language(language: str) -> None:
+    """Switches the deck, voice and font to `language` ("en": SLIDES, "zh": SLIDES_ZH)."""
+    global SLIDES, VOICE, ANIMATED_SLIDE
+    VOICE = VOICES[language]
+    if language == "zh":
+        SLIDES, ANIMATED_SLIDE = SLIDES_ZH, 1
 
 
 def _encode(truth: dict, imgs: list[np.ndarray], speech: list[list[np.ndarray]], tmp: Path,

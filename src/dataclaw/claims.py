@@ -39,6 +39,7 @@ from typing import Any, Callable, Iterable
 
 from pydantic import BaseModel, Field
 
+from . import lang
 from .model import Anchor, Sample
 
 # ---------------------------------------------------------------------------- policy
@@ -502,7 +503,8 @@ def anchor_support(a: Anchor) -> Support:
 
 # ---------------------------------------------------------------------------- text -> claims
 
-_DQUOTE_RE = re.compile(r"\"([^\"]+)\"|\u201c([^\u201d]+)\u201d|\u00ab([^\u00bb]+)\u00bb")
+_DQUOTE_RE = re.compile(r"\"([^\"]+)\"|\u201c([^\u201d]+)\u201d|\u00ab([^\u00bb]+)\u00bb|\u300c([^\u300d]+)\u300d|"
+                        r"\u300e([^\u300f]+)\u300f")
 _SQUOTE_RE = re.compile(r"(?<![A-Za-z0-9])'([^']+?)'(?![A-Za-z0-9])")
 _NUM_RE = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)(?:\s*(?:-\s*)?(seconds?|secs?|s|cm|mm|m|px|%|minutes?|min)\b)?")
 _CLOCK_RE = re.compile(r"(?<![\d.:])(\d{1,2}):([0-5]\d(?:\.\d+)?)(?![\d:])")
@@ -626,6 +628,10 @@ def parse(text: str, where: str, task: str = "") -> _Parsed:
         if low == "up" and nxt == "to" and i + 2 < len(tokens) and tokens[i + 2][1].lower() in NUMBER_WORDS:
             continue  # "up to two people": a bound, not a direction
         if low in DIRECTIONS and prev == "from" and nxt == "to":
+            dest = tokens[i + 2][1].lower() if i + 2 < len(tokens) else ""
+            if DIRECTIONS.get(dest) == DIRECTIONS[low]:  # "from right to right" moves nowhere
+                claims.append(Claim("direction", f"from {tok} to {tokens[i + 2][1]}", where, key=DIRECTIONS[low],
+                                    unit="same_side"))
             continue  # "from left to right": the origin; the direction is the word after "to"
         if low in DIRECTIONS and low not in tmpl:
             after = masked[pos + len(tok):]
@@ -648,6 +654,12 @@ def parse(text: str, where: str, task: str = "") -> _Parsed:
         initial = pos == 0 or re.search(r"[.!?:;]\s*$|^\s*$", masked[:pos]) is not None
         kind = "entity" if tok[:1].isupper() and not initial and len(tok) > 1 else "word"
         claims.append(Claim(kind, tok, where, key=lem))
+    if lang.has_cjk(masked):  # Chinese content words: whole jieba words outside quotes
+        tmpl_zh = template_words_zh(task)
+        for run in re.findall(f"[{lang.CJK}]+", masked):
+            for w in lang.segment(run, tmpl_zh):
+                if w not in ZH_FUNCTION_WORDS and w not in tmpl_zh:
+                    claims.append(Claim("word", w, where, key=w))
     return _Parsed(claims, quotes, steps, enums, seq, before_after)
 
 
@@ -656,6 +668,34 @@ def _context(text: str, pos: int) -> str:
     # "at (34, 325)" is a point on the screen: a bracket between the word and the number ends the context
     m = re.search(r"([A-Za-z]+)[^\w(\[]*$", text[:pos])
     return m.group(1).lower() if m else ""
+
+
+# Chinese function words (never claims); the Chinese templates' own words come from each task's
+# TEMPLATES_ZH (template_words_zh)
+ZH_FUNCTION_WORDS = frozenset("""
+的 了 是 在 从 到 和 与 及 或 并 也 都 就 又 还 而 但 把 被 将 让 给 对 向 于 以 为 这 那 这个 那个 这些 那些 这里 那里
+这样 什么 怎么 怎样 如何 哪 哪个 哪些 吗 呢 吧 啊 呀 我 你 他 她 它 我们 你们 他们 自己 一个 一些 个 之 其 所 着 过 得 地
+可以 能 会 要 想 有 没有 不 没 很 最 更 再 先 然后 接着 之后 以后 之前 以前 时 时候 之间 左右 秒 分钟 分 一下 里 中 上 下
+""".split())
+
+
+@lru_cache(maxsize=64)
+def template_words_zh(task: str) -> frozenset[str]:
+    """The words of `task`'s Chinese templates (its module's TEMPLATES_ZH, placeholders removed)."""
+    name = task.split("@")[0]
+    try:
+        from .tasks import get_task  # noqa: PLC0415
+
+        mod = __import__(type(get_task(name)).__module__, fromlist=["TEMPLATES_ZH"])
+    except Exception:  # noqa: BLE001 - an unknown task has no templates
+        return frozenset()
+    phrases = getattr(mod, "TEMPLATES_ZH", {})
+    out: set[str] = set()
+    for p in phrases.values():
+        plain = re.sub(r"\{[^}]*\}", " ", p)
+        for run in re.findall(f"[{lang.CJK}]+", plain):
+            out.update(lang.segment(run))
+    return frozenset(out)
 
 
 @lru_cache(maxsize=64)
@@ -720,10 +760,14 @@ class _Pool:
                     self.raw.add(part)
                     self.lemmas.add(_lemma(part))
         self.norm_texts = [_norm(t) for t in s.texts if _norm(t)]
+        self.zh_texts = [lang.fold(t) for t in s.texts if lang.has_cjk(t)]
         # word pairs an anchor writes, also across consecutive text anchors (narration joined in time order)
         seq = self.norm_texts + [" ".join(_norm(t) for _, t, _src in sorted(s.timed, key=lambda x: x[0]))]
         self.bigrams = {(a, b) for t in seq for a, b in zip(t.split(), t.split()[1:])}
-        self.text_numbers = [float(m.group(1)) for t in s.texts for m in _NUM_RE.finditer(t)]
+        self.text_numbers = [float(m.group(1)) for t in s.texts for m in _NUM_RE.finditer(lang.claim_text(t))]
+        # "一分二十秒" in an anchor's text reads as the clock time 1:20 in a claim
+        self.text_numbers += [int(m.group(1)) * 60 + float(m.group(2)) for t in s.texts if lang.has_cjk(t)
+                              for m in _CLOCK_RE.finditer(lang.claim_text(t))]
         self._fuzzy_pool: list[str] | None = None
 
     def has_word(self, low: str, lem: str, fuzzy: float) -> bool:
@@ -761,7 +805,7 @@ class _Pool:
 
 
 def _norm(t: str) -> str:
-    return " ".join(re.findall(r"\w+", (t or "").lower()))
+    return " ".join(re.findall(r"\w+", lang.fold(t or "").lower()))
 
 
 def _judge(c: Claim, pool: _Pool, policy: ClaimPolicy) -> Finding | None:
@@ -807,6 +851,10 @@ def _judge(c: Claim, pool: _Pool, policy: ClaimPolicy) -> Finding | None:
             return Finding(c, f"the cited anchors say {c.key!r} of something else, not of {c.next!r}")
         return Finding(c, "no cited anchor shows this colour (no scene palette or text has it)")
     if c.kind == "direction":
+        if c.unit == "same_side":
+            if any(_norm(c.text) in t for t in pool.norm_texts):  # a slide or the narration says it
+                return None
+            return Finding(c, "a motion from one side to the same side says nothing true", contradicted=True)
         low = c.text.lower()
         if (c.prev not in FUNCTION_WORDS and (c.prev, low) in pool.bigrams) or \
                 (c.next not in FUNCTION_WORDS and (low, c.next) in pool.bigrams):
@@ -839,6 +887,15 @@ def _judge(c: Claim, pool: _Pool, policy: ClaimPolicy) -> Finding | None:
         if lights:
             return Finding(c, f"the cited scene anchor's light is {sorted(lights)}", contradicted=True)
         return Finding(c, "no cited scene anchor states the light")
+    if c.kind == "word" and lang.has_cjk(c.text):  # a Chinese word: written in a cited anchor's text
+        if any(c.text in t for t in pool.zh_texts):
+            return None
+        if len(c.text) >= 3:  # OCR / ASR may get one character of a longer word wrong
+            from rapidfuzz import fuzz  # noqa: PLC0415
+
+            if any(fuzz.partial_ratio(c.text, t) >= policy.word_fuzzy - 25 for t in pool.zh_texts):
+                return None
+        return Finding(c, "no cited anchor's text has this word")
     if c.kind in ("word", "entity"):
         low = c.text.lower().replace("\u2019", "'")
         if pool.has_word(low, c.key, policy.word_fuzzy):
@@ -976,6 +1033,7 @@ def check_claims(sample: Sample, index: dict[str, Anchor], *, task: str | None =
             pool = _Pool(s)
         else:
             pool = sample_idx
+        text = lang.claim_text(text)  # Chinese times and numerals as the checks read them (quotes kept)
         p = parse(text, where, task)
         report.claims += p.claims
         for c in p.claims:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
 
+from .lang import cn_int
 from .model import Anchor, Focus, FocusReading, FocusTime
 
 log = logging.getLogger(__name__)
@@ -142,18 +143,9 @@ def _num(word: str) -> float | None:
         return float(word)
     if word in NUM_WORDS:
         return float(NUM_WORDS[word])
-    if word and all(c in ZH_DIGITS or c in "十百" for c in word):  # 十五, 二十, 两
-        total, cur = 0, 0
-        for c in word:
-            if c == "十":
-                total += (cur or 1) * 10
-                cur = 0
-            elif c == "百":
-                total += (cur or 1) * 100
-                cur = 0
-            else:
-                cur = ZH_DIGITS[c]
-        return float(total + cur)
+    if word and all(c in ZH_DIGITS or c in "十百" for c in word):  # 十五, 二十, 两: lang reads Chinese numerals
+        n = cn_int(word)
+        return float(n) if n is not None else None
     return None
 
 

@@ -276,7 +276,8 @@ def plan_intent(intent: str, source_kinds: list[str] | None = None, max_tasks: i
         conf = _softmax({t: allowed[t] for t in chosen}, 0.5)
     notes.append(f"language: {language} (CJK share {lang.cjk_share(intent):.2f})")
     specs = [TaskSpec(task=t, domain=_domain(intent, t, table[t]), instruction=_instruction(intent, t, table[t]),
-                      params=_params(intent, t), samples=_samples(intent), confidence=round(conf[t], 3))
+                      params=_params(intent, t), samples=_samples(intent), confidence=round(conf[t], 3),
+                      language=language)
              for t in chosen]
     specs.sort(key=lambda s: -s.confidence)
     for s in specs:

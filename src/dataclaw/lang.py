@@ -138,5 +138,62 @@ def cn_numeral(n: int) -> str:
     return out
 
 
+# quoted spans are the source's own words: never rewritten (ASCII, curly, guillemet and CJK corner quotes)
+QUOTE_RE = re.compile("\"[^\"]*\"|\u201c[^\u201d]*\u201d|\u00ab[^\u00bb]*\u00bb|\u300c[^\u300d]*\u300d|"
+                      "\u300e[^\u300f]*\u300f")
+_NUM = r"\d+(?:\.\d+)?"
+
+
+def _clock(m: re.Match) -> str:
+    whole, _, frac = m.group(2).partition(".")
+    return f" {int(m.group(1))}:{int(whole):02d}{'.' + frac if frac else ''} "
+
+
+def _zh_chunk(s: str) -> str:
+    s = fold(s)
+    s = re.sub(f"([{CN_NUMERAL}]+)(?=\\s*(?:秒|分钟|分|小时))", lambda m: str(cn_int(m.group(1))), s)
+    s = re.sub(f"(?<![\\d.])(\\d+)\\s*分\\s*({_NUM})\\s*秒钟?", _clock, s)  # 1分20秒 -> 1:20
+    s = re.sub(f"(?:在|于)?\\s*({_NUM})\\s*秒?\\s*(?:和|与|到|至)\\s*({_NUM})\\s*秒\\s*之间",
+               r" between \1 s and \2 s ", s)
+    s = re.sub(f"({_NUM})\\s*秒钟?", r" \1 s ", s)
+    s = re.sub(f"({_NUM})\\s*分钟", r" \1 min ", s)
+    s = re.sub(r"(?:大约|大概|约)\s*(?:在|于)?\s*(?=\d)", " around ", s)
+    s = re.sub(r"(?:从|自)\s*(?=\d)", " from ", s)
+    s = re.sub(r"(?:到|至)\s*(?=\d)", " to ", s)
+    s = re.sub(r"(?:在|于)\s*(?=\d)", " at ", s)
+    return spaced(s)
+
+
+def claim_text(text: str) -> str:
+    """A Chinese text as the claim checks read it: full-width forms folded, Chinese numerals before
+    time units as digits, "从 12.0 秒到 15.0 秒" as "from 12.0 s to 15.0 s" (the English time words the
+    checks know), CJK and Latin runs spaced. Quoted spans stay verbatim; text without CJK is returned
+    as it is."""
+    if not has_cjk(text):
+        return text
+    out, last = [], 0
+    for m in QUOTE_RE.finditer(text):
+        out += [_zh_chunk(text[last:m.start()]), m.group(0)]
+        last = m.end()
+    out.append(_zh_chunk(text[last:]))
+    return "".join(out)
+
+
+def join_words(words: Iterable[str]) -> str:
+    """Words back into text: no spaces between CJK words, one between others."""
+    out = ""
+    for w in words:
+        if out and not (has_cjk(out[-1]) or has_cjk(w[:1])):
+            out += " "
+        out += w
+    return out
+
+
+def word_count(text: str) -> int:
+    """Words of a text: jieba words for CJK, whitespace-separated words otherwise."""
+    return len([t for t in segment(text) if re.search(r"\w", t)]) if has_cjk(text) else len((text or "").split())
+
+
 __all__ = ["LANGUAGES", "cjk_share", "detect_language", "has_cjk", "spaced", "segment", "contains_word", "fold",
-           "cn_int", "cn_numeral"]
+           "cn_int", "cn_numeral", "claim_text", "join_words",
+           "word_count", "QUOTE_RE"]

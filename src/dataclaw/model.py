@@ -124,6 +124,7 @@ class TaskSpec(BaseModel):
     samples: int | None = None  # accepted samples of this task at most, over the run
     max_attempts: int | None = None  # evidence bundles tried at most, accepted or not (a model-cost cap)
     confidence: float = 1.0
+    language: str = "en"  # what language the sample's own words are in (quotes keep the source's); see lang.py
 
     @model_validator(mode="before")
     @classmethod

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from .backends import get_backend
 from .backends.base import Backend
 from .engine import run as run_engine
-from .engine.result import RunTally, TailorOptions, TailorResult, plan_formats, progress_bar
+from .engine.result import RunTally, TailorOptions, TailorResult, plan_formats, plan_language, progress_bar
 from .engine.step import plan_tasks, run_source
 from .errors import ConfigError, SourceError
 from .export import DatasetWriter
@@ -86,6 +86,7 @@ def tailor(sources: str | Path | Iterable[str | Path], intent: str | None = None
             plan = plan_intent(intent or "", kinds, backend=None if be.name == "rules" else be)
         tally.result.plan = plan
         plan_formats(plan, formats)
+        plan_language(plan, opts.language)
         tasks, missing = plan_tasks(plan)
         tally.result.not_served += missing
 

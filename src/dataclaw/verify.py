@@ -18,6 +18,7 @@ from typing import Any, Iterable
 from pydantic import ValidationError
 from rapidfuzz import fuzz
 
+from . import lang
 from .backends.jsonparse import extract_json
 from .model import Anchor, Sample, Scores, Segment
 from .tasks import TASKS, load_all
@@ -42,7 +43,8 @@ NEAR_DUP_SCORE = 90.0  # rapidfuzz ratio above which two steps count as near-dup
 TEXT_TIME_TOL = 1.0  # s: a time written in prose ("at 12 s") may be rounded
 DEFAULT_BUDGET = {"chars_per_step": 300, "max_chars": 4000, "max_steps": 20, "frames_per_step": 2}
 
-_QUOTE_RE = re.compile(r"\"([^\"]{2,})\"|\u201c([^\u201d]{2,})\u201d|\u00ab([^\u00bb]{2,})\u00bb")
+_QUOTE_RE = re.compile(r"\"([^\"]{2,})\"|\u201c([^\u201d]{2,})\u201d|\u00ab([^\u00bb]{2,})\u00bb|"
+                       r"\u300c([^\u300d]{2,})\u300d|\u300e([^\u300f]{2,})\u300f")
 _CLOCK_RE = re.compile(r"(?<![\d.:])(\d{1,2}):([0-5]\d(?:\.\d+)?)(?![\d:])")
 # Seconds count as a time point only after "at/from/between/until/to/and/t=" or in a range "12-15 s";
 # "wait 30 seconds" is a duration, not a claim about 0:30.
@@ -169,7 +171,8 @@ def _seg_times(seg: Segment) -> list[float]:
 
 
 def text_times(text: str) -> list[float]:
-    """Times written in prose: "01:05", "12.5 s", "3 seconds"."""
+    """Times written in prose: "01:05", "12.5 s", "3 seconds", "从 12.5 秒", "一分二十秒"."""
+    text = lang.claim_text(text)
     out = [int(m.group(1)) * 60 + float(m.group(2)) for m in _CLOCK_RE.finditer(text)]
     out += [float(m.group(1)) for m in _SECONDS_RE.finditer(text)]
     for m in _RANGE_RE.finditer(text):
@@ -182,7 +185,7 @@ def quotes(text: str) -> list[str]:
 
 
 def _norm(text: str) -> str:
-    return " ".join(re.findall(r"\w+", (text or "").lower()))
+    return " ".join(re.findall(r"\w+", lang.fold(text or "").lower()))
 
 
 # ---------------------------------------------------------------------------- media

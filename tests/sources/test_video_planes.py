@@ -103,3 +103,28 @@ def test_stream_uses_planes_and_keeps_odd_sizes(tmp_path):
             assert len(frames) == 10 and frames[0].image.shape == shape
             ref = _frames(p, 1)[0].to_ndarray(width=shape[1], height=shape[0], format="gray")
             assert np.abs(frames[0].image.astype(int) - ref).mean() < 2.0
+
+
+def test_breaking_off_mid_file_then_closing_does_not_hang(tmp_path):
+    """Closing a frame-threaded decoder with frames in flight hung in avcodec_free_context (PyAV
+    18.1) about one run in four before `close()` drained it; run in a child with a time limit."""
+    import sys
+    import textwrap
+
+    p = tmp_path / "long.mp4"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=s=640x360:d=6:r=25", "-pix_fmt", "yuv420p", "-c:v", "libx264", str(p)],
+                   check=True)
+    code = textwrap.dedent(f"""
+        from dataclaw.sources.video import VideoStream
+        for k in range(12):
+            with VideoStream({str(p)!r}) as vs:
+                for fr in vs.frames(max_side=160, t0=0.5 + 0.2 * k, t1=1.0 + 0.2 * k):
+                    pass
+        print("ok")
+    """)
+    import os
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]

@@ -117,3 +117,24 @@ def test_rules_output_passes_on_any_text(texts, tiny_video, tmp_path_factory):
     finally:
         media.close()
     assert DURATION == 12.0
+
+
+def test_motion_from_a_side_to_the_same_side_is_caught():
+    """'from right to right' names no motion: caught even when the cited anchors move both ways
+    (held-out cup.mp4 and box.mp4 let it through before); a slide that writes it is quoted, not claimed."""
+    from dataclaw.claims import DEFAULT_POLICY, _judge, _Pool, anchor_support, parse
+
+    moves = [Anchor(source="v", kind="subject_motion", t0=0.0, t1=1.0, data={"direction": d}, expert="x")
+             for d in ("left", "right")]
+    pool = _Pool(anchor_support(moves[0]))
+    pool.s.merge(anchor_support(moves[1]))
+    pool = _Pool(pool.s)
+    claims = parse("Something moves from right to right.", "solution[0]", task="temporal_qa").claims
+    same = [c for c in claims if c.unit == "same_side"]
+    assert same and _judge(same[0], pool, DEFAULT_POLICY) is not None
+    ok = parse("Something moves from right to left.", "solution[0]", task="temporal_qa").claims
+    assert not [f for c in ok if (f := _judge(c, pool, DEFAULT_POLICY))], ok
+    slide = Anchor(source="v", kind="ocr_text", t0=0.0, t1=1.0, data={"text": "From left to left"}, expert="ocr")
+    written = _Pool(anchor_support(slide))
+    assert all(_judge(c, written, DEFAULT_POLICY) is None
+               for c in parse("From left to left", "solution[0]", task="tutorial").claims if c.kind == "direction")

@@ -20,6 +20,8 @@ def tailor_cmd(
     fmt: list[str] = typer.Option(["native"], "--format", "-f", help="Comma-separated or repeated: native, "
                                   "llamafactory, trl, verl, webdataset, lerobot, parquet, agentnet."),
     experts: Optional[str] = typer.Option(None, "--experts", "-e", help="Comma-separated expert names."),
+    param: list[str] = typer.Option([], "--param", "-p", help="Expert parameter, EXPERT.PARAM=VALUE (repeatable), "
+                                    "e.g. speech.language=zh."),
     recipe: Optional[Path] = typer.Option(None, "--recipe", "-r", help="A saved plan (YAML) to replay."),
     max_samples: Optional[int] = typer.Option(None, "--max-samples", "-n", help="At most N accepted samples per task."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="openai backend: server URL."),
@@ -37,10 +39,13 @@ def tailor_cmd(
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Sources in parallel (Ray: CPUs)."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Join this Ray cluster, not a local one."),
     retry_failed: bool = typer.Option(False, "--retry-failed", help="Retry sources an earlier run skipped."),
+    language: Optional[str] = typer.Option(None, "--language", "-l", help="Language the samples are written in: "
+                                           "en or zh (default: the intent's; quotes keep the source's)."),
 ) -> None:
     """Turn raw sources and an intent into a verified, trainable dataset folder."""
     from ..errors import ConfigError
     from ..pipeline import TailorOptions, tailor
+    from .anchors import _parse_params
     from .dataset import parse_formats
 
     if not intent and not recipe:
@@ -57,9 +62,11 @@ def tailor_cmd(
         raise ConfigError(f"unknown engine {engine!r}; known: local, ray")
     opts = TailorOptions(formats=formats,
                          experts=[e.strip() for e in experts.split(",")] if experts else None,
+                         expert_params=_parse_params(param) or None,
                          max_samples_per_task=max_samples, backend_options=options, quiet=quiet or as_json,
                          max_repairs=max_repairs, keep_raw=not no_raw, concurrency=concurrency,
-                         engine=engine, workers=workers, ray_address=ray_address, retry_failed=retry_failed)
+                         engine=engine, workers=workers, ray_address=ray_address, retry_failed=retry_failed,
+                         language=language)
     res = tailor(list(sources), intent, backend=backend, out=out, recipe=recipe, options=opts)
     from ..redact import redact, redact_text
 

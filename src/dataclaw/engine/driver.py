@@ -26,7 +26,7 @@ from ..recipe import load_plan
 from ..sources import load_source
 from ..tasks import check_plan
 from .inputs import SourceJob, list_sources
-from .result import RunTally, TailorOptions, TailorResult, plan_formats, progress_bar, task_cap
+from .result import RunTally, TailorOptions, TailorResult, plan_formats, plan_language, progress_bar, task_cap
 from .shards import write_shard_index
 from .step import SourceStats
 from .work import WorkerConfig
@@ -117,6 +117,7 @@ def run(inputs: str | Path | Iterable[str | Path], intent: str | None = None, ba
                     plans[key] = base_plan if base_plan is not None else plan_intent(intent or "", kinds, backend=planner())
                 check_plan(plans[key])
                 plan_formats(plans[key], formats)
+                plan_language(plans[key], opts.language)
                 for spec in plans[key].tasks:
                     caps[spec.task] = task_cap(spec.samples, opts.max_samples_per_task,
                                                caps.get(spec.task))

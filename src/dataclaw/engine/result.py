@@ -33,6 +33,8 @@ class TailorOptions(BaseModel):
     workers: int | None = Field(None, description="sources in parallel (engines)")
     ray_address: str | None = Field(None, description="join this Ray cluster instead of starting one")
     retry_failed: bool = Field(False, description="engines: retry sources an earlier run skipped")
+    language: Literal["en", "zh"] | None = Field(None, description="language the samples are written in; None: "
+                                                                   "the intent's (quotes keep the source's)")
 
     def settings(self) -> dict[str, Any]:
         """The manifest's `settings`."""
@@ -63,6 +65,12 @@ def plan_formats(plan: Plan, formats: list[str]) -> None:
     for fmt in plan.formats:
         if fmt in EXPORTERS and fmt not in formats:
             formats.append(fmt)
+
+
+def plan_language(plan: Plan, language: str | None) -> None:
+    """Every task of the plan writes in `language` (the run's option) or, without one, the intent's."""
+    for spec in plan.tasks:
+        spec.language = language or plan.language or spec.language
 
 
 def task_cap(*caps: int | None) -> int | None:

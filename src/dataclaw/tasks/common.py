@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..lang import CJK, fold
 from ..model import Anchor, Segment, TaskSpec
 from .base import Evidence
 from .intervals import overlap  # noqa: F401 - tasks import it from here too
@@ -156,7 +157,9 @@ def _top_text_at(texts: list[Anchor], t: float) -> Anchor | None:
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "", text.lower())
+    """Letters and digits only, for comparing headings; CJK ideographs are letters too (without them
+    every Chinese heading squashes to "" and all slides read as one)."""
+    return re.sub(f"[^0-9a-z{CJK}]+", "", fold(text).lower())
 
 
 def text_cuts(texts: list[Anchor], t0: float, t1: float, margin: float = 0.5) -> list[float]:
@@ -294,6 +297,10 @@ def build_prompt(ev: Evidence, spec: TaskSpec, task_text: str, schema: dict[str,
     """Chat messages: the instruction, the draft schema, citable anchor lines and the evidence frames."""
     duration = ev.meta.get("duration")
     lines = "\n".join(anchor_line(a) for a in ev.anchors)
+    if getattr(spec, "language", "en") == "zh":  # the sample's own words in Chinese, quotes as the source has them
+        task_text += (" Write every question, answer and other text of your own in Simplified Chinese (简体中文); "
+                      "quote on-screen text and narration exactly as the anchors have it, in “…”; write times as "
+                      "“12.5 秒”.")
     text = (f"User intent: {spec.instruction}\n\nTask: {task_text}\n\n"
             f"Video duration: {fmt_t(duration) if duration else 'unknown'} s.\n"
             f"Anchors (one per line: [id] kind t0-t1 detail):\n{lines}\n\n"

@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from .. import lang
 from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import (IDS_SCHEMA, DraftError, Unit, anchor_text, build_prompt, clean, content_units, duration_of,
@@ -64,16 +65,54 @@ def mix_order(evs: list[Evidence], mix: dict[str, float]) -> list[Evidence]:
 
 
 def _phrase(a: Any, n: int) -> tuple[str, float, float]:
-    """The first n words of a transcript anchor, with their times when word times exist."""
+    """The first n words of a transcript anchor, with their times when word times exist (Chinese
+    words join without spaces, as the transcript writes them)."""
     words = [w for w in a.data.get("words") or [] if isinstance(w, dict) and clean(w.get("word", ""))]
     if len(words) >= 2:
         ws = words[:n]
         t0 = max(a.t0, float(ws[0].get("t0", a.t0)))
         t1 = min(a.t1, float(ws[-1].get("t1", a.t1)))
         if t1 > t0:
-            return clean(" ".join(clean(w["word"]) for w in ws)), round(t0, 3), round(t1, 3)
+            phrase = clean(lang.join_words(clean(w["word"]) for w in ws))
+            if a.data.get("language") == "zh" or lang.has_cjk(anchor_text(a)):
+                phrase = _text_prefix(anchor_text(a), phrase)
+            return phrase, round(t0, 3), round(t1, 3)
+    if lang.has_cjk(anchor_text(a)):
+        return clean(lang.join_words(lang.segment(anchor_text(a))[:n])), a.t0, a.t1
     text = anchor_text(a).split()
     return " ".join(text[:n]), a.t0, a.t1
+
+
+def _text_prefix(text: str, phrase: str) -> str:
+    """The transcript's own prefix that holds `phrase`'s characters (whisper's Chinese words carry no
+    spaces of their own: the quote is what the transcript writes), else `phrase`."""
+    want = phrase.replace(" ", "")
+    if not text.replace(" ", "").startswith(want):
+        return phrase
+    n = 0
+    for i, ch in enumerate(text):
+        n += ch != " "
+        if n == len(want):
+            return clean(text[:i + 1])
+    return phrase
+
+
+# The rules synthesizer's Chinese sentences (spec.language == "zh"); claims.template_words_zh reads
+# them. Questions about visual events (hands, camera, people) stay in English for now.
+TEMPLATES_ZH = {
+    "localize_text": "屏幕上的文字{q}是什么时候出现的？",
+    "localize_speech": "讲解者是什么时候说{q}的？",
+    "span": "从 {t0} 秒到 {t1} 秒。",
+    "order_text": "屏幕上出现文字{q}",
+    "order_speech": "讲解者说{q}",
+    "order_q": "哪个先发生：{a}，还是{b}？",
+    "order_a": "先是{a}（在 {ta} 秒），然后是{b}（在 {tb} 秒）。",
+    "state_q": "在 {t} 秒和 {t2} 秒之间，屏幕上有什么变化？",
+    "state_a": "屏幕从{a}变为{b}，大约在 {t} 秒，经由{how}。",
+    "multi_q": "按顺序列出这个视频中屏幕文字的变化及其时间。",
+    "how": "硬切 叠化 淡入淡出 转场",
+}
+_HOW_ZH = {"cut": "硬切", "hard_cut": "硬切", "hard": "硬切", "dissolve": "叠化", "fade": "淡入淡出"}
 
 
 def whole_video(media: Any, source: Any, duration: float) -> str:
@@ -164,6 +203,47 @@ def _visual_rules(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
             "answer": f"First {da} (at {ta:.1f} s), then {db} (at {tb:.1f} s).", "spans": [sa, sb]}
 
 
+def _rules_zh(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
+    """temporal_qa's rules in Chinese: the same questions, answers and spans as the English ones."""
+    Z = TEMPLATES_ZH
+
+    def q(a: Any) -> str:
+        return f"“{anchor_text(a)}”"
+
+    if qt == "localize_text":
+        a = tg[0]
+        return {"question": Z["localize_text"].format(q=q(a)),
+                "answer": Z["span"].format(t0=f"{a.t0:.1f}", t1=f"{a.t1:.1f}"), "spans": [span(a)]}
+    if qt == "localize_speech":
+        a, (t0, t1) = tg[0], m["phrase_span"]
+        return {"question": Z["localize_speech"].format(q=f"“{m['phrase']}”"),
+                "answer": Z["span"].format(t0=f"{t0:.1f}", t1=f"{t1:.1f}"), "spans": [span(a, m["phrase"], t0, t1)]}
+    if qt == "order":
+        items = []
+        for a in tg:
+            if a.kind == "transcript":
+                t0, t1 = m["phrase_span"]
+                items.append((t0, Z["order_speech"].format(q=f"“{m['phrase']}”"), span(a, m["phrase"], t0, t1)))
+            else:
+                items.append((a.t0, Z["order_text"].format(q=q(a)), span(a)))
+        shown = list(reversed(items)) if m.get("swap") else items
+        items.sort(key=lambda x: x[0])
+        (ta, da, sa), (tb, db, sb) = items
+        return {"question": Z["order_q"].format(a=shown[0][1], b=shown[1][1]),
+                "answer": Z["order_a"].format(a=da, ta=f"{ta:.1f}", b=db, tb=f"{tb:.1f}"), "spans": [sa, sb]}
+    if qt == "state_change":
+        a, b = tg[0], tg[1]
+        t, t2 = m["times"]
+        how = _HOW_ZH.get(m["transition"], m["transition"])
+        spans = [span(a), span(b)]
+        if len(tg) > 2:
+            spans.insert(1, span(tg[2], f"{how}，{tg[2].t0:.1f}-{tg[2].t1:.1f} 秒"))
+        return {"question": Z["state_q"].format(t=f"{t:.1f}", t2=f"{t2:.1f}"),
+                "answer": Z["state_a"].format(a=q(a), b=q(b), t=f"{m['boundary']:.1f}", how=how), "spans": spans}
+    events = "；".join(f"{n + 1}. {q(a)} {a.t0:.1f}-{a.t1:.1f} 秒" for n, a in enumerate(tg))
+    return {"question": Z["multi_q"], "answer": events + "。", "spans": [span(a) for a in tg]}
+
+
 def _transition_between(anchorset: Any, a: Unit, b: Unit) -> Any:
     for tr in anchorset.of_kind("transition"):
         if overlap(tr.t0 - 0.05, tr.t1 + 0.05, a.t1 - 0.05, b.t0 + 0.05) > 0 or abs(tr.t0 - b.t0) < 0.1:
@@ -226,7 +306,7 @@ class TemporalQATask(Task):
             if u.title.lower() not in seen:
                 seen.add(u.title.lower())
                 screen.append(u)
-        speech = [a for u in us for a in u.speech if len(anchor_text(a).split()) >= 3]
+        speech = [a for u in us for a in u.speech if lang.word_count(anchor_text(a)) >= 3]
         context = [a for u in us for a in ([u.shot] if u.shot else []) + u.ocr[:1]]
         out: list[Evidence] = []
 
@@ -346,6 +426,8 @@ class TemporalQATask(Task):
                     "anchors": [a.id], "text": text or anchor_text(a)}
 
         qt = m["qtype"]
+        if spec.language == "zh" and qt not in _VISUAL_QTYPES:
+            return _rules_zh(qt, m, tg, span)
         if qt == "localize_text":
             a = tg[0]
             return {"question": f"When is the text {q(a)} shown on screen?",

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from .. import lang
 from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import (FRAME_SCHEMA, IDS_SCHEMA, DraftError, Unit, anchor_text, build_prompt, clean,
@@ -32,10 +33,22 @@ class TutorialParams(BaseModel):
     attach_video: bool = True  # a request without a current frame carries the clip the tutorial covers
 
 
+# The rules synthesizer's Chinese sentences (spec.language == "zh"); claims.template_words_zh reads them
+TEMPLATES_ZH = {
+    "next": "我现在的情况如图所示。接下来该做什么？",
+    "stuck": "我卡在这里了，不明白怎样才能做到{topic}。能解释一下吗？",
+    "full": "能一步一步地带我完成{topic}吗？",
+    "next_step": "下一步",
+    "video": "这个视频里的内容",
+}
+
+
 def step_text(u: Unit) -> str:
     title = u.title
     narration = u.narration
     if title and narration:
+        if lang.has_cjk(title[-1:]) or lang.has_cjk(narration[:1]):  # Chinese: no space, a full stop
+            return clean(title + ("" if title[-1:] in "。：！？:.!?" else "。") + narration)
         sep = " " if title[-1:] in ".:!?" else ". "
         return clean(title + sep + narration)
     if narration:
@@ -243,7 +256,10 @@ class TutorialTask(Task):
         variant = ev.meta.get("variant")
         first_title = next((anchor_text(ev.anchor(u["ocr"][0])) for u in ev.meta["units"] if u["ocr"]), "")
         draft: dict[str, Any] = {"steps": steps, "query_frame": ev.meta.get("query_frame")}
-        if variant == "next":
+        if spec.language == "zh":
+            topic = f"“{first_title}”" if first_title else TEMPLATES_ZH["next_step" if variant == "stuck" else "video"]
+            draft["question"] = TEMPLATES_ZH[variant if variant in ("next", "stuck") else "full"].format(topic=topic)
+        elif variant == "next":
             draft["question"] = "My current situation is shown in this picture. What should I do next?"
         elif variant == "stuck":
             topic = f'"{first_title}"' if first_title else "the next step"
