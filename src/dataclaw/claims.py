@@ -280,6 +280,11 @@ def _gui_action(a: Anchor, s: Support) -> None:
     el = d.get("element") or {}
     if isinstance(el, dict):
         s.texts += [str(v) for v in el.values() if isinstance(v, str)]
+    if d.get("keys"):  # "the left arrow", "Ctrl+A": key names as the GUI text writes them
+        from .tasks.gui_text import key_words  # noqa: PLC0415
+
+        keys = [str(k) for k in d["keys"]]
+        s.texts += [key_words(keys), *(key_words([k]) for k in keys)]
     if d.get("type") == "scroll":
         s.fact("directions", "down" if (d.get("dy") or 0) > 0 else "up")
         _words(s, "down" if (d.get("dy") or 0) > 0 else "up")

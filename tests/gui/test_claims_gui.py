@@ -42,3 +42,24 @@ def test_adversarial_gui_corpus_is_caught(gui_cases):
     res = run_corpus(gui_cases, seed=2)
     assert all(r == 0 for r, _ in res.untouched.values()), res.false_rejections
     assert res.rate() >= 0.95, (res.as_dict()["detection"], res.missed[:10])
+
+
+def test_arrow_keys_are_named_by_the_key_records():
+    """MiniWoB enter-date presses ArrowLeft: 'the left arrow' is the key's name, not a direction
+    claim (the rules trajectory was rejected for 'left' and 'arrow' before)."""
+    from dataclaw.claims import DEFAULT_POLICY, _judge, _Pool, anchor_support, parse
+    from dataclaw.model import Anchor
+
+    for keys, text in ((["left"], "I press the left arrow to move the cursor."),
+                       (["shift", "right"], "I press Shift+Right to select.")):
+        a = Anchor(source="s", kind="gui_action", t0=1.0, t1=1.1, data={"type": "key", "keys": keys}, expert="gui")
+        pool = _Pool(anchor_support(a))
+        found = [f for c in parse(text, "solution[0]", task="gui_trajectory").claims
+                 if c.kind in ("direction", "word") and c.text.lower() in ("left", "right", "arrow")
+                 and (f := _judge(c, pool, DEFAULT_POLICY))]
+        assert not found, [f.message for f in found]
+    other = Anchor(source="s", kind="gui_action", t0=1.0, t1=1.1, data={"type": "key", "keys": ["enter"]}, expert="gui")
+    pool = _Pool(anchor_support(other))
+    wrong = [c for c in parse("I press the left arrow.", "solution[0]", task="gui_trajectory").claims
+             if c.text.lower() == "left"]
+    assert wrong and _judge(wrong[0], pool, DEFAULT_POLICY) is not None
