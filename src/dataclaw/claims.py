@@ -465,7 +465,7 @@ _SKIP_KEYS = {"phash", "id", "anchor", "shot", "action", "last_good_anchor", "ev
 
 
 def _is_time_key(key: str) -> bool:
-    return key in ("t", "t0", "t1", "start", "end", "duration") or key.endswith("_t") or "time" in key
+    return key in ("t", "t0", "t1", "start", "end", "duration", "horizon") or key.endswith("_t") or "time" in key
 
 
 def _walk(v: Any, s: Support, depth: int = 0, key: str = "") -> None:
@@ -986,6 +986,12 @@ def check_claims(sample: Sample, index: dict[str, Anchor], *, task: str | None =
             base.times += act.times
             base.numbers += [float(len(v)) for v in seg.action.values() if isinstance(v, list)]
             base.texts += [str(seg.action[k]) for k in ("element", "text") if isinstance(seg.action.get(k), str)]
+    draft_values = (sample.meta or {}).get("draft_values") if isinstance(sample.meta, dict) else None
+    if isinstance(draft_values, dict):  # score_draft's generic view: the draft's own top-level values
+        dv = Support()
+        _walk(draft_values, dv)
+        base.numbers += dv.numbers
+        base.times += dv.times
     if source_meta:
         meta = Support()
         _walk({k: v for k, v in source_meta.items() if k not in ("video", "audio")}, meta)

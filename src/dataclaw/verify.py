@@ -787,7 +787,12 @@ def score_draft(draft: str | dict[str, Any], anchors: Any, task: Any = None, evi
         sets = anchors if isinstance(anchors, (list, tuple)) else [anchors]
         src = sets[0].source.id if sets else ""
     solution = steps + others or [Segment(type="text", text="")]
-    sample = Sample(id="draft", task="draft", domain="", source=src, query={"text": "draft"}, solution=solution)
+    # the draft's own top-level values (a game_frames "t" and "horizon"): its texts may restate them,
+    # as the built sample's segments carry them; whether they are right is the task's check
+    scalars = {k: v for k, v in obj.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    query = {"text": "draft", "media": []}
+    sample = Sample(id="draft", task="draft", domain="", source=src, query=query, solution=solution,
+                    meta={"draft_values": scalars} if scalars else {})
     name = getattr(task, "name", "")
     v = verify_sample(sample, anchors, None, None, evidence, claim_task=name or None)
     errors = schema_errs + [e for e in v.errors if "segment needs" not in e]  # artefacts of the generic view
