@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import Anchor, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .common import DraftError, IDS_SCHEMA, duration_of, evidence_sample_id, overlap, provenance, validate_draft
+from .shared.common import DraftError, IDS_SCHEMA, duration_of, evidence_sample_id, overlap, provenance, validate_draft
 
 UNKNOWN = ("The plan cannot be known from this video: it has no driving log, so the ego car's lane, speed "
            "and the other cars' states are unknown.")
@@ -190,7 +190,7 @@ class DrivingPlanTask(Task):
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .common import build_prompt  # noqa: PLC0415
+        from .shared.common import build_prompt  # noqa: PLC0415
 
         m = ev.meta
         text = (f"{m['query']} The log's future over the horizon gives this plan: {m['plan']}. Answer as the planner: "
