@@ -853,7 +853,8 @@ class _Pool:
 
 
 def _norm(t: str) -> str:
-    return " ".join(re.findall(r"\w+", lang.fold(t or "").lower()))
+    # spaced: a claim's text has its CJK/Latin runs spaced (claim_text), the anchors' text not
+    return " ".join(re.findall(r"\w+", lang.spaced(lang.fold(t or "")).lower()))
 
 
 def _judge(c: Claim, pool: _Pool, policy: ClaimPolicy) -> Finding | None:
