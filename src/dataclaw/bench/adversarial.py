@@ -57,7 +57,7 @@ def rules_samples(anchorset: Any, task_names: Iterable[str], media: Any, *, name
                   max_per_task: int | None = None) -> list[Case]:
     """Every accepted rules sample of the tasks this source can serve (task, evidence, sample)."""
     from ..tasks import get_task  # noqa: PLC0415
-    from ..tasks.common import DraftError  # noqa: PLC0415
+    from ..tasks.shared.common import DraftError  # noqa: PLC0415
     from ..verify import verify_sample  # noqa: PLC0415
 
     out: list[Case] = []
