@@ -368,8 +368,10 @@ class TemporalQATask(Task):
     def focus_select(self, anchors: Any, spec: TaskSpec, match: Any) -> list[Evidence]:
         """With a focus: questions about the focused part only, and about each line shown or said there
         (per_type questions per type would ask one or two about a single slide)."""
-        from ..focus import focused_view  # noqa: PLC0415 - focus imports the tasks, not the other way
+        from ..focus import WINDOW_SHARE, focused_view  # noqa: PLC0415 - focus imports the tasks, not the other way
 
+        if match.reading is None:  # a plain time window ("the first 20 seconds") is no part: the usual mix
+            return self.select(focused_view(anchors, match.spans, WINDOW_SHARE), spec)
         view = focused_view(anchors, match.spans)
         lines = sum(1 for a in view.anchors if a.kind in ("ocr_text", "transcript"))
         p = self.params(spec)
