@@ -583,9 +583,11 @@ class Scorer:
         """`text`: the anchor's words with its kind; `own`: its own text only, compared by meaning when
         it has two words or more (a bare kind name like "gripper" is too short to embed reliably)."""
         idf = self.idf.get(reading.terms)
-        lex, how = coverage(reading.terms, text, idf, wordnet=reading.kind != "robot")
-        emb = 0.0
         own = text if own is None else own
+        # WordNet relates a request's words to what the anchor says, never to its kind's words ("box" is
+        # in the definition of "camera": a camera_motion anchor is not about a box)
+        lex, how = max(coverage(reading.terms, text, idf), coverage(reading.terms, own, idf, wordnet=reading.kind != "robot"))
+        emb = 0.0
         # robot readings are already phase names ("grasp"): matched by word, not by a loose meaning
         if self.embed is not None and reading.kind != "robot" and len(content_words(own)) >= 2:
             self._vectors([reading.terms, own])
@@ -732,8 +734,10 @@ def _position_ok(a: Anchor, position: str | None, width: float, height: float) -
     rows = a.data.get("boxes") if isinstance(a.data, dict) else None
     if box is None and isinstance(rows, list) and rows and all(isinstance(r, list) and len(r) == 5 for r in rows):
         box = [sum(float(r[k]) for r in rows) / len(rows) for k in (1, 2, 3, 4)]  # a track: its mean box
-    if not position or not isinstance(box, (list, tuple)) or len(box) != 4:
+    if not position:
         return True
+    if not isinstance(box, (list, tuple)) or len(box) != 4:
+        return False  # "the hand on the left": an anchor with no box cannot show where it is
     try:
         cx, cy = (float(box[0]) + float(box[2])) / 2, (float(box[1]) + float(box[3])) / 2
     except (TypeError, ValueError):

@@ -104,3 +104,21 @@ def test_temporal_qa_asks_about_every_line_of_the_part(lecture_anchors):
     for e in evs:  # the rules draft of each passes the task's own checks
         draft = task.rules(e, spec)
         assert draft["spans"] and all(span[0] - 1 <= s["t0"] and s["t1"] <= span[1] + 1 for s in draft["spans"])
+
+
+def test_position_needs_a_box_and_relations_skip_kind_words():
+    from dataclaw.focus import Scorer, _position_ok
+    from dataclaw.model import Anchor
+
+    hand = Anchor(id="hand-1", kind="hand", t0=0.0, t1=8.0, expert="hands",
+                  data={"side": "right", "boxes": [[0.0, 0.57, 0.40, 0.86, 0.59], [0.3, 0.58, 0.40, 0.86, 0.59]]})
+    held = Anchor(id="ho-1", kind="hand_object", t0=0.0, t1=3.0, expert="hands", data={"side": "right", "actions": ["hold"]})
+    assert _position_ok(hand, "right", 640, 480) and not _position_ok(hand, "left", 640, 480)
+    assert not _position_ok(held, "left", 640, 480)  # no box: it cannot show where it is
+    assert _position_ok(held, None, 640, 480)
+    _wordnet()
+    from dataclaw.focus import anchor_words
+
+    cam = Anchor(id="cam-1", kind="camera_motion", t0=0.0, t1=8.0, expert="camera", data={"motion": "static"})
+    box = FocusReading(text="the box", terms="the box", kind="topic")
+    assert Scorer(embed=False).score(box, anchor_words(cam), anchor_words(cam, with_kind=False))[0] == 0.0
