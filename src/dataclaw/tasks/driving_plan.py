@@ -104,6 +104,7 @@ class DrivingPlanTask(Task):
     name = "driving_plan"
     domains = ("embodied",)
     source_kinds = ("game", "video")
+    asked_only = ("video",)  # a plain video is gameplay / a drive only when the intent says so
     description = ("Driving frames up to t and the scene -> what the ego car does over the next seconds (manoeuvre, "
                    "target lane, speed change) and why, read from the logged future.")
     examples = ("driving planning answers from dashcam or highway clips", "what should the ego car do next",
