@@ -175,7 +175,8 @@ class DrivingPlanTask(Task):
                             f" What should the ego car do over the next {h:g} s, and why?",
                             answer=plan_text(plan, state.data, p.close_gap, side))
                 # the logged meta-actions cover the whole window, so the plan's span is cited end to end
-                acts = [a for a in anchors.of_kind("game_action") if overlap(a.t0, a.t1, t0, t1) > 1e-6]
+                acts = [a for a in anchors.of_kind("game_action") if overlap(a.t0, a.t1, ctx[0], t1) > 1e-6
+                        or a.t0 - 1e-3 <= ctx[0] <= a.t1 + 1e-3]
                 cited = [state] + future + [a for a in acts if a not in future]
             else:
                 from .t2v import motion_desc  # noqa: PLC0415
@@ -223,7 +224,7 @@ class DrivingPlanTask(Task):
             raise DraftError(["`plan` is required: this recording has a driving log"])
         t1 = round(t0 + h, 4)
         state = [m["state"]] if m.get("state") else []
-        timeline = [a for a in ev.anchors if a.kind in ("motion", "static")]
+        timeline = [a for a in ev.anchors if a.kind in ("motion", "static", "game_action")]
         query = Query(text=m["query"], media=[
             Segment(type="image", path=media.keyframe(ev.source, c), t0=c, t1=c,
                     anchors=state if abs(c - t0) < 1e-3 else [a.id for a in _covering(timeline, c)][:1])
