@@ -665,7 +665,36 @@ def parse(text: str, where: str, task: str = "") -> _Parsed:
             for w in lang.segment(run, tmpl_zh):
                 if w not in ZH_FUNCTION_WORDS and w not in tmpl_zh:
                     claims.append(Claim("word", w, where, key=w))
+        seq = seq or _ZH_SEQ.search(masked) is not None
+        before_after += _zh_before_after(masked, quotes)
     return _Parsed(claims, quotes, steps, enums, seq, before_after)
+
+
+# Chinese order words: "先…然后…", "接着", "最后" say the items come in the order they are mentioned
+_ZH_SEQ = re.compile("然后|接着|随后|其次|最后")
+_ZH_BEFORE_AFTER = re.compile("(之前|以前|之后|以后)")
+
+
+def _zh_before_after(masked: str, quotes: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Chinese before/after between two quoted items, as the English reading stores it: (a position
+    between the two quotes, "before" = the first-mentioned item happens first, "after" = it happens later).
+      “A”在“B”之前 / 之后     the word follows both items: A before / after B;
+      在“A”之后，“B” / “A”之后是“B”   the word follows the first item: B after A, so A comes first
+      (之前: A comes later)."""
+    qs = sorted(quotes)
+    out: list[tuple[int, str]] = []
+    for m in _ZH_BEFORE_AFTER.finditer(masked):
+        w = m.start()
+        before = [q for q in qs if q[0] < w]
+        after = [q for q in qs if q[0] > w]
+        is_before = m.group(1) in ("之前", "以前")
+        if len(before) >= 2:
+            (pa, qa), (pb, _) = before[-2], before[-1]
+            if "在" in masked[pa + len(qa) + 2: pb]:
+                out.append((pa + 1, "before" if is_before else "after"))
+        elif len(before) == 1 and after:
+            out.append((w, "after" if is_before else "before"))
+    return out
 
 
 def _context(text: str, pos: int) -> str:

@@ -140,7 +140,8 @@ def cn_numeral(n: int) -> str:
 
 # quoted spans are the source's own words: never rewritten (ASCII, curly, guillemet and CJK corner quotes)
 QUOTE_RE = re.compile("\"[^\"]*\"|\u201c[^\u201d]*\u201d|\u00ab[^\u00bb]*\u00bb|\u300c[^\u300d]*\u300d|"
-                      "\u300e[^\u300f]*\u300f")
+                      "\u300e[^\u300f]*\u300f|\u2018[^\u2019]*\u2019|(?<![A-Za-z0-9])'[^'\n]+'(?![A-Za-z0-9])")
+# (the last two: GUI element names, ‘…’ in Chinese steps and '…' in English ones)
 _NUM = r"\d+(?:\.\d+)?"
 
 
@@ -151,6 +152,7 @@ def _clock(m: re.Match) -> str:
 
 def _zh_chunk(s: str) -> str:
     s = fold(s)
+    s = re.sub(r"第\s*(\d+)\s*步\s*[(（]\s*共\s*(\d+)\s*步\s*[)）]", r" step \1 of \2 ", s)  # GUI steps
     s = re.sub(f"([{CN_NUMERAL}]+)(?=\\s*(?:秒|分钟|分|小时))", lambda m: str(cn_int(m.group(1))), s)
     s = re.sub(f"(?<![\\d.])(\\d+)\\s*分\\s*({_NUM})\\s*秒钟?", _clock, s)  # 1分20秒 -> 1:20
     s = re.sub(f"(?:在|于)?\\s*({_NUM})\\s*秒?\\s*(?:和|与|到|至)\\s*({_NUM})\\s*秒\\s*之间",

@@ -111,3 +111,32 @@ def test_chinese_rules_output_passes_on_any_text(texts, tiny_video, tmp_path_fac
                 (s.task, texts, s.query.text, [x.text for x in s.solution], v.unsupported_claims)
     finally:
         media.close()
+
+
+def test_chinese_order_words_are_order_claims(tiny_video, tmp_path_factory):
+    """"先…然后…", "之前", "之后" are read as order claims: the rules' order answer is one that holds,
+    and the same items in the wrong order are contradicted."""
+    from dataclaw.claims import parse
+    from dataclaw.media import MediaStore
+
+    assert parse("先是“甲”，然后是“乙”。", "a", "temporal_qa").has_seq
+    assert parse("“甲”在“乙”之前出现。", "a", "temporal_qa").before_after[0][1] == "before"
+    assert parse("在“甲”之后，屏幕上出现“乙”。", "a", "temporal_qa").before_after[0][1] == "before"
+    assert parse("“甲”之前是“乙”。", "a", "temporal_qa").before_after[0][1] == "after"
+    aset = _with_texts(make_anchorset(tiny_video), CHINESE)
+    media = MediaStore(tmp_path_factory.getbasetemp() / "claims_zh_order")
+    first, second = f"“{CHINESE[0][0]}”", f"“{CHINESE[1][0]}”"  # two slide titles, in time order
+    try:  # the multi_event answer cites every on-screen text: both titles are located in time
+        task, ev, s = next((t, e, s) for t, e, s in _samples(aset, media) if s.meta.get("qtype") == "multi_event")
+        for bad in (f"先是{second}，然后是{first}。", f"{second}在{first}之前出现。", f"在{second}之后，出现{first}。"):
+            s2 = s.model_copy(deep=True)
+            s2.solution[0].text = bad
+            v2 = verify_sample(s2, aset, task=task, evidence=ev)
+            assert not v2.ok and "order" in str(v2.errors + v2.unsupported_claims), (bad, v2.errors, v2.claims)
+        for good in (f"先是{first}，然后是{second}。", f"{first}在{second}之前出现。", f"在{first}之后，出现{second}。"):
+            s2 = s.model_copy(deep=True)
+            s2.solution[0].text = good
+            v2 = verify_sample(s2, aset, task=task, evidence=ev)
+            assert v2.ok, (good, v2.errors, v2.unsupported_claims)
+    finally:
+        media.close()

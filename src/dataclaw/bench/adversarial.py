@@ -54,8 +54,9 @@ class Case:
 
 def rules_samples(anchorset: Any, task_names: Iterable[str], media: Any, *, name: str = "",
                   domain: str | None = None, intent: str = "make training data",
-                  max_per_task: int | None = None) -> list[Case]:
-    """Every accepted rules sample of the tasks this source can serve (task, evidence, sample)."""
+                  max_per_task: int | None = None, language: str = "en") -> list[Case]:
+    """Every accepted rules sample of the tasks this source can serve (task, evidence, sample), written
+    in `language` ("en" or "zh")."""
     from ..tasks import get_task  # noqa: PLC0415
     from ..tasks.common import DraftError  # noqa: PLC0415
     from ..verify import verify_sample  # noqa: PLC0415
@@ -67,7 +68,7 @@ def rules_samples(anchorset: Any, task_names: Iterable[str], media: Any, *, name
         if task.can_serve(anchorset.source.kind, kinds) is not None:
             continue
         dom = domain if domain in task.domains else task.domains[0]
-        spec = TaskSpec(task=tname, domain=dom, instruction=intent)
+        spec = TaskSpec(task=tname, domain=dom, instruction=intent, language=language)
         try:
             evs = task.select(anchorset, spec)
         except ValueError:  # e.g. gui_stitch: fragments that do not connect

@@ -15,7 +15,12 @@ from pydantic import BaseModel, ConfigDict
 from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .common import DraftError, clean, evidence_sample_id, provenance, validate_draft
-from .gui_text import Unquotable, quote, quote_supported, quoted_spans, role_word
+from .gui_text import ROLE_WORDS_ZH, Unquotable, quote, quote_supported, quoted_spans, role_word
+
+
+# The rules synthesizer's Chinese instructions (spec.language == "zh"); claims.template_words_zh reads them
+TEMPLATES_ZH = {"click": "点击", "double_click": "双击", "right_click": "右键点击", "named": "{how}{q}{kind}。",
+                "labelled": "{how}标有{q}的{kind}。", "element": "元素", "roles": " ".join(ROLE_WORDS_ZH.values())}
 
 
 class GuiGroundingParams(BaseModel):
@@ -64,7 +69,7 @@ class GuiGroundingTask(Task):
             if not d.get("text") or not d.get("box") or before is None or d["action"] not in actions:
                 continue
             try:
-                quote(d["text"])
+                quote(d["text"], "element name", spec.language or "en")
             except Unquotable:  # a name the description cannot quote unambiguously makes no sample
                 continue
             out.append(Evidence(sources=[anchors.source], anchors=[el, actions[d["action"]], before],
@@ -81,6 +86,15 @@ class GuiGroundingTask(Task):
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
         el = ev.anchor(ev.meta["element"])
         d = el.data
+        if spec.language == "zh":
+            Z = TEMPLATES_ZH
+            how = Z.get(d.get("type") or "click", Z["click"]) if d.get("type") in ("click", "double_click",
+                                                                                     "right_click") else Z["click"]
+            kind, q = role_word(d.get("role"), "zh"), quote(d["text"], "element name", "zh")
+            text = Z["labelled" if d.get("text_source") == "ocr_label" else "named"].format(
+                how=how, q=q, kind=kind or (Z["element"] if d.get("text_source") == "ocr_label" else ""))
+            return {"instruction": text, "point": [d["x"], d["y"]], "bbox": list(d["box"]),
+                    "frame": ev.meta["frame"], "element": el.id}
         kind = role_word(d.get("role")) or "element"
         how = {"click": "Click", "double_click": "Double-click", "right_click": "Right-click"}.get(d.get("type"), "Click")
         q = quote(d["text"], "element name")

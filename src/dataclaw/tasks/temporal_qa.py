@@ -42,6 +42,9 @@ class TemporalQAParams(BaseModel):
     frame_selection: str = "keyframes"  # or "uniform" (same budget; for comparison)
     max_events: int = 8  # events listed in a multi-event answer
     phrase_words: int = 6  # words quoted from the narration
+    min_phrase_p: float = 0.5  # a spoken phrase is quoted only when whisper's mean probability of its
+    # words is at least this: below 0.5 a word is more likely wrong than right (whisper-base on synthetic
+    # Mandarin writes near-random characters at 0.48-0.58); transcripts without word probabilities pass
     attach_video: bool = True  # the query carries the source video as a clip
     types: list[str] = list(QTYPES)
     difficulty: dict[str, float] = {"easy": 0.3, "medium": 0.4, "hard": 0.3}  # share of each in the order made
@@ -81,6 +84,12 @@ def _phrase(a: Any, n: int) -> tuple[str, float, float]:
         return clean(lang.join_words(lang.segment(anchor_text(a))[:n])), a.t0, a.t1
     text = anchor_text(a).split()
     return " ".join(text[:n]), a.t0, a.t1
+
+
+def _phrase_p(a: Any, n: int) -> float:
+    """Whisper's mean word probability over the words `_phrase` quotes (1.0 when none are logged)."""
+    ps = [float(w["p"]) for w in (a.data.get("words") or [])[:n] if isinstance(w, dict) and "p" in w]
+    return sum(ps) / len(ps) if ps else 1.0
 
 
 def _text_prefix(text: str, phrase: str) -> str:
@@ -306,7 +315,8 @@ class TemporalQATask(Task):
             if u.title.lower() not in seen:
                 seen.add(u.title.lower())
                 screen.append(u)
-        speech = [a for u in us for a in u.speech if lang.word_count(anchor_text(a)) >= 3]
+        speech = [a for u in us for a in u.speech if lang.word_count(anchor_text(a)) >= 3
+                  and _phrase_p(a, p.phrase_words) >= p.min_phrase_p]
         context = [a for u in us for a in ([u.shot] if u.shot else []) + u.ocr[:1]]
         out: list[Evidence] = []
 
