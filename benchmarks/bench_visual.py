@@ -148,7 +148,7 @@ def t2v_facts() -> dict:
     from dataclaw.media import MediaStore
     from dataclaw.model import TaskSpec
     from dataclaw.tasks import get_task
-    from dataclaw.tasks.visual import visual_clauses
+    from dataclaw.tasks.shared.visual import visual_clauses
     from dataclaw.verify import verify_sample
 
     task = get_task("t2v")

@@ -20,7 +20,7 @@ from .backends.base import Backend, Generation, empty_usage, map_parts
 from .focus import focus_evidence
 from .model import AnchorSet, Rejection, Sample, TaskSpec
 from .tasks.base import Evidence, Task
-from .tasks.common import DraftError, evidence_sample_id, ground_schema
+from .tasks.shared.common import DraftError, evidence_sample_id, ground_schema
 from .verify import verify_sample
 
 log = logging.getLogger(__name__)

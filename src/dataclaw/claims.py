@@ -281,7 +281,7 @@ def _gui_action(a: Anchor, s: Support) -> None:
     if isinstance(el, dict):
         s.texts += [str(v) for v in el.values() if isinstance(v, str)]
     if d.get("keys"):  # "the left arrow", "Ctrl+A": key names as the GUI text writes them
-        from .tasks.gui_text import key_words  # noqa: PLC0415
+        from .tasks.shared.gui_text import key_words  # noqa: PLC0415
 
         keys = [str(k) for k in d["keys"]]
         s.texts += [key_words(keys), *(key_words([k]) for k in keys)]
@@ -558,7 +558,7 @@ def parse(text: str, where: str, task: str = "") -> _Parsed:
     for rx in (_DQUOTE_RE, _SQUOTE_RE):
         if rx is _SQUOTE_RE and task.split("@")[0] in _GUI_QUOTING:
             # GUI step text quotes by gui_text's rule: read it back by the same rule, never the prose between
-            from .tasks.gui_text import quote_positions  # noqa: PLC0415
+            from .tasks.shared.gui_text import quote_positions  # noqa: PLC0415
 
             for i, j in quote_positions(masked):
                 q = masked[i + 1:j]
@@ -756,7 +756,7 @@ def _template_tables(name: str) -> list[Iterable[str]]:
         if name == "gui":
             from .tasks import gui_trajectory as g  # noqa: PLC0415
 
-            from .tasks import gui_text  # noqa: PLC0415
+            from .tasks.shared import gui_text  # noqa: PLC0415
 
             return [getattr(g, "_KEY_PURPOSE", {}).values(), getattr(g, "_HOTKEY_PURPOSE", {}).values(),
                     getattr(g, "_CLICK_PURPOSE", {}).values(),

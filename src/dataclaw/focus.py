@@ -605,7 +605,7 @@ def parts_of(anchorset: Any) -> list[Part]:
     actions with their screens and element (GUI), else every anchor that has words."""
     kinds = {a.kind for a in anchorset.anchors}
     if "shot" in kinds and anchorset.source.kind in ("video", "images"):
-        from .tasks.common import merge_same_heading, overlap, units  # noqa: PLC0415
+        from .tasks.shared.common import merge_same_heading, overlap, units  # noqa: PLC0415
 
         out = []
         for u in merge_same_heading(units(anchorset)):
@@ -744,7 +744,7 @@ def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 def locate(anchorset: Any, focus: Focus, scorer: Scorer | None = None) -> Match:
     """The spans of one source that the focus selects (see the module docstring)."""
-    from .tasks.common import duration_of  # noqa: PLC0415
+    from .tasks.shared.common import duration_of  # noqa: PLC0415
 
     duration = duration_of(anchorset)
     where = _kind_word(anchorset.source)

@@ -23,7 +23,7 @@ from .backends.jsonparse import extract_json
 from .model import Anchor, Sample, Scores, Segment
 from .tasks import TASKS, load_all
 from .tasks.base import Evidence
-from .tasks.common import validate_draft
+from .tasks.shared.common import validate_draft
 
 TEXT_KINDS = ("ocr_text", "transcript", "speech", "screen_state")  # anchors whose data["text"] can be quoted
 # the query of a generic view of raw output (score_draft; train.rewards.score_answer): not the writer's text

@@ -12,7 +12,7 @@ import pytest
 
 from dataclaw.model import TaskSpec
 from dataclaw.tasks import get_task
-from dataclaw.tasks.common import ground_schema
+from dataclaw.tasks.shared.common import ground_schema
 
 pytest.importorskip("llguidance")
 jsonschema = pytest.importorskip("jsonschema")

@@ -15,7 +15,7 @@ from dataclaw.anchors import run_experts
 from dataclaw.media import MediaStore
 from dataclaw.model import Anchor, Plan, TaskSpec
 from dataclaw.tasks import get_task
-from dataclaw.tasks.gui_text import ROLE_WORDS, Unquotable, key_words, quote, quote_errors, quoted_spans, role_word
+from dataclaw.tasks.shared.gui_text import ROLE_WORDS, Unquotable, key_words, quote, quote_errors, quoted_spans, role_word
 from dataclaw.verify import verify_sample
 
 NO_OCR = {"gui_screens": {"ocr": False, "ocr_elements": "never"}}

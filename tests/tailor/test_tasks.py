@@ -170,7 +170,7 @@ def test_steps_split_where_the_heading_changes_inside_one_shot(tiny_video, media
 
 
 def test_stuck_frame_avoids_the_transition_into_the_hard_step(anchorset):
-    from dataclaw.tasks.common import units
+    from dataclaw.tasks.shared.common import units
     from dataclaw.tasks.tutorial import just_before
 
     us = units(anchorset)

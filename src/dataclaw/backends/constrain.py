@@ -3,7 +3,7 @@
 At each decoding step the logits of every token that cannot continue a schema-valid JSON object
 are set to -inf, so the answer always parses and matches the schema (what vLLM / SGLang /
 llama.cpp do with `response_format: json_schema`). The agent sends a schema narrowed to the
-evidence (cited ids from the anchor list, times inside the video: `tasks.common.ground_schema`), so
+evidence (cited ids from the anchor list, times inside the video: `tasks.shared.common.ground_schema`), so
 a constrained model cannot cite an anchor that does not exist; whether its times fall inside the
 anchors it cites is still for the verifier to judge.
 

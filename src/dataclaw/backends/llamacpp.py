@@ -9,7 +9,7 @@ batch at the next step) and listens on a loopback HTTP port with llama.cpp's Ope
 in-process (`handle_chat_completions`, which releases the GIL), so no HTTP hop is paid per request.
 
 Constrained decoding: each request carries the agent's evidence-narrowed schema
-(`tasks.common.ground_schema`) as a llama.cpp grammar in llguidance form (`%llguidance` + `%json`),
+(`tasks.shared.common.ground_schema`) as a llama.cpp grammar in llguidance form (`%llguidance` + `%json`),
 which this llama.cpp build compiles with llguidance, the library the `hf` backend uses. Whitespace
 is ruled out (compact JSON, what the prompts show and the training corpus teaches): the `hf`
 backend's " ?" rule (`constrain.JSON_DEFAULTS`) does not hold here, because llama.cpp's bundled

@@ -58,7 +58,7 @@ def rules_samples(anchorset: Any, task_names: Iterable[str], media: Any, *, name
     """Every accepted rules sample of the tasks this source can serve (task, evidence, sample), written
     in `language` ("en" or "zh")."""
     from ..tasks import get_task  # noqa: PLC0415
-    from ..tasks.common import DraftError  # noqa: PLC0415
+    from ..tasks.shared.common import DraftError  # noqa: PLC0415
     from ..verify import verify_sample  # noqa: PLC0415
 
     out: list[Case] = []

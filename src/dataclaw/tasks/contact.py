@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict
 
 from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
-from .robot_common import episode_clip, has_camera, task_text
+from .shared.common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
+from .shared.robot_common import episode_clip, has_camera, task_text
 
 
 class ContactParams(BaseModel):
@@ -56,7 +56,7 @@ class ContactTask(Task):
                                                "fps": anchors.meta.get("fps")})]
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .common import build_prompt  # noqa: PLC0415
+        from .shared.common import build_prompt  # noqa: PLC0415
 
         return build_prompt(ev, spec, "List every interval where the gripper touches the object, each with its "
                             "contact anchor id, in time order.", self.draft_schema())

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import Anchor, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .common import DraftError, IDS_SCHEMA, duration_of, evidence_sample_id, provenance, validate_draft
+from .shared.common import DraftError, IDS_SCHEMA, duration_of, evidence_sample_id, provenance, validate_draft
 
 WORK_SIDE = 320  # frames are compared at this size: robust to codec noise, cheap
 
@@ -137,7 +137,7 @@ def _gui_candidates(anchors: Any) -> list[dict[str, Any]]:
 
 
 def _text_candidates(anchors: Any) -> list[dict[str, Any]]:
-    from .gui_text import quote  # noqa: PLC0415
+    from .shared.gui_text import quote  # noqa: PLC0415
 
     out = []
     texts = sorted(anchors.of_kind("ocr_text"), key=lambda a: a.t0)
@@ -216,7 +216,7 @@ class EditPairTask(Task):
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .common import build_prompt  # noqa: PLC0415
+        from .shared.common import build_prompt  # noqa: PLC0415
 
         m = ev.meta
         text = (f"The frames at {m['before_t']:.2f} s and {m['after_t']:.2f} s differ in the region {m['region']} "

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import Anchor, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .common import DraftError, IDS_SCHEMA, duration_of, evidence_sample_id, overlap, provenance, validate_draft
+from .shared.common import DraftError, IDS_SCHEMA, duration_of, evidence_sample_id, overlap, provenance, validate_draft
 
 EVENT_KINDS = ("score_change", "life_lost", "player_move", "game_over")
 UNKNOWN = "The actions are unknown: this video has no game log."
@@ -182,7 +182,7 @@ class GameFramesTask(Task):
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .common import build_prompt  # noqa: PLC0415
+        from .shared.common import build_prompt  # noqa: PLC0415
 
         m = ev.meta
         text = (f"From the gameplay frames up to {m['t']:.2f} s, write the prompt that conditions the next "

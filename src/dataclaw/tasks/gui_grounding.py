@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict
 
 from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .common import DraftError, clean, evidence_sample_id, provenance, validate_draft
-from .gui_text import ROLE_WORDS_ZH, Unquotable, quote, quote_supported, quoted_spans, role_word
+from .shared.common import DraftError, clean, evidence_sample_id, provenance, validate_draft
+from .shared.gui_text import ROLE_WORDS_ZH, Unquotable, quote, quote_supported, quoted_spans, role_word
 
 
 # The rules synthesizer's Chinese instructions (spec.language == "zh"); claims.template_words_zh reads them

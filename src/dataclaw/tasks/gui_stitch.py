@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict
 
 from ..model import Anchor, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .common import DraftError, clean, evidence_sample_id, provenance, validate_draft
-from .gui_text import role_word
+from .shared.common import DraftError, clean, evidence_sample_id, provenance, validate_draft
+from .shared.gui_text import role_word
 from .gui_trajectory import (
     NOTES,
     STEP,

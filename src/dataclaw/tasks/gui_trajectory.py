@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..model import Anchor, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .common import (
+from .shared.common import (
     DraftError,
     build_prompt,
     clean,
@@ -22,7 +22,7 @@ from .common import (
     provenance,
     validate_draft,
 )
-from .gui_text import ROLE_WORDS_ZH, FIELD_ROLES, key_words, quote_errors, quote_or_none, role_word
+from .shared.gui_text import FIELD_ROLES, ROLE_WORDS_ZH, key_words, quote_errors, quote_or_none, role_word
 
 ACTION_FIELDS = ("type", "x", "y", "button", "text", "keys", "dx", "dy")
 FRAME = {"type": "object", "required": ["t", "anchor"],

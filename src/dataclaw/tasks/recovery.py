@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict
 
 from ..model import Anchor, Query, Sample, Segment, Source, TaskSpec
 from .base import Evidence, Task, register_task
-from .common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
-from .robot_common import episode, has_camera, phase_at, phases, rows, state_at, task_text
+from .shared.common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
+from .shared.robot_common import episode, has_camera, phase_at, phases, rows, state_at, task_text
 
 PLANS = {
     "hesitation_loop": "commit to the object: go straight from the recalled pose to the grasp",
@@ -169,7 +169,7 @@ class RecoveryTask(Task):
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .common import build_prompt  # noqa: PLC0415
+        from .shared.common import build_prompt  # noqa: PLC0415
 
         c = ev.meta["continuation"]
         return build_prompt(ev, spec, (f"The robot ('{ev.meta['task']}') failed (fault {ev.meta['fault']}). Write the "

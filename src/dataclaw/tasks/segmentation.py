@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict
 
 from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
-from .robot_common import episode_clip, has_camera, phases, task_text
+from .shared.common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
+from .shared.robot_common import episode_clip, has_camera, phases, task_text
 
 
 class SegmentationParams(BaseModel):
@@ -67,7 +67,7 @@ class SegmentationTask(Task):
                                                "task": task_text(anchors)})]
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .common import build_prompt  # noqa: PLC0415
+        from .shared.common import build_prompt  # noqa: PLC0415
 
         return build_prompt(ev, spec, f"Split the episode ('{ev.meta['task']}') into sub-task segments, one per "
                             "phase anchor, each with a one-sentence description.", self.draft_schema())

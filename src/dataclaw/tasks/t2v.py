@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict
 
 from ..model import Anchor, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .common import (IDS_SCHEMA, DraftError, anchor_text, build_prompt, clean, duration_of, evidence_sample_id,
+from .shared.common import (IDS_SCHEMA, DraftError, anchor_text, build_prompt, clean, duration_of, evidence_sample_id,
                      inside_any, overlap, provenance, select_frames, span_errors, units, validate_draft)
-from .visual import anchor_summary, short_subject, visual_clauses
+from .shared.visual import anchor_summary, short_subject, visual_clauses
 
 
 class T2VParams(BaseModel):
@@ -83,7 +83,7 @@ class T2VTask(Task):
     name = "t2v"
     domains = ("aigc",)
     needs = ("shot",)
-    source_kinds = ("video", "robot")  # robot episodes: clips per motion phase (tasks/robot_t2v.py)
+    source_kinds = ("video", "robot")  # robot episodes: clips per motion phase (tasks/shared/robot_t2v.py)
     description = ("Text-to-video training pairs: clips cut at shot and motion boundaries with dense, "
                    "generation-ready captions from on-screen text, narration, motion and transitions.")
     examples = ("make text-to-video training pairs", "caption clips for video generation", "dense captions for t2v",
@@ -110,7 +110,7 @@ class T2VTask(Task):
     def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         if anchors.source.kind == "robot":
-            from . import robot_t2v  # noqa: PLC0415
+            from .shared import robot_t2v  # noqa: PLC0415
 
             return robot_t2v.select(anchors, p)
         duration = duration_of(anchors)
@@ -161,7 +161,7 @@ class T2VTask(Task):
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
         m = ev.meta
         if m.get("variant") == "embodied":
-            from . import robot_t2v  # noqa: PLC0415
+            from .shared import robot_t2v  # noqa: PLC0415
 
             return robot_t2v.rules(ev)
         c0, c1 = m["span"]

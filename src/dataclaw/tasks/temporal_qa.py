@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict
 from .. import lang
 from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .common import (IDS_SCHEMA, DraftError, Unit, anchor_text, build_prompt, clean, content_units, duration_of,
+from .shared.common import (IDS_SCHEMA, DraftError, Unit, anchor_text, build_prompt, clean, content_units, duration_of,
                      evidence_sample_id, overlap, provenance, select_frames, span_errors, validate_draft)
 
 QTYPES = ("localize_text", "localize_speech", "order", "state_change", "multi_event",
@@ -151,7 +151,7 @@ _ACT_PHRASE = {"hold": "hold an object", "move": "move what it holds", "turn": "
 
 def visual_event(a: Any) -> str:
     """A visual anchor as a noun phrase in the verifier's vocabulary."""
-    from .visual import CAMERA_PHRASE  # noqa: PLC0415
+    from .shared.visual import CAMERA_PHRASE  # noqa: PLC0415
 
     if a.kind == "hand":
         side = a.data.get("side")
@@ -167,7 +167,7 @@ def visual_event(a: Any) -> str:
 
 
 def _visual_rules(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
-    from .visual import CAMERA_PHRASE  # noqa: PLC0415
+    from .shared.visual import CAMERA_PHRASE  # noqa: PLC0415
 
     a = tg[0]
     if qt == "hand_appear":
@@ -190,7 +190,7 @@ def _visual_rules(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
         return {"question": "When does the camera move, and how?",
                 "answer": f"The camera {ph} from {a.t0:.1f} s to {a.t1:.1f} s.", "spans": [span(a, f"the camera {ph}")]}
     if qt == "subject_move":
-        from .visual import SUBJECT_PHRASE, subject_region  # noqa: PLC0415
+        from .shared.visual import SUBJECT_PHRASE, subject_region  # noqa: PLC0415
 
         ph = SUBJECT_PHRASE[a.data["direction"]]
         reg = subject_region(a)
@@ -385,7 +385,7 @@ class TemporalQATask(Task):
             for a in (moving[: p.per_type] or cams[:1]):
                 add("camera_move", "medium", [a], [], moved=bool(moving))
         if "subject_move" in types:
-            from .visual import SUBJECT_PHRASE  # noqa: PLC0415
+            from .shared.visual import SUBJECT_PHRASE  # noqa: PLC0415
 
             subs = sorted((a for a in anchors.of_kind("subject_motion") if a.data.get("direction") in SUBJECT_PHRASE
                            and a.t1 - a.t0 >= 0.5), key=lambda a: -(a.t1 - a.t0))

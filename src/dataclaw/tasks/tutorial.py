@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from .. import lang
 from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .common import (FRAME_SCHEMA, IDS_SCHEMA, DraftError, Unit, anchor_text, build_prompt, clean,
+from .shared.common import (FRAME_SCHEMA, IDS_SCHEMA, DraftError, Unit, anchor_text, build_prompt, clean,
                      content_units, duration_of, merge_same_heading, evidence_sample_id, frame_ref, frame_segment,
                      provenance, select_frames, span_errors, validate_draft)
 

@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict
 
 from ..model import Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .common import (IDS_SCHEMA, DraftError, duration_of, evidence_sample_id, provenance, span_errors,
+from .shared.common import (IDS_SCHEMA, DraftError, duration_of, evidence_sample_id, provenance, span_errors,
                      validate_draft)
-from .robot_common import camera_frame, covering, episode, phase_at, phases, rows, state_at, task_text
+from .shared.robot_common import camera_frame, covering, episode, phase_at, phases, rows, state_at, task_text
 
 
 class WorldModelParams(BaseModel):
@@ -76,7 +76,7 @@ class WorldModelTask(Task):
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .common import build_prompt  # noqa: PLC0415
+        from .shared.common import build_prompt  # noqa: PLC0415
 
         m = ev.meta
         text = (f"Robot task: {m['task']}. From the frame at {m['t']:.2f} s, state {m['state']} and the action "

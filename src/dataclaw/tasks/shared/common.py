@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..lang import CJK, fold
-from ..model import Anchor, Segment, TaskSpec
-from .base import Evidence
+from ...lang import CJK, fold
+from ...model import Anchor, Segment, TaskSpec
+from ..base import Evidence
 from .intervals import overlap  # noqa: F401 - tasks import it from here too
 from .visual import anchor_summary
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Evidence
+from ..base import Evidence
 from .common import duration_of, overlap
 from .robot_common import episode, phases, task_text
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import Anchor
+from ...model import Anchor
 from .intervals import overlap
 
 VISUAL_KINDS = ("hand", "hand_object", "person", "face", "camera_motion", "scene", "subject_motion")

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..model import Anchor, Segment, Source
+from ...model import Anchor, Segment, Source
 from .common import overlap
 
 _OPEN: OrderedDict[str, Any] = OrderedDict()
@@ -14,7 +14,7 @@ _OPEN: OrderedDict[str, Any] = OrderedDict()
 
 def episode(source: Source) -> Any:
     """The open RobotStream of a source (a few kept open: tasks read states/actions at many times)."""
-    from ..sources import open_stream  # noqa: PLC0415
+    from ...sources import open_stream  # noqa: PLC0415
 
     if source.id in _OPEN:
         _OPEN.move_to_end(source.id)
@@ -95,7 +95,7 @@ def camera_frame(media: Any, source: Source, t: float, camera: str | None = None
 
 def episode_clip(media: Any, source: Any, duration: float) -> list[Any]:
     """The whole episode as a query clip, or nothing when it has no camera (a states-only log)."""
-    from ..errors import SourceError  # noqa: PLC0415
+    from ...errors import SourceError  # noqa: PLC0415
 
     if not has_camera(source):
         return []
