@@ -41,7 +41,7 @@ def test_chinese_intent_makes_verified_chinese_gui_samples(form_zh, tmp_path):
     import dataclaw
     from dataclaw import lang
     from dataclaw.intent import plan_intent
-    from dataclaw.tasks.gui_text import quoted_spans
+    from dataclaw.tasks.shared.gui_text import quoted_spans
 
     plan = plan_intent(INTENT_ZH)
     assert plan.language == "zh" and {t.task for t in plan.tasks} >= set(TASKS), plan
