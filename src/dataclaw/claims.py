@@ -663,12 +663,21 @@ def parse(text: str, where: str, task: str = "") -> _Parsed:
         tmpl_zh = template_words_zh(task)
         for run in re.findall(f"[{lang.CJK}]+", masked):
             for w in lang.segment(run, tmpl_zh):
-                if w not in ZH_FUNCTION_WORDS and w not in tmpl_zh:
+                # a word inside a template phrase is the template's, however jieba cut it in context
+                if w not in ZH_FUNCTION_WORDS and w not in tmpl_zh and not _in_template_zh(w, task):
                     claims.append(Claim("word", w, where, key=w))
         seq = seq or _ZH_SEQ.search(masked) is not None
         before_after += _zh_before_after(masked, quotes)
+        for m in _ZH_CAMERA_RE.finditer(masked):  # the Chinese camera / motion words the rules write
+            claims.append(Claim("camera", m.group(0), where, key=lang.ZH_CAMERA[m.group(0)]))
+        for m in _ZH_DIRECTION_RE.finditer(masked):
+            claims.append(Claim("direction", m.group(0), where, key=lang.ZH_DIRECTIONS[m.group(0)], unit="motion"))
     return _Parsed(claims, quotes, steps, enums, seq, before_after)
 
+
+# the Chinese camera / motion words the Chinese templates write (lang.ZH_CAMERA / ZH_DIRECTIONS)
+_ZH_CAMERA_RE = re.compile("|".join(sorted(lang.ZH_CAMERA, key=len, reverse=True)))
+_ZH_DIRECTION_RE = re.compile("|".join(sorted(lang.ZH_DIRECTIONS, key=len, reverse=True)))
 
 # Chinese order words: "先…然后…", "接着", "最后" say the items come in the order they are mentioned
 _ZH_SEQ = re.compile("然后|接着|随后|其次|最后")
@@ -711,6 +720,25 @@ ZH_FUNCTION_WORDS = frozenset("""
 这样 什么 怎么 怎样 如何 哪 哪个 哪些 吗 呢 吧 啊 呀 我 你 他 她 它 我们 你们 他们 自己 一个 一些 个 之 其 所 着 过 得 地
 可以 能 会 要 想 有 没有 不 没 很 最 更 再 先 然后 接着 之后 以后 之前 以前 时 时候 之间 左右 秒 分钟 分 一下 里 中 上 下
 """.split())
+
+
+@lru_cache(maxsize=65536)
+def _in_template_zh(word: str, task: str) -> bool:
+    return any(word in run for run in _template_runs_zh(task))
+
+
+@lru_cache(maxsize=64)
+def _template_runs_zh(task: str) -> tuple[str, ...]:
+    """The CJK runs of `task`'s Chinese templates, placeholders removed."""
+    name = task.split("@")[0]
+    try:
+        from .tasks import get_task  # noqa: PLC0415
+
+        mod = __import__(type(get_task(name)).__module__, fromlist=["TEMPLATES_ZH"])
+    except Exception:  # noqa: BLE001 - an unknown task has no templates
+        return ()
+    return tuple(run for p in getattr(mod, "TEMPLATES_ZH", {}).values()
+                 for run in re.findall(f"[{lang.CJK}]+", re.sub(r"\{[^}]*\}", " ", p)))
 
 
 @lru_cache(maxsize=64)
@@ -946,10 +974,20 @@ def _order_findings(p: _Parsed, where: str, pool: _Pool, text: str) -> tuple[lis
     out: list[Finding] = []
     if len(p.quotes) >= 2 and (p.has_seq or p.before_after or p.enumerators):
         times = []
-        for pos, q in p.quotes:
+        prev_t = float("-inf")
+        seq_check = not p.before_after
+        for pos, q in sorted(p.quotes):
             nq = _norm(q)
-            best = max(((fuzz.ratio(nq, _norm(t)), (t0, src)) for t0, t, src in pool.s.timed), default=(0.0, None))
-            times.append((pos, best[1] if best[0] >= 85 else None))
+            scored = [(fuzz.ratio(nq, _norm(t)), (t0, src)) for t0, t, src in pool.s.timed]
+            best = max(scored, default=(0.0, None))
+            pick = best[1] if best[0] >= 85 else None
+            if pick is not None and seq_check:
+                # a text shown more than once (the same line on two slides): the first showing that
+                # keeps the order, so a repeated text never reads as out of order
+                later = sorted(ts for r, ts in scored if r >= best[0] and ts[0] >= prev_t - 1e-6)
+                pick = later[0] if later else pick
+                prev_t = pick[0]
+            times.append((pos, pick))
         located = [(pos, ts) for pos, ts in times if ts is not None]
         # items from different sources (fragments of a stitch set) have no common timeline to order on
         known = [(pos, ts[0]) for pos, ts in located] if len({ts[1] for _, ts in located}) <= 1 else []

@@ -140,3 +140,69 @@ def test_chinese_order_words_are_order_claims(tiny_video, tmp_path_factory):
             assert v2.ok, (good, v2.errors, v2.unsupported_claims)
     finally:
         media.close()
+
+
+_CAMS = ("static", "pan_left", "pan_right", "tilt_up", "tilt_down", "zoom_in", "zoom_out", "shake")
+
+
+def _with_visual(aset, side, act, motion, direction, count):
+    """Hand-built visual anchors (the hands / camera / people / subject experts' shapes) on the tiny video."""
+    src = aset.source.id
+    extra = [Anchor(source=src, kind="hand", t0=1.0, t1=4.0, data={"side": side}, expert="hands"),
+             Anchor(source=src, kind="hand_object", t0=2.0, t1=4.0, data={"actions": ["hold", act]}, expert="hands"),
+             Anchor(source=src, kind="camera_motion", t0=5.0, t1=7.0, data={"motion": motion}, expert="camera"),
+             Anchor(source=src, kind="person", t0=8.0, t1=10.0, data={"count": count, "counts": [[9.0, count]]},
+                    expert="people"),
+             Anchor(source=src, kind="subject_motion", t0=3.0, t1=5.0,
+                    data={"direction": direction, "box": [0.1, 0.6, 0.4, 0.9]}, expert="subjects")]
+    aset.anchors = aset.anchors + extra
+    return aset
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(side=st.sampled_from(["left", "right", None]), act=st.sampled_from(["hold", "move", "turn", "touch"]),
+       motion=st.sampled_from(_CAMS), direction=st.sampled_from(["left", "right", "up", "down"]),
+       count=st.integers(1, 4), texts=st.lists(st.tuples(_ZH_TEXT, _ZH_TEXT, _ZH_TEXT), min_size=3, max_size=3))
+def test_chinese_visual_questions_and_captions_pass(side, act, motion, direction, count, texts, tiny_video,
+                                                    tmp_path_factory):
+    """temporal_qa's visual question types and t2v's captions in Chinese: the rules output passes its
+    verifier, whatever the hands, camera, people, motion and slide text are."""
+    from dataclaw.media import MediaStore
+    from dataclaw.tasks import get_task
+
+    aset = _with_visual(_with_texts(make_anchorset(tiny_video), texts), side, act, motion, direction, count)
+    media = MediaStore(tmp_path_factory.getbasetemp() / "claims_zh_visual")
+    seen = set()
+    try:
+        for name in ("temporal_qa", "t2v"):
+            task = get_task(name)
+            spec = TaskSpec(task=name, domain="aigc" if name == "t2v" else "daily_life", instruction="x", language="zh")
+            for ev in task.select(aset, spec):
+                s = task.build(task.rules(ev, spec), ev, spec, media)
+                v = verify_sample(s, aset, task=task, evidence=ev)
+                assert v.ok and v.claims["unsupported"] == 0, (name, s.query.text, [x.text for x in s.solution],
+                                                               v.errors, v.unsupported_claims)
+                seen.add(s.meta.get("qtype") or name)
+                assert lang.detect_language(s.query.text) == "zh", s.query.text
+    finally:
+        media.close()
+    assert {"hand_appear", "hand_action", "camera_move", "people_count", "subject_move", "t2v"} <= seen, seen
+
+
+def test_a_wrong_chinese_camera_move_is_contradicted(tiny_video, tmp_path_factory):
+    from dataclaw.media import MediaStore
+    from dataclaw.tasks import get_task
+
+    aset = _with_visual(_with_texts(make_anchorset(tiny_video), CHINESE), "left", "move", "pan_left", "right", 2)
+    media = MediaStore(tmp_path_factory.getbasetemp() / "claims_zh_camera")
+    try:
+        task = get_task("temporal_qa")
+        spec = TaskSpec(task="temporal_qa", domain="daily_life", instruction="x", language="zh")
+        ev = next(e for e in task.select(aset, spec) if e.meta["qtype"] == "camera_move")
+        s = task.build(task.rules(ev, spec), ev, spec, media)
+        assert "镜头向左平移" in s.solution[0].text and verify_sample(s, aset, task=task, evidence=ev).ok
+        s.solution[0].text = s.solution[0].text.replace("向左", "向右")
+        v = verify_sample(s, aset, task=task, evidence=ev)
+        assert not v.ok and v.claims.get("contradicted"), (s.solution[0].text, v.claims)
+    finally:
+        media.close()

@@ -107,7 +107,7 @@ def _text_prefix(text: str, phrase: str) -> str:
 
 
 # The rules synthesizer's Chinese sentences (spec.language == "zh"); claims.template_words_zh reads
-# them. Questions about visual events (hands, camera, people) stay in English for now.
+# them; the visual question types follow below.
 TEMPLATES_ZH = {
     "localize_text": "屏幕上的文字{q}是什么时候出现的？",
     "localize_speech": "讲解者是什么时候说{q}的？",
@@ -121,6 +121,32 @@ TEMPLATES_ZH = {
     "multi_q": "按顺序列出这个视频中屏幕文字的变化及其时间。",
     "how": "硬切 叠化 淡入淡出 转场",
 }
+# visual question types in Chinese (the camera / direction phrases are claims.ZH_CAMERA / ZH_DIRECTIONS)
+TEMPLATES_ZH.update({
+    "hand_q": "手第一次出现在画面中是什么时候？", "hand_a": "{who}从 {t0} 秒到 {t1} 秒出现在画面中。",
+    "hand_who": "左手 右手 一只手", "act_q": "手什么时候{act}？", "act_a": "手从 {t0} 秒到 {t1} 秒{verb}。",
+    "acts": "拿着东西 移动拿着的东西 转动拿着的东西 碰到东西",
+    "verbs": "拿着一个东西 拿着一个东西并移动它 拿着一个东西并转动它 碰到了某个东西",
+    "cam_q_still": "这个视频里镜头有没有移动？", "cam_a_still": "没有：从 {t0} 秒到 {t1} 秒{ph}。",
+    "cam_q": "镜头什么时候移动，怎样移动？", "cam_a": "从 {t0} 秒到 {t1} 秒{ph}。",
+    "cams": "镜头 向左 向右 平移 向上 向下 摇 推近 拉远 晃动 保持 静止",
+    "subj_q": "在 {t0} 秒和 {t1} 秒之间，有什么东西怎样移动？", "subj_a": "有东西{reg}{ph}，从 {t0} 秒到 {t1} 秒。",
+    "dirs": "从左向右 从右向左 向上移动 向下移动 在画面上半部分 在画面下半部分 在画面左侧 在画面右侧",
+    "people_q": "在 {at} 秒时画面中有几个人？", "people_a": "在 {at} 秒时，画面里有{who}。", "people": "个人 一个人",
+    "visual_q": "哪个先发生：{a}，还是{b}？", "visual_a": "先是{a}（在 {ta} 秒），然后是{b}（在 {tb} 秒）。",
+    "events": "手进入画面 左手进入画面 右手进入画面 拿着东西的手 拿着东西的手移动它 拿着东西的手转动它 手碰到东西 "
+              "的时刻 画面中有",
+})
+_HAND_ZH = {"left": "左手", "right": "右手"}
+_ACT_ZH = {"hold": "拿着东西", "move": "移动拿着的东西", "turn": "转动拿着的东西", "touch": "碰到东西"}
+_VERB_ZH = {"hold": "拿着一个东西", "move": "拿着一个东西并移动它", "turn": "拿着一个东西并转动它", "touch": "碰到了某个东西"}
+_CAM_ZH = {v: k for k, v in lang.ZH_CAMERA.items()}
+_DIR_ZH = {"right": "从左向右", "left": "从右向左", "up": "向上移动", "down": "向下移动"}
+_REGION_ZH = {"in the upper half": "在画面上半部分", "in the lower half": "在画面下半部分",
+              "on the left side": "在画面左侧", "on the right side": "在画面右侧"}
+# the span texts the visual answers cite, segmented as the checks segment them ("手拿着" is one jieba word)
+TEMPLATES_ZH["spans"] = " ".join([*(f"手{v}" for v in _VERB_ZH.values()), *(f"{w}在画面中" for w in ("左手", "右手", "一只手")),
+                                  *(f"有东西{d}" for d in _DIR_ZH.values()), *(f"{_ACT_ZH[a]}" for a in _ACT_ZH)])
 _HOW_ZH = {"cut": "硬切", "hard_cut": "硬切", "hard": "硬切", "dissolve": "叠化", "fade": "淡入淡出"}
 
 
@@ -210,6 +236,56 @@ def _visual_rules(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
     (ta, da, sa), (tb, db, sb) = items
     return {"question": f"Which comes first: {shown[0][1]}, or {shown[1][1]}?",
             "answer": f"First {da} (at {ta:.1f} s), then {db} (at {tb:.1f} s).", "spans": [sa, sb]}
+
+
+def _visual_event_zh(a: Any) -> str:
+    if a.kind == "hand":
+        return f"{_HAND_ZH.get(a.data.get('side'), '手')}进入画面"
+    if a.kind == "hand_object":
+        return {"hold": "拿着东西的手", "move": "拿着东西的手移动它", "turn": "拿着东西的手转动它",
+                "touch": "手碰到东西"}[a.data["actions"][-1]]
+    if a.kind == "camera_motion":
+        return f"{_CAM_ZH[a.data['motion']]}的时刻"
+    n = int(a.data.get("count", 0))
+    return f"画面中有{n}个人"
+
+
+def _visual_rules_zh(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
+    """The visual question types in Chinese: the same questions, spans and anchors as _visual_rules."""
+    from .shared.visual import subject_region  # noqa: PLC0415
+
+    Z, a = TEMPLATES_ZH, tg[0]
+    t0, t1 = f"{a.t0:.1f}", f"{a.t1:.1f}"
+    if qt == "hand_appear":
+        who = _HAND_ZH.get(a.data.get("side"), "一只手")
+        return {"question": Z["hand_q"], "answer": Z["hand_a"].format(who=who, t0=t0, t1=t1),
+                "spans": [span(a, f"{who}在画面中")]}
+    if qt == "hand_action":
+        act = m["action"]
+        return {"question": Z["act_q"].format(act=_ACT_ZH[act]), "answer": Z["act_a"].format(t0=t0, t1=t1, verb=_VERB_ZH[act]),
+                "spans": [span(a, f"手{_VERB_ZH[act]}")]}
+    if qt == "camera_move":
+        ph = _CAM_ZH[a.data["motion"]]
+        if not m.get("moved"):
+            return {"question": Z["cam_q_still"], "answer": Z["cam_a_still"].format(t0=t0, t1=t1, ph=ph), "spans": [span(a, ph)]}
+        return {"question": Z["cam_q"], "answer": Z["cam_a"].format(t0=t0, t1=t1, ph=ph), "spans": [span(a, ph)]}
+    if qt == "subject_move":
+        ph = _DIR_ZH[a.data["direction"]]
+        reg = _REGION_ZH.get(subject_region(a) or "", "")
+        return {"question": Z["subj_q"].format(t0=t0, t1=t1), "answer": Z["subj_a"].format(reg=reg, ph=ph, t0=t0, t1=t1),
+                "spans": [span(a, f"有东西{ph}")]}
+    if qt == "people_count":
+        at = m["at"]
+        counts = [c for t, c in a.data.get("counts", []) if abs(float(t) - at) <= 0.5]
+        n = max(counts) if counts else int(a.data.get("count", 0))
+        who = "一个人" if n == 1 else f"{n}个人"
+        return {"question": Z["people_q"].format(at=f"{at:.1f}"), "answer": Z["people_a"].format(at=f"{at:.1f}", who=who),
+                "spans": [span(a, who, a.t0, a.t1)]}
+    items = sorted([(x.t0, _visual_event_zh(x), span(x, _visual_event_zh(x))) for x in tg], key=lambda z: z[0])
+    shown = list(reversed(items)) if m.get("swap") else items
+    (ta, da, sa), (tb, db, sb) = items
+    return {"question": Z["visual_q"].format(a=shown[0][1], b=shown[1][1]),
+            "answer": Z["visual_a"].format(a=da, ta=f"{ta:.1f}", b=db, tb=f"{tb:.1f}"), "spans": [sa, sb]}
 
 
 def _rules_zh(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
@@ -436,8 +512,8 @@ class TemporalQATask(Task):
                     "anchors": [a.id], "text": text or anchor_text(a)}
 
         qt = m["qtype"]
-        if spec.language == "zh" and qt not in _VISUAL_QTYPES:
-            return _rules_zh(qt, m, tg, span)
+        if spec.language == "zh":
+            return _visual_rules_zh(qt, m, tg, span) if qt in _VISUAL_QTYPES else _rules_zh(qt, m, tg, span)
         if qt == "localize_text":
             a = tg[0]
             return {"question": f"When is the text {q(a)} shown on screen?",
