@@ -306,7 +306,12 @@ def _check_segment_grounding(segs: list[tuple[int | None, Segment]], ctx: _Ctx, 
             for t in times:
                 tally.claim("evidence_times", _inside(t, evidence_spans, tol),
                             f"{where}: time {_fmt(t)} is outside the evidence")
-        for t in text_times(seg.text or ""):
+        # a span whose text is its cited anchor's own words (a quoted narration phrase such as
+        # "一分二十秒") says no time of its own
+        said = lang.fold(seg.text or "").strip()
+        own_words = bool(said) and any(said in lang.fold(str(a.data.get("text") or "")) for a in cited
+                                       if isinstance(a.data, dict))
+        for t in ([] if own_words else text_times(seg.text or "")):
             if dur is not None:
                 tally.claim("times_in_video", t <= dur + TEXT_TIME_TOL,
                             f"{where}: text mentions {t:g}s, past the end of the video ({_fmt(dur)})")
