@@ -3,9 +3,12 @@
 Image-editing data (InstructPix2Pix-style: input_image, edit_prompt, edited_image). A candidate is a
 moment an anchor says something changed:
 
-    game   score_change / life_lost (the engine's log)         "Change the score from 3 to 4"
+    game   score_change / life_lost / counter_change (the engine's log: a score or an on-screen value
+           such as Doom's ammo)                                "Raise the score by 1, making it 4"
     gui    a logged action with its before / after screens     'Show the screen after you click the "Save" button'
     video  on-screen text that appears (ocr_text)              'Write "Step 2: divide" on the slide'
+    robot  an object the arm carries (phase text; object_state  "Show the scene after the robot finishes:
+           anchors are where the scene changed for good)        carry the object to the target"
 
 The change region is computed, never written by the backend: pixels that differ between the before
 and the after frame while the before frame held for `persist` s before it and the after frame holds
@@ -78,6 +81,10 @@ def _meets(a: list[float], b: list[float]) -> bool:
     return min(a[2], b[2]) >= max(a[0], b[0]) and min(a[3], b[3]) >= max(a[1], b[1])
 
 
+def _within(a: list[float], b: list[float], tol: float = 0.02) -> bool:
+    return a[0] >= b[0] - tol and a[1] >= b[1] - tol and a[2] <= b[2] + tol and a[3] <= b[3] + tol
+
+
 def frames_region(source: Any, t_before: float, t_after: float, t_later: float, p: EditPairParams,
                   stream: Any = None) -> tuple[list[float] | None, float]:
     """The lasting change region between the source's frames at before and after (held still
@@ -95,16 +102,47 @@ def frames_region(source: Any, t_before: float, t_after: float, t_later: float, 
 
 
 def _game_candidates(anchors: Any, fps: float) -> list[dict[str, Any]]:
+    from .game_frames import game_log  # noqa: PLC0415
+
+    header, _ = game_log(anchors.source.path)
+    kinds = ("score_change", "life_lost", "counter_change") if header.get("score_on_screen", True) else (
+        "life_lost", "counter_change")  # ViZDoom's kill count is not drawn: no visible edit
     out = []
-    for a in anchors.of_kind("score_change", "life_lost"):
+    for a in anchors.of_kind(*kinds):
         d = a.data
-        if a.kind == "score_change":
+        if a.kind == "counter_change":
+            delta = d.get("delta", 0)
+            text = f"{'Raise' if delta > 0 else 'Lower'} the {d.get('field')} by {abs(delta):g}, making it {d.get('after'):g}"
+        elif a.kind == "score_change":
             delta = d.get("delta", 0)
             text = f"{'Raise' if delta > 0 else 'Lower'} the score by {abs(delta):g}, making it {d.get('after'):g}"
         else:
             text = f"Remove a life: {d.get('before')} lives become {d.get('lives')}"
-        out.append({"t": a.t0, "before_t": round(a.t0 - 1.0 / fps, 4), "anchors": [a], "text": text, "place": None})
+        place = (header.get("hud_places") or {}).get(d.get("field")) if a.kind == "counter_change" else None
+        out.append({"t": a.t0, "before_t": round(a.t0 - 1.0 / fps, 4), "anchors": [a], "text": text,
+                    "place": place if isinstance(place, list) and len(place) == 4 else None, "game": True})
     return out
+
+
+def _game_blocker(anchors: Any, c: dict[str, Any], t0: float, t1: float) -> str:
+    """Why a game candidate's span [t0, t1] shows more than its one logged change ('' when it does
+    not): another logged event (the instruction would not name it), or, in a first-person game
+    (header `still_actions`), an action that moves the view."""
+    from .game_frames import game_log  # noqa: PLC0415
+
+    own = c["anchors"][0]
+    other = [a for a in anchors.of_kind("score_change", "life_lost", "counter_change")
+             if a is not own and t0 - 1e-6 <= a.t0 <= t1 + 1e-6]
+    if other:
+        return f"another logged change in the span ({other[0].kind} at {other[0].t0:.2f} s)"
+    header, rows = game_log(anchors.source.path)
+    still = header.get("still_actions")
+    if still:
+        fps = float(header["fps"])
+        moved = sorted({str(r["action"]) for r in rows[int(round(t0 * fps)): int(round(t1 * fps))]} - set(still))
+        if moved:
+            return f"the view moves ({', '.join(moved)} pressed)"
+    return ""
 
 
 def _timeline(anchors: Any, kinds: tuple[str, ...], *times: float) -> list[Anchor]:
@@ -149,11 +187,42 @@ def _text_candidates(anchors: Any) -> list[dict[str, Any]]:
     return out
 
 
+def _robot_candidates(anchors: Any, dur: float, persist: float, fps: float) -> list[dict[str, Any]]:
+    """One pair per carried object: the scene before the arm takes it and after the arm has left,
+    the instruction from the phase anchors' own text, the place from the object_state anchors (the
+    regions that changed for good) that begin in between."""
+    phases = sorted(anchors.of_kind("phase"), key=lambda a: a.t0)
+    moved = anchors.of_kind("object_state")
+    out = []
+    for k, a in enumerate(phases):
+        if a.data.get("phase") != "transport" or not str(a.data.get("text", "")).strip():
+            continue
+        grasp = next((g for g in reversed(phases[:k]) if g.data.get("phase") == "grasp"), None)
+        tb = round(max(persist, (grasp.t0 if grasp else a.t0) - 1.0), 4)  # before the gripper closes on it
+        ta = round(dur - persist - 1.0 / fps, 4)  # the last frame with `persist` s of stillness after it
+        nxt = next((n for n in phases[k + 1:] if n.data.get("phase") == "transport"), None)
+        put = next((n for n in phases[k + 1:] if n.data.get("phase") == "place"), None)
+        if nxt is not None or put is None or ta <= put.t1:
+            continue  # another carry follows (regrasp), or the object is never put down (a stall)
+        if any(tb <= f.t0 <= ta and (f.kind == "fault" or f.data.get("type") == "stall")
+               for f in anchors.of_kind("fault", "stagnation")):
+            continue  # a drop or a stall in between: "carry it to the target" would not be what happened
+        places = [m for m in moved if tb < m.t0 <= ta]
+        if not places:
+            continue
+        hull = [min(m.data["bbox"][0] for m in places), min(m.data["bbox"][1] for m in places),
+                max(m.data["bbox"][2] for m in places), max(m.data["bbox"][3] for m in places)]
+        cited = [a] + ([grasp] if grasp else []) + places
+        out.append({"t": a.t0, "before_t": tb, "after_t": ta, "anchors": cited,
+                    "text": f"Show the scene after the robot finishes: {str(a.data['text']).strip()}", "place": hull})
+    return out
+
+
 @register_task
 class EditPairTask(Task):
     name = "edit_pair"
     domains = ("aigc",)
-    source_kinds = ("game", "gui", "video")
+    source_kinds = ("game", "gui", "video", "robot")
     description = ("Image-editing pairs from a lasting visual change: before frame + instruction naming what "
                    "changed -> after frame, with the computed change region (InstructPix2Pix-style).")
     examples = ("image editing pairs", "InstructPix2Pix style edit pairs",
@@ -179,6 +248,8 @@ class EditPairTask(Task):
             cands = _game_candidates(anchors, fps)
         elif src.kind == "gui":
             cands = _gui_candidates(anchors)
+        elif src.kind == "robot":
+            cands = _robot_candidates(anchors, dur, p.persist, fps)
         else:
             cands = _text_candidates(anchors)
         if not cands:
@@ -197,6 +268,10 @@ class EditPairTask(Task):
                 if tb - p.persist < 0 or tl > dur - 1.0 / fps:
                     dropped.append(f"{c['t']:.2f} s: no frame {p.persist:g} s before and after the change")
                     continue
+                why = _game_blocker(anchors, c, tb - p.persist, tl) if c.get("game") else ""
+                if why:
+                    dropped.append(f"{c['t']:.2f} s: {why}")
+                    continue
                 region, share = frames_region(src, tb, ta, tl, p, stream=st)
                 if region is None or share < p.min_share:
                     dropped.append(f"{c['t']:.2f} s: no lasting change between {tb:.2f} and {ta:.2f} s")
@@ -204,7 +279,11 @@ class EditPairTask(Task):
                 if c["place"] is not None and not _meets(region, c["place"]):
                     dropped.append(f"{c['t']:.2f} s: the lasting change is not where the anchor says")
                     continue
-                kinds = ("game_action",) if src.kind == "game" else ("motion", "static") if src.kind == "video" else ()
+                if c.get("game") and c["place"] is not None and not _within(region, c["place"]):
+                    # a counter's edit is its digits: a change elsewhere too (the gun, the view) is not named
+                    dropped.append(f"{c['t']:.2f} s: the frames change outside where the {c['text'].split()[2]} is drawn")
+                    continue
+                kinds = {"game": ("game_action",), "video": ("motion", "static"), "robot": ("phase",)}.get(src.kind, ())
                 cover = [a for a in _timeline(anchors, kinds, tb, ta, tl) if a not in c["anchors"]] if kinds else []
                 out.append(Evidence(sources=[src], anchors=c["anchors"] + cover, frames=[tb, ta],
                                     key=f"ep:{tb:.3f}-{ta:.3f}",
