@@ -63,6 +63,7 @@ TEMPLATES_ZH = {"caption": "一段 {d} 秒的{motion}镜头", "prompt": "一个{
                 "motions": "静止的 基本静止的 运动的 快速运动的 缓慢运动的", "kinds": "硬切 叠化 淡入淡出 转场"}
 _MOTION_ZH = {"static": "静止的", "mostly static": "基本静止的", "moving": "运动的", "fast-moving": "快速运动的",
               "slowly moving": "缓慢运动的"}
+_QUOTE_MARKS = '"\u201c\u201d\u300c\u300d\u300e\u300f\u2018\u2019\u00ab\u00bb'
 _KIND_ZH = {"cut": "硬切", "hard_cut": "硬切", "dissolve": "叠化", "fade": "淡入淡出"}
 
 
@@ -70,6 +71,8 @@ def _rules_zh(m: dict[str, Any], texts: list[str], speech: str, tr: Anchor | Non
     """(prompt, caption, extra cited ids) of a clip in Chinese."""
     Z = TEMPLATES_ZH
     c0, c1 = m["span"]
+    # a text holding a quote mark cannot be quoted “…” unambiguously: the caption leaves it out
+    texts = [t for t in texts if not any(ch in t for ch in _QUOTE_MARKS)]
     motion = _MOTION_ZH.get(m["motion"], "")
     caption = Z["caption"].format(d=f"{c1 - c0:.1f}", motion=motion)
     prompt = Z["prompt"].format(motion=motion)
@@ -77,7 +80,7 @@ def _rules_zh(m: dict[str, Any], texts: list[str], speech: str, tr: Anchor | Non
         caption += Z["showing"].format(qs="、".join(f"“{t}”" for t in texts))
         prompt += Z["of_text"].format(q=f"“{texts[0]}”")
     caption += "。"
-    if speech:
+    if speech and not any(ch in speech for ch in _QUOTE_MARKS):
         caption += Z["voice"].format(q=f"“{clean(speech)}”")
     ids = []
     if tr is not None:
