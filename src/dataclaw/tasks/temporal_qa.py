@@ -18,6 +18,7 @@ Every answer carries `span` segments citing the anchors they come from.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -384,12 +385,14 @@ class TemporalQATask(Task):
             return []
         duration = duration_of(anchors)
         titled = [u for u in us if u.title_anchor is not None]
-        # distinct texts only: a title visible across two shots is one event
+        # distinct texts only: a title visible across two shots is one event (compared by its words, as
+        # the verifier compares steps: "第一步" and "第一步，" are one text)
         seen: set[str] = set()
         screen = []
         for u in titled:
-            if u.title.lower() not in seen:
-                seen.add(u.title.lower())
+            key = " ".join(re.findall(r"\w+", lang.fold(u.title).lower()))
+            if key not in seen:
+                seen.add(key)
                 screen.append(u)
         speech = [a for u in us for a in u.speech if lang.word_count(anchor_text(a)) >= 3
                   and _phrase_p(a, p.phrase_words) >= p.min_phrase_p]
