@@ -87,6 +87,11 @@ def _phrase(a: Any, n: int) -> tuple[str, float, float]:
     return " ".join(text[:n]), a.t0, a.t1
 
 
+def _text_key(text: str) -> str:
+    """A text by its words (case, width and punctuation folded), as the verifier compares steps."""
+    return " ".join(re.findall(r"\w+", lang.fold(text).lower()))
+
+
 def _phrase_p(a: Any, n: int) -> float:
     """Whisper's mean word probability over the words `_phrase` quotes (1.0 when none are logged)."""
     ps = [float(w["p"]) for w in (a.data.get("words") or [])[:n] if isinstance(w, dict) and "p" in w]
@@ -390,7 +395,7 @@ class TemporalQATask(Task):
         seen: set[str] = set()
         screen = []
         for u in titled:
-            key = " ".join(re.findall(r"\w+", lang.fold(u.title).lower()))
+            key = _text_key(u.title)
             if key not in seen:
                 seen.add(key)
                 screen.append(u)
@@ -431,7 +436,7 @@ class TemporalQATask(Task):
         if "state_change" in types:
             n = 0
             for a, b in zip(titled, titled[1:]):
-                if a.title.lower() == b.title.lower() or n >= p.per_type:
+                if _text_key(a.title) == _text_key(b.title) or n >= p.per_type:
                     continue
                 tr = _transition_between(anchors, a, b)
                 targets = [a.title_anchor, b.title_anchor] + ([tr] if tr is not None else [])
