@@ -20,6 +20,7 @@ from the cited anchors (the claims check holds them).
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -199,14 +200,16 @@ def _robot_candidates(anchors: Any, dur: float, persist: float, fps: float) -> l
             continue
         grasp = next((g for g in reversed(phases[:k]) if g.data.get("phase") == "grasp"), None)
         tb = round(max(persist, (grasp.t0 if grasp else a.t0) - 1.0), 4)  # before the gripper closes on it
-        ta = round(dur - persist - 1.0 / fps, 4)  # the last frame with `persist` s of stillness after it
+        # the last frame with `persist` s after it inside the episode (durations carry float noise)
+        ta = round(math.floor(round((dur - 1.0 / fps - persist) * fps, 6)) / fps, 4)
         nxt = next((n for n in phases[k + 1:] if n.data.get("phase") == "transport"), None)
         put = next((n for n in phases[k + 1:] if n.data.get("phase") == "place"), None)
         if nxt is not None or put is None or ta <= put.t1:
             continue  # another carry follows (regrasp), or the object is never put down (a stall)
-        if any(tb <= f.t0 <= ta and (f.kind == "fault" or f.data.get("type") == "stall")
+        held = grasp.t0 if grasp else tb
+        if any(held < f.t0 <= ta and (f.kind == "fault" or f.data.get("type") == "stall")
                for f in anchors.of_kind("fault", "stagnation")):
-            continue  # a drop or a stall in between: "carry it to the target" would not be what happened
+            continue  # a drop, slip or stall once it is held: "carry it to the target" may not be what happened
         places = [m for m in moved if tb < m.t0 <= ta]
         if not places:
             continue
