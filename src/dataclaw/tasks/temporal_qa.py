@@ -88,6 +88,9 @@ def _phrase(a: Any, n: int) -> tuple[str, float, float]:
     return " ".join(text[:n]), a.t0, a.t1
 
 
+_QUOTE_MARKS = '"\u201c\u201d\u300c\u300d\u300e\u300f\u2018\u2019\u00ab\u00bb'
+
+
 def _text_key(text: str) -> str:
     """A text by its words (case, width and punctuation folded), as the verifier compares steps."""
     return " ".join(re.findall(r"\w+", lang.fold(text).lower()))
@@ -391,6 +394,8 @@ class TemporalQATask(Task):
             return []
         duration = duration_of(anchors)
         titled = [u for u in us if u.title_anchor is not None]
+        if spec.language == "zh":  # a text holding a quote mark cannot be quoted “…” unambiguously
+            titled = [u for u in titled if not any(ch in u.title for ch in _QUOTE_MARKS)]
         # distinct texts only: a title visible across two shots is one event (compared by its words, as
         # the verifier compares steps: "第一步" and "第一步，" are one text)
         seen: set[str] = set()
@@ -401,6 +406,7 @@ class TemporalQATask(Task):
                 seen.add(key)
                 screen.append(u)
         speech = [a for u in us for a in u.speech if lang.word_count(anchor_text(a)) >= 3
+                  and not (spec.language == "zh" and any(ch in anchor_text(a) for ch in _QUOTE_MARKS))
                   and _phrase_p(a, p.phrase_words) >= p.min_phrase_p]
         context = [a for u in us for a in ([u.shot] if u.shot else []) + u.ocr[:1]]
         out: list[Evidence] = []
