@@ -443,7 +443,8 @@ class TemporalQATask(Task):
             for n, (a, b) in enumerate(pairs[: p.per_type]):
                 add("order", "medium", [a.title_anchor, b.title_anchor], [a, b], swap=n % 2 == 1)
             cross = [(u, s) for u in screen for s in speech
-                     if abs(u.title_anchor.t0 - s.t0) > 1.0 and not (u.t0 <= s.t0 < u.t1)]
+                     if abs(u.title_anchor.t0 - s.t0) > 1.0 and not (u.t0 <= s.t0 < u.t1)
+                     and _text_key(u.title) != _text_key(anchor_text(s))]  # two items, not one text twice
             for n, (u, s) in enumerate(cross[: max(1, p.per_type // 2)]):
                 phrase, t0, t1 = _phrase(s, p.phrase_words)
                 add("order", "hard", [u.title_anchor, s], [u], swap=n % 2 == 0, phrase=phrase,
