@@ -1155,6 +1155,11 @@ def check_claims(sample: Sample, index: dict[str, Anchor], *, task: str | None =
             pool = _Pool(s)
         else:
             pool = sample_idx
+        said = lang.fold(text).strip()
+        if lang.has_cjk(said) and cited and any(
+                said in lang.fold(str(index[a].data.get("text") or "")) for a in cited
+                if a in index and isinstance(index[a].data, dict)):
+            continue  # a Chinese span that is its cited anchor's own words ("一分二十秒" said): a quote, no claim
         text = lang.claim_text(text)  # Chinese times and numerals as the checks read them (quotes kept)
         p = parse(text, where, task)
         report.claims += p.claims
