@@ -20,6 +20,7 @@ from rapidfuzz import fuzz
 
 from . import lang
 from .backends.jsonparse import extract_json
+from .claims import DEFAULT_POLICY, check_claims, mover_re
 from .model import Anchor, Sample, Scores, Segment
 from .tasks import TASKS, load_all
 from .tasks.base import Evidence
@@ -376,6 +377,7 @@ _LIGHT_RE = re.compile(r"\b(brightly lit|dimly lit|is dark)\b")
 _LIGHT_WORDS = {"brightly lit": "bright", "dimly lit": "dim", "is dark": "dark"}
 VISUAL_KINDS = ("hand", "hand_object", "person", "face", "camera_motion", "scene", "subject_motion")
 # "something moves from left to right in the lower half" (tasks/visual.subject_clause; experts/subjects.py)
+_MOVER_RE = mover_re()
 _SUBJECT_RE = re.compile(r"(?:\bmoves?|, then) (?:(?:from )?(left to right|right to left)|(?:to the )?(left|right)\b|(up|down)(?:wards?)?\b)")
 _SUBJECT_DIR = {"left to right": "right", "right to left": "left", "left": "left", "right": "right", "up": "up",
                 "down": "down"}
@@ -443,10 +445,9 @@ def _check_visual_claims(where: str, seg: Segment, cited: list[Anchor], ctx: _Ct
                             f"{where}: text says the camera {m}, but " + (
                                 f"the camera anchors in its span say {', '.join(sorted(str(h) for h in have))}"
                                 if have else "no camera-motion anchor supports it"))
-        # A robot part's motion is held against its phase anchors, a game player's against the game
-        # log's player_move anchors (claims.py), not subject motion.
-        if "camera" not in sent and not re.search(r"\b(hands?|person|people|gripper|arm|robot|end[- ]effector|player)\b",
-                                                  sent):
+        # A subject whose motion an anchor kind judges itself (claims.MOVERS: a robot part by its phases,
+        # a game player by the log's player_move, hands, people) is not held against subject motion.
+        if "camera" not in sent and not _MOVER_RE.search(sent):
             _check_subject_claims(where, sent, pool("subject_motion"), tally)
         hands = [h for h in _HAND_RE.findall(sent)]
         if hands and not re.search(r"hand-?(?:written|held|made)|by hand", sent):
@@ -628,8 +629,6 @@ def verify_sample(sample: Sample | dict[str, Any], anchors: Any, dataset_dir: Pa
             terrs = [f"task check failed: {type(exc).__name__}: {exc}"]
         errors += [f"task {sample.task}: {e}" for e in terrs]
         checks["task"] = not terrs
-
-    from .claims import DEFAULT_POLICY, check_claims  # noqa: PLC0415
 
     policy = claim_policy or DEFAULT_POLICY
     own = next((st for st in ctx.sets if st.source.id == sample.source), None)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import ConfigError, SourceError
 from ..model import Anchor
 from .base import Expert, ExpertContext, register_expert
+from .visual import box_iou
 
 
 class OcrParams(BaseModel):
@@ -149,7 +150,7 @@ def _dedup(dets: list[dict], p: OcrParams) -> list[dict]:
     """One detection per line: overlapping boxes with the same text keep the best score."""
     kept: list[dict] = []
     for d in sorted(dets, key=lambda d: -d["score"]):
-        if not any(iou(d["box"], k["box"]) > 0.5 and text_ratio(d["text"], k["text"]) >= p.text_match
+        if not any(box_iou(d["box"], k["box"]) > 0.5 and text_ratio(d["text"], k["text"]) >= p.text_match
                    for k in kept):
             kept.append(d)
     return kept
@@ -270,7 +271,7 @@ def merge_tracks(views: list[View], p: OcrParams) -> list[dict]:
             last = tr["obs"][-1]
             for di, d in enumerate(v.dets):
                 r = text_ratio(last["text"], d["text"])
-                o = iou(last["box"], d["box"])
+                o = box_iou(last["box"], d["box"])
                 if r >= p.text_match and o >= p.box_iou:
                     pairs.append((r + 100 * o, ti, di))
         used_t: set[int] = set()
@@ -319,14 +320,6 @@ def text_ratio(a: str, b: str) -> float:
     from rapidfuzz import fuzz
 
     return fuzz.ratio("".join(a.lower().split()), "".join(b.lower().split()))
-
-
-def iou(a: list[float], b: list[float]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def _shot_spans(ctx: ExpertContext, duration: float) -> list[tuple[float, float]]:

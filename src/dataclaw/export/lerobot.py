@@ -207,14 +207,15 @@ def _video_size(path: Path) -> tuple[int, int]:
 
 
 # ---------------------------------------------------------------------- from a dataset folder
-def _robot_anchor_sets(root: Path) -> list[dict[str, Any]]:
+def _anchor_sets(root: Path, kind: str) -> list[dict[str, Any]]:
+    """The stored anchor sets (as JSON) of the folder's sources of one kind; unreadable files are passed over."""
     out = []
     for f in sorted((root / "anchors").glob("*.json")):
         try:
             d = json.loads(f.read_text())
         except (OSError, json.JSONDecodeError):
             continue
-        if (d.get("source") or {}).get("kind") == "robot":
+        if (d.get("source") or {}).get("kind") == kind:
             out.append(d)
     return out
 
@@ -239,7 +240,7 @@ def export_lerobot(dataset_dir: Path) -> list[Path]:
     from .native import read_rows  # noqa: PLC0415
 
     root = Path(dataset_dir)
-    sets = _robot_anchor_sets(root)
+    sets = _anchor_sets(root, "robot")
     if not sets:  # a dataset of game recordings: the same layout, actions and state from the game log
 
         games, gfps = lerobot_game_episodes(root)
@@ -292,25 +293,13 @@ def export_lerobot(dataset_dir: Path) -> list[Path]:
     return [out / "meta" / "info.json"] + sorted((out / "data").glob("chunk-*/episode_*.parquet"))
 
 
-def _game_anchor_sets(root: Path) -> list[dict[str, Any]]:
-    out = []
-    for f in sorted((root / "anchors").glob("*.json")):
-        try:
-            d = json.loads(f.read_text())
-        except (OSError, json.JSONDecodeError):
-            continue
-        if (d.get("source") or {}).get("kind") == "game":
-            out.append(d)
-    return out
-
-
 def lerobot_game_episodes(root: Path) -> tuple[list[Any], float | None]:
     """(LeRobotEpisode per game recording of the dataset, fps); recordings at another fps than the
     first are left out (LeRobot holds one rate per dataset)."""
     from ..sources.game import LOG_NAME, GameStream, read_log  # noqa: PLC0415
 
     episodes, fps = [], None
-    sets = _game_anchor_sets(Path(root))
+    sets = _anchor_sets(Path(root), "game")
     ram_keys: list[str] = []  # one state layout for the dataset: every game's RAM fields (0 where absent)
     for d in sets:
         try:

@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..experts.visual import box_iou
 from ..model import Anchor, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .shared.common import DraftError, IDS_SCHEMA, duration_of, evidence_sample_id, provenance, validate_draft
+from .shared.common import IDS_SCHEMA, copied_draft, duration_of, evidence_sample_id, provenance
 
 WORK_SIDE = 320  # frames are compared at this size: robust to codec noise, cheap
 
@@ -64,14 +65,6 @@ def lasting_change(earlier: np.ndarray, before: np.ndarray, after: np.ndarray, l
     ys, xs = np.nonzero(cells)
     return [round(float(xs.min() * cell / w), 4), round(float(ys.min() * cell / h), 4),
             round(float((xs.max() + 1) * cell / w), 4), round(float((ys.max() + 1) * cell / h), 4)], round(share, 6)
-
-
-def iou(a: list[float], b: list[float]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def _meets(a: list[float], b: list[float]) -> bool:
@@ -231,18 +224,10 @@ class EditPairTask(Task):
                 "anchors": [a.id for a in ev.anchors]}
 
     def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
-        errors = validate_draft(draft, self.draft_schema())
-        if errors:
-            raise DraftError(errors)
         m = ev.meta
+        cited = copied_draft(draft, self.draft_schema(), ev, {"before_t": m["before_t"], "after_t": m["after_t"]})
         tb, ta = float(draft["before_t"]), float(draft["after_t"])
-        if abs(tb - m["before_t"]) > 1e-3 or abs(ta - m["after_t"]) > 1e-3:
-            raise DraftError([f"before_t/after_t must be copied ({m['before_t']}, {m['after_t']})"])
-        ids = list(draft["anchors"])
-        if not ids or any(ev.anchor(i) is None for i in ids):
-            raise DraftError(["anchors must be ids from the evidence"])
-        cited = [ev.anchor(i) for i in ids]
-        span_ids = [a.id for a in cited if a is not None]
+        span_ids = [a.id for a in cited]
         query = Query(text=draft["instruction"], media=[
             Segment(type="image", path=media.keyframe(ev.source, tb), t0=tb, t1=tb, anchors=span_ids)])
         sol = [Segment(type="image", path=media.keyframe(ev.source, ta), t0=ta, t1=ta, anchors=span_ids),
@@ -270,7 +255,7 @@ class EditPairTask(Task):
         if region is None:
             return [f"no lasting change between {tb:.2f} and {ta:.2f} s in the source's frames"]
         claimed = act.action.get("region")
-        if not isinstance(claimed, list) or len(claimed) != 4 or iou(claimed, region) < 0.9:
+        if not isinstance(claimed, list) or len(claimed) != 4 or box_iou(claimed, region) < 0.9:
             errs.append(f"change region {claimed} is not the frames' lasting change {region}")
         place = (ev.meta or {}).get("place")
         if place is not None and not _meets(region, place):

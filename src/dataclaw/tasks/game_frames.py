@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import Anchor, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .shared.common import DraftError, IDS_SCHEMA, duration_of, evidence_sample_id, overlap, provenance, validate_draft
+from .shared.common import IDS_SCHEMA, copied_draft, duration_of, evidence_sample_id, overlap, provenance
 
 EVENT_KINDS = ("score_change", "life_lost", "player_move", "game_over")
 UNKNOWN = "The actions are unknown: this video has no game log."
@@ -198,17 +198,10 @@ class GameFramesTask(Task):
                 "anchors": [a.id for a in ev.anchors]}
 
     def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
-        errors = validate_draft(draft, self.draft_schema())
-        if errors:
-            raise DraftError(errors)
         m = ev.meta
+        cited = copied_draft(draft, self.draft_schema(), ev, {"t": m["t"], "horizon": m["horizon"]})
+        ids = [a.id for a in cited]
         t0, h = float(draft["t"]), float(draft["horizon"])
-        if abs(t0 - m["t"]) > 1e-3 or abs(h - m["horizon"]) > 1e-3:
-            raise DraftError([f"t/horizon must be copied ({m['t']}, {m['horizon']}), got ({t0}, {h})"])
-        ids = list(draft["anchors"])
-        unknown = [i for i in ids if ev.anchor(i) is None]
-        if unknown:
-            raise DraftError([f"anchors {unknown} are not in the evidence"])
         t1 = round(t0 + h, 4)
         timeline = [a for a in ev.anchors if a.kind in ("game_action", "motion", "static")]
         p = self.params(spec)

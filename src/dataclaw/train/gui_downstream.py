@@ -38,6 +38,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from .downstream import parse_annotator
+
 log = logging.getLogger(__name__)
 
 # the 8 task types the MiniWoB++ benchmark (docs/benchmarks.md) holds out
@@ -488,14 +490,6 @@ def _summ(items: list[dict[str, Any]], key: str, group: str, seed: int) -> dict[
 
 
 # ---------------------------------------------------------------------------- the run
-def parse_annotator(spec: str) -> tuple[str, str, dict[str, Any]]:
-    label, _, rest = spec.partition("=")
-    if not rest:
-        return label, label, {}
-    backend, _, model = rest.partition(":")
-    return label, backend, ({"model": model} if model else {})
-
-
 def run_gui_downstream(corpus: str | Path, out: str | Path, annotators: list[str] | None = None, *,
                        tasks: list[str] | None = None, seeds: list[str] | None = None,
                        train_seeds: list[str] | None = None, held_types: list[str] | None = None,

@@ -330,6 +330,24 @@ def validate_draft(draft: Any, schema: dict[str, Any]) -> list[str]:
     return errors[:12]
 
 
+def copied_draft(draft: Any, schema: dict[str, Any], ev: Evidence, copy: dict[str, float],
+                 tol: float = 1e-3) -> list[Anchor]:
+    """For a task whose answer copies fixed numbers (times) from the evidence and cites anchors: the
+    cited anchors, or DraftError for a schema error, a number not copied, or an id not in the evidence."""
+    errors = validate_draft(draft, schema)
+    if errors:
+        raise DraftError(errors)
+    got = {k: float(draft[k]) for k in copy}
+    if any(abs(got[k] - v) > tol for k, v in copy.items()):
+        raise DraftError([f"{'/'.join(copy)} must be copied ({', '.join(str(v) for v in copy.values())}), "
+                          f"got ({', '.join(str(v) for v in got.values())})"])
+    ids = list(draft["anchors"])
+    unknown = [i for i in ids if ev.anchor(i) is None]
+    if unknown:
+        raise DraftError([f"anchors {unknown} are not in the evidence"])
+    return [a for a in (ev.anchor(i) for i in ids) if a is not None]
+
+
 def check_cited(ev: Evidence, ids: list[str], where: str) -> list[str]:
     return [f"{where}: cites unknown anchor id {i!r}" for i in ids if ev.anchor(i) is None]
 
