@@ -21,7 +21,7 @@ from rapidfuzz import fuzz
 from . import lang
 from .backends.jsonparse import extract_json
 from .claims import DEFAULT_POLICY, check_claims, mover_re
-from .model import Anchor, Sample, Scores, Segment
+from .model import Anchor, AnchorSet, Sample, Scores, Segment
 from .tasks import TASKS, load_all
 from .tasks.base import Evidence
 from .tasks.shared.common import validate_draft
@@ -557,7 +557,7 @@ def efficiency(sample: Sample, budget: dict[str, Any] | None = None, near_dup_sh
 
 
 # ---------------------------------------------------------------------------- entry points
-def verify_sample(sample: Sample | dict[str, Any], anchors: Any, dataset_dir: Path | None = None,
+def verify_sample(sample: Sample | dict[str, Any], anchors: AnchorSet | list[AnchorSet], dataset_dir: Path | None = None,
                   task: Any = None, evidence: Any = None, draft: dict[str, Any] | None = None,
                   claim_task: str | None = None, claim_policy: Any = None) -> Verdict:
     """Checks one sample against the anchors (an AnchorSet or a list of them).
@@ -760,7 +760,7 @@ def draft_segments(draft: Any) -> list[Segment]:
     return [seg for _, seg in draft_items(draft)]
 
 
-def score_draft(draft: str | dict[str, Any], anchors: Any, task: Any = None, evidence: Any = None,
+def score_draft(draft: str | dict[str, Any], anchors: AnchorSet | list[AnchorSet], task: Any = None, evidence: Any = None,
                 weights: dict[str, float] | None = None) -> dict[str, Any]:
     """Reward components for raw model output (EasyR1 style): format, grounding, efficiency, overall.
 

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from ..model import Sample, TaskSpec
+from ..model import AnchorSet, Sample, TaskSpec
 
 PERTURBATIONS = ("entity_invented", "entity_swapped", "number", "count", "colour", "direction", "step_order",
                  "foreign_sentence")
@@ -46,13 +46,13 @@ class Case:
     task: str
     source: str  # a short name of the source
     sample: Sample
-    anchors: Any  # AnchorSet (or list)
+    anchors: AnchorSet | list[AnchorSet]
     evidence: Any
     task_obj: Any
     dataset_dir: Any = None
 
 
-def rules_samples(anchorset: Any, task_names: Iterable[str], media: Any, *, name: str = "",
+def rules_samples(anchorset: AnchorSet, task_names: Iterable[str], media: Any, *, name: str = "",
                   domain: str | None = None, intent: str = "make training data",
                   max_per_task: int | None = None) -> list[Case]:
     """Every accepted rules sample of the tasks this source can serve (task, evidence, sample)."""

@@ -23,7 +23,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..experts.visual import box_iou
-from ..model import Anchor, Query, Sample, Segment, TaskSpec
+from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .shared.common import IDS_SCHEMA, copied_draft, duration_of, evidence_sample_id, provenance
 
@@ -87,7 +87,7 @@ def frames_region(source: Any, t_before: float, t_after: float, t_later: float, 
     return lasting_change(*imgs, diff=p.diff, cell=p.cell)
 
 
-def _game_candidates(anchors: Any, fps: float) -> list[dict[str, Any]]:
+def _game_candidates(anchors: AnchorSet, fps: float) -> list[dict[str, Any]]:
     out = []
     for a in anchors.of_kind("score_change", "life_lost"):
         d = a.data
@@ -100,12 +100,12 @@ def _game_candidates(anchors: Any, fps: float) -> list[dict[str, Any]]:
     return out
 
 
-def _timeline(anchors: Any, kinds: tuple[str, ...], *times: float) -> list[Anchor]:
+def _timeline(anchors: AnchorSet, kinds: tuple[str, ...], *times: float) -> list[Anchor]:
     """Anchors of `kinds` that cover the given times (so every frame a sample shows is cited)."""
     return [a for a in anchors.of_kind(*kinds) if any(a.t0 - 1e-3 <= t <= a.t1 + 1e-3 for t in times)]
 
 
-def _gui_candidates(anchors: Any) -> list[dict[str, Any]]:
+def _gui_candidates(anchors: AnchorSet) -> list[dict[str, Any]]:
     from .gui_trajectory import describe, gui_index, step_record  # noqa: PLC0415
 
     idx = gui_index(anchors.anchors)
@@ -129,7 +129,7 @@ def _gui_candidates(anchors: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _text_candidates(anchors: Any) -> list[dict[str, Any]]:
+def _text_candidates(anchors: AnchorSet) -> list[dict[str, Any]]:
     from .shared.gui_text import quote  # noqa: PLC0415
 
     out = []
@@ -163,7 +163,7 @@ class EditPairTask(Task):
                 "properties": {"before_t": {"type": "number"}, "after_t": {"type": "number"},
                                "instruction": {"type": "string", "minLength": 5}, "anchors": IDS_SCHEMA}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         src = anchors.source
         dur = duration_of(anchors)

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..model import Anchor, Query, Sample, Segment, TaskSpec
+from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .shared.common import IDS_SCHEMA, copied_draft, duration_of, evidence_sample_id, overlap, provenance
 
@@ -139,7 +139,7 @@ class GameFramesTask(Task):
                                "actions": {"type": ["array", "null"], "items": {"type": "string"}},
                                "prompt": {"type": "string", "minLength": 5}, "anchors": IDS_SCHEMA}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         dur = duration_of(anchors)
         src = anchors.source

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Query, Sample, Segment, TaskSpec
+from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .shared.common import DraftError, clean, evidence_sample_id, provenance, validate_draft
 from .shared.gui_text import Unquotable, quote, quote_supported, quoted_spans, role_word
@@ -54,7 +54,7 @@ class GuiGroundingTask(Task):
                                "bbox": {**nums, "minItems": 4, "maxItems": 4},
                                "frame": frame, "element": {"type": "string"}}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         screens = {a.data["action"]: a for a in anchors.of_kind("screen") if a.data.get("role") == "before"}
         actions = {a.id: a for a in anchors.of_kind("gui_action")}
         out = []

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Anchor, Query, Sample, Segment, TaskSpec
+from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .shared.common import DraftError, clean, evidence_sample_id, provenance, validate_draft
 from .shared.gui_text import role_word
@@ -198,7 +198,7 @@ class GuiStitchTask(Task):
                                "dropped": {"type": "array", "items": drop},
                                "steps": {"type": "array", "items": STEP, "minItems": 1}, "notes": NOTES}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         frags = (anchors.meta.get("video") or {}).get("fragments") or []
         states = {(a.data.get("fragment", 0), a.data["at"]): a for a in anchors.of_kind("screen_state")}

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Anchor, Query, Sample, Segment, TaskSpec
+from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .shared.common import (
     DraftError,
@@ -370,7 +370,7 @@ class GuiTrajectoryTask(Task):
                 "properties": {"instruction": {"type": "string", "minLength": 5},
                                "steps": {"type": "array", "minItems": 1, "items": STEP}, "notes": NOTES}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         idx = gui_index(anchors.anchors)
         recs = [r for r in (step_record(a, idx) for a in idx["actions"]) if r]

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Anchor, Query, Sample, Segment, Source, TaskSpec
+from ..model import Anchor, AnchorSet, Query, Sample, Segment, Source, TaskSpec
 from .base import Evidence, Task, register_task
 from .shared.common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
 from .shared.robot_common import episode, has_camera, phase_at, phases, rows, state_at, task_text
@@ -45,7 +45,7 @@ class RecoveryParams(BaseModel):
     clip: bool = True
 
 
-def finished(anchorset: Any) -> bool:
+def finished(anchorset: AnchorSet) -> bool:
     """An episode that completed the task: no fault and a place phase."""
     return not anchorset.of_kind("fault") and any(a.data.get("phase") == "place" for a in anchorset.of_kind("phase"))
 
@@ -120,7 +120,7 @@ class RecoveryTask(Task):
                                                     "t1": {"type": "number"},
                                                     "anchors": {"type": "array", "items": {"type": "string"}}}}}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         faults = sorted(anchors.of_kind("fault"), key=lambda a: a.t0)
         if not faults:

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Query, Sample, Segment, TaskSpec
+from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .shared.common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
 from .shared.robot_common import episode_clip, has_camera, phases, task_text
@@ -57,7 +57,7 @@ class SegmentationTask(Task):
         return {"type": "object", "required": ["segments"],
                 "properties": {"segments": {"type": "array", "items": item, "minItems": 1}}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         ph = [a for a in phases(anchors) if a.t1 - a.t0 >= p.min_segment]
         if not ph:

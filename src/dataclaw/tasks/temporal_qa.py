@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from .. import lang
-from ..model import Query, Sample, Segment, TaskSpec
+from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .shared.common import (IDS_SCHEMA, DraftError, Unit, anchor_text, build_prompt, clean, content_units, duration_of,
                      evidence_sample_id, overlap, provenance, select_frames, span_errors, validate_draft)
@@ -244,7 +244,7 @@ def _rules_zh(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
     return {"question": Z["multi_q"], "answer": events + "。", "spans": [span(a) for a in tg]}
 
 
-def _transition_between(anchorset: Any, a: Unit, b: Unit) -> Any:
+def _transition_between(anchorset: AnchorSet, a: Unit, b: Unit) -> Any:
     for tr in anchorset.of_kind("transition"):
         if overlap(tr.t0 - 0.05, tr.t1 + 0.05, a.t1 - 0.05, b.t0 + 0.05) > 0 or abs(tr.t0 - b.t0) < 0.1:
             return tr
@@ -291,7 +291,7 @@ class TemporalQATask(Task):
                                "spans": {"type": "array", "minItems": 1, "items": span}}}
 
     # ------------------------------------------------------------ evidence
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         us = content_units(anchors)
         visual = [a for a in anchors.anchors if a.kind in VISUAL_EVENTS]
@@ -356,7 +356,7 @@ class TemporalQATask(Task):
         self._visual_questions(anchors, types, p, add)
         return mix_order(out, p.difficulty)
 
-    def _visual_questions(self, anchors: Any, types: set[str], p: TemporalQAParams, add: Any) -> None:
+    def _visual_questions(self, anchors: AnchorSet, types: set[str], p: TemporalQAParams, add: Any) -> None:
         hands = sorted(anchors.of_kind("hand"), key=lambda a: a.t0)
         objs = sorted((a for a in anchors.of_kind("hand_object") if a.data.get("actions")), key=lambda a: a.t0)
         cams = sorted((a for a in anchors.of_kind("camera_motion") if a.data.get("motion")), key=lambda a: a.t0)

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Query, Sample, Segment, TaskSpec
+from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .shared.common import (IDS_SCHEMA, DraftError, duration_of, evidence_sample_id, provenance, span_errors,
                      validate_draft)
@@ -51,7 +51,7 @@ class WorldModelTask(Task):
                                "actions": {"type": "array", "items": {"type": "array"}},
                                "description": {"type": "string", "minLength": 5}, "anchors": IDS_SCHEMA}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         dur = duration_of(anchors)
         st = episode(anchors.source)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ...model import Anchor, Segment, Source
+from ...model import Anchor, AnchorSet, Segment, Source
 from .common import overlap
 
 _OPEN: OrderedDict[str, Any] = OrderedDict()
@@ -44,7 +44,7 @@ def state_at(st: Any, t: float) -> list[float]:
     return np.round(np.asarray(st.state[st.index_at(t)], dtype=np.float64), 5).tolist()
 
 
-def phases(anchorset: Any) -> list[Anchor]:
+def phases(anchorset: AnchorSet) -> list[Anchor]:
     return sorted(anchorset.of_kind("phase"), key=lambda a: a.t0)
 
 
@@ -61,7 +61,7 @@ def phase_at(anchors: list[Anchor], t: float) -> Anchor | None:
     return inside[0] if inside else None
 
 
-def task_text(anchorset: Any) -> str:
+def task_text(anchorset: AnchorSet) -> str:
     for a in anchorset.of_kind("phase"):
         if a.data.get("task"):
             return str(a.data["task"])
