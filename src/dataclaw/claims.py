@@ -90,7 +90,11 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {k: frozenset(v.split()) | frozenset
            "copy paste undo save shortcut use continue selection text px i fragment",
     "game_frames": "over next player presses press held followed score rises falls life lost lives remain game "
                    "ends continue gameplay picture actions unknown video log has",
-    "edit_pair": "raise lower score making remove life lives become show screen after you write slide",
+    "edit_pair": "raise lower score making remove life lives become show screen after you write slide by",
+    "driving_plan": "over next ego car should drive drives lane lanes numbered left change keep speed brake "
+                    "accelerate now then still under way end follow same ahead why away slower than clear collides "
+                    "another what do picture plan cannot known video has no driving log car's states unknown other "
+                    "cars' its m/s",
     "world_model": "arm phase next moved move on task robot state predict camera frames frame executing "
                    "execute actions action",
     "contact": "gripper contact object robot perform performs whole episode touch",
@@ -346,9 +350,12 @@ def _phase(a: Anchor, s: Support) -> None:
 @vocabulary("game_action")
 def _game_action(a: Anchor, s: Support) -> None:
     words = [str(w) for w in a.data.get("words") or []]
-    _words(s, "press presses held action " + " ".join(words) + " " + str(a.data.get("action", "")).lower())
+    name = str(a.data.get("action", "")).lower()
+    _words(s, "press presses held action " + " ".join(words) + " " + name + " " + name.replace("_", " "))
     s.fact("directions", *[w for w in words if w in ("left", "right", "up", "down")])
-    s.texts.append(f"presses {str(a.data.get('action', '')).lower()}")  # the phrase game_frames writes
+    s.texts.append(f"presses {name}")  # the phrase game_frames writes
+    if "_" in name:
+        s.texts.append(f"presses {name.replace('_', ' ')}")
 
 
 @vocabulary("score_change")
@@ -364,6 +371,14 @@ def _life_lost(a: Anchor, s: Support) -> None:
     _words(s, "life lost lives")
 
 
+@vocabulary("counter_change")
+def _counter_change(a: Anchor, s: Support) -> None:
+    delta = a.data.get("delta")
+    _words(s, str(a.data.get("field", "")) + " " + ("rises" if isinstance(delta, (int, float)) and delta > 0 else "falls"))
+    if isinstance(delta, (int, float)):
+        s.numbers.append(abs(delta))
+
+
 @vocabulary("player_move", movers=("player",))
 def _player_move(a: Anchor, s: Support) -> None:
     _words(s, "player moves move " + str(a.data.get("direction", "")))
@@ -373,6 +388,33 @@ def _player_move(a: Anchor, s: Support) -> None:
 @vocabulary("game_over")
 def _game_over(a: Anchor, s: Support) -> None:
     _words(s, "game over ends")
+
+
+# Driving recordings (experts/driving_log.py): the simulator's ego and other cars' states.
+@vocabulary("driving_state")
+def _driving_state(a: Anchor, s: Support) -> None:
+    _words(s, "ego car drives lane lanes speed ahead" + (" clear" if a.data.get("lead_gap") is None else " away"))
+
+
+@vocabulary("lane_change")
+def _lane_change(a: Anchor, s: Support) -> None:
+    _words(s, "change changes lane " + str(a.data.get("direction", "")))
+    s.fact("directions", str(a.data.get("direction", "")))
+
+
+@vocabulary("speed_change")
+def _speed_change(a: Anchor, s: Support) -> None:
+    _words(s, "speed slow down brake brakes" if a.data.get("change") == "brake" else "speed up accelerate accelerates")
+
+
+@vocabulary("lead_vehicle")
+def _lead_vehicle(a: Anchor, s: Support) -> None:
+    _words(s, "car ahead follow follows lead vehicle" + (" closing" if a.data.get("closing") else ""))
+
+
+@vocabulary("collision")
+def _collision(a: Anchor, s: Support) -> None:
+    _words(s, "collides collision crash crashes")
 
 
 @vocabulary("fault", "stagnation", "last_good_state")

@@ -38,3 +38,15 @@ def game_dataset(game_dirs, plain_video, tmp_path_factory):
     res = tailor([str(p) for p in game_dirs] + [str(plain_video)], plan=plan, out=out, quiet=True,
                  formats=["native", "game", "lerobot"])
     return res, [s.model_dump() for s in read_samples(out)], out
+
+
+@pytest.fixture(scope="session")
+def doom_dirs(tmp_path_factory):
+    """ViZDoom episodes (Freedoom ships in the vizdoom wheel), a few seconds each."""
+    pytest.importorskip("vizdoom")  # extra [games]
+    pytest.importorskip("av")
+    from dataclaw.sim.vizdoom import record_vizdoom
+
+    root = tmp_path_factory.mktemp("doom")
+    return [record_vizdoom(root / f"{sc}-{s}", sc, seed=s, seconds=10.0)
+            for sc, s in (("defend_the_center", 0), ("defend_the_line", 1))]

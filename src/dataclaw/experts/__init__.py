@@ -12,7 +12,8 @@ from .base import EXPERTS, Expert, ExpertContext, NoParams, register_expert
 # Modules that register experts. Missing ones (not yet written) are skipped.
 _MODULES = ["features", "shots", "keyframes", "motion", "ocr", "speech",
             "robot_gripper", "robot_phases", "robot_faults", "robot_objects",
-            "gui_actions", "gui_screens", "hands", "camera", "people", "scene", "subjects", "game_log"]
+            "gui_actions", "gui_screens", "hands", "camera", "people", "scene", "subjects", "game_log",
+            "driving_log"]
 
 
 def load_all() -> dict[str, type[Expert]]:

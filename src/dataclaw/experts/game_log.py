@@ -5,6 +5,8 @@
     life_lost     the frame where the lives count drops (lives before and after)
     player_move   a run where the player's logged position (a RAM field named `player_x`) moves
                   one way: left or right, with from_x, to_x and distance in RAM units
+    counter_change  the frame where a value the screen shows (a header `hud_fields` name in the row's
+                  `vars`, e.g. ViZDoom's health and ammo) changes: field, before, after, delta
     game_over     the last frame, when the engine said the game ended
 
 Times are on the video's clock: row i is frame i at i / fps; an action run spans the frames it was
@@ -41,9 +43,9 @@ class GameLogParams(BaseModel):
 @register_expert
 class GameLogExpert(Expert):
     name = "game_log"
-    version = "1"
+    version = "2"
     kinds = ("game",)
-    description = "Actions, score changes, lost lives, player moves and game over from a game recording's log"
+    description = "Actions, score and on-screen counter changes, lost lives, player moves and game over from a game recording's log"
     Params = GameLogParams
 
     def run(self, stream: Any, ctx: ExpertContext) -> list[Anchor]:
@@ -67,6 +69,13 @@ class GameLogExpert(Expert):
             if isinstance(cur.get("lives"), int) and isinstance(prev.get("lives"), int) and cur["lives"] < prev["lives"]:
                 out.append(self.anchor(ctx, "life_lost", cur["t"], cur["t"],
                                        {"before": prev["lives"], "lives": cur["lives"], "game": game}))
+        for field in stream.header.get("hud_fields") or []:
+            for prev, cur in zip(rows, rows[1:]):
+                a, b = (prev.get("vars") or {}).get(field), (cur.get("vars") or {}).get(field)
+                if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a != b:
+                    out.append(self.anchor(ctx, "counter_change", cur["t"], cur["t"],
+                                           {"field": str(field), "before": a, "after": b, "delta": b - a,
+                                            "game": game}))
         out += self._moves(ctx, rows, dt, p.min_move, game)
         if stream.header.get("game_over") and rows:
             out.append(self.anchor(ctx, "game_over", rows[-1]["t"], rows[-1]["t"], {"game": game}))

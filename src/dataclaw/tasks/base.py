@@ -111,7 +111,7 @@ TASK_MODULES = {
     "tutorial": "tutorial", "temporal_qa": "temporal_qa", "t2v": "t2v",
     "gui_trajectory": "gui_trajectory", "gui_stitch": "gui_stitch", "gui_grounding": "gui_grounding",
     "world_model": "world_model", "contact": "contact", "segmentation": "segmentation", "recovery": "recovery",
-    "game_frames": "game_frames", "edit_pair": "edit_pair",
+    "game_frames": "game_frames", "edit_pair": "edit_pair", "driving_plan": "driving_plan",
 }
 
 

@@ -3,7 +3,8 @@
 Image-editing data (InstructPix2Pix-style: input_image, edit_prompt, edited_image). A candidate is a
 moment an anchor says something changed:
 
-    game   score_change / life_lost (the engine's log)         "Change the score from 3 to 4"
+    game   score_change / life_lost / counter_change (the engine's log: a score or an on-screen value
+           such as Doom's ammo)                                "Raise the score by 1, making it 4"
     gui    a logged action with its before / after screens     'Show the screen after you click the "Save" button'
     video  on-screen text that appears (ocr_text)              'Write "Step 2: divide" on the slide'
 
@@ -25,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..experts.visual import box_iou
 from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
+from .game_frames import game_log
 from .shared.common import IDS_SCHEMA, copied_draft, duration_of, evidence_sample_id, provenance
 
 WORK_SIDE = 320  # frames are compared at this size: robust to codec noise, cheap
@@ -71,6 +73,10 @@ def _meets(a: list[float], b: list[float]) -> bool:
     return min(a[2], b[2]) >= max(a[0], b[0]) and min(a[3], b[3]) >= max(a[1], b[1])
 
 
+def _within(a: list[float], b: list[float], tol: float = 0.02) -> bool:
+    return a[0] >= b[0] - tol and a[1] >= b[1] - tol and a[2] <= b[2] + tol and a[3] <= b[3] + tol
+
+
 def frames_region(source: Any, t_before: float, t_after: float, t_later: float, p: EditPairParams,
                   stream: Any = None) -> tuple[list[float] | None, float]:
     """The lasting change region between the source's frames at before and after (held still
@@ -88,16 +94,43 @@ def frames_region(source: Any, t_before: float, t_after: float, t_later: float, 
 
 
 def _game_candidates(anchors: AnchorSet, fps: float) -> list[dict[str, Any]]:
+    header, _ = game_log(anchors.source.path)
+    kinds = ("score_change", "life_lost", "counter_change") if header.get("score_on_screen", True) else (
+        "life_lost", "counter_change")  # ViZDoom's kill count is not drawn: no visible edit
     out = []
-    for a in anchors.of_kind("score_change", "life_lost"):
+    for a in anchors.of_kind(*kinds):
         d = a.data
-        if a.kind == "score_change":
+        if a.kind == "counter_change":
+            delta = d.get("delta", 0)
+            text = f"{'Raise' if delta > 0 else 'Lower'} the {d.get('field')} by {abs(delta):g}, making it {d.get('after'):g}"
+        elif a.kind == "score_change":
             delta = d.get("delta", 0)
             text = f"{'Raise' if delta > 0 else 'Lower'} the score by {abs(delta):g}, making it {d.get('after'):g}"
         else:
             text = f"Remove a life: {d.get('before')} lives become {d.get('lives')}"
-        out.append({"t": a.t0, "before_t": round(a.t0 - 1.0 / fps, 4), "anchors": [a], "text": text, "place": None})
+        place = (header.get("hud_places") or {}).get(d.get("field")) if a.kind == "counter_change" else None
+        out.append({"t": a.t0, "before_t": round(a.t0 - 1.0 / fps, 4), "anchors": [a], "text": text,
+                    "place": place if isinstance(place, list) and len(place) == 4 else None, "game": True})
     return out
+
+
+def _game_blocker(anchors: AnchorSet, c: dict[str, Any], t0: float, t1: float) -> str:
+    """Why a game candidate's span [t0, t1] shows more than its one logged change ('' when it does
+    not): another logged event (the instruction would not name it), or, in a first-person game
+    (header `still_actions`), an action that moves the view."""
+    own = c["anchors"][0]
+    other = [a for a in anchors.of_kind("score_change", "life_lost", "counter_change")
+             if a is not own and t0 - 1e-6 <= a.t0 <= t1 + 1e-6]
+    if other:
+        return f"another logged change in the span ({other[0].kind} at {other[0].t0:.2f} s)"
+    header, rows = game_log(anchors.source.path)
+    still = header.get("still_actions")
+    if still:
+        fps = float(header["fps"])
+        moved = sorted({str(r["action"]) for r in rows[int(round(t0 * fps)): int(round(t1 * fps))]} - set(still))
+        if moved:
+            return f"the view moves ({', '.join(moved)} pressed)"
+    return ""
 
 
 def _timeline(anchors: AnchorSet, kinds: tuple[str, ...], *times: float) -> list[Anchor]:
@@ -190,12 +223,20 @@ class EditPairTask(Task):
                 if tb - p.persist < 0 or tl > dur - 1.0 / fps:
                     dropped.append(f"{c['t']:.2f} s: no frame {p.persist:g} s before and after the change")
                     continue
+                why = _game_blocker(anchors, c, tb - p.persist, tl) if c.get("game") else ""
+                if why:
+                    dropped.append(f"{c['t']:.2f} s: {why}")
+                    continue
                 region, share = frames_region(src, tb, ta, tl, p, stream=st)
                 if region is None or share < p.min_share:
                     dropped.append(f"{c['t']:.2f} s: no lasting change between {tb:.2f} and {ta:.2f} s")
                     continue
                 if c["place"] is not None and not _meets(region, c["place"]):
                     dropped.append(f"{c['t']:.2f} s: the lasting change is not where the anchor says")
+                    continue
+                if c.get("game") and c["place"] is not None and not _within(region, c["place"]):
+                    # a counter's edit is its digits: a change elsewhere too (the gun, the view) is not named
+                    dropped.append(f"{c['t']:.2f} s: the frames change outside where the {c['text'].split()[2]} is drawn")
                     continue
                 kinds = ("game_action",) if src.kind == "game" else ("motion", "static") if src.kind == "video" else ()
                 cover = [a for a in _timeline(anchors, kinds, tb, ta, tl) if a not in c["anchors"]] if kinds else []

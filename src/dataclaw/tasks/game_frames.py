@@ -25,9 +25,9 @@ from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .shared.common import IDS_SCHEMA, copied_draft, duration_of, evidence_sample_id, overlap, provenance
 
-EVENT_KINDS = ("score_change", "life_lost", "player_move", "game_over")
+EVENT_KINDS = ("score_change", "life_lost", "player_move", "counter_change", "game_over")
 UNKNOWN = "The actions are unknown: this video has no game log."
-_ACTION_RE = re.compile(r"\b[A-Z]{2,}(?:[A-Z]*)\b")
+_ACTION_RE = re.compile(r"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b")  # LEFT, UPFIRE, TURN_LEFT, LANE_RIGHT
 
 
 class GameFramesParams(BaseModel):
@@ -61,6 +61,9 @@ def _event_text(a: Anchor) -> str:
         return f"a life is lost, {d.get('lives')} lives remain"
     if a.kind == "player_move":
         return f"the player moves {d.get('direction')}"
+    if a.kind == "counter_change":
+        delta = d.get("delta", 0)
+        return f"the {d.get('field')} {'rises' if delta > 0 else 'falls'} by {abs(delta):g}, now {d.get('after'):g}"
     if a.kind == "game_over":
         return "the game ends"
     return ""
@@ -275,6 +278,11 @@ def _event_in_log(a: Anchor, rows: list[dict[str, Any]], fps: float, t0: float, 
     cur, prev = rows[i], rows[i - 1]
     if a.kind == "score_change" and cur.get("score") - prev.get("score") != a.data.get("delta"):
         return f"the log shows no score change of {a.data.get('delta')} at {a.t0:.2f} s"
+    if a.kind == "counter_change":
+        f = a.data.get("field")
+        b, c = (prev.get("vars") or {}).get(f), (cur.get("vars") or {}).get(f)
+        if not isinstance(b, (int, float)) or not isinstance(c, (int, float)) or c - b != a.data.get("delta"):
+            return f"the log shows no {f} change of {a.data.get('delta')} at {a.t0:.2f} s"
     if a.kind == "life_lost" and not cur.get("lives", 0) < prev.get("lives", 0):
         return f"the log shows no life lost at {a.t0:.2f} s"
     if a.kind == "player_move":
