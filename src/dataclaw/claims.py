@@ -40,6 +40,7 @@ from typing import Any, Callable, Iterable
 from pydantic import BaseModel, Field
 
 from . import lang
+from .experts.robot_phases import DESCRIPTIONS
 from .model import Anchor, Sample
 
 # ---------------------------------------------------------------------------- policy
@@ -330,8 +331,6 @@ _PHASE_WORDS = {"reach": "reach toward", "grasp": "grasp close", "transport": "c
 
 @vocabulary("phase", movers=("gripper", "arm", "robot", "end-effector"))
 def _phase(a: Anchor, s: Support) -> None:
-    from .experts.robot_phases import DESCRIPTIONS  # noqa: PLC0415 - what the phase expert says a phase is
-
     phase = str(a.data.get("phase"))
     _words(s, "phase arm gripper " + phase + " " + _PHASE_WORDS.get(phase, "") + " " + DESCRIPTIONS.get(phase, ""))
     s.fact("directions", *[w for w in _PHASE_WORDS.get(phase, "").split() if w in ("toward", "away")])

@@ -32,6 +32,7 @@ from typing import Any, Callable
 
 from .lang import cn_int
 from .model import Anchor, AnchorSet, Focus, FocusReading, FocusTime
+from .tasks.shared.common import duration_of, merge_same_heading, overlap, units
 
 log = logging.getLogger(__name__)
 
@@ -605,8 +606,6 @@ def parts_of(anchorset: AnchorSet) -> list[Part]:
     actions with their screens and element (GUI), else every anchor that has words."""
     kinds = {a.kind for a in anchorset.anchors}
     if "shot" in kinds and anchorset.source.kind in ("video", "images"):
-        from .tasks.shared.common import merge_same_heading, overlap, units  # noqa: PLC0415
-
         out = []
         for u in merge_same_heading(units(anchorset)):
             have = {a.id for a in u.anchors()}
@@ -744,8 +743,6 @@ def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 def locate(anchorset: AnchorSet, focus: Focus, scorer: Scorer | None = None) -> Match:
     """The spans of one source that the focus selects (see the module docstring)."""
-    from .tasks.shared.common import duration_of  # noqa: PLC0415
-
     duration = duration_of(anchorset)
     where = _kind_word(anchorset.source)
     window = None

@@ -21,6 +21,7 @@ from rapidfuzz import fuzz
 from . import lang
 from .backends.jsonparse import extract_json
 from .claims import DEFAULT_POLICY, check_claims, mover_re
+from .experts.scene import COLOURS
 from .model import Anchor, AnchorSet, Sample, Scores, Segment
 from .tasks import TASKS, load_all
 from .tasks.base import Evidence
@@ -432,8 +433,6 @@ def _check_visual_claims(where: str, seg: Segment, cited: list[Anchor], ctx: _Ct
                     and (not spans or any(a.t0 - tol <= b and a.t1 + tol >= c for c, b in spans))]
         t0, t1 = seg.t0, seg.t1 if seg.t1 is not None else seg.t0
         return [a for a in ctx.index.values() if a.kind == kind and a.t0 - tol <= t1 and a.t1 + tol >= t0]
-
-    from .experts.scene import COLOURS  # noqa: PLC0415 - the fixed colour table (no heavy imports)
 
     for sent in _sentences(text):
         if "camera" in sent:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import ConfigError, SourceError
 from ..model import Anchor
 from .base import Expert, ExpertContext, register_expert
+from .features import hamming
 from .visual import box_iou
 
 
@@ -189,8 +190,6 @@ class _ShotHashes:
     after, so not inside a dissolve, fade or text animation (mixed frames read as garbage)."""
 
     def __init__(self, feats: Any, s0: float, s1: float, settle_s: float = 0.5, same_bits: int = 2) -> None:
-        from .features import hamming
-
         idx = np.flatnonzero((feats.t >= s0 - 1e-6) & (feats.t < s1 - 1e-6))
         self.t = feats.t[idx]
         self.h = feats.phash[idx]
@@ -217,8 +216,6 @@ class _ShotHashes:
     def switch_time(self, ta: float, tb: float, default: float) -> float:
         """First frame after ta that looks more like the frame at tb than the one at ta: exact for a
         cut or text popping in, the middle of a dissolve."""
-        from .features import hamming  # noqa: PLC0415
-
         ka = int(np.searchsorted(self.t, ta + 1e-6)) - 1
         kb = int(np.searchsorted(self.t, tb + 1e-6)) - 1
         if ka < 0 or kb <= ka:
@@ -231,8 +228,6 @@ class _ShotHashes:
 
 def _change_times(shot: _ShotHashes, s0: float, s1: float, p: OcrParams) -> list[float]:
     """Frame-accurate times inside (s0, s1) where the picture's perceptual hash left the current view's."""
-    from .features import hamming
-
     t, h = shot.t, shot.h
     if len(t) < 2:
         return []

@@ -12,7 +12,9 @@ from pydantic import BaseModel, ConfigDict
 
 from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .shared.common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
+from .shared.common import (
+    DraftError, build_prompt, duration_of, evidence_sample_id, provenance, span_errors, validate_draft,
+)
 from .shared.robot_common import episode_clip, has_camera, task_text
 
 
@@ -56,8 +58,6 @@ class ContactTask(Task):
                                                "fps": anchors.meta.get("fps")})]
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .shared.common import build_prompt  # noqa: PLC0415
-
         return build_prompt(ev, spec, "List every interval where the gripper touches the object, each with its "
                             "contact anchor id, in time order.", self.draft_schema())
 

@@ -21,9 +21,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..experts.driving_log import lead_of, scene_of
 from ..model import Anchor, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .shared.common import DraftError, IDS_SCHEMA, duration_of, evidence_sample_id, overlap, provenance, validate_draft
+from .game_frames import game_log
+from .shared.common import (
+    DraftError, IDS_SCHEMA, build_prompt, duration_of, evidence_sample_id, overlap, provenance, validate_draft,
+)
 
 UNKNOWN = ("The plan cannot be known from this video: it has no driving log, so the ego car's lane, speed "
            "and the other cars' states are unknown.")
@@ -47,8 +51,6 @@ class DrivingPlanParams(BaseModel):
 def plan_of(rows: list[dict[str, Any]], fps: float, t: float, h: float, min_dv: float, max_gap: float) -> dict[str, Any]:
     """The logged plan over [t, t+h]: lane the car ends in (or was sent to), speed change, following, crash.
     `max_gap` is the driving_log expert's (in its driving_state anchors): farther is no lead car."""
-    from ..experts.driving_log import lead_of  # noqa: PLC0415
-
     i0, i1 = int(round(t * fps)), int(round((t + h) * fps))
     e0, e1 = rows[i0]["ego"], rows[i1]["ego"]
     lane0 = int(e0["lane"])
@@ -138,8 +140,6 @@ class DrivingPlanTask(Task):
             return []  # a game log without an ego car (Atari, Doom): nothing to plan
         rows: list[dict[str, Any]] = []
         if has_log:
-            from .game_frames import game_log  # noqa: PLC0415
-
             header, rows = game_log(src.path)
             fps = float(header["fps"])
             n_last = min(len(rows), int(round(dur * fps))) - 1
@@ -190,8 +190,6 @@ class DrivingPlanTask(Task):
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .shared.common import build_prompt  # noqa: PLC0415
-
         m = ev.meta
         text = (f"{m['query']} The log's future over the horizon gives this plan: {m['plan']}. Answer as the planner: "
                 "`plan` copies manoeuvre, target_lane, speed, speed_from and speed_to; `answer` says it in one or "
@@ -240,8 +238,6 @@ class DrivingPlanTask(Task):
 
     def check(self, sample: Sample, ev: Evidence) -> list[str]:
         """Against the recording's own log: the plan is the logged future, the scene the logged state."""
-        from ..experts.driving_log import scene_of  # noqa: PLC0415
-
         ctx_t = [s.t0 for s in sample.query.media if s.type == "image"]
         if not ctx_t:
             return ["needs context frames"]
@@ -252,8 +248,6 @@ class DrivingPlanTask(Task):
         if src is None or src.kind != "game":
             errs = ["a plan on a video without a driving log (it cannot be known)"] if act is not None else []
             return errs + ([] if UNKNOWN in answer else ["the answer must say the plan cannot be known (no log)"])
-        from .game_frames import game_log  # noqa: PLC0415
-
         header, rows = game_log(src.path)
         fps = float(header["fps"])
         if act is None:

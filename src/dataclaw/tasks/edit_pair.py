@@ -25,9 +25,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..experts.visual import box_iou
 from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
+from ..sources import open_stream
 from .base import Evidence, Task, register_task
 from .game_frames import game_log
-from .shared.common import IDS_SCHEMA, copied_draft, duration_of, evidence_sample_id, provenance
+from .gui_trajectory import describe, gui_index, step_record
+from .shared.common import IDS_SCHEMA, build_prompt, copied_draft, duration_of, evidence_sample_id, provenance
+from .shared.gui_text import quote
 
 WORK_SIDE = 320  # frames are compared at this size: robust to codec noise, cheap
 
@@ -81,8 +84,6 @@ def frames_region(source: Any, t_before: float, t_after: float, t_later: float, 
                   stream: Any = None) -> tuple[list[float] | None, float]:
     """The lasting change region between the source's frames at before and after (held still
     `persist` s before the one and after the other)."""
-    from ..sources import open_stream  # noqa: PLC0415
-
     st = stream or open_stream(source)
     try:
         times = (max(0.0, t_before - (t_later - t_after)), t_before, t_after, t_later)
@@ -139,8 +140,6 @@ def _timeline(anchors: AnchorSet, kinds: tuple[str, ...], *times: float) -> list
 
 
 def _gui_candidates(anchors: AnchorSet) -> list[dict[str, Any]]:
-    from .gui_trajectory import describe, gui_index, step_record  # noqa: PLC0415
-
     idx = gui_index(anchors.anchors)
     out = []
     prev = None
@@ -163,8 +162,6 @@ def _gui_candidates(anchors: AnchorSet) -> list[dict[str, Any]]:
 
 
 def _text_candidates(anchors: AnchorSet) -> list[dict[str, Any]]:
-    from .shared.gui_text import quote  # noqa: PLC0415
-
     out = []
     texts = sorted(anchors.of_kind("ocr_text"), key=lambda a: a.t0)
     for a in texts:
@@ -209,8 +206,6 @@ class EditPairTask(Task):
             cands = _text_candidates(anchors)
         if not cands:
             return []
-        from ..sources import open_stream  # noqa: PLC0415
-
         out: list[Evidence] = []
         dropped: list[str] = []
         with open_stream(src) as st:
@@ -250,8 +245,6 @@ class EditPairTask(Task):
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .shared.common import build_prompt  # noqa: PLC0415
-
         m = ev.meta
         text = (f"The frames at {m['before_t']:.2f} s and {m['after_t']:.2f} s differ in the region {m['region']} "
                 "(shares of the frame). Write a short imperative edit instruction that turns the first into the "

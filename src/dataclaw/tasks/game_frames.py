@@ -22,8 +22,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
+from ..sources.game import LOG_NAME, read_log
 from .base import Evidence, Task, register_task
-from .shared.common import IDS_SCHEMA, copied_draft, duration_of, evidence_sample_id, overlap, provenance
+from .shared.common import IDS_SCHEMA, build_prompt, copied_draft, duration_of, evidence_sample_id, overlap, provenance
 
 EVENT_KINDS = ("score_change", "life_lost", "player_move", "counter_change", "game_over")
 UNKNOWN = "The actions are unknown: this video has no game log."
@@ -87,16 +88,12 @@ def game_prompt(ev: Evidence) -> str:
 
 @lru_cache(maxsize=32)
 def _log(path: str, mtime: float) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    from ..sources.game import read_log  # noqa: PLC0415
-
     header, rows, _ = read_log(path)
     return header, rows
 
 
 def game_log(source_path: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(header, rows) of a recording's log, read once per file version."""
-    from ..sources.game import LOG_NAME  # noqa: PLC0415
-
     p = Path(source_path) / LOG_NAME
     return _log(str(p), p.stat().st_mtime)
 
@@ -185,8 +182,6 @@ class GameFramesTask(Task):
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .shared.common import build_prompt  # noqa: PLC0415
-
         m = ev.meta
         text = (f"From the gameplay frames up to {m['t']:.2f} s, write the prompt that conditions the next "
                 f"{m['horizon']:g} s: the actions pressed (copy `actions` exactly: {m['actions']}) and what the "

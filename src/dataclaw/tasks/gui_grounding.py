@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
+from .gui_trajectory import template_prompt
 from .shared.common import DraftError, clean, evidence_sample_id, provenance, validate_draft
 from .shared.gui_text import Unquotable, quote, quote_supported, quoted_spans, role_word
 
@@ -74,8 +75,6 @@ class GuiGroundingTask(Task):
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .gui_trajectory import template_prompt  # noqa: PLC0415
-
         return template_prompt(self, ev, spec, "instruction")
 
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:

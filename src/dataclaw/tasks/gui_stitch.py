@@ -15,24 +15,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ..experts.gui_screens import thumb_diff
 from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
+from .gui_trajectory import (
+    NOTES, STEP, code_errors, gui_index, instruction, quoted_names_errors, repair_reasoning, rules_step,
+    step_errors, step_record, step_segments, template_prompt,
+)
 from .shared.common import DraftError, clean, evidence_sample_id, provenance, validate_draft
 from .shared.gui_text import role_word
-from .gui_trajectory import (
-    NOTES,
-    STEP,
-    code_errors,
-    gui_index,
-    instruction,
-    quoted_names_errors,
-    repair_reasoning,
-    rules_step,
-    step_errors,
-    step_record,
-    step_segments,
-    template_prompt,
-)
 
 _STOP = {"the", "and", "for", "with", "this", "that", "these", "those", "into", "from", "make", "data", "task",
          "one", "fragments", "fragment", "stitch", "long", "horizon", "recordings", "recording", "screen",
@@ -86,8 +77,6 @@ def compare(end: Anchor, start: Anchor) -> dict[str, Any]:
     """Everything that says whether `start` continues from `end`: screen hash and pixels, URL and
     title, OCR text, and whether the end's last action's target (a link named X) shows on the start."""
     from rapidfuzz import fuzz  # noqa: PLC0415
-
-    from ..experts.gui_screens import thumb_diff  # noqa: PLC0415 - pure helper beside its encoder
 
     e, st = end.data, start.data
     te, ts = e.get("text") or "", start.data.get("text") or ""

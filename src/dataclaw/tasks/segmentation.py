@@ -12,7 +12,9 @@ from pydantic import BaseModel, ConfigDict
 
 from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .shared.common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
+from .shared.common import (
+    DraftError, build_prompt, duration_of, evidence_sample_id, provenance, span_errors, validate_draft,
+)
 from .shared.robot_common import episode_clip, has_camera, phases, task_text
 
 
@@ -67,8 +69,6 @@ class SegmentationTask(Task):
                                                "task": task_text(anchors)})]
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .shared.common import build_prompt  # noqa: PLC0415
-
         return build_prompt(ev, spec, f"Split the episode ('{ev.meta['task']}') into sub-task segments, one per "
                             "phase anchor, each with a one-sentence description.", self.draft_schema())
 

@@ -27,8 +27,11 @@ from pydantic import BaseModel, ConfigDict
 from .. import lang
 from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .shared.common import (IDS_SCHEMA, DraftError, Unit, anchor_text, build_prompt, clean, content_units, duration_of,
-                     evidence_sample_id, overlap, provenance, select_frames, span_errors, validate_draft)
+from .shared.common import (
+    DraftError, IDS_SCHEMA, Unit, anchor_text, build_prompt, clean, content_units, duration_of, evidence_sample_id,
+    overlap, provenance, select_frames, span_errors, validate_draft,
+)
+from .shared.visual import CAMERA_PHRASE, SUBJECT_PHRASE, subject_region
 
 QTYPES = ("localize_text", "localize_speech", "order", "state_change", "multi_event",
           "hand_appear", "hand_action", "camera_move", "people_count", "visual_order", "subject_move")
@@ -142,8 +145,6 @@ _ACT_PHRASE = {"hold": "hold an object", "move": "move what it holds", "turn": "
 
 def visual_event(a: Any) -> str:
     """A visual anchor as a noun phrase in the verifier's vocabulary."""
-    from .shared.visual import CAMERA_PHRASE  # noqa: PLC0415
-
     if a.kind == "hand":
         side = a.data.get("side")
         return f"a {side} hand coming into view" if side in ("left", "right") else "a hand coming into view"
@@ -158,8 +159,6 @@ def visual_event(a: Any) -> str:
 
 
 def _visual_rules(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
-    from .shared.visual import CAMERA_PHRASE  # noqa: PLC0415
-
     a = tg[0]
     if qt == "hand_appear":
         who = visual_event(a).replace(" coming into view", "")
@@ -181,8 +180,6 @@ def _visual_rules(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
         return {"question": "When does the camera move, and how?",
                 "answer": f"The camera {ph} from {a.t0:.1f} s to {a.t1:.1f} s.", "spans": [span(a, f"the camera {ph}")]}
     if qt == "subject_move":
-        from .shared.visual import SUBJECT_PHRASE, subject_region  # noqa: PLC0415
-
         ph = SUBJECT_PHRASE[a.data["direction"]]
         reg = subject_region(a)
         return {"question": f"How does something move between {a.t0:.1f} s and {a.t1:.1f} s?",
@@ -375,8 +372,6 @@ class TemporalQATask(Task):
             for a in (moving[: p.per_type] or cams[:1]):
                 add("camera_move", "medium", [a], [], moved=bool(moving))
         if "subject_move" in types:
-            from .shared.visual import SUBJECT_PHRASE  # noqa: PLC0415
-
             subs = sorted((a for a in anchors.of_kind("subject_motion") if a.data.get("direction") in SUBJECT_PHRASE
                            and a.t1 - a.t0 >= 0.5), key=lambda a: -(a.t1 - a.t0))
             for a in sorted(subs[: p.per_type], key=lambda a: a.t0):

@@ -13,8 +13,9 @@ from pydantic import BaseModel, ConfigDict
 
 from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .shared.common import (IDS_SCHEMA, DraftError, duration_of, evidence_sample_id, provenance, span_errors,
-                     validate_draft)
+from .shared.common import (
+    DraftError, IDS_SCHEMA, build_prompt, duration_of, evidence_sample_id, provenance, span_errors, validate_draft,
+)
 from .shared.robot_common import camera_frame, covering, episode, phase_at, phases, rows, state_at, task_text
 
 
@@ -76,8 +77,6 @@ class WorldModelTask(Task):
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .shared.common import build_prompt  # noqa: PLC0415
-
         m = ev.meta
         text = (f"Robot task: {m['task']}. From the frame at {m['t']:.2f} s, state {m['state']} and the action "
                 f"chunk of {len(m['actions'])} steps over {m['horizon']} s, describe the next frame; copy `t`, "
