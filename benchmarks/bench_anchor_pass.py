@@ -3,7 +3,8 @@
 Pure decoding is the physical floor: PyAV decodes every frame with the same threading
 (thread_type AUTO) and does nothing else. The anchor pass is `run_experts(path, ["shots",
 "keyframes", "motion"], use_cache=False)`: one decoding pass at analysis size shared by the three
-experts. Rounds interleave the three steps `--repeat` times; the best wall and CPU time of each
+experts (since issue 18: `VideoStream.analysis_frames`, grey at 160 px and colour at 80 px straight
+from the planes; no full-size colour image). Rounds interleave the three steps `--repeat` times; the best wall and CPU time of each
 count (the machine is shared; CPU time is `time.process_time`, all threads of the process).
 
     python benchmarks/bench_anchor_pass.py [--out DIR] [--seconds 60] [--repeat 3]
@@ -14,6 +15,7 @@ count (the machine is shared; CPU time is `time.process_time`, all threads of th
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -52,6 +54,14 @@ def decode_at_analysis_size(path: Path) -> int:
         return sum(1 for _ in s.frames(max_side=ANALYSIS_SIDE))
 
 
+def analysis_frames(path: Path) -> int:
+    from dataclaw.experts.features import ANALYSIS_SIDE
+    from dataclaw.sources.video import VideoStream
+
+    with VideoStream(path) as s:
+        return sum(1 for _ in s.analysis_frames(max_side=ANALYSIS_SIDE))
+
+
 def anchor_pass(path: Path) -> int:
     from dataclaw.anchors import run_experts
 
@@ -86,11 +96,14 @@ def main() -> None:
     anchor_pass(path)  # warm-up: imports
     n = pure_decode(path)
     steps = {"pure decoding (PyAV, threads AUTO)": pure_decode,
-             "decoding + scaling to analysis size (VideoStream.frames)": decode_at_analysis_size,
+             "decoding + RGB frames at analysis size (VideoStream.frames)": decode_at_analysis_size,
+             "decoding + analysis frames (grey + half-size colour, VideoStream.analysis_frames)": analysis_frames,
              "anchor pass: shots + keyframes + motion": anchor_pass}
+    load0 = " ".join(f"{x:.1f}" for x in os.getloadavg())
     rows = list(best_times(steps, path, args.repeat).items())
     dec_wall, dec_cpu = rows[0][1]
-    print(f"file: {path.name} ({n} frames, 1280x720, 25 fps)")
+    print(f"file: {path.name} ({n} frames, 1280x720, 25 fps); load average before/after: "
+          f"{load0} / {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print("| step | wall (s) | frames/s | wall / pure decoding | CPU (s) | CPU / pure decoding |")
     print("|---|---|---|---|---|---|")
     for name, (w, c) in rows:

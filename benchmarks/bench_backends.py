@@ -13,7 +13,9 @@
    dataclaw.backends.llamacpp_server, one slot per request in flight) and our transformers server
    (dataclaw.backends.hf_server, batching up to 8), same model, prompts and schema, in one run, with
    the machine's load average beside each row; optionally the transformers server with --max-batch 1.
-   Reports completion tokens per second, requests and verified samples per minute.
+   Reports completion tokens per second, requests and verified samples per minute, and the server
+   process's CPU seconds per row (tokens per CPU second holds up better than wall time when the
+   machine is shared).
 
     python benchmarks/bench_backends.py [--skip-server] [--servers llamacpp,hf] [--requests 8] [--max-tokens 160]
         [--levels 1,2,4,8] [--task t2v] [--model smollm2|CHECKPOINT] [--threads 2] [--no-batching-too] [--json out.json]
@@ -148,6 +150,13 @@ def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far: what a row cost the server, whatever
+    else the shared cores were doing (wall time on an oversubscribed machine mostly measures waiting)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def throughput(aset, n_requests: int, max_tokens: int, max_batch: int, levels=(1, 2, 4, 8),
                task_name: str = "t2v", model: str = "smollm2", servers=("hf",), threads: int = 2) -> list[dict]:
     """Each level is measured on every server back to back (servers up together, one busy at a time),
@@ -164,12 +173,13 @@ def throughput(aset, n_requests: int, max_tokens: int, max_batch: int, levels=(1
                     params=params)
     evs = task.select(aset, spec)
     evs = (evs * (n_requests // max(1, len(evs)) + 1))[:n_requests]
-    procs, urls = [], {}
+    procs, urls, pids = [], {}, {}
     rows = []
     try:
         for server in servers:
             proc, urls[server] = _start_server(server, max_batch, max_tokens, model, threads)
             procs.append(proc)
+            pids[server] = proc.pid
             be = get_backend("openai", base_url=urls[server], model="smollm2", max_tokens=max_tokens, timeout=1200,
                              images=False)
             asyncio.run(be.agenerate([{"role": "user", "content": "hi"}], {}))  # warm-up
@@ -183,15 +193,17 @@ def throughput(aset, n_requests: int, max_tokens: int, max_batch: int, levels=(1
                     # distinct keys so no bundle is skipped as already done
                     bundles = [type(ev)(sources=ev.sources, anchors=ev.anchors, frames=ev.frames, meta=dict(ev.meta),
                                         key=f"{ev.key}#{i}") for i, ev in enumerate(evs)]
-                    load0, t = _load(), time.perf_counter()
+                    load0, cpu0, t = _load(), _cpu_s(pids[server]), time.perf_counter()
                     res = asyncio.run(_run_bundles(arun_task, task, spec, aset, be, media, bundles, c))
                     wall = time.perf_counter() - t
+                    cpu = _cpu_s(pids[server]) - cpu0
                     media.close()
                 ok = sum(isinstance(r, Sample) for r in res)
                 toks = be.spent["completion_tokens"]
                 rows.append({"server": server, "task": task_name, "in_flight": c, "max_batch": max_batch,
                              "requests": len(res), "wall_s": round(wall, 1), "completion_tokens": toks,
                              "tokens_per_s": round(toks / wall, 2), "requests_per_min": round(len(res) / wall * 60, 2),
+                             "server_cpu_s": round(cpu, 1), "tokens_per_cpu_s": round(toks / cpu, 2) if cpu else None,
                              "accepted": ok, "accepted_per_min": round(ok / wall * 60, 2),
                              "load_before": load0, "load_after": _load(),
                              "reasons": sorted({r.reasons[0][:120] for r in res if not isinstance(r, Sample) and r.reasons})[:3]})

@@ -1,10 +1,12 @@
 """GUI benchmark on MiniWoB++ pages nobody here wrote (headless Chromium via Playwright).
 
-    python benchmarks/bench_gui_miniwob.py --corpus DIR [--sets N] [--json OUT] [--ocr]
+    python benchmarks/bench_gui_miniwob.py --corpus DIR [--fresh DIR2] [--sets N] [--json OUT] [--ocr]
+        [--splits dev,holdout_seeds,holdout_tasks,fresh_seeds] [--parts actions,tailor,stitch]
 
 Records the corpus into DIR unless it is there (dataclaw.bench.miniwob.build_corpus: every task
-with a scripted solver, seeds 0-3, two consecutive episodes per recording), then measures, per task
-type and overall, on a development split and on held-out task types and seeds (never tuned on):
+with a scripted solver, seeds 0-3, two consecutive episodes per recording) and, with --fresh, seeds
+4-5 of every task into DIR2 (recorded for this held-out split, never used to tune anything), then
+measures, per task type and overall, on a development split and on held-out task types and seeds:
   - action recall / precision of the reduced actions against the driver's truth (events form,
     trace.zip, screenshot steps);
   - rules-output verify rate: gui_trajectory and gui_grounding samples the rules backend writes
@@ -13,7 +15,8 @@ type and overall, on a development split and on held-out task types and seeds (n
     no logged boxes, with --ocr) the true element centre inside our OCR / changed-region box;
   - stitching: N fragment sets per split (2-4 fragments of one recording, cut at random points and
     starting on blank, loading or mid-transition frames, plus 1-3 fragments of other tasks):
-    exact-order rate and distractor drop rate, with URLs logged and screen-only (no URL/title).
+    exact-order rate, distractor drop rate, wrong orders and undecidable sets (no sample rather
+    than a guess), with URLs logged and screen-only (no URL/title), with and without OCR text.
 """
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ HOLDOUT_TASKS = ("click-tab-2", "copy-paste", "enter-time", "navigate-tree", "od
                  "unicode-test", "use-autocomplete")
 HOLDOUT_GROUPS = ("1",)  # recordings task__1 (seeds 2, 3) of the development tasks
 NO_OCR = {"gui_screens": {"ocr": False, "ocr_elements": "never"}}
+OCR_STITCH = {"gui_screens": {"ocr": True, "ocr_elements": "never"}}  # OCR the start / end screens only
 FORMS = {"events": "gui", "trace": "trace.zip", "steps": "steps"}
 
 
@@ -151,7 +155,32 @@ def bench_grounding_ocr(recs: list[Path]) -> dict:
     return {"clicks": n, "samples": made, "coverage": _rate(made, n), "true_centre_in_our_box": _rate(centre_in, made)}
 
 
-def bench_stitch(recs: list[Path], work: Path, n_sets: int, keep_url: bool, seed: int) -> dict:
+CONDITIONS = {"url_ocr": (True, True), "screen_ocr": (False, True), "url_no_ocr": (True, False),
+              "screen_no_ocr": (False, False)}
+
+
+def strip(aset, keep_url: bool, keep_text: bool):
+    """The same anchors as a screen-only logger (no URL, no window title) and / or a run without OCR
+    would give: the stitcher reads URL, title and text only from these fields."""
+    import dataclasses
+
+    anchors = []
+    for a in aset.anchors:
+        if a.kind in ("screen_state", "gui_action", "gui_element"):
+            data = dict(a.data)
+            if not keep_url:
+                data["url"] = data["title"] = None
+            if not keep_text and a.kind == "screen_state":
+                data["text"], data["lines"] = "", []
+            a = a.model_copy(update={"data": data})
+        anchors.append(a)
+    return dataclasses.replace(aset, anchors=anchors)
+
+
+def bench_stitch(recs: list[Path], work: Path, n_sets: int, seed: int) -> dict:
+    """Fragment sets recorded with URLs; gui_screens runs once per set with OCR; each condition reads
+    the same anchors with URL / title and / or OCR text removed (as a screen-only logger or a run
+    without OCR would give them). An undecidable or unconnected set makes no sample: counted apart."""
     from dataclaw.anchors import run_experts
     from dataclaw.bench.miniwob import build_fragment_sets
     from dataclaw.model import TaskSpec
@@ -159,49 +188,63 @@ def bench_stitch(recs: list[Path], work: Path, n_sets: int, keep_url: bool, seed
 
     task = get_task("gui_stitch")
     spec = TaskSpec(task="gui_stitch", domain="gui", instruction="stitch these fragments into one task")
-    sets = build_fragment_sets(recs, work, n_sets=n_sets, seed=seed, keep_url=keep_url)
-    exact = dropped_ok = pairs = pair_total = no_sample = 0
-    by_task: dict = defaultdict(lambda: [0, 0])
-    starts: dict = defaultdict(lambda: [0, 0])
-    failures = []
+    sets = build_fragment_sets(recs, work, n_sets=n_sets, seed=seed, keep_url=True)
+    res = {c: {"exact": 0, "dropped_ok": 0, "pairs": 0, "pair_total": 0, "undecided": 0, "unconnected": 0,
+               "wrong": 0, "by_task": defaultdict(lambda: [0, 0]), "starts": defaultdict(lambda: [0, 0]),
+               "failures": []} for c in CONDITIONS}
+    t = time.perf_counter()
     for fs in sets:
-        aset = run_experts(fs.path, ["gui_screens"], NO_OCR)
-        names = [f["name"] for f in aset.meta["video"]["fragments"]]
-        try:
-            evs = task.select(aset, spec)
-        except ValueError as exc:
-            evs, err = [], str(exc)
-        else:
+        full = run_experts(fs.path, ["gui_screens"], OCR_STITCH)
+        names = [f["name"] for f in full.meta["video"]["fragments"]]
+        for cond, (keep_url, keep_text) in CONDITIONS.items():
+            r = res[cond]
+            aset = strip(full, keep_url, keep_text)
             err = None
-        got = [names[k] for k in evs[0].meta["chain"]] if evs else []
-        dropped = sorted(names[d["fragment"]] for d in evs[0].meta["dropped"]) if evs else []
-        ok = got == fs.order
-        exact += ok
-        no_sample += not evs
-        dropped_ok += dropped == sorted(fs.distractors)
-        for a, b in zip(fs.order, fs.order[1:]):
-            pair_total += 1
-            pairs += a in got and b in got and got.index(a) + 1 == got.index(b)
-        by_task[fs.task][0] += ok
-        by_task[fs.task][1] += 1
-        for name in fs.order[1:]:
-            starts[fs.starts[name]][0] += ok
-            starts[fs.starts[name]][1] += 1
-        if not ok or dropped != sorted(fs.distractors):
-            failures.append({"set": Path(fs.path).name, "task": fs.task, "want": fs.order, "got": got,
-                             "distractors": fs.distractors, "dropped": dropped, "error": err})
+            try:
+                evs = task.select(aset, spec)
+            except ValueError as exc:
+                evs, err = [], str(exc)
+            got = [names[k] for k in evs[0].meta["chain"]] if evs else []
+            dropped = sorted(names[d["fragment"]] for d in evs[0].meta["dropped"]) if evs else []
+            ok = got == fs.order
+            r["exact"] += ok
+            r["undecided"] += bool(err and err.startswith("undecidable"))
+            r["unconnected"] += bool(err and err.startswith("no two"))
+            r["wrong"] += bool(evs) and not ok
+            r["dropped_ok"] += bool(evs) and dropped == sorted(fs.distractors)
+            for a, b in zip(fs.order, fs.order[1:]):
+                r["pair_total"] += 1
+                r["pairs"] += a in got and b in got and got.index(a) + 1 == got.index(b)
+            r["by_task"][fs.task][0] += ok
+            r["by_task"][fs.task][1] += 1
+            for name in fs.order[1:]:
+                r["starts"][fs.starts[name]][0] += ok
+                r["starts"][fs.starts[name]][1] += 1
+            if not ok or dropped != sorted(fs.distractors):
+                r["failures"].append({"set": Path(fs.path).name, "task": fs.task, "want": fs.order, "got": got,
+                                      "distractors": fs.distractors, "dropped": dropped, "error": err})
     n = len(sets)
-    return {"sets": n, "fragments": sum(len(s.order) for s in sets), "distractors": sum(len(s.distractors) for s in sets),
-            "order_exact": _rate(exact, n), "adjacent_pairs": _rate(pairs, pair_total),
-            "distractors_dropped": _rate(dropped_ok, n), "no_sample": no_sample,
-            "exact_by_start": {k: _rate(*v) for k, v in starts.items()},
-            "exact_by_task": {k: _rate(*v) for k, v in sorted(by_task.items())}, "failures": failures[:10]}
+    out = {"sets": n, "fragments": sum(len(s.order) for s in sets), "distractors": sum(len(s.distractors) for s in sets),
+           "seconds": round(time.perf_counter() - t, 1)}
+    for cond, r in res.items():
+        out[cond] = {"order_exact": _rate(r["exact"], n), "distractors_dropped": _rate(r["dropped_ok"], n),
+                     "wrong": r["wrong"], "undecided": r["undecided"], "unconnected": r["unconnected"],
+                     "exact_when_decided": _rate(r["exact"], n - r["undecided"] - r["unconnected"]),
+                     "adjacent_pairs": _rate(r["pairs"], r["pair_total"]),
+                     "exact_by_start": {k: _rate(*v) for k, v in r["starts"].items()},
+                     "exact_by_task": {k: _rate(*v) for k, v in sorted(r["by_task"].items())},
+                     "failures": r["failures"][:10]}
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--corpus", type=Path, required=True, help="corpus folder (recorded when missing)")
+    ap.add_argument("--corpus", type=Path, required=True, help="corpus folder, seeds 0-3 (recorded when missing)")
+    ap.add_argument("--fresh", type=Path, help="a second corpus folder: seeds 4-5 of every task, recorded "
+                                               "when missing, never used to tune anything (split fresh_seeds)")
     ap.add_argument("--sets", type=int, default=40, help="fragment sets per split")
+    ap.add_argument("--splits", default="dev,holdout_seeds,holdout_tasks,fresh_seeds")
+    ap.add_argument("--parts", default="actions,tailor,stitch", help="what to measure (comma-separated)")
     ap.add_argument("--ocr", action="store_true", help="also grounding on the trace form with OCR")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
@@ -209,31 +252,45 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="bench_miniwob_"))
     os.environ.setdefault("DATACLAW_CACHE", str(work / "cache"))
+    parts = set(a.parts.split(","))
     t = time.perf_counter()
     eps = build_corpus(a.corpus, seeds=["0", "1", "2", "3"], episodes_per_recording=2,
                        progress=lambda m: print(m, file=sys.stderr))
-    rec_s = time.perf_counter() - t
     recs = recordings(a.corpus)
     splits = {s: [r for r in recs if split_of(r) == s] for s in ("dev", "holdout_seeds", "holdout_tasks")}
-    result: dict = {"record_s": round(rec_s, 1), "recordings": len(recs), "episodes": len(eps),
-                    "task_types": len({e.task for e in eps}),
+    if a.fresh:
+        eps += build_corpus(a.fresh, seeds=["4", "5"], episodes_per_recording=2, seed=45,
+                            progress=lambda m: print(m, file=sys.stderr))
+        splits["fresh_seeds"] = recordings(a.fresh)
+    rec_s = time.perf_counter() - t
+    result: dict = {"record_s": round(rec_s, 1), "recordings": sum(len(v) for v in splits.values()),
+                    "episodes": len(eps), "task_types": len({e.task for e in eps}),
                     "success": sum(e.success for e in eps), "failed": sum(e.done and not e.success for e in eps),
                     "unfinished": sum(not e.done for e in eps),
                     "solver_errors": [f"{e.task}:{e.seed}: {e.error}" for e in eps if e.error]}
-    for name, rs in splits.items():
+    for name in a.splits.split(","):
+        rs = splits.get(name)
+        if not rs:
+            continue
         t = time.perf_counter()
-        acts = bench_actions(rs)
-        tail = bench_tailor(rs, work / "tailor" / name)
-        res = {"task_types": sorted({task_of(r) for r in rs}), "actions": acts, "tailor": tail}
-        res["stitch_url"] = bench_stitch(rs, work / "sets" / f"{name}_url", a.sets, True, seed=1)
-        res["stitch_screen_only"] = bench_stitch(rs, work / "sets" / f"{name}_screen", a.sets, False, seed=2)
+        res: dict = {"task_types": sorted({task_of(r) for r in rs})}
+        if "actions" in parts:
+            res["actions"] = bench_actions(rs)
+        if "tailor" in parts:
+            res["tailor"] = bench_tailor(rs, work / "tailor" / name)
+        if "stitch" in parts:
+            res["stitch"] = bench_stitch(rs, work / "sets" / name, a.sets, seed=1)
         if a.ocr:
             res["grounding_trace_ocr"] = bench_grounding_ocr(rs[:: max(1, len(rs) // 12)])
-        res["overall"] = overall(acts, tail)
+        if "actions" in res and "tailor" in res:
+            res["overall"] = overall(res["actions"], res["tailor"])
         res["seconds"] = round(time.perf_counter() - t, 1)
         result[name] = res
-        print(name, json.dumps(res["overall"]), json.dumps({k: res[k]["order_exact"] for k in ("stitch_url", "stitch_screen_only")}),
+        print(name, json.dumps(res.get("overall")),
+              json.dumps({c: res["stitch"][c]["order_exact"] for c in CONDITIONS} if "stitch" in res else None),
               file=sys.stderr)
+        if a.json:  # written after each split: a long run keeps what it measured
+            a.json.write_text(json.dumps(result, indent=1))
     text = json.dumps(result, indent=1)
     print(text)
     if a.json:

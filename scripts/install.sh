@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 mode="${1:-run}"
 PIP="python -m pip install -q --disable-pip-version-check"
 
-apt_pkgs=(ffmpeg espeak-ng fonts-dejavu-core)
+# wordnet-base: WordNet 3.0, the focus matcher's paraphrase layer (read by nltk, the `wordnet` extra)
+apt_pkgs=(ffmpeg espeak-ng fonts-dejavu-core wordnet-base)
 # fonts-noto-cjk: the Chinese lecture of the tests renders its slides with a CJK font
 if [ "$mode" = "test" ]; then apt_pkgs+=(chromium chromium-driver xvfb pocketsphinx-testdata fonts-noto-cjk); fi
 missing=()

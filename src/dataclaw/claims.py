@@ -91,7 +91,8 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {k: frozenset(v.split()) | frozenset
            "copy paste undo save shortcut use continue selection text px i fragment",
     "game_frames": "over next player presses press held followed score rises falls life lost lives remain game "
                    "ends continue gameplay picture actions unknown video log has",
-    "edit_pair": "raise lower score making remove life lives become show screen after you write slide by",
+    "edit_pair": "raise lower score making remove life lives become show screen after you write slide by "
+                 "scene robot finishes",
     "driving_plan": "over next ego car should drive drives lane lanes numbered left change keep speed brake "
                     "accelerate now then still under way end follow same ahead why away slower than clear collides "
                     "another what do picture plan cannot known video has no driving log car's states unknown other "
@@ -865,7 +866,8 @@ class _Pool:
 
 
 def _norm(t: str) -> str:
-    return " ".join(re.findall(r"\w+", lang.fold(t or "").lower()))
+    # spaced: a claim's text has its CJK/Latin runs spaced (claim_text), the anchors' text not
+    return " ".join(re.findall(r"\w+", lang.spaced(lang.fold(t or "")).lower()))
 
 
 def _judge(c: Claim, pool: _Pool, policy: ClaimPolicy) -> Finding | None:

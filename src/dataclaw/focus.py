@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -43,6 +44,10 @@ REL_KEEP = 0.85  # several parts: keep those that match about as well as the bes
 MEANING_MAX = 0.8  # a match by meaning alone never counts as much as the words themselves
 EMB_LO, EMB_HI = 0.35, 0.65  # MiniLM cosine mapped linearly to [0, 1] between these (0.35: unrelated)
 FUZZ_MIN = 85.0  # rapidfuzz ratio for a word to match a word (typos, OCR noise)
+LITERAL = 0.99  # a part whose anchor has every word of the reading beats parts matched by relations or meaning
+WEAK_MIN = 0.4  # a part the user says exists ("the part where ..."): the best one is taken at this score ...
+WEAK_LEAD = 1.25  # ... when it leads the next part by this factor (else the reading is too vague to pick one)
+TIME_KINDS = {"transition"}  # boundaries between parts, not what a part is about
 FILTER_TASKS = {"recovery", "world_model", "gui_stitch"}  # their evidence needs anchors outside the part
 
 # ---------------------------------------------------------------------------------------- words
@@ -99,7 +104,8 @@ UI = re.compile(r"\b(?:button|checkout|check out|cart|basket|log ?in|sign ?in|si
                 r"address bar|textbox|text box|icon)\b|按钮|结账|购物车|登录|菜单|表单|搜索|设置|提交")
 COLOURS = re.compile(r"\b(?:red|green|blue|yellow|orange|purple|pink|black|white|grey|gray|brown)\b|红|绿|蓝|黄|黑|白")
 POSITION = [(r"\b(?:on|at|to) the left\b|\bleft(?:most|-hand)?\b|左边|左侧", "left"),
-            (r"\b(?:on|at|to) the right\b|\bright(?:most|-hand)?\b|右边|右侧", "right"),
+            # "right" alone is mostly "correct" ("make sure x = 5 is right"): a side needs its words
+            (r"\b(?:on|at|to) the right\b|\bright(?:most|-hand)\b|\bright (?:side|hand|one)\b|右边|右侧", "right"),
             (r"\bin the (?:middle|centre|center)\b|中间", "middle"),
             (r"\b(?:at|on) the top\b|上面|上方", "top"), (r"\b(?:at|on) the bottom\b|下面|下方", "bottom")]
 
@@ -251,9 +257,10 @@ def _readings(x: str, failures: bool) -> tuple[list[FocusReading], str | None, b
     if robot:
         rest = [w for w in words if w not in ROBOT]
         out = [FocusReading(text=x, terms=" ".join(dict.fromkeys(robot)), kind="robot", weight=1.0)]
-        if rest:  # "grasp of the red cube": the phase, and the object as a topic
+        if rest:  # "grasp of the red cube": the phase, and the phrase itself as a topic (on a video "put
+            # the tops together" is no robot phase: its own words are what to look for)
             out = [out[0].model_copy(update={"weight": 0.6}),
-                   FocusReading(text=x, terms=" ".join(rest + robot), kind="topic", weight=0.4)]
+                   FocusReading(text=x, terms=" ".join(words), kind="topic", weight=0.4)]
         return out, position, len(out) > 1
     if PERSON.search(terms):
         return [FocusReading(text=x, terms=terms, kind="person")], position, False
@@ -460,20 +467,47 @@ def _digits(words: list[str]) -> list[str]:
 
 def lexical(terms: str, text: str) -> float:
     """Share of the reading's content words found in `text` (stems; near spellings; numbers as digits)."""
-    q = list(dict.fromkeys(_stems(_digits(content_words(terms)))))
+    return coverage(terms, text)[0]
+
+
+def _query(terms: str) -> list[tuple[str, str]]:
+    """The reading's content words as (stem, word), numbers as digits, each once."""
+    words = _digits(content_words(terms))
+    return list({st: (st, w) for st, w in zip(_stems(words), words)}.values())
+
+
+def coverage(terms: str, text: str, idf: dict[str, float] | None = None,
+             wordnet: bool = False) -> tuple[float, str]:
+    """How much of the reading `text` covers: per content word 1 for the word itself (stem, near spelling,
+    number), else with `wordnet` its WordNet relation to a word of `text` (synonym 1, in a definition 0.8,
+    shared hypernym 0.6); weighted by `idf` (stem -> weight; words every part has count little). Returns
+    (score, "words" | "wordnet")."""
+    q = _query(terms)
     if not q:
-        return 0.0
-    words = _digits(re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]+", text.lower()))
-    have = set(_stems(words)) | set(words)
+        return 0.0, "words"
+    raw = _digits(re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]+", text.lower()))
+    have = set(_stems(raw)) | set(raw)
     from rapidfuzz import fuzz  # noqa: PLC0415
 
-    hit = 0.0
-    for w in q:
-        if w in have:
-            hit += 1
-        elif len(w) >= 4 and any(len(h) >= 4 and fuzz.ratio(w, h) >= FUZZ_MIN for h in have):
-            hit += 1
-    return hit / len(q)
+    rel = None
+    if wordnet:
+        from . import synonyms  # noqa: PLC0415 - optional paraphrase layer (Debian wordnet-base + nltk)
+
+        rel = synonyms.related if synonyms.available() else None
+    own = [w for w in dict.fromkeys(raw) if w not in STOP and len(w) > 2 and w.isalpha()]
+    hit = total = 0.0
+    para = False
+    for st, w in q:
+        weight = 1.0 if idf is None else idf.get(st, 1.0)
+        total += weight
+        if st in have or w in have or (len(st) >= 4 and any(len(h) >= 4 and fuzz.ratio(st, h) >= FUZZ_MIN for h in have)):
+            hit += weight
+        elif rel is not None and w.isalpha():
+            r = max((rel(w, h) for h in own), default=0.0)
+            if r > 0:
+                hit += weight * r
+                para = True
+    return (hit / total if total else 0.0), ("wordnet" if para else "words")
 
 
 KIND_WORDS = {  # what an anchor of a kind is, in words a user might use
@@ -534,6 +568,7 @@ class Scorer:
     def __init__(self, embed: Callable[[list[str]], Any] | None | bool = True) -> None:
         self.embed = _embed_fn() if embed is True else (embed or None)
         self._vec: dict[str, Any] = {}
+        self.idf: dict[str, dict[str, float]] = {}  # reading terms -> stem -> weight, set by weigh()
 
     def _vectors(self, texts: list[str]) -> None:
         todo = [t for t in dict.fromkeys(texts) if t and t not in self._vec]
@@ -548,15 +583,34 @@ class Scorer:
     def score(self, reading: FocusReading, text: str, own: str | None = None) -> tuple[float, str]:
         """`text`: the anchor's words with its kind; `own`: its own text only, compared by meaning when
         it has two words or more (a bare kind name like "gripper" is too short to embed reliably)."""
-        lex = lexical(reading.terms, text)
-        emb = 0.0
+        idf = self.idf.get(reading.terms)
         own = text if own is None else own
+        # WordNet relates a request's words to what the anchor says, never to its kind's words ("box" is
+        # in the definition of "camera": a camera_motion anchor is not about a box)
+        lex, how = max(coverage(reading.terms, text, idf), coverage(reading.terms, own, idf, wordnet=reading.kind != "robot"))
+        emb = 0.0
         # robot readings are already phase names ("grasp"): matched by word, not by a loose meaning
         if self.embed is not None and reading.kind != "robot" and len(content_words(own)) >= 2:
             self._vectors([reading.terms, own])
             cos = float(self._vec[reading.terms] @ self._vec[own])
             emb = MEANING_MAX * min(1.0, max(0.0, (cos - EMB_LO) / (EMB_HI - EMB_LO)))
-        return (lex, "words") if lex >= emb else (emb, "meaning")
+        return (lex, how) if lex >= emb else (emb, "meaning")
+
+    def weigh(self, reading: FocusReading, parts: list["Part"]) -> None:
+        """Weights for the reading's words by how few parts have them (BM25's idf): "tea" said in every
+        part of a tea video tells no part from another; "steep" does. A word no part has weighs as one
+        part's word (it tells nothing either way)."""
+        q = _query(reading.terms)
+        if len(q) < 2 or len(parts) < 2:
+            self.idf.pop(reading.terms, None)
+            return
+        texts = [" ".join(anchor_words(a) for a in p.anchors if a.kind not in TIME_KINDS) for p in parts]
+        n = len(parts)
+        idf = {}
+        for st, w in q:
+            df = sum(1 for t in texts if coverage(w, t)[0] >= 1.0) or 1  # the word itself: a relation is no mention
+            idf[st] = math.log((n - df + 0.5) / (df + 0.5) + 1.0)
+        self.idf[reading.terms] = idf
 
 
 @dataclass
@@ -569,6 +623,9 @@ class Part:
     heading: Anchor | None = None
     score: float = 0.0
     reasons: list[str] = field(default_factory=list)
+    weak: list[float] = field(default_factory=list)  # every anchor's score, kept when none matched
+    literal: bool = False  # an anchor has every word of the reading
+    weak_why: str = ""
 
     @property
     def span(self) -> tuple[float, float]:
@@ -676,8 +733,10 @@ def _position_ok(a: Anchor, position: str | None, width: float, height: float) -
     rows = a.data.get("boxes") if isinstance(a.data, dict) else None
     if box is None and isinstance(rows, list) and rows and all(isinstance(r, list) and len(r) == 5 for r in rows):
         box = [sum(float(r[k]) for r in rows) / len(rows) for k in (1, 2, 3, 4)]  # a track: its mean box
-    if not position or not isinstance(box, (list, tuple)) or len(box) != 4:
+    if not position:
         return True
+    if not isinstance(box, (list, tuple)) or len(box) != 4:
+        return False  # "the hand on the left": an anchor with no box cannot show where it is
     try:
         cx, cy = (float(box[0]) + float(box[2])) / 2, (float(box[1]) + float(box[3])) / 2
     except (TypeError, ValueError):
@@ -691,8 +750,9 @@ def _position_ok(a: Anchor, position: str | None, width: float, height: float) -
 def _score_part(p: Part, reading: FocusReading, scorer: Scorer, position: str | None, size: tuple[float, float]) -> Part:
     allowed = KIND_FOR.get(reading.kind)
     scored = []
+    literal = False
     for a in p.anchors:
-        if allowed is not None and a.kind not in allowed:
+        if allowed is not None and a.kind not in allowed or a.kind in TIME_KINDS:
             continue
         if not _position_ok(a, position, *size):
             continue
@@ -703,6 +763,7 @@ def _score_part(p: Part, reading: FocusReading, scorer: Scorer, position: str | 
             continue
         s, how = scorer.score(reading, words, anchor_words(a, with_kind=False))
         scored.append((a, s, how, 2.0 if a is p.heading else 1.0))
+        literal = literal or (how == "words" and coverage(reading.terms, words)[0] >= LITERAL)
     if not scored:
         return dataclasses.replace(p, score=0.0, reasons=[])
     best = max(s for _, s, _, _ in scored)
@@ -713,22 +774,97 @@ def _score_part(p: Part, reading: FocusReading, scorer: Scorer, position: str | 
     head = next((s for a, s, _, _ in scored if a is p.heading), 0.0)
     if head >= HEADING_MIN:
         reasons.insert(0, "its heading matches")
+    a0, s0, how0, _ = top[0]
     return dataclasses.replace(p, score=round(0.5 * best + 0.5 * mean, 4) if best >= MATCH_MIN else 0.0,
-                               reasons=reasons)
+                               reasons=reasons, weak=[s for _, s, _, _ in scored], literal=literal,
+                               weak_why=f"{a0.kind} {anchor_words(a0)[:48]!r} ~ {reading.terms!r} by {how0} ({s0:.2f})")
 
 
 def _pick(parts: list[Part], reading: FocusReading, scorer: Scorer, single: bool, position: str | None,
           size: tuple[float, float]) -> list[Part]:
+    scorer.weigh(reading, parts)
     scored = [_score_part(p, reading, scorer, position, size) for p in parts]
     hits = [p for p in scored if p.score > 0]
     if not hits:
-        return []
+        over = _overviews(parts)  # a paraphrase of a step: the step, not the intro or summary restating it
+        return _weak([p for i, p in enumerate(scored) if i not in over] if len(scored) - len(over) >= 2 else scored,
+                     reading)
     headed = [p for p in hits if p.reasons and p.reasons[0] == "its heading matches"]
     pool = headed or hits  # a part whose heading matches is about it; a line that matches only mentions it
+    literal = [p for p in pool if p.literal]
+    pool = literal or pool  # every word said beats words related by WordNet or meaning
+    over = {i for i in _overviews(parts) if not (scored[i].reasons and scored[i].reasons[0] == "its heading matches")}
+    if any(i in over for i, p in enumerate(scored) if p in pool):
+        # an intro or summary echoes every step: the step itself wins when it matches about as well
+        # (by its best anchor, matched or not), unless the overview's own heading is what was asked for
+        top_over = max(max(p.weak, default=0.0) for i, p in enumerate(scored) if p in pool and i in over)
+        rest = [p for i, p in enumerate(scored) if i not in over and max(p.weak, default=0.0) >= REL_KEEP * top_over]
+        if rest:
+            pool = [p if p.score > 0 else dataclasses.replace(p, score=round(max(p.weak), 4), reasons=[
+                f"a step, not the overview that restates it: {p.weak_why}"]) for p in rest]
     top = max(p.score for p in pool)
     if single:
         return [max(pool, key=lambda p: (p.score, -p.t0))]
     return sorted((p for p in pool if p.score >= REL_KEEP * top), key=lambda p: p.t0)
+
+
+def conjuncts(reading: FocusReading) -> list[FocusReading]:
+    """A reading that joins several things ("subtracting and dividing", "the intro, the answer") as one
+    reading per thing; a lone reading as itself."""
+    if reading.kind not in ("topic", "object"):
+        return [reading]
+    bits = [b.strip() for b in re.split(r"\s*(?:,|;|&|\band\b|\bas well as\b|\bplus\b|和|与|以及|、)\s*", reading.terms)]
+    bits = [re.sub(r"^(?:then|also|the|a|an)\s+", "", b) for b in bits if content_words(b)]
+    if len(bits) < 2:
+        return [reading]
+    return [reading.model_copy(update={"terms": b, "text": b}) for b in bits]
+
+
+def _pick_all(parts: list[Part], reading: FocusReading, scorer: Scorer, single: bool, position: str | None,
+              size: tuple[float, float]) -> list[Part]:
+    """Several things named: the parts of each (one part each when the intent says "the part"); the
+    parts of those that match (a thing no part shows is left out, not the whole focus). Else one reading."""
+    each = conjuncts(reading)
+    whole = _pick(parts, reading, scorer, single, position, size) if len(each) > 1 else []
+    if whole and all(p.reasons and p.reasons[0] == "its heading matches" for p in whole):
+        return whole  # "Plant and water" is one step's title: the whole phrase names it
+    if len(each) > 1:
+        got: dict[int, Part] = {}
+        for r in each:
+            for p in _pick(parts, r, scorer, True, position, size):
+                got.setdefault(id(next(q for q in parts if q.t0 == p.t0 and q.t1 == p.t1)), p)
+        if got:
+            return sorted(got.values(), key=lambda p: p.t0)
+    return _pick(parts, reading, scorer, single, position, size)
+
+
+def _overviews(parts: list[Part]) -> set[int]:
+    """Parts that echo the headings of at least two other parts (an intro listing the steps, a summary)."""
+    heads = [content_words(anchor_words(p.heading, with_kind=False)) if p.heading is not None else [] for p in parts]
+    heads = [[w for w in h if not re.fullmatch(r"step|\d+", w)] for h in heads]
+    out = set()
+    if len(parts) < 3:
+        return out
+    for i, p in enumerate(parts):
+        text = " ".join(anchor_words(a, with_kind=False) for a in p.anchors if a.kind not in TIME_KINDS)
+        echoed = sum(1 for j, h in enumerate(heads) if j != i and h and coverage(" ".join(h), text)[0] >= 0.5)
+        if echoed >= 2:
+            out.add(i)
+    return out
+
+
+def _weak(scored: list[Part], reading: FocusReading) -> list[Part]:
+    """No part matches well, but a paraphrase may still point at one: the part whose best anchor covers
+    the reading most (words, WordNet, meaning), when it clearly leads the others; else none."""
+    if reading.kind == "robot" or len(scored) < 2:
+        return []
+    best = sorted(((max((a for a in p.weak), default=0.0), i) for i, p in enumerate(scored)), reverse=True)
+    (b0, i0), (b1, _) = best[0], best[1]
+    if b0 < WEAK_MIN or b0 < WEAK_LEAD * b1:
+        return []
+    p = scored[i0]
+    return [dataclasses.replace(p, score=round(b0, 4), reasons=[
+        f"the closest part (best {b0:.2f}, next {b1:.2f}): {p.weak_why}"])]
 
 
 def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -769,7 +905,7 @@ def locate(anchorset: AnchorSet, focus: Focus, scorer: Scorer | None = None) -> 
     scorer.prepare([anchor_words(a, with_kind=False) for p in parts for a in p.anchors] + [r.terms for r in focus.readings])
     size = (float(anchorset.meta.get("width") or 0), float(anchorset.meta.get("height") or 0))
     for reading in focus.readings:
-        picked = _pick(parts, reading, scorer, focus.single, focus.position, size)
+        picked = _pick_all(parts, reading, scorer, focus.single, focus.position, size)
         if picked:
             spans = [p.span for p in picked]
             if window is not None:

@@ -97,3 +97,29 @@ def test_planner_routes_driving_intents():
         assert plan_intent(q, source_kinds=["game"]).tasks[0].task == "driving_plan", q
     assert plan_intent("what should the car do next in these dashcam videos").tasks[0].task == "driving_plan"
     assert plan_intent("gameplay clips to prompt and target frames", source_kinds=["game"]).tasks[0].task == "game_frames"
+
+
+def test_a_broken_log_row_loses_only_its_samples(drive_dirs, tmp_path):
+    import shutil
+
+    from dataclaw.anchors import run_experts
+    from dataclaw.tasks import get_task
+    from dataclaw.verify import verify_sample
+
+    d = tmp_path / "rec"
+    shutil.copytree(drive_dirs[0], d)
+    lines = (d / "game.jsonl").read_text().splitlines()
+    bad = json.loads(lines[1 + 25])
+    del bad["ego"]  # row 25 (t = 5.0 s) without the ego state, row 40 not JSON at all
+    lines[1 + 25], lines[1 + 40] = json.dumps(bad), "{broken"
+    (d / "game.jsonl").write_text("\n".join(lines) + "\n")
+    aset = run_experts(d, use_cache=False)
+    task = get_task("driving_plan")
+    spec = TaskSpec(task="driving_plan", domain="embodied", instruction="x")
+    evs = task.select(aset, spec)
+    starts = {round(e.meta["t"] * 5) for e in evs}
+    assert evs and not starts & {25, 40, 25 - 10, 40 - 10}  # neither at t nor at t + h
+    for ev in evs:
+        draft = task.rules(ev, spec)
+        v = verify_sample(task.build(draft, ev, spec, _Media()), aset, task=task, evidence=ev, draft=draft)
+        assert v.ok, v.errors

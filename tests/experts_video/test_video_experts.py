@@ -164,15 +164,19 @@ def test_one_decode_for_all_three_experts(mixed, monkeypatch):
 
     path, _ = mixed
     calls = []
-    orig = VideoStream.frames
 
-    def counted(self, *a, **k):
-        calls.append(1)
-        return orig(self, *a, **k)
+    def counting(name):
+        orig = getattr(VideoStream, name)
 
-    monkeypatch.setattr(VideoStream, "frames", counted)
+        def counted(self, *a, **k):
+            calls.append(name)
+            return orig(self, *a, **k)
+        return counted
+
+    for name in ("frames", "analysis_frames"):  # (either streaming pass decodes the whole video)
+        monkeypatch.setattr(VideoStream, name, counting(name))
     res = run_experts(path, ["shots", "keyframes", "motion"], use_cache=False)
-    assert not res.errors and len(calls) == 1
+    assert not res.errors and calls == ["analysis_frames"]
 
 
 # ---------------------------------------------------------------------------- real video, TransNetV2

@@ -139,3 +139,16 @@ def test_planner_routes_gameplay_intents():
         assert plan_intent(q, source_kinds=["game"]).tasks[0].task == "game_frames", q
     assert plan_intent("gameplay to prompt and target frames").tasks[0].task == "game_frames"
     assert plan_intent("train a world model on my robot demos").tasks[0].task == "world_model"
+
+
+def test_corpus_makes_game_frames_only_from_game_logs(game_dataset, game_dirs, plain_video):
+    """A plain video is gameplay or a drive only when the intent says so: the corpus builder (no
+    intent of the user's) never makes game_frames or driving_plan from one, and does from a game log."""
+    from dataclaw.anchors import run_experts
+    from dataclaw.train.corpus import naive_rows
+
+    plain = run_experts(plain_video)
+    assert not {r.task for r in naive_rows(plain.source, plain, max_samples=2)} & {"game_frames", "driving_plan"}
+    game = run_experts(game_dirs[0])
+    tasks = {r.task for r in naive_rows(game.source, game, max_samples=2)}
+    assert "game_frames" in tasks and "driving_plan" not in tasks

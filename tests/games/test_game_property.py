@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from dataclaw.model import TaskSpec
 
-ACTION = st.sampled_from(["NOOP", "FIRE", "LEFT", "RIGHT", "UP", "DOWN", "UPLEFT", "DOWNRIGHTFIRE", "LEFTFIRE"])
+ACTION = st.sampled_from(["NOOP", "FIRE", "LEFT", "RIGHT", "UP", "DOWN", "UPLEFT", "DOWNRIGHTFIRE", "LEFTFIRE",
+                          "TURN_LEFT", "TURN_RIGHT", "ATTACK", "MOVE_FORWARD"])  # ALE and ViZDoom names
 GAME = st.from_regex(r"[a-z]{3,10}(_[a-z]{2,8})?", fullmatch=True)
 
 
@@ -29,16 +30,24 @@ def logs(draw, n):
     seq = [a for a, k in holds for _ in range(k)]
     seq = (seq * (n // len(seq) + 1))[:n]
     score, lives, x = draw(st.integers(-50, 50)), draw(st.integers(0, 9)), draw(st.integers(0, 255))
-    rows, with_x = [], draw(st.booleans())
+    rows, with_x, with_vars = [], draw(st.booleans()), draw(st.booleans())
+    hud = {"health": draw(st.integers(0, 200)), "ammo": draw(st.integers(0, 50))}
     for i, a in enumerate(seq):
         rows.append({"i": i, "t": round(i / 15.0, 4), "action": a, "score": score, "lives": lives,
                      "ram": {"player_x": x} if with_x else {}, "reward": 0})
+        if with_vars:  # ViZDoom-style on-screen counters
+            rows[-1]["vars"] = dict(hud)
+            if draw(st.integers(0, 10)) == 0:
+                f = draw(st.sampled_from(sorted(hud)))
+                hud[f] = max(0, hud[f] + draw(st.sampled_from([-12, -1, 1, 25])))
         if draw(st.integers(0, 30)) == 0:
             score += draw(st.sampled_from([-5, -1, 1, 3, 100]))
         if lives and draw(st.integers(0, 60)) == 0:
             lives -= 1
         x = max(0, min(255, x + draw(st.sampled_from([0, 0, 0, -9, -2, 3, 12]))))
     header = {"engine": "test", "game": draw(GAME), "fps": 15.0, "actions": actions, "game_over": draw(st.booleans())}
+    if with_vars:
+        header["hud_fields"] = sorted(hud)
     return header, rows
 
 

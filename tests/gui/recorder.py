@@ -13,6 +13,7 @@ on this machine, so the screen is taken from `Page.startScreencast`.
 """
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -137,6 +138,96 @@ def _record_shop(browser, base: str, out: Path) -> dict[str, Path]:
     p3 = s.stop(out / "shop3")
     ctx.close()
     return {"shop1": p1, "shop2": p2, "shop3": p3}
+
+
+# ---------------------------------------------------------------- the issue's own shop scenario
+def record_store(out: str | Path) -> dict[str, Path]:
+    """The multi-page shop of apps/store (search, open a product, set the `<select>` quantity to 2,
+    add to cart, fill name + e-mail, place the order), recorded with the library's recorder and its
+    element namer (labels), headless Chromium:
+
+    store          the whole purchase as one session
+    store_a        its first part (search .. add to cart), recording stopped on the cart page
+    store_b        the rest, recorded later from a blank tab while the cart page loads again
+    store_other    a contact form filled in another tab: the distractor
+    Returns name -> folder; each `truth.json` also holds the page's own result (`outcome`)."""
+    from playwright.sync_api import sync_playwright
+
+    from dataclaw.bench.gui_recorder import Session as LibSession
+    from dataclaw.bench.gui_recorder import launch
+
+    out = Path(out)
+    server, base = serve_apps()
+    paths: dict[str, Path] = {}
+
+    def fresh(browser):
+        ctx, page = _context(browser)
+        page.goto(f"{base}/store/index.html")
+        page.evaluate("localStorage.clear()")
+        page.reload()
+        return ctx, page
+
+    def first_part(s, page):
+        s.click("#q")
+        s.type("kettle")
+        s.press("Enter")  # the search form submits: another page
+        s.click("a[href='product.html?id=blue-kettle']")
+        s.click("#qty")  # a native drop-down: click it, type the option, Enter
+        s.type("2")
+        s.press("Enter")
+        s.click("#add")
+
+    def second_part(s, page):
+        s.click("#checkout")
+        s.click("#name")
+        s.type("Ana Lima")
+        s.click("#email")
+        s.type("ana.lima@example.org")
+        s.click("#place")
+
+    def outcome(page, path: Path) -> None:
+        order = page.evaluate("JSON.parse(localStorage.getItem('order') || 'null')")
+        t = json.loads((path / "truth.json").read_text())
+        t["outcome"] = {"order": order, "done_text": page.inner_text("#done")}
+        (path / "truth.json").write_text(json.dumps(t, indent=1))
+
+    try:
+        with sync_playwright() as p:
+            browser = launch(p)
+            try:
+                ctx, page = fresh(browser)
+                s = LibSession(ctx, page).start()
+                first_part(s, page)
+                second_part(s, page)
+                paths["store"] = s.stop(out / "store")
+                outcome(page, paths["store"])
+                ctx.close()
+
+                ctx, page = fresh(browser)
+                s = LibSession(ctx, page).start()
+                first_part(s, page)
+                paths["store_a"] = s.stop(out / "store_a")
+                page.goto("about:blank")
+                s = LibSession(ctx, page).start()
+                s.goto(f"{base}/store/cart.html")  # not an action: the recording begins while the page loads
+                second_part(s, page)
+                paths["store_b"] = s.stop(out / "store_b")
+                outcome(page, paths["store_b"])
+                ctx.close()
+
+                ctx, page = _context(browser)
+                page.goto(f"{base}/form.html")
+                s = LibSession(ctx, page).start()
+                s.click("#cname")
+                s.type("Bob Lee")
+                s.click("#send")
+                paths["store_other"] = s.stop(out / "store_other")
+                ctx.close()
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+    return paths
 
 
 if __name__ == "__main__":

@@ -109,6 +109,17 @@ def _rename(aset, names, roles, typed, title):
        typed=st.lists(NASTY, min_size=1, max_size=4), title=NASTY)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_rules_output_verifies_for_any_names_and_values(form_anchors, tmp_path, names, roles, typed, title):
+    _rules_output_verifies(form_anchors, tmp_path, names, roles, typed, title)
+
+
+@pytest.mark.parametrize("value", ["0㐀", "a0中b", "第2步", "OK确定"])
+def test_mixed_script_values_verify(form_anchors, tmp_path, value):
+    """A claim's text is CJK/Latin-spaced before parsing, the anchors' text is not: a quote of a
+    mixed-script name ('0中') must still match it (hypothesis found '0㐀' rejected, 80/100)."""
+    _rules_output_verifies(form_anchors, tmp_path, [value, "Name"], ["button"], [value], value)
+
+
+def _rules_output_verifies(form_anchors, tmp_path, names, roles, typed, title):
     aset = _rename(form_anchors, names, roles, typed, title)
     n_actions = len(aset.of_kind("gui_action"))
     with MediaStore(tmp_path / "ds") as media:

@@ -140,3 +140,21 @@ def test_a_frame_without_text_gives_no_detection():
     rng = np.random.default_rng(0)
     frame = (np.full((540, 960, 3), 90) + rng.normal(0, 6, (540, 960, 3))).clip(0, 255).astype(np.uint8)
     assert read_frame(load_engine(p), frame, (1920, 1080), p) == []
+
+
+def test_sessions_do_not_spin_and_read_the_same_text(lesson_video):
+    """The engine's ONNX sessions are rebuilt with intra-op spinning off (CPU, not results): the
+    same frame reads identically with onnxruntime's default spinning sessions."""
+    from dataclaw.experts.ocr import load_engine, read_frame
+    from dataclaw.sources.video import VideoStream
+
+    p, spin = OcrParams(), OcrParams(ort_spinning=True)
+    engine = load_engine(p)
+    for part in (engine.text_det, engine.text_rec):
+        opts = part.session.session.get_session_options()
+        assert opts.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    with VideoStream(lesson_video) as s:
+        frame = s.frame_at(slidegen.LESSON_SHOTS[0].t1 - 0.5, max_side=p.max_side).image
+        size = (s.meta.width, s.meta.height)
+    got = read_frame(engine, frame, size, p)
+    assert got and got == read_frame(load_engine(spin), frame, size, spin)

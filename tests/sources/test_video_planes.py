@@ -16,7 +16,7 @@ import pytest
 av = pytest.importorskip("av")
 pytest.importorskip("cv2")
 
-from dataclaw.sources.video import VideoStream, _from_planes  # noqa: E402
+from dataclaw.sources.video import AnalysisFrame, VideoStream, _analysis_from_planes, _from_planes  # noqa: E402
 
 REAL = Path("/work/shared/data/real")
 
@@ -103,6 +103,59 @@ def test_stream_uses_planes_and_keeps_odd_sizes(tmp_path):
             assert len(frames) == 10 and frames[0].image.shape == shape
             ref = _frames(p, 1)[0].to_ndarray(width=shape[1], height=shape[0], format="gray")
             assert np.abs(frames[0].image.astype(int) - ref).mean() < 2.0
+
+
+def test_analysis_frames_close_to_swscale_on_real_clips():
+    """Grey at analysis size and colour at half of it, both straight from the planes, against
+    swscale's frames at those sizes."""
+    paths = _third_party()
+    if not paths:
+        pytest.skip("no third-party clips on this machine")
+    for p in paths:
+        for f in _frames(p, 6):
+            w, h = 160, int(round(f.height * 160 / f.width / 2)) * 2
+            gray, small = _analysis_from_planes(f, (w, h))
+            ref_g = f.to_ndarray(width=w, height=h, format="gray")
+            ref_c = f.to_ndarray(width=small.shape[1], height=small.shape[0], format="rgb24")
+            assert gray.shape == ref_g.shape and small.shape == (h // 2, w // 2, 3)
+            dg, dc = gray.astype(int) - ref_g, small.astype(int) - ref_c
+            assert np.abs(dg).mean() < 2.0 and abs(dg.mean()) < 0.5, p.name
+            assert np.abs(dc).mean() < 4.0 and abs(dc.mean()) < 2.5, p.name
+
+
+@pytest.mark.parametrize("args", [["-pix_fmt", "yuv420p", "-colorspace", "bt709"], ["-pix_fmt", "yuvj420p"],
+                                  ["-pix_fmt", "yuv444p"]])
+def test_analysis_frames_flat_colour_and_fallback(tmp_path, args):
+    """Flat colour per matrix / range; 4:4:4 takes the RGB fallback with the same shapes."""
+    p = _flat(tmp_path / "c.mp4", "-c:v", "libx264", *args)
+    with VideoStream(p) as vs:
+        fr = list(vs.analysis_frames(max_side=160))
+        ref = next(vs.frames(max_side=160)).image
+    assert len(fr) == 10 and all(isinstance(a, AnalysisFrame) for a in fr)
+    assert fr[0].gray.shape == (90, 160) and fr[0].small_rgb.shape == (45, 80, 3)
+    assert np.abs(fr[0].small_rgb.reshape(-1, 3).mean(0) - ref.reshape(-1, 3).mean(0)).max() < 4.0
+    assert [a.index for a in fr] == list(range(10)) and fr[-1].t > fr[0].t
+
+
+def test_analysis_frames_rotated_and_tiny(tmp_path):
+    """Rotation applies to both images; a video smaller than the analysis size keeps its size and
+    the colour image stays at least 8x8."""
+    p0, p = tmp_path / "flat.mp4", tmp_path / "rot.mp4"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=320x180:d=0.2:r=25",
+                    "-pix_fmt", "yuv420p", "-c:v", "libx264", str(p0)], check=True)
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(p0), "-c", "copy", "-metadata:s:v:0",
+                    "rotate=90", str(p)], check=True)  # (a display matrix, as phones write)
+    with VideoStream(p) as vs:
+        a = next(vs.analysis_frames(max_side=160))
+        g = next(vs.frames(max_side=160, gray=True)).image
+    assert a.gray.shape == g.shape == (160, 90) and a.small_rgb.shape == (80, 45, 3)
+    assert np.abs(a.gray.astype(int) - g).mean() < 2.0
+    t = tmp_path / "tiny.mp4"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=12x10:d=0.2:r=25",
+                    "-pix_fmt", "yuv420p", "-c:v", "libx264", str(t)], check=True)
+    with VideoStream(t) as vs:
+        a = next(vs.analysis_frames(max_side=160))
+    assert a.gray.shape == (10, 12) and a.small_rgb.shape == (8, 8, 3)
 
 
 def test_breaking_off_mid_file_then_closing_does_not_hang(tmp_path):

@@ -31,7 +31,8 @@ from pydantic import BaseModel, Field
 
 from .. import __version__
 from ..sim import simulate_episode, write_hdf5_episode
-from .intents import FOCUS_FUZZY, FOCUS_FUZZY_TEMPLATES, FOCUS_HELDOUT, FOCUS_TEMPLATES, pick
+from .intents import (FOCUS_FUZZY, FOCUS_FUZZY_TEMPLATES, FOCUS_HELDOUT, FOCUS_MULTI, FOCUS_TEMPLATES, FRESH_FUZZY, FRESH_MULTI,
+                      FRESH_ROBOT, FRESH_TEMPLATES, pick)
 
 log = logging.getLogger(__name__)
 
@@ -168,11 +169,12 @@ def _step_words(title: str) -> str:
 
 
 def _focused(base: Case, k: str, intent: str, fuzzy: bool, spans: list[list[float]], what: str,
-             heldout: bool) -> Case:
+             heldout: bool, fresh: bool = False) -> Case:
+    """A focused case; `fresh`: of the held-out set written before any run (intents.FRESH_*)."""
     return base.model_copy(update={
-        "id": f"{base.id.rsplit('-', 1)[0]}-focus-{k}", "intent": intent, "fuzzy": fuzzy,
+        "id": f"{base.id.rsplit('-', 1)[0]}-{'fresh' if fresh else 'focus'}-{k}", "intent": intent, "fuzzy": fuzzy,
         "focus": {"spans": [[round(a, 4), round(b, 4)] for a, b in spans], "baseline": base.id,
-                  "heldout": heldout, "what": what}})
+                  "heldout": heldout or fresh, "what": what, "set": "fresh" if fresh else "dev"}})
 
 
 def lecture_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
@@ -197,6 +199,17 @@ def lecture_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
             if para:
                 out.append(_focused(b, f"s{s['index']}-fuzzy", FOCUS_FUZZY_TEMPLATES[b.task].format(x=para), True,
                                     [[s["t0"], s["t1"]]], "step", heldout))
+            para = FRESH_FUZZY.get(name, {}).get(s["index"])
+            if para:
+                out.append(_focused(b, f"s{s['index']}", FRESH_TEMPLATES[b.task].format(x=para), True,
+                                    [[s["t0"], s["t1"]]], "step", heldout, fresh=True))
+        by_index = {s["index"]: s for s in slides}
+        for table, fresh in ((FOCUS_MULTI, False), (FRESH_MULTI, True)):
+            if name in table:  # several parts: the reference is every named slide's time on screen
+                idx, x = table[name]
+                tmpl = FRESH_TEMPLATES[b.task] if fresh else FOCUS_FUZZY_TEMPLATES[b.task]
+                out.append(_focused(b, "multi", tmpl.format(x=x), False,
+                                    [[by_index[i]["t0"], by_index[i]["t1"]] for i in idx], "steps", heldout, fresh))
         if b.task == "temporal_qa":
             n = int(truth["duration"] // 2)
             out.append(_focused(b, "time", f"make timestamped questions about the first {n} seconds", False,
@@ -332,6 +345,9 @@ def robot_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
         if ph["phase"] == "transport":
             out.append(_focused(seg, "transport-clear", "label only the transport phase", False,
                                 [[ph["t0"], ph["t1"]]], "robot", held))
+        if ph["phase"] in FRESH_ROBOT:
+            out.append(_focused(seg, ph["phase"], FRESH_ROBOT[ph["phase"]], True, [[ph["t0"], ph["t1"]]], "robot",
+                                held, fresh=True))
     for f in truth["faults"]:
         if f["type"] == "missed_grasp":
             out.append(_focused(seg, "failed-grasp", "segment only the failed grasps", False, [[f["t0"], f["t1"]]],

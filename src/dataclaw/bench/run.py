@@ -178,7 +178,8 @@ def run_case(case: Case, bench: Path, backend: Backend | None, out: Path, max_sa
     rec: dict[str, Any] = {"case": case.id, "domain": case.domain, "task": case.task, "fuzzy": case.fuzzy,
                            "backend": backend.name if backend else "naive"}
     if case.focus:
-        rec.update({"focused": True, "heldout": bool(case.focus.get("heldout")), "focus_what": case.focus.get("what")})
+        rec.update({"focused": True, "heldout": bool(case.focus.get("heldout")), "focus_what": case.focus.get("what"),
+                    "focus_set": case.focus.get("set", "dev")})
     path = bench / case.source
     try:
         src = load_source(path)
@@ -318,6 +319,9 @@ def summarize(records: list[dict[str, Any]], seed: int = 0) -> dict[str, Any]:
                         "fuzzy": fblock([r for r in focused if r.get("fuzzy")]),
                         "tuned": fblock([r for r in focused if not r.get("heldout")]),
                         "heldout": fblock([r for r in focused if r.get("heldout")]),
+                        # dev: every case but the fresh set, which was written before any run on it
+                        "dev": fblock([r for r in focused if r.get("focus_set") != "fresh"]),
+                        "fresh": fblock([r for r in focused if r.get("focus_set") == "fresh"]),
                         "domains": {d: fblock([r for r in focused if r["domain"] == d])
                                     for d in sorted({r["domain"] for r in focused})}}
     out["errors"] = sum(1 for r in records + focused if r.get("error"))

@@ -18,6 +18,9 @@ HIST_BINS = (16, 8, 8)  # H, S, V bins
 MOTION_LEVEL = 8  # grey-level change (0..255) that counts as a moving pixel (above coding noise)
 MEMO_KEY = "frame_features"
 _SQRT2 = float(np.sqrt(2.0))
+_DCT_SCALE = np.ones((8, 8), np.float32)
+_DCT_SCALE[0, :] *= _SQRT2
+_DCT_SCALE[:, 0] *= _SQRT2
 
 
 @dataclass
@@ -70,11 +73,10 @@ def thumb_dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def phash_bits(gray32: np.ndarray, cv2) -> int:
     """imagehash.phash on a 32x32 gray image: DCT, top-left 8x8 (incl. DC), bits above the median."""
-    d = cv2.dct(gray32.astype(np.float32))[:8, :8]
-    d[0, :] *= _SQRT2  # cv2's orthonormal DCT -> scipy's unnormalised scaling (same bit decisions)
-    d[:, 0] *= _SQRT2
-    flat = d.reshape(-1)
-    srt = np.sort(flat)
+    # cv2's orthonormal DCT -> scipy's unnormalised scaling (same bit decisions): first row and
+    # column times sqrt(2), as one multiply.
+    flat = (cv2.dct(gray32.astype(np.float32))[:8, :8] * _DCT_SCALE).reshape(-1)
+    srt = np.partition(flat, (31, 32))
     bits = flat > (srt[31] + srt[32]) * 0.5  # the median of 64 values
     return int(np.packbits(bits).view(">u8")[0])
 
@@ -120,6 +122,19 @@ class _Columns:
                 for k, a in self.arr.items()}
 
 
+def _analysis_frames(stream, side: int, errors: list[str]):
+    """Grey + half-size colour per frame: straight from the planes where the stream can (a
+    VideoStream), else from its RGB frames."""
+    direct = getattr(stream, "analysis_frames", None)
+    if direct is not None:
+        yield from direct(max_side=side, errors=errors)
+        return
+    from ..sources.video import AnalysisFrame  # noqa: PLC0415
+
+    for fr in stream.frames(max_side=side, errors=errors):
+        yield AnalysisFrame.from_rgb(fr.t, fr.index, fr.image, fr.pts)
+
+
 def compute(stream, analysis_side: int = ANALYSIS_SIDE) -> FrameFeatures:
     """One streaming pass over every decoded frame."""
     import cv2  # noqa: PLC0415 - heavy, optional
@@ -130,17 +145,12 @@ def compute(stream, analysis_side: int = ANALYSIS_SIDE) -> FrameFeatures:
     a = cols.arr
     prev_hsv = prev_gray = None
     errors: list[str] = []
-    diff_size = None
-    inv_n = 1.0
+    inv_n = 0.0
     hist_ranges = [[0, 180], [0, 256], [0, 256]]
-    for fr in stream.frames(max_side=analysis_side, errors=errors):
-        img = fr.image
-        if diff_size is None:
-            h, w = img.shape[:2]
-            diff_size = (max(8, w // 2), max(8, h // 2))  # exact halving: OpenCV's fast area path
-            inv_n = 1.0 / (diff_size[0] * diff_size[1])
-        gray = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
-        small = cv2.resize(img, diff_size, interpolation=cv2.INTER_AREA)
+    for fr in _analysis_frames(stream, analysis_side, errors):
+        gray, small = fr.gray, fr.small_rgb  # grey at analysis size, colour at half of it
+        if not inv_n:
+            inv_n = 1.0 / (small.shape[0] * small.shape[1])
         hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
         i = cols.row()
         a = cols.arr

@@ -122,7 +122,7 @@ class GuiScreens(Expert):
     name = "gui_screens"
     kinds = ("gui",)
     requires = ("gui_actions",)
-    version = "3"  # 3: start / end states on settled screens, thumbnails, first / last action
+    version = "4"  # 3: start / end states on settled screens, thumbnails, first / last action; 4: its keys
     description = ("settled start/end screen state of each fragment (phash, thumbnail, OCR, last action's "
                    "target) for continuity, and the element text at each click")
     Params = GuiScreenParams
@@ -163,7 +163,8 @@ class GuiScreens(Expert):
             if act is not None:
                 logged = act.data.get("element") or {}
                 data["action"] = {"id": act.id, "type": act.data["type"], "name": logged.get("name"),
-                                  "role": logged.get("role"), "text": act.data.get("text")}
+                                  "role": logged.get("role"), "text": act.data.get("text"),
+                                  "keys": act.data.get("keys")}
             out.append(self.anchor(ctx, "screen_state", fr.t, fr.t, data))
         for a in ctx.anchors("gui_actions"):
             if a.kind != "gui_action" or a.data["type"] not in CLICKS:

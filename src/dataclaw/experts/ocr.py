@@ -39,6 +39,9 @@ class OcrParams(BaseModel):
     lang: str = Field("en", description="RapidOCR language (the wheel's PP-OCRv6 model covers ~50)")
     use_cls: bool = Field(False, description="text-direction classifier (upside-down text)")
     threads: int = Field(2, ge=1)
+    ort_spinning: bool = Field(False, description=(
+        "let onnxruntime's threads busy-wait between operators (its default): same text, about a "
+        "third more CPU time on a shared machine"))
 
 
 @dataclass
@@ -91,7 +94,7 @@ class OcrExpert(Expert):
 
 def load_engine(p: OcrParams) -> Any:
     """A RapidOCR engine, built once per process for each setting."""
-    key = (p.lang, p.max_side, p.use_cls, p.threads)
+    key = (p.lang, p.max_side, p.use_cls, p.threads, p.ort_spinning)
     if key not in OcrExpert._engines:
         from rapidocr import RapidOCR
 
@@ -110,7 +113,31 @@ def load_engine(p: OcrParams) -> Any:
             })
         except ValueError as exc:  # unsupported language
             raise ConfigError(f"ocr: {exc}") from exc
+        if not p.ort_spinning:
+            _stop_spinning(OcrExpert._engines[key], p.use_cls)
     return OcrExpert._engines[key]
+
+
+def _stop_spinning(engine: Any, use_cls: bool) -> None:
+    """Rebuilds the engine's ONNX sessions with intra-op spinning off. onnxruntime's worker threads
+    busy-wait between operators by default: on a shared or small machine that burns about a third
+    of OCR's CPU time for nothing (same outputs; benchmarks/bench_lecture_cpu.py). RapidOCR has no
+    setting for it, so the sessions are swapped; another RapidOCR layout keeps its own."""
+    try:
+        import onnxruntime as ort  # noqa: PLC0415
+
+        loaders = [engine._load_det_model, engine._load_rec_model]  # noqa: SLF001
+        if use_cls:
+            loaders.append(engine._load_cls_model)  # noqa: SLF001
+        for load in loaders:
+            holder = load().session  # rapidocr's OrtInferSession
+            old = holder.session
+            opts = old.get_session_options()
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            holder.session = ort.InferenceSession(old._model_path, sess_options=opts,  # noqa: SLF001
+                                                  providers=old.get_providers())
+    except (AttributeError, TypeError):  # pragma: no cover - other rapidocr versions
+        return
 
 
 def _check_lang(lang: str) -> None:

@@ -82,9 +82,11 @@ def record_highway(out_dir: str | Path, seed: int = 0, seconds: float = 20.0, en
     rows: list[dict[str, Any]] = []
     cooldown = 0
     crashed = False
+    n_lanes = 1  # lanes of the ego's road, as the road network has them (merge-v0 ignores lanes_count)
     for i in range(int(seconds * fps)):
         frames.append(np.asarray(env.render()).copy())
         ego, road = u.vehicle, u.road
+        n_lanes = max(n_lanes, len(road.network.all_side_lanes(ego.lane_index)))
         lead, gap = _lead(road, ego, ego.lane_index)
         top = float(max(u.action_type.target_speeds))
         action, intent = "IDLE", "keep"
@@ -136,7 +138,7 @@ def record_highway(out_dir: str | Path, seed: int = 0, seconds: float = 20.0, en
             break
     env.close()
     header = {"engine": "highway-env", "engine_version": _version(), "game": "highway", "env": env_id,
-              "seed": int(seed), "fps": float(fps), "actions": names, "ram_fields": {}, "lanes": lanes,
+              "seed": int(seed), "fps": float(fps), "actions": names, "ram_fields": {}, "lanes": n_lanes,
               "lane_width": LANE_WIDTH, "units": {"x": "m", "speed": "m/s", "gap": "m (bumper to bumper)"},
               "policy": (f"rule-based with intent: brake under {brake_gap:g} m, overtake or follow a slower car "
                          f"within {follow_gap:g} m, speed up on a free road, p={explore} random meta-action"),

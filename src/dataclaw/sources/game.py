@@ -102,6 +102,9 @@ class GameStream:
     def frames(self, *a: Any, **kw: Any) -> Any:
         return self.video.frames(*a, **kw)
 
+    def analysis_frames(self, *a: Any, **kw: Any) -> Any:
+        return self.video.analysis_frames(*a, **kw)
+
     def display_frames(self, *a: Any, **kw: Any) -> Any:
         return self.video.display_frames(*a, **kw)
 

@@ -83,63 +83,130 @@ def _plane(pl) -> np.ndarray:
     return np.frombuffer(pl, np.uint8).reshape(pl.height, pl.line_size)[:, : pl.width]
 
 
-def _from_planes(frame, size: tuple[int, int], gray: bool) -> np.ndarray | None:
-    """The frame at `size` from its planes, or None where this path does not apply."""
+def _cv():
     global _cv2
-    full = _PLANAR_420.get(frame.format.name)
-    if full is None:
-        return None
-    full = full or int(getattr(frame, "color_range", 0) or 0) == 2
-    m = _MATRICES.get(int(getattr(frame, "colorspace", 2) or 2))
-    if m is None and not gray:
-        return None
     if _cv2 is None:
         try:
             import cv2  # noqa: PLC0415 - heavy, optional
         except ImportError:
             return None
         _cv2 = cv2
+    return _cv2
+
+
+def _shrink(a: np.ndarray, w: int, h: int) -> np.ndarray:
+    cv2 = _cv2
+    if a.shape[1] < w or a.shape[0] < h:  # (tiny videos only: chroma or the half-size image grows)
+        return cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR)
+    # Exact halvings hit OpenCV's fast 2x2 area path; one big area step is 1.5-2x slower.
+    while a.shape[1] >= 2 * w and a.shape[0] >= 2 * h:
+        a = cv2.resize(a, (a.shape[1] // 2, a.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    if a.shape[1] != w or a.shape[0] != h:
+        a = cv2.resize(a, (w, h), interpolation=cv2.INTER_AREA)
+    return a
+
+
+def _plane_format(frame, gray: bool) -> tuple[bool, tuple[float, float] | None] | None:
+    """(full range, (Kr, Kb)) of a frame the plane path reads, or None where it does not apply."""
+    full = _PLANAR_420.get(frame.format.name)
+    if full is None:
+        return None
+    full = full or int(getattr(frame, "color_range", 0) or 0) == 2
+    m = _MATRICES.get(int(getattr(frame, "colorspace", 2) or 2))
+    if (m is None and not gray) or _cv() is None:
+        return None
+    return full, m
+
+
+def _expand_luma(y: np.ndarray, full: bool) -> np.ndarray:
+    """Luma as a full-range grey image (limited range 16..235 stretched, as swscale does)."""
+    if full:
+        return np.ascontiguousarray(y)
+    return _cv2.convertScaleAbs(y, alpha=255.0 / 219.0, beta=-16 * 255.0 / 219.0)
+
+
+_YUV_TO_RGB: dict[tuple, np.ndarray] = {}
+
+
+def _yuv444_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray, m: tuple[float, float], full: bool) -> np.ndarray:
+    """Same-size Y, U, V planes to RGB with the frame's matrix and range: one affine cv2.transform
+    (rounds and saturates to uint8)."""
+    key = (m, full)
+    mat = _YUV_TO_RGB.get(key)
+    if mat is None:
+        kr, kb = m
+        kg = 1.0 - kr - kb
+        cy, cc, y0 = (1.0, 1.0, 0.0) if full else (255.0 / 219.0, 255.0 / 224.0, 16.0)
+        rv, bu = 2 * (1 - kr) * cc, 2 * (1 - kb) * cc
+        gu, gv = bu * kb / kg, rv * kr / kg
+        # rows: R, G, B; columns: Y, U, V, offset
+        mat = np.array([[cy, 0.0, rv, -cy * y0 - 128 * rv],
+                        [cy, -gu, -gv, -cy * y0 + 128 * (gu + gv)],
+                        [cy, bu, 0.0, -cy * y0 - 128 * bu]], np.float32)
+        _YUV_TO_RGB[key] = mat
+    return _cv2.transform(_cv2.merge([y, u, v]), mat)
+
+
+def _from_planes(frame, size: tuple[int, int], gray: bool) -> np.ndarray | None:
+    """The frame at `size` from its planes, or None where this path does not apply."""
+    fmt = _plane_format(frame, gray)
+    if fmt is None:
+        return None
+    full, m = fmt
     cv2 = _cv2
     w, h = size
-
-    def shrink(a: np.ndarray, w: int, h: int) -> np.ndarray:
-        if a.shape[1] < w or a.shape[0] < h:  # (never: chroma is always shrunk to half the luma size)
-            return cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR)
-        # Exact halvings hit OpenCV's fast 2x2 area path; one big area step is 1.5-2x slower.
-        while a.shape[1] >= 2 * w and a.shape[0] >= 2 * h:
-            a = cv2.resize(a, (a.shape[1] // 2, a.shape[0] // 2), interpolation=cv2.INTER_AREA)
-        if a.shape[1] != w or a.shape[0] != h:
-            a = cv2.resize(a, (w, h), interpolation=cv2.INTER_AREA)
-        return a
-
-    y = shrink(_plane(frame.planes[0]), w, h)
+    y = _shrink(_plane(frame.planes[0]), w, h)
     if gray:
-        if full:
-            return np.ascontiguousarray(y)
-        return cv2.convertScaleAbs(y, alpha=255.0 / 219.0, beta=-16 * 255.0 / 219.0)
-    u = shrink(_plane(frame.planes[1]), w // 2, h // 2)
-    v = shrink(_plane(frame.planes[2]), w // 2, h // 2)
+        return _expand_luma(y, full)
+    u = _shrink(_plane(frame.planes[1]), w // 2, h // 2)
+    v = _shrink(_plane(frame.planes[2]), w // 2, h // 2)
     if m == _MATRICES[2] and not full:  # BT.601 limited range: OpenCV's own (SIMD) conversion
         i420 = np.concatenate([np.ascontiguousarray(y).reshape(-1), u.reshape(-1), v.reshape(-1)])
         return cv2.cvtColor(i420.reshape(h * 3 // 2, w), cv2.COLOR_YUV2RGB_I420)
-    kr, kb = m
-    kg = 1.0 - kr - kb
-    u = cv2.resize(u, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32) - 128.0
-    v = cv2.resize(v, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32) - 128.0
-    yf = y.astype(np.float32)
-    if full:
-        cy, cc = 1.0, 1.0
-    else:
-        yf -= 16.0
-        cy, cc = 255.0 / 219.0, 255.0 / 224.0
-    yf *= cy
-    rv, bu = 2 * (1 - kr) * cc, 2 * (1 - kb) * cc
-    gu, gv = bu * kb / kg, rv * kr / kg
-    rgb = np.empty((h, w, 3), np.float32)
-    np.add(yf, rv * v, out=rgb[:, :, 0])
-    np.subtract(yf, gu * u + gv * v, out=rgb[:, :, 1])
-    np.add(yf, bu * u, out=rgb[:, :, 2])
-    return cv2.convertScaleAbs(rgb)  # rounds and saturates to uint8
+    u = cv2.resize(u, (w, h), interpolation=cv2.INTER_LINEAR)
+    v = cv2.resize(v, (w, h), interpolation=cv2.INTER_LINEAR)
+    return _yuv444_to_rgb(np.ascontiguousarray(y), u, v, m, full)
+
+
+def half_size(size: tuple[int, int]) -> tuple[int, int]:
+    """The colour size of an AnalysisFrame of grey size `size` (at least 8x8)."""
+    return max(8, size[0] // 2), max(8, size[1] // 2)
+
+
+@dataclass
+class AnalysisFrame:
+    """What the shared per-frame signals need, built straight from the decoded planes: grey at the
+    analysis size (luma) and colour at half that size from the chroma planes, which 4:2:0 video
+    stores at about that size anyway; no full-size colour image is ever made."""
+
+    t: float
+    index: int
+    gray: np.ndarray  # HxW uint8 full-range luma (what frames(gray=True) gives)
+    small_rgb: np.ndarray  # half_size((W, H)) RGB uint8
+    pts: int | None = None
+
+    @classmethod
+    def from_rgb(cls, t: float, index: int, img: np.ndarray, pts: int | None = None) -> "AnalysisFrame":
+        """From an RGB frame (sources without planes, pixel formats the plane path skips)."""
+        cv2 = _cv()
+        h, w = img.shape[:2]
+        small = cv2.resize(img, half_size((w, h)), interpolation=cv2.INTER_AREA)
+        return cls(t, index, cv2.cvtColor(img, cv2.COLOR_RGB2GRAY), small, pts)
+
+
+def _analysis_from_planes(frame, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(grey at size, RGB at half size) from the planes, or None where the plane path does not apply."""
+    fmt = _plane_format(frame, False)
+    if fmt is None:
+        return None
+    full, m = fmt
+    w, h = size
+    hw, hh = half_size(size)
+    y = _shrink(_plane(frame.planes[0]), w, h)
+    yh = _shrink(y, hw, hh)
+    u = _shrink(_plane(frame.planes[1]), hw, hh)
+    v = _shrink(_plane(frame.planes[2]), hw, hh)
+    return _expand_luma(y, full), _yuv444_to_rgb(np.ascontiguousarray(yh), u, v, m, full)
 
 
 def scaled_size(w: int, h: int, max_side: int | None) -> tuple[int, int]:
@@ -302,6 +369,9 @@ class VideoStream:
         c = self._container
         vs = self._vs
         start = self.meta.start_time
+        # pts * num / den: int true division rounds exactly as float(pts * Fraction) does, without
+        # building two Fractions a frame.
+        num, den = vs.time_base.numerator, vs.time_base.denominator
         back = 0.0
         for _attempt in range(8):
             target = max(0.0, t - back)
@@ -313,7 +383,7 @@ class VideoStream:
             for frame in self._tolerant_decode(errors):
                 if frame.pts is None:
                     continue
-                ft = float(frame.pts * frame.time_base) - start
+                ft = frame.pts * num / den - start
                 if first:
                     first = False
                     if ft > t + 1e-4 and target > 0:
@@ -388,9 +458,32 @@ class VideoStream:
         """
         size = self._out_size(max_side)
         fmt = "gray" if gray else "rgb24"
+        for idx, (t, frame) in enumerate(self._selected(fps, t0, t1, errors)):
+            yield self._to_frame(frame, t, idx, size, fmt)
+
+    def analysis_frames(self, max_side: int = 160, errors: list[str] | None = None) -> Iterator[AnalysisFrame]:
+        """Every decoded frame as an AnalysisFrame (grey with long side <= max_side, colour at half
+        that), for the shared anchor features: cheaper than frames() because the colour image is
+        built only at half size, from chroma planes that are already about that size."""
+        size = self._out_size(max_side)
+        rot = self.meta.rotation
+        for idx, (t, frame) in enumerate(self._selected(None, 0.0, None, errors)):
+            got = _analysis_from_planes(frame, size)
+            if got is None:  # (pixel formats / colour matrices the plane path does not cover)
+                img = frame.to_ndarray(width=size[0], height=size[1], format="rgb24")
+                af = AnalysisFrame.from_rgb(t, idx, _apply_rotation(img, rot) if rot else img, int(frame.pts))
+            else:
+                g, c = got
+                if rot:
+                    g, c = _apply_rotation(g, rot), _apply_rotation(c, rot)
+                af = AnalysisFrame(t, idx, g, c, int(frame.pts))
+            yield af
+
+    def _selected(self, fps: float | None, t0: float, t1: float | None,
+                  errors: list[str] | None) -> Iterator[tuple[float, object]]:
+        """(time, av frame) of the frames frames() yields: in [t0, t1], at most `fps` a second."""
         step = 1.0 / fps if fps else 0.0
         next_t = t0
-        idx = 0
         for t, frame in self._decode_from(t0, errors):
             if t < t0 - 1e-6:
                 continue
@@ -398,8 +491,7 @@ class VideoStream:
                 break
             if step and t + 1e-6 < next_t:
                 continue
-            yield self._to_frame(frame, t, idx, size, fmt)
-            idx += 1
+            yield t, frame
             if step:
                 next_t = max(next_t + step, t + step * 0.5)
 

@@ -53,6 +53,9 @@ class Task:
     domains: ClassVar[tuple[str, ...]]  # domains it serves; the first is the default
     source_kinds: ClassVar[tuple[str, ...]] = ("video",)
     needs: ClassVar[tuple[str, ...]] = ()  # anchor kinds that must be present to serve it
+    # source kinds this task serves only when an intent asks for it: a plain video is gameplay or a
+    # drive only if the user says so, so the corpus builder never makes it from any video by default
+    asked_only: ClassVar[tuple[str, ...]] = ()
     description: ClassVar[str] = ""
     examples: ClassVar[tuple[str, ...]] = ()  # intent phrasings, used by the planner
     keywords: ClassVar[tuple[str, ...]] = ()  # regexes on the lower-cased intent that name this task (planner)
@@ -81,6 +84,10 @@ class Task:
         if missing:
             return f"task {self.name!r} needs anchors of kind {', '.join(missing)}, which this source lacks"
         return None
+
+    def serves_unasked(self, source_kind: str) -> bool:
+        """Whether the task may be made from such a source when no intent names it (corpus building)."""
+        return source_kind not in self.asked_only
 
     def draft_schema(self) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError

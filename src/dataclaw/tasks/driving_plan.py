@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..experts.driving_log import lead_of, scene_of
-from ..model import Anchor, Query, Sample, Segment, TaskSpec
+from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .game_frames import game_log
 from .shared.common import (
@@ -48,22 +48,33 @@ class DrivingPlanParams(BaseModel):
     max_samples: int = 40
 
 
-def plan_of(rows: list[dict[str, Any]], fps: float, t: float, h: float, min_dv: float, max_gap: float) -> dict[str, Any]:
-    """The logged plan over [t, t+h]: lane the car ends in (or was sent to), speed change, following, crash.
-    `max_gap` is the driving_log expert's (in its driving_state anchors): farther is no lead car."""
+def _frame_rows(rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Frame index -> row, for rows with an ego state (a dropped or broken row leaves a gap, never a shift)."""
+    return {r["i"]: r for r in rows if isinstance(r.get("ego"), dict) and isinstance(r["ego"].get("lane"), int)
+            and isinstance(r["ego"].get("speed"), (int, float))}
+
+
+def plan_of(rows: list[dict[str, Any]], fps: float, t: float, h: float, min_dv: float, max_gap: float) -> dict[str, Any] | None:
+    """The logged plan over [t, t+h]: lane the car ends in (or was sent to), speed change, following, crash;
+    None when the log has no usable row at t or t+h. `max_gap` is the driving_log expert's (in its
+    driving_state anchors): farther is no lead car."""
+    by_i = _frame_rows(rows)
     i0, i1 = int(round(t * fps)), int(round((t + h) * fps))
-    e0, e1 = rows[i0]["ego"], rows[i1]["ego"]
+    if i0 not in by_i or i1 not in by_i:
+        return None
+    e0, e1 = by_i[i0]["ego"], by_i[i1]["ego"]
     lane0 = int(e0["lane"])
     dest = int(e1["lane"]) if int(e1["lane"]) != lane0 else int(e1.get("target_lane", lane0))
     v0, v1 = round(float(e0["speed"]), 1), round(float(e1["speed"]), 1)
     dv = round(v1 - v0, 1)
-    l0, l1 = lead_of(rows[i0], max_gap), lead_of(rows[i1], max_gap)
+    l0, l1 = lead_of(by_i[i0], max_gap), lead_of(by_i[i1], max_gap)
     return {"manoeuvre": "keep_lane" if dest == lane0 else "change_lane_left" if dest < lane0 else "change_lane_right",
             "from_lane": lane0, "target_lane": dest, "done": int(e1["lane"]) == dest,
             "speed": "brake" if dv <= -min_dv else "accelerate" if dv >= min_dv else "keep",
             "speed_from": v0, "speed_to": v1,
             "follow": bool(dest == lane0 and l0 and l1 and l0.get("id") == l1.get("id")),
-            "collision": any(bool(r["ego"].get("crashed")) for r in rows[i0 + 1: i1 + 1]), "horizon": h}
+            "collision": any(bool(by_i[i]["ego"].get("crashed")) for i in range(i0 + 1, i1 + 1) if i in by_i),
+            "horizon": h}
 
 
 def scene_text(scene: dict[str, Any], t: float) -> str:
@@ -106,6 +117,7 @@ class DrivingPlanTask(Task):
     name = "driving_plan"
     domains = ("embodied",)
     source_kinds = ("game", "video")
+    asked_only = ("video",)  # a plain video is gameplay / a drive only when the intent says so
     description = ("Driving frames up to t and the scene -> what the ego car does over the next seconds (manoeuvre, "
                    "target lane, speed change) and why, read from the logged future.")
     examples = ("driving planning answers from dashcam or highway clips", "what should the ego car do next",
@@ -129,7 +141,7 @@ class DrivingPlanTask(Task):
                                "plan": {"anyOf": [plan, {"type": "null"}]},
                                "answer": {"type": "string", "minLength": 5}, "anchors": IDS_SCHEMA}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         src = anchors.source
         dur = duration_of(anchors)
@@ -142,7 +154,7 @@ class DrivingPlanTask(Task):
         if has_log:
             header, rows = game_log(src.path)
             fps = float(header["fps"])
-            n_last = min(len(rows), int(round(dur * fps))) - 1
+            n_last = min(max(r["i"] for r in rows), int(round(dur * fps)) - 1)
         else:
             n_last = int(round((dur - 1.0 / fps) * fps))
             if not anchors.of_kind("motion", "static"):
@@ -166,6 +178,8 @@ class DrivingPlanTask(Task):
             if has_log:
                 state = next(a for a in states if abs(a.t0 - t0) < 1e-3)
                 plan = plan_of(rows, fps, t0, h, p.min_dv, float(state.data.get("max_gap", 60.0)))
+                if plan is None:
+                    continue  # a broken log row at t or t+h loses this sample only
                 future = [a for a in anchors.of_kind(*EVENT_KINDS) if overlap(a.t0, a.t1, t0, t1) > 1e-6
                           or (a.t0 == a.t1 and t0 < a.t0 <= t1 + 1e-6)]
                 side = any(a.kind == "lane_change" and a.data.get("to_lane") == plan["target_lane"] for a in future)
@@ -174,7 +188,8 @@ class DrivingPlanTask(Task):
                             f" What should the ego car do over the next {h:g} s, and why?",
                             answer=plan_text(plan, state.data, p.close_gap, side))
                 # the logged meta-actions cover the whole window, so the plan's span is cited end to end
-                acts = [a for a in anchors.of_kind("game_action") if overlap(a.t0, a.t1, t0, t1) > 1e-6]
+                acts = [a for a in anchors.of_kind("game_action") if overlap(a.t0, a.t1, ctx[0], t1) > 1e-6
+                        or a.t0 - 1e-3 <= ctx[0] <= a.t1 + 1e-3]
                 cited = [state] + future + [a for a in acts if a not in future]
             else:
                 from .t2v import motion_desc  # noqa: PLC0415
@@ -220,7 +235,7 @@ class DrivingPlanTask(Task):
             raise DraftError(["`plan` is required: this recording has a driving log"])
         t1 = round(t0 + h, 4)
         state = [m["state"]] if m.get("state") else []
-        timeline = [a for a in ev.anchors if a.kind in ("motion", "static")]
+        timeline = [a for a in ev.anchors if a.kind in ("motion", "static", "game_action")]
         query = Query(text=m["query"], media=[
             Segment(type="image", path=media.keyframe(ev.source, c), t0=c, t1=c,
                     anchors=state if abs(c - t0) < 1e-3 else [a.id for a in _covering(timeline, c)][:1])
@@ -252,17 +267,17 @@ class DrivingPlanTask(Task):
         fps = float(header["fps"])
         if act is None:
             return ["no plan (the recording has a driving log)"]
-        if int(round((t0 + h) * fps)) >= len(rows):
-            return [f"the horizon {t0 + h:.2f} s runs past the log"]
         scene = act.action.get("scene") or {}
         max_gap = float(scene.get("max_gap", 60.0)) if isinstance(scene, dict) else 60.0
         truth = plan_of(rows, fps, t0, h, float(ev.meta.get("min_dv", 1.0)), max_gap)
+        if truth is None:
+            return [f"the log has no usable row at {t0:.2f} s or {t0 + h:.2f} s"]
         errs = [f"plan {k} is {act.action.get(k)!r}, the log says {truth[k]!r}"
                 for k in ("manoeuvre", "target_lane", "speed", "follow", "collision")
                 if act.action.get(k) != truth[k]]
         errs += [f"plan {k} is {act.action.get(k)}, the log says {truth[k]}" for k in ("speed_from", "speed_to")
                  if not isinstance(act.action.get(k), (int, float)) or abs(act.action[k] - truth[k]) > 0.051]
-        logged = scene_of(rows[int(round(t0 * fps))], int(header.get("lanes") or 1), max_gap)
+        logged = scene_of(_frame_rows(rows)[int(round(t0 * fps))], int(header.get("lanes") or 1), max_gap)
         if scene != logged:
             errs.append(f"scene at {t0:.2f} s is {scene}, the log says {logged}")
         return errs

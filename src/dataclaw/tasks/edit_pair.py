@@ -7,6 +7,8 @@ moment an anchor says something changed:
            such as Doom's ammo)                                "Raise the score by 1, making it 4"
     gui    a logged action with its before / after screens     'Show the screen after you click the "Save" button'
     video  on-screen text that appears (ocr_text)              'Write "Step 2: divide" on the slide'
+    robot  an object the arm carries (phase text; object_state  "Show the scene after the robot finishes:
+           anchors are where the scene changed for good)        carry the object to the target"
 
 The change region is computed, never written by the backend: pixels that differ between the before
 and the after frame while the before frame held for `persist` s before it and the after frame holds
@@ -18,6 +20,7 @@ from the cited anchors (the claims check holds them).
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -172,11 +175,44 @@ def _text_candidates(anchors: AnchorSet) -> list[dict[str, Any]]:
     return out
 
 
+def _robot_candidates(anchors: AnchorSet, dur: float, persist: float, fps: float) -> list[dict[str, Any]]:
+    """One pair per carried object: the scene before the arm takes it and after the arm has left,
+    the instruction from the phase anchors' own text, the place from the object_state anchors (the
+    regions that changed for good) that begin in between."""
+    phases = sorted(anchors.of_kind("phase"), key=lambda a: a.t0)
+    moved = anchors.of_kind("object_state")
+    out = []
+    for k, a in enumerate(phases):
+        if a.data.get("phase") != "transport" or not str(a.data.get("text", "")).strip():
+            continue
+        grasp = next((g for g in reversed(phases[:k]) if g.data.get("phase") == "grasp"), None)
+        tb = round(max(persist, (grasp.t0 if grasp else a.t0) - 1.0), 4)  # before the gripper closes on it
+        # the last frame with `persist` s after it inside the episode (durations carry float noise)
+        ta = round(math.floor(round((dur - 1.0 / fps - persist) * fps, 6)) / fps, 4)
+        nxt = next((n for n in phases[k + 1:] if n.data.get("phase") == "transport"), None)
+        put = next((n for n in phases[k + 1:] if n.data.get("phase") == "place"), None)
+        if nxt is not None or put is None or ta <= put.t1:
+            continue  # another carry follows (regrasp), or the object is never put down (a stall)
+        held = grasp.t0 if grasp else tb
+        if any(held < f.t0 <= ta and (f.kind == "fault" or f.data.get("type") == "stall")
+               for f in anchors.of_kind("fault", "stagnation")):
+            continue  # a drop, slip or stall once it is held: "carry it to the target" may not be what happened
+        places = [m for m in moved if tb < m.t0 <= ta]
+        if not places:
+            continue
+        hull = [min(m.data["bbox"][0] for m in places), min(m.data["bbox"][1] for m in places),
+                max(m.data["bbox"][2] for m in places), max(m.data["bbox"][3] for m in places)]
+        cited = [a] + ([grasp] if grasp else []) + places
+        out.append({"t": a.t0, "before_t": tb, "after_t": ta, "anchors": cited,
+                    "text": f"Show the scene after the robot finishes: {str(a.data['text']).strip()}", "place": hull})
+    return out
+
+
 @register_task
 class EditPairTask(Task):
     name = "edit_pair"
     domains = ("aigc",)
-    source_kinds = ("game", "gui", "video")
+    source_kinds = ("game", "gui", "video", "robot")
     description = ("Image-editing pairs from a lasting visual change: before frame + instruction naming what "
                    "changed -> after frame, with the computed change region (InstructPix2Pix-style).")
     examples = ("image editing pairs", "InstructPix2Pix style edit pairs",
@@ -202,6 +238,8 @@ class EditPairTask(Task):
             cands = _game_candidates(anchors, fps)
         elif src.kind == "gui":
             cands = _gui_candidates(anchors)
+        elif src.kind == "robot":
+            cands = _robot_candidates(anchors, dur, p.persist, fps)
         else:
             cands = _text_candidates(anchors)
         if not cands:
@@ -233,7 +271,7 @@ class EditPairTask(Task):
                     # a counter's edit is its digits: a change elsewhere too (the gun, the view) is not named
                     dropped.append(f"{c['t']:.2f} s: the frames change outside where the {c['text'].split()[2]} is drawn")
                     continue
-                kinds = ("game_action",) if src.kind == "game" else ("motion", "static") if src.kind == "video" else ()
+                kinds = {"game": ("game_action",), "video": ("motion", "static"), "robot": ("phase",)}.get(src.kind, ())
                 cover = [a for a in _timeline(anchors, kinds, tb, ta, tl) if a not in c["anchors"]] if kinds else []
                 out.append(Evidence(sources=[src], anchors=c["anchors"] + cover, frames=[tb, ta],
                                     key=f"ep:{tb:.3f}-{ta:.3f}",

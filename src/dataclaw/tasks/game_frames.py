@@ -120,6 +120,7 @@ class GameFramesTask(Task):
     name = "game_frames"
     domains = ("aigc",)
     source_kinds = ("game", "video")
+    asked_only = ("video",)  # a plain video is gameplay / a drive only when the intent says so
     description = ("Gameplay -> (context frames, action / text prompt) -> target frames a fixed horizon ahead, "
                    "for action-conditioned video generation and world models.")
     examples = ("action-conditioned video generation data from gameplay", "game world model training data",

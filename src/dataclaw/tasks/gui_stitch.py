@@ -37,6 +37,8 @@ class GuiStitchParams(BaseModel):
     loose_hash: int = 20  # phash bits: close enough when the URL, the OCR text or the last target agrees
     min_text: float = 85.0  # rapidfuzz token_set_ratio of the two screens' OCR texts that counts as the same text
     max_fragments: int = 9  # exhaustive ordering above this gets too slow
+    min_margin: float = 3.0  # the best ordering must change this much less (cost: phash bits) than any other
+    # ordering as long and as relevant; closer, the order is undecidable from the screens and no sample is made
 
 
 def hash_distance(a: str, b: str) -> int:
@@ -71,77 +73,148 @@ def relevance(words: list[str], text: str) -> float:
 
 
 CLICKS = ("click", "double_click")
+SUBMIT_KEYS = ("enter", "return", "kp_enter")
+_TOKEN = re.compile(r"[^\W_]+(?:[.,:/-][^\W_]+)*")  # words and numbers as read: 0.98, 08/25/2013, 10:30
+
+
+# what a clock or a countdown shows: whole numbers, times (12:05, 0:59:30); an amount or a score
+# with a fraction (0.92, 24.50) that changes is another state, not time passing
+_CLOCK = re.compile(r"\d+(?::\d\d){0,2}")
+
+
+def text_tokens(text: str) -> set[str]:
+    return set(_TOKEN.findall((text or "").casefold()))
+
+
+def text_change(end_text: str, start_text: str, typed: str = "") -> dict[str, Any] | None:
+    """What changed between two screens' OCR texts, as exact token sets (numbers included): the
+    tokens only one side shows, after folding OCR's word splits ('vestibulum semper' read as one
+    word on one screen). None when either screen has no text. `verdict`: "same" (the same tokens);
+    "tick" (one whole number or time became another and nothing else changed: a clock or a
+    countdown, which runs while nobody acts); "differs" (anything more: other numbers, other words). `typed`: text the end's
+    last action typed; a fragment may end before the screen shows it, so the next one may show it
+    first (its tokens are explained, not a change)."""
+    if not (end_text or "").strip() or not (start_text or "").strip():
+        return None
+    a, b = text_tokens(end_text), text_tokens(start_text)
+    gone, new = a - b, b - a - text_tokens(typed)
+    for x, y in ((gone, new), (new, gone)):  # one side's token = two of the other side's glued together
+        for t in list(x):
+            if any(t == u + v for u in y for v in y if u != v):
+                x.discard(t)
+                y -= {u for u in list(y) for v in list(y) if t in (u + v, v + u)}
+    if not gone and not new:
+        verdict = "same"
+    elif len(gone) == 1 and len(new) == 1 and all(_CLOCK.fullmatch(t) for t in gone | new):
+        verdict = "tick"
+    else:
+        verdict = "differs"
+    return {"verdict": verdict, "gone": sorted(gone)[:12], "new": sorted(new)[:12],
+            "changed": len(gone) + len(new), "tokens": len(a | b)}
+
+
+def target_shown(target: str, text: str) -> bool:
+    """The target's name (3+ characters) shows on the screen as whole words: every word of it, in
+    order ('START' is not shown by 'starts')."""
+    words = _TOKEN.findall(target.casefold())
+    if len(target.strip()) < 3 or not words:
+        return False
+    return re.search(r"(?<!\w)" + r"\W+".join(map(re.escape, words)) + r"(?!\w)", text.casefold()) is not None
 
 
 def compare(end: Anchor, start: Anchor) -> dict[str, Any]:
     """Everything that says whether `start` continues from `end`: screen hash and pixels, URL and
-    title, OCR text, and whether the end's last action's target (a link named X) shows on the start."""
+    title, OCR text (fuzzy and as exact token sets), and whether the end's last action's target (a
+    link named X) shows on the start."""
     from rapidfuzz import fuzz  # noqa: PLC0415
 
     e, st = end.data, start.data
     te, ts = e.get("text") or "", start.data.get("text") or ""
-    target = ((e.get("action") or {}).get("name") or "").strip()
-    last_type = (e.get("action") or {}).get("type")
+    act = e.get("action") or {}
+    target = (act.get("name") or "").strip()
+    last_type = act.get("type")
     pix = thumb_diff(e.get("thumb"), st.get("thumb"))
+    change = text_change(te, ts, act.get("text") or "" if last_type == "type" else "")
     ev: dict[str, Any] = {"from": end.id, "to": start.id, "hash_distance": hash_distance(e["phash"], st["phash"]),
                           "pixel_diff": None if pix is None else round(pix, 4),
                           "text_similarity": round(float(fuzz.token_set_ratio(te, ts)), 1) if te and ts else None,
+                          "text": change["verdict"] if change else None,
+                          "text_change": change,
                           "same_url": (e.get("url") == st.get("url")) if e.get("url") and st.get("url") else None,
                           "same_title": (e.get("title") == st.get("title")) if e.get("title") and st.get("title") else None,
                           "last_target": target or None,
-                          "target_shown": (len(target) >= 3 and target.casefold() in ts.casefold()) if target and ts else None,
+                          "target_shown": target_shown(target, ts) if target and ts else None,
                           "end_frame": e.get("frame"), "start_frame": st.get("frame")}
-    role = (e.get("action") or {}).get("role")
-    # a click on a link (or on an element nobody named) may open another page; a button, a check
-    # box or a start screen's cover does not say so
-    ev["may_navigate"] = last_type in CLICKS and (not role or role_word(role) == "link")
+    role = act.get("role")
+    keys = [str(k).lower() for k in act.get("keys") or []]
+    # the logged URL is the one the last action was taken on: a click or Enter may have opened
+    # another page since. Without the screens' text, only a click on a link (or on an element
+    # nobody named) says so; a button or a start screen's cover may look the same on two pages.
+    ev["may_navigate"] = (last_type in CLICKS or (last_type == "key" and any(k in SUBMIT_KEYS for k in keys)))
+    ev["link_click"] = last_type in CLICKS and (not role or role_word(role) == "link")
     return ev
 
 
 def link(end: Anchor, start: Anchor, p: GuiStitchParams) -> dict[str, Any] | None:
     """The continuity evidence from one fragment's end screen to another's start, or None.
 
-    Same screen: close phash and (with thumbnails) few changed pixels. A URL that changes breaks
-    continuity unless the last action was a click on a link (or an unnamed target) and the settled
-    screen after it is the next start, or its target's name shows there: a page of another URL that
-    merely looks the same after a button click (a start screen, a login form) is not evidence. A looser screen match counts when the URL, the OCR text or the target agrees."""
+    With OCR text on both screens the text decides: the same tokens (numbers included), or one
+    number ticking (a clock), on a similar screen is continuity; other changed words or numbers
+    are another state (a start screen that looks alike but counts other episodes, a form with
+    other values), unless the last action's target shows on the next screen (the click led there).
+    Without text: the same screen (close phash, few changed pixels), or a looser match with the
+    same URL or target. A URL that changes needs a last action that may open a page (a click, or
+    Enter) and, without text, a click on a link."""
     ev = compare(end, start)
-    d, pix, sim = ev["hash_distance"], ev["pixel_diff"], ev["text_similarity"]
+    d, pix, text = ev["hash_distance"], ev["pixel_diff"], ev["text"]
     same_screen = d <= p.max_hash and (pix is None or pix <= p.max_pixels)
     loose = d <= p.loose_hash
-    same_text = sim is not None and sim >= p.min_text
-    if ev["same_url"] is False and not (ev["may_navigate"] and (ev["target_shown"] or same_screen)):
-        return None  # another page, and nothing says the last click led there
+    if ev["same_url"] is False:
+        opened = ev["may_navigate"] if text is not None else ev["link_click"]
+        if not (opened and (ev["target_shown"] or same_screen or (loose and text in ("same", "tick")))):
+            return None  # another page, and nothing says the last action led there
     why = []
-    if same_screen:
+    if text == "differs" and not (ev["target_shown"] and loose):
+        return None  # the screens say different things: not the same moment of one session
+    if text in ("same", "tick") and loose:
+        why.append("same on-screen text" if text == "same" else "same on-screen text but one number (a clock)")
+    if text is None:
+        if same_screen:
+            why.append("same screen")
+        if loose and ev["same_url"]:
+            why.append("same URL, similar screen")
+    elif same_screen:
         why.append("same screen")
-    if loose and ev["same_url"]:
-        why.append("same URL, similar screen")
-    if same_text and ev["same_url"] is not False and loose:
-        why.append("same on-screen text")
-    if ev["target_shown"] and (loose or same_text):
+    if ev["target_shown"] and loose:
         why.append(f"the last action's target {ev['last_target']!r} shows on the next screen")
     if not why:
         return None
     ev["why"] = why
-    ev["cost"] = round(d + 1000 * (pix or 0.0) + (0 if sim is None else (100 - sim) / 10), 3)
+    # the amount of change: screen bits and pixels, and each token only one side shows
+    changed = (ev["text_change"] or {}).get("changed", 0)
+    fuzzy = 0 if text is not None or ev["text_similarity"] is None else (100 - ev["text_similarity"]) / 10
+    ev["cost"] = round(d + 1000 * (pix or 0.0) + 5 * changed + fuzzy, 3)
     return ev
 
 
 def best_chain(n: int, links: dict[tuple[int, int], dict], rel: list[float]) -> list[int]:
     """Longest ordering of fragments where each follows a link; ties -> most relevant, then closest."""
-    best: tuple[Any, list[int]] = ((0, 0.0, 0), [])
+    return ranked_chains(n, links, rel)[0][1] if n else []
+
+
+def ranked_chains(n: int, links: dict[tuple[int, int], dict], rel: list[float]
+                  ) -> list[tuple[tuple[int, float, float], list[int]]]:
+    """Every ordering of the largest size that links, best first: key (size, relevance, -cost)."""
     nodes = list(range(n))
-    for size in range(n, 0, -1):
+    for size in range(n, 1, -1):
+        found = []
         for combo in itertools.permutations(nodes, size):
             if all((a, b) in links for a, b in zip(combo, combo[1:])):
-                dist = sum(links[(a, b)]["cost"] for a, b in zip(combo, combo[1:]))
-                key = (size, sum(rel[k] for k in combo), -dist)
-                if key > best[0]:
-                    best = (key, list(combo))
-        if best[1]:
-            return best[1]
-    return best[1]
+                cost = sum(links[(a, b)]["cost"] for a, b in zip(combo, combo[1:]))
+                found.append(((size, round(sum(rel[k] for k in combo), 6), -round(cost, 3)), list(combo)))
+        if found:
+            return sorted(found, key=lambda x: x[0], reverse=True)
+    return [((1, 0.0, 0.0), [])]
 
 
 def _evidence_text(ev: dict[str, Any]) -> str:
@@ -150,8 +223,11 @@ def _evidence_text(ev: dict[str, Any]) -> str:
         parts.append(f"{ev['pixel_diff']:.0%} of pixels differ")
     if ev["same_url"] is not None:
         parts.append("same URL" if ev["same_url"] else "another URL")
-    if ev["text_similarity"] is not None:
-        parts.append(f"text {ev['text_similarity']:.0f}/100 alike")
+    ch = ev.get("text_change")
+    if ch:
+        parts.append("the same text" if ch["verdict"] == "same" else
+                     f"text: {ch['changed']} of {ch['tokens']} words or numbers differ"
+                     + (f" ({', '.join((ch['gone'] + ch['new'])[:4])})" if ch["changed"] else ""))
     return ", ".join(parts)
 
 
@@ -201,7 +277,16 @@ class GuiStitchTask(Task):
                 links[(i, j)] = lk
         words = intent_words(spec.instruction)
         rel = [relevance(words, fragment_text(k, anchors.anchors)) for k in range(n)]
-        chain = best_chain(n, links, rel)
+        ranked = ranked_chains(n, links, rel)
+        chain = ranked[0][1]
+        if len(chain) >= 2 and len(ranked) > 1:
+            (key, _), (key2, other) = ranked[0], ranked[1]
+            if key[:2] == key2[:2] and key[2] - key2[2] < p.min_margin:
+                def show(c: list[int]) -> str:
+                    return " -> ".join(frags[k]["name"] for k in c)
+                raise ValueError(f"undecidable order: {show(chain)} and {show(other)} are equally continuous on "
+                                 f"screen (total change {-key[2]:g} vs {-key2[2]:g}; a decision needs a margin of "
+                                 f"{p.min_margin:g}): no sample rather than a guess")
         if len(chain) < 2:  # nothing connects: an order would be a guess; say so (the agent records it)
             i, j, ev = min(((i, j, compare(states[(i, "end")], states[(j, "start")]))
                             for i, j in itertools.permutations(range(n), 2)),

@@ -48,6 +48,7 @@ class TemporalQAParams(BaseModel):
     attach_video: bool = True  # the query carries the source video as a clip
     types: list[str] = list(QTYPES)
     difficulty: dict[str, float] = {"easy": 0.3, "medium": 0.4, "hard": 0.3}  # share of each in the order made
+    every_line: bool = False  # localize_text about every distinct line on screen, not only the headings
 
 
 def mix_order(evs: list[Evidence], mix: dict[str, float]) -> list[Evidence]:
@@ -321,6 +322,14 @@ class TemporalQATask(Task):
         if "localize_text" in types:
             for u in screen[: p.per_type]:
                 add("localize_text", "easy", [u.title_anchor], [u])
+            if p.every_line:
+                said = {u.title.lower() for u in screen}
+                for u in us:
+                    for a in u.ocr:
+                        text = anchor_text(a).strip().lower()
+                        if lang.word_count(text) >= 1 and text not in said and len(text) >= 3:
+                            said.add(text)
+                            add("localize_text", "easy", [a], [u])
         if "localize_speech" in types:
             step = max(1, len(speech) // max(1, p.per_type))
             for a in speech[::step][: p.per_type]:
@@ -352,6 +361,20 @@ class TemporalQATask(Task):
             add("multi_event", "hard", [u.title_anchor for u in screen[: p.max_events]], screen[: p.max_events])
         self._visual_questions(anchors, types, p, add)
         return mix_order(out, p.difficulty)
+
+    def focus_select(self, anchors: AnchorSet, spec: TaskSpec, match: Any) -> list[Evidence]:
+        """With a focus: questions about the focused part only, and about each line shown or said there
+        (per_type questions per type would ask one or two about a single slide)."""
+        from ..focus import WINDOW_SHARE, focused_view  # noqa: PLC0415 - focus imports the tasks, not the other way
+
+        if match.reading is None:  # a plain time window ("the first 20 seconds") is no part: the usual mix
+            return self.select(focused_view(anchors, match.spans, WINDOW_SHARE), spec)
+        view = focused_view(anchors, match.spans)
+        lines = sum(1 for a in view.anchors if a.kind in ("ocr_text", "transcript"))
+        p = self.params(spec)
+        wide = spec.model_copy(update={"params": {**spec.params, "every_line": True,
+                                                  "per_type": max(p.per_type, lines)}})
+        return self.select(view, wide)
 
     def _visual_questions(self, anchors: AnchorSet, types: set[str], p: TemporalQAParams, add: Any) -> None:
         hands = sorted(anchors.of_kind("hand"), key=lambda a: a.t0)

@@ -131,8 +131,8 @@ def teacher_rows(src: Source, anchorset: AnchorSet, backend: Any, media: Any, *,
         if tasks and name not in tasks:
             continue
         task = cls()
-        if task.can_serve(src.kind, kinds) is not None:
-            continue
+        if task.can_serve(src.kind, kinds) is not None or not task.serves_unasked(src.kind):
+            continue  # no intent names it here (game_frames / driving_plan on a lecture video)
         for domain in cls.domains[:1]:
             for intent, fuzzy in intents_for(cls, domain, intents_per_task):
                 spec = TaskSpec(task=name, domain=domain, instruction=intent)
@@ -172,8 +172,8 @@ def naive_rows(src: Source, anchorset: AnchorSet, max_samples: int | None = 8) -
     rows = []
     for name, cls in sorted(load_all().items()):
         task = cls()
-        if task.can_serve(src.kind, kinds) is not None:
-            continue
+        if task.can_serve(src.kind, kinds) is not None or not task.serves_unasked(src.kind):
+            continue  # no intent names it here (game_frames / driving_plan on a lecture video)
         domain = cls.domains[0]
         for intent, fuzzy in intents_for(cls, domain, 2):
             spec = TaskSpec(task=name, domain=domain, instruction=intent)

@@ -1,0 +1,187 @@
+"""Word relations from WordNet 3.0 (Debian `wordnet-base`, read by nltk): a paraphrase layer for focus matching.
+
+"the part where the tea sits in the water" shares no word with "Steep the leaves", but WordNet's gloss of
+*steep* is "let sit in a liquid ...", and *tea* is "dried leaves of the tea shrub". `related(a, b)` says
+how two words relate: the same synset (synonyms), one in the other's gloss, or a shared direct hypernym.
+
+The data ships in the Debian package (`/usr/share/wordnet`, or `$WNHOME`); nltk's reader wants a
+`lexnames` file that Debian keeps only as the lexnames(5WN) man page, so a reader folder is laid out once
+in the model cache: copies of the data files (nltk opens no links) plus `lexnames` written from that page. Without nltk or the
+data, `available()` is False and focus matching keeps to words and MiniLM.
+"""
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import re
+import shutil
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+FILES = ("data.adj", "data.adv", "data.noun", "data.verb", "index.adj", "index.adv", "index.noun", "index.verb",
+         "adj.exc", "adv.exc", "noun.exc", "verb.exc")
+SENSES = 2  # the first senses of a word (WordNet orders them by frequency); rare senses relate everything
+SYNONYM, GLOSS, SIBLING = 1.0, 0.8, 0.6  # how much a relation counts as the word itself
+_GLOSS_STOP = set("""a an the of to in on at by for with and or as from into that which who what something someone
+be is are being used use make made cause take give get have having put set one ones especially usually often
+very more most than so such not no without other another its it their thing things way act state quality
+certain part parts person people""".split())
+
+
+def _wnhome() -> Path | None:
+    for d in (os.environ.get("WNHOME"), "/usr/share/wordnet"):
+        if d and all((Path(d) / f).is_file() for f in ("data.noun", "index.noun")):
+            return Path(d)
+    return None
+
+
+def _lexnames(home: Path) -> str:
+    """lexnames from the lexnames(5WN) page (`00<TAB>adj.all<TAB>...`); numbered placeholders if it is missing."""
+    rows = []
+    for page in (Path("/usr/share/man/man5/lexnames.5WN.gz"), home / "lexnames.5WN.gz"):
+        if page.is_file():
+            rows = re.findall(r"^(\d\d)\t(\S+)\s", gzip.decompress(page.read_bytes()).decode("latin-1"), re.M)
+            break
+    if not rows:  # nltk needs the lines only for Synset.lexname(), which matching never asks
+        rows = [(f"{i:02d}", f"lex.{i:02d}") for i in range(45)]
+    return "".join(f"{i}\t{name}\t0\n" for i, name in rows)
+
+
+def _reader_dir(home: Path) -> Path:
+    from .models_local import models_dir  # noqa: PLC0415 - the cache every model uses
+
+    out = models_dir() / "wordnet-3.0-nltk"
+    if not (out / "lexnames").is_file():
+        out.mkdir(parents=True, exist_ok=True)
+        for f in FILES:
+            if (home / f).is_file() and not (out / f).exists():
+                shutil.copyfile(home / f, out / f)  # nltk refuses symlinks and hard links (28 MB, once)
+        tmp = out / "lexnames.tmp"
+        tmp.write_text(_lexnames(home))
+        tmp.replace(out / "lexnames")
+    return out
+
+
+@lru_cache(maxsize=1)
+def wordnet() -> Any | None:
+    """nltk's WordNet reader on the Debian data, or None (no nltk, no data)."""
+    home = _wnhome()
+    if home is None:
+        return None
+    try:
+        import warnings  # noqa: PLC0415
+
+        import nltk  # noqa: PLC0415
+        from nltk.corpus.reader.wordnet import WordNetCorpusReader  # noqa: PLC0415
+
+        root = _reader_dir(home)
+        if str(root) not in nltk.data.path:
+            nltk.data.path.append(str(root))  # nltk reads only under its data paths
+        class Reader(WordNetCorpusReader):
+            def map_wn(self, version: str = "wordnet") -> None:  # noqa: ARG002
+                return None  # maps to nltk's downloaded copy for multilingual data, which is not used here
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "multilingual functions are not available": not needed here
+            return Reader(str(root), None)
+    except Exception as exc:  # noqa: BLE001 - the paraphrase layer is optional
+        log.info("WordNet not usable (%s): focus matching uses words and MiniLM only", exc)
+        return None
+
+
+def available() -> bool:
+    return wordnet() is not None
+
+
+def _content(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2 and w not in _GLOSS_STOP}
+
+
+@lru_cache(maxsize=20000)
+def _info(word: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(synonyms, gloss words, direct hypernyms' lemmas) of the word's first senses (each part of speech);
+    lemmas are lower-case words ("work_out" -> "work out")."""
+    wn = wordnet()
+    if wn is None or not word.isalpha():
+        return frozenset(), frozenset(), frozenset()
+    syn: set[str] = set()
+    gloss: set[str] = set()
+    hyper: set[str] = set()
+    for pos in ("n", "v", "a", "r"):
+        for s in wn.synsets(word, pos=pos)[:SENSES]:
+            syn |= {n.lower().replace("_", " ") for n in s.lemma_names()}
+            gloss |= _content(s.definition())
+            for h in s.hypernyms()[:2]:
+                hyper |= {n.lower().replace("_", " ") for n in h.lemma_names()}
+    syn.discard(word)
+    return frozenset(syn), frozenset(gloss), frozenset(hyper)
+
+
+@lru_cache(maxsize=20000)
+def base_forms(word: str) -> frozenset[str]:
+    """The word's dictionary forms (WordNet's morphy: "sits" -> "sit", "leaves" -> "leaf", "leave")."""
+    wn = wordnet()
+    if wn is None:
+        return frozenset({word})
+    out = {word}
+    for pos in ("n", "v", "a", "r"):
+        try:
+            out |= set(wn._morphy(word, pos))
+        except Exception:  # noqa: BLE001
+            pass
+    return frozenset(out)
+
+
+@lru_cache(maxsize=100000)
+def related(a: str, b: str) -> float:
+    """How strongly word `a` (of a request) stands for word `b` (of the source): 1 synonyms, 0.8 one in the
+    other's definition, 0.6 a shared direct hypernym; 0 otherwise (also when WordNet is missing)."""
+    if a == b:
+        return 1.0
+    best = 0.0
+    for x in base_forms(a):
+        sx, gx, hx = _info(x)
+        for y in base_forms(b):
+            if x == y:
+                return 1.0
+            sy, gy, hy = _info(y)
+            if y in sx or x in sy:
+                return SYNONYM
+            if y in gx or x in gy:
+                best = max(best, GLOSS)
+            elif (hx & hy) or (hx & sy) or (hy & sx):
+                best = max(best, SIBLING)
+    return best
+
+
+def phrase_lemmas(words: list[str]) -> list[str]:
+    """Two-word lemmas WordNet knows among consecutive words ("work out", "take away")."""
+    wn = wordnet()
+    if wn is None:
+        return []
+    return [f"{a} {b}" for a, b in zip(words, words[1:]) if wn.synsets(f"{a}_{b}")]
+
+
+def related_phrase(lemma: str, b: str) -> float:
+    """`related` for a two-word lemma of the request ("work out") against a source word."""
+    wn = wordnet()
+    if wn is None:
+        return 0.0
+    syn: set[str] = set()
+    gloss: set[str] = set()
+    for s in wn.synsets(lemma.replace(" ", "_"))[:SENSES]:
+        syn |= {n.lower().replace("_", " ") for n in s.lemma_names()}
+        gloss |= _content(s.definition())
+    forms = base_forms(b)
+    if forms & syn:
+        return SYNONYM
+    if forms & gloss:
+        return GLOSS
+    for y in forms:  # "work out" is "find the solution"; "answer" has "solution" as a synonym
+        if _info(y)[0] & (syn | gloss):
+            return SIBLING
+    return 0.0
