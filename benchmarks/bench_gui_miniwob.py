@@ -188,7 +188,13 @@ def bench_stitch(recs: list[Path], work: Path, n_sets: int, seed: int) -> dict:
 
     task = get_task("gui_stitch")
     spec = TaskSpec(task="gui_stitch", domain="gui", instruction="stitch these fragments into one task")
-    sets = build_fragment_sets(recs, work, n_sets=n_sets, seed=seed, keep_url=True)
+    from dataclaw.bench.miniwob import FragmentSet
+
+    kept = sorted(work.glob("set_*.truth.json"))[:n_sets]
+    if len(kept) == n_sets:  # a rerun with --work: the same sets (and their cached anchors)
+        sets = [FragmentSet(**json.loads(f.read_text())) for f in kept]
+    else:
+        sets = build_fragment_sets(recs, work, n_sets=n_sets, seed=seed, keep_url=True)
     res = {c: {"exact": 0, "dropped_ok": 0, "pairs": 0, "pair_total": 0, "undecided": 0, "unconnected": 0,
                "wrong": 0, "by_task": defaultdict(lambda: [0, 0]), "starts": defaultdict(lambda: [0, 0]),
                "failures": []} for c in CONDITIONS}
@@ -246,11 +252,12 @@ def main() -> None:
     ap.add_argument("--splits", default="dev,holdout_seeds,holdout_tasks,fresh_seeds")
     ap.add_argument("--parts", default="actions,tailor,stitch", help="what to measure (comma-separated)")
     ap.add_argument("--ocr", action="store_true", help="also grounding on the trace form with OCR")
+    ap.add_argument("--work", type=Path, help="work folder to reuse (fragment sets and anchor cache of a former run)")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
     from dataclaw.bench.miniwob import build_corpus, recordings
 
-    work = Path(tempfile.mkdtemp(prefix="bench_miniwob_"))
+    work = a.work or Path(tempfile.mkdtemp(prefix="bench_miniwob_"))
     os.environ.setdefault("DATACLAW_CACHE", str(work / "cache"))
     parts = set(a.parts.split(","))
     t = time.perf_counter()

@@ -305,6 +305,12 @@ def _gui_action(a: Anchor, s: Support) -> None:
 
         keys = [str(k) for k in d["keys"]]
         s.texts += [key_words(keys), *(key_words([k]) for k in keys)]
+    dx, dy = d.get("dx"), d.get("dy")
+    if isinstance(dx, (int, float)) and isinstance(dy, (int, float)):
+        # the GUI text writes a move by its size and end point ("70 px up", "to (60, 50)"), not its signed delta
+        s.numbers += [abs(float(dx)), abs(float(dy))]
+        if isinstance(d.get("x"), (int, float)) and isinstance(d.get("y"), (int, float)):
+            s.numbers += [float(d["x"]) + float(dx), float(d["y"]) + float(dy)]
     if d.get("type") == "scroll":
         s.fact("directions", "down" if (d.get("dy") or 0) > 0 else "up")
         _words(s, "down" if (d.get("dy") or 0) > 0 else "up")
@@ -577,6 +583,7 @@ _TEXT_KINDS = ("ocr_text", "transcript", "speech", "screen_state")
 _CONTAINER_KINDS = ("shot", "keyframe", "screen")  # a span of the video, not a fact of its own
 _TIME_WORDS = ("at", "around", "about", "near", "between", "and", "from", "to", "until", "till", "after", "before",
                "during", "since")
+_SPACE_UNITS = ("cm", "mm", "m", "px", "%")
 _POINT_WORDS = ("around", "about", "near", "between", "and")  # a point that may fall inside a cited span
 
 
@@ -854,7 +861,8 @@ class _Pool:
         m = re.match(r"-?\d+(?:\.(\d+))?", c.text)
         dec = len(m.group(1)) if m and m.group(1) else 0
         eps = 0.5 * 10 ** (-dec) + 1e-9
-        timed = c.unit in ("s", "min") or c.key in _TIME_WORDS
+        # a length or share is never a time, whatever word precedes it ("40 px left and 70 px up")
+        timed = c.unit in ("s", "min") or (c.key in _TIME_WORDS and c.unit not in _SPACE_UNITS)
         pool = self.s.times if timed else self.s.numbers
         if c.unit == "min":
             v = v * 60.0

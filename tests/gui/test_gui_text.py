@@ -119,6 +119,28 @@ def test_mixed_script_values_verify(form_anchors, tmp_path, value):
     _rules_output_verifies(form_anchors, tmp_path, [value, "Name"], ["button"], [value], value)
 
 
+@pytest.mark.parametrize("named", [True, False])
+@pytest.mark.parametrize("dx,dy", [(-40, -70), (0, -70), (55, 30)])
+def test_drag_steps_verify_with_signed_deltas(form_anchors, tmp_path, named, dx, dy):
+    """"drag 'Kalina' 70 px up" for dy = -70 (MiniWoB drag-items, fresh seeds): the text states sizes and
+    end points, the log signed deltas; the rules step must verify either way."""
+    aset = copy.deepcopy(form_anchors)
+    act = aset.of_kind("gui_action")[1]
+    act.data.update(type="drag", dx=dx, dy=dy, x=100, y=120)
+    if named:
+        act.data["element"] = {"name": "Kalina", "role": "listitem", "bbox": [90, 110, 40, 20]}
+    task = get_task("gui_trajectory")
+    spec = TaskSpec(task="gui_trajectory", domain="gui", instruction="agent data")
+    ev = task.select(aset, spec)[0]
+    draft = task.rules(ev, spec)
+    with MediaStore(tmp_path / "ds") as media:
+        sample = task.build(draft, ev, spec, media)
+    v = verify_sample(sample, aset, dataset_dir=tmp_path / "ds", task=task, evidence=ev, draft=draft)
+    step = [s.text for s in sample.solution if s.type == "text"][1]
+    assert ("drag 'Kalina'" in step) == named and "drag" in step, step
+    assert v.ok, (v.errors, step)
+
+
 def _rules_output_verifies(form_anchors, tmp_path, names, roles, typed, title):
     aset = _rename(form_anchors, names, roles, typed, title)
     n_actions = len(aset.of_kind("gui_action"))

@@ -22,6 +22,7 @@ from dataclaw.model import Plan, TaskSpec
 from dataclaw.tasks import get_task
 
 NO_OCR = {"gui_screens": {"ocr": False, "ocr_elements": "never"}}
+OCR = {"gui_screens": {"ocr": True, "ocr_elements": "never"}}  # OCR the start / end screens
 STITCH = TaskSpec(task="gui_stitch", domain="gui", instruction="stitch these fragments into one task")
 NAMES = {"store_b": "frag_a", "store_other": "frag_b", "store_a": "frag_c"}  # shuffled: truth frag_c -> frag_a
 
@@ -34,6 +35,13 @@ def store(tmp_path_factory) -> dict[str, Path]:
         pytest.skip(f"{recorder.CHROMIUM} not installed (apt-get install chromium)")
     pytest.importorskip("playwright", reason="pip install playwright")
     return recorder.record_store(tmp_path_factory.mktemp("store_rec"))
+
+
+@pytest.fixture(scope="session")
+def store_sets(store, tmp_path_factory) -> dict[bool, Path]:
+    """The two fragments + distractor, as our recorder logs them and as a screen-only logger would."""
+    root = tmp_path_factory.mktemp("store_sets")
+    return {keep: _fragment_set(store, root / ("url" if keep else "screen"), keep) for keep in (True, False)}
 
 
 def _fragment_set(store: dict[str, Path], root: Path, keep_url: bool) -> Path:
@@ -87,11 +95,11 @@ def test_second_fragment_really_starts_on_a_blank_loading_frame(store):
 
 
 @pytest.mark.parametrize("keep_url", [True, False], ids=["url_logged", "screen_only"])
-def test_fragments_stitch_in_order_and_the_distractor_is_dropped(store, tmp_path, keep_url):
-    root = _fragment_set(store, tmp_path / "set", keep_url)
+def test_fragments_stitch_in_order_and_the_distractor_is_dropped(store_sets, tmp_path, keep_url):
+    root = store_sets[keep_url]
     out = tmp_path / "o"
     res = dataclaw.tailor(root, plan=Plan(intent=STITCH.instruction, tasks=[STITCH]), out=out, quiet=True,
-                          expert_params={"gui_screens": {"ocr": True, "ocr_elements": "never"}})
+                          expert_params=OCR)
     assert res.counts["samples"] == 1 and res.counts["rejected"] == 0, res.counts
     s = json.loads((out / "samples.jsonl").read_text().splitlines()[0])
     meta = json.loads(s["meta"]) if isinstance(s["meta"], str) else s["meta"]
@@ -102,7 +110,7 @@ def test_fragments_stitch_in_order_and_the_distractor_is_dropped(store, tmp_path
     assert meta["n_steps"] == 8 + 6  # every step of both kept fragments
 
 
-def test_a_lookalike_screen_with_other_numbers_does_not_link(store):
+def test_a_lookalike_screen_with_other_numbers_does_not_link(store_sets):
     """The cart screen with another total is another state: exact token sets, numbers included."""
     from dataclaw.model import Anchor
     from dataclaw.tasks.gui_stitch import GuiStitchParams, link, text_change
@@ -111,8 +119,7 @@ def test_a_lookalike_screen_with_other_numbers_does_not_link(store):
                        )["verdict"] == "differs"
     assert text_change("Time left: 58 / 60sec", "Time left: 57 / 60sec")["verdict"] == "tick"
     assert text_change("vestibulum semper dolor", "vestibulumsemper dolor")["verdict"] == "same"
-    aset = run_experts(_fragment_set(store, Path(store["store"]).parent / "lookalike", True),
-                       ["gui_screens"], {"gui_screens": {"ocr": True, "ocr_elements": "never"}})
+    aset = run_experts(store_sets[True], ["gui_screens"], OCR)  # the stitch test's anchors (cached)
     names = [f["name"] for f in aset.meta["video"]["fragments"]]
     st = {(a.data["fragment"], a.data["at"]): a for a in aset.of_kind("screen_state")}
     end, start = st[(names.index("frag_c"), "end")], st[(names.index("frag_a"), "start")]

@@ -1,11 +1,15 @@
 """`gui_stitch`: fragments of GUI recordings + an intent -> one long-horizon task.
 
-Input is a fragment set (one source; `screen_state` anchors give each fragment's start and end
-screen: perceptual hash + OCR). Fragment j may follow fragment i when i's end screen matches j's
-start screen (phash distance, or OCR text and URL when the hashes disagree). The kept fragments are
-the longest chain of such links (ties: the one most relevant to the intent); the others are dropped
-with the reason (no continuity, and how little of the intent they mention). The sample lists the
-kept fragments in order, each followed by its steps (as in `gui_trajectory`), and the dropped ones.
+Input is a fragment set (one source; `screen_state` anchors give each fragment's settled start and
+end screen: perceptual hash, thumbnail, OCR text, URL, last action). Fragment j may follow fragment
+i when i's end screen continues into j's start (`link`): with OCR text on both, the same words and
+numbers (one clock-like number may tick) on a similar screen; without text, the same screen, or a
+similar one with the same URL or the last target shown. The kept fragments are the longest chain
+of such links, ties broken by relevance to the intent and then by the amount of change; when
+another ordering is as long, as relevant and within `min_margin` as continuous, the order is
+undecidable from the screens and no sample is made (the error says which orders tie). The others
+are dropped with the reason. The sample lists the kept fragments in order, each followed by its
+steps (as in `gui_trajectory`), and the dropped ones.
 """
 from __future__ import annotations
 
@@ -37,6 +41,7 @@ class GuiStitchParams(BaseModel):
     loose_hash: int = 20  # phash bits: close enough when the URL, the OCR text or the last target agrees
     min_text: float = 85.0  # rapidfuzz token_set_ratio of the two screens' OCR texts that counts as the same text
     max_fragments: int = 9  # exhaustive ordering above this gets too slow
+    settled_s: float = 0.3  # s: an end frame this long before its fragment ends shows its last action's result
     min_margin: float = 3.0  # the best ordering must change this much less (cost: phash bits) than any other
     # ordering as long and as relevant; closer, the order is undecidable from the screens and no sample is made
 
@@ -155,7 +160,17 @@ def compare(end: Anchor, start: Anchor) -> dict[str, Any]:
     return ev
 
 
-def link(end: Anchor, start: Anchor, p: GuiStitchParams) -> dict[str, Any] | None:
+def end_settled(end: Anchor, frags: list[dict[str, Any]], p: GuiStitchParams) -> bool | None:
+    """Whether a fragment's end frame shows the settled result of its last action: the recording
+    went on at least `settled_s` after it. A recording stopped right after an action (a cut in a
+    pause, before the page repainted) ends on the screen before the action's effect."""
+    k = end.data.get("fragment", 0)
+    if k >= len(frags) or frags[k].get("t1") is None:
+        return None
+    return float(frags[k]["t1"]) - end.t0 >= p.settled_s
+
+
+def link(end: Anchor, start: Anchor, p: GuiStitchParams, settled: bool | None = True) -> dict[str, Any] | None:
     """The continuity evidence from one fragment's end screen to another's start, or None.
 
     With OCR text on both screens the text decides: the same tokens (numbers included), or one
@@ -164,9 +179,13 @@ def link(end: Anchor, start: Anchor, p: GuiStitchParams) -> dict[str, Any] | Non
     other values), unless the last action's target shows on the next screen (the click led there).
     Without text: the same screen (close phash, few changed pixels), or a looser match with the
     same URL or target. A URL that changes needs a last action that may open a page (a click, or
-    Enter) and, without text, a click on a link."""
+    Enter) and, without text, a click on a link. When the end frame is not `settled` (its fragment
+    stopped right after the last action), text that differs does not refute: the screens decide."""
     ev = compare(end, start)
     d, pix, text = ev["hash_distance"], ev["pixel_diff"], ev["text"]
+    ev["end_settled"] = settled
+    if text == "differs" and settled is False:
+        text = None  # the end may not show the last action's effect yet: its text cannot refute; screens decide
     same_screen = d <= p.max_hash and (pix is None or pix <= p.max_pixels)
     loose = d <= p.loose_hash
     if ev["same_url"] is False:
@@ -272,7 +291,7 @@ class GuiStitchTask(Task):
             return []
         links = {}
         for i, j in itertools.permutations(range(n), 2):
-            lk = link(states[(i, "end")], states[(j, "start")], p)
+            lk = link(states[(i, "end")], states[(j, "start")], p, end_settled(states[(i, "end")], frags, p))
             if lk:
                 links[(i, j)] = lk
         words = intent_words(spec.instruction)
@@ -353,7 +372,7 @@ class GuiStitchTask(Task):
             end, start = ev.anchor(a["end_state"]), ev.anchor(b["start_state"])
             if end is None or start is None:
                 errors.append(f"order: fragment {a['fragment']} -> {b['fragment']} cites unknown screen states")
-            elif link(end, start, p) is None:
+            elif link(end, start, p, end_settled(end, ev.meta["fragments"], p)) is None:
                 errors.append(f"order: fragment {a['fragment']} does not end on the screen fragment "
                               f"{b['fragment']} starts on")
         for i, st in enumerate(draft["steps"]):

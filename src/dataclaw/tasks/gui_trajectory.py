@@ -137,8 +137,8 @@ def describe(act: Anchor, el: Anchor | None, prev: Anchor | None = None, prev_el
         q = quote_or_none(element_label(act, el), "element name", notes)
         if q:
             return f"drag {q} {_direction(d['dx'], d['dy'])}"
-        return (f"drag from ({d['x']:.0f}, {d['y']:.0f}) to "
-                f"({d['x'] + d['dx']:.0f}, {d['y'] + d['dy']:.0f})")
+        return (f"drag from ({d.get('x', 0):.0f}, {d.get('y', 0):.0f}) to "
+                f"({d.get('x', 0) + d['dx']:.0f}, {d.get('y', 0) + d['dy']:.0f})")
     q = quote_or_none(element_label(act, el), "element name", notes)
     return f"hover over {q}" if q else f"move the pointer to ({d.get('x', 0):.0f}, {d.get('y', 0):.0f})"
 
