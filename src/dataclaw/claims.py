@@ -40,6 +40,7 @@ from typing import Any, Callable, Iterable
 from pydantic import BaseModel, Field
 
 from . import lang
+from .experts.robot_phases import DESCRIPTIONS
 from .model import Anchor, Sample
 
 # ---------------------------------------------------------------------------- policy
@@ -228,15 +229,29 @@ class Support:
 
 
 VOCABULARIES: dict[str, Callable[[Anchor, Support], None]] = {}
+# anchor kind -> the subjects whose motion that kind's anchors judge (`vocabulary(..., movers=)`): a
+# sentence naming one of them is held against those anchors, not against subject_motion.
+MOVERS: dict[str, tuple[str, ...]] = {}
 
 
-def vocabulary(*kinds: str) -> Callable[[Callable[[Anchor, Support], None]], Callable[[Anchor, Support], None]]:
-    """Registers what anchors of `kinds` support beyond their data's strings and numbers."""
+def vocabulary(*kinds: str, movers: tuple[str, ...] = ()
+               ) -> Callable[[Callable[[Anchor, Support], None]], Callable[[Anchor, Support], None]]:
+    """Registers what anchors of `kinds` support beyond their data's strings and numbers, and which
+    subjects' motion they judge (`movers`, lower-case words or phrases)."""
     def deco(fn: Callable[[Anchor, Support], None]) -> Callable[[Anchor, Support], None]:
         for k in kinds:
             VOCABULARIES[k] = fn
+            if movers:
+                MOVERS[k] = movers
         return fn
     return deco
+
+
+def mover_re() -> re.Pattern[str]:
+    """Any subject some anchor kind judges the motion of, as a whole word (`MOVERS`)."""
+    words = sorted({w for ws in MOVERS.values() for w in ws}, key=lambda w: (-len(w), w))
+    return re.compile(r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"[- ]").replace(r"\-", r"[- ]")
+                                          for w in words) + r")\b")
 
 
 def _words(s: Support, text: str) -> None:
@@ -321,10 +336,8 @@ _PHASE_WORDS = {"reach": "reach toward", "grasp": "grasp close", "transport": "c
                 "place": "place open release", "retreat": "retreat away"}
 
 
-@vocabulary("phase")
+@vocabulary("phase", movers=("gripper", "arm", "robot", "end-effector"))
 def _phase(a: Anchor, s: Support) -> None:
-    from .experts.robot_phases import DESCRIPTIONS  # noqa: PLC0415 - what the phase expert says a phase is
-
     phase = str(a.data.get("phase"))
     _words(s, "phase arm gripper " + phase + " " + _PHASE_WORDS.get(phase, "") + " " + DESCRIPTIONS.get(phase, ""))
     s.fact("directions", *[w for w in _PHASE_WORDS.get(phase, "").split() if w in ("toward", "away")])
@@ -372,7 +385,7 @@ def _counter_change(a: Anchor, s: Support) -> None:
         s.numbers.append(abs(delta))
 
 
-@vocabulary("player_move")
+@vocabulary("player_move", movers=("player",))
 def _player_move(a: Anchor, s: Support) -> None:
     _words(s, "player moves move " + str(a.data.get("direction", "")))
     s.fact("directions", str(a.data.get("direction", "")))
@@ -416,7 +429,7 @@ def _fault(a: Anchor, s: Support) -> None:
 
 
 # Visual anchors (experts of the visual-anchors issue): kinds and data fields are their contract.
-@vocabulary("hand")
+@vocabulary("hand", movers=("hand", "hands"))
 def _hand(a: Anchor, s: Support) -> None:
     side = str(a.data.get("side") or "")
     _words(s, "hand hands view see seen visible coming " + (side if side in ("left", "right") else ""))
@@ -440,7 +453,7 @@ def _hand_object(a: Anchor, s: Support) -> None:
         s.texts.append(f"{side} hand")
 
 
-@vocabulary("person")
+@vocabulary("person", movers=("person", "people"))
 def _person(a: Anchor, s: Support) -> None:
     d = a.data
     _words(s, "person people someone somebody pedestrian figure human view see seen visible")

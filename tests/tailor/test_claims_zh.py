@@ -11,7 +11,7 @@ from dataclaw import lang
 from dataclaw.model import Anchor, TaskSpec
 from dataclaw.verify import verify_sample
 
-from tailor_truth import SLIDES, make_anchorset
+from tailor_truth import make_anchorset, with_slide_texts
 
 pytest.importorskip("jieba")
 ZH_TASKS = ("tutorial", "temporal_qa")
@@ -22,23 +22,8 @@ _ZH_TEXT = st.lists(_ZH, min_size=1, max_size=10).map("".join)
 
 
 def _with_texts(aset, texts):
-    slide = {(t0, t1): txt for (t0, t1, *_), txt in zip(SLIDES, texts)}
-    new = []
-    for a in aset.anchors:
-        key = next(((t0, t1) for (t0, t1) in slide if t0 - 0.5 <= a.t0 < t1 - 0.5), None)
-        if a.kind in ("ocr_text", "transcript") and key is not None:
-            head, body, said = slide[key]
-            text = said if a.kind == "transcript" else (head if a.data["bbox"][1] < 50 else body)
-            data = {**a.data, "text": text}
-            if a.kind == "transcript":  # whisper's Chinese words: no spaces between them
-                ws = lang.segment(text) or [text]
-                step = (a.t1 - a.t0) / len(ws)
-                data["words"] = [{"word": w, "t0": a.t0 + i * step, "t1": a.t0 + (i + 1) * step}
-                                 for i, w in enumerate(ws)]
-            a = Anchor(source=a.source, kind=a.kind, t0=a.t0, t1=a.t1, data=data, expert=a.expert)
-        new.append(a)
-    aset.anchors = new
-    return aset
+    # whisper's Chinese words: no spaces between them
+    return with_slide_texts(aset, texts, words=lambda text: lang.segment(text) or [text])
 
 
 def _samples(aset, media, language="zh"):

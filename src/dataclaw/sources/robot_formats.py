@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import SourceError
+from . import mjcf
 
 HDF5_EXT = {".hdf5", ".h5", ".he5"}
 STATE_FILES = ("states.csv", "states.parquet")
@@ -382,8 +383,6 @@ def _load_robosuite(p: Path, f: Any, name: str, n_demos: int) -> Episode:
     """Raw robosuite demonstrations (`collect_human_demonstrations.py`): per demo `states` = flattened
     MuJoCo states [time, qpos, qvel], `actions`, the model XML (`model_file` attribute, or a file
     name under `models/` beside the HDF5) and optional `joint_torques`; environment in `/data` attrs."""
-    from . import mjcf  # noqa: PLC0415
-
     data, demo = f["data"], f["data"][name]
     path = f"{p}{MEMBER_SEP}{name}"
     states = np.asarray(demo["states"], dtype=np.float64)

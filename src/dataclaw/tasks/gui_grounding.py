@@ -12,8 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Query, Sample, Segment, TaskSpec
+from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
+from .gui_trajectory import template_prompt
 from .shared.common import DraftError, clean, evidence_sample_id, provenance, validate_draft
 from .shared.gui_text import ROLE_WORDS_ZH, Unquotable, quote, quote_supported, quoted_spans, role_word
 
@@ -59,7 +60,7 @@ class GuiGroundingTask(Task):
                                "bbox": {**nums, "minItems": 4, "maxItems": 4},
                                "frame": frame, "element": {"type": "string"}}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         screens = {a.data["action"]: a for a in anchors.of_kind("screen") if a.data.get("role") == "before"}
         actions = {a.id: a for a in anchors.of_kind("gui_action")}
         out = []
@@ -79,8 +80,6 @@ class GuiGroundingTask(Task):
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .gui_trajectory import template_prompt  # noqa: PLC0415
-
         return template_prompt(self, ev, spec, "instruction")
 
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:

@@ -8,20 +8,15 @@ instruction and reasoning from the action log, element names and OCR only. One s
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Anchor, Query, Sample, Segment, TaskSpec
+from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
+from ..sources.gui_trace import parse_step_action
 from .base import Evidence, Task, register_task
-from .shared.common import (
-    DraftError,
-    build_prompt,
-    clean,
-    evidence_sample_id,
-    provenance,
-    validate_draft,
-)
+from .shared.common import DraftError, build_prompt, clean, evidence_sample_id, provenance, validate_draft
 from .shared.gui_text import FIELD_ROLES, ROLE_WORDS_ZH, key_words, quote_errors, quote_or_none, role_word
 
 ACTION_FIELDS = ("type", "x", "y", "button", "text", "keys", "dx", "dy")
@@ -422,8 +417,6 @@ def quoted_names_errors(sample: Sample, ev: Evidence) -> list[str]:
 
 
 def code_errors(sample: Sample) -> list[str]:
-    from ..sources.gui_trace import parse_step_action  # noqa: PLC0415
-
     errs = []
     for i, seg in enumerate(sample.solution):
         if seg.type == "action" and seg.action and seg.action.get("code"):
@@ -441,8 +434,6 @@ def template_prompt(task: Task, ev: Evidence, spec: TaskSpec, *fields: str) -> l
     Actions, codes and frames come from the log and must stay as they are (build() checks them),
     so even a small model only writes language: the instruction and each step's reasoning.
     """
-    import json  # noqa: PLC0415
-
     draft = task.rules(ev, spec)
     text = (f"Here is a draft built from the action log:\n{json.dumps(draft, ensure_ascii=False)}\n\n"
             f"Rewrite only the fields {', '.join(repr(f) for f in fields)} so they read naturally for the user's "
@@ -478,7 +469,7 @@ class GuiTrajectoryTask(Task):
                 "properties": {"instruction": {"type": "string", "minLength": 5},
                                "steps": {"type": "array", "minItems": 1, "items": STEP}, "notes": NOTES}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         idx = gui_index(anchors.anchors)
         recs = [r for r in (step_record(a, idx) for a in idx["actions"]) if r]

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Anchor, Query, Sample, Segment, TaskSpec
+from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .shared.common import (IDS_SCHEMA, DraftError, anchor_text, build_prompt, clean, duration_of, evidence_sample_id,
                      inside_any, overlap, provenance, select_frames, span_errors, units, validate_draft)
@@ -141,7 +141,7 @@ class T2VTask(Task):
             return None if "phase" in anchor_kinds else "task 't2v' on a robot episode needs phase anchors"
         return super().can_serve(source_kind, anchor_kinds)
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         if anchors.source.kind == "robot":
             from .shared import robot_t2v  # noqa: PLC0415

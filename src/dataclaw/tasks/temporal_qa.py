@@ -26,10 +26,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from .. import lang
-from ..model import Query, Sample, Segment, TaskSpec
+from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .shared.common import (IDS_SCHEMA, DraftError, Unit, anchor_text, build_prompt, clean, content_units, duration_of,
-                     evidence_sample_id, overlap, provenance, select_frames, span_errors, validate_draft)
+from .shared.common import (
+    DraftError, IDS_SCHEMA, Unit, anchor_text, build_prompt, clean, content_units, duration_of, evidence_sample_id,
+    overlap, provenance, select_frames, span_errors, validate_draft,
+)
+from .shared.visual import CAMERA_PHRASE, SUBJECT_PHRASE, subject_region
 
 QTYPES = ("localize_text", "localize_speech", "order", "state_change", "multi_event",
           "hand_appear", "hand_action", "camera_move", "people_count", "visual_order", "subject_move")
@@ -187,8 +190,6 @@ _ACT_PHRASE = {"hold": "hold an object", "move": "move what it holds", "turn": "
 
 def visual_event(a: Any) -> str:
     """A visual anchor as a noun phrase in the verifier's vocabulary."""
-    from .shared.visual import CAMERA_PHRASE  # noqa: PLC0415
-
     if a.kind == "hand":
         side = a.data.get("side")
         return f"a {side} hand coming into view" if side in ("left", "right") else "a hand coming into view"
@@ -203,8 +204,6 @@ def visual_event(a: Any) -> str:
 
 
 def _visual_rules(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
-    from .shared.visual import CAMERA_PHRASE  # noqa: PLC0415
-
     a = tg[0]
     if qt == "hand_appear":
         who = visual_event(a).replace(" coming into view", "")
@@ -226,8 +225,6 @@ def _visual_rules(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
         return {"question": "When does the camera move, and how?",
                 "answer": f"The camera {ph} from {a.t0:.1f} s to {a.t1:.1f} s.", "spans": [span(a, f"the camera {ph}")]}
     if qt == "subject_move":
-        from .shared.visual import SUBJECT_PHRASE, subject_region  # noqa: PLC0415
-
         ph = SUBJECT_PHRASE[a.data["direction"]]
         reg = subject_region(a)
         return {"question": f"How does something move between {a.t0:.1f} s and {a.t1:.1f} s?",
@@ -339,7 +336,7 @@ def _rules_zh(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
     return {"question": Z["multi_q"], "answer": events + "。", "spans": [span(a) for a in tg]}
 
 
-def _transition_between(anchorset: Any, a: Unit, b: Unit) -> Any:
+def _transition_between(anchorset: AnchorSet, a: Unit, b: Unit) -> Any:
     for tr in anchorset.of_kind("transition"):
         if overlap(tr.t0 - 0.05, tr.t1 + 0.05, a.t1 - 0.05, b.t0 + 0.05) > 0 or abs(tr.t0 - b.t0) < 0.1:
             return tr
@@ -386,7 +383,7 @@ class TemporalQATask(Task):
                                "spans": {"type": "array", "minItems": 1, "items": span}}}
 
     # ------------------------------------------------------------ evidence
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         us = content_units(anchors)
         visual = [a for a in anchors.anchors if a.kind in VISUAL_EVENTS]
@@ -466,7 +463,7 @@ class TemporalQATask(Task):
         self._visual_questions(anchors, types, p, add)
         return mix_order(out, p.difficulty)
 
-    def focus_select(self, anchors: Any, spec: TaskSpec, match: Any) -> list[Evidence]:
+    def focus_select(self, anchors: AnchorSet, spec: TaskSpec, match: Any) -> list[Evidence]:
         """With a focus: questions about the focused part only, and about each line shown or said there
         (per_type questions per type would ask one or two about a single slide)."""
         from ..focus import WINDOW_SHARE, focused_view  # noqa: PLC0415 - focus imports the tasks, not the other way
@@ -480,7 +477,7 @@ class TemporalQATask(Task):
                                                   "per_type": max(p.per_type, lines)}})
         return self.select(view, wide)
 
-    def _visual_questions(self, anchors: Any, types: set[str], p: TemporalQAParams, add: Any) -> None:
+    def _visual_questions(self, anchors: AnchorSet, types: set[str], p: TemporalQAParams, add: Any) -> None:
         hands = sorted(anchors.of_kind("hand"), key=lambda a: a.t0)
         objs = sorted((a for a in anchors.of_kind("hand_object") if a.data.get("actions")), key=lambda a: a.t0)
         cams = sorted((a for a in anchors.of_kind("camera_motion") if a.data.get("motion")), key=lambda a: a.t0)
@@ -499,8 +496,6 @@ class TemporalQATask(Task):
             for a in (moving[: p.per_type] or cams[:1]):
                 add("camera_move", "medium", [a], [], moved=bool(moving))
         if "subject_move" in types:
-            from .shared.visual import SUBJECT_PHRASE  # noqa: PLC0415
-
             subs = sorted((a for a in anchors.of_kind("subject_motion") if a.data.get("direction") in SUBJECT_PHRASE
                            and a.t1 - a.t0 >= 0.5), key=lambda a: -(a.t1 - a.t0))
             for a in sorted(subs[: p.per_type], key=lambda a: a.t0):
