@@ -242,6 +242,8 @@ def lecture_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
         for table, fresh in ((FOCUS_MULTI, False), (FRESH_MULTI, True)):
             if name in table:  # several parts: the reference is every named slide's time on screen
                 idx, x = table[name]
+                if any(i not in by_index for i in idx):  # a small deck lacks some of the named slides
+                    continue
                 tmpl = FRESH_TEMPLATES[b.task] if fresh else FOCUS_FUZZY_TEMPLATES[b.task]
                 out.append(_focused(b, "multi", tmpl.format(x=x), False,
                                     [[by_index[i]["t0"], by_index[i]["t1"]] for i in idx], "steps", heldout, fresh))
