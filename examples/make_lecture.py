@@ -11,7 +11,7 @@ times come from the length of each synthesized sentence (leading/trailing silenc
     python examples/make_lecture.py --language zh --out /tmp/zh   # the Chinese deck (SLIDES_ZH)
 
 Needs: ffmpeg, espeak-ng, fonts-dejavu-core, numpy, pillow; for --language zh also fonts-noto-cjk
-(slides in Noto Sans CJK SC) and espeak-ng's Mandarin voice `cmn`.
+(slides in Noto Sans CJK SC) and espeak-ng's Mandarin voice `cmn-latn-pinyin`.
 """
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ SLIDES = [
 ANIMATED_SLIDE = 3  # a dot slides along a track under the text while this slide is on screen alone
 
 # The same worked example in Chinese (--language zh): the titles and lines are exactly what is drawn,
-# the sentences exactly what espeak-ng -v cmn reads (numbers written in Chinese numerals, as said).
+# the sentences exactly what espeak-ng -v cmn-latn-pinyin reads (numbers written in Chinese numerals, as said).
 SLIDES_ZH = [
     ("解一元一次方程", ["例题：2x + 3 = 11", "目标：求出x的值"], (40, 90, 170),
      ["欢迎来到这节关于一元一次方程的小课。", "我们一步一步地解二x加三等于十一。"], "cut"),
@@ -66,7 +66,10 @@ SLIDES_ZH = [
      ["最后，把四代回原方程检验。", "八加三等于十一，答案正确。"], "fade_out"),
 ]
 # per language: espeak-ng voice and the font files (a .ttc with its face index)
-VOICES = {"en": "en-us", "zh": "cmn"}
+# zh: `cmn-latn-pinyin`, not `cmn`: espeak-ng 1.51's `cmn` ("latin as English") reads each character's
+# pinyin tone digit as an English number ("xian1" -> "zai ... one"; see `espeak-ng -v cmn -x`), so its
+# narration is not Mandarin and no recogniser can write it back as the sentence.
+VOICES = {"en": "en-us", "zh": "cmn-latn-pinyin"}
 VOICE = "en-us"
 CJK_FONT_DIR = Path("/usr/share/fonts/opentype/noto")
 CJK_SC_INDEX = 2  # Noto Sans CJK .ttc faces: JP, KR, SC, TC, HK

@@ -16,14 +16,13 @@ from typing import Any, Callable
 from .errors import ConfigError, DataclawError, SourceError
 from .experts import ExpertContext, default_experts, get_expert
 from .model import Anchor, AnchorSet, Source
+from .models_local import cache_home
 from .sources import load_source, open_stream
 
 log = logging.getLogger(__name__)
 
 
 def cache_root() -> Path:
-    from .models_local import cache_home  # noqa: PLC0415 - one cache home ($DATACLAW_CACHE, XDG_CACHE_HOME)
-
     return cache_home() / "anchors"
 
 

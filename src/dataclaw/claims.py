@@ -40,6 +40,7 @@ from typing import Any, Callable, Iterable
 from pydantic import BaseModel, Field
 
 from . import lang
+from .experts.robot_phases import DESCRIPTIONS
 from .model import Anchor, Sample
 
 # ---------------------------------------------------------------------------- policy
@@ -228,15 +229,29 @@ class Support:
 
 
 VOCABULARIES: dict[str, Callable[[Anchor, Support], None]] = {}
+# anchor kind -> the subjects whose motion that kind's anchors judge (`vocabulary(..., movers=)`): a
+# sentence naming one of them is held against those anchors, not against subject_motion.
+MOVERS: dict[str, tuple[str, ...]] = {}
 
 
-def vocabulary(*kinds: str) -> Callable[[Callable[[Anchor, Support], None]], Callable[[Anchor, Support], None]]:
-    """Registers what anchors of `kinds` support beyond their data's strings and numbers."""
+def vocabulary(*kinds: str, movers: tuple[str, ...] = ()
+               ) -> Callable[[Callable[[Anchor, Support], None]], Callable[[Anchor, Support], None]]:
+    """Registers what anchors of `kinds` support beyond their data's strings and numbers, and which
+    subjects' motion they judge (`movers`, lower-case words or phrases)."""
     def deco(fn: Callable[[Anchor, Support], None]) -> Callable[[Anchor, Support], None]:
         for k in kinds:
             VOCABULARIES[k] = fn
+            if movers:
+                MOVERS[k] = movers
         return fn
     return deco
+
+
+def mover_re() -> re.Pattern[str]:
+    """Any subject some anchor kind judges the motion of, as a whole word (`MOVERS`)."""
+    words = sorted({w for ws in MOVERS.values() for w in ws}, key=lambda w: (-len(w), w))
+    return re.compile(r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"[- ]").replace(r"\-", r"[- ]")
+                                          for w in words) + r")\b")
 
 
 def _words(s: Support, text: str) -> None:
@@ -321,10 +336,8 @@ _PHASE_WORDS = {"reach": "reach toward", "grasp": "grasp close", "transport": "c
                 "place": "place open release", "retreat": "retreat away"}
 
 
-@vocabulary("phase")
+@vocabulary("phase", movers=("gripper", "arm", "robot", "end-effector"))
 def _phase(a: Anchor, s: Support) -> None:
-    from .experts.robot_phases import DESCRIPTIONS  # noqa: PLC0415 - what the phase expert says a phase is
-
     phase = str(a.data.get("phase"))
     _words(s, "phase arm gripper " + phase + " " + _PHASE_WORDS.get(phase, "") + " " + DESCRIPTIONS.get(phase, ""))
     s.fact("directions", *[w for w in _PHASE_WORDS.get(phase, "").split() if w in ("toward", "away")])
@@ -372,7 +385,7 @@ def _counter_change(a: Anchor, s: Support) -> None:
         s.numbers.append(abs(delta))
 
 
-@vocabulary("player_move")
+@vocabulary("player_move", movers=("player",))
 def _player_move(a: Anchor, s: Support) -> None:
     _words(s, "player moves move " + str(a.data.get("direction", "")))
     s.fact("directions", str(a.data.get("direction", "")))
@@ -416,7 +429,7 @@ def _fault(a: Anchor, s: Support) -> None:
 
 
 # Visual anchors (experts of the visual-anchors issue): kinds and data fields are their contract.
-@vocabulary("hand")
+@vocabulary("hand", movers=("hand", "hands"))
 def _hand(a: Anchor, s: Support) -> None:
     side = str(a.data.get("side") or "")
     _words(s, "hand hands view see seen visible coming " + (side if side in ("left", "right") else ""))
@@ -440,7 +453,7 @@ def _hand_object(a: Anchor, s: Support) -> None:
         s.texts.append(f"{side} hand")
 
 
-@vocabulary("person")
+@vocabulary("person", movers=("person", "people"))
 def _person(a: Anchor, s: Support) -> None:
     d = a.data
     _words(s, "person people someone somebody pedestrian figure human view see seen visible")
@@ -713,9 +726,47 @@ def parse(text: str, where: str, task: str = "") -> _Parsed:
         tmpl_zh = template_words_zh(task)
         for run in re.findall(f"[{lang.CJK}]+", masked):
             for w in lang.segment(run, tmpl_zh):
-                if w not in ZH_FUNCTION_WORDS and w not in tmpl_zh:
+                # a word inside a template phrase is the template's, however jieba cut it in context
+                if w not in ZH_FUNCTION_WORDS and w not in tmpl_zh and not _in_template_zh(w, task):
                     claims.append(Claim("word", w, where, key=w))
+        seq = seq or _ZH_SEQ.search(masked) is not None
+        before_after += _zh_before_after(masked, quotes)
+        for m in _ZH_CAMERA_RE.finditer(masked):  # the Chinese camera / motion words the rules write
+            claims.append(Claim("camera", m.group(0), where, key=lang.ZH_CAMERA[m.group(0)]))
+        for m in _ZH_DIRECTION_RE.finditer(masked):
+            claims.append(Claim("direction", m.group(0), where, key=lang.ZH_DIRECTIONS[m.group(0)], unit="motion"))
     return _Parsed(claims, quotes, steps, enums, seq, before_after)
+
+
+# the Chinese camera / motion words the Chinese templates write (lang.ZH_CAMERA / ZH_DIRECTIONS)
+_ZH_CAMERA_RE = re.compile("|".join(sorted(lang.ZH_CAMERA, key=len, reverse=True)))
+_ZH_DIRECTION_RE = re.compile("|".join(sorted(lang.ZH_DIRECTIONS, key=len, reverse=True)))
+
+# Chinese order words: "先…然后…", "接着", "最后" say the items come in the order they are mentioned
+_ZH_SEQ = re.compile("然后|接着|随后|其次|最后")
+_ZH_BEFORE_AFTER = re.compile("(之前|以前|之后|以后)")
+
+
+def _zh_before_after(masked: str, quotes: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Chinese before/after between two quoted items, as the English reading stores it: (a position
+    between the two quotes, "before" = the first-mentioned item happens first, "after" = it happens later).
+      “A”在“B”之前 / 之后     the word follows both items: A before / after B;
+      在“A”之后，“B” / “A”之后是“B”   the word follows the first item: B after A, so A comes first
+      (之前: A comes later)."""
+    qs = sorted(quotes)
+    out: list[tuple[int, str]] = []
+    for m in _ZH_BEFORE_AFTER.finditer(masked):
+        w = m.start()
+        before = [q for q in qs if q[0] < w]
+        after = [q for q in qs if q[0] > w]
+        is_before = m.group(1) in ("之前", "以前")
+        if len(before) >= 2:
+            (pa, qa), (pb, _) = before[-2], before[-1]
+            if "在" in masked[pa + len(qa) + 2: pb]:
+                out.append((pa + 1, "before" if is_before else "after"))
+        elif len(before) == 1 and after:
+            out.append((w, "after" if is_before else "before"))
+    return out
 
 
 def _context(text: str, pos: int) -> str:
@@ -732,6 +783,25 @@ ZH_FUNCTION_WORDS = frozenset("""
 这样 什么 怎么 怎样 如何 哪 哪个 哪些 吗 呢 吧 啊 呀 我 你 他 她 它 我们 你们 他们 自己 一个 一些 个 之 其 所 着 过 得 地
 可以 能 会 要 想 有 没有 不 没 很 最 更 再 先 然后 接着 之后 以后 之前 以前 时 时候 之间 左右 秒 分钟 分 一下 里 中 上 下
 """.split())
+
+
+@lru_cache(maxsize=65536)
+def _in_template_zh(word: str, task: str) -> bool:
+    return any(word in run for run in _template_runs_zh(task))
+
+
+@lru_cache(maxsize=64)
+def _template_runs_zh(task: str) -> tuple[str, ...]:
+    """The CJK runs of `task`'s Chinese templates, placeholders removed."""
+    name = task.split("@")[0]
+    try:
+        from .tasks import get_task  # noqa: PLC0415
+
+        mod = __import__(type(get_task(name)).__module__, fromlist=["TEMPLATES_ZH"])
+    except Exception:  # noqa: BLE001 - an unknown task has no templates
+        return ()
+    return tuple(run for p in getattr(mod, "TEMPLATES_ZH", {}).values()
+                 for run in re.findall(f"[{lang.CJK}]+", re.sub(r"\{[^}]*\}", " ", p)))
 
 
 @lru_cache(maxsize=64)
@@ -969,10 +1039,20 @@ def _order_findings(p: _Parsed, where: str, pool: _Pool, text: str) -> tuple[lis
     out: list[Finding] = []
     if len(p.quotes) >= 2 and (p.has_seq or p.before_after or p.enumerators):
         times = []
-        for pos, q in p.quotes:
+        prev_t = float("-inf")
+        seq_check = not p.before_after
+        for pos, q in sorted(p.quotes):
             nq = _norm(q)
-            best = max(((fuzz.ratio(nq, _norm(t)), (t0, src)) for t0, t, src in pool.s.timed), default=(0.0, None))
-            times.append((pos, best[1] if best[0] >= 85 else None))
+            scored = [(fuzz.ratio(nq, _norm(t)), (t0, src)) for t0, t, src in pool.s.timed]
+            best = max(scored, default=(0.0, None))
+            pick = best[1] if best[0] >= 85 else None
+            if pick is not None and seq_check:
+                # a text shown more than once (the same line on two slides): the first showing that
+                # keeps the order, so a repeated text never reads as out of order
+                later = sorted(ts for r, ts in scored if r >= best[0] and ts[0] >= prev_t - 1e-6)
+                pick = later[0] if later else pick
+                prev_t = pick[0]
+            times.append((pos, pick))
         located = [(pos, ts) for pos, ts in times if ts is not None]
         # items from different sources (fragments of a stitch set) have no common timeline to order on
         known = [(pos, ts[0]) for pos, ts in located] if len({ts[1] for _, ts in located}) <= 1 else []
@@ -1096,6 +1176,11 @@ def check_claims(sample: Sample, index: dict[str, Anchor], *, task: str | None =
             pool = _Pool(s)
         else:
             pool = sample_idx
+        said = lang.fold(text).strip()
+        if lang.has_cjk(said) and cited and any(
+                said in lang.fold(str(index[a].data.get("text") or "")) for a in cited
+                if a in index and isinstance(index[a].data, dict)):
+            continue  # a Chinese span that is its cited anchor's own words ("一分二十秒" said): a quote, no claim
         text = lang.claim_text(text)  # Chinese times and numerals as the checks read them (quotes kept)
         p = parse(text, where, task)
         report.claims += p.claims

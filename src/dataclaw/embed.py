@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .models_llm import models_dir
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,6 @@ def _key(folder: Path) -> str:
 
 def minilm_onnx(folder: str | Path, cache: str | Path | None = None) -> Path:
     """The cached ONNX export of the BERT in a sentence-transformers folder (exported on first call)."""
-    from .models_llm import models_dir  # noqa: PLC0415 - content-keyed, shared by runs and test sessions
-
     folder = Path(folder)
     root = Path(cache) if cache else models_dir()
     final = root / f"minilm-onnx-{_key(folder)}"

@@ -32,7 +32,8 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from .lang import cn_int
-from .model import Anchor, Focus, FocusReading, FocusTime
+from .model import Anchor, AnchorSet, Focus, FocusReading, FocusTime
+from .tasks.shared.common import duration_of, merge_same_heading, overlap, units
 
 log = logging.getLogger(__name__)
 
@@ -657,13 +658,11 @@ def _kind_word(source: Any) -> str:
     return {"robot": "episode", "gui": "recording", "images": "image sequence"}.get(getattr(source, "kind", ""), "video")
 
 
-def parts_of(anchorset: Any) -> list[Part]:
+def parts_of(anchorset: AnchorSet) -> list[Part]:
     """The source cut into parts: shots split at heading changes (video), phases and faults (robot),
     actions with their screens and element (GUI), else every anchor that has words."""
     kinds = {a.kind for a in anchorset.anchors}
     if "shot" in kinds and anchorset.source.kind in ("video", "images"):
-        from .tasks.shared.common import merge_same_heading, overlap, units  # noqa: PLC0415
-
         out = []
         for u in merge_same_heading(units(anchorset)):
             have = {a.id for a in u.anchors()}
@@ -699,7 +698,7 @@ def parts_of(anchorset: Any) -> list[Part]:
     return [Part(a.t0, a.t1, [a]) for a in anchorset.anchors if anchor_words(a)]
 
 
-def _window(anchorset: Any, t: FocusTime, duration: float) -> tuple[tuple[float, float] | None, str | None]:
+def _window(anchorset: AnchorSet, t: FocusTime, duration: float) -> tuple[tuple[float, float] | None, str | None]:
     if t.after or t.before:
         what = t.after or t.before
         evs = sorted((a for a in anchorset.of_kind("transition")
@@ -878,10 +877,8 @@ def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return [(a, b) for a, b in out]
 
 
-def locate(anchorset: Any, focus: Focus, scorer: Scorer | None = None) -> Match:
+def locate(anchorset: AnchorSet, focus: Focus, scorer: Scorer | None = None) -> Match:
     """The spans of one source that the focus selects (see the module docstring)."""
-    from .tasks.shared.common import duration_of  # noqa: PLC0415
-
     duration = duration_of(anchorset)
     where = _kind_word(anchorset.source)
     window = None
@@ -924,7 +921,7 @@ def locate(anchorset: Any, focus: Focus, scorer: Scorer | None = None) -> Match:
 WINDOW_SHARE = 0.8  # share of an anchor that must lie inside a plain time window ("the first 20 seconds")
 
 
-def focused_view(anchorset: Any, spans: list[tuple[float, float]], share: float = 0.5) -> Any:
+def focused_view(anchorset: AnchorSet, spans: list[tuple[float, float]], share: float = 0.5) -> AnchorSet:
     """The AnchorSet with only the anchors inside the spans (mostly inside, or containing a whole span:
     a long shot around the part stays as its context). Ids are unchanged, so citations stay valid."""
     def keep(a: Anchor) -> bool:
@@ -981,7 +978,7 @@ def inside_share(spans_in: list[tuple[float, float]], focus_spans: list[tuple[fl
     return inside / total
 
 
-def relevance(ev: Any, anchorset: Any, focus: Focus, match: Match | None = None) -> dict[str, Any]:
+def relevance(ev: Any, anchorset: AnchorSet, focus: Focus, match: Match | None = None) -> dict[str, Any]:
     """How relevant one bundle is to the focus: {score, inside, reasons, spans} (recorded per sample)."""
     match = match or locate(anchorset, focus)
     if not match.matched:
@@ -1015,7 +1012,7 @@ def _difficulty_first(evs: list[Any], difficulty: str | None) -> list[Any]:
     return sorted(evs, key=lambda e: (e.meta or {}).get("difficulty") != difficulty)  # stable: keeps the mix order
 
 
-def focus_evidence(task: Any, spec: Any, anchorset: Any, focus: Focus | None,
+def focus_evidence(task: Any, spec: Any, anchorset: AnchorSet | list[AnchorSet], focus: Focus | None,
                    scorer: Scorer | None = None) -> tuple[list[Any], Match | None]:
     """The task's evidence for this focus, each bundle with meta["focus"]; (bundles, match).
     Without a focus that selects, this is `task.select` unchanged."""

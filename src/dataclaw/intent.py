@@ -20,13 +20,14 @@ import logging
 import math
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from . import lang
 from .embed import embedder_path
 from .embed import minilm as _embedder  # the planner's name for the one MiniLM loader
+from .focus import parse_focus, parse_focus_model
 from .model import Plan, TaskSpec
+from .recipe import load_recipe  # intent.load_recipe: a saved recipe -> its Plan, as planned
 
 log = logging.getLogger(__name__)
 
@@ -289,8 +290,6 @@ def plan_intent(intent: str, source_kinds: list[str] | None = None, max_tasks: i
 
 
 def _focus(intent: str, backend: Any, notes: list[str]) -> Any:
-    from .focus import parse_focus, parse_focus_model  # noqa: PLC0415
-
     if backend is not None and getattr(backend, "name", "rules") != "rules":
         got = parse_focus_model(intent, backend)
         if got is not None:
@@ -330,13 +329,6 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             "formats": plan.formats, "notes": plan.notes,
             "focus": plan.focus.model_dump(exclude_defaults=True) if plan.focus else None,
             "language": plan.language}
-
-
-def load_recipe(path: str | Path) -> Plan:
-    """A saved recipe (YAML) -> its Plan, exactly as planned (see recipe.py)."""
-    from .recipe import load_recipe as _load  # noqa: PLC0415
-
-    return _load(path)
 
 
 __all__ = ["plan_intent", "plan_json", "load_recipe", "task_table"]

@@ -140,7 +140,8 @@ def cn_numeral(n: int) -> str:
 
 # quoted spans are the source's own words: never rewritten (ASCII, curly, guillemet and CJK corner quotes)
 QUOTE_RE = re.compile("\"[^\"]*\"|\u201c[^\u201d]*\u201d|\u00ab[^\u00bb]*\u00bb|\u300c[^\u300d]*\u300d|"
-                      "\u300e[^\u300f]*\u300f")
+                      "\u300e[^\u300f]*\u300f|\u2018[^\u2019]*\u2019|(?<![A-Za-z0-9])'[^'\n]+'(?![A-Za-z0-9])")
+# (the last two: GUI element names, ‘…’ in Chinese steps and '…' in English ones)
 _NUM = r"\d+(?:\.\d+)?"
 
 
@@ -151,6 +152,8 @@ def _clock(m: re.Match) -> str:
 
 def _zh_chunk(s: str) -> str:
     s = fold(s)
+    s = re.sub(r"第\s*(\d+)\s*步\s*[(（]\s*共\s*(\d+)\s*步\s*[)）]", r" step \1 of \2 ", s)  # GUI steps
+    s = re.sub(r"(?<![\d.])(\d+)\s*个人", r" \1 people ", s).replace("一个人", " one person ")  # person counts
     s = re.sub(f"([{CN_NUMERAL}]+)(?=\\s*(?:秒|分钟|分|小时))", lambda m: str(cn_int(m.group(1))), s)
     s = re.sub(f"(?<![\\d.])(\\d+)\\s*分\\s*({_NUM})\\s*秒钟?", _clock, s)  # 1分20秒 -> 1:20
     s = re.sub(f"(?:在|于)?\\s*({_NUM})\\s*秒?\\s*(?:和|与|到|至)\\s*({_NUM})\\s*秒\\s*之间",
@@ -194,6 +197,13 @@ def word_count(text: str) -> int:
     return len([t for t in segment(text) if re.search(r"\w", t)]) if has_cjk(text) else len((text or "").split())
 
 
+# Camera moves and motion directions as the Chinese templates say them, keyed as the verifier's English
+# camera / direction claims (claims.py reads them as claims of those kinds; temporal_qa and t2v write them)
+ZH_CAMERA = {"镜头向左平移": "pan_left", "镜头向右平移": "pan_right", "镜头向上摇": "tilt_up", "镜头向下摇": "tilt_down",
+             "镜头推近": "zoom_in", "镜头拉远": "zoom_out", "镜头晃动": "shake", "镜头保持静止": "static"}
+ZH_DIRECTIONS = {"从左向右": "right", "从右向左": "left", "向上移动": "up", "向下移动": "down"}
+
+
 __all__ = ["LANGUAGES", "cjk_share", "detect_language", "has_cjk", "spaced", "segment", "contains_word", "fold",
            "cn_int", "cn_numeral", "claim_text", "join_words",
-           "word_count", "QUOTE_RE"]
+           "word_count", "QUOTE_RE", "ZH_CAMERA", "ZH_DIRECTIONS"]

@@ -10,7 +10,10 @@ import importlib.util
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 from .errors import ConfigError
@@ -155,9 +158,6 @@ def _find_mediapipe_wheel(wheel_dir: Path) -> Path | None:
 
 def _download_mediapipe_wheel(wheel_dir: Path) -> Path:
     """`pip download --no-deps mediapipe==0.10.14` (PyPI, the ordinary client): only its files are used."""
-    import subprocess  # noqa: PLC0415
-    import sys  # noqa: PLC0415
-
     wheel_dir.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
            "--python-version", "3.11", "--platform", "manylinux_2_17_x86_64",
@@ -178,8 +178,6 @@ def mediapipe_models_dir(root: str | Path | None = None, wheel: str | Path | Non
     already in the cache's wheels/ folder, else downloaded there with pip. Idempotent and safe
     under concurrent callers (built in a temporary folder and renamed into place).
     """
-    import zipfile  # noqa: PLC0415
-
     root = Path(root) if root is not None else models_root()
     final = root / MEDIAPIPE_NAME
     if _assembled_ok(final):

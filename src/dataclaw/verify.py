@@ -20,7 +20,9 @@ from rapidfuzz import fuzz
 
 from . import lang
 from .backends.jsonparse import extract_json
-from .model import Anchor, Sample, Scores, Segment
+from .claims import DEFAULT_POLICY, check_claims, mover_re
+from .experts.scene import COLOURS
+from .model import Anchor, AnchorSet, Sample, Scores, Segment
 from .tasks import TASKS, load_all
 from .tasks.base import Evidence
 from .tasks.shared.common import validate_draft
@@ -306,7 +308,12 @@ def _check_segment_grounding(segs: list[tuple[int | None, Segment]], ctx: _Ctx, 
             for t in times:
                 tally.claim("evidence_times", _inside(t, evidence_spans, tol),
                             f"{where}: time {_fmt(t)} is outside the evidence")
-        for t in text_times(seg.text or ""):
+        # a span whose text is its cited anchor's own words (a quoted narration phrase such as
+        # "一分二十秒") says no time of its own
+        said = lang.fold(seg.text or "").strip()
+        own_words = bool(said) and any(said in lang.fold(str(a.data.get("text") or "")) for a in cited
+                                       if isinstance(a.data, dict))
+        for t in ([] if own_words else text_times(seg.text or "")):
             if dur is not None:
                 tally.claim("times_in_video", t <= dur + TEXT_TIME_TOL,
                             f"{where}: text mentions {t:g}s, past the end of the video ({_fmt(dur)})")
@@ -376,6 +383,7 @@ _LIGHT_RE = re.compile(r"\b(brightly lit|dimly lit|is dark)\b")
 _LIGHT_WORDS = {"brightly lit": "bright", "dimly lit": "dim", "is dark": "dark"}
 VISUAL_KINDS = ("hand", "hand_object", "person", "face", "camera_motion", "scene", "subject_motion")
 # "something moves from left to right in the lower half" (tasks/visual.subject_clause; experts/subjects.py)
+_MOVER_RE = mover_re()
 _SUBJECT_RE = re.compile(r"(?:\bmoves?|, then) (?:(?:from )?(left to right|right to left)|(?:to the )?(left|right)\b|(up|down)(?:wards?)?\b)")
 _SUBJECT_DIR = {"left to right": "right", "right to left": "left", "left": "left", "right": "right", "up": "up",
                 "down": "down"}
@@ -431,8 +439,6 @@ def _check_visual_claims(where: str, seg: Segment, cited: list[Anchor], ctx: _Ct
         t0, t1 = seg.t0, seg.t1 if seg.t1 is not None else seg.t0
         return [a for a in ctx.index.values() if a.kind == kind and a.t0 - tol <= t1 and a.t1 + tol >= t0]
 
-    from .experts.scene import COLOURS  # noqa: PLC0415 - the fixed colour table (no heavy imports)
-
     for sent in _sentences(text):
         if "camera" in sent:
             cams = pool("camera_motion")
@@ -443,10 +449,9 @@ def _check_visual_claims(where: str, seg: Segment, cited: list[Anchor], ctx: _Ct
                             f"{where}: text says the camera {m}, but " + (
                                 f"the camera anchors in its span say {', '.join(sorted(str(h) for h in have))}"
                                 if have else "no camera-motion anchor supports it"))
-        # A robot part's motion is held against its phase anchors, a game player's against the game
-        # log's player_move anchors (claims.py), not subject motion.
-        if "camera" not in sent and not re.search(r"\b(hands?|person|people|gripper|arm|robot|end[- ]effector|player)\b",
-                                                  sent):
+        # A subject whose motion an anchor kind judges itself (claims.MOVERS: a robot part by its phases,
+        # a game player by the log's player_move, hands, people) is not held against subject motion.
+        if "camera" not in sent and not _MOVER_RE.search(sent):
             _check_subject_claims(where, sent, pool("subject_motion"), tally)
         hands = [h for h in _HAND_RE.findall(sent)]
         if hands and not re.search(r"hand-?(?:written|held|made)|by hand", sent):
@@ -556,7 +561,7 @@ def efficiency(sample: Sample, budget: dict[str, Any] | None = None, near_dup_sh
 
 
 # ---------------------------------------------------------------------------- entry points
-def verify_sample(sample: Sample | dict[str, Any], anchors: Any, dataset_dir: Path | None = None,
+def verify_sample(sample: Sample | dict[str, Any], anchors: AnchorSet | list[AnchorSet], dataset_dir: Path | None = None,
                   task: Any = None, evidence: Any = None, draft: dict[str, Any] | None = None,
                   claim_task: str | None = None, claim_policy: Any = None) -> Verdict:
     """Checks one sample against the anchors (an AnchorSet or a list of them).
@@ -628,8 +633,6 @@ def verify_sample(sample: Sample | dict[str, Any], anchors: Any, dataset_dir: Pa
             terrs = [f"task check failed: {type(exc).__name__}: {exc}"]
         errors += [f"task {sample.task}: {e}" for e in terrs]
         checks["task"] = not terrs
-
-    from .claims import DEFAULT_POLICY, check_claims  # noqa: PLC0415
 
     policy = claim_policy or DEFAULT_POLICY
     own = next((st for st in ctx.sets if st.source.id == sample.source), None)
@@ -761,7 +764,7 @@ def draft_segments(draft: Any) -> list[Segment]:
     return [seg for _, seg in draft_items(draft)]
 
 
-def score_draft(draft: str | dict[str, Any], anchors: Any, task: Any = None, evidence: Any = None,
+def score_draft(draft: str | dict[str, Any], anchors: AnchorSet | list[AnchorSet], task: Any = None, evidence: Any = None,
                 weights: dict[str, float] | None = None) -> dict[str, Any]:
     """Reward components for raw model output (EasyR1 style): format, grounding, efficiency, overall.
 

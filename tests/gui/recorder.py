@@ -235,3 +235,39 @@ if __name__ == "__main__":
 
     t = time.time()
     print(record_all(sys.argv[1] if len(sys.argv) > 1 else "/tmp/gui_rec"), f"{time.time() - t:.1f}s")
+
+
+def record_form_zh(out: str | Path) -> Path:
+    """A Chinese contact form (apps/form_zh.html) recorded with the bench recorder's own element namer
+    (labels, aria-label): clicks, Chinese typed text with a corrected typo, Tab, select-all + retype,
+    a check box, submit. Returns the recording folder."""
+    from playwright.sync_api import sync_playwright
+
+    from dataclaw.bench.gui_recorder import Session as BenchSession
+
+    out = Path(out)
+    server, base = serve_apps()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
+            try:
+                ctx, page = _context(browser)
+                page.goto(f"{base}/form_zh.html")
+                s = BenchSession(ctx, page).start()
+                s.click("#xm")
+                s.type("李明", typo="王")
+                s.press("Tab")
+                s.type("liming@example.cn")
+                s.click("#ly")
+                s.type("请给我打电话")
+                s.hotkey("Control", "a")
+                s.type("请明天上午给我回电话")
+                s.click("#dy")
+                s.click("#tj")
+                path = s.stop(out / "form_zh")
+                ctx.close()
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+    return path

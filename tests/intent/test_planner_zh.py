@@ -79,3 +79,16 @@ def test_detect_language():
     assert lang.detect_language("把这个讲座视频做成分步教程数据") == "zh"
     assert lang.detect_language("Fais-en des questions avec horodatage") == "en"
     assert lang.detect_language("make a tutorial 教程") == "en"
+
+
+def test_mixed_chinese_english_intents_route():
+    """The bench's mixed-language phrasings (INTENTS_MIXED, `bench build --zh`): clear top-1, fuzzy top-3."""
+    from dataclaw.bench.intents import INTENTS_MIXED
+
+    for task, d in INTENTS_MIXED.items():
+        for kind, phrasings in d.items():
+            for intent in phrasings:
+                plan = plan_intent(intent)
+                got = [t.task for t in plan.tasks]
+                assert plan.language == "zh", intent
+                assert (got[:1] if kind == "clear" else got[:3]).count(task) == 1, (intent, got)

@@ -28,6 +28,10 @@ def test_guard_decoder_statistics():
     seg = {"text": "Thank you for watching.", "words": [], "no_speech_prob": 0.8, "avg_logprob": -1.3}
     assert "no-speech" in guard_reason(seg, [], p)
     assert guard_reason({**seg, "avg_logprob": -0.3}, [], p) is None
+    # a failed decoding on its own (whisper's logprob_threshold), whatever the no-speech probability
+    assert "decoding-failure" in guard_reason({**seg, "no_speech_prob": 0.05, "avg_logprob": -1.2}, [], p)
+    assert guard_reason({**seg, "no_speech_prob": 0.05, "avg_logprob": -1.2}, [],
+                        SpeechParams(min_avg_logprob=None)) is None
     assert "compression" in guard_reason({"text": "x", "compression_ratio": 3.1}, [], p)
     assert "voice activity" in guard_reason({"text": "a real sentence", "vad_inside": 0.2}, [], p)
 

@@ -49,3 +49,23 @@ def make_anchorset(video: Path, source_id: str = "tinysrc0001") -> AnchorSet:
     return AnchorSet(source=src, anchors=a, meta={"duration": DURATION, "fps": 10.0, "width": 160, "height": 120})
 
 
+def with_slide_texts(aset: AnchorSet, texts, words=str.split) -> AnchorSet:
+    """The anchor set with each slide's OCR heading / body and narration replaced by `texts`
+    ((heading, body, said) per slide); the narration's word times spread evenly over `words(said)`."""
+    slide = {(t0, t1): txt for (t0, t1, *_), txt in zip(SLIDES, texts)}
+    new = []
+    for a in aset.anchors:
+        key = next(((t0, t1) for (t0, t1) in slide if t0 - 0.5 <= a.t0 < t1 - 0.5), None)
+        if a.kind in ("ocr_text", "transcript") and key is not None:
+            head, body, said = slide[key]
+            text = said if a.kind == "transcript" else (head if a.data["bbox"][1] < 50 else body)
+            data = {**a.data, "text": text}
+            if a.kind == "transcript":
+                ws = words(text)
+                step = (a.t1 - a.t0) / max(1, len(ws))
+                data["words"] = [{"word": w, "t0": a.t0 + i * step, "t1": a.t0 + (i + 1) * step}
+                                 for i, w in enumerate(ws)]
+            a = Anchor(source=a.source, kind=a.kind, t0=a.t0, t1=a.t1, data=data, expert=a.expert)
+        new.append(a)
+    aset.anchors = new
+    return aset

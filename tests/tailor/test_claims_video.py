@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from dataclaw.model import Anchor, TaskSpec
 from dataclaw.verify import verify_sample
 
-from tailor_truth import DURATION, SLIDES, make_anchorset
+from tailor_truth import DURATION, make_anchorset, with_slide_texts
 
 VIDEO_TASKS = ("tutorial", "temporal_qa", "t2v")
 
@@ -89,22 +89,7 @@ def test_rules_output_passes_on_any_text(texts, tiny_video, tmp_path_factory):
     from dataclaw.media import MediaStore
     from dataclaw.tasks import get_task
 
-    aset = make_anchorset(tiny_video)
-    slide = {(t0, t1): txt for (t0, t1, *_), txt in zip(SLIDES, texts)}
-    new = []
-    for a in aset.anchors:
-        key = next(((t0, t1) for (t0, t1) in slide if t0 - 0.5 <= a.t0 < t1 - 0.5), None)
-        if a.kind in ("ocr_text", "transcript") and key is not None:
-            head, body, said = slide[key]
-            text = said if a.kind == "transcript" else (head if a.data["bbox"][1] < 50 else body)
-            data = {**a.data, "text": text}
-            if a.kind == "transcript":
-                step = (a.t1 - a.t0) / max(1, len(text.split()))
-                data["words"] = [{"word": w, "t0": a.t0 + i * step, "t1": a.t0 + (i + 1) * step}
-                                 for i, w in enumerate(text.split())]
-            a = Anchor(source=a.source, kind=a.kind, t0=a.t0, t1=a.t1, data=data, expert=a.expert)
-        new.append(a)
-    aset.anchors = new
+    aset = with_slide_texts(make_anchorset(tiny_video), texts)
     media = MediaStore(tmp_path_factory.getbasetemp() / "claims_property")
     try:
         for name in VIDEO_TASKS:

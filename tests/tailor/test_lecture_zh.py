@@ -1,5 +1,5 @@
 """The Chinese lecture made here (examples/make_lecture.py --language zh: Noto Sans CJK slides,
-espeak-ng -v cmn narration, exact truth) through the real OCR and the README's tailor command with a
+espeak-ng -v cmn-latn-pinyin narration, exact truth) through the real OCR and the README's tailor command with a
 Chinese intent: verified Chinese tutorial and temporal_qa samples whose quotes are the slides' words.
 Speech is left out of this test (faster-whisper on this narration takes minutes here; its CER is
 measured by benchmarks/bench_zh_lecture.py)."""
@@ -48,7 +48,7 @@ def zh_dataset(zh_lecture, tmp_path_factory) -> Path:
 
 def test_truth_is_chinese(zh_lecture):
     _, truth = zh_lecture
-    assert truth["generator"]["espeak_ng_voice"] == "cmn"
+    assert truth["generator"]["espeak_ng_voice"] == "cmn-latn-pinyin"
     assert all(lang.detect_language(s["title"]) == "zh" for s in truth["slides"])
 
 

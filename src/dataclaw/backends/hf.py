@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..models_llm import resolve_model
+from . import constrain as _constrain
 from .base import Backend, Generation, empty_usage, flatten_messages, map_parts
 from .jsonparse import extract_json
 
@@ -41,8 +43,6 @@ class HFBackend(Backend):
     def __init__(self, model: str | Path | None = None, *, max_new_tokens: int = 512, temperature: float = 0.0,
                  threads: int | None = None, max_prompt_tokens: int | None = None, constrain: str = "auto",
                  **_ignored: Any) -> None:
-        from ..models_llm import resolve_model  # noqa: PLC0415
-
         self.path = resolve_model(model)
         self.model = str(model) if model else "smollm2-135m-instruct"
         self.max_new_tokens, self.temperature = int(max_new_tokens), float(temperature)
@@ -53,8 +53,6 @@ class HFBackend(Backend):
         self.load_s = 0.0
         if constrain not in ("auto", "json_schema", "none"):
             raise ConfigError(f"constrain must be auto, json_schema or none, not {constrain!r}")
-        from . import constrain as _constrain  # noqa: PLC0415
-
         if constrain == "json_schema" and not _constrain.available():
             raise ConfigError("constrain=json_schema needs llguidance (pip install 'dataclaw0[llm]')")
         self.constrain = "json_schema" if constrain != "none" and _constrain.available() else "none"

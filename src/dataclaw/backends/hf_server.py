@@ -21,6 +21,7 @@ import threading
 import time
 import uuid
 from typing import Any
+from .hf import HFBackend
 
 log = logging.getLogger(__name__)
 
@@ -168,8 +169,6 @@ def main(argv: list[str] | None = None) -> None:
                     help="enforce response_format schemas while decoding (auto: when llguidance is installed)")
     args = ap.parse_args(argv)
     import uvicorn  # noqa: PLC0415
-
-    from .hf import HFBackend  # noqa: PLC0415
 
     backend = HFBackend(args.model, max_new_tokens=args.max_new_tokens, threads=args.threads,
                         constrain=args.constrain)

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..models_llm import resolve_gguf
 from .base import Backend, Generation, empty_usage, flatten_messages, map_parts
 from .jsonparse import extract_json
 
@@ -144,8 +145,6 @@ class LlamaCppBackend(Backend):
                  context: int = DEFAULT_CONTEXT, threads: int | None = None, max_tokens: int = 512,
                  max_new_tokens: int | None = None, temperature: float = 0.0, constrain: str = "auto",
                  seed: int = 0, **_ignored: Any) -> None:
-        from ..models_llm import resolve_gguf  # noqa: PLC0415
-
         if constrain not in ("auto", "json_schema", "none"):
             raise ConfigError(f"constrain must be auto, json_schema or none, not {constrain!r}")
         self.path = resolve_gguf(model)

@@ -14,6 +14,9 @@ import argparse
 import signal
 import sys
 import threading
+from ..errors import ConfigError
+from ..models_llm import resolve_gguf
+from .llamacpp import LlamaCppServer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,10 +31,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--verbosity", type=int, default=-1, help="llama.cpp log level (-1: quiet)")
     args = ap.parse_args(argv)
-    from ..errors import ConfigError  # noqa: PLC0415
-    from ..models_llm import resolve_gguf  # noqa: PLC0415
-    from .llamacpp import LlamaCppServer  # noqa: PLC0415
-
     try:
         server = LlamaCppServer(resolve_gguf(args.model), mmproj=args.mmproj, parallel=args.parallel,
                                 context=args.context, threads=args.threads, port=args.port, host=args.host,

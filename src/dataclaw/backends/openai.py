@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import errno
 import io
 import logging
 import math
@@ -88,8 +89,6 @@ def _image_size(url: str) -> tuple[int, int] | None:
 
 def _refused(exc: BaseException) -> bool:
     """A connect error whose cause is ECONNREFUSED (timeouts, resets and 5xx are still retried)."""
-    import errno  # noqa: PLC0415
-
     seen = 0
     e: BaseException | None = exc
     while e is not None and seen < 10:

@@ -23,7 +23,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from ..model import Sample, TaskSpec
+from ..claims import hallucination_rate, parse
+from ..model import AnchorSet, Sample, TaskSpec
+from ..tasks import get_task
+from ..tasks.shared.common import DraftError
+from ..verify import verify_sample
 
 PERTURBATIONS = ("entity_invented", "entity_swapped", "number", "count", "colour", "direction", "step_order",
                  "foreign_sentence")
@@ -46,20 +50,17 @@ class Case:
     task: str
     source: str  # a short name of the source
     sample: Sample
-    anchors: Any  # AnchorSet (or list)
+    anchors: AnchorSet | list[AnchorSet]
     evidence: Any
     task_obj: Any
     dataset_dir: Any = None
 
 
-def rules_samples(anchorset: Any, task_names: Iterable[str], media: Any, *, name: str = "",
+def rules_samples(anchorset: AnchorSet, task_names: Iterable[str], media: Any, *, name: str = "",
                   domain: str | None = None, intent: str = "make training data",
-                  max_per_task: int | None = None) -> list[Case]:
-    """Every accepted rules sample of the tasks this source can serve (task, evidence, sample)."""
-    from ..tasks import get_task  # noqa: PLC0415
-    from ..tasks.shared.common import DraftError  # noqa: PLC0415
-    from ..verify import verify_sample  # noqa: PLC0415
-
+                  max_per_task: int | None = None, language: str = "en") -> list[Case]:
+    """Every accepted rules sample of the tasks this source can serve (task, evidence, sample), written
+    in `language` ("en" or "zh")."""
     out: list[Case] = []
     kinds = {a.kind for a in anchorset.anchors}
     for tname in task_names:
@@ -67,7 +68,7 @@ def rules_samples(anchorset: Any, task_names: Iterable[str], media: Any, *, name
         if task.can_serve(anchorset.source.kind, kinds) is not None:
             continue
         dom = domain if domain in task.domains else task.domains[0]
-        spec = TaskSpec(task=tname, domain=dom, instruction=intent)
+        spec = TaskSpec(task=tname, domain=dom, instruction=intent, language=language)
         try:
             evs = task.select(anchorset, spec)
         except ValueError:  # e.g. gui_stitch: fragments that do not connect
@@ -218,8 +219,6 @@ def _step_order(sample: Sample, rng: random.Random) -> Sample | None:
 def content_sentences(texts: list[str], task: str) -> list[str]:
     """Sentences of other sources' samples that say something (two or more claims that are not the
     task's template words): a template sentence ("What should I do next?") claims nothing."""
-    from ..claims import parse  # noqa: PLC0415
-
     out: list[str] = []
     for t in texts:
         for sent in re.split(r"(?<=[.!?])\s+", t):
@@ -243,8 +242,6 @@ class CorpusResult:
         return d / n if n else float("nan")
 
     def as_dict(self) -> dict[str, Any]:
-        from ..claims import hallucination_rate  # noqa: PLC0415
-
         return {"detection": {k: {"detected": d, "total": n, "rate": round(d / n, 4) if n else None}
                               for k, (d, n) in sorted(self.detected.items())},
                 "overall_detection": round(self.rate(), 4) if self.detected else None,
@@ -256,8 +253,6 @@ class CorpusResult:
 def run_corpus(cases: list[Case], seed: int = 0, foreign_of: Callable[[Case], list[str]] | None = None,
                result: CorpusResult | None = None) -> CorpusResult:
     """Verifies each case's untouched sample and its perturbed copies; counts detections."""
-    from ..verify import verify_sample  # noqa: PLC0415
-
     res = result or CorpusResult()
     rng = random.Random(seed)
     by_source: dict[str, list[str]] = {}

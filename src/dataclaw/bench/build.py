@@ -29,8 +29,10 @@ import zlib
 import numpy as np
 from pydantic import BaseModel, Field
 
+from .. import __version__
+from ..sim import simulate_episode, write_hdf5_episode
 from .intents import (FOCUS_FUZZY, FOCUS_FUZZY_TEMPLATES, FOCUS_HELDOUT, FOCUS_MULTI, FOCUS_TEMPLATES, FRESH_FUZZY, FRESH_MULTI,
-                      FRESH_ROBOT, FRESH_TEMPLATES, pick)
+                      FRESH_ROBOT, FRESH_TEMPLATES, pick, pick_zh)
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +116,11 @@ DECKS: dict[str, tuple[str, str, list[tuple]]] = {
 SMALL_DECK = "edu_fractions"
 
 
-def render_deck(slides: list[tuple], out: Path, preset: str = "ultrafast") -> dict[str, Any]:
-    """Renders a deck with examples/make_lecture.py (slides, espeak-ng narration, transitions); returns truth."""
+def render_deck(slides: list[tuple], out: Path, preset: str = "ultrafast", language: str = "en") -> dict[str, Any]:
+    """Renders a deck with examples/make_lecture.py (slides, espeak-ng narration, transitions); returns truth.
+    `language` "zh": its Chinese voice and CJK font."""
     mod = _script("examples/make_lecture.py")
+    mod.use_language(language)
     mod.SLIDES = slides
     mod.ANIMATED_SLIDE = min(1, len(slides) - 1)
     out.mkdir(parents=True, exist_ok=True)
@@ -158,6 +162,39 @@ def lecture_cases(name: str, domain: str, question: str, truth: dict, rel: str, 
     base = _cases(name, domain, rel, "video", truth["duration"], float(truth["fps"]), refs, gt, rng, tasks,
                   origin="examples/make_lecture.py truth")
     return base + lecture_focus_cases(name, truth, base)
+
+
+def zh_lecture_cases(out: Path, rng: np.random.Generator, tasks: tuple[str, ...]) -> list[Case]:
+    """The Chinese lecture (examples/make_lecture.py's SLIDES_ZH: CJK slides, espeak-ng Mandarin) with
+    Chinese intents (`zh_lecture-*`) and mixed Chinese-English ones (`zh_mixed-*`); references in Chinese,
+    from the generator's truth, as lecture_cases writes them in English."""
+    mod = _script("examples/make_lecture.py")
+    rel = "sources/zh_lecture/lecture.mp4"
+    truth = render_deck(mod.SLIDES_ZH, out / "sources" / "zh_lecture", language="zh")
+    slides = truth["slides"]
+    said = {s["index"]: "".join(n["text"] for n in truth["narration"] if n["slide"] == s["index"]) for s in slides}
+    gt = [{"kind": "ocr_text", "t0": s["t0"], "t1": s["t1"], "data": {"text": line}} for s in slides for line in s["text"]]
+    gt += [{"kind": "transcript", "t0": n["t0"], "t1": n["t1"], "data": {"text": n["text"]}} for n in truth["narration"]]
+    gt += [{"kind": "shot", "t0": s["solo"][0], "t1": s["solo"][1], "data": {"slide": s["index"]}} for s in slides]
+    gt += [{"kind": "transition", "t0": x["t0"], "t1": x["t1"], "data": {"type": x["type"]}} for x in truth["transitions"]]
+    steps = [{"text": f"{s['title']}。{said[s['index']]}", "t0": s["t0"], "t1": s["t1"]} for s in slides]
+    refs: dict[str, dict[str, Any]] = {"tutorial": {"draft": {"question": "怎样解一元一次方程 2x + 3 = 11？", "steps": steps},
+                                                    "units": steps}}
+    qa = [{"question": f"幻灯片“{s['title']}”是什么时候出现的？", "answer": f"从 {s['t0']:.1f} 秒到 {s['t1']:.1f} 秒。",
+           "spans": [{"t0": s["t0"], "t1": s["t1"], "text": s["title"]}]} for s in slides]
+    qa += [{"question": f"讲解者是什么时候说“{n['text']}”的？", "answer": f"从 {n['t0']:.1f} 秒到 {n['t1']:.1f} 秒。",
+            "spans": [{"t0": n["t0"], "t1": n["t1"], "text": n["text"]}]} for n in truth["narration"]]
+    refs["temporal_qa"] = {"draft": {"items": qa},
+                           "units": [{"text": f"{q['question']}{q['spans'][0]['text']}", "t0": q["spans"][0]["t0"],
+                                      "t1": q["spans"][0]["t1"]} for q in qa]}
+    caps = [{"prompt": s["title"], "caption": f"一张标题为“{s['title']}”的幻灯片，显示{'；'.join(s['lines'])}。讲解者说：{said[s['index']]}",
+             "t0": s["solo"][0], "t1": s["solo"][1]} for s in slides]
+    refs["t2v"] = {"draft": {"items": caps}, "units": [{"text": c["caption"], "t0": c["t0"], "t1": c["t1"]} for c in caps]}
+    args = ("education", rel, "video", truth["duration"], float(truth["fps"]), refs, gt, rng, tasks)
+    zh = _cases("zh_lecture", *args, origin="examples/make_lecture.py --language zh truth", picker=pick_zh)
+    mixed = _cases("zh_mixed", *args, origin="examples/make_lecture.py --language zh truth",
+                   picker=lambda t, f, r: pick_zh(t, f, r, mixed=True))
+    return zh + mixed
 
 
 def _step_words(title: str) -> str:
@@ -205,6 +242,8 @@ def lecture_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
         for table, fresh in ((FOCUS_MULTI, False), (FRESH_MULTI, True)):
             if name in table:  # several parts: the reference is every named slide's time on screen
                 idx, x = table[name]
+                if any(i not in by_index for i in idx):  # a small deck lacks some of the named slides
+                    continue
                 tmpl = FRESH_TEMPLATES[b.task] if fresh else FOCUS_FUZZY_TEMPLATES[b.task]
                 out.append(_focused(b, "multi", tmpl.format(x=x), False,
                                     [[by_index[i]["t0"], by_index[i]["t1"]] for i in idx], "steps", heldout, fresh))
@@ -217,14 +256,14 @@ def lecture_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
 
 def _cases(name: str, domain: str, rel: str, kind: str, duration: float, fps: float, refs: dict[str, dict],
            gt: list[dict], rng: np.random.Generator, tasks: tuple[str, ...], origin: str,
-           fuzzy_for: tuple[str, ...] | None = None) -> list[Case]:
+           fuzzy_for: tuple[str, ...] | None = None, picker: Callable[..., str] = pick) -> list[Case]:
     out = []
     for task in tasks:
         for fuzzy in (False, True):
             if fuzzy and fuzzy_for is not None and task not in fuzzy_for:
                 continue
             out.append(Case(id=f"{name}-{task}-{'fuzzy' if fuzzy else 'clear'}", domain=domain, task=task,
-                            intent=pick(task, fuzzy, rng), fuzzy=fuzzy, source=rel, source_kind=kind,
+                            intent=picker(task, fuzzy, rng), fuzzy=fuzzy, source=rel, source_kind=kind,
                             duration=round(float(duration), 4), fps=fps, reference=refs[task], gt_anchors=gt,
                             origin=origin))
     return out
@@ -301,8 +340,6 @@ PHASE_TEXT = {"reach": "reach toward the red cube", "grasp": "close the gripper 
 
 
 def robot_cases(out: Path, modes: list[str], seed: int, rng: np.random.Generator) -> list[Case]:
-    from ..sim import simulate_episode, write_hdf5_episode  # noqa: PLC0415
-
     cases = []
     for i, mode in enumerate(modes):
         ep = simulate_episode(mode, seed=seed + i, fps=10.0, cameras=("front",))
@@ -414,9 +451,10 @@ def _sha256(path: Path) -> str:
 
 
 def build(out: str | Path, seed: int = 0, size: str = "full", progress: Callable[[str], None] | None = None,
-          focus: bool | None = None) -> dict:
+          focus: bool | None = None, zh: bool = False) -> dict:
     """Builds the benchmark into `out`; returns the manifest. `size`: "small" (tests, < 2 min) or "full".
-    `focus`: add the focused cases (default: in the full size only)."""
+    `focus`: add the focused cases (default: in the full size only). `zh`: add the Chinese lecture's
+    cases, with Chinese and mixed Chinese-English intents (off by default: the case counts stay)."""
     if size not in ("small", "full"):
         raise ValueError(f"size must be small or full, not {size!r}")
     say = progress or (lambda m: log.info(m))
@@ -464,6 +502,9 @@ def build(out: str | Path, seed: int = 0, size: str = "full", progress: Callable
                                  "sources/edu_lecture/lecture.mp4", rng, ("tutorial", "temporal_qa", "t2v"))
 
         stage("edu_lecture", shipped)
+    if zh:
+        zh_tasks = ("tutorial", "temporal_qa") if size == "small" else ("tutorial", "temporal_qa", "t2v")
+        stage("zh_lecture", lambda: zh_lecture_cases(out, rng, zh_tasks))
     n_clips = 1 if size == "small" else 3
     for k in range(n_clips):
         stage(f"aigc_clip{k}", lambda k=k: clip_cases(f"aigc_clip{k}", out / "sources" / "clips" / f"clip{k}.mp4",
@@ -499,8 +540,6 @@ def build(out: str | Path, seed: int = 0, size: str = "full", progress: Callable
         "sources": {s: _sha256(out / s) for s in sorted({c.source for c in cases})},
         "todo": todo, "build_seconds": round(time.perf_counter() - t_start, 1), "stage_seconds": timings,
     }
-    from .. import __version__  # noqa: PLC0415
-
     manifest["dataclaw"] = __version__
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest

@@ -95,6 +95,23 @@ INTENTS_ZH: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+# Mixed Chinese-English phrasings (how bilingual users write): the `zh_mixed-*` cases of `bench build --zh`
+INTENTS_MIXED: dict[str, dict[str, tuple[str, ...]]] = {
+    "tutorial": {"clear": ("把这个 lecture 做成 step-by-step 教程数据", "用这个视频写一份 step by step 的 tutorial"),
+                 "fuzzy": ("帮 beginners 跟着这个视频自己做一遍", "我想让新手能 follow 这段录像学会")},
+    "temporal_qa": {"clear": ("根据这个视频生成带 timestamp 的问答", "做一些 temporal QA，问题要带时间"),
+                    "fuzzy": ("quiz 一下模型，看它记不记得视频里什么时候发生了什么", "就这个 video 考考我")},
+    "t2v": {"clear": ("把视频切成 clips 并写上 dense captions", "为 text-to-video 模型给片段配描述"),
+            "fuzzy": ("我在训练一个 video generator，帮我准备素材", "把每段画面描述清楚，好让 model 能重新生成")},
+}
+
+
+def pick_zh(task: str, fuzzy: bool, rng, mixed: bool = False) -> str:
+    """One Chinese (or mixed Chinese-English) phrasing of the need for `task`, seeded like `pick`."""
+    options = (INTENTS_MIXED if mixed else INTENTS_ZH)[task]["fuzzy" if fuzzy else "clear"]
+    return options[int(rng.integers(0, len(options)))]
+
+
 def pick(task: str, fuzzy: bool, rng) -> str:
     """One phrasing of the need for `task`, chosen by the build's seeded generator."""
     options = INTENTS[task]["fuzzy" if fuzzy else "clear"]

@@ -22,6 +22,7 @@ and truth actions.
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import random
 import re
@@ -29,6 +30,7 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
+from .gui_recorder import Session, launch, serve_dir, slice_recording
 
 VIEWPORT = {"width": 330, "height": 215}  # the task (160 x 210) and MiniWoB's reward panel beside it
 SCALE = 2.0  # device scale factor: 10 px task text becomes readable to OCR; screen px = CSS px x 2
@@ -497,8 +499,6 @@ def _reward(page: Any, timeout_ms: int = 1500) -> dict:
 def record_recording(browser: Any, base: str, task: str, seeds: list[str], modes: list[str], out: Path,
                      rng: random.Random, trace: bool = True) -> list[Episode]:
     """One recording of consecutive episodes of `task` (one per seed) into `out`."""
-    from .gui_recorder import Session  # noqa: PLC0415
-
     ctx = browser.new_context(viewport=VIEWPORT, device_scale_factor=SCALE)
     if trace:
         ctx.tracing.start(screenshots=True, snapshots=True)
@@ -554,8 +554,6 @@ def build_corpus(out: str | Path, tasks: list[str] | None = None, seeds: list[st
     left unfinished (`modes` sets them per recording name, e.g. {"login-user__0": ["solve",
     "mistake"]}). Returns every episode with its truth; reruns reuse finished recordings."""
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
-
-    from .gui_recorder import launch, serve_dir  # noqa: PLC0415
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -643,8 +641,6 @@ def _cut_points(actions: list[dict], marks: list[dict], rng: random.Random, k: i
 
 def _lead_frames(kind: str, rec: Path, size: tuple[int, int], rng: random.Random) -> list[tuple[float, bytes]]:
     """Frames a fragment starts on before its first real frame."""
-    import io  # noqa: PLC0415
-
     from PIL import Image  # noqa: PLC0415
 
     if kind == "blank":
@@ -672,8 +668,6 @@ def build_fragment_sets(recs: list[Path], out: str | Path, n_sets: int = 20, par
     blank screen, the page's loading frames or mid-transition), plus fragments of other tasks.
     Names are shuffled so that name order says nothing. `keep_url=False` drops URL and title
     from the events (a screen-only logger)."""
-    from .gui_recorder import slice_recording  # noqa: PLC0415
-
     rng = random.Random(seed)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import Sample, Segment
+from ..model import AnchorSet, Sample, Segment
 
 N_CLIPS = 6
 
 
-def annotate(anchorset: Any, duration: float, n_clips: int = N_CLIPS) -> dict[str, Any]:
+def annotate(anchorset: AnchorSet, duration: float, n_clips: int = N_CLIPS) -> dict[str, Any]:
     """{"clips": [{"t0", "t1", "frame_t", "caption"}]} for one source."""
     n = max(1, n_clips)
     step = duration / n

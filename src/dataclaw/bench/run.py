@@ -29,6 +29,7 @@ from .. import __version__
 from ..anchors import run_experts
 from ..backends import get_backend
 from ..backends.base import Backend, Generation
+from ..claims import hallucination_rate
 from ..focus import parse_focus
 from ..intent import plan_intent, task_table
 from ..model import Anchor, AnchorSet, Plan, Sample, Segment, Source, TaskSpec
@@ -37,8 +38,9 @@ from ..sources import load_source
 from ..tasks import get_task
 from ..verify import draft_schema_errors, verify_sample
 from .build import Case, load_cases
-from .metrics import (Unit, bootstrap_ci, field_score, focus_scores, match_units, minilm_embedder, semantic_score,
-                      sequence_score)
+from .metrics import (
+    Unit, bootstrap_ci, field_score, focus_scores, match_units, minilm_embedder, semantic_score, sequence_score,
+)
 from .naive import annotate, as_sample
 
 log = logging.getLogger(__name__)
@@ -133,8 +135,6 @@ def truth_grounding(sample: Sample, truth_set: AnchorSet) -> float:
 
 def truth_verdict(sample: Sample, truth_set: AnchorSet) -> Any:
     """The verdict of the sample re-cited against the ground-truth anchors (`truth_grounding`)."""
-    from ..verify import verify_sample  # noqa: PLC0415
-
     truth = truth_set.anchors
     recited = sample.model_copy(update={
         "source": truth_set.source.id, "evidence": [],
@@ -146,8 +146,6 @@ def truth_verdict(sample: Sample, truth_set: AnchorSet) -> Any:
 
 def _grounding(samples: list[Sample], truth_set: Any) -> dict[str, Any]:
     """Mean truth grounding and the hallucination rate (unsupported claims per 100) of the samples."""
-    from ..claims import hallucination_rate  # noqa: PLC0415
-
     vs = [truth_verdict(s, truth_set) for s in samples]
     return {"grounding": sum(v.scores.grounding for v in vs) / len(vs) if vs else None,
             "hallucination": hallucination_rate(v.claims for v in vs)}

@@ -10,7 +10,7 @@ import typer
 from . import app, key_values
 
 
-def _parse_params(items: list[str]) -> dict[str, dict]:
+def parse_params(items: list[str]) -> dict[str, dict]:
     """`shots.threshold=0.3` -> {"shots": {"threshold": 0.3}} (values parsed as JSON when possible)."""
     out: dict[str, dict] = {}
     for key, value in key_values(items, "--param").items():
@@ -36,7 +36,7 @@ def anchors_cmd(
     from ..anchors import run_experts
 
     names = [e.strip() for e in experts.split(",")] if experts else None
-    result = run_experts(source, names, _parse_params(param), use_cache=not no_cache)
+    result = run_experts(source, names, parse_params(param), use_cache=not no_cache)
     payload = result.to_json()
     out = out or source.with_name(source.name + ".anchors.json")
     out.write_text(json.dumps(payload, indent=1, default=str))

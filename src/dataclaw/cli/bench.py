@@ -19,13 +19,14 @@ def build_cmd(
     out: Path = typer.Option(..., "--out", "-o", help="Benchmark folder to write."),
     seed: int = typer.Option(0, "--seed", help="Seed for intents, clips and robot episodes (same seed, same cases)."),
     size: str = typer.Option("full", "--size", help="small (tests, < 2 min) or full."),
+    zh: bool = typer.Option(False, "--zh", help="Add the Chinese lecture's cases (Chinese and mixed Chinese-English intents)."),
 ) -> None:
     """Generate the sources with known truth and write cases.jsonl + manifest.json."""
     from ..bench.build import build
 
     if size not in ("small", "full"):
         raise typer.BadParameter("--size must be small or full")
-    manifest = build(out, seed=seed, size=size, progress=lambda m: typer.echo(m, err=True))
+    manifest = build(out, seed=seed, size=size, progress=lambda m: typer.echo(m, err=True), zh=zh)
     typer.echo(f"{manifest['cases']} cases ({manifest['clear']} clear, {manifest['fuzzy']} fuzzy) in "
                f"{manifest['build_seconds']} s: {json.dumps(manifest['domains'])} -> {out}")
     for t in manifest["todo"]:

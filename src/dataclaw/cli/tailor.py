@@ -45,7 +45,7 @@ def tailor_cmd(
     """Turn raw sources and an intent into a verified, trainable dataset folder."""
     from ..errors import ConfigError
     from ..pipeline import TailorOptions, tailor
-    from .anchors import _parse_params
+    from .anchors import parse_params
     from .dataset import parse_formats
 
     if not intent and not recipe:
@@ -62,7 +62,7 @@ def tailor_cmd(
         raise ConfigError(f"unknown engine {engine!r}; known: local, ray")
     opts = TailorOptions(formats=formats,
                          experts=[e.strip() for e in experts.split(",")] if experts else None,
-                         expert_params=_parse_params(param) or None,
+                         expert_params=parse_params(param) or None,
                          max_samples_per_task=max_samples, backend_options=options, quiet=quiet or as_json,
                          max_repairs=max_repairs, keep_raw=not no_raw, concurrency=concurrency,
                          engine=engine, workers=workers, ray_address=ray_address, retry_failed=retry_failed,

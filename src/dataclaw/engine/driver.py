@@ -26,6 +26,7 @@ from ..recipe import load_plan
 from ..sources import load_source
 from ..tasks import check_plan
 from .inputs import SourceJob, list_sources
+from .local import local_executor
 from .result import RunTally, TailorOptions, TailorResult, plan_formats, plan_language, progress_bar, task_cap
 from .shards import write_shard_index
 from .step import SourceStats
@@ -203,6 +204,4 @@ def _executor(engine: str, workers: int, ray_address: str | None,
         from .ray_engine import ray_executor  # noqa: PLC0415 - imports nothing of Ray until it runs
 
         return ray_executor(workers, ray_address)
-    from .local import local_executor  # noqa: PLC0415
-
     return local_executor(workers, progress=progress)

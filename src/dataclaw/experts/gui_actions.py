@@ -16,6 +16,7 @@ In a fragment set each fragment is reduced on its own.
 """
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 import numpy as np
@@ -203,8 +204,6 @@ def visual_states(stream: Any, p: GuiActionParams, t0: float = 0.0,
 def attach_screens(actions: list[dict], starts: list[float], thumbs: list[np.ndarray], scale: float,
                    duration: float, p: GuiActionParams) -> None:
     """Adds obs_t, after_t, changed_bbox (screen px) and visible_change to each action."""
-    import bisect  # noqa: PLC0415
-
     for i, a in enumerate(actions):
         limit = a["t0"] - p.lead_margin
         k = bisect.bisect_left(starts, limit) - 1  # last state starting strictly before the action

@@ -11,6 +11,7 @@ and a box. OCR is the `ocr` expert's RapidOCR engine; without it the logged name
 """
 from __future__ import annotations
 
+import base64
 from typing import Any, Literal
 
 import numpy as np
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..model import Anchor
 from .base import Expert, ExpertContext, register_expert
+from .gui_actions import fragment_spans
 
 CLICKS = ("click", "double_click", "right_click", "drag")
 
@@ -46,8 +48,6 @@ def hash_distance(a: str, b: str) -> int:
 
 def thumb_b64(rgb: np.ndarray, side: int) -> str:
     """Gray thumbnail, long side `side` px, as base64 of (h, w) then the bytes."""
-    import base64  # noqa: PLC0415
-
     from PIL import Image  # noqa: PLC0415
 
     img = Image.fromarray(rgb).convert("L")
@@ -62,8 +62,6 @@ def thumb_b64(rgb: np.ndarray, side: int) -> str:
 def thumb_diff(a: str | None, b: str | None, delta: int = 24) -> float | None:
     """Share of thumbnail pixels that differ by more than `delta` gray levels (None when either is
     missing or their sizes differ)."""
-    import base64  # noqa: PLC0415
-
     if not a or not b:
         return None
     ra, rb = base64.b64decode(a), base64.b64decode(b)
@@ -145,8 +143,6 @@ class GuiScreens(Expert):
             ctx.warn("gui_screens: OCR engine unavailable (pip install 'dataclaw0[ocr]'); logged names only")
         w, h = stream.meta.width, stream.meta.height
         out: list[Anchor] = []
-        from .gui_actions import fragment_spans  # noqa: PLC0415
-
         all_acts = sorted((a for a in ctx.anchors("gui_actions") if a.kind == "gui_action"), key=lambda a: a.t0)
         ends = []
         for k, (f0, f1) in enumerate(fragment_spans(stream)):

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import ConfigError, SourceError
 from ..model import Anchor
 from .base import Expert, ExpertContext, register_expert
+from .features import hamming
+from .visual import box_iou
 
 
 class OcrParams(BaseModel):
@@ -176,7 +178,7 @@ def _dedup(dets: list[dict], p: OcrParams) -> list[dict]:
     """One detection per line: overlapping boxes with the same text keep the best score."""
     kept: list[dict] = []
     for d in sorted(dets, key=lambda d: -d["score"]):
-        if not any(iou(d["box"], k["box"]) > 0.5 and text_ratio(d["text"], k["text"]) >= p.text_match
+        if not any(box_iou(d["box"], k["box"]) > 0.5 and text_ratio(d["text"], k["text"]) >= p.text_match
                    for k in kept):
             kept.append(d)
     return kept
@@ -215,8 +217,6 @@ class _ShotHashes:
     after, so not inside a dissolve, fade or text animation (mixed frames read as garbage)."""
 
     def __init__(self, feats: Any, s0: float, s1: float, settle_s: float = 0.5, same_bits: int = 2) -> None:
-        from .features import hamming
-
         idx = np.flatnonzero((feats.t >= s0 - 1e-6) & (feats.t < s1 - 1e-6))
         self.t = feats.t[idx]
         self.h = feats.phash[idx]
@@ -243,8 +243,6 @@ class _ShotHashes:
     def switch_time(self, ta: float, tb: float, default: float) -> float:
         """First frame after ta that looks more like the frame at tb than the one at ta: exact for a
         cut or text popping in, the middle of a dissolve."""
-        from .features import hamming  # noqa: PLC0415
-
         ka = int(np.searchsorted(self.t, ta + 1e-6)) - 1
         kb = int(np.searchsorted(self.t, tb + 1e-6)) - 1
         if ka < 0 or kb <= ka:
@@ -257,8 +255,6 @@ class _ShotHashes:
 
 def _change_times(shot: _ShotHashes, s0: float, s1: float, p: OcrParams) -> list[float]:
     """Frame-accurate times inside (s0, s1) where the picture's perceptual hash left the current view's."""
-    from .features import hamming
-
     t, h = shot.t, shot.h
     if len(t) < 2:
         return []
@@ -297,7 +293,7 @@ def merge_tracks(views: list[View], p: OcrParams) -> list[dict]:
             last = tr["obs"][-1]
             for di, d in enumerate(v.dets):
                 r = text_ratio(last["text"], d["text"])
-                o = iou(last["box"], d["box"])
+                o = box_iou(last["box"], d["box"])
                 if r >= p.text_match and o >= p.box_iou:
                     pairs.append((r + 100 * o, ti, di))
         used_t: set[int] = set()
@@ -346,14 +342,6 @@ def text_ratio(a: str, b: str) -> float:
     from rapidfuzz import fuzz
 
     return fuzz.ratio("".join(a.lower().split()), "".join(b.lower().split()))
-
-
-def iou(a: list[float], b: list[float]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def _shot_spans(ctx: ExpertContext, duration: float) -> list[tuple[float, float]]:

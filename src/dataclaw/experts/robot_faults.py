@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..sources.robot import gripper_index
 from .base import Expert, ExpertContext, register_expert
-from .robot_gripper import runs
+from .robot_gripper import gripper_levels, runs
 from .robot_phases import ABSOLUTE_M, BLOCKED_S, BLOCKED_TRACK_M, blocked_spans
 
 DIAGNOSES = {
@@ -81,8 +82,6 @@ class StagnationParams(BaseModel):
 def positions(stream: Any) -> np.ndarray:
     if stream.ee_pos is not None:
         return np.asarray(stream.ee_pos, dtype=np.float64)
-    from ..sources.robot import gripper_index  # noqa: PLC0415
-
     arm = [i for i in range(stream.state.shape[1]) if i not in gripper_index(stream.state_names)]
     return np.asarray(stream.state[:, arm], dtype=np.float64)
 
@@ -205,8 +204,6 @@ def _blocked(stream: Any, speed: np.ndarray, thr: float, p: FaultParams) -> list
     err = np.linalg.norm(np.asarray(a[:, :3], dtype=np.float64) - ee, axis=1)
     if float(np.median(err)) > p.absolute_m:  # delta / velocity commands: no target to compare with
         return []
-    from .robot_gripper import runs  # noqa: PLC0415
-
     dt = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
     out = []
     for s, e in runs((err > p.track_m) & (speed < 3 * thr)):
@@ -231,8 +228,6 @@ class RobotFaults(Expert):
     Params = FaultParams
 
     def run(self, stream: Any, ctx: ExpertContext) -> list:
-        from .robot_gripper import gripper_levels  # noqa: PLC0415
-
         p = self.params
         dur = stream.duration
         dt = 1.0 / stream.meta.fps

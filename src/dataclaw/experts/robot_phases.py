@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from .base import Expert, ExpertContext, register_expert
+from .robot_gripper import runs
 
 DESCRIPTIONS = {
     "reach": "move the gripper to the object",
@@ -96,8 +97,6 @@ def blocked_spans(stream: Any, speed: np.ndarray, thr: float, track_m: float, bl
     err = np.linalg.norm(np.asarray(a[:, :3], dtype=np.float64) - ee, axis=1)
     if float(np.median(err)) > absolute_m:
         return []
-    from .robot_gripper import runs  # noqa: PLC0415
-
     dt = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
     out: list[list[float]] = []
     for s, e in runs((err > track_m) & (speed < 3 * thr)):

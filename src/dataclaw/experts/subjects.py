@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .base import Expert, register_expert
 from .camera import CameraParams, pair_models
+from .visual import box_iou
 
 
 class SubjectParams(BaseModel):
@@ -38,14 +39,6 @@ class SubjectParams(BaseModel):
     track_coherence: float = Field(0.6, description="|mean velocity| / mean |velocity| over a track at least this")
     min_pairs: int = Field(2, ge=1, description="consecutive sample pairs a track must last")
     link_iou: float = Field(0.05, description="a blob continues a track when its box overlaps the predicted box this much")
-
-
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / u if u > 0 else 0.0
 
 
 def _blob_points(blob: np.ndarray, b: np.ndarray, moving: np.ndarray, w: int, h: int) -> np.ndarray:
@@ -175,7 +168,7 @@ class SubjectMotionExpert(Expert):
                 for j, d in enumerate(ds):
                     if j in used:
                         continue
-                    o = max(_iou(pred, d["box"]), _iou(last["box"], d["box"]))
+                    o = max(box_iou(pred, d["box"]), box_iou(last["box"], d["box"]))
                     if o > best:
                         best, bj = o, j
                 if bj is not None:

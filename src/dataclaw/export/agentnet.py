@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..experts.gui_actions import pyautogui_code
 from .native import read_samples
 
 DATA_FILE = "agentnet.jsonl"
@@ -23,8 +24,6 @@ TASKS = ("gui_trajectory", "gui_stitch")
 
 
 def _code(action: dict[str, Any], screen: list[int] | None) -> str:
-    from ..experts.gui_actions import pyautogui_code  # noqa: PLC0415
-
     try:
         return pyautogui_code(action, tuple(screen) if screen else None)
     except (KeyError, ValueError, TypeError):

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from .native import read_samples
 
 
 def export_edit_pairs(dataset_dir: Path) -> list[Path]:
-    from .native import read_samples  # noqa: PLC0415
-
     root = Path(dataset_dir)
     rows = []
     for smp in read_samples(root):

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from .lerobot import lerobot_game_episodes, write_lerobot
+from .native import read_samples
 
 
 def export_game(dataset_dir: Path) -> list[Path]:
-    from .lerobot import lerobot_game_episodes, write_lerobot  # noqa: PLC0415
-    from .native import read_samples  # noqa: PLC0415
-
     root = Path(dataset_dir)
     out = root / "game"
     rows = []

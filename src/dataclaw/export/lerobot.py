@@ -15,10 +15,15 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ..model import Source
+from ..sources import open_stream
+from ..sources.game import GameStream, LOG_NAME, read_log
+from .native import read_rows
 
 CODEBASE_VERSION = "v2.1"
 CHUNK_SIZE = 1000
@@ -42,8 +47,6 @@ class LeRobotEpisode:
 def encode_mp4(frames: np.ndarray, path: str | Path, fps: float, crf: int = 20) -> None:
     """H.264 yuv420p MP4, one frame per row of `frames` ([T, H, W, 3] uint8), constant rate."""
     import av  # noqa: PLC0415
-    from fractions import Fraction  # noqa: PLC0415
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     h, w = frames.shape[1:3]
@@ -207,14 +210,15 @@ def _video_size(path: Path) -> tuple[int, int]:
 
 
 # ---------------------------------------------------------------------- from a dataset folder
-def _robot_anchor_sets(root: Path) -> list[dict[str, Any]]:
+def _anchor_sets(root: Path, kind: str) -> list[dict[str, Any]]:
+    """The stored anchor sets (as JSON) of the folder's sources of one kind; unreadable files are passed over."""
     out = []
     for f in sorted((root / "anchors").glob("*.json")):
         try:
             d = json.loads(f.read_text())
         except (OSError, json.JSONDecodeError):
             continue
-        if (d.get("source") or {}).get("kind") == "robot":
+        if (d.get("source") or {}).get("kind") == kind:
             out.append(d)
     return out
 
@@ -234,12 +238,8 @@ def export_lerobot(dataset_dir: Path) -> list[Path]:
     """`<dataset>/lerobot/`: every robot episode of the dataset as LeRobot v2.1, with the episode
     instruction, per-frame sub-task language (`subtask_index`) and, per episode, the contact
     intervals and faults found. Reads the original episodes again (states, actions, camera videos)."""
-    from ..model import Source  # noqa: PLC0415
-    from ..sources import open_stream  # noqa: PLC0415
-    from .native import read_rows  # noqa: PLC0415
-
     root = Path(dataset_dir)
-    sets = _robot_anchor_sets(root)
+    sets = _anchor_sets(root, "robot")
     if not sets:  # a dataset of game recordings: the same layout, actions and state from the game log
 
         games, gfps = lerobot_game_episodes(root)
@@ -292,25 +292,11 @@ def export_lerobot(dataset_dir: Path) -> list[Path]:
     return [out / "meta" / "info.json"] + sorted((out / "data").glob("chunk-*/episode_*.parquet"))
 
 
-def _game_anchor_sets(root: Path) -> list[dict[str, Any]]:
-    out = []
-    for f in sorted((root / "anchors").glob("*.json")):
-        try:
-            d = json.loads(f.read_text())
-        except (OSError, json.JSONDecodeError):
-            continue
-        if (d.get("source") or {}).get("kind") == "game":
-            out.append(d)
-    return out
-
-
 def lerobot_game_episodes(root: Path) -> tuple[list[Any], float | None]:
     """(LeRobotEpisode per game recording of the dataset, fps); recordings at another fps than the
     first are left out (LeRobot holds one rate per dataset)."""
-    from ..sources.game import LOG_NAME, GameStream, read_log  # noqa: PLC0415
-
     episodes, fps = [], None
-    sets = _game_anchor_sets(Path(root))
+    sets = _anchor_sets(Path(root), "game")
     ram_keys: list[str] = []  # one state layout for the dataset: every game's RAM fields (0 where absent)
     for d in sets:
         try:

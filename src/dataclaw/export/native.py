@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -186,8 +187,6 @@ def bad_lines(path: Path) -> list[int]:
 
 def duplicate_ids(dataset_dir: Path) -> dict[str, int]:
     """Sample ids that samples.jsonl holds more than once -> how many times."""
-    from collections import Counter  # noqa: PLC0415
-
     n = Counter(r.get("id") for r in _file_rows(Path(dataset_dir) / SAMPLES) if isinstance(r, dict))
     return {str(k): v for k, v in n.items() if v > 1}
 

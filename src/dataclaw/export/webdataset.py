@@ -25,9 +25,11 @@ import os
 import re
 import shutil
 import tarfile
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from ..model import Sample
 from .chat import placeholder_text, render
 from .native import read_rows
 
@@ -66,8 +68,6 @@ def proxy_video(root: Path, rel: str, fps: float = PROXY_FPS, max_side: int = PR
     """A small copy of a whole source video on the same timeline (frames kept at their own times, at most
     `fps` a second, scaled to `max_side`), written once beside it; returns its path relative to `root`."""
     import av  # noqa: PLC0415
-    from fractions import Fraction  # noqa: PLC0415
-
     out_rel = str(Path(rel).with_name(Path(rel).stem + ".proxy.mp4"))
     dst = Path(root) / out_rel
     if dst.exists():
@@ -103,8 +103,6 @@ def proxy_video(root: Path, rel: str, fps: float = PROXY_FPS, max_side: int = PR
 
 
 def export_webdataset(dataset_dir: Path, shard_size: int = SHARD_SIZE) -> list[Path]:
-    from ..model import Sample  # noqa: PLC0415
-
     root = Path(dataset_dir)
     out_dir = root / "webdataset"
     if out_dir.exists():

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ..export.lerobot import encode_mp4
 
 # RAM bytes that name the player's place, from the Atari Annotated RAM Interface (AtariARI,
 # Anand et al. 2019, atariari/benchmark/ram_annotations.py). Only games listed here get
@@ -38,8 +39,6 @@ def record_ale(out_dir: str | Path, game: str = "breakout", seed: int = 0, secon
     """Plays and records one episode (stops at game over or after `seconds`); returns the folder."""
     import ale_py  # noqa: PLC0415 - optional extra `games`
     from ale_py import roms  # noqa: PLC0415
-
-    from ..export.lerobot import encode_mp4  # noqa: PLC0415
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

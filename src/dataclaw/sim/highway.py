@@ -28,10 +28,12 @@ from __future__ import annotations
 import json
 import os
 import random
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ..export.lerobot import encode_mp4
 
 LANE_WIDTH = 4.0
 
@@ -58,8 +60,6 @@ def record_highway(out_dir: str | Path, seed: int = 0, seconds: float = 20.0, en
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     import gymnasium as gym  # noqa: PLC0415 - optional extra `driving`
     import highway_env  # noqa: PLC0415,F401 - registers the envs
-
-    from ..export.lerobot import encode_mp4  # noqa: PLC0415
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -152,8 +152,6 @@ def record_highway(out_dir: str | Path, seed: int = 0, seconds: float = 20.0, en
 
 
 def _version() -> str:
-    from importlib.metadata import version  # noqa: PLC0415
-
     return version("highway-env")
 
 

@@ -22,6 +22,8 @@ with `noise_mm=None`, the sensor noise of the log. Modes add one fault:
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -362,9 +364,6 @@ def _truth_times(mode: str, faults: list[dict[str, Any]], ts: np.ndarray, log: d
 
 def _panda_urdf(data: str, fast_visuals: bool) -> str:
     """The Panda URDF; with fast visuals a copy (in a temp folder) whose visuals are the collision meshes."""
-    import os  # noqa: PLC0415
-    import tempfile  # noqa: PLC0415
-
     src = os.path.join(data, "franka_panda", "panda.urdf")
     if not fast_visuals:
         return src

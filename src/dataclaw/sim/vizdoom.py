@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ..export.lerobot import encode_mp4
 
 VARS = {"health": "HEALTH", "ammo": "AMMO2", "kills": "KILLCOUNT"}
 # Where the status bar draws them, as shares of the screen [x0, y0, x1, y1]: Doom's st_stuff.c puts the
@@ -39,8 +40,6 @@ def record_vizdoom(out_dir: str | Path, scenario: str = "defend_the_center", see
                    watch: float = 0.5, skill: int = 1) -> Path:
     """Plays and records one episode (stops when the player dies, the scenario ends or after `seconds`)."""
     import vizdoom as vzd  # noqa: PLC0415 - optional extra `games`
-
-    from ..export.lerobot import encode_mp4  # noqa: PLC0415
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

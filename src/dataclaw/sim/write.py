@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..export.lerobot import LeRobotEpisode, encode_mp4, write_lerobot
 from .panda import ACTION_NAMES, OBJECT_NAMES, STATE_NAMES, SimEpisode
 
 
@@ -22,8 +23,6 @@ def write_lerobot_dataset(root: str | Path, episodes: list[SimEpisode], effort: 
     """LeRobot v2.1 folder of the episodes (one camera video per view) plus `meta/sim_truth.jsonl`.
     `object_state`: log the object's position as `observation.environment_state` (as LeRobot's
     simulated datasets do)."""
-    from ..export.lerobot import LeRobotEpisode, write_lerobot  # noqa: PLC0415
-
     eps = []
     for ep in episodes:
         cols = {"observation.state": ep.state, "observation.velocity": ep.velocity,
@@ -88,8 +87,6 @@ def write_hdf5_episode(path: str | Path, ep: SimEpisode, layout: str = "aloha") 
 
 def write_plain_episode(folder: str | Path, ep: SimEpisode, fmt: str = "csv") -> Path:
     """A plain recording: `<camera>.mp4` per camera plus `states.csv` (or .parquet) with a `timestamp` column."""
-    from ..export.lerobot import encode_mp4  # noqa: PLC0415
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for cam, arr in ep.images.items():

@@ -15,6 +15,7 @@ Whole-file problems (an events file that does not match its video, a broken zip)
 """
 from __future__ import annotations
 
+import bisect
 import io
 import json
 import zipfile
@@ -25,7 +26,8 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..errors import SourceError
-from .video import Frame, VideoStream, scaled_size, is_video_path
+from .gui_trace import parse_step_action, parse_trace
+from .video import Frame, VideoStream, is_video_path, scaled_size
 
 EVENT_TYPES = ("click", "double_click", "right_click", "type", "key", "hotkey", "scroll", "drag", "move")
 POINTER_TYPES = ("click", "double_click", "right_click", "scroll", "drag", "move")
@@ -149,8 +151,6 @@ class _ImageTimeline:
         return np.asarray(img)
 
     def index_at(self, t: float) -> int:
-        import bisect  # noqa: PLC0415
-
         return max(0, bisect.bisect_right(self.times, t + 1e-6) - 1)
 
     def frame_at(self, t: float, max_side: int | None) -> Frame:
@@ -235,8 +235,6 @@ class GuiStream:
         traces = sorted(n for n in names if n.endswith(".trace"))
         if not traces:
             raise SourceError(p, "not a Playwright trace (no *.trace member in the zip)")
-        from .gui_trace import parse_trace  # noqa: PLC0415
-
         rows: list[tuple[int, dict]] = []
         for n in traces:
             for i, line in enumerate(zf.read(n).decode("utf-8", "replace").splitlines(), 1):
@@ -274,8 +272,6 @@ class GuiStream:
     # ------------------------------------------------------------------ form 3: steps.jsonl
     def _open_steps(self, steps_file: Path) -> None:
         from PIL import Image  # noqa: PLC0415
-
-        from .gui_trace import parse_step_action  # noqa: PLC0415
 
         base = steps_file.parent
         items: list[tuple[float, Any]] = []

@@ -9,6 +9,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
+import ast
 
 # Playwright API methods that are user input, by trace `method` name.
 _TITLE = re.compile(r'\["TITLE",\{\},"((?:[^"\\]|\\.)*)"\]')
@@ -156,8 +157,6 @@ _CALL = re.compile(r"pyautogui\.(\w+)\((.*)\)\s*$", re.S)
 
 
 def _args(argtext: str) -> tuple[list[Any], dict[str, Any]]:
-    import ast  # noqa: PLC0415
-
     node = ast.parse(f"f({argtext})", mode="eval").body
     return ([ast.literal_eval(a) for a in node.args],
             {k.arg: ast.literal_eval(k.value) for k in node.keywords})

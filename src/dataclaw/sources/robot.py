@@ -20,8 +20,8 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..errors import SourceError
-from .robot_formats import (HDF5_EXT, STATE_FILES, Episode, _load_hdf5, _load_lerobot, _load_plain,  # noqa: F401
-                            _sibling_videos, episode_paths, is_robot_path, lerobot_root, split_member)
+from .robot_formats import (HDF5_EXT, Episode, load_hdf5, load_lerobot, load_plain,  # noqa: F401
+                            episode_paths, is_robot_path, lerobot_root, split_member)
 from .video import Frame, VideoStream
 
 MAX_DROP_FRACTION = 0.5  # more bad rows than this: the episode is not usable
@@ -253,13 +253,13 @@ class RobotStream:
         if member is not None:
             if p.suffix.lower() not in HDF5_EXT:
                 raise SourceError(str(path), "only HDF5 files hold several demonstrations (`file#demo`)")
-            ep = _load_hdf5(p, member)
+            ep = load_hdf5(p, member)
         elif lerobot_root(p) is not None:
-            ep = _load_lerobot(p)
+            ep = load_lerobot(p)
         elif p.is_file() and p.suffix.lower() in HDF5_EXT:
-            ep = _load_hdf5(p)
+            ep = load_hdf5(p)
         else:
-            ep = _load_plain(p)
+            ep = load_plain(p)
         self._h5 = getattr(ep, "_h5", None)
         ep.state = np.asarray(ep.state, dtype=np.float64).reshape(len(ep.state), -1)
         if ep.gripper is None:

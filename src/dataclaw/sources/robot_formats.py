@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import SourceError
+from . import mjcf
 
 HDF5_EXT = {".hdf5", ".h5", ".he5"}
 STATE_FILES = ("states.csv", "states.parquet")
@@ -68,7 +69,7 @@ def lerobot_root(p: Path) -> Path | None:
     return None
 
 
-def _sibling_videos(states: Path) -> list[Path]:
+def sibling_videos(states: Path) -> list[Path]:
     d = states.parent
     if states.name in STATE_FILES:
         return sorted(v for v in d.iterdir() if v.suffix.lower() in (".mp4", ".mkv", ".mov", ".webm"))
@@ -111,9 +112,9 @@ def is_robot_path(p: Path) -> bool:
     if p.is_file() and p.suffix.lower() in HDF5_EXT:
         return True
     if p.is_dir():
-        return any((p / s).is_file() for s in STATE_FILES) and bool(_sibling_videos(p / STATE_FILES[0]))
+        return any((p / s).is_file() for s in STATE_FILES) and bool(sibling_videos(p / STATE_FILES[0]))
     if p.is_file() and p.suffix.lower() in (".csv", ".parquet"):
-        return bool(_sibling_videos(p))
+        return bool(sibling_videos(p))
     return False
 
 
@@ -131,7 +132,7 @@ def episode_paths(path: str | Path) -> list[Path]:
 
 
 # ---------------------------------------------------------------------- loaders
-def _load_lerobot(p: Path) -> Episode:
+def load_lerobot(p: Path) -> Episode:
     import pyarrow.parquet as pq  # noqa: PLC0415
 
     root = lerobot_root(p)
@@ -255,7 +256,7 @@ def _h5_str(v: Any) -> str:
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
-def _load_hdf5(p: Path, member: str | None = None) -> Episode:
+def load_hdf5(p: Path, member: str | None = None) -> Episode:
     import h5py  # noqa: PLC0415
 
     try:
@@ -382,8 +383,6 @@ def _load_robosuite(p: Path, f: Any, name: str, n_demos: int) -> Episode:
     """Raw robosuite demonstrations (`collect_human_demonstrations.py`): per demo `states` = flattened
     MuJoCo states [time, qpos, qvel], `actions`, the model XML (`model_file` attribute, or a file
     name under `models/` beside the HDF5) and optional `joint_torques`; environment in `/data` attrs."""
-    from . import mjcf  # noqa: PLC0415
-
     data, demo = f["data"], f["data"][name]
     path = f"{p}{MEMBER_SEP}{name}"
     states = np.asarray(demo["states"], dtype=np.float64)
@@ -455,7 +454,7 @@ def _load_robosuite(p: Path, f: Any, name: str, n_demos: int) -> Episode:
     return ep
 
 
-def _load_plain(p: Path) -> Episode:
+def load_plain(p: Path) -> Episode:
     states = next((p / s for s in STATE_FILES if (p / s).is_file()), None) if p.is_dir() else p
     if states is None:
         raise SourceError(str(p), "no states.csv / states.parquet in the folder")
@@ -483,7 +482,7 @@ def _load_plain(p: Path) -> Episode:
     low = [c.lower() for c in scols]
     if "gripper_width" in low:
         ep.gripper = state[:, low.index("gripper_width")]
-    for v in _sibling_videos(states):
+    for v in sibling_videos(states):
         cam = v.stem.split(".", 1)[1] if "." in v.stem else v.stem
         ep.cameras[cam] = v
     return ep

@@ -10,9 +10,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Query, Sample, Segment, TaskSpec
+from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .shared.common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
+from .shared.common import (
+    DraftError, build_prompt, duration_of, evidence_sample_id, provenance, span_errors, validate_draft,
+)
 from .shared.robot_common import episode_clip, has_camera, task_text
 
 
@@ -46,7 +48,7 @@ class ContactTask(Task):
         return {"type": "object", "required": ["contacts"],
                 "properties": {"contacts": {"type": "array", "items": item, "minItems": 1}}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         contacts = sorted(anchors.of_kind("contact"), key=lambda a: a.t0)
         if not contacts:
             return []
@@ -56,8 +58,6 @@ class ContactTask(Task):
                                                "fps": anchors.meta.get("fps")})]
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .shared.common import build_prompt  # noqa: PLC0415
-
         return build_prompt(ev, spec, "List every interval where the gripper touches the object, each with its "
                             "contact anchor id, in time order.", self.draft_schema())
 

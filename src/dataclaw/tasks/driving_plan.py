@@ -21,9 +21,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..model import Anchor, Query, Sample, Segment, TaskSpec
+from ..experts.driving_log import lead_of, scene_of
+from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .shared.common import DraftError, IDS_SCHEMA, duration_of, evidence_sample_id, overlap, provenance, validate_draft
+from .game_frames import game_log
+from .shared.common import (
+    DraftError, IDS_SCHEMA, build_prompt, duration_of, evidence_sample_id, overlap, provenance, validate_draft,
+)
 
 UNKNOWN = ("The plan cannot be known from this video: it has no driving log, so the ego car's lane, speed "
            "and the other cars' states are unknown.")
@@ -54,8 +58,6 @@ def plan_of(rows: list[dict[str, Any]], fps: float, t: float, h: float, min_dv: 
     """The logged plan over [t, t+h]: lane the car ends in (or was sent to), speed change, following, crash;
     None when the log has no usable row at t or t+h. `max_gap` is the driving_log expert's (in its
     driving_state anchors): farther is no lead car."""
-    from ..experts.driving_log import lead_of  # noqa: PLC0415
-
     by_i = _frame_rows(rows)
     i0, i1 = int(round(t * fps)), int(round((t + h) * fps))
     if i0 not in by_i or i1 not in by_i:
@@ -139,7 +141,7 @@ class DrivingPlanTask(Task):
                                "plan": {"anyOf": [plan, {"type": "null"}]},
                                "answer": {"type": "string", "minLength": 5}, "anchors": IDS_SCHEMA}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         src = anchors.source
         dur = duration_of(anchors)
@@ -150,8 +152,6 @@ class DrivingPlanTask(Task):
             return []  # a game log without an ego car (Atari, Doom): nothing to plan
         rows: list[dict[str, Any]] = []
         if has_log:
-            from .game_frames import game_log  # noqa: PLC0415
-
             header, rows = game_log(src.path)
             fps = float(header["fps"])
             n_last = min(max(r["i"] for r in rows), int(round(dur * fps)) - 1)
@@ -205,8 +205,6 @@ class DrivingPlanTask(Task):
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .shared.common import build_prompt  # noqa: PLC0415
-
         m = ev.meta
         text = (f"{m['query']} The log's future over the horizon gives this plan: {m['plan']}. Answer as the planner: "
                 "`plan` copies manoeuvre, target_lane, speed, speed_from and speed_to; `answer` says it in one or "
@@ -255,8 +253,6 @@ class DrivingPlanTask(Task):
 
     def check(self, sample: Sample, ev: Evidence) -> list[str]:
         """Against the recording's own log: the plan is the logged future, the scene the logged state."""
-        from ..experts.driving_log import scene_of  # noqa: PLC0415
-
         ctx_t = [s.t0 for s in sample.query.media if s.type == "image"]
         if not ctx_t:
             return ["needs context frames"]
@@ -267,8 +263,6 @@ class DrivingPlanTask(Task):
         if src is None or src.kind != "game":
             errs = ["a plan on a video without a driving log (it cannot be known)"] if act is not None else []
             return errs + ([] if UNKNOWN in answer else ["the answer must say the plan cannot be known (no log)"])
-        from .game_frames import game_log  # noqa: PLC0415
-
         header, rows = game_log(src.path)
         fps = float(header["fps"])
         if act is None:

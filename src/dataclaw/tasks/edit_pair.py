@@ -26,9 +26,14 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..model import Anchor, Query, Sample, Segment, TaskSpec
+from ..experts.visual import box_iou
+from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
+from ..sources import open_stream
 from .base import Evidence, Task, register_task
-from .shared.common import DraftError, IDS_SCHEMA, duration_of, evidence_sample_id, provenance, validate_draft
+from .game_frames import game_log
+from .gui_trajectory import describe, gui_index, step_record
+from .shared.common import IDS_SCHEMA, build_prompt, copied_draft, duration_of, evidence_sample_id, provenance
+from .shared.gui_text import quote
 
 WORK_SIDE = 320  # frames are compared at this size: robust to codec noise, cheap
 
@@ -70,14 +75,6 @@ def lasting_change(earlier: np.ndarray, before: np.ndarray, after: np.ndarray, l
             round(float((xs.max() + 1) * cell / w), 4), round(float((ys.max() + 1) * cell / h), 4)], round(share, 6)
 
 
-def iou(a: list[float], b: list[float]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def _meets(a: list[float], b: list[float]) -> bool:
     return min(a[2], b[2]) >= max(a[0], b[0]) and min(a[3], b[3]) >= max(a[1], b[1])
 
@@ -90,8 +87,6 @@ def frames_region(source: Any, t_before: float, t_after: float, t_later: float, 
                   stream: Any = None) -> tuple[list[float] | None, float]:
     """The lasting change region between the source's frames at before and after (held still
     `persist` s before the one and after the other)."""
-    from ..sources import open_stream  # noqa: PLC0415
-
     st = stream or open_stream(source)
     try:
         times = (max(0.0, t_before - (t_later - t_after)), t_before, t_after, t_later)
@@ -102,9 +97,7 @@ def frames_region(source: Any, t_before: float, t_after: float, t_later: float, 
     return lasting_change(*imgs, diff=p.diff, cell=p.cell)
 
 
-def _game_candidates(anchors: Any, fps: float) -> list[dict[str, Any]]:
-    from .game_frames import game_log  # noqa: PLC0415
-
+def _game_candidates(anchors: AnchorSet, fps: float) -> list[dict[str, Any]]:
     header, _ = game_log(anchors.source.path)
     kinds = ("score_change", "life_lost", "counter_change") if header.get("score_on_screen", True) else (
         "life_lost", "counter_change")  # ViZDoom's kill count is not drawn: no visible edit
@@ -125,12 +118,10 @@ def _game_candidates(anchors: Any, fps: float) -> list[dict[str, Any]]:
     return out
 
 
-def _game_blocker(anchors: Any, c: dict[str, Any], t0: float, t1: float) -> str:
+def _game_blocker(anchors: AnchorSet, c: dict[str, Any], t0: float, t1: float) -> str:
     """Why a game candidate's span [t0, t1] shows more than its one logged change ('' when it does
     not): another logged event (the instruction would not name it), or, in a first-person game
     (header `still_actions`), an action that moves the view."""
-    from .game_frames import game_log  # noqa: PLC0415
-
     own = c["anchors"][0]
     other = [a for a in anchors.of_kind("score_change", "life_lost", "counter_change")
              if a is not own and t0 - 1e-6 <= a.t0 <= t1 + 1e-6]
@@ -146,14 +137,12 @@ def _game_blocker(anchors: Any, c: dict[str, Any], t0: float, t1: float) -> str:
     return ""
 
 
-def _timeline(anchors: Any, kinds: tuple[str, ...], *times: float) -> list[Anchor]:
+def _timeline(anchors: AnchorSet, kinds: tuple[str, ...], *times: float) -> list[Anchor]:
     """Anchors of `kinds` that cover the given times (so every frame a sample shows is cited)."""
     return [a for a in anchors.of_kind(*kinds) if any(a.t0 - 1e-3 <= t <= a.t1 + 1e-3 for t in times)]
 
 
-def _gui_candidates(anchors: Any) -> list[dict[str, Any]]:
-    from .gui_trajectory import describe, gui_index, step_record  # noqa: PLC0415
-
+def _gui_candidates(anchors: AnchorSet) -> list[dict[str, Any]]:
     idx = gui_index(anchors.anchors)
     out = []
     prev = None
@@ -175,9 +164,7 @@ def _gui_candidates(anchors: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _text_candidates(anchors: Any) -> list[dict[str, Any]]:
-    from .shared.gui_text import quote  # noqa: PLC0415
-
+def _text_candidates(anchors: AnchorSet) -> list[dict[str, Any]]:
     out = []
     texts = sorted(anchors.of_kind("ocr_text"), key=lambda a: a.t0)
     for a in texts:
@@ -188,7 +175,7 @@ def _text_candidates(anchors: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _robot_candidates(anchors: Any, dur: float, persist: float, fps: float) -> list[dict[str, Any]]:
+def _robot_candidates(anchors: AnchorSet, dur: float, persist: float, fps: float) -> list[dict[str, Any]]:
     """One pair per carried object: the scene before the arm takes it and after the arm has left,
     the instruction from the phase anchors' own text, the place from the object_state anchors (the
     regions that changed for good) that begin in between."""
@@ -242,7 +229,7 @@ class EditPairTask(Task):
                 "properties": {"before_t": {"type": "number"}, "after_t": {"type": "number"},
                                "instruction": {"type": "string", "minLength": 5}, "anchors": IDS_SCHEMA}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         src = anchors.source
         dur = duration_of(anchors)
@@ -257,8 +244,6 @@ class EditPairTask(Task):
             cands = _text_candidates(anchors)
         if not cands:
             return []
-        from ..sources import open_stream  # noqa: PLC0415
-
         out: list[Evidence] = []
         dropped: list[str] = []
         with open_stream(src) as st:
@@ -298,8 +283,6 @@ class EditPairTask(Task):
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .shared.common import build_prompt  # noqa: PLC0415
-
         m = ev.meta
         text = (f"The frames at {m['before_t']:.2f} s and {m['after_t']:.2f} s differ in the region {m['region']} "
                 "(shares of the frame). Write a short imperative edit instruction that turns the first into the "
@@ -313,18 +296,10 @@ class EditPairTask(Task):
                 "anchors": [a.id for a in ev.anchors]}
 
     def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
-        errors = validate_draft(draft, self.draft_schema())
-        if errors:
-            raise DraftError(errors)
         m = ev.meta
+        cited = copied_draft(draft, self.draft_schema(), ev, {"before_t": m["before_t"], "after_t": m["after_t"]})
         tb, ta = float(draft["before_t"]), float(draft["after_t"])
-        if abs(tb - m["before_t"]) > 1e-3 or abs(ta - m["after_t"]) > 1e-3:
-            raise DraftError([f"before_t/after_t must be copied ({m['before_t']}, {m['after_t']})"])
-        ids = list(draft["anchors"])
-        if not ids or any(ev.anchor(i) is None for i in ids):
-            raise DraftError(["anchors must be ids from the evidence"])
-        cited = [ev.anchor(i) for i in ids]
-        span_ids = [a.id for a in cited if a is not None]
+        span_ids = [a.id for a in cited]
         query = Query(text=draft["instruction"], media=[
             Segment(type="image", path=media.keyframe(ev.source, tb), t0=tb, t1=tb, anchors=span_ids)])
         sol = [Segment(type="image", path=media.keyframe(ev.source, ta), t0=ta, t1=ta, anchors=span_ids),
@@ -352,7 +327,7 @@ class EditPairTask(Task):
         if region is None:
             return [f"no lasting change between {tb:.2f} and {ta:.2f} s in the source's frames"]
         claimed = act.action.get("region")
-        if not isinstance(claimed, list) or len(claimed) != 4 or iou(claimed, region) < 0.9:
+        if not isinstance(claimed, list) or len(claimed) != 4 or box_iou(claimed, region) < 0.9:
             errs.append(f"change region {claimed} is not the frames' lasting change {region}")
         place = (ev.meta or {}).get("place")
         if place is not None and not _meets(region, place):

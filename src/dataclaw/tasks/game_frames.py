@@ -21,9 +21,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..model import Anchor, Query, Sample, Segment, TaskSpec
+from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
+from ..sources.game import LOG_NAME, read_log
 from .base import Evidence, Task, register_task
-from .shared.common import DraftError, IDS_SCHEMA, duration_of, evidence_sample_id, overlap, provenance, validate_draft
+from .shared.common import IDS_SCHEMA, build_prompt, copied_draft, duration_of, evidence_sample_id, overlap, provenance
 
 EVENT_KINDS = ("score_change", "life_lost", "player_move", "counter_change", "game_over")
 UNKNOWN = "The actions are unknown: this video has no game log."
@@ -87,16 +88,12 @@ def game_prompt(ev: Evidence) -> str:
 
 @lru_cache(maxsize=32)
 def _log(path: str, mtime: float) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    from ..sources.game import read_log  # noqa: PLC0415
-
     header, rows, _ = read_log(path)
     return header, rows
 
 
 def game_log(source_path: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(header, rows) of a recording's log, read once per file version."""
-    from ..sources.game import LOG_NAME  # noqa: PLC0415
-
     p = Path(source_path) / LOG_NAME
     return _log(str(p), p.stat().st_mtime)
 
@@ -143,7 +140,7 @@ class GameFramesTask(Task):
                                "actions": {"type": ["array", "null"], "items": {"type": "string"}},
                                "prompt": {"type": "string", "minLength": 5}, "anchors": IDS_SCHEMA}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         dur = duration_of(anchors)
         src = anchors.source
@@ -186,8 +183,6 @@ class GameFramesTask(Task):
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .shared.common import build_prompt  # noqa: PLC0415
-
         m = ev.meta
         text = (f"From the gameplay frames up to {m['t']:.2f} s, write the prompt that conditions the next "
                 f"{m['horizon']:g} s: the actions pressed (copy `actions` exactly: {m['actions']}) and what the "
@@ -202,17 +197,10 @@ class GameFramesTask(Task):
                 "anchors": [a.id for a in ev.anchors]}
 
     def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
-        errors = validate_draft(draft, self.draft_schema())
-        if errors:
-            raise DraftError(errors)
         m = ev.meta
+        cited = copied_draft(draft, self.draft_schema(), ev, {"t": m["t"], "horizon": m["horizon"]})
+        ids = [a.id for a in cited]
         t0, h = float(draft["t"]), float(draft["horizon"])
-        if abs(t0 - m["t"]) > 1e-3 or abs(h - m["horizon"]) > 1e-3:
-            raise DraftError([f"t/horizon must be copied ({m['t']}, {m['horizon']}), got ({t0}, {h})"])
-        ids = list(draft["anchors"])
-        unknown = [i for i in ids if ev.anchor(i) is None]
-        if unknown:
-            raise DraftError([f"anchors {unknown} are not in the evidence"])
         t1 = round(t0 + h, 4)
         timeline = [a for a in ev.anchors if a.kind in ("game_action", "motion", "static")]
         p = self.params(spec)

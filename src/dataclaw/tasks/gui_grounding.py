@@ -12,10 +12,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Query, Sample, Segment, TaskSpec
+from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
+from .gui_trajectory import template_prompt
 from .shared.common import DraftError, clean, evidence_sample_id, provenance, validate_draft
-from .shared.gui_text import Unquotable, quote, quote_supported, quoted_spans, role_word
+from .shared.gui_text import ROLE_WORDS_ZH, Unquotable, quote, quote_supported, quoted_spans, role_word
+
+
+# The rules synthesizer's Chinese instructions (spec.language == "zh"); claims.template_words_zh reads them
+TEMPLATES_ZH = {"click": "点击", "double_click": "双击", "right_click": "右键点击", "named": "{how}{q}{kind}。",
+                "labelled": "{how}标有{q}的{kind}。", "element": "元素", "roles": " ".join(ROLE_WORDS_ZH.values())}
 
 
 class GuiGroundingParams(BaseModel):
@@ -54,7 +60,7 @@ class GuiGroundingTask(Task):
                                "bbox": {**nums, "minItems": 4, "maxItems": 4},
                                "frame": frame, "element": {"type": "string"}}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         screens = {a.data["action"]: a for a in anchors.of_kind("screen") if a.data.get("role") == "before"}
         actions = {a.id: a for a in anchors.of_kind("gui_action")}
         out = []
@@ -64,7 +70,7 @@ class GuiGroundingTask(Task):
             if not d.get("text") or not d.get("box") or before is None or d["action"] not in actions:
                 continue
             try:
-                quote(d["text"])
+                quote(d["text"], "element name", spec.language or "en")
             except Unquotable:  # a name the description cannot quote unambiguously makes no sample
                 continue
             out.append(Evidence(sources=[anchors.source], anchors=[el, actions[d["action"]], before],
@@ -74,13 +80,20 @@ class GuiGroundingTask(Task):
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .gui_trajectory import template_prompt  # noqa: PLC0415
-
         return template_prompt(self, ev, spec, "instruction")
 
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
         el = ev.anchor(ev.meta["element"])
         d = el.data
+        if spec.language == "zh":
+            Z = TEMPLATES_ZH
+            how = Z.get(d.get("type") or "click", Z["click"]) if d.get("type") in ("click", "double_click",
+                                                                                     "right_click") else Z["click"]
+            kind, q = role_word(d.get("role"), "zh"), quote(d["text"], "element name", "zh")
+            text = Z["labelled" if d.get("text_source") == "ocr_label" else "named"].format(
+                how=how, q=q, kind=kind or (Z["element"] if d.get("text_source") == "ocr_label" else ""))
+            return {"instruction": text, "point": [d["x"], d["y"]], "bbox": list(d["box"]),
+                    "frame": ev.meta["frame"], "element": el.id}
         kind = role_word(d.get("role")) or "element"
         how = {"click": "Click", "double_click": "Double-click", "right_click": "Right-click"}.get(d.get("type"), "Click")
         q = quote(d["text"], "element name")

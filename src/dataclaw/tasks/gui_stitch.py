@@ -19,24 +19,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Anchor, Query, Sample, Segment, TaskSpec
+from ..experts.gui_screens import thumb_diff
+from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
+from .gui_trajectory import (
+    NOTES, STEP, code_errors, gui_index, instruction, quoted_names_errors, repair_reasoning, rules_step,
+    step_errors, step_record, step_segments, template_prompt,
+)
 from .shared.common import DraftError, clean, evidence_sample_id, provenance, validate_draft
 from .shared.gui_text import role_word
-from .gui_trajectory import (
-    NOTES,
-    STEP,
-    code_errors,
-    gui_index,
-    instruction,
-    quoted_names_errors,
-    repair_reasoning,
-    rules_step,
-    step_errors,
-    step_record,
-    step_segments,
-    template_prompt,
-)
 
 _STOP = {"the", "and", "for", "with", "this", "that", "these", "those", "into", "from", "make", "data", "task",
          "one", "fragments", "fragment", "stitch", "long", "horizon", "recordings", "recording", "screen",
@@ -141,8 +132,6 @@ def compare(end: Anchor, start: Anchor) -> dict[str, Any]:
     title, OCR text (fuzzy and as exact token sets), and whether the end's last action's target (a
     link named X) shows on the start."""
     from rapidfuzz import fuzz  # noqa: PLC0415
-
-    from ..experts.gui_screens import thumb_diff  # noqa: PLC0415 - pure helper beside its encoder
 
     e, st = end.data, start.data
     te, ts = e.get("text") or "", start.data.get("text") or ""
@@ -293,7 +282,7 @@ class GuiStitchTask(Task):
                                "dropped": {"type": "array", "items": drop},
                                "steps": {"type": "array", "items": STEP, "minItems": 1}, "notes": NOTES}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         frags = (anchors.meta.get("video") or {}).get("fragments") or []
         states = {(a.data.get("fragment", 0), a.data["at"]): a for a in anchors.of_kind("screen_state")}

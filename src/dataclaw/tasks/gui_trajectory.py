@@ -8,21 +8,16 @@ instruction and reasoning from the action log, element names and OCR only. One s
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Anchor, Query, Sample, Segment, TaskSpec
+from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
+from ..sources.gui_trace import parse_step_action
 from .base import Evidence, Task, register_task
-from .shared.common import (
-    DraftError,
-    build_prompt,
-    clean,
-    evidence_sample_id,
-    provenance,
-    validate_draft,
-)
-from .shared.gui_text import FIELD_ROLES, key_words, quote_errors, quote_or_none, role_word
+from .shared.common import DraftError, build_prompt, clean, evidence_sample_id, provenance, validate_draft
+from .shared.gui_text import FIELD_ROLES, ROLE_WORDS_ZH, key_words, quote_errors, quote_or_none, role_word
 
 ACTION_FIELDS = ("type", "x", "y", "button", "text", "keys", "dx", "dy")
 FRAME = {"type": "object", "required": ["t", "anchor"],
@@ -44,6 +39,35 @@ _KEY_PURPOSE = {"tab": "move to the next field", "enter": "confirm", "escape": "
                 "backspace": "delete the last character", "down": "move down", "up": "move up"}
 _HOTKEY_PURPOSE = {("ctrl", "a"): "select all the text in the field", ("ctrl", "c"): "copy the selection",
                    ("ctrl", "v"): "paste", ("ctrl", "z"): "undo", ("ctrl", "s"): "save"}
+
+
+# The rules synthesizer's Chinese phrases (spec.language == "zh"); claims.template_words_zh reads them.
+# Element names, titles and typed text are quoted ‘…’ exactly as logged (gui_text.quote).
+_CLICK_ZH = {"click": "点击", "double_click": "双击", "right_click": "右键点击"}
+_CLICK_PURPOSE_ZH = {"text field": "，把光标放进去再输入", "text box": "，把光标放进去再输入",
+                     "search box": "，把光标放进去再输入", "password field": "，把光标放进去",
+                     "check box": "，切换这个选项", "radio button": "，选中这个选项", "link": "，打开它",
+                     "drop-down": "，展开它的选项", "tab": "，显示它的内容", "menu item": "，选择它"}
+_KEY_PURPOSE_ZH = {"tab": "移到下一个输入框", "enter": "确认", "escape": "关闭打开的内容",
+                   "backspace": "删除最后一个字符", "down": "向下移动", "up": "向上移动"}
+_HOTKEY_PURPOSE_ZH = {("ctrl", "a"): "全选输入框里的文字", ("ctrl", "c"): "复制选中的内容", ("ctrl", "v"): "粘贴",
+                      ("ctrl", "z"): "撤销", ("ctrl", "s"): "保存"}
+TEMPLATES_ZH = {
+    "step": "第{i}步（共{n}步）。", "page": "{t}页面已打开。", "window": "应用窗口已打开。", "last": "这是最后一步。",
+    "click": "我{what}{why}。", "type_into": "我{what}，输入到{f}输入框中。", "type_focus": "我{what}，输入到当前的输入框中。",
+    "key": "我按下{k}，{why}。", "key_default": "继续", "hotkey_default": "使用快捷键",
+    "scroll": "下一步要用的内容不在视野中，所以我{what}。", "other": "我{what}。",
+    "at": "位于 ({x}, {y}) 的{r}", "at_plain": "({x}, {y}) 处", "choose": "在{f}中选择{v}", "choose_dd": "在下拉框中选择{v}",
+    "option": "一个选项", "type": "输入{v}", "type_plain": "输入文字", "press": "按下{k}",
+    "scroll_v": "向{d}滚动 {n} px", "scroll_dirs": "上 下 左 右", "drag": "把{q}向{d}拖动", "drag_plain": "从 ({x}, {y}) 拖到 ({x2}, {y2})",
+    "drag_dir": "{d} {n} px", "in_place": "原地", "hover": "把指针移到{q}上", "move": "把指针移到 ({x}, {y})",
+    "place": "在{t}页面上：", "place_screen": "在这个屏幕上：", "then": "（然后到{t}）",
+    "purposes": " ".join([*_CLICK_PURPOSE_ZH.values(), *_KEY_PURPOSE_ZH.values(), *_HOTKEY_PURPOSE_ZH.values(),
+                          *_CLICK_ZH.values()]),
+    "roles": " ".join(ROLE_WORDS_ZH.values()),
+    "keys": "上方向键 下方向键 左方向键 右方向键",
+}
+_DIR_ZH = {"right": "右", "left": "左", "down": "下", "up": "上"}
 
 
 class GuiTrajectoryParams(BaseModel):
@@ -115,9 +139,54 @@ def _direction(dx: float, dy: float) -> str:
     return " and ".join(parts) or "in place"
 
 
+def _describe_zh(act: Anchor, el: Anchor | None, prev: Anchor | None, prev_el: Anchor | None,
+                 notes: list[str] | None) -> str:
+    """describe() in Chinese: "点击‘发送’按钮", "在‘数量’中选择‘2’"."""
+    Z, d, typ = TEMPLATES_ZH, act.data, act.data["type"]
+
+    def name() -> str | None:
+        return quote_or_none(element_label(act, el), "element name", notes, "zh")
+
+    if typ in _CLICK_ZH:
+        q, rw = name(), ROLE_WORDS_ZH.get(element_role(act, el), "")
+        x, y = f"{d.get('x', 0):.0f}", f"{d.get('y', 0):.0f}"
+        target = f"{q}{rw}" if q else (Z["at"].format(x=x, y=y, r=rw) if rw else Z["at_plain"].format(x=x, y=y))
+        return _CLICK_ZH[typ] + target
+    if typ == "type":
+        label, rw = _field_of(prev, prev_el)
+        q = quote_or_none(d.get("text"), "typed text", notes, "zh")
+        if rw == "drop-down":
+            fq = quote_or_none(label, "drop-down name", notes, "zh")
+            v = q or Z["option"]
+            return Z["choose"].format(f=fq, v=v) if fq else Z["choose_dd"].format(v=v)
+        return Z["type"].format(v=q) if q else Z["type_plain"]
+    if typ in ("key", "hotkey"):
+        return Z["press"].format(k=key_words(d["keys"], "zh"))
+    if typ == "scroll":
+        dx, dy = d.get("dx", 0) or 0, d.get("dy", 0) or 0
+        if abs(dx) > abs(dy):
+            return Z["scroll_v"].format(d=_DIR_ZH["right" if dx > 0 else "left"], n=f"{abs(dx):.0f}")
+        return Z["scroll_v"].format(d=_DIR_ZH["down" if dy > 0 else "up"], n=f"{abs(dy):.0f}")
+    if typ == "drag":
+        q = name()
+        if q:
+            dx, dy = d["dx"], d["dy"]
+            parts = ([Z["drag_dir"].format(d=_DIR_ZH["right" if dx > 0 else "left"], n=f"{abs(dx):.0f}")]
+                     if abs(dx) >= 1 else [])
+            parts += ([Z["drag_dir"].format(d=_DIR_ZH["down" if dy > 0 else "up"], n=f"{abs(dy):.0f}")]
+                      if abs(dy) >= 1 else [])
+            return Z["drag"].format(q=q, d="、向".join(parts) or Z["in_place"])
+        return Z["drag_plain"].format(x=f"{d['x']:.0f}", y=f"{d['y']:.0f}", x2=f"{d['x'] + d['dx']:.0f}",
+                                      y2=f"{d['y'] + d['dy']:.0f}")
+    q = name()
+    return Z["hover"].format(q=q) if q else Z["move"].format(x=f"{d.get('x', 0):.0f}", y=f"{d.get('y', 0):.0f}")
+
+
 def describe(act: Anchor, el: Anchor | None, prev: Anchor | None = None, prev_el: Anchor | None = None,
-             notes: list[str] | None = None) -> str:
+             notes: list[str] | None = None, language: str = "en") -> str:
     """Short imperative phrase, in people's words: "click the 'Send' button", "choose '2' in 'Quantity'"."""
+    if language == "zh":
+        return _describe_zh(act, el, prev, prev_el, notes)
     d = act.data
     typ = d["type"]
     if typ in ("click", "double_click", "right_click"):
@@ -155,10 +224,37 @@ _CLICK_PURPOSE = {"text field": " to put the cursor in it before typing", "text 
                   "menu item": " to choose it"}
 
 
+def _reasoning_zh(i: int, n: int, act: Anchor, el: Anchor | None, prev: Anchor | None, prev_el: Anchor | None,
+                  notes: list[str] | None) -> str:
+    Z, d, typ = TEMPLATES_ZH, act.data, act.data["type"]
+    tq = quote_or_none(d.get("title"), "page title", notes, "zh") if d.get("title") else None
+    where = Z["page"].format(t=tq) if tq else Z["window"]
+    what = _describe_zh(act, el, prev, prev_el, notes)
+    if typ in _CLICK_ZH:
+        said = Z["click"].format(what=what, why=_CLICK_PURPOSE_ZH.get(element_role(act, el), ""))
+    elif typ == "type":
+        label, rw = _field_of(prev, prev_el)
+        fq = quote_or_none(label, "field name", notes, "zh") if label and rw != "drop-down" else None
+        said = (Z["other"].format(what=what) if rw == "drop-down" else
+                Z["type_into"].format(what=what, f=fq) if fq else Z["type_focus"].format(what=what))
+    elif typ == "key":
+        said = Z["key"].format(k=key_words(d["keys"], "zh"), why=_KEY_PURPOSE_ZH.get(d["keys"][0], Z["key_default"]))
+    elif typ == "hotkey":
+        said = Z["key"].format(k=key_words(d["keys"], "zh"),
+                               why=_HOTKEY_PURPOSE_ZH.get(tuple(d["keys"]), Z["hotkey_default"]))
+    elif typ == "scroll":
+        said = Z["scroll"].format(what=what)
+    else:
+        said = Z["other"].format(what=what)
+    return Z["step"].format(i=i + 1, n=n) + where + said + (Z["last"] if i == n - 1 else "")
+
+
 def reasoning(i: int, n: int, act: Anchor, el: Anchor | None, prev: Anchor | None, prev_el: Anchor | None,
-              notes: list[str] | None = None) -> str:
+              notes: list[str] | None = None, language: str = "en") -> str:
     """Rules reasoning from the log: where we are, what the step does and why (no model). Values that
     cannot be quoted are left out and the reason goes to `notes`."""
+    if language == "zh":
+        return _reasoning_zh(i, n, act, el, prev, prev_el, notes)
     d = act.data
     tq = quote_or_none(d.get("title"), "page title", notes) if d.get("title") else None
     where = f"The {tq} page is open." if tq else "The application window is open."
@@ -185,14 +281,20 @@ def reasoning(i: int, n: int, act: Anchor, el: Anchor | None, prev: Anchor | Non
     return f"Step {i + 1} of {n}. {where} {what}{done}"
 
 
-def instruction(acts: list[Anchor], els: list[Anchor | None]) -> str:
+def instruction(acts: list[Anchor], els: list[Anchor | None], language: str = "en") -> str:
     """A task instruction summarising the steps on the page(s) they happen on."""
-    titles = [q for q in (quote_or_none(t, "page title", None) for t in
+    titles = [q for q in (quote_or_none(t, "page title", None, language) for t in
                           dict.fromkeys(a.data.get("title") for a in acts if a.data.get("title"))) if q]
-    parts = [describe(a, e, p, pe) for a, e, p, pe in zip(acts, els, [None] + acts[:-1], [None] + els[:-1])
-             if a.data["type"] != "move"]
+    parts = [describe(a, e, p, pe, language=language)
+             for a, e, p, pe in zip(acts, els, [None] + acts[:-1], [None] + els[:-1]) if a.data["type"] != "move"]
     if len(parts) > 8:
-        parts = parts[:4] + ["..."] + parts[-3:]
+        parts = parts[:4] + ["……" if language == "zh" else "..."] + parts[-3:]
+    if language == "zh":
+        Z = TEMPLATES_ZH
+        place = Z["place"].format(t=titles[0]) if titles else Z["place_screen"]
+        if len(titles) > 1:
+            place += Z["then"].format(t=titles[-1])
+        return clean(place + "，".join(parts) + "。")
     place = f"In {titles[0]}" if titles else "On this screen"
     if len(titles) > 1:
         place += f" (then {titles[-1]})"
@@ -204,14 +306,14 @@ def action_dict(act: Anchor) -> dict[str, Any]:
 
 
 def rules_step(i: int, n: int, rec: dict[str, Any], ev: Evidence, prev_rec: dict[str, Any] | None,
-               notes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+               notes: list[dict[str, Any]] | None = None, language: str = "en") -> dict[str, Any]:
     """One step of the rules draft; claims the text cannot make are listed in `notes` [{step, reason}]."""
     act = ev.anchor(rec["action"])
     el = ev.anchor(rec["element"]) if rec.get("element") else None
     prev = ev.anchor(prev_rec["action"]) if prev_rec else None
     prev_el = ev.anchor(prev_rec["element"]) if prev_rec and prev_rec.get("element") else None
     why: list[str] = []
-    text = reasoning(i, n, act, el, prev, prev_el, why)
+    text = reasoning(i, n, act, el, prev, prev_el, why, language)
     if notes is not None:
         notes += [{"step": i, "reason": r} for r in dict.fromkeys(why)]
     return {"action_anchor": act.id, "observation": {"t": rec["obs_t"], "anchor": rec["before"]},
@@ -267,7 +369,7 @@ def cited_for_text(ev: Evidence, act_id: str, prev_action: str | None) -> list[s
 
 
 def repair_reasoning(steps: list[dict[str, Any]], ev: Evidence, prev_of: list[str | None],
-                     notes: list[dict[str, Any]]) -> None:
+                     notes: list[dict[str, Any]], language: str = "en") -> None:
     """A step whose reasoning quotes what its anchors do not log is rewritten from the anchors (the
     rules text), with the reason in `notes`: one bad step never costs the whole trajectory."""
     n = len(steps)
@@ -281,7 +383,8 @@ def repair_reasoning(steps: list[dict[str, Any]], ev: Evidence, prev_of: list[st
             continue
         prev = ev.anchor(prev_of[i]) if prev_of[i] else None
         why: list[str] = []
-        st["reasoning"] = reasoning(i, n, act, _element_of(ev, act.id), prev, _element_of(ev, prev_of[i]), why)
+        st["reasoning"] = reasoning(i, n, act, _element_of(ev, act.id), prev, _element_of(ev, prev_of[i]), why,
+                                    language)
         notes.append({"step": i, "reason": "reasoning rewritten from the anchors: "
                       + ", ".join(repr(q) for q in bad[:3]) + " not logged for this step"})
         notes += [{"step": i, "reason": r} for r in dict.fromkeys(why)]
@@ -314,8 +417,6 @@ def quoted_names_errors(sample: Sample, ev: Evidence) -> list[str]:
 
 
 def code_errors(sample: Sample) -> list[str]:
-    from ..sources.gui_trace import parse_step_action  # noqa: PLC0415
-
     errs = []
     for i, seg in enumerate(sample.solution):
         if seg.type == "action" and seg.action and seg.action.get("code"):
@@ -333,8 +434,6 @@ def template_prompt(task: Task, ev: Evidence, spec: TaskSpec, *fields: str) -> l
     Actions, codes and frames come from the log and must stay as they are (build() checks them),
     so even a small model only writes language: the instruction and each step's reasoning.
     """
-    import json  # noqa: PLC0415
-
     draft = task.rules(ev, spec)
     text = (f"Here is a draft built from the action log:\n{json.dumps(draft, ensure_ascii=False)}\n\n"
             f"Rewrite only the fields {', '.join(repr(f) for f in fields)} so they read naturally for the user's "
@@ -370,7 +469,7 @@ class GuiTrajectoryTask(Task):
                 "properties": {"instruction": {"type": "string", "minLength": 5},
                                "steps": {"type": "array", "minItems": 1, "items": STEP}, "notes": NOTES}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         idx = gui_index(anchors.anchors)
         recs = [r for r in (step_record(a, idx) for a in idx["actions"]) if r]
@@ -395,10 +494,11 @@ class GuiTrajectoryTask(Task):
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
         recs = ev.meta["steps"]
         notes: list[dict[str, Any]] = []
-        steps = [rules_step(i, len(recs), r, ev, recs[i - 1] if i else None, notes) for i, r in enumerate(recs)]
+        lang = spec.language or "en"
+        steps = [rules_step(i, len(recs), r, ev, recs[i - 1] if i else None, notes, lang) for i, r in enumerate(recs)]
         acts = [ev.anchor(r["action"]) for r in recs]
         els = [ev.anchor(r["element"]) if r.get("element") else None for r in recs]
-        return {"instruction": instruction(acts, els), "steps": steps, "notes": notes}
+        return {"instruction": instruction(acts, els, lang), "steps": steps, "notes": notes}
 
     def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
         errors = validate_draft(draft, self.draft_schema())
@@ -416,7 +516,7 @@ class GuiTrajectoryTask(Task):
         notes = [dict(n) for n in draft.get("notes") or []]
         prev_of = [draft["steps"][i - 1]["action_anchor"] if i else None for i in range(len(draft["steps"]))]
         steps = [dict(st) for st in draft["steps"]]
-        repair_reasoning(steps, ev, prev_of, notes)
+        repair_reasoning(steps, ev, prev_of, notes, spec.language or "en")
         solution: list[Segment] = []
         for i, st in enumerate(steps):
             solution += step_segments(st, ev, media, ev.source, i, prev_of[i])

@@ -16,9 +16,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Anchor, Query, Sample, Segment, Source, TaskSpec
+from ..anchors import run_experts
+from ..errors import DataclawError
+from ..model import Anchor, AnchorSet, Query, Sample, Segment, Source, TaskSpec
+from ..sources import load_source
+from ..sources.robot import HDF5_EXT, episode_paths, lerobot_root, split_member
 from .base import Evidence, Task, register_task
-from .shared.common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
+from .shared.common import (
+    DraftError, build_prompt, duration_of, evidence_sample_id, provenance, span_errors, validate_draft,
+)
 from .shared.robot_common import episode, has_camera, phase_at, phases, rows, state_at, task_text
 
 PLANS = {
@@ -45,15 +51,13 @@ class RecoveryParams(BaseModel):
     clip: bool = True
 
 
-def finished(anchorset: Any) -> bool:
+def finished(anchorset: AnchorSet) -> bool:
     """An episode that completed the task: no fault and a place phase."""
     return not anchorset.of_kind("fault") and any(a.data.get("phase") == "place" for a in anchorset.of_kind("phase"))
 
 
 def sibling_paths(path: str) -> list[Path]:
     """Other episodes of the same dataset: LeRobot episode files, HDF5 files or plain episode folders."""
-    from ..sources.robot import HDF5_EXT, episode_paths, lerobot_root, split_member  # noqa: PLC0415
-
     p = Path(path)
     base, member = split_member(path)
     root = lerobot_root(p) if member is None else None
@@ -72,10 +76,6 @@ def sibling_paths(path: str) -> list[Path]:
 
 def successful_peer(source: Source, max_peers: int) -> Any | None:
     """The AnchorSet of the first sibling episode that finished its task (anchors come from the cache)."""
-    from ..anchors import run_experts  # noqa: PLC0415
-    from ..errors import DataclawError  # noqa: PLC0415
-    from ..sources import load_source  # noqa: PLC0415
-
     for path in sibling_paths(source.path)[:max_peers]:
         try:
             src = load_source(path)
@@ -120,7 +120,7 @@ class RecoveryTask(Task):
                                                     "t1": {"type": "number"},
                                                     "anchors": {"type": "array", "items": {"type": "string"}}}}}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         faults = sorted(anchors.of_kind("fault"), key=lambda a: a.t0)
         if not faults:
@@ -169,8 +169,6 @@ class RecoveryTask(Task):
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .shared.common import build_prompt  # noqa: PLC0415
-
         c = ev.meta["continuation"]
         return build_prompt(ev, spec, (f"The robot ('{ev.meta['task']}') failed (fault {ev.meta['fault']}). Write the "
                                        "diagnosis, the state to recall (time + anchor), a recovery plan, and copy "
@@ -246,8 +244,6 @@ class RecoveryTask(Task):
         a = cont[0].action
         errs = []
         if a["source"] != ev.source.id:
-            from ..anchors import run_experts  # noqa: PLC0415
-
             peer = ev.meta.get("peer")
             if peer is None or peer.id != a["source"]:
                 return [f"continuation source {a['source'][:12]} is not the evidence's peer episode"]

@@ -10,9 +10,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Query, Sample, Segment, TaskSpec
+from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .shared.common import DraftError, duration_of, evidence_sample_id, provenance, span_errors, validate_draft
+from .shared.common import (
+    DraftError, build_prompt, duration_of, evidence_sample_id, provenance, span_errors, validate_draft,
+)
 from .shared.robot_common import episode_clip, has_camera, phases, task_text
 
 
@@ -57,7 +59,7 @@ class SegmentationTask(Task):
         return {"type": "object", "required": ["segments"],
                 "properties": {"segments": {"type": "array", "items": item, "minItems": 1}}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         ph = [a for a in phases(anchors) if a.t1 - a.t0 >= p.min_segment]
         if not ph:
@@ -67,8 +69,6 @@ class SegmentationTask(Task):
                                                "task": task_text(anchors)})]
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .shared.common import build_prompt  # noqa: PLC0415
-
         return build_prompt(ev, spec, f"Split the episode ('{ev.meta['task']}') into sub-task segments, one per "
                             "phase anchor, each with a one-sentence description.", self.draft_schema())
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Anchor, Query, Sample, Segment, TaskSpec
+from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .shared.common import (IDS_SCHEMA, DraftError, anchor_text, build_prompt, clean, duration_of, evidence_sample_id,
                      inside_any, overlap, provenance, select_frames, span_errors, units, validate_draft)
@@ -54,6 +54,40 @@ def _split(t0: float, t1: float, max_clip: float, cuts: list[float]) -> list[tup
         bounds.append(cut)
     bounds.append(t1)
     return list(zip(bounds, bounds[1:]))
+
+
+# The rules synthesizer's Chinese captions (spec.language == "zh"); claims.template_words_zh reads them.
+# (visual clauses, who / what is in view, are English only so far: a Chinese caption leaves them out)
+TEMPLATES_ZH = {"caption": "一段 {d} 秒的{motion}镜头", "prompt": "一个{motion}镜头", "of_text": "，拍的是显示文字{q}的屏幕",
+                "showing": "，屏幕上显示文字{qs}", "voice": "画外音说：{q}", "after": "这个镜头接在上一个镜头的{kind}之后。",
+                "motions": "静止的 基本静止的 运动的 快速运动的 缓慢运动的", "kinds": "硬切 叠化 淡入淡出 转场"}
+_MOTION_ZH = {"static": "静止的", "mostly static": "基本静止的", "moving": "运动的", "fast-moving": "快速运动的",
+              "slowly moving": "缓慢运动的"}
+_QUOTE_MARKS = '"\u201c\u201d\u300c\u300d\u300e\u300f\u2018\u2019\u00ab\u00bb'
+_KIND_ZH = {"cut": "硬切", "hard_cut": "硬切", "dissolve": "叠化", "fade": "淡入淡出"}
+
+
+def _rules_zh(m: dict[str, Any], texts: list[str], speech: str, tr: Anchor | None) -> tuple[str, str, list[str]]:
+    """(prompt, caption, extra cited ids) of a clip in Chinese."""
+    Z = TEMPLATES_ZH
+    c0, c1 = m["span"]
+    # a text holding a quote mark cannot be quoted “…” unambiguously: the caption leaves it out
+    texts = [t for t in texts if not any(ch in t for ch in _QUOTE_MARKS)]
+    motion = _MOTION_ZH.get(m["motion"], "")
+    caption = Z["caption"].format(d=f"{c1 - c0:.1f}", motion=motion)
+    prompt = Z["prompt"].format(motion=motion)
+    if texts:
+        caption += Z["showing"].format(qs="、".join(f"“{t}”" for t in texts))
+        prompt += Z["of_text"].format(q=f"“{texts[0]}”")
+    caption += "。"
+    if speech and not any(ch in speech for ch in _QUOTE_MARKS):
+        caption += Z["voice"].format(q=f"“{clean(speech)}”")
+    ids = []
+    if tr is not None:
+        kind = tr.data.get("type") or tr.data.get("kind") or "transition"
+        caption += Z["after"].format(kind=_KIND_ZH.get(kind, "转场"))
+        ids.append(tr.id)
+    return prompt + "。", clean(caption), ids
 
 
 def motion_desc(motion: list[Anchor], static: list[Anchor], t0: float, t1: float) -> str:
@@ -107,7 +141,7 @@ class T2VTask(Task):
             return None if "phase" in anchor_kinds else "task 't2v' on a robot episode needs phase anchors"
         return super().can_serve(source_kind, anchor_kinds)
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         if anchors.source.kind == "robot":
             from .shared import robot_t2v  # noqa: PLC0415
@@ -167,6 +201,11 @@ class T2VTask(Task):
         c0, c1 = m["span"]
         texts = [anchor_text(ev.anchor(i)) for i in m["ocr"]][:4]
         speech = " ".join(anchor_text(ev.anchor(i)) for i in m["speech"])
+        if spec.language == "zh":
+            tr = ev.anchor(m["transition_in"]) if m.get("transition_in") else None
+            prompt, caption, extra = _rules_zh(m, texts, speech, tr)
+            ids = [m["shot"]] + m["ocr"][:4] + m["speech"] + m["motion_anchors"][:2] + extra
+            return {"prompt": prompt, "caption": caption, "t0": c0, "t1": c1, "anchors": list(dict.fromkeys(ids))}
         motion = m["motion"]
         article = "An" if motion[0] in "aeiou" else "A"
         caption = f"{article} {motion} {c1 - c0:.1f}-second shot"

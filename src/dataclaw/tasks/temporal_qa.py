@@ -18,6 +18,7 @@ Every answer carries `span` segments citing the anchors they come from.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from .. import lang
-from ..model import Query, Sample, Segment, TaskSpec
+from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .shared.common import (IDS_SCHEMA, DraftError, Unit, anchor_text, build_prompt, clean, content_units, duration_of,
-                     evidence_sample_id, overlap, provenance, select_frames, span_errors, validate_draft)
+from .shared.common import (
+    DraftError, IDS_SCHEMA, Unit, anchor_text, build_prompt, clean, content_units, duration_of, evidence_sample_id,
+    overlap, provenance, select_frames, span_errors, validate_draft,
+)
+from .shared.visual import CAMERA_PHRASE, SUBJECT_PHRASE, subject_region
 
 QTYPES = ("localize_text", "localize_speech", "order", "state_change", "multi_event",
           "hand_appear", "hand_action", "camera_move", "people_count", "visual_order", "subject_move")
@@ -42,6 +46,9 @@ class TemporalQAParams(BaseModel):
     frame_selection: str = "keyframes"  # or "uniform" (same budget; for comparison)
     max_events: int = 8  # events listed in a multi-event answer
     phrase_words: int = 6  # words quoted from the narration
+    min_phrase_p: float = 0.5  # a spoken phrase is quoted only when whisper's mean probability of its
+    # words is at least this: below 0.5 a word is more likely wrong than right (whisper-base on synthetic
+    # Mandarin writes near-random characters at 0.48-0.58); transcripts without word probabilities pass
     attach_video: bool = True  # the query carries the source video as a clip
     types: list[str] = list(QTYPES)
     difficulty: dict[str, float] = {"easy": 0.3, "medium": 0.4, "hard": 0.3}  # share of each in the order made
@@ -84,6 +91,20 @@ def _phrase(a: Any, n: int) -> tuple[str, float, float]:
     return " ".join(text[:n]), a.t0, a.t1
 
 
+_QUOTE_MARKS = '"\u201c\u201d\u300c\u300d\u300e\u300f\u2018\u2019\u00ab\u00bb'
+
+
+def _text_key(text: str) -> str:
+    """A text by its words (case, width and punctuation folded), as the verifier compares steps."""
+    return " ".join(re.findall(r"\w+", lang.fold(text).lower()))
+
+
+def _phrase_p(a: Any, n: int) -> float:
+    """Whisper's mean word probability over the words `_phrase` quotes (1.0 when none are logged)."""
+    ps = [float(w["p"]) for w in (a.data.get("words") or [])[:n] if isinstance(w, dict) and "p" in w]
+    return sum(ps) / len(ps) if ps else 1.0
+
+
 def _text_prefix(text: str, phrase: str) -> str:
     """The transcript's own prefix that holds `phrase`'s characters (whisper's Chinese words carry no
     spaces of their own: the quote is what the transcript writes), else `phrase`."""
@@ -99,7 +120,7 @@ def _text_prefix(text: str, phrase: str) -> str:
 
 
 # The rules synthesizer's Chinese sentences (spec.language == "zh"); claims.template_words_zh reads
-# them. Questions about visual events (hands, camera, people) stay in English for now.
+# them; the visual question types follow below.
 TEMPLATES_ZH = {
     "localize_text": "屏幕上的文字{q}是什么时候出现的？",
     "localize_speech": "讲解者是什么时候说{q}的？",
@@ -113,6 +134,32 @@ TEMPLATES_ZH = {
     "multi_q": "按顺序列出这个视频中屏幕文字的变化及其时间。",
     "how": "硬切 叠化 淡入淡出 转场",
 }
+# visual question types in Chinese (the camera / direction phrases are claims.ZH_CAMERA / ZH_DIRECTIONS)
+TEMPLATES_ZH.update({
+    "hand_q": "手第一次出现在画面中是什么时候？", "hand_a": "{who}从 {t0} 秒到 {t1} 秒出现在画面中。",
+    "hand_who": "左手 右手 一只手", "act_q": "手什么时候{act}？", "act_a": "手从 {t0} 秒到 {t1} 秒{verb}。",
+    "acts": "拿着东西 移动拿着的东西 转动拿着的东西 碰到东西",
+    "verbs": "拿着一个东西 拿着一个东西并移动它 拿着一个东西并转动它 碰到了某个东西",
+    "cam_q_still": "这个视频里镜头有没有移动？", "cam_a_still": "没有：从 {t0} 秒到 {t1} 秒{ph}。",
+    "cam_q": "镜头什么时候移动，怎样移动？", "cam_a": "从 {t0} 秒到 {t1} 秒{ph}。",
+    "cams": "镜头 向左 向右 平移 向上 向下 摇 推近 拉远 晃动 保持 静止",
+    "subj_q": "在 {t0} 秒和 {t1} 秒之间，有什么东西怎样移动？", "subj_a": "有东西{reg}{ph}，从 {t0} 秒到 {t1} 秒。",
+    "dirs": "从左向右 从右向左 向上移动 向下移动 在画面上半部分 在画面下半部分 在画面左侧 在画面右侧",
+    "people_q": "在 {at} 秒时画面中有几个人？", "people_a": "在 {at} 秒时，画面里有{who}。", "people": "个人 一个人",
+    "visual_q": "哪个先发生：{a}，还是{b}？", "visual_a": "先是{a}（在 {ta} 秒），然后是{b}（在 {tb} 秒）。",
+    "events": "手进入画面 左手进入画面 右手进入画面 拿着东西的手 拿着东西的手移动它 拿着东西的手转动它 手碰到东西 "
+              "的时刻 画面中有",
+})
+_HAND_ZH = {"left": "左手", "right": "右手"}
+_ACT_ZH = {"hold": "拿着东西", "move": "移动拿着的东西", "turn": "转动拿着的东西", "touch": "碰到东西"}
+_VERB_ZH = {"hold": "拿着一个东西", "move": "拿着一个东西并移动它", "turn": "拿着一个东西并转动它", "touch": "碰到了某个东西"}
+_CAM_ZH = {v: k for k, v in lang.ZH_CAMERA.items()}
+_DIR_ZH = {"right": "从左向右", "left": "从右向左", "up": "向上移动", "down": "向下移动"}
+_REGION_ZH = {"in the upper half": "在画面上半部分", "in the lower half": "在画面下半部分",
+              "on the left side": "在画面左侧", "on the right side": "在画面右侧"}
+# the span texts the visual answers cite, segmented as the checks segment them ("手拿着" is one jieba word)
+TEMPLATES_ZH["spans"] = " ".join([*(f"手{v}" for v in _VERB_ZH.values()), *(f"{w}在画面中" for w in ("左手", "右手", "一只手")),
+                                  *(f"有东西{d}" for d in _DIR_ZH.values()), *(f"{_ACT_ZH[a]}" for a in _ACT_ZH)])
 _HOW_ZH = {"cut": "硬切", "hard_cut": "硬切", "hard": "硬切", "dissolve": "叠化", "fade": "淡入淡出"}
 
 
@@ -143,8 +190,6 @@ _ACT_PHRASE = {"hold": "hold an object", "move": "move what it holds", "turn": "
 
 def visual_event(a: Any) -> str:
     """A visual anchor as a noun phrase in the verifier's vocabulary."""
-    from .shared.visual import CAMERA_PHRASE  # noqa: PLC0415
-
     if a.kind == "hand":
         side = a.data.get("side")
         return f"a {side} hand coming into view" if side in ("left", "right") else "a hand coming into view"
@@ -159,8 +204,6 @@ def visual_event(a: Any) -> str:
 
 
 def _visual_rules(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
-    from .shared.visual import CAMERA_PHRASE  # noqa: PLC0415
-
     a = tg[0]
     if qt == "hand_appear":
         who = visual_event(a).replace(" coming into view", "")
@@ -182,8 +225,6 @@ def _visual_rules(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
         return {"question": "When does the camera move, and how?",
                 "answer": f"The camera {ph} from {a.t0:.1f} s to {a.t1:.1f} s.", "spans": [span(a, f"the camera {ph}")]}
     if qt == "subject_move":
-        from .shared.visual import SUBJECT_PHRASE, subject_region  # noqa: PLC0415
-
         ph = SUBJECT_PHRASE[a.data["direction"]]
         reg = subject_region(a)
         return {"question": f"How does something move between {a.t0:.1f} s and {a.t1:.1f} s?",
@@ -202,6 +243,56 @@ def _visual_rules(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
     (ta, da, sa), (tb, db, sb) = items
     return {"question": f"Which comes first: {shown[0][1]}, or {shown[1][1]}?",
             "answer": f"First {da} (at {ta:.1f} s), then {db} (at {tb:.1f} s).", "spans": [sa, sb]}
+
+
+def _visual_event_zh(a: Any) -> str:
+    if a.kind == "hand":
+        return f"{_HAND_ZH.get(a.data.get('side'), '手')}进入画面"
+    if a.kind == "hand_object":
+        return {"hold": "拿着东西的手", "move": "拿着东西的手移动它", "turn": "拿着东西的手转动它",
+                "touch": "手碰到东西"}[a.data["actions"][-1]]
+    if a.kind == "camera_motion":
+        return f"{_CAM_ZH[a.data['motion']]}的时刻"
+    n = int(a.data.get("count", 0))
+    return f"画面中有{n}个人"
+
+
+def _visual_rules_zh(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
+    """The visual question types in Chinese: the same questions, spans and anchors as _visual_rules."""
+    from .shared.visual import subject_region  # noqa: PLC0415
+
+    Z, a = TEMPLATES_ZH, tg[0]
+    t0, t1 = f"{a.t0:.1f}", f"{a.t1:.1f}"
+    if qt == "hand_appear":
+        who = _HAND_ZH.get(a.data.get("side"), "一只手")
+        return {"question": Z["hand_q"], "answer": Z["hand_a"].format(who=who, t0=t0, t1=t1),
+                "spans": [span(a, f"{who}在画面中")]}
+    if qt == "hand_action":
+        act = m["action"]
+        return {"question": Z["act_q"].format(act=_ACT_ZH[act]), "answer": Z["act_a"].format(t0=t0, t1=t1, verb=_VERB_ZH[act]),
+                "spans": [span(a, f"手{_VERB_ZH[act]}")]}
+    if qt == "camera_move":
+        ph = _CAM_ZH[a.data["motion"]]
+        if not m.get("moved"):
+            return {"question": Z["cam_q_still"], "answer": Z["cam_a_still"].format(t0=t0, t1=t1, ph=ph), "spans": [span(a, ph)]}
+        return {"question": Z["cam_q"], "answer": Z["cam_a"].format(t0=t0, t1=t1, ph=ph), "spans": [span(a, ph)]}
+    if qt == "subject_move":
+        ph = _DIR_ZH[a.data["direction"]]
+        reg = _REGION_ZH.get(subject_region(a) or "", "")
+        return {"question": Z["subj_q"].format(t0=t0, t1=t1), "answer": Z["subj_a"].format(reg=reg, ph=ph, t0=t0, t1=t1),
+                "spans": [span(a, f"有东西{ph}")]}
+    if qt == "people_count":
+        at = m["at"]
+        counts = [c for t, c in a.data.get("counts", []) if abs(float(t) - at) <= 0.5]
+        n = max(counts) if counts else int(a.data.get("count", 0))
+        who = "一个人" if n == 1 else f"{n}个人"
+        return {"question": Z["people_q"].format(at=f"{at:.1f}"), "answer": Z["people_a"].format(at=f"{at:.1f}", who=who),
+                "spans": [span(a, who, a.t0, a.t1)]}
+    items = sorted([(x.t0, _visual_event_zh(x), span(x, _visual_event_zh(x))) for x in tg], key=lambda z: z[0])
+    shown = list(reversed(items)) if m.get("swap") else items
+    (ta, da, sa), (tb, db, sb) = items
+    return {"question": Z["visual_q"].format(a=shown[0][1], b=shown[1][1]),
+            "answer": Z["visual_a"].format(a=da, ta=f"{ta:.1f}", b=db, tb=f"{tb:.1f}"), "spans": [sa, sb]}
 
 
 def _rules_zh(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
@@ -245,7 +336,7 @@ def _rules_zh(qt: str, m: dict, tg: list[Any], span: Any) -> dict[str, Any]:
     return {"question": Z["multi_q"], "answer": events + "。", "spans": [span(a) for a in tg]}
 
 
-def _transition_between(anchorset: Any, a: Unit, b: Unit) -> Any:
+def _transition_between(anchorset: AnchorSet, a: Unit, b: Unit) -> Any:
     for tr in anchorset.of_kind("transition"):
         if overlap(tr.t0 - 0.05, tr.t1 + 0.05, a.t1 - 0.05, b.t0 + 0.05) > 0 or abs(tr.t0 - b.t0) < 0.1:
             return tr
@@ -292,7 +383,7 @@ class TemporalQATask(Task):
                                "spans": {"type": "array", "minItems": 1, "items": span}}}
 
     # ------------------------------------------------------------ evidence
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         us = content_units(anchors)
         visual = [a for a in anchors.anchors if a.kind in VISUAL_EVENTS]
@@ -300,14 +391,20 @@ class TemporalQATask(Task):
             return []
         duration = duration_of(anchors)
         titled = [u for u in us if u.title_anchor is not None]
-        # distinct texts only: a title visible across two shots is one event
+        if spec.language == "zh":  # a text holding a quote mark cannot be quoted “…” unambiguously
+            titled = [u for u in titled if not any(ch in u.title for ch in _QUOTE_MARKS)]
+        # distinct texts only: a title visible across two shots is one event (compared by its words, as
+        # the verifier compares steps: "第一步" and "第一步，" are one text)
         seen: set[str] = set()
         screen = []
         for u in titled:
-            if u.title.lower() not in seen:
-                seen.add(u.title.lower())
+            key = _text_key(u.title)
+            if key not in seen:
+                seen.add(key)
                 screen.append(u)
-        speech = [a for u in us for a in u.speech if lang.word_count(anchor_text(a)) >= 3]
+        speech = [a for u in us for a in u.speech if lang.word_count(anchor_text(a)) >= 3
+                  and not (spec.language == "zh" and any(ch in anchor_text(a) for ch in _QUOTE_MARKS))
+                  and _phrase_p(a, p.phrase_words) >= p.min_phrase_p]
         context = [a for u in us for a in ([u.shot] if u.shot else []) + u.ocr[:1]]
         out: list[Evidence] = []
 
@@ -343,7 +440,8 @@ class TemporalQATask(Task):
             for n, (a, b) in enumerate(pairs[: p.per_type]):
                 add("order", "medium", [a.title_anchor, b.title_anchor], [a, b], swap=n % 2 == 1)
             cross = [(u, s) for u in screen for s in speech
-                     if abs(u.title_anchor.t0 - s.t0) > 1.0 and not (u.t0 <= s.t0 < u.t1)]
+                     if abs(u.title_anchor.t0 - s.t0) > 1.0 and not (u.t0 <= s.t0 < u.t1)
+                     and _text_key(u.title) != _text_key(anchor_text(s))]  # two items, not one text twice
             for n, (u, s) in enumerate(cross[: max(1, p.per_type // 2)]):
                 phrase, t0, t1 = _phrase(s, p.phrase_words)
                 add("order", "hard", [u.title_anchor, s], [u], swap=n % 2 == 0, phrase=phrase,
@@ -351,7 +449,7 @@ class TemporalQATask(Task):
         if "state_change" in types:
             n = 0
             for a, b in zip(titled, titled[1:]):
-                if a.title.lower() == b.title.lower() or n >= p.per_type:
+                if _text_key(a.title) == _text_key(b.title) or n >= p.per_type:
                     continue
                 tr = _transition_between(anchors, a, b)
                 targets = [a.title_anchor, b.title_anchor] + ([tr] if tr is not None else [])
@@ -365,7 +463,7 @@ class TemporalQATask(Task):
         self._visual_questions(anchors, types, p, add)
         return mix_order(out, p.difficulty)
 
-    def focus_select(self, anchors: Any, spec: TaskSpec, match: Any) -> list[Evidence]:
+    def focus_select(self, anchors: AnchorSet, spec: TaskSpec, match: Any) -> list[Evidence]:
         """With a focus: questions about the focused part only, and about each line shown or said there
         (per_type questions per type would ask one or two about a single slide)."""
         from ..focus import WINDOW_SHARE, focused_view  # noqa: PLC0415 - focus imports the tasks, not the other way
@@ -379,7 +477,7 @@ class TemporalQATask(Task):
                                                   "per_type": max(p.per_type, lines)}})
         return self.select(view, wide)
 
-    def _visual_questions(self, anchors: Any, types: set[str], p: TemporalQAParams, add: Any) -> None:
+    def _visual_questions(self, anchors: AnchorSet, types: set[str], p: TemporalQAParams, add: Any) -> None:
         hands = sorted(anchors.of_kind("hand"), key=lambda a: a.t0)
         objs = sorted((a for a in anchors.of_kind("hand_object") if a.data.get("actions")), key=lambda a: a.t0)
         cams = sorted((a for a in anchors.of_kind("camera_motion") if a.data.get("motion")), key=lambda a: a.t0)
@@ -398,8 +496,6 @@ class TemporalQATask(Task):
             for a in (moving[: p.per_type] or cams[:1]):
                 add("camera_move", "medium", [a], [], moved=bool(moving))
         if "subject_move" in types:
-            from .shared.visual import SUBJECT_PHRASE  # noqa: PLC0415
-
             subs = sorted((a for a in anchors.of_kind("subject_motion") if a.data.get("direction") in SUBJECT_PHRASE
                            and a.t1 - a.t0 >= 0.5), key=lambda a: -(a.t1 - a.t0))
             for a in sorted(subs[: p.per_type], key=lambda a: a.t0):
@@ -449,8 +545,8 @@ class TemporalQATask(Task):
                     "anchors": [a.id], "text": text or anchor_text(a)}
 
         qt = m["qtype"]
-        if spec.language == "zh" and qt not in _VISUAL_QTYPES:
-            return _rules_zh(qt, m, tg, span)
+        if spec.language == "zh":
+            return _visual_rules_zh(qt, m, tg, span) if qt in _VISUAL_QTYPES else _rules_zh(qt, m, tg, span)
         if qt == "localize_text":
             a = tg[0]
             return {"question": f"When is the text {q(a)} shown on screen?",

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from .. import lang
-from ..model import Query, Sample, Segment, TaskSpec
+from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .shared.common import (FRAME_SCHEMA, IDS_SCHEMA, DraftError, Unit, anchor_text, build_prompt, clean,
                      content_units, duration_of, merge_same_heading, evidence_sample_id, frame_ref, frame_segment,
@@ -99,7 +99,7 @@ def hand_step_text(seg: Any, hand: Any) -> str:
     return f"{who} touches something."
 
 
-def hand_units(anchors: Any, min_s: float = 0.5) -> list[HandUnit]:
+def hand_units(anchors: AnchorSet, min_s: float = 0.5) -> list[HandUnit]:
     """Steps from hand_object segments in time order; equal consecutive steps join into one."""
     hands = {a.data.get("track"): a for a in anchors.of_kind("hand")}
     out: list[HandUnit] = []
@@ -180,7 +180,7 @@ class TutorialTask(Task):
                                "steps": {"type": "array", "minItems": 1, "items": step}}}
 
     # ------------------------------------------------------------ evidence
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         us = merge_same_heading(content_units(anchors))
         if sum(len(step_text(u)) for u in us) < 6:  # a stray glyph is no text to teach from: what hands do is

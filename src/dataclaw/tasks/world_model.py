@@ -11,10 +11,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import Query, Sample, Segment, TaskSpec
+from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
-from .shared.common import (IDS_SCHEMA, DraftError, duration_of, evidence_sample_id, provenance, span_errors,
-                     validate_draft)
+from .shared.common import (
+    DraftError, IDS_SCHEMA, build_prompt, duration_of, evidence_sample_id, provenance, span_errors, validate_draft,
+)
 from .shared.robot_common import camera_frame, covering, episode, phase_at, phases, rows, state_at, task_text
 
 
@@ -51,7 +52,7 @@ class WorldModelTask(Task):
                                "actions": {"type": "array", "items": {"type": "array"}},
                                "description": {"type": "string", "minLength": 5}, "anchors": IDS_SCHEMA}}
 
-    def select(self, anchors: Any, spec: TaskSpec) -> list[Evidence]:
+    def select(self, anchors: AnchorSet, spec: TaskSpec) -> list[Evidence]:
         p = self.params(spec)
         dur = duration_of(anchors)
         st = episode(anchors.source)
@@ -76,8 +77,6 @@ class WorldModelTask(Task):
         return out
 
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:
-        from .shared.common import build_prompt  # noqa: PLC0415
-
         m = ev.meta
         text = (f"Robot task: {m['task']}. From the frame at {m['t']:.2f} s, state {m['state']} and the action "
                 f"chunk of {len(m['actions'])} steps over {m['horizon']} s, describe the next frame; copy `t`, "

@@ -17,6 +17,11 @@ import random
 import statistics
 from pathlib import Path
 from typing import Any, Callable, Iterable
+from ..backends.hf import HFBackend
+from ..sources import load_source
+from .corpus import build_corpus, split_sources
+from .rewards import score
+from .trainers import train
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +43,6 @@ def _take(rows: list[str], budget: int, seed: int) -> list[str]:
 def evaluate(model_dir: str | Path, rl_rows: list[dict[str, Any]], max_new_tokens: int = 256,
              batch: int = 4, threads: int | None = None) -> dict[str, Any]:
     """Greedy answers of a checkpoint to held-out prompts, scored by the rewards."""
-    from ..backends.hf import HFBackend  # noqa: PLC0415
-    from .rewards import score  # noqa: PLC0415
-
     be = HFBackend(model_dir, max_new_tokens=max_new_tokens, threads=threads)
     per: list[dict[str, Any]] = []
     for i in range(0, len(rl_rows), batch):
@@ -61,10 +63,6 @@ def run_downstream(sources: Iterable[str | Path], out: str | Path, annotators: l
                    val_fraction: float = 0.34, max_eval: int = 12, max_new_tokens: int = 256, seed: int = 0,
                    max_samples: int = 4, threads: int | None = None,
                    progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    from ..sources import load_source  # noqa: PLC0415
-    from .corpus import build_corpus, split_sources  # noqa: PLC0415
-    from .trainers import train  # noqa: PLC0415
-
     say = progress or log.info
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -38,6 +38,17 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from ..bench import miniwob
+from ..bench.gui_recorder import launch, serve_dir
+from ..bench.miniwob import EPISODE_MS, SCALE, VIEWPORT, html_dir, load_episodes, recordings
+from ..errors import ConfigError
+from ..experts.ocr import OcrParams, load_engine, read_frame
+from ..intent import Plan
+from ..model import TaskSpec
+from ..models_llm import resolve_model
+from .downstream import parse_annotator
+from .trainers import train
+
 log = logging.getLogger(__name__)
 
 # the 8 task types the MiniWoB++ benchmark (docs/benchmarks.md) holds out
@@ -110,9 +121,6 @@ class Screens:
     """OCR lines with boxes of the task area of a screen (cached on disk by image content)."""
 
     def __init__(self, cache: Path, threads: int = 1) -> None:
-        from ..bench.miniwob import SCALE  # noqa: PLC0415
-        from ..experts.ocr import OcrParams, load_engine  # noqa: PLC0415
-
         self.cache = cache
         cache.mkdir(parents=True, exist_ok=True)
         self.params = OcrParams(threads=threads)
@@ -125,8 +133,6 @@ class Screens:
         """`image`: a path, PNG/JPEG bytes or an RGB array."""
         import numpy as np  # noqa: PLC0415
         from PIL import Image  # noqa: PLC0415
-
-        from ..experts.ocr import read_frame  # noqa: PLC0415
 
         if isinstance(image, (str, Path)):
             image = Path(image).read_bytes()
@@ -161,8 +167,6 @@ def prompt(utterance: str, lines: list[dict[str, Any]], history: list[str]) -> s
 # ---------------------------------------------------------------------------- split
 def split_recordings(root: Path, train_seeds: set[str], held_types: set[str]) -> dict[str, list[Path]]:
     """train: recordings of seen task types whose episodes all have a train seed; the rest are held out."""
-    from ..bench.miniwob import load_episodes, recordings  # noqa: PLC0415
-
     out: dict[str, list[Path]] = {"train": [], "heldout": []}
     for rec in recordings(root):
         eps = load_episodes(rec)
@@ -183,8 +187,6 @@ def _episode_of(eps: list[Any], t: float) -> Any | None:
 def naive_rows(rec: Path, screens: Screens, fps: float = 1.0, pick: Callable[[int], list[int]] | None = None
                ) -> list[dict[str, Any]]:
     """One row per raw logged event inside an episode, observed on the last frame of a uniform `fps` grid."""
-    from ..bench.miniwob import load_episodes  # noqa: PLC0415
-
     eps = load_episodes(rec)
     events = [json.loads(x) for x in (rec / "gui" / "events.jsonl").read_text().splitlines() if x.strip()]
     events = [e for e in events if e.get("type") not in ("session",) and _episode_of(eps, e["t"])]
@@ -235,10 +237,6 @@ def trajectory_rows(rec: Path, work: Path, screens: Screens, backend: str = "rul
     """`gui_trajectory` samples of one recording (tailored by `backend`, verified), one row per step."""
     import dataclaw  # noqa: PLC0415
 
-    from ..bench.miniwob import load_episodes  # noqa: PLC0415
-    from ..intent import Plan  # noqa: PLC0415
-    from ..model import TaskSpec  # noqa: PLC0415
-
     intent = "make GUI agent training data"
     plan = Plan(intent=intent, tasks=[TaskSpec(task="gui_trajectory", domain="gui", instruction=intent)])
     out = work / rec.name
@@ -274,8 +272,6 @@ class Student:
     def __init__(self, path: str | Path, max_new_tokens: int = 40) -> None:
         from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: PLC0415
 
-        from ..models_llm import resolve_model  # noqa: PLC0415
-
         p = resolve_model(path)
         self.tok = AutoTokenizer.from_pretrained(p)
         self.tok.padding_side = "left"
@@ -310,8 +306,6 @@ def offline_steps(recs: list[Path], screens: Screens, max_steps: int | None = No
                   ) -> list[dict[str, Any]]:
     """Held-out steps: every action after START of each held-out episode that got the full reward,
     observed on the screenshot taken just before it; whole episodes, drawn at random up to `max_steps`."""
-    from ..bench.miniwob import load_episodes  # noqa: PLC0415
-
     steps = []
     for rec in recs:
         n = 0
@@ -399,9 +393,6 @@ def run_online(students: dict[str, Student], episodes: list[tuple[str, str]], sc
     """Each student drives Chromium through each (task, seed) episode; MiniWoB's own reward decides."""
     from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
-    from ..bench.gui_recorder import launch, serve_dir  # noqa: PLC0415
-    from ..bench.miniwob import EPISODE_MS, SCALE, VIEWPORT, html_dir  # noqa: PLC0415
-
     server, base = serve_dir(html_dir())
     results: dict[str, list[dict[str, Any]]] = {k: [] for k in students}
     try:
@@ -488,14 +479,6 @@ def _summ(items: list[dict[str, Any]], key: str, group: str, seed: int) -> dict[
 
 
 # ---------------------------------------------------------------------------- the run
-def parse_annotator(spec: str) -> tuple[str, str, dict[str, Any]]:
-    label, _, rest = spec.partition("=")
-    if not rest:
-        return label, label, {}
-    backend, _, model = rest.partition(":")
-    return label, backend, ({"model": model} if model else {})
-
-
 def run_gui_downstream(corpus: str | Path, out: str | Path, annotators: list[str] | None = None, *,
                        tasks: list[str] | None = None, seeds: list[str] | None = None,
                        train_seeds: list[str] | None = None, held_types: list[str] | None = None,
@@ -507,10 +490,6 @@ def run_gui_downstream(corpus: str | Path, out: str | Path, annotators: list[str
     """Records the MiniWoB++ corpus into `corpus` where it is missing, builds each annotator's rows,
     trains one student per annotator, scores them offline and online; writes the report into `out`."""
     import torch  # noqa: PLC0415
-
-    from ..bench import miniwob  # noqa: PLC0415
-    from ..errors import ConfigError  # noqa: PLC0415
-    from .trainers import train  # noqa: PLC0415
 
     say = progress or log.info
     torch.set_num_threads(threads)
@@ -653,8 +632,6 @@ def run_gui_downstream(corpus: str | Path, out: str | Path, annotators: list[str
 
 
 def _n_events(rec: Path) -> int:
-    from ..bench.miniwob import load_episodes  # noqa: PLC0415
-
     eps = load_episodes(rec)
     return sum(1 for x in (rec / "gui" / "events.jsonl").read_text().splitlines()
                if x.strip() and (e := json.loads(x)).get("type") != "session" and _episode_of(eps, e["t"]))

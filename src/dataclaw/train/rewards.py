@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:  # verl may load this file by path: no package import at load time
+    from dataclaw.model import AnchorSet
 
 COMPONENTS = ("format", "grounding", "efficiency")
 DEFAULT_WEIGHTS = {"format": 1.0, "grounding": 1.0, "efficiency": 1.0}
@@ -99,7 +102,7 @@ def answer_match(segments: list[Any], reference: list[Any]) -> float:
     return sum(parts) / len(parts) if parts else 0.0
 
 
-def score_answer(text: str, reference: str, task: Any, anchorset: Any, evidence: Any,
+def score_answer(text: str, reference: str, task: Any, anchorset: AnchorSet | list[AnchorSet], evidence: Any,
                  weights: dict[str, float] | None = None) -> dict[str, Any]:
     """Reward components for an answer in the export's format (see the module docstring)."""
     from dataclaw.export.chat import parse_answer  # noqa: PLC0415

@@ -22,7 +22,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..backends.expert import load_router, write_router
 from ..errors import ConfigError
+from ..models_llm import resolve_model
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +61,6 @@ def load_config(path: str | Path | None, **overrides: Any) -> dict[str, Any]:
 
 
 def _resolve(model: str | Path) -> Path:
-    from ..models_llm import resolve_model  # noqa: PLC0415
-
     return resolve_model(model)
 
 
@@ -102,8 +102,6 @@ def _init_model(model: str | Path, domain: str | None) -> Path:
     """The starting checkpoint for one domain (an Expert set's own expert when there is one)."""
     p = Path(str(model))
     if p.is_dir() and (p / "router.json").is_file():
-        from ..backends.expert import load_router  # noqa: PLC0415
-
         r = load_router(p)
         return r.path_for(domain)
     return _resolve(model)
@@ -180,8 +178,6 @@ def train(kind: str, cfg: dict[str, Any]) -> dict[str, Any]:
         return {"mode": "omni", "runs": [_train_one(kind, cfg, out, None)], "output_dir": str(out)}
     if cfg["mode"] != "expert":
         raise ConfigError(f"mode must be omni or expert, not {cfg['mode']!r}")
-    from ..backends.expert import write_router  # noqa: PLC0415
-
     domains = cfg.get("domains") or _domains(cfg["data"], "sft" if kind == "sft" else "rl")
     runs = [_train_one(kind, cfg, out / d, d) for d in domains]
     write_router(out, {d: d for d in domains}, default=cfg.get("default_domain") or domains[0])

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ...lang import CJK, fold
-from ...model import Anchor, Segment, TaskSpec
+from ...model import Anchor, AnchorSet, Segment, TaskSpec
 from ..base import Evidence
 from .intervals import overlap  # noqa: F401 - tasks import it from here too
 from .visual import anchor_summary
@@ -144,7 +144,7 @@ class Unit:
         return [a for a in out if not (a.id in seen or seen.add(a.id))]
 
 
-def _shot_spans(anchorset: Any, duration: float) -> list[tuple[float, float, Anchor | None]]:
+def _shot_spans(anchorset: AnchorSet, duration: float) -> list[tuple[float, float, Anchor | None]]:
     shots = sorted(anchorset.of_kind("shot"), key=lambda a: a.t0)
     if shots:
         return [(s.t0, s.t1, s) for s in shots if s.t1 > s.t0]
@@ -182,7 +182,7 @@ def text_cuts(texts: list[Anchor], t0: float, t1: float, margin: float = 0.5) ->
     return cuts
 
 
-def units(anchorset: Any) -> list[Unit]:
+def units(anchorset: AnchorSet) -> list[Unit]:
     """The source split into shots (and shots into screens when the on-screen heading changes),
     each with its keyframes, on-screen text and narration."""
     duration = float(anchorset.meta.get("duration") or 0.0)
@@ -223,7 +223,7 @@ def units(anchorset: Any) -> list[Unit]:
     return out
 
 
-def content_units(anchorset: Any, min_silent: float = 1.0) -> list[Unit]:
+def content_units(anchorset: AnchorSet, min_silent: float = 1.0) -> list[Unit]:
     """Units that have something to say (text on screen or narration); a silent flash shorter than
     `min_silent` seconds (the tail of a fade) is not a step."""
     return [u for u in units(anchorset) if u.speech or (u.ocr and u.t1 - u.t0 >= min_silent)]
@@ -250,7 +250,7 @@ def merge_same_heading(us: list[Unit], min_ratio: float = 90.0) -> list[Unit]:
     return out
 
 
-def duration_of(anchorset: Any) -> float:
+def duration_of(anchorset: AnchorSet) -> float:
     d = float(anchorset.meta.get("duration") or 0.0)
     if not d and anchorset.anchors:
         d = max(a.t1 for a in anchorset.anchors)
@@ -328,6 +328,24 @@ def validate_draft(draft: Any, schema: dict[str, Any]) -> list[str]:
         where = "/".join(str(p) for p in err.path) or "(root)"
         errors.append(f"{where}: {err.message}")
     return errors[:12]
+
+
+def copied_draft(draft: Any, schema: dict[str, Any], ev: Evidence, copy: dict[str, float],
+                 tol: float = 1e-3) -> list[Anchor]:
+    """For a task whose answer copies fixed numbers (times) from the evidence and cites anchors: the
+    cited anchors, or DraftError for a schema error, a number not copied, or an id not in the evidence."""
+    errors = validate_draft(draft, schema)
+    if errors:
+        raise DraftError(errors)
+    got = {k: float(draft[k]) for k in copy}
+    if any(abs(got[k] - v) > tol for k, v in copy.items()):
+        raise DraftError([f"{'/'.join(copy)} must be copied ({', '.join(str(v) for v in copy.values())}), "
+                          f"got ({', '.join(str(v) for v in got.values())})"])
+    ids = list(draft["anchors"])
+    unknown = [i for i in ids if ev.anchor(i) is None]
+    if unknown:
+        raise DraftError([f"anchors {unknown} are not in the evidence"])
+    return [a for a in (ev.anchor(i) for i in ids) if a is not None]
 
 
 def check_cited(ev: Evidence, ids: list[str], where: str) -> list[str]:

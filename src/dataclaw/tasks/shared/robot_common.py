@@ -1,12 +1,16 @@
 """Helpers shared by the embodied tasks (world_model, contact, segmentation, recovery)."""
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ...model import Anchor, Segment, Source
+from ...errors import SourceError
+from ...model import Anchor, AnchorSet, Segment, Source
+from ...sources import open_stream
 from .common import overlap
 
 _OPEN: OrderedDict[str, Any] = OrderedDict()
@@ -14,8 +18,6 @@ _OPEN: OrderedDict[str, Any] = OrderedDict()
 
 def episode(source: Source) -> Any:
     """The open RobotStream of a source (a few kept open: tasks read states/actions at many times)."""
-    from ...sources import open_stream  # noqa: PLC0415
-
     if source.id in _OPEN:
         _OPEN.move_to_end(source.id)
         return _OPEN[source.id]
@@ -44,7 +46,7 @@ def state_at(st: Any, t: float) -> list[float]:
     return np.round(np.asarray(st.state[st.index_at(t)], dtype=np.float64), 5).tolist()
 
 
-def phases(anchorset: Any) -> list[Anchor]:
+def phases(anchorset: AnchorSet) -> list[Anchor]:
     return sorted(anchorset.of_kind("phase"), key=lambda a: a.t0)
 
 
@@ -61,7 +63,7 @@ def phase_at(anchors: list[Anchor], t: float) -> Anchor | None:
     return inside[0] if inside else None
 
 
-def task_text(anchorset: Any) -> str:
+def task_text(anchorset: AnchorSet) -> str:
     for a in anchorset.of_kind("phase"):
         if a.data.get("task"):
             return str(a.data["task"])
@@ -75,9 +77,6 @@ def camera_frame(media: Any, source: Source, t: float, camera: str | None = None
     st = episode(source)
     if camera is None or not st.meta.cameras or camera == st.meta.cameras[0]:
         return media.keyframe(source, t)
-    import os  # noqa: PLC0415
-    from pathlib import Path  # noqa: PLC0415
-
     from PIL import Image  # noqa: PLC0415
 
     rel = f"media/{source.id[:12]}/{camera}_frame_{int(round(t * 1000))}.jpg"
@@ -95,8 +94,6 @@ def camera_frame(media: Any, source: Source, t: float, camera: str | None = None
 
 def episode_clip(media: Any, source: Any, duration: float) -> list[Any]:
     """The whole episode as a query clip, or nothing when it has no camera (a states-only log)."""
-    from ...errors import SourceError  # noqa: PLC0415
-
     if not has_camera(source):
         return []
     try:

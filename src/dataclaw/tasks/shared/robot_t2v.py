@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ...model import AnchorSet
 from ..base import Evidence
 from .common import duration_of, overlap
 from .robot_common import episode, phases, task_text
@@ -37,7 +38,7 @@ def delta_words(d: Any) -> str:
     return "moves " + " and ".join(p for _, p in sorted(parts, reverse=True))
 
 
-def select(anchors: Any, p: Any) -> list[Evidence]:
+def select(anchors: AnchorSet, p: Any) -> list[Evidence]:
     dur = duration_of(anchors)
     st = episode(anchors.source)
     if not st.meta.cameras:  # a log without video has no clip to caption
