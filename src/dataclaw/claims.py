@@ -610,6 +610,7 @@ class _Parsed:
     before_after: list[tuple[int, str]]  # (position, "before"/"after")
 
 
+_CODE_NAME_RE = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
 _GUI_QUOTING = frozenset({"gui_trajectory", "gui_stitch", "gui_grounding"})
 
 
@@ -636,6 +637,11 @@ def parse(text: str, where: str, task: str = "") -> _Parsed:
                 quotes.append((m.start(), q))
                 claims.append(Claim("quote", q, where, key=q.lower()))
         masked = rx.sub(lambda m: " " * len(m.group(0)), masked)
+    # a code name (an engine's action MOVE_FORWARD, a key TURN_LEFT) is a name to find in a cited text,
+    # not words: its "FORWARD" says nothing about which way anything moved
+    for m in _CODE_NAME_RE.finditer(masked):
+        claims.append(Claim("quote", m.group(0), where, key=m.group(0).lower()))
+    masked = _CODE_NAME_RE.sub(lambda m: " " * len(m.group(0)), masked)
     steps = [(int(a), int(b)) for a, b in _STEP_RE.findall(masked)]
     masked = _STEP_RE.sub(lambda m: " " * len(m.group(0)), masked)
     enums = [int(m.group(1)) for m in _ENUM_RE.finditer(masked)]

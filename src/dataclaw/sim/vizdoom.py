@@ -45,6 +45,7 @@ def record_vizdoom(out_dir: str | Path, scenario: str = "defend_the_center", see
     out.mkdir(parents=True, exist_ok=True)
     game = vzd.DoomGame()
     game.load_config(str(Path(vzd.scenarios_path) / f"{scenario}.cfg"))
+    game.set_doom_config_path(str(out / "_vizdoom.ini"))  # the engine's settings file, not in the cwd
     game.set_window_visible(False)
     game.set_sound_enabled(False)
     game.set_screen_format(vzd.ScreenFormat.RGB24)
