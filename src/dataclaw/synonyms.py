@@ -191,12 +191,15 @@ def phrase_lemmas(words: list[str]) -> list[tuple[str, int, int]]:
 
 @lru_cache(maxsize=20000)
 def kind_of(a: str, b: str) -> float:
-    """KIND_OF when a first noun sense of `a` is a kind of `b` and `b` is a generic word near the top of
-    WordNet ("block", "cube", "mug" are kinds of "object"); else 0."""
+    """KIND_OF when a noun sense of `a` is a kind of `b` and `b` is a generic physical thing near the top
+    of WordNet ("block", "cube", "mug" are kinds of "object"); else 0."""
     wn = wordnet()
     if wn is None or not (a.isalpha() and b.isalpha()):
         return 0.0
-    tops = [s for s in wn.synsets(b, pos="n")[:1] if s.min_depth() <= GENERIC_DEPTH]
+    physical = wn.synset("physical_entity.n.01")
+    # a generic *thing* ("object", "item"): abstract ones ("event", "act") would relate every request
+    tops = [s for s in wn.synsets(b, pos="n")[:1] if s.min_depth() <= GENERIC_DEPTH
+            and physical in s.closure(lambda y: y.hypernyms())]
     if not tops:
         return 0.0
     for x in base_forms(a):
