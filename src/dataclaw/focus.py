@@ -220,14 +220,14 @@ def _between(a: str, b: str, text: str) -> FocusTime | None:
     return FocusTime(text=text, t0=t0, t1=t1)
 
 
-def _clean_phrase(x: str, subject: bool = False) -> str:
+def _clean_phrase(x: str, subject: bool = False, lead: bool = False) -> str:
     m = _END.search(x)
     if m:
         x = x[: m.start()]
     x = x.strip(" '\"“”‘’")
-    lead = re.match(r"(?:where|when|in which)\s+", x)
-    if lead:  # "only where it carries the cube": what happens there, not the word "where"
-        x, subject = x[lead.end():], True
+    m = re.match(r"(?:where|when|in which)\s+", x) if lead else None
+    if m:  # "just where it carries the cube": what happens there ("about when things happen" stays generic)
+        x, subject = x[m.end():], True
     if subject:  # "the part where they check the answer": the doer is not what to look for
         x = _SUBJECT.sub("", x)
     x = re.sub(r"\s+", " ", x).strip()
@@ -331,7 +331,7 @@ def parse_focus(intent: str) -> Focus:
     for pat, how in _PHRASES:
         for m in pat.finditer(blanked):
             x = m.group("x")
-            x = _ZH_HEAD.sub("", _ZH_TAIL.sub("", _clean_phrase(x))) if how == "zh" else _clean_phrase(x, how == "part")
+            x = _ZH_HEAD.sub("", _ZH_TAIL.sub("", _clean_phrase(x))) if how == "zh" else _clean_phrase(x, how == "part", how == "only")
             single = how == "part" and not m.group(2) or (how == "zh" and bool(re.search(r"那(?:一)?(?:个)?(?:部分|段|步)", m.group(0))))
             if x:
                 phrases.append((x, how, single))
