@@ -63,6 +63,7 @@ class SpeechExpert(Expert):
     version: ClassVar[str] = "4"  # bump whenever the output changes: the anchor cache keys on it
     description: ClassVar[str] = "voice activity (silero VAD) and word-timed transcript (faster-whisper)"
     Params: ClassVar[type[BaseModel]] = SpeechParams
+    reads: ClassVar[str] = "audio"
 
     _models: ClassVar[dict[tuple, Any]] = {}  # loaded once per process, shared by instances
 
