@@ -528,13 +528,18 @@ class VideoStream:
                   errors: list[str] | None) -> Iterator[tuple[float, object]]:
         """(time, av frame) of the frames frames() yields: in [t0, t1], at most `fps` a second."""
         gate = _RateGate(fps, t0)
+        keys = [] if t0 <= 0 and t1 is None else None  # (a whole pass: learn where the keyframes are)
         for t, frame in self._decode_from(t0, errors):
             if t < t0 - 1e-6:
                 continue
             if t1 is not None and t > t1 + 1e-6:
                 break
+            if keys is not None and frame.key_frame:
+                keys.append(t)
             if gate.take(t):
                 yield t, frame
+        if keys is not None:
+            self._key_times = keys
 
     def display_frames(self, t0: float, t1: float, max_side: int | None = None,
                        errors: list[str] | None = None) -> Iterator[Frame]:
@@ -563,22 +568,67 @@ class VideoStream:
 
         Before the first frame this is the first frame; after the last, the last one.
         """
-        t = max(0.0, t)
-        best = None
-        for ft, frame in self._decode_from(t):
-            if ft <= t + 1e-4 or best is None:
-                best = (ft, frame)
-                if ft <= t + 1e-4:
-                    continue
-            break
-        if best is None or best[0] + max(1.0, 2.0 / (self.meta.fps or 25)) < t <= self.duration:
-            why = f": {self.decode_errors[-1]}" if self.decode_errors else ""
-            raise SourceError(str(self.path), f"no frame decodable at t={t:.3f}s{why}", step="seek")
-        return self._to_frame(best[1], best[0], 0, self._out_size(max_side))
+        got = self.read_frames_at([t], max_side)[0]
+        if isinstance(got, SourceError):
+            raise got
+        return got
 
     def frames_at(self, times: list[float], max_side: int | None = None) -> list[Frame]:
-        """Several accurate frames, in the order asked."""
-        return [self.frame_at(t, max_side=max_side) for t in times]
+        """Several accurate frames, in the order asked (the first unreadable one raises)."""
+        got = self.read_frames_at(times, max_side)
+        for g in got:
+            if isinstance(g, SourceError):
+                raise g
+        return got  # type: ignore[return-value]
+
+    def read_frames_at(self, times: list[float], max_side: int | None = None) -> list[Frame | SourceError]:
+        """The frame displayed at each time (as frame_at gives it), or the SourceError frame_at would
+        raise, in the order asked. The times are read in time order through one decoder: it seeks
+        only where a keyframe lies between what it has decoded and the next time; otherwise it
+        decodes on, so several times inside one GOP cost that GOP once, not once each. (Keyframe
+        positions come from a whole-video pass of this stream, e.g. the anchor pass; before one,
+        every time seeks.)"""
+        size = self._out_size(max_side)
+        keys = getattr(self, "_key_times", None)
+        gap = max(1.0, 2.0 / (self.meta.fps or 25))
+        found: dict[float, Frame | None] = {}
+        gen = best = ahead = None
+        ended = False
+        for t in sorted({max(0.0, float(x)) for x in times}):
+            pos = ahead[0] if ahead is not None else (best[0] if best is not None else None)
+            if gen is None or keys is None or pos is None or pos > t + 1e-4 or (
+                    ended and pos + gap < t) or (not ended and any(pos < k <= t + 1e-4 for k in keys)):
+                gen, best, ahead, ended = self._decode_from(t), None, None, False
+            if ahead is not None:
+                if ahead[0] <= t + 1e-4:
+                    best, ahead = ahead, None
+            if ahead is None and not ended:
+                for ft, frame in gen:
+                    if ft <= t + 1e-4 or best is None:
+                        best = (ft, frame)
+                        if ft <= t + 1e-4:
+                            continue
+                    if best[1] is not frame:
+                        ahead = (ft, frame)
+                    break
+                else:
+                    ended = True
+            if best is None or best[0] + gap < t <= self.duration:
+                found[t] = None
+            else:  # (converted now: no decoded frame is held past its time)
+                prev = found.get(next(reversed(found))) if found else None
+                same = prev is not None and prev.pts == int(best[1].pts) and prev.t == best[0]
+                found[t] = prev if same else self._to_frame(best[1], best[0], 0, size)
+        out: list[Frame | SourceError] = []
+        for x in times:
+            hit = found[max(0.0, float(x))]
+            if hit is None:
+                why = f": {self.decode_errors[-1]}" if self.decode_errors else ""
+                out.append(SourceError(str(self.path), f"no frame decodable at t={max(0.0, float(x)):.3f}s{why}",
+                                       step="seek"))
+            else:
+                out.append(hit)
+        return out
 
     # ------------------------------------------------------------------ audio
     def audio(self, sr: int = 16000) -> np.ndarray:
