@@ -24,7 +24,7 @@ class T2VParams(BaseModel):
     max_clip: float = 8.0  # longer shots are split
     max_frames: int = 3
     frame_selection: str = "keyframes"  # or "uniform" (same budget; for comparison)
-    max_clips: int = 200
+    max_clips: int = 200  # most clips per source
 
 
 def _trim(t0: float, t1: float, transitions: list[Anchor]) -> tuple[float, float]:
