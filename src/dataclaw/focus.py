@@ -1116,7 +1116,8 @@ def focus_evidence(task: Any, spec: Any, anchorset: AnchorSet | list[AnchorSet],
     scorer = scorer or Scorer()
     match = locate(anchorset, focus, scorer)
     if not match.matched:
-        if focus.time is None and restates_task(task, focus, scorer):
+        # "the part where ..." names one part of the source, never the task itself
+        if focus.time is None and not focus.single and restates_task(task, focus, scorer):
             return task.select(anchorset, spec), None  # "the moments of physical interaction" for contact
         return [], match
     hook = getattr(task, "focus_select", None)

@@ -131,3 +131,18 @@ def test_robot_phrasings_find_their_phase(success_episode, intent, phase):
     aset, truth = success_episode
     m = locate(aset, parse_focus(intent))
     assert _within(m.spans, _phase(truth, phase), tol=0.3), (m.record(), truth["phases"])
+
+
+def test_a_named_part_that_matches_nothing_is_not_the_task(lecture_set):
+    """No part of the lecture matches "the bit where the dough comes out": the run says so
+    rather than falling back to the whole video because the words resemble the task's own description."""
+    from dataclaw.focus import focus_evidence
+    from dataclaw.model import TaskSpec
+    from dataclaw.tasks import get_task
+
+    aset, _ = lecture_set
+    task = get_task("temporal_qa")
+    spec = TaskSpec(task="temporal_qa", domain="education", instruction="temporal QA")
+    evs, match = focus_evidence(task, spec, aset, parse_focus(
+        "quiz questions with times, only on the bit where the dough comes out"))
+    assert evs == [] and match is not None and "no part of this video matches" in match.message
