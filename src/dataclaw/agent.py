@@ -77,7 +77,7 @@ class _Attempts:
             if self.backend.wants_images and self.ev.frames and self.media is not None:
                 self._frames()
             # what a schema-enforcing decoder gets: ids and times narrowed to this evidence
-            self.schema = ground_schema(self.task.draft_schema(), self.ev)
+            self.schema = self.task.narrow(ground_schema(self.task.draft_schema(), self.ev), self.ev)
             self.messages = self.task.prompt(self.ev, self.spec)
         except Exception as exc:  # noqa: BLE001 - a task bug is this sample's rejection, not the run's
             log.debug("prompt failed", exc_info=True)

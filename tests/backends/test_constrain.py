@@ -126,6 +126,33 @@ def test_ground_schema_narrows_ids_and_times_to_the_evidence(lecture_anchors):
     jsonschema.validate(task.rules(ev, spec), loose)
 
 
+def test_t2v_decoding_schema_pins_the_span_and_its_prompt_states_the_clip_facts(lecture_anchors):
+    """A constrained decoder must copy the clip's span; the prompt gives each fact the teacher's caption
+    states (length as written, motion, text, narration, transition) with its ids, and the teacher's
+    draft of every clip satisfies the narrowed schema."""
+    task = get_task("t2v")
+    spec = TaskSpec(task="t2v", domain="aigc", instruction="cut text-to-video clips with dense captions")
+    evs = task.select(lecture_anchors, spec)
+    assert len(evs) >= 5
+    for ev in evs:
+        c0, c1 = ev.meta["span"]
+        g = task.narrow(ground_schema(task.draft_schema(), ev), ev)
+        assert g["properties"]["t0"] == {"type": "number", "enum": [c0]}
+        assert g["properties"]["t1"] == {"type": "number", "enum": [c1]}
+        assert g["properties"]["anchors"]["items"]["enum"] == [a.id for a in ev.anchors]  # still grounded
+        draft = task.rules(ev, spec)
+        jsonschema.validate(draft, g)
+        text = task.prompt(ev, spec)[1]["content"][0]["text"]
+        length = f"{c1 - c0:.1f}-second"
+        assert length in text and length in draft["caption"]
+        for i in ev.meta["ocr"][:4] + ev.meta["speech"] + ev.meta["motion_anchors"][:1]:
+            assert i in text.split("Video duration:")[0]  # named among the facts, not only in the anchor list
+        if ev.meta["transition_in"]:
+            assert f"([{ev.meta['transition_in']}])" in text
+        else:
+            assert "No transition leads into the clip" in text and "after a" not in draft["caption"]
+
+
 def test_max_attempts_caps_the_bundles_tried(lecture_anchors, media):
     from dataclaw.agent import run_task
     from dataclaw.backends import get_backend

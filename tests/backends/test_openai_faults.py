@@ -149,3 +149,23 @@ def test_async_retries_too():
     with FaultStub([{"status": 500, "body": "x"}, ok({"a": 9})]) as s:
         gen = asyncio.run(backend(s.url).agenerate(MSG, SCHEMA))
     assert gen.draft == {"a": 9} and gen.usage["retries"] == 1
+
+
+def test_async_falls_back_when_structured_output_is_refused():
+    def refuse_format(body):
+        if "response_format" in body:
+            return {"status": 400, "body": '{"error": {"message": "response_format json_schema is not supported"}}'}
+        return ok('{"a": 7}')
+
+    with FaultStub([refuse_format]) as s:
+        be = backend(s.url)
+
+        async def run():
+            first = await be.agenerate(MSG, SCHEMA)
+            return first, await be.agenerate(MSG, SCHEMA)
+
+        gens = asyncio.run(run())
+        be.close()
+    assert [g.draft for g in gens] == [{"a": 7}, {"a": 7}] and gens[0].usage["retries"] == 0
+    assert "response_format" in s.requests[0] and all("response_format" not in r for r in s.requests[1:])
+    assert be.structured == "none" and len(s.requests) == 3

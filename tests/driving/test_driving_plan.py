@@ -4,19 +4,12 @@ from __future__ import annotations
 import json
 
 from dataclaw.model import TaskSpec
+from testkit import PathMedia
 
 
 def _log(d):
     lines = (d / "game.jsonl").read_text().splitlines()
     return json.loads(lines[0]), [json.loads(x) for x in lines[1:]]
-
-
-class _Media:  # paths only: the checks under test read the driving log, not the media
-    def keyframe(self, source, t):
-        return f"media/{t}.jpg"
-
-    def clip(self, source, t0, t1):
-        return f"media/{t0}_{t1}.mp4"
 
 
 def test_recording_and_anchors_agree_with_the_simulator(drive_dirs):
@@ -74,7 +67,7 @@ def test_check_catches_tampering(drive_dirs):
     spec = TaskSpec(task="driving_plan", domain="embodied", instruction="x")
     aset = run_experts(drive_dirs[0])
     ev = task.select(aset, spec)[2]
-    sample = task.build(task.rules(ev, spec), ev, spec, _Media())
+    sample = task.build(task.rules(ev, spec), ev, spec, PathMedia())
     assert task.check(sample, ev) == []
     bad = sample.model_copy(deep=True)
     act = next(s for s in bad.solution if s.type == "action")
@@ -121,5 +114,5 @@ def test_a_broken_log_row_loses_only_its_samples(drive_dirs, tmp_path):
     assert evs and not starts & {25, 40, 25 - 10, 40 - 10}  # neither at t nor at t + h
     for ev in evs:
         draft = task.rules(ev, spec)
-        v = verify_sample(task.build(draft, ev, spec, _Media()), aset, task=task, evidence=ev, draft=draft)
+        v = verify_sample(task.build(draft, ev, spec, PathMedia()), aset, task=task, evidence=ev, draft=draft)
         assert v.ok, v.errors

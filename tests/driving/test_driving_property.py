@@ -2,21 +2,10 @@
 lane changes, cars ahead, a crash) and any task parameters."""
 from __future__ import annotations
 
-import json
-import shutil
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dataclaw.model import TaskSpec
-
-
-class _Media:  # paths only: media writing is covered by the tailor test; here plan and claims are under test
-    def keyframe(self, source, t):
-        return f"media/{t}.jpg"
-
-    def clip(self, source, t0, t1):
-        return f"media/{t0}_{t1}.mp4"
+from testkit import assert_rules_output_verifies, recording_with_log
 
 
 @st.composite
@@ -50,26 +39,10 @@ def logs(draw, n):
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_rules_output_verifies_for_any_driving_log(drive_dirs, tmp_path_factory, data, horizon, context, n_context,
                                                    stride, min_dv):
-    from dataclaw.anchors import run_experts
-    from dataclaw.tasks import get_task
-    from dataclaw.verify import verify_sample
-
     src = drive_dirs[0]
     n = len((src / "game.jsonl").read_text().splitlines()) - 1
     header, rows = data.draw(logs(n))
-    d = tmp_path_factory.mktemp("drive")
-    shutil.copyfile(src / "video.mp4", d / "video.mp4")
-    (d / "game.jsonl").write_text("\n".join(json.dumps(x) for x in [header, *rows]) + "\n")
-    aset = run_experts(d, use_cache=False)
-    assert not aset.errors
-    task = get_task("driving_plan")
-    spec = TaskSpec(task="driving_plan", domain="embodied", instruction="driving plans",
-                    params={"horizon": horizon, "context": context, "n_context": n_context, "stride": stride,
-                            "min_dv": min_dv, "max_samples": 6})
-    evs = task.select(aset, spec)
-    assert evs
-    for ev in evs:
-        draft = task.rules(ev, spec)
-        sample = task.build(draft, ev, spec, _Media())
-        v = verify_sample(sample, aset, task=task, evidence=ev, draft=draft)
-        assert v.ok, (v.errors, sample.query.text, sample.solution[0].text)
+    d = recording_with_log(src, header, rows, tmp_path_factory.mktemp("drive"))
+    assert_rules_output_verifies(d, "driving_plan", "embodied", {"horizon": horizon, "context": context,
+                                 "n_context": n_context, "stride": stride, "min_dv": min_dv, "max_samples": 6},
+                                 instruction="driving plans")

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dataclaw.model import Plan, TaskSpec
+from testkit import PathMedia
 
 
 @pytest.fixture(scope="session")
@@ -49,11 +50,7 @@ def test_check_recomputes_the_region(game_dirs):
     aset = run_experts(game_dirs[0])
     ev = task.select(aset, spec)[0]
 
-    class _Media:  # paths only: the check under test reads the source's frames
-        def keyframe(self, source, t):
-            return f"media/{t}.jpg"
-
-    sample = task.build(task.rules(ev, spec), ev, spec, _Media())
+    sample = task.build(task.rules(ev, spec), ev, spec, PathMedia())
     assert task.check(sample, ev) == []
     bad = sample.model_copy(deep=True)
     next(s for s in bad.solution if s.type == "action").action["region"] = [0.0, 0.5, 0.2, 0.7]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from dataclaw.model import TaskSpec
+from testkit import PathMedia
 
 
 def _log(d):
@@ -108,15 +109,8 @@ def test_check_catches_tampering(game_dirs):
     aset = run_experts(game_dirs[0])
     evs = task.select(aset, spec)
 
-    class _Media:  # paths only: the check under test reads the game log, not the media
-        def keyframe(self, source, t):
-            return f"media/{t}.jpg"
-
-        def clip(self, source, t0, t1):
-            return f"media/{t0}_{t1}.mp4"
-
     ev = next(e for e in evs if len(set(e.meta["actions"])) >= 2)
-    sample = task.build(task.rules(ev, spec), ev, spec, _Media())
+    sample = task.build(task.rules(ev, spec), ev, spec, PathMedia())
     assert task.check(sample, ev) == []
     bad = sample.model_copy(deep=True)
     act = next(s for s in bad.solution if s.type == "action")

@@ -2,25 +2,14 @@
 lives, player positions, game name) and any task parameters."""
 from __future__ import annotations
 
-import json
-import shutil
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dataclaw.model import TaskSpec
+from testkit import assert_rules_output_verifies, recording_with_log
 
 ACTION = st.sampled_from(["NOOP", "FIRE", "LEFT", "RIGHT", "UP", "DOWN", "UPLEFT", "DOWNRIGHTFIRE", "LEFTFIRE",
                           "TURN_LEFT", "TURN_RIGHT", "ATTACK", "MOVE_FORWARD"])  # ALE and ViZDoom names
 GAME = st.from_regex(r"[a-z]{3,10}(_[a-z]{2,8})?", fullmatch=True)
-
-
-class _Media:  # paths only: media writing is covered by the tailor test; here the claims are under test
-    def keyframe(self, source, t):
-        return f"media/{t}.jpg"
-
-    def clip(self, source, t0, t1):
-        return f"media/{t0}_{t1}.mp4"
 
 
 @st.composite
@@ -55,26 +44,9 @@ def logs(draw, n):
        n_context=st.integers(1, 4), stride=st.sampled_from([0.5, 1.0, 1.7]))
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_rules_output_verifies_for_any_log(game_dirs, tmp_path_factory, data, horizon, context, n_context, stride):
-    from dataclaw.anchors import run_experts
-    from dataclaw.tasks import get_task
-    from dataclaw.verify import verify_sample
-
     src = game_dirs[0]
     n = len((src / "game.jsonl").read_text().splitlines()) - 1
     header, rows = data.draw(logs(n))
-    d = tmp_path_factory.mktemp("rec")
-    shutil.copyfile(src / "video.mp4", d / "video.mp4")
-    (d / "game.jsonl").write_text("\n".join(json.dumps(x) for x in [header, *rows]) + "\n")
-    aset = run_experts(d, use_cache=False)
-    assert not aset.errors
-    task = get_task("game_frames")
-    spec = TaskSpec(task="game_frames", domain="aigc", instruction="gameplay",
-                    params={"horizon": horizon, "context": context, "n_context": n_context, "stride": stride,
-                            "max_samples": 6})
-    evs = task.select(aset, spec)
-    assert evs
-    for ev in evs:
-        draft = task.rules(ev, spec)
-        sample = task.build(draft, ev, spec, _Media())
-        v = verify_sample(sample, aset, task=task, evidence=ev, draft=draft)
-        assert v.ok, (v.errors, sample.query.text)
+    d = recording_with_log(src, header, rows, tmp_path_factory.mktemp("rec"))
+    assert_rules_output_verifies(d, "game_frames", "aigc", {"horizon": horizon, "context": context,
+                                 "n_context": n_context, "stride": stride, "max_samples": 6}, instruction="gameplay")

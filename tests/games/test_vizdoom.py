@@ -5,14 +5,7 @@ from __future__ import annotations
 import json
 
 from dataclaw.model import TaskSpec
-
-
-class _Media:  # paths only: media writing is covered by the ALE tailor test; the log checks are under test
-    def keyframe(self, source, t):
-        return f"media/{t}.jpg"
-
-    def clip(self, source, t0, t1):
-        return f"media/{t0}_{t1}.mp4"
+from testkit import PathMedia
 
 
 def _log(d):
@@ -52,7 +45,7 @@ def test_game_frames_and_edit_pairs_verify_on_doom(doom_dirs):
             spec = TaskSpec(task=name, domain="aigc", instruction="gameplay")
             for ev in task.select(aset, spec):
                 draft = task.rules(ev, spec)
-                sample = task.build(draft, ev, spec, _Media())
+                sample = task.build(draft, ev, spec, PathMedia())
                 v = verify_sample(sample, aset, task=task, evidence=ev, draft=draft)
                 assert v.ok, (v.errors, sample.query.text)
                 made[name] += 1

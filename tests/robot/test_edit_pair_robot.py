@@ -5,14 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from dataclaw.model import TaskSpec
-
-
-class _Media:  # paths only: media writing is covered by the other tailor tests; the region check reads frames
-    def keyframe(self, source, t):
-        return f"media/{t}.jpg"
-
-    def clip(self, source, t0, t1):
-        return f"media/{t0}_{t1}.mp4"
+from testkit import PathMedia
 
 
 def test_robot_edit_pairs_verify_and_follow_the_truth(robot_data):
@@ -28,7 +21,7 @@ def test_robot_edit_pairs_verify_and_follow_the_truth(robot_data):
         aset = run_experts(p)
         for ev in task.select(aset, spec):
             draft = task.rules(ev, spec)
-            sample = task.build(draft, ev, spec, _Media())
+            sample = task.build(draft, ev, spec, PathMedia())
             v = verify_sample(sample, aset, task=task, evidence=ev, draft=draft)
             assert v.ok, (ep.mode, v.errors)
             assert sample.query.text.startswith("Show the scene after the robot finishes: ")

@@ -7,6 +7,7 @@ import pytest
 
 from dataclaw.model import Plan, TaskSpec
 from dataclaw.sources.robot import RobotStream, episode_paths
+from testkit import PathMedia
 
 TASKS = ("world_model", "contact", "segmentation", "recovery", "t2v")
 
@@ -86,11 +87,7 @@ def test_world_model_check_catches_tampering(robot_data):
     spec = TaskSpec(task="world_model", domain="embodied", instruction="x")
     ev = task.select(aset, spec)[3]
 
-    class _Media:  # paths only: the check under test reads the episode log, not the media
-        def keyframe(self, source, t):
-            return f"media/{t}.jpg"
-
-    sample = task.build(task.rules(ev, spec), ev, spec, _Media())
+    sample = task.build(task.rules(ev, spec), ev, spec, PathMedia())
     assert task.check(sample, ev) == []
     act = next(s for s in sample.solution if s.type == "action")
     act.action["chunk"][0][0] += 0.05

@@ -228,6 +228,32 @@ class OpenAIBackend(Backend):
     def _fail(self, why: str) -> BackendError:
         return BackendError(f"{self.base_url}: {redact_text(why)}")
 
+    def _outcome(self, resp: Any, exc: Exception | None, body: dict) -> str | None:
+        """What one POST came to: None = answered (200); "" = the server refuses response_format, so
+        the same request goes again at once without it (and every request from now on); else why it
+        failed, to retry after a delay. Raises where retrying cannot help."""
+        if exc is not None:
+            why = f"{type(exc).__name__}: {exc or 'timed out'}"
+            if _refused(exc):  # nothing listens there: retrying only wastes minutes
+                raise self._fail(f"connection refused ({why}); is the server running?") from None
+            return why
+        if resp.status_code == 200:
+            return None
+        if "response_format" in body and self.structured == "auto" and self._refuses_format(resp):
+            self.structured = "none"  # this server: plain text + extraction from now on
+            body.pop("response_format")
+            return ""
+        why = f"HTTP {resp.status_code}: {resp.text[:200]}"
+        if resp.status_code not in RETRY_STATUS:
+            raise self._fail(why)
+        return why
+
+    def _backoff(self, why: str, attempt: int, resp: Any) -> float:
+        """Seconds to wait before retry `attempt + 1`, or the error once the retries are spent."""
+        if attempt >= self.max_retries:
+            raise self._fail(f"{why} (gave up after {attempt + 1} attempts)")
+        return self._delay(attempt, resp)
+
     # ------------------------------------------------------------ sync
     def generate(self, messages: list[dict], schema: dict, *, task: Any = None, evidence: Any = None,
                  spec: Any = None) -> Generation:
@@ -235,33 +261,21 @@ class OpenAIBackend(Backend):
 
         if self._client is None:
             self._client = httpx.Client(timeout=httpx.Timeout(self.timeout, connect=min(10.0, self.timeout)))
-        mode = self._mode()
-        body, stats = self._payload(messages, schema, mode)
-        t, retries, attempt = time.perf_counter(), 0, 0
+        body, stats = self._payload(messages, schema, self._mode())
+        t, attempt = time.perf_counter(), 0
         while True:
             self._reserve()
-            resp = None
+            resp = exc = None
             try:
                 resp = self._client.post(f"{self._url}/chat/completions", json=body, headers=self._headers())
-            except (httpx.TimeoutException, httpx.TransportError) as exc:
-                why = f"{type(exc).__name__}: {exc or 'timed out'}"
-                if _refused(exc):  # nothing listens there: retrying only wastes minutes
-                    raise self._fail(f"connection refused ({why}); is the server running?") from None
-            else:
-                if resp.status_code == 200:
-                    return self._finish(resp, stats, time.perf_counter() - t, retries)
-                if mode != "none" and self.structured == "auto" and self._refuses_format(resp):
-                    self.structured = mode = "none"  # this server: plain text + extraction from now on
-                    body.pop("response_format", None)
-                    continue
-                why = f"HTTP {resp.status_code}: {resp.text[:200]}"
-                if resp.status_code not in RETRY_STATUS:
-                    raise self._fail(why)
-            if attempt >= self.max_retries:
-                raise self._fail(f"{why} (gave up after {attempt + 1} attempts)")
-            time.sleep(self._delay(attempt, resp))
-            attempt += 1
-            retries += 1
+            except (httpx.TimeoutException, httpx.TransportError) as e:
+                exc = e
+            why = self._outcome(resp, exc, body)
+            if why is None:
+                return self._finish(resp, stats, time.perf_counter() - t, attempt)
+            if why:  # "" = the same request again at once, without response_format
+                time.sleep(self._backoff(why, attempt, resp))
+                attempt += 1
 
     # ------------------------------------------------------------ async
     def _aclient(self) -> tuple[Any, asyncio.Semaphore]:
@@ -282,34 +296,22 @@ class OpenAIBackend(Backend):
         import httpx  # noqa: PLC0415
 
         client, sem = self._aclient()
-        mode = self._mode()
-        body, stats = await asyncio.to_thread(self._payload, messages, schema, mode)
-        t, retries, attempt = time.perf_counter(), 0, 0
+        body, stats = await asyncio.to_thread(self._payload, messages, schema, self._mode())
+        t, attempt = time.perf_counter(), 0
         while True:
-            resp = None
+            resp = exc = None
             async with sem:
                 self._reserve()
                 try:
                     resp = await client.post(f"{self._url}/chat/completions", json=body, headers=self._headers())
-                except (httpx.TimeoutException, httpx.TransportError) as exc:
-                    why = f"{type(exc).__name__}: {exc or 'timed out'}"
-                    if _refused(exc):
-                        raise self._fail(f"connection refused ({why}); is the server running?") from None
-            if resp is not None:
-                if resp.status_code == 200:
-                    return self._finish(resp, stats, time.perf_counter() - t, retries)
-                if mode != "none" and self.structured == "auto" and self._refuses_format(resp):
-                    self.structured = mode = "none"
-                    body.pop("response_format", None)
-                    continue
-                why = f"HTTP {resp.status_code}: {resp.text[:200]}"
-                if resp.status_code not in RETRY_STATUS:
-                    raise self._fail(why)
-            if attempt >= self.max_retries:
-                raise self._fail(f"{why} (gave up after {attempt + 1} attempts)")
-            await asyncio.sleep(self._delay(attempt, resp))
-            attempt += 1
-            retries += 1
+                except (httpx.TimeoutException, httpx.TransportError) as e:
+                    exc = e
+            why = self._outcome(resp, exc, body)
+            if why is None:
+                return self._finish(resp, stats, time.perf_counter() - t, attempt)
+            if why:  # "" = the same request again at once, without response_format
+                await asyncio.sleep(self._backoff(why, attempt, resp))
+                attempt += 1
 
     def close(self) -> None:
         if self._client is not None:

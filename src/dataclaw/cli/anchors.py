@@ -1,4 +1,4 @@
-"""`dataclaw anchors` and `dataclaw experts`: run stage one on its own and inspect it."""
+"""`dataclaw anchors`, `dataclaw experts`, `dataclaw tasks`: run stage one on its own; list the plug-ins."""
 from __future__ import annotations
 
 import json
@@ -66,19 +66,44 @@ def anchors_cmd(
 
 @app.command("experts")
 def experts_cmd(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
-    """List the registered experts, their source kinds and parameters."""
+    """List the registered experts, their source kinds and parameters (docs/parameters.md says more)."""
     from ..experts import load_all
+    from ..reference import describe
 
     rows = []
     for name, cls in sorted(load_all().items()):
         rows.append({"name": name, "kinds": list(cls.kinds), "default": cls.default, "requires": list(cls.requires),
                      "version": cls.version, "description": cls.description,
-                     "params": cls.Params.model_json_schema().get("properties", {})})
+                     "params": cls.Params.model_json_schema().get("properties", {}),
+                     "reference": [vars(d) for d in describe(cls.Params)]})
     if as_json:
         typer.echo(json.dumps(rows, indent=1))
         return
     for r in rows:
-        params = ", ".join(f"{k}={v.get('default')}" for k, v in r["params"].items())
         typer.echo(f"{r['name']:<12} [{','.join(r['kinds'])}]{' default' if r['default'] else ''}  {r['description']}")
-        if params:
-            typer.echo(f"{'':<12} params: {params}")
+        _echo_params(r["reference"])
+
+
+@app.command("tasks")
+def tasks_cmd(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """List the task types, the sources and anchors each needs, and their parameters (set in a recipe)."""
+    from ..reference import describe
+    from ..tasks import load_all
+
+    rows = [{"name": name, "source_kinds": list(cls.source_kinds), "needs": list(cls.needs),
+             "domains": list(cls.domains), "description": cls.description,
+             "reference": [vars(d) for d in describe(cls.Params)]}
+            for name, cls in sorted(load_all().items())]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=1))
+        return
+    for r in rows:
+        needs = f" needs {','.join(r['needs'])}" if r["needs"] else ""
+        typer.echo(f"{r['name']:<14} [{','.join(r['source_kinds'])}]{needs}  {r['description']}")
+        _echo_params(r["reference"])
+
+
+def _echo_params(docs: list[dict]) -> None:
+    for d in docs:
+        meaning = f"  {d['description']}" if d["description"] else ""
+        typer.echo(f"{'':<4}{d['name']}={d['default']}{meaning}")

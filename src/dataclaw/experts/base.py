@@ -54,6 +54,7 @@ class Expert:
     default: ClassVar[bool] = True  # part of the default set for its kinds
     description: ClassVar[str] = ""
     Params: ClassVar[type[BaseModel]] = NoParams
+    reads: ClassVar[str] = "frames"  # "audio": looks at no frame (runs before the decoding pass)
 
     def __init__(self, params: BaseModel | dict | None = None) -> None:
         if params is None:
@@ -67,6 +68,11 @@ class Expert:
 
     def setup(self) -> None:
         """Load models. Called once before the first run; override in model-backed experts."""
+
+    def sampling(self) -> Any:
+        """The sampled frames this expert reads (`experts.visual.SamplingParams`), or None. Asked
+        before the source's first decoding pass, which then keeps them: one decode per source."""
+        return None
 
     def run(self, stream: Any, ctx: ExpertContext) -> list[Anchor]:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -194,6 +194,9 @@ class CameraMotionExpert(Expert):
                    "shake, with magnitude) from sparse optical flow + RANSAC on the sampled frames")
     Params = CameraParams
 
+    def sampling(self):
+        return self.params.sampling
+
     def run(self, stream, ctx):
         p: CameraParams = self.params
         s = sampled_frames(stream, ctx, p.sampling)

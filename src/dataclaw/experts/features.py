@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .visual import TAPS_KEY
+
 ANALYSIS_SIDE = 160  # long side of the decoded analysis frame (pixels)
 THUMB_SIZE = (16, 9)  # (w, h) colour thumbnail kept per frame
 HIST_BINS = (16, 8, 8)  # H, S, V bins
@@ -122,12 +124,13 @@ class _Columns:
                 for k, a in self.arr.items()}
 
 
-def _analysis_frames(stream, side: int, errors: list[str]):
+def _analysis_frames(stream, side: int, errors: list[str], taps: list = ()):
     """Grey + half-size colour per frame: straight from the planes where the stream can (a
-    VideoStream), else from its RGB frames."""
+    VideoStream, which also fills `taps`: sampled frames other experts asked to keep), else from its
+    RGB frames."""
     direct = getattr(stream, "analysis_frames", None)
     if direct is not None:
-        yield from direct(max_side=side, errors=errors)
+        yield from (direct(max_side=side, errors=errors, taps=taps) if taps else direct(max_side=side, errors=errors))
         return
     from ..sources.video import AnalysisFrame  # noqa: PLC0415
 
@@ -135,8 +138,8 @@ def _analysis_frames(stream, side: int, errors: list[str]):
         yield AnalysisFrame.from_rgb(fr.t, fr.index, fr.image, fr.pts)
 
 
-def compute(stream, analysis_side: int = ANALYSIS_SIDE) -> FrameFeatures:
-    """One streaming pass over every decoded frame."""
+def compute(stream, analysis_side: int = ANALYSIS_SIDE, taps: list = ()) -> FrameFeatures:
+    """One streaming pass over every decoded frame (filling `taps`, see sources.video.FrameTap)."""
     import cv2  # noqa: PLC0415 - heavy, optional
 
     cv2.setNumThreads(1)  # tiny images: threads cost more than they save
@@ -147,7 +150,7 @@ def compute(stream, analysis_side: int = ANALYSIS_SIDE) -> FrameFeatures:
     errors: list[str] = []
     inv_n = 0.0
     hist_ranges = [[0, 180], [0, 256], [0, 256]]
-    for fr in _analysis_frames(stream, analysis_side, errors):
+    for fr in _analysis_frames(stream, analysis_side, errors, taps):
         gray, small = fr.gray, fr.small_rgb  # grey at analysis size, colour at half of it
         if not inv_n:
             inv_n = 1.0 / (small.shape[0] * small.shape[1])
@@ -184,7 +187,8 @@ def compute(stream, analysis_side: int = ANALYSIS_SIDE) -> FrameFeatures:
 
 def frame_features(stream, ctx) -> FrameFeatures:
     """The shared features of `stream`, computed once per run (memoised in `ctx`)."""
-    feats = ctx.memo(MEMO_KEY, lambda: compute(stream))
+    taps = list(ctx.memo(TAPS_KEY, dict).values())  # (sampled frames the visual experts will read)
+    feats = ctx.memo(MEMO_KEY, lambda: compute(stream, taps=taps))
     if feats.errors and not getattr(feats, "_warned", False):
         for e in feats.errors:
             ctx.warn(f"{ctx.source.path}: {e}")

@@ -29,7 +29,7 @@ class GuiScreenParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
     ocr: bool = True  # OCR the start / end screens
     ocr_elements: Literal["missing", "always", "never"] = "missing"  # OCR at clicks: when unnamed, always, never
-    ocr_max_side: int = 800
+    ocr_max_side: int = 800  # px: long side of a screen frame given to OCR
     crop: tuple[int, int] = (560, 150)  # px (w, h) read around the pointer
     near: float = 40.0  # px: an OCR line this close to the pointer counts as its label
     thumb_side: int = 160  # px: long side of the gray thumbnail kept for pixel-level screen comparison

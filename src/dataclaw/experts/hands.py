@@ -286,6 +286,9 @@ class HandsExpert(Expert):
                    "grasp; `hand_object` segments (hold / move / turn / touch)")
     Params = HandParams
 
+    def sampling(self):
+        return self.params.sampling
+
     def setup(self) -> None:
         p: HandParams = self.params
         B.model(B.PALM.model, p.threads)

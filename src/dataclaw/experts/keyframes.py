@@ -27,8 +27,8 @@ class KeyframeParams(BaseModel):
     dedup_hamming: int = Field(10, description="perceptual-hash distance (bits of 64) under which frames are "
                                                "near-duplicates")
     edge_s: float = Field(0.08, description="frames this close to a shot boundary are left out")
-    black_luma: float = 20.0
-    white_luma: float = 240.0
+    black_luma: float = 20.0  # a candidate darker than this mean luma is a black (fade) frame, never a keyframe
+    white_luma: float = 240.0  # ... brighter than this, a white flash
 
 
 @register_expert

@@ -78,18 +78,31 @@ class OcrExpert(Expert):
 
             feats = F.frame_features(stream, ctx)
         views = plan_views(shots, key_times, feats, p)
-        for v in views:
-            try:
-                img = stream.frame_at(v.t, max_side=p.max_side).image
-            except SourceError as exc:  # e.g. a truncated tail: read the rest, say what was missed
-                ctx.warn(f"ocr: skipped the view at {v.t:.2f}s: {exc}")
+        for v, got in zip(views, _view_frames(stream, [v.t for v in views], p.max_side)):
+            if isinstance(got, SourceError):  # e.g. a truncated tail: read the rest, say what was missed
+                ctx.warn(f"ocr: skipped the view at {v.t:.2f}s: {got}")
                 continue
-            v.dets = read_frame(self.engine, img, (stream.meta.width, stream.meta.height), p)
+            v.dets = read_frame(self.engine, got.image, (stream.meta.width, stream.meta.height), p)
         self.stats = {"ocr_calls": len(views), "duration": duration}
         tracks = merge_tracks(views, p)
         w, h = stream.meta.width, stream.meta.height
         return [self.anchor(ctx, "ocr_text", tr["t0"], tr["t1"], _track_data(tr, w, h), tr["score"])
                 for tr in tracks]
+
+
+def _view_frames(stream: Any, times: list[float], max_side: int) -> list[Any]:
+    """The views' frames (or the SourceError of each unreadable one): in one forward decode where
+    the stream can (VideoStream.read_frames_at: views sharing a GOP decode it once), else a seek each."""
+    many = getattr(stream, "read_frames_at", None)
+    if many is not None:
+        return many(times, max_side=max_side)
+    out: list[Any] = []
+    for t in times:
+        try:
+            out.append(stream.frame_at(t, max_side=max_side))
+        except SourceError as exc:
+            out.append(exc)
+    return out
 
 
 def load_engine(p: OcrParams) -> Any:

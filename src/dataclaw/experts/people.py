@@ -70,6 +70,9 @@ class PeopleExpert(Expert):
                    "direction, enter/leave) and `face` (count, close-up / medium / wide) intervals")
     Params = PeopleParams
 
+    def sampling(self):
+        return self.params.sampling
+
     def setup(self) -> None:
         B.model(B.POSE.model, self.params.threads)
         B.model(B.FACE_SHORT.model, self.params.threads)

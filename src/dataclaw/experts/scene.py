@@ -77,6 +77,9 @@ class SceneExpert(Expert):
     description = "Named colour palette and light level (dark / dim / bright) per shot (`scene` anchors)"
     Params = SceneParams
 
+    def sampling(self):
+        return self.params.sampling
+
     def run(self, stream, ctx):
         p: SceneParams = self.params
         s = sampled_frames(stream, ctx, p.sampling)

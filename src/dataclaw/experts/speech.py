@@ -29,15 +29,16 @@ SILENCE_PEAK = 1e-4  # below this the track is digital silence: no VAD, no ASR
 class SpeechParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    engine: Literal["whisper", "pocketsphinx"] = "whisper"
+    engine: Literal["whisper", "pocketsphinx"] = Field("whisper", description=(
+        "pocketsphinx: English only, many more errors (docs/benchmarks.md)"))
     model_dir: str | None = Field(None, description="your own faster-whisper model folder")
     language: str | None = Field(None, description="ISO code, None = detect (whisper only)")
-    beam_size: int = Field(5, ge=1, le=10)
-    cpu_threads: int = Field(2, ge=1)
-    vad_threshold: float = Field(0.5, gt=0, lt=1)
-    min_speech_ms: int = Field(250, ge=0)
+    beam_size: int = Field(5, ge=1, le=10, description="whisper beam search width")
+    cpu_threads: int = Field(2, ge=1, description="CPU threads of CTranslate2")
+    vad_threshold: float = Field(0.5, gt=0, lt=1, description="Silero VAD speech probability that counts as speech")
+    min_speech_ms: int = Field(250, ge=0, description="shorter speech is dropped")
     min_silence_ms: int = Field(500, ge=0, description="pauses shorter than this do not split speech")
-    speech_pad_ms: int = Field(100, ge=0)
+    speech_pad_ms: int = Field(100, ge=0, description="padding added to each side of a speech span")
     max_clip_s: float = Field(30.0, ge=0, description=(
         "join speech spans into whisper clips up to this long: 30 = about one encoder pass per 30 s; "
         "0 = one clip per span (whisper never hears across a pause; ~2x slower)"))
@@ -63,6 +64,7 @@ class SpeechExpert(Expert):
     version: ClassVar[str] = "4"  # bump whenever the output changes: the anchor cache keys on it
     description: ClassVar[str] = "voice activity (silero VAD) and word-timed transcript (faster-whisper)"
     Params: ClassVar[type[BaseModel]] = SpeechParams
+    reads: ClassVar[str] = "audio"
 
     _models: ClassVar[dict[tuple, Any]] = {}  # loaded once per process, shared by instances
 

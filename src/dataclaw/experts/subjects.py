@@ -142,6 +142,9 @@ class SubjectMotionExpert(Expert):
                    "widths/s, size, box) from the camera expert's flow and model on the sampled frames")
     Params = SubjectParams
 
+    def sampling(self):
+        return self.params.camera.sampling
+
     def run(self, stream, ctx):
         p: SubjectParams = self.params
         s, grays, segs, _bounds = pair_models(stream, ctx, p.camera)

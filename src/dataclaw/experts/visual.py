@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 MEMO_KEY = "visual_frames"
+TAPS_KEY = "frame_taps"  # memo: sampling key -> FrameTap the anchor pass fills
 MIN_SIDE = 32  # frames smaller than this (short side, pixels) carry too little to detect anything
 FLAT_STD = 4.0  # grey-level standard deviation under which a frame is uniform (black, grey, white)
 
@@ -51,22 +52,48 @@ class Sampled:
         return 1.0 / self.fps
 
 
-def _decode(stream, p: SamplingParams) -> Sampled:
+def _rate(meta, p: SamplingParams) -> float:
+    """The sampling rate: `p.fps`, lowered on long videos so at most `max_frames` are held."""
+    duration = float(meta.duration or 0.0)
+    return p.max_frames / duration if duration > 0 and duration * p.fps > p.max_frames else p.fps
+
+
+def _key(p: SamplingParams) -> str:
+    return f"{MEMO_KEY}:{p.fps}:{p.max_side}:{p.max_frames}"
+
+
+def want_frames(stream, ctx, p: SamplingParams) -> None:
+    """Says, before the video's first decoding pass, that an expert will read the frames sampled at
+    `p`: the shared anchor pass (features.frame_features) then keeps them as it decodes (a
+    `FrameTap`), so `sampled_frames` needs no second decode. Streams without that pass ignore it."""
+    if getattr(stream, "analysis_frames", None) is None:
+        return
+    from ..sources.video import FrameTap  # noqa: PLC0415 - (the sources layer; PyAV stays lazy)
+
+    taps = ctx.memo(TAPS_KEY, dict)
+    if _key(p) not in taps:
+        taps[_key(p)] = FrameTap(_rate(stream.meta, p), p.max_side, p.max_frames)
+
+
+def _decode(stream, ctx, p: SamplingParams) -> Sampled:
     meta = stream.meta
     duration = float(meta.duration or 0.0)
-    fps = p.fps
-    if duration > 0 and duration * fps > p.max_frames:
-        fps = p.max_frames / duration
-    errors: list[str] = []
-    ts, imgs = [], []
-    for fr in stream.frames(fps=fps, max_side=p.max_side, errors=errors):
-        img = fr.image
-        if img.ndim == 2:
-            img = np.repeat(img[:, :, None], 3, axis=2)
-        ts.append(fr.t)
-        imgs.append(img)
-        if len(imgs) >= p.max_frames:
-            break
+    fps = _rate(meta, p)
+    tap = ctx.memo(TAPS_KEY, dict).get(_key(p))
+    if tap is not None and tap.complete:  # kept by the anchor pass: no decoding here
+        errors = list(tap.errors)
+        ts = [fr.t for fr in tap.frames]
+        imgs = [fr.image for fr in tap.frames]
+        tap.frames = []  # (held once, by the Sampled below)
+    else:
+        errors = []
+        ts, imgs = [], []
+        for fr in stream.frames(fps=fps, max_side=p.max_side, errors=errors):
+            ts.append(fr.t)
+            imgs.append(fr.image)
+            if len(imgs) >= p.max_frames:
+                break
+    imgs = [np.repeat(im[:, :, None], 3, axis=2) if im.ndim == 2 else im for im in imgs]
     s = Sampled(np.asarray(ts, np.float64), imgs, fps, duration or (ts[-1] + 1.0 / fps if ts else 0.0),
                 int(getattr(meta, "width", 0) or 0), int(getattr(meta, "height", 0) or 0), errors)
     usable = np.ones(len(imgs), bool)
@@ -87,9 +114,9 @@ def _decode(stream, p: SamplingParams) -> Sampled:
 
 
 def sampled_frames(stream, ctx, p: SamplingParams) -> Sampled:
-    """The sampled frames of `stream` at `p`, decoded once per run (memoised in `ctx`)."""
-    key = f"{MEMO_KEY}:{p.fps}:{p.max_side}:{p.max_frames}"
-    s = ctx.memo(key, lambda: _decode(stream, p))
+    """The sampled frames of `stream` at `p`, decoded once per run (memoised in `ctx`), or taken
+    from the anchor pass when `want_frames` asked it to keep them."""
+    s = ctx.memo(_key(p), lambda: _decode(stream, ctx, p))
     if not getattr(s, "_warned", False):
         for msg in s.errors + s.notes:
             ctx.warn(f"{ctx.source.path}: {msg}")

@@ -114,6 +114,9 @@ class GameStream:
     def frames_at(self, *a: Any, **kw: Any) -> Any:
         return self.video.frames_at(*a, **kw)
 
+    def read_frames_at(self, *a: Any, **kw: Any) -> Any:
+        return self.video.read_frames_at(*a, **kw)
+
     def audio(self, *a: Any, **kw: Any) -> Any:
         return self.video.audio(*a, **kw)
 

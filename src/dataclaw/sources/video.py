@@ -53,6 +53,39 @@ class Frame:
     pts: int | None = None  # in the stream's time_base (VideoStream.time_base)
 
 
+class _RateGate:
+    """At most `fps` frames a second, chosen by time (so VFR video is sampled evenly): the rule
+    frames(fps=...) and FrameTap share, so both pick the same frames."""
+
+    def __init__(self, fps: float | None, t0: float = 0.0) -> None:
+        self.step = 1.0 / fps if fps else 0.0
+        self.next_t = t0
+
+    def take(self, t: float) -> bool:
+        if not self.step:
+            return True
+        if t + 1e-6 < self.next_t:
+            return False
+        self.next_t = max(self.next_t + self.step, t + self.step * 0.5)
+        return True
+
+
+@dataclass
+class FrameTap:
+    """RGB frames, at most `fps` a second with long side <= `max_side`, kept while another pass
+    decodes every frame (`analysis_frames(taps=...)`): experts that look at a few frames a second
+    then need no decoding pass of their own. `complete` says the pass reached the end of the video,
+    so `frames` is what `frames(fps=fps, max_side=max_side)` would have yielded (its first
+    `max_frames`); a pass broken off early leaves it False and the reader must decode itself."""
+
+    fps: float
+    max_side: int | None
+    max_frames: int
+    frames: list[Frame] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    complete: bool = False
+
+
 def _rotation_of(stream) -> int:
     """Fallback for old FFmpeg builds that export only the legacy `rotate` tag (clockwise degrees);
     returned counter-clockwise, like the display matrix that frames carry."""
@@ -461,13 +494,22 @@ class VideoStream:
         for idx, (t, frame) in enumerate(self._selected(fps, t0, t1, errors)):
             yield self._to_frame(frame, t, idx, size, fmt)
 
-    def analysis_frames(self, max_side: int = 160, errors: list[str] | None = None) -> Iterator[AnalysisFrame]:
+    def analysis_frames(self, max_side: int = 160, errors: list[str] | None = None,
+                        taps: list[FrameTap] | tuple = ()) -> Iterator[AnalysisFrame]:
         """Every decoded frame as an AnalysisFrame (grey with long side <= max_side, colour at half
         that), for the shared anchor features: cheaper than frames() because the colour image is
-        built only at half size, from chroma planes that are already about that size."""
+        built only at half size, from chroma planes that are already about that size.
+
+        Each of `taps` also keeps its sampled RGB frames from this same decode (see FrameTap)."""
         size = self._out_size(max_side)
         rot = self.meta.rotation
+        gates = [(tap, _RateGate(tap.fps), self._out_size(tap.max_side)) for tap in taps]
+        for tap in taps:
+            tap.frames, tap.errors, tap.complete = [], [], False
         for idx, (t, frame) in enumerate(self._selected(None, 0.0, None, errors)):
+            for tap, gate, tsize in gates:
+                if len(tap.frames) < tap.max_frames and gate.take(t):
+                    tap.frames.append(self._to_frame(frame, t, len(tap.frames), tsize))
             got = _analysis_from_planes(frame, size)
             if got is None:  # (pixel formats / colour matrices the plane path does not cover)
                 img = frame.to_ndarray(width=size[0], height=size[1], format="rgb24")
@@ -478,22 +520,26 @@ class VideoStream:
                     g, c = _apply_rotation(g, rot), _apply_rotation(c, rot)
                 af = AnalysisFrame(t, idx, g, c, int(frame.pts))
             yield af
+        for tap in taps:  # (reached only when the consumer read to the end)
+            tap.errors = list(errors) if errors is not None else list(self.decode_errors)
+            tap.complete = True
 
     def _selected(self, fps: float | None, t0: float, t1: float | None,
                   errors: list[str] | None) -> Iterator[tuple[float, object]]:
         """(time, av frame) of the frames frames() yields: in [t0, t1], at most `fps` a second."""
-        step = 1.0 / fps if fps else 0.0
-        next_t = t0
+        gate = _RateGate(fps, t0)
+        keys = [] if t0 <= 0 and t1 is None else None  # (a whole pass: learn where the keyframes are)
         for t, frame in self._decode_from(t0, errors):
             if t < t0 - 1e-6:
                 continue
             if t1 is not None and t > t1 + 1e-6:
                 break
-            if step and t + 1e-6 < next_t:
-                continue
-            yield t, frame
-            if step:
-                next_t = max(next_t + step, t + step * 0.5)
+            if keys is not None and frame.key_frame:
+                keys.append(t)
+            if gate.take(t):
+                yield t, frame
+        if keys is not None:
+            self._key_times = keys
 
     def display_frames(self, t0: float, t1: float, max_side: int | None = None,
                        errors: list[str] | None = None) -> Iterator[Frame]:
@@ -522,22 +568,67 @@ class VideoStream:
 
         Before the first frame this is the first frame; after the last, the last one.
         """
-        t = max(0.0, t)
-        best = None
-        for ft, frame in self._decode_from(t):
-            if ft <= t + 1e-4 or best is None:
-                best = (ft, frame)
-                if ft <= t + 1e-4:
-                    continue
-            break
-        if best is None or best[0] + max(1.0, 2.0 / (self.meta.fps or 25)) < t <= self.duration:
-            why = f": {self.decode_errors[-1]}" if self.decode_errors else ""
-            raise SourceError(str(self.path), f"no frame decodable at t={t:.3f}s{why}", step="seek")
-        return self._to_frame(best[1], best[0], 0, self._out_size(max_side))
+        got = self.read_frames_at([t], max_side)[0]
+        if isinstance(got, SourceError):
+            raise got
+        return got
 
     def frames_at(self, times: list[float], max_side: int | None = None) -> list[Frame]:
-        """Several accurate frames, in the order asked."""
-        return [self.frame_at(t, max_side=max_side) for t in times]
+        """Several accurate frames, in the order asked (the first unreadable one raises)."""
+        got = self.read_frames_at(times, max_side)
+        for g in got:
+            if isinstance(g, SourceError):
+                raise g
+        return got  # type: ignore[return-value]
+
+    def read_frames_at(self, times: list[float], max_side: int | None = None) -> list[Frame | SourceError]:
+        """The frame displayed at each time (as frame_at gives it), or the SourceError frame_at would
+        raise, in the order asked. The times are read in time order through one decoder: it seeks
+        only where a keyframe lies between what it has decoded and the next time; otherwise it
+        decodes on, so several times inside one GOP cost that GOP once, not once each. (Keyframe
+        positions come from a whole-video pass of this stream, e.g. the anchor pass; before one,
+        every time seeks.)"""
+        size = self._out_size(max_side)
+        keys = getattr(self, "_key_times", None)
+        gap = max(1.0, 2.0 / (self.meta.fps or 25))
+        found: dict[float, Frame | None] = {}
+        gen = best = ahead = None
+        ended = False
+        for t in sorted({max(0.0, float(x)) for x in times}):
+            pos = ahead[0] if ahead is not None else (best[0] if best is not None else None)
+            if gen is None or keys is None or pos is None or pos > t + 1e-4 or (
+                    ended and pos + gap < t) or (not ended and any(pos < k <= t + 1e-4 for k in keys)):
+                gen, best, ahead, ended = self._decode_from(t), None, None, False
+            if ahead is not None:
+                if ahead[0] <= t + 1e-4:
+                    best, ahead = ahead, None
+            if ahead is None and not ended:
+                for ft, frame in gen:
+                    if ft <= t + 1e-4 or best is None:
+                        best = (ft, frame)
+                        if ft <= t + 1e-4:
+                            continue
+                    if best[1] is not frame:
+                        ahead = (ft, frame)
+                    break
+                else:
+                    ended = True
+            if best is None or best[0] + gap < t <= self.duration:
+                found[t] = None
+            else:  # (converted now: no decoded frame is held past its time)
+                prev = found.get(next(reversed(found))) if found else None
+                same = prev is not None and prev.pts == int(best[1].pts) and prev.t == best[0]
+                found[t] = prev if same else self._to_frame(best[1], best[0], 0, size)
+        out: list[Frame | SourceError] = []
+        for x in times:
+            hit = found[max(0.0, float(x))]
+            if hit is None:
+                why = f": {self.decode_errors[-1]}" if self.decode_errors else ""
+                out.append(SourceError(str(self.path), f"no frame decodable at t={max(0.0, float(x)):.3f}s{why}",
+                                       step="seek"))
+            else:
+                out.append(hit)
+        return out
 
     # ------------------------------------------------------------------ audio
     def audio(self, sr: int = 16000) -> np.ndarray:

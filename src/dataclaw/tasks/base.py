@@ -99,6 +99,12 @@ class Task:
     def prompt(self, ev: Evidence, spec: TaskSpec) -> list[dict[str, Any]]:  # pragma: no cover
         raise NotImplementedError
 
+    def narrow(self, schema: dict[str, Any], ev: Evidence) -> dict[str, Any]:
+        """The evidence-grounded decoding schema (`shared.common.ground_schema`), narrowed further
+        where this task's answer must copy a value of the evidence (a schema-enforcing decoder then
+        writes it as given). Only decoding sees it: drafts are still validated and verified as before."""
+        return schema
+
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
 

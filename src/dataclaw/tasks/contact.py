@@ -10,12 +10,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
+from ..model import AnchorSet, Query, Sample, TaskSpec
 from .base import Evidence, Task, register_task
 from .shared.common import (
-    DraftError, build_prompt, duration_of, evidence_sample_id, provenance, span_errors, validate_draft,
+    DraftError, build_prompt, duration_of, evidence_sample_id, provenance, validate_draft,
 )
-from .shared.robot_common import episode_clip, has_camera, task_text
+from .shared.robot_common import episode_clip, interval_segments, task_text
 
 
 class ContactParams(BaseModel):
@@ -71,17 +71,8 @@ class ContactTask(Task):
         errors = validate_draft(draft, self.draft_schema())
         if errors:
             raise DraftError(errors)
-        sol: list[Segment] = []
-        for i, c in enumerate(draft["contacts"]):
-            t0, t1 = float(c["t0"]), float(c["t1"])
-            errs = span_errors(ev, [c["anchor"]], t0, t1, f"contacts[{i}]")
-            if errs:
-                errors += errs
-                continue
-            sol.append(Segment(type="span", text=c["label"], t0=t0, t1=t1, anchors=[c["anchor"]]))
-            if self.params(spec).frames and has_camera(ev.source):
-                sol.append(Segment(type="image", path=media.keyframe(ev.source, t0), t0=t0, t1=t0,
-                                   anchors=[c["anchor"]]))
+        sol, errors = interval_segments(ev, draft["contacts"], "contacts", "label", media,
+                                        frames=self.params(spec).frames)
         if errors:
             raise DraftError(errors)
         q = Query(text=f"The robot performs: {ev.meta['task']}. Over the whole episode "

@@ -10,12 +10,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
+from ..model import AnchorSet, Query, Sample, TaskSpec
 from .base import Evidence, Task, register_task
 from .shared.common import (
-    DraftError, build_prompt, duration_of, evidence_sample_id, provenance, span_errors, validate_draft,
+    DraftError, build_prompt, duration_of, evidence_sample_id, provenance, validate_draft,
 )
-from .shared.robot_common import episode_clip, has_camera, phases, task_text
+from .shared.robot_common import episode_clip, interval_segments, phases, task_text
 
 
 class SegmentationParams(BaseModel):
@@ -86,17 +86,8 @@ class SegmentationTask(Task):
         errors = validate_draft(draft, self.draft_schema())
         if errors:
             raise DraftError(errors)
-        sol: list[Segment] = []
-        for i, s in enumerate(draft["segments"]):
-            t0, t1 = float(s["t0"]), float(s["t1"])
-            errs = span_errors(ev, [s["anchor"]], t0, t1, f"segments[{i}]")
-            if errs:
-                errors += errs
-                continue
-            sol.append(Segment(type="span", text=s["text"], t0=t0, t1=t1, anchors=[s["anchor"]]))
-            if self.params(spec).frames and has_camera(ev.source):
-                tm = round((t0 + t1) / 2, 3)
-                sol.append(Segment(type="image", path=media.keyframe(ev.source, tm), t0=tm, t1=tm, anchors=[s["anchor"]]))
+        sol, errors = interval_segments(ev, draft["segments"], "segments", "text", media,
+                                        frames=self.params(spec).frames, frame_at="middle")
         if errors:
             raise DraftError(errors)
         q = Query(text=f"Segment this robot episode ('{ev.meta['task']}', 0-{ev.meta['duration']:.2f} s) into "

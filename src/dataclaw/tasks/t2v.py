@@ -24,7 +24,7 @@ class T2VParams(BaseModel):
     max_clip: float = 8.0  # longer shots are split
     max_frames: int = 3
     frame_selection: str = "keyframes"  # or "uniform" (same budget; for comparison)
-    max_clips: int = 200
+    max_clips: int = 200  # most clips per source
 
 
 def _trim(t0: float, t1: float, transitions: list[Anchor]) -> tuple[float, float]:
@@ -112,6 +112,31 @@ def motion_citation(motion: list[Anchor], static: list[Anchor], t0: float, t1: f
     return [a.id for a in sorted(tops, key=lambda a: -overlap(a.t0, a.t1, t0, t1))]
 
 
+def clip_facts(ev: Evidence) -> str:
+    """The facts of a clip a caption states, each with the ids it rests on (what the rules teacher
+    writes from): its length as a caption should give it, motion, on-screen text, narration and the
+    transition into it. A model copies these instead of computing a length or guessing a transition."""
+    m = ev.meta
+    if m.get("variant") != "clip":  # a robot phase's caption states its own facts (shared/robot_t2v.py)
+        return f"Motion in this span: {m.get('motion', '')}."
+    c0, c1 = m["span"]
+    out = [f"Clip length: {c1 - c0:.1f} s (say \"{c1 - c0:.1f}-second\"; no other length)."]
+    motion_ids = m.get("motion_anchors") or []
+    out.append(f"Motion in this span: {m['motion']}" + (f" (cite {', '.join(motion_ids[:2])})." if motion_ids else "."))
+    texts = [(i, anchor_text(ev.anchor(i))) for i in m.get("ocr", [])[:4] if ev.anchor(i) is not None]
+    out.append("On-screen text in the clip: " + ("; ".join(f'[{i}] "{t}"' for i, t in texts) if texts else "none") + ".")
+    speech = [(i, anchor_text(ev.anchor(i))) for i in m.get("speech", []) if ev.anchor(i) is not None]
+    out.append("Narration in the clip: " + ("; ".join(f'[{i}] "{t}"' for i, t in speech) if speech
+                                            else "none (write no voice)") + ".")
+    tr = ev.anchor(m["transition_in"]) if m.get("transition_in") else None
+    if tr is not None:
+        kind = tr.data.get("type") or tr.data.get("kind") or "transition"
+        out.append(f"The clip begins after a {kind} ([{tr.id}]).")
+    else:
+        out.append("No transition leads into the clip (mention none).")
+    return " ".join(out)
+
+
 @register_task
 class T2VTask(Task):
     name = "t2v"
@@ -184,13 +209,23 @@ class T2VTask(Task):
         task_text = (f"Caption the clip {c0:.2f}-{c1:.2f} s (shot {ev.meta['shot']}) for text-to-video training: "
                      "`prompt` = one short generation prompt, `caption` = a dense description using only the "
                      "anchors (on-screen text quoted exactly, narration, motion, transition), `t0`/`t1` = the clip "
-                     f"span, `anchors` = ids used (the shot first). Motion in this span: {ev.meta['motion']}.")
+                     f"span, `anchors` = ids used (the shot first). {clip_facts(ev)}")
         seen = [f"[{a.id}] {a.kind} {a.t0:.2f}-{a.t1:.2f} {anchor_summary(a)}" for a in ev.anchors
                 if anchor_summary(a)]
         if seen:  # what is in the picture: a VLM should say it in these words, citing these ids
             task_text += (" Visual anchors (say what they say, e.g. 'the camera pans left', 'a right hand holds an "
                           "object', 'two people', 'mostly white and grey'; cite each): " + "; ".join(seen[:12]))
         return build_prompt(ev, spec, task_text, self.draft_schema())
+
+    def narrow(self, schema: dict[str, Any], ev: Evidence) -> dict[str, Any]:
+        """`t0`/`t1` are the clip's span, which the evidence fixes: a constrained decoder copies them."""
+        if not isinstance(ev.meta.get("span"), list):
+            return schema
+        props = dict(schema.get("properties") or {})
+        for key, v in zip(("t0", "t1"), ev.meta["span"]):
+            if isinstance(props.get(key), dict):
+                props[key] = {"type": "number", "enum": [v]}
+        return {**schema, "properties": props}
 
     def rules(self, ev: Evidence, spec: TaskSpec) -> dict[str, Any]:
         m = ev.meta

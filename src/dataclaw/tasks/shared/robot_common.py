@@ -11,7 +11,7 @@ import numpy as np
 from ...errors import SourceError
 from ...model import Anchor, AnchorSet, Segment, Source
 from ...sources import open_stream
-from .common import overlap
+from .common import overlap, span_errors
 
 _OPEN: OrderedDict[str, Any] = OrderedDict()
 
@@ -100,3 +100,24 @@ def episode_clip(media: Any, source: Any, duration: float) -> list[Any]:
         return [Segment(type="clip", path=media.clip(source, 0.0, duration), t0=0.0, t1=duration)]
     except SourceError:
         return []
+
+
+def interval_segments(ev: Any, items: list[dict], field: str, text_key: str, media: Any, *, frames: bool,
+                      frame_at: str = "start") -> tuple[list[Segment], list[str]]:
+    """A draft's labelled intervals (`{t0, t1, anchor, <text_key>}`) as span segments, each followed
+    by its frame (at the interval's start or middle) when asked and the episode has a camera; and
+    the errors of intervals that do not lie inside the anchor they cite (those are left out)."""
+    sol: list[Segment] = []
+    errors: list[str] = []
+    with_frames = frames and has_camera(ev.source)
+    for i, item in enumerate(items):
+        t0, t1 = float(item["t0"]), float(item["t1"])
+        errs = span_errors(ev, [item["anchor"]], t0, t1, f"{field}[{i}]")
+        if errs:
+            errors += errs
+            continue
+        sol.append(Segment(type="span", text=item[text_key], t0=t0, t1=t1, anchors=[item["anchor"]]))
+        if with_frames:
+            tm = t0 if frame_at == "start" else round((t0 + t1) / 2, 3)
+            sol.append(Segment(type="image", path=media.keyframe(ev.source, tm), t0=tm, t1=tm, anchors=[item["anchor"]]))
+    return sol, errors
