@@ -40,8 +40,8 @@ class GuiStitchParams(BaseModel):
     max_hash: int = 10  # phash bits: an end and a start closer than this look like the same screen
     max_pixels: float = 0.04  # share of thumbnail pixels that may differ on the same screen (a clock, a cursor)
     loose_hash: int = 20  # phash bits: close enough when the URL, the OCR text or the last target agrees
-    loose_pixels: float = 0.25  # share of thumbnail pixels: a "similar" screen keeps most of its pixels (a
-    # mostly white page and another one can be 20 phash bits apart with half their pixels changed)
+    loose_pixels: float = 0.25  # share of thumbnail pixels: without agreeing text, a "similar" screen keeps most
+    # of its pixels (a mostly white page and another one can be 20 phash bits apart with half their pixels changed)
     min_text: float = 85.0  # rapidfuzz token_set_ratio of the two screens' OCR texts that counts as the same text
     max_fragments: int = 9  # exhaustive ordering above this gets too slow
     settled_s: float = 0.3  # s: an end frame this long before its fragment ends shows its last action's result
@@ -246,7 +246,9 @@ def link(end: Anchor, start: Anchor, p: GuiStitchParams, settled: bool | None = 
         text = None  # the end may not show the last action's effect yet: its text cannot refute; screens decide
     ev["clock"] = clock_step(end, ev["text_change"]) if text == "tick" else None
     same_screen = d <= p.max_hash and (pix is None or pix <= p.max_pixels)
-    loose = d <= p.loose_hash and (pix is None or pix <= p.loose_pixels)
+    loose = d <= p.loose_hash  # close enough when the screens' text agrees
+    # without agreeing text, a "similar" screen must also keep most of its pixels
+    similar = loose and (pix is None or pix <= p.loose_pixels)
     if ev["same_url"] is False:
         opened = ev["may_navigate"] if text is not None else ev["link_click"]
         if not (opened and (ev["target_shown"] or same_screen or (loose and text in ("same", "tick")))):
@@ -254,18 +256,18 @@ def link(end: Anchor, start: Anchor, p: GuiStitchParams, settled: bool | None = 
     why = []
     # a settled end already shows what its last action led to, so the target showing again on the
     # next screen does not explain text that differs from that end (a 'Submit' button shows on many pages)
-    if text == "differs" and not (ev["target_shown"] and loose and settled is not True):
+    if text == "differs" and not (ev["target_shown"] and similar and settled is not True):
         return None  # the screens say different things: not the same moment of one session
     if text in ("same", "tick") and loose:
         why.append("same on-screen text" if text == "same" else "same on-screen text but one number (a clock)")
     if text is None:
         if same_screen:
             why.append("same screen")
-        if loose and ev["same_url"]:
+        if similar and ev["same_url"]:
             why.append("same URL, similar screen")
     elif same_screen:
         why.append("same screen")
-    if ev["target_shown"] and loose:
+    if ev["target_shown"] and similar:
         why.append(f"the last action's target {ev['last_target']!r} shows on the next screen")
     if not why:
         return None
