@@ -207,3 +207,32 @@ FRESH2_ROBOT: dict[str, str] = {
     "transport": "label only the stretch where the arm moves the object over to the target",
     "place": "segment only where it sets the object down",
 }
+
+# ---------------------------------------------------------- the third fresh held-out set (round 4)
+# Written and committed before any round-4 change or run; cases `-fresh3-`, summary["focus"]["fresh3"];
+# run with `--cases -fresh3-` on a build with a seed no earlier run used (round 4: --seed 13). Not tuned on.
+FRESH3_FUZZY: dict[str, dict[int, str]] = {
+    "edu_lecture": {1: "the bit where the plus five disappears from the left side",
+                    2: "the part where x is found by dividing",
+                    3: "the bit where the answer is tested in the original equation"},
+    "edu_fractions": {1: "the part where both fractions are given sixths as their denominator",
+                      2: "the bit where the fractions are put together into five sixths"},
+    "edu_speed": {1: "the part with the thirty kilometre ride", 2: "the bit where fifteen comes out as the answer"},
+    "daily_tea": {1: "the part where the water is warmed up", 2: "the bit where the tea leaves sit for a while"},
+    "daily_plant": {1: "the part where the pot is tipped over", 2: "the bit where the plant goes into its new soil"},
+}
+FRESH3_TEMPLATES: dict[str, str] = {
+    "temporal_qa": "questions with timestamps restricted to {x}", "tutorial": "instructions just about {x}",
+    "t2v": "captioned clips, only {x}",
+}
+FRESH3_MULTI: dict[str, tuple[tuple[int, ...], str]] = {
+    "edu_speed": ((1, 2), "the cycling example and the final result"),
+    "daily_tea": ((1, 2), "the heating and the steeping"),
+    "edu_fractions": ((1, 2), "finding the denominator and adding the tops"),
+}
+FRESH3_ROBOT: dict[str, str] = {
+    "reach": "segment only the part where the gripper moves in toward the cube",
+    "grasp": "label just the part where the gripper grips the block",
+    "transport": "segment only where the robot brings the block to its goal",
+    "place": "label just the part where the gripper lets go of the cube",
+}
