@@ -139,6 +139,7 @@ _PHRASES = [
      "about"),
     (re.compile(r"\bonly\s+(?:about\s+|on\s+|covering\s+|regarding\s+|with\s+|for\s+)?(?P<x>.+)"), "only"),
     (re.compile(r"\bjust\s+(?:about\s+|on\s+)?(?P<x>(?:the|where|when)\s+.+|[a-z]+ing\s+.+)"), "only"),
+    (re.compile(r"\b(?:limited|restricted|confined|narrowed)\s+to\s+(?P<x>.+)"), "only"),
     (re.compile(r"(?:关于|有关|针对|围绕|聚焦于?|只看|只关注)(?P<x>[^，。,.!?；;]+)"), "zh"),
     (re.compile(r"(?:只要|只出|只做|只给|仅|只)(?P<x>[^，。,.!?；;关有针围聚看]+)"), "zh"),
 ]
@@ -333,6 +334,8 @@ def parse_focus(intent: str) -> Focus:
             x = m.group("x")
             x = _ZH_HEAD.sub("", _ZH_TAIL.sub("", _clean_phrase(x))) if how == "zh" else _clean_phrase(x, how == "part", how == "only")
             single = how == "part" and not m.group(2) or (how == "zh" and bool(re.search(r"那(?:一)?(?:个)?(?:部分|段|步)", m.group(0))))
+            # "just when the fingers close", "only where it sets the object down": one stretch, like "the part where"
+            single = single or (how == "only" and bool(re.match(r"\s*(?:where|when|in which)\s", m.group("x"))))
             if x:
                 phrases.append((x, how, single))
     seen: set[str] = set()
@@ -480,6 +483,7 @@ def _stems(words: list[str]) -> list[str]:
 _DIGIT_WORDS = {k: str(v) for k, v in NUM_WORDS.items() if " " not in k and k not in ("a", "an", "several")}
 
 
+
 def _digits(words: list[str]) -> list[str]:
     """Number words as digits, so "five" finds "5" (ASR and slides write numbers either way)."""
     return [_DIGIT_WORDS.get(w, w) for w in words]
@@ -514,6 +518,9 @@ def coverage(terms: str, text: str, idf: dict[str, float] | None = None,
         from . import synonyms  # noqa: PLC0415 - optional paraphrase layer (Debian wordnet-base + nltk)
 
         rel = synonyms.related if synonyms.available() else None
+    qstems = {st for st, _ in q} | {w for _, w in q}
+    # a word of the text that is itself a word of the request explains that word, not another one by a
+    # relation ("move the gripper to the object": "object" is the request's "object", not its "target")
     own = [w for w in dict.fromkeys(raw) if w not in STOP and len(w) > 2 and w.isalpha()]
     got: dict[str, float] = {}
     para = False

@@ -146,3 +146,11 @@ def test_a_named_part_that_matches_nothing_is_not_the_task(lecture_set):
     evs, match = focus_evidence(task, spec, aset, parse_focus(
         "quiz questions with times, only on the bit where the dough comes out"))
     assert evs == [] and match is not None and "no part of this video matches" in match.message
+
+
+def test_only_where_is_one_stretch_and_limited_to_is_a_focus():
+    assert parse_focus("segment just when the fingers close on the object").single
+    assert parse_focus("segment only where it sets the object down").single
+    assert not parse_focus("segment only the grasps").single
+    f = parse_focus("a how-to limited to rewriting over six and then adding")
+    assert f.readings and f.readings[0].terms == "rewriting over six and then adding"
