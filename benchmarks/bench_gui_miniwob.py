@@ -1,11 +1,12 @@
 """GUI benchmark on MiniWoB++ pages nobody here wrote (headless Chromium via Playwright).
 
-    python benchmarks/bench_gui_miniwob.py --corpus DIR [--fresh DIR2] [--sets N] [--json OUT] [--ocr]
+    python benchmarks/bench_gui_miniwob.py --corpus DIR [--fresh DIR2 [--fresh-seeds 6,7]] [--sets N] [--json OUT] [--ocr]
         [--splits dev,holdout_seeds,holdout_tasks,fresh_seeds] [--parts actions,tailor,stitch]
 
 Records the corpus into DIR unless it is there (dataclaw.bench.miniwob.build_corpus: every task
 with a scripted solver, seeds 0-3, two consecutive episodes per recording) and, with --fresh, seeds
-4-5 of every task into DIR2 (recorded for this held-out split, never used to tune anything), then
+--fresh-seeds (default 4-5) of every task into DIR2 (recorded for this held-out split, never used to
+tune anything), then
 measures, per task type and overall, on a development split and on held-out task types and seeds:
   - action recall / precision of the reduced actions against the driver's truth (events form,
     trace.zip, screenshot steps);
@@ -246,8 +247,10 @@ def bench_stitch(recs: list[Path], work: Path, n_sets: int, seed: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", type=Path, required=True, help="corpus folder, seeds 0-3 (recorded when missing)")
-    ap.add_argument("--fresh", type=Path, help="a second corpus folder: seeds 4-5 of every task, recorded "
+    ap.add_argument("--fresh", type=Path, help="a second corpus folder: seeds --fresh-seeds of every task, recorded "
                                                "when missing, never used to tune anything (split fresh_seeds)")
+    ap.add_argument("--fresh-seeds", default="4,5", help="the seeds recorded into --fresh (comma-separated); pick "
+                                                      "seeds no one has looked at for a blind held-out figure")
     ap.add_argument("--sets", type=int, default=40, help="fragment sets per split")
     ap.add_argument("--splits", default="dev,holdout_seeds,holdout_tasks,fresh_seeds")
     ap.add_argument("--parts", default="actions,tailor,stitch", help="what to measure (comma-separated)")
@@ -266,7 +269,8 @@ def main() -> None:
     recs = recordings(a.corpus)
     splits = {s: [r for r in recs if split_of(r) == s] for s in ("dev", "holdout_seeds", "holdout_tasks")}
     if a.fresh:
-        eps += build_corpus(a.fresh, seeds=["4", "5"], episodes_per_recording=2, seed=45,
+        fresh_seeds = a.fresh_seeds.split(",")
+        eps += build_corpus(a.fresh, seeds=fresh_seeds, episodes_per_recording=2, seed=int("".join(fresh_seeds)),
                             progress=lambda m: print(m, file=sys.stderr))
         splits["fresh_seeds"] = recordings(a.fresh)
     rec_s = time.perf_counter() - t

@@ -56,7 +56,8 @@ those they them their he she his her we our you your i me my where when which wh
 then than so as if into onto from up down out over about just only also very really please make write give create
 generate produce want need some any all each every part parts bit bits section sections segment segments moment
 moments portion stretch scene scenes stage stages one ones thing things do does did done get gets got can could
-would should will shall may might must let lets something someone somebody people video clip recording footage""".split())
+would should will shall may might must let lets something someone somebody people video clip recording footage
+around across toward towards through along upon via""".split())
 VAGUE = set("interesting important main key best cool relevant useful good nice fun nicest funniest".split())
 GENERIC = re.compile(
     r"^(?:(?:this|the|that|my|our|these|those|each|every|all)\s+)?(?:whole\s+|entire\s+)?(?:video|recording|clip|footage|"
@@ -129,13 +130,15 @@ _PART = r"(?:part|bit|section|segment|moment|scene|step|portion|stretch|stage|po
 _PHRASES = [
     # "only about the part where they check the answer", "the step about dividing"
     (re.compile(rf"\bthe\s+({_PART})(s?)\s+(?:where|when|in which|that|about|with|showing|on|of)\s+(?P<x>.+)"), "part"),
+    # "the moment the gripper closes ...": a relative clause without its "where" / "when"
+    (re.compile(rf"\bthe\s+({_PART})(s?)\s+(?P<x>(?:the|they|it|he|she|we|you|someone)\s+.+)"), "part"),
     (re.compile(r"\b(?:focus(?:ed|ing)?|concentrat\w*|zoom(?:ed|ing)? in)\s+on\s+(?P<x>.+)"), "focus"),
     (re.compile(r"\b(?:questions?|quiz(?:zes)?|q ?& ?a|qa|samples?|examples?|clips?|captions?|tutorials?|"
                 r"trajector(?:y|ies)|pairs?|annotations?|instructions?|demos?|demonstrations?|data|steps?|"
                 r"grounding)\s+(?:only\s+)?(?:about|on|covering|regarding|concerning|around|involving|featuring)\s+(?P<x>.+)"),
      "about"),
     (re.compile(r"\bonly\s+(?:about\s+|on\s+|covering\s+|regarding\s+|with\s+|for\s+)?(?P<x>.+)"), "only"),
-    (re.compile(r"\bjust\s+(?:about\s+|on\s+)?(?P<x>the\s+.+)"), "only"),
+    (re.compile(r"\bjust\s+(?:about\s+|on\s+)?(?P<x>(?:the|where|when)\s+.+|[a-z]+ing\s+.+)"), "only"),
     (re.compile(r"(?:关于|有关|针对|围绕|聚焦于?|只看|只关注)(?P<x>[^，。,.!?；;]+)"), "zh"),
     (re.compile(r"(?:只要|只出|只做|只给|仅|只)(?P<x>[^，。,.!?；;关有针围聚看]+)"), "zh"),
 ]
@@ -217,11 +220,14 @@ def _between(a: str, b: str, text: str) -> FocusTime | None:
     return FocusTime(text=text, t0=t0, t1=t1)
 
 
-def _clean_phrase(x: str, subject: bool = False) -> str:
+def _clean_phrase(x: str, subject: bool = False, lead: bool = False) -> str:
     m = _END.search(x)
     if m:
         x = x[: m.start()]
     x = x.strip(" '\"“”‘’")
+    m = re.match(r"(?:where|when|in which)\s+", x) if lead else None
+    if m:  # "just where it carries the cube": what happens there ("about when things happen" stays generic)
+        x, subject = x[m.end():], True
     if subject:  # "the part where they check the answer": the doer is not what to look for
         x = _SUBJECT.sub("", x)
     x = re.sub(r"\s+", " ", x).strip()
@@ -252,10 +258,10 @@ def _readings(x: str, failures: bool) -> tuple[list[FocusReading], str | None, b
     words = content_words(terms)
     if not words or all(w in VAGUE for w in words) or GENERIC.match(" ".join(words)) or GENERIC.match(terms):
         return [], position, bool(words)
-    robot = [ROBOT[w] for w in words if w in ROBOT] + [v for k, v in ROBOT.items()
+    robot = [_robot_word(w) for w in words if _robot_word(w)] + [v for k, v in ROBOT.items()
                                                          if re.search("[\u4e00-\u9fff]", k) and k in terms]
     if robot:
-        rest = [w for w in words if w not in ROBOT]
+        rest = [w for w in words if not _robot_word(w)]
         out = [FocusReading(text=x, terms=" ".join(dict.fromkeys(robot)), kind="robot", weight=1.0)]
         if rest:  # "grasp of the red cube": the phase, and the phrase itself as a topic (on a video "put
             # the tops together" is no robot phase: its own words are what to look for)
@@ -274,6 +280,20 @@ def _readings(x: str, failures: bool) -> tuple[list[FocusReading], str | None, b
         return [FocusReading(text=x, terms=terms, kind="object", weight=0.6),
                 FocusReading(text=x, terms=terms, kind="topic", weight=0.4)], position, True
     return [FocusReading(text=x, terms=terms, kind="topic")], position, False
+
+
+def _robot_word(word: str) -> str | None:
+    """The robot phase a word names, in any inflection ("carries" -> transport)."""
+    if word in ROBOT:
+        return ROBOT[word]
+    if not word.isalpha():
+        return None
+    return _robot_stems().get(_stems([word])[0])
+
+
+@lru_cache(maxsize=1)
+def _robot_stems() -> dict[str, str]:
+    return {_stems([k])[0]: v for k, v in ROBOT.items() if k.isascii()}
 
 
 def parse_focus(intent: str) -> Focus:
@@ -311,7 +331,7 @@ def parse_focus(intent: str) -> Focus:
     for pat, how in _PHRASES:
         for m in pat.finditer(blanked):
             x = m.group("x")
-            x = _ZH_HEAD.sub("", _ZH_TAIL.sub("", _clean_phrase(x))) if how == "zh" else _clean_phrase(x, how == "part")
+            x = _ZH_HEAD.sub("", _ZH_TAIL.sub("", _clean_phrase(x))) if how == "zh" else _clean_phrase(x, how == "part", how == "only")
             single = how == "part" and not m.group(2) or (how == "zh" and bool(re.search(r"那(?:一)?(?:个)?(?:部分|段|步)", m.group(0))))
             if x:
                 phrases.append((x, how, single))
@@ -489,24 +509,36 @@ def coverage(terms: str, text: str, idf: dict[str, float] | None = None,
     have = set(_stems(raw)) | set(raw)
     from rapidfuzz import fuzz  # noqa: PLC0415
 
-    rel = None
+    rel = synonyms = None
     if wordnet:
         from . import synonyms  # noqa: PLC0415 - optional paraphrase layer (Debian wordnet-base + nltk)
 
         rel = synonyms.related if synonyms.available() else None
     own = [w for w in dict.fromkeys(raw) if w not in STOP and len(w) > 2 and w.isalpha()]
-    hit = total = 0.0
+    got: dict[str, float] = {}
     para = False
     for st, w in q:
+        if st in have or w in have or (len(st) >= 4 and any(len(h) >= 4 and fuzz.ratio(st, h) >= FUZZ_MIN for h in have)):
+            got[st] = 1.0
+        elif rel is not None and w.isalpha():
+            got[st] = max((rel(w, h) for h in own), default=0.0)
+            para = para or got[st] > 0
+    if rel is not None and own:
+        # a phrasal verb means more than its words: "take five away" is "take away" (remove); both of
+        # its words count as the relation of the whole lemma to a word of the text
+        toks = re.findall(r"[a-z]+", terms.lower())
+        stem_of = {w: st for st, w in q}
+        for lemma, i, j in synonyms.phrase_lemmas(toks):
+            r = max((synonyms.related_phrase(lemma, h) for h in own), default=0.0)
+            for w in (toks[i], toks[j]):
+                st = stem_of.get(_DIGIT_WORDS.get(w, w))
+                if st is not None and r > got.get(st, 0.0):
+                    got[st], para = r, True
+    hit = total = 0.0
+    for st, _ in q:
         weight = 1.0 if idf is None else idf.get(st, 1.0)
         total += weight
-        if st in have or w in have or (len(st) >= 4 and any(len(h) >= 4 and fuzz.ratio(st, h) >= FUZZ_MIN for h in have)):
-            hit += weight
-        elif rel is not None and w.isalpha():
-            r = max((rel(w, h) for h in own), default=0.0)
-            if r > 0:
-                hit += weight * r
-                para = True
+        hit += weight * got.get(st, 0.0)
     return (hit / total if total else 0.0), ("wordnet" if para else "words")
 
 
@@ -562,6 +594,17 @@ def _embed_fn() -> Callable[[list[str]], Any] | None:
     return fn
 
 
+def _names_kind(word: str, text: str) -> bool:
+    """Whether `text` names a generic kind that `word` is a kind of ("the object" for "block")."""
+    if not word.isalpha():
+        return False
+    from . import synonyms  # noqa: PLC0415
+
+    if not synonyms.available():
+        return False
+    return any(synonyms.kind_of(word, h) > 0 for h in set(re.findall(r"[a-z]+", text.lower())) if h not in STOP)
+
+
 class Scorer:
     """Scores anchors against readings: max(lexical coverage, MiniLM similarity mapped to [0, 1])."""
 
@@ -596,19 +639,26 @@ class Scorer:
             emb = MEANING_MAX * min(1.0, max(0.0, (cos - EMB_LO) / (EMB_HI - EMB_LO)))
         return (lex, how) if lex >= emb else (emb, "meaning")
 
-    def weigh(self, reading: FocusReading, parts: list["Part"]) -> None:
+    def weigh(self, reading: FocusReading, parts: list["Part"], title: str = "") -> None:
         """Weights for the reading's words by how few parts have them (BM25's idf): "tea" said in every
         part of a tea video tells no part from another; "steep" does. A word no part has weighs as one
-        part's word (it tells nothing either way)."""
+        part's word (it tells nothing either way). A word of the source's opening title ("tea" in "Brewing
+        Green Tea") names what all of it is about, so it counts as said in every part."""
         q = _query(reading.terms)
         if len(q) < 2 or len(parts) < 2:
             self.idf.pop(reading.terms, None)
             return
         texts = [" ".join(anchor_words(a) for a in p.anchors if a.kind not in TIME_KINDS) for p in parts]
+        owns = [" ".join(anchor_words(a, with_kind=False) for a in p.anchors if a.kind not in TIME_KINDS) for p in parts]
         n = len(parts)
         idf = {}
         for st, w in q:
-            df = sum(1 for t in texts if coverage(w, t)[0] >= 1.0) or 1  # the word itself: a relation is no mention
+            # parts that say the word, or the generic word it is a kind of ("block" for the "object"
+            # every robot phase names tells no phase from another); looser relations are no mention
+            df = max(sum(1 for t in texts if coverage(w, t)[0] >= 1.0),
+                     sum(1 for t in owns if t and _names_kind(w, t))) or 1
+            if title and coverage(w, title)[0] >= 1.0:
+                df = n
             idf[st] = math.log((n - df + 0.5) / (df + 0.5) + 1.0)
         self.idf[reading.terms] = idf
 
@@ -625,6 +675,7 @@ class Part:
     reasons: list[str] = field(default_factory=list)
     weak: list[float] = field(default_factory=list)  # every anchor's score, kept when none matched
     literal: bool = False  # an anchor has every word of the reading
+    lexbest: float = 0.0  # its best anchor by words or WordNet (not by MiniLM meaning)
     weak_why: str = ""
 
     @property
@@ -775,33 +826,35 @@ def _score_part(p: Part, reading: FocusReading, scorer: Scorer, position: str | 
     if head >= HEADING_MIN:
         reasons.insert(0, "its heading matches")
     a0, s0, how0, _ = top[0]
+    lexbest = max((s for _, s, how, _ in scored if how != "meaning"), default=0.0)
     return dataclasses.replace(p, score=round(0.5 * best + 0.5 * mean, 4) if best >= MATCH_MIN else 0.0,
-                               reasons=reasons, weak=[s for _, s, _, _ in scored], literal=literal,
+                               reasons=reasons, weak=[s for _, s, _, _ in scored], literal=literal, lexbest=lexbest,
                                weak_why=f"{a0.kind} {anchor_words(a0)[:48]!r} ~ {reading.terms!r} by {how0} ({s0:.2f})")
 
 
 def _pick(parts: list[Part], reading: FocusReading, scorer: Scorer, single: bool, position: str | None,
           size: tuple[float, float]) -> list[Part]:
-    scorer.weigh(reading, parts)
+    gen = set() if ASKS_GENERIC.search(reading.terms) else _generic(parts)
+    scorer.weigh(reading, parts, _title_words(parts, gen))
     scored = [_score_part(p, reading, scorer, position, size) for p in parts]
-    hits = [p for p in scored if p.score > 0]
-    if not hits:
-        over = _overviews(parts)  # a paraphrase of a step: the step, not the intro or summary restating it
-        return _weak([p for i, p in enumerate(scored) if i not in over] if len(scored) - len(over) >= 2 else scored,
-                     reading)
+    # an intro, title slide or summary restates every step: it is what was asked only when its heading
+    # says every word of the request; else a step comes first, matched or the clear closest (`_weak`)
+    over = {i for i in gen if not (scored[i].literal and scored[i].reasons and scored[i].reasons[0] == "its heading matches")}
+    steps = [p for i, p in enumerate(scored) if i not in over]
+    hits = [p for p in steps if p.score > 0]
+    if not hits and over:
+        got = _weak(steps, reading) if len(steps) >= 2 else []
+        if got:
+            return got
+    hits = hits or [p for p in scored if p.score > 0]
+    if not hits:  # a guess is for a step said in other words, never for the intro or summary
+        return _weak(steps if over else scored, reading)
     headed = [p for p in hits if p.reasons and p.reasons[0] == "its heading matches"]
     pool = headed or hits  # a part whose heading matches is about it; a line that matches only mentions it
     literal = [p for p in pool if p.literal]
     pool = literal or pool  # every word said beats words related by WordNet or meaning
-    over = {i for i in _overviews(parts) if not (scored[i].reasons and scored[i].reasons[0] == "its heading matches")}
-    if any(i in over for i, p in enumerate(scored) if p in pool):
-        # an intro or summary echoes every step: the step itself wins when it matches about as well
-        # (by its best anchor, matched or not), unless the overview's own heading is what was asked for
-        top_over = max(max(p.weak, default=0.0) for i, p in enumerate(scored) if p in pool and i in over)
-        rest = [p for i, p in enumerate(scored) if i not in over and max(p.weak, default=0.0) >= REL_KEEP * top_over]
-        if rest:
-            pool = [p if p.score > 0 else dataclasses.replace(p, score=round(max(p.weak), 4), reasons=[
-                f"a step, not the overview that restates it: {p.weak_why}"]) for p in rest]
+    worded = [p for p in pool if p.lexbest >= MATCH_MIN]
+    pool = worded or pool  # a match by words or WordNet beats one by MiniLM meaning alone
     top = max(p.score for p in pool)
     if single:
         return [max(pool, key=lambda p: (p.score, -p.t0))]
@@ -815,7 +868,8 @@ def conjuncts(reading: FocusReading) -> list[FocusReading]:
         return [reading]
     bits = [b.strip() for b in re.split(r"\s*(?:,|;|&|\band\b|\bas well as\b|\bplus\b|和|与|以及|、)\s*", reading.terms)]
     bits = [re.sub(r"^(?:then|also|the|a|an)\s+", "", b) for b in bits if content_words(b)]
-    if len(bits) < 2:
+    if len(bits) < 2 or re.search(r"\b(?:are|were|get|got|become|became)\b", bits[-1]):
+        # "the half and the third are turned into sixths": "and" joins the subject of one event
         return [reading]
     return [reading.model_copy(update={"terms": b, "text": b}) for b in bits]
 
@@ -826,7 +880,7 @@ def _pick_all(parts: list[Part], reading: FocusReading, scorer: Scorer, single: 
     parts of those that match (a thing no part shows is left out, not the whole focus). Else one reading."""
     each = conjuncts(reading)
     whole = _pick(parts, reading, scorer, single, position, size) if len(each) > 1 else []
-    if whole and all(p.reasons and p.reasons[0] == "its heading matches" for p in whole):
+    if whole and all(p.literal and p.reasons and p.reasons[0] == "its heading matches" for p in whole):
         return whole  # "Plant and water" is one step's title: the whole phrase names it
     if len(each) > 1:
         got: dict[int, Part] = {}
@@ -851,6 +905,46 @@ def _overviews(parts: list[Part]) -> set[int]:
         if echoed >= 2:
             out.add(i)
     return out
+
+
+INTRO_CUE = re.compile(r"\b(?:welcome|today we|in this (?:lesson|video|tutorial|lecture|talk|course)|here is how|here's how|"
+                       r"this is how|we will|we'll|let's|let us|introduction|overview|agenda)\b")
+OUTRO_CUE = re.compile(r"\b(?:summary|summari[sz]e|summing up|to sum up|recap|in conclusion|conclusion|"
+                       r"thanks? (?:you )?for watching|that's it|that is all)\b")
+ASKS_GENERIC = re.compile(r"\b(?:intro|introduction|introduc\w+|opening|overview|title|summary|summari[sz]\w*|recap|"
+                          r"conclusion|conclud\w+|wrap[- ]?up|outro|ending|welcome|beginning|start)\b|开头|介绍|总结|结尾")
+
+
+def _part_text(p: Part) -> str:
+    return " ".join(anchor_words(a, with_kind=False) for a in p.anchors if a.kind not in TIME_KINDS)
+
+
+def _generic(parts: list[Part]) -> set[int]:
+    """Parts about the whole source rather than one step of it: intros and summaries that echo other
+    parts' headings (`_overviews`), the opening title part (it says it opens, or its heading's words are
+    what the later parts are about) and a closing part that says it sums up. Only a source cut into
+    three or more headed parts has them."""
+    headed = [i for i, p in enumerate(parts) if p.heading is not None]
+    if len(parts) < 3 or len(headed) < 3:
+        return set()
+    out = set(_overviews(parts))
+    first, last = headed[0], headed[-1]
+    text0 = _part_text(parts[first]).lower()
+    later = " ".join(_part_text(p) for p in parts[first + 1:])
+    head0 = anchor_words(parts[first].heading, with_kind=False)
+    if INTRO_CUE.search(text0) or (content_words(head0) and coverage(head0, later)[0] >= 1.0):
+        out.add(first)
+    if OUTRO_CUE.search(_part_text(parts[last]).lower()):
+        out.add(last)
+    return out
+
+
+def _title_words(parts: list[Part], gen: set[int]) -> str:
+    """The opening title's words (when it is a generic part): they name what every part is about."""
+    first = next((i for i, p in enumerate(parts) if p.heading is not None), None)
+    if first is None or first not in gen:
+        return ""
+    return anchor_words(parts[first].heading, with_kind=False)
 
 
 def _weak(scored: list[Part], reading: FocusReading) -> list[Part]:
@@ -1022,7 +1116,8 @@ def focus_evidence(task: Any, spec: Any, anchorset: AnchorSet | list[AnchorSet],
     scorer = scorer or Scorer()
     match = locate(anchorset, focus, scorer)
     if not match.matched:
-        if focus.time is None and restates_task(task, focus, scorer):
+        # "the part where ..." names one part of the source, never the task itself
+        if focus.time is None and not focus.single and restates_task(task, focus, scorer):
             return task.select(anchorset, spec), None  # "the moments of physical interaction" for contact
         return [], match
     hook = getattr(task, "focus_select", None)

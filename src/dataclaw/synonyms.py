@@ -155,15 +155,58 @@ def related(a: str, b: str) -> float:
                 best = max(best, GLOSS)
             elif (hx & hy) or (hx & sy) or (hy & sx):
                 best = max(best, SIBLING)
-    return best
+    return best or kind_of(a, b)
 
 
-def phrase_lemmas(words: list[str]) -> list[str]:
-    """Two-word lemmas WordNet knows among consecutive words ("work out", "take away")."""
+PARTICLES = frozenset("away off out up down in back over together on around apart aside".split())
+PHRASE_GAP = 3  # words a phrasal verb's particle may stand from its verb ("take five away", "plug it back in")
+KIND_OF = 0.7  # a specific thing for the generic word a source uses ("the block" for "the object")
+KIND_SENSES = 5  # only generic words are asked about, so a thing's rarer senses may count ("cube": a block)
+GENERIC_DEPTH = 3  # "a kind of X" counts only for X this near the top of WordNet (object, whole, thing)
+
+
+def phrase_lemmas(words: list[str]) -> list[tuple[str, int, int]]:
+    """Two-word lemmas WordNet knows in a request, as (lemma, i, j) word positions: neighbours ("work out")
+    and phrasal verbs with the particle a few words on ("take five away" -> "take away"); verbs in any
+    inflection ("taking away")."""
     wn = wordnet()
     if wn is None:
         return []
-    return [f"{a} {b}" for a, b in zip(words, words[1:]) if wn.synsets(f"{a}_{b}")]
+    out = []
+    for i, a in enumerate(words):
+        if not a.isalpha():
+            continue
+        for j in range(i + 1, min(len(words), i + 2 + PHRASE_GAP)):
+            b = words[j]
+            if not b.isalpha() or (j > i + 1 and b not in PARTICLES):
+                continue
+            for x in sorted(base_forms(a)):
+                got = wn.synsets(f"{x}_{b}")
+                # a verb with a particle ("take away") or a compound noun ("green tea"); not "take five"
+                if got and (b in PARTICLES or any(g.pos() == "n" for g in got)):
+                    out.append((f"{x} {b}", i, j))
+                    break
+    return out
+
+
+@lru_cache(maxsize=20000)
+def kind_of(a: str, b: str) -> float:
+    """KIND_OF when a noun sense of `a` is a kind of `b` and `b` is a generic physical thing near the top
+    of WordNet ("block", "cube", "mug" are kinds of "object"); else 0."""
+    wn = wordnet()
+    if wn is None or not (a.isalpha() and b.isalpha()):
+        return 0.0
+    physical = wn.synset("physical_entity.n.01")
+    # a generic *thing* ("object", "item"): abstract ones ("event", "act") would relate every request
+    tops = [s for s in wn.synsets(b, pos="n")[:1] if s.min_depth() <= GENERIC_DEPTH
+            and physical in s.closure(lambda y: y.hypernyms())]
+    if not tops:
+        return 0.0
+    for x in base_forms(a):
+        for s in wn.synsets(x, pos="n")[:KIND_SENSES]:
+            if any(t in s.closure(lambda y: y.hypernyms()) for t in tops):
+                return KIND_OF
+    return 0.0
 
 
 def related_phrase(lemma: str, b: str) -> float:
@@ -181,6 +224,12 @@ def related_phrase(lemma: str, b: str) -> float:
         return SYNONYM
     if forms & gloss:
         return GLOSS
+    words = set(lemma.split())
+    for y in forms:  # the other way round: "subtract" is "take off or away", so "take away" is in its gloss
+        for pos in ("v", "n"):
+            for s in wn.synsets(y, pos=pos)[:SENSES]:
+                if words <= set(re.findall(r"[a-z]+", s.definition().lower())):
+                    return GLOSS
     for y in forms:  # "work out" is "find the solution"; "answer" has "solution" as a synonym
         if _info(y)[0] & (syn | gloss):
             return SIBLING

@@ -32,6 +32,7 @@ from pydantic import BaseModel, Field
 from .. import __version__
 from ..sim import simulate_episode, write_hdf5_episode
 from .intents import (FOCUS_FUZZY, FOCUS_FUZZY_TEMPLATES, FOCUS_HELDOUT, FOCUS_MULTI, FOCUS_TEMPLATES, FRESH_FUZZY, FRESH_MULTI,
+                      FRESH2_FUZZY, FRESH2_MULTI, FRESH2_ROBOT, FRESH2_TEMPLATES,
                       FRESH_ROBOT, FRESH_TEMPLATES, pick, pick_zh)
 
 log = logging.getLogger(__name__)
@@ -204,12 +205,14 @@ def _step_words(title: str) -> str:
 
 
 def _focused(base: Case, k: str, intent: str, fuzzy: bool, spans: list[list[float]], what: str,
-             heldout: bool, fresh: bool = False) -> Case:
-    """A focused case; `fresh`: of the held-out set written before any run (intents.FRESH_*)."""
+             heldout: bool, fresh: bool | str = False) -> Case:
+    """A focused case; `fresh`: of a held-out set written before any run (True: intents.FRESH_*, set
+    "fresh"; "fresh2": intents.FRESH2_*)."""
+    kind = "fresh" if fresh is True else (fresh or "focus")
     return base.model_copy(update={
-        "id": f"{base.id.rsplit('-', 1)[0]}-{'fresh' if fresh else 'focus'}-{k}", "intent": intent, "fuzzy": fuzzy,
+        "id": f"{base.id.rsplit('-', 1)[0]}-{kind}-{k}", "intent": intent, "fuzzy": fuzzy,
         "focus": {"spans": [[round(a, 4), round(b, 4)] for a, b in spans], "baseline": base.id,
-                  "heldout": heldout or fresh, "what": what, "set": "fresh" if fresh else "dev"}})
+                  "heldout": heldout or bool(fresh), "what": what, "set": "dev" if kind == "focus" else kind}})
 
 
 def lecture_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
@@ -238,13 +241,17 @@ def lecture_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
             if para:
                 out.append(_focused(b, f"s{s['index']}", FRESH_TEMPLATES[b.task].format(x=para), True,
                                     [[s["t0"], s["t1"]]], "step", heldout, fresh=True))
+            para = FRESH2_FUZZY.get(name, {}).get(s["index"])
+            if para:
+                out.append(_focused(b, f"s{s['index']}", FRESH2_TEMPLATES[b.task].format(x=para), True,
+                                    [[s["t0"], s["t1"]]], "step", heldout, fresh="fresh2"))
         by_index = {s["index"]: s for s in slides}
-        for table, fresh in ((FOCUS_MULTI, False), (FRESH_MULTI, True)):
+        for table, fresh in ((FOCUS_MULTI, False), (FRESH_MULTI, True), (FRESH2_MULTI, "fresh2")):
             if name in table:  # several parts: the reference is every named slide's time on screen
                 idx, x = table[name]
                 if any(i not in by_index for i in idx):  # a small deck lacks some of the named slides
                     continue
-                tmpl = FRESH_TEMPLATES[b.task] if fresh else FOCUS_FUZZY_TEMPLATES[b.task]
+                tmpl = {False: FOCUS_FUZZY_TEMPLATES, True: FRESH_TEMPLATES, "fresh2": FRESH2_TEMPLATES}[fresh][b.task]
                 out.append(_focused(b, "multi", tmpl.format(x=x), False,
                                     [[by_index[i]["t0"], by_index[i]["t1"]] for i in idx], "steps", heldout, fresh))
         if b.task == "temporal_qa":
@@ -385,6 +392,9 @@ def robot_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
         if ph["phase"] in FRESH_ROBOT:
             out.append(_focused(seg, ph["phase"], FRESH_ROBOT[ph["phase"]], True, [[ph["t0"], ph["t1"]]], "robot",
                                 held, fresh=True))
+        if ph["phase"] in FRESH2_ROBOT:
+            out.append(_focused(seg, ph["phase"], FRESH2_ROBOT[ph["phase"]], True, [[ph["t0"], ph["t1"]]], "robot",
+                                held, fresh="fresh2"))
     for f in truth["faults"]:
         if f["type"] == "missed_grasp":
             out.append(_focused(seg, "failed-grasp", "segment only the failed grasps", False, [[f["t0"], f["t1"]]],

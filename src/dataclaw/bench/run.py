@@ -320,8 +320,9 @@ def summarize(records: list[dict[str, Any]], seed: int = 0) -> dict[str, Any]:
                         "tuned": fblock([r for r in focused if not r.get("heldout")]),
                         "heldout": fblock([r for r in focused if r.get("heldout")]),
                         # dev: every case but the fresh set, which was written before any run on it
-                        "dev": fblock([r for r in focused if r.get("focus_set") != "fresh"]),
+                        "dev": fblock([r for r in focused if r.get("focus_set", "dev") == "dev"]),
                         "fresh": fblock([r for r in focused if r.get("focus_set") == "fresh"]),
+                        "fresh2": fblock([r for r in focused if r.get("focus_set") == "fresh2"]),
                         "domains": {d: fblock([r for r in focused if r["domain"] == d])
                                     for d in sorted({r["domain"] for r in focused})}}
     out["errors"] = sum(1 for r in records + focused if r.get("error"))

@@ -2,7 +2,8 @@
 
 `screen_state` (at "start" and "end") of each fragment, on settled screens: the start is the last
 distinct frame before the fragment's first action (what the user saw when acting, not the blank or
-loading frame a recording may begin on); the end is the settled frame after its last action. Each
+loading frame a recording may begin on, nor a half-painted repaint flashed for a few ms just
+before the action); the end is the settled frame after its last action. Each
 holds a perceptual hash (imagehash phash), a small gray thumbnail (for a pixel-level comparison),
 OCR text, the window identity, and the first / last action with its target's name, so fragments
 are stitched by matching one's end to another's start. `gui_element` (one per pointer action): the logged element (role, name, bbox) and
@@ -32,6 +33,8 @@ class GuiScreenParams(BaseModel):
     crop: tuple[int, int] = (560, 150)  # px (w, h) read around the pointer
     near: float = 40.0  # px: an OCR line this close to the pointer counts as its label
     thumb_side: int = 160  # px: long side of the gray thumbnail kept for pixel-level screen comparison
+    min_seen: float = 0.1  # s: a screen shown this briefly before the first action and then replaced by the
+    # one before it again is a repaint flash (half the page painted), not the screen the user acted on
 
 
 def phash_hex(rgb: np.ndarray) -> str:
@@ -71,6 +74,35 @@ def thumb_diff(a: str | None, b: str | None, delta: int = 24) -> float | None:
     x = np.frombuffer(ra[4:], dtype=np.uint8).reshape(h, w).astype(np.int16)
     y = np.frombuffer(rb[4:], dtype=np.uint8).reshape(h, w).astype(np.int16)
     return float((np.abs(x - y) > delta).mean())
+
+
+FLASH_SHARE = 0.05  # a repaint flash changes a good part of the page (a hover or a caret is not one)
+
+
+def seen_before(stream: Any, f0: float, f1: float, obs_t: float, act_t: float, min_seen: float) -> float:
+    """`obs_t`, or the state before it when the screen at `obs_t` is a flash: shown for less than
+    `min_seen` s before the action and then gone, the screen after it being the one before it again
+    (far closer to it than the flash is to either: a repaint that painted half the page for 30 ms).
+    A short state that stays (the page that just appeared when the recording began mid-typing) is
+    kept."""
+    from .gui_actions import GuiActionParams, visual_states  # noqa: PLC0415
+
+    gp = GuiActionParams()
+    starts, thumbs, _ = visual_states(stream, gp, f0, min(f1, act_t + 2.0))
+    k = max((i for i, t in enumerate(starts) if t <= obs_t + 1e-6), default=None)
+    if k is None or k == 0 or k + 1 >= len(starts):
+        return obs_t
+    if min(starts[k + 1], act_t) - starts[k] >= min_seen:
+        return obs_t
+
+    def diff(x: np.ndarray, y: np.ndarray) -> float:
+        return float((np.abs(x - y) > gp.pixel_delta).mean()) if x.shape == y.shape else 1.0
+
+    before, flash, after = thumbs[k - 1], thumbs[k], thumbs[k + 1]
+    jump = min(diff(before, flash), diff(flash, after))
+    if jump >= FLASH_SHARE and diff(before, after) < 0.5 * jump:
+        return starts[k - 1]
+    return obs_t
 
 
 def _ocr_engine():
@@ -122,7 +154,8 @@ class GuiScreens(Expert):
     name = "gui_screens"
     kinds = ("gui",)
     requires = ("gui_actions",)
-    version = "4"  # 3: start / end states on settled screens, thumbnails, first / last action; 4: its keys
+    version = "6"  # 3: start / end states on settled screens, thumbnails, first / last action; 4: its keys;
+    # 5, 6: the start state skips a repaint flash
     description = ("settled start/end screen state of each fragment (phash, thumbnail, OCR, last action's "
                    "target) for continuity, and the element text at each click")
     Params = GuiScreenParams
@@ -149,6 +182,8 @@ class GuiScreens(Expert):
             acts = [a for a in all_acts if a.data.get("fragment", 0) == k]
             # settled screens: what the user saw before acting first, and what the last action led to
             start_t = acts[0].data["obs_t"] if acts and acts[0].data.get("obs_t") is not None else f0
+            if acts and acts[0].data.get("obs_t") is not None:
+                start_t = seen_before(stream, f0, f1, start_t, float(acts[0].t0), p.min_seen)
             end_t = min(max(acts[-1].data.get("after_t", f1), f0), f1) if acts else f1
             ends += [("start", start_t, k, acts[0] if acts else None, "before_first_action" if acts else "first_frame"),
                      ("end", end_t, k, acts[-1] if acts else None, "settled_after_last_action" if acts else "last_frame")]

@@ -3,8 +3,9 @@
 Input is a fragment set (one source; `screen_state` anchors give each fragment's settled start and
 end screen: perceptual hash, thumbnail, OCR text, URL, last action). Fragment j may follow fragment
 i when i's end screen continues into j's start (`link`): with OCR text on both, the same words and
-numbers (one clock-like number may tick) on a similar screen; without text, the same screen, or a
-similar one with the same URL or the last target shown. The kept fragments are the longest chain
+numbers (one clock-like number may tick, the way that clock runs inside the fragments) on a
+similar screen; without text, the same screen, or a similar one (most pixels kept) with the same
+URL or the last target shown. The kept fragments are the longest chain
 of such links, ties broken by relevance to the intent and then by the amount of change; when
 another ordering is as long, as relevant and within `min_margin` as continuous, the order is
 undecidable from the screens and no sample is made (the error says which orders tie). The others
@@ -39,6 +40,8 @@ class GuiStitchParams(BaseModel):
     max_hash: int = 10  # phash bits: an end and a start closer than this look like the same screen
     max_pixels: float = 0.04  # share of thumbnail pixels that may differ on the same screen (a clock, a cursor)
     loose_hash: int = 20  # phash bits: close enough when the URL, the OCR text or the last target agrees
+    loose_pixels: float = 0.25  # share of thumbnail pixels: without agreeing text, a "similar" screen keeps most
+    # of its pixels (a mostly white page and another one can be 20 phash bits apart with half their pixels changed)
     min_text: float = 85.0  # rapidfuzz token_set_ratio of the two screens' OCR texts that counts as the same text
     max_fragments: int = 9  # exhaustive ordering above this gets too slow
     settled_s: float = 0.3  # s: an end frame this long before its fragment ends shows its last action's result
@@ -88,7 +91,21 @@ _CLOCK = re.compile(r"\d+(?::\d\d){0,2}")
 
 
 def text_tokens(text: str) -> set[str]:
-    return set(_TOKEN.findall((text or "").casefold()))
+    """Words and numbers as read; a lone letter or sign that is not a digit is left out: OCR reads
+    icons (arrows, carets, close buttons) as such glyphs, and not the same way on every frame."""
+    return {t for t in _TOKEN.findall((text or "").casefold()) if len(t) > 1 or t.isdigit()}
+
+
+def _glued(t: str, parts: set[str]) -> set[str] | None:
+    """The two tokens of `parts` that OCR read as one token `t` ('reward:0.96' = 'reward' + '0.96',
+    'vestibulumsemper' = 'vestibulum' + 'semper'), or None."""
+    for i in range(1, len(t)):
+        u, v = t[:i], t[i:]
+        if v[:1] in ".,:/-" and len(v) > 1:
+            v = v[1:]
+        if u in parts and v in parts and u != v:
+            return {u, v}
+    return None
 
 
 def text_change(end_text: str, start_text: str, typed: str = "") -> dict[str, Any] | None:
@@ -103,11 +120,12 @@ def text_change(end_text: str, start_text: str, typed: str = "") -> dict[str, An
         return None
     a, b = text_tokens(end_text), text_tokens(start_text)
     gone, new = a - b, b - a - text_tokens(typed)
-    for x, y in ((gone, new), (new, gone)):  # one side's token = two of the other side's glued together
+    for x, y, other in ((gone, new, b), (new, gone, a)):  # one side's token = two of the other side's glued
         for t in list(x):
-            if any(t == u + v for u in y for v in y if u != v):
+            pair = _glued(t, other)
+            if pair:
                 x.discard(t)
-                y -= {u for u in list(y) for v in list(y) if t in (u + v, v + u)}
+                y -= pair
     if not gone and not new:
         verdict = "same"
     elif len(gone) == 1 and len(new) == 1 and all(_CLOCK.fullmatch(t) for t in gone | new):
@@ -116,6 +134,45 @@ def text_change(end_text: str, start_text: str, typed: str = "") -> dict[str, An
         verdict = "differs"
     return {"verdict": verdict, "gone": sorted(gone)[:12], "new": sorted(new)[:12],
             "changed": len(gone) + len(new), "tokens": len(a | b)}
+
+
+def _clock_value(t: str) -> int:
+    v = 0
+    for part in t.split(":"):
+        v = v * 60 + int(part)
+    return v
+
+
+def clock_at(state: Anchor, token: str) -> tuple[list[float], int] | None:
+    """Where `token` (a clock-like number) shows on a screen: (its OCR line's box, its index among
+    the line's clock-like numbers), or None when no line holds it."""
+    for ln in state.data.get("lines") or []:
+        nums = [t for t in _TOKEN.findall(ln["text"].casefold()) if _CLOCK.fullmatch(t)]
+        if token in nums:
+            return ln["box"], nums.index(token)
+    return None
+
+
+def clock_step(end: Anchor, change: dict[str, Any]) -> dict[str, Any] | None:
+    """A tick's clock: where it shows on the end screen and how much it moved (new - old), or None."""
+    (g,), (n,) = change["gone"], change["new"]
+    place = clock_at(end, g)
+    return {"box": place[0], "index": place[1], "step": _clock_value(n) - _clock_value(g)} if place else None
+
+
+def _same_place(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    (x0, y0, x1, y1), (u0, v0, u1, v1) = a["box"], b["box"]
+    h = max(1.0, y1 - y0)
+    return a["index"] == b["index"] and abs((y0 + y1) - (v0 + v1)) / 2 <= h / 2 and min(x1, u1) > max(x0, u0)
+
+
+def clock_consistent(steps: list[dict[str, Any]]) -> bool:
+    """Whether the ticks along one ordering run one way: a clock that goes down between two
+    fragments and up between two others (nothing else changing) is not one session's time."""
+    for a, b in itertools.combinations(steps, 2):
+        if _same_place(a, b) and a["step"] and b["step"] and (a["step"] > 0) != (b["step"] > 0):
+            return False
+    return True
 
 
 def target_shown(target: str, text: str) -> bool:
@@ -180,31 +237,37 @@ def link(end: Anchor, start: Anchor, p: GuiStitchParams, settled: bool | None = 
     Without text: the same screen (close phash, few changed pixels), or a looser match with the
     same URL or target. A URL that changes needs a last action that may open a page (a click, or
     Enter) and, without text, a click on a link. When the end frame is not `settled` (its fragment
-    stopped right after the last action), text that differs does not refute: the screens decide."""
+    stopped right after the last action), text that differs does not refute: the screens decide.
+    A tick's clock (place and step) is kept in `clock`: an ordering's ticks must run one way."""
     ev = compare(end, start)
     d, pix, text = ev["hash_distance"], ev["pixel_diff"], ev["text"]
     ev["end_settled"] = settled
     if text == "differs" and settled is False:
         text = None  # the end may not show the last action's effect yet: its text cannot refute; screens decide
+    ev["clock"] = clock_step(end, ev["text_change"]) if text == "tick" else None
     same_screen = d <= p.max_hash and (pix is None or pix <= p.max_pixels)
-    loose = d <= p.loose_hash
+    loose = d <= p.loose_hash  # close enough when the screens' text agrees
+    # without agreeing text, a "similar" screen must also keep most of its pixels
+    similar = loose and (pix is None or pix <= p.loose_pixels)
     if ev["same_url"] is False:
         opened = ev["may_navigate"] if text is not None else ev["link_click"]
         if not (opened and (ev["target_shown"] or same_screen or (loose and text in ("same", "tick")))):
             return None  # another page, and nothing says the last action led there
     why = []
-    if text == "differs" and not (ev["target_shown"] and loose):
+    # a settled end already shows what its last action led to, so the target showing again on the
+    # next screen does not explain text that differs from that end (a 'Submit' button shows on many pages)
+    if text == "differs" and not (ev["target_shown"] and similar and settled is not True):
         return None  # the screens say different things: not the same moment of one session
     if text in ("same", "tick") and loose:
         why.append("same on-screen text" if text == "same" else "same on-screen text but one number (a clock)")
     if text is None:
         if same_screen:
             why.append("same screen")
-        if loose and ev["same_url"]:
+        if similar and ev["same_url"]:
             why.append("same URL, similar screen")
     elif same_screen:
         why.append("same screen")
-    if ev["target_shown"] and loose:
+    if ev["target_shown"] and similar:
         why.append(f"the last action's target {ev['last_target']!r} shows on the next screen")
     if not why:
         return None
@@ -223,12 +286,14 @@ def best_chain(n: int, links: dict[tuple[int, int], dict], rel: list[float]) -> 
 
 def ranked_chains(n: int, links: dict[tuple[int, int], dict], rel: list[float]
                   ) -> list[tuple[tuple[int, float, float], list[int]]]:
-    """Every ordering of the largest size that links, best first: key (size, relevance, -cost)."""
+    """Every ordering of the largest size that links (and whose clock ticks run one way), best
+    first: key (size, relevance, -cost)."""
     nodes = list(range(n))
     for size in range(n, 1, -1):
         found = []
         for combo in itertools.permutations(nodes, size):
-            if all((a, b) in links for a, b in zip(combo, combo[1:])):
+            if all((a, b) in links for a, b in zip(combo, combo[1:])) and clock_consistent(
+                    [links[(a, b)]["clock"] for a, b in zip(combo, combo[1:]) if links[(a, b)].get("clock")]):
                 cost = sum(links[(a, b)]["cost"] for a, b in zip(combo, combo[1:]))
                 found.append(((size, round(sum(rel[k] for k in combo), 6), -round(cost, 3)), list(combo)))
         if found:
