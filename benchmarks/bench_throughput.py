@@ -15,7 +15,7 @@ Memory: the largest resident set of one worker process (for one local worker, th
 for Ray, the largest `ray::` worker) and the peak of the whole tree (for Ray with raylet, GCS).
 
     python benchmarks/bench_throughput.py [--sources 24] [--seconds 4] [--small 2]
-        [--experts shots,keyframes,motion] [--configs local:1,local:2,ray:1,ray:2] [--json out.json]
+        [--experts shots,keyframes,motion | default] [--configs local:1,local:2,ray:1,ray:2] [--json out.json]
 """
 from __future__ import annotations
 
@@ -138,7 +138,8 @@ class TreeMonitor:
 def run(sources: list[Path], engine: str, workers: int, work: Path, experts: str, recipe: Path, tag: str) -> dict:
     out = work / f"out-{engine}-{workers}-{tag}"
     env = {**os.environ, "DATACLAW_CACHE": str(work / f"cache-{engine}-{workers}-{tag}")}  # cold: anchors really run
-    cmd = [*CLI, "tailor", *map(str, sources), "--recipe", str(recipe), "-o", str(out), "--experts", experts,
+    chosen = [] if experts == "default" else ["--experts", experts]  # default: the set users get (OCR, speech, fallback)
+    cmd = [*CLI, "tailor", *map(str, sources), "--recipe", str(recipe), "-o", str(out), *chosen,
            "--engine", engine, "--workers", str(workers), "--json"]
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -159,7 +160,8 @@ def main() -> None:
     ap.add_argument("--sources", type=int, default=24)
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--small", type=int, default=2, help="sources of the start-up run")
-    ap.add_argument("--experts", default="shots,keyframes,motion")
+    ap.add_argument("--experts", default="shots,keyframes,motion",
+                    help="comma-separated experts, or `default`: the default set as `dataclaw tailor` runs it")
     ap.add_argument("--intent", default="text-to-video clips with captions")
     ap.add_argument("--configs", default="local:1,local:2,ray:1,ray:2")
     ap.add_argument("--json", type=Path)

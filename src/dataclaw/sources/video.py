@@ -6,6 +6,7 @@ metadata (display matrix) is applied to every decoded frame.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -14,6 +15,10 @@ import numpy as np
 
 from ..errors import SourceError
 
+# Decoder threads per stream: unset or "0" = FFmpeg's choice (frame + slice threads); "1" = decode on
+# the calling thread. The executors set "1" when every core already runs a worker: there FFmpeg's
+# threads only add CPU (12-23 % more decoding CPU here, docs/benchmarks.md "one decode per source").
+DECODE_THREADS_ENV = "DATACLAW_DECODE_THREADS"
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".mpg", ".mpeg", ".ts", ".flv", ".wmv", ".3gp"}
 
 
@@ -51,6 +56,27 @@ class Frame:
     index: int  # decode order index among yielded frames
     image: np.ndarray  # HxWx3 uint8 RGB (or HxW for gray)
     pts: int | None = None  # in the stream's time_base (VideoStream.time_base)
+
+
+def decode_threads() -> int:
+    """Decoder threads asked for by DATACLAW_DECODE_THREADS (0: FFmpeg's choice)."""
+    raw = os.environ.get(DECODE_THREADS_ENV, "").strip()
+    try:
+        return max(0, int(raw)) if raw else 0
+    except ValueError:
+        return 0
+
+
+def one_decode_thread_if_busy(workers: int) -> dict[str, str]:
+    """The environment for a worker of a pool of `workers`: one decoder thread each when the pool
+    already fills every core this process may use (unless the user chose a count)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # (not Linux)
+        cores = os.cpu_count() or 1
+    if workers >= cores and DECODE_THREADS_ENV not in os.environ:
+        return {DECODE_THREADS_ENV: "1"}
+    return {}
 
 
 class _RateGate:
@@ -280,6 +306,9 @@ class VideoStream:
         self.decode_errors: list[str] = []  # every decode problem seen, also copied to meta.notes
         # Frame threading must be chosen before the codec opens (the probe below opens it).
         self._vs.thread_type = "AUTO"
+        threads = decode_threads()
+        if threads:
+            self._vs.thread_count = threads
         self.meta = self._probe()
 
     # ------------------------------------------------------------------ metadata
