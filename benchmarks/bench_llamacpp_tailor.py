@@ -102,7 +102,7 @@ args:
   gradient_checkpointing: false
   learning_rate: 3.0e-4
   lr_scheduler_type: cosine
-  warmup_steps: 2
+  warmup_steps: 0
   max_length: 1280
   logging_steps: 1
   save_strategy: "no"
@@ -119,14 +119,21 @@ def sft(work: Path, steps: int) -> dict:
     return {"command": " ".join(cmd), "steps": steps, "wall_s": round(time.perf_counter() - t, 1)}
 
 
-def tailor(work: Path, model: str, threads: int) -> dict:
-    """Plans offline (`dataclaw plan`: what the README's recipe flow does), then tailors with the model."""
-    out = work / f"tailor_{Path(model).name}"
-    plan = work / "plan.yaml"
-    subprocess.run([sys.executable, "-m", "dataclaw.cli", "plan", INTENT, "-o", str(plan)], check=True)
-    cmd = [sys.executable, "-m", "dataclaw.cli", "tailor", str(ROOT / "examples" / "lecture" / "lecture.mp4"),
-           "--recipe", str(plan), "--backend", "llamacpp", "--model", model, "--backend-option", "parallel=2",
-           "--backend-option", f"threads={threads}", "-j", "2", "--max-repairs", "1", "-o", str(out), "--json", "-q"]
+def tailor(work: Path, model: str, threads: int, offline_plan: bool) -> dict:
+    """README's command with the model: `--intent` (the model is asked for the plan too, intent.py), or
+    with `offline_plan` a recipe from `dataclaw plan` (the offline planner) replayed with the model."""
+    lecture = str(ROOT / "examples" / "lecture" / "lecture.mp4")
+    out = work / f"tailor_{Path(model).name}{'_recipe' if offline_plan else ''}"
+    if offline_plan:
+        plan = work / "plan.yaml"
+        subprocess.run([sys.executable, "-m", "dataclaw.cli", "plan", lecture, "-i", INTENT, "-o", str(plan)],
+                       check=True, capture_output=True)
+        how = ["--recipe", str(plan)]
+    else:
+        how = ["--intent", INTENT]
+    cmd = [sys.executable, "-m", "dataclaw.cli", "tailor", lecture, *how, "--backend", "llamacpp", "--model", model,
+           "--backend-option", "parallel=2", "--backend-option", f"threads={threads}", "-j", "2",
+           "--max-repairs", "1", "-o", str(out), "--json", "-q"]
     t = time.perf_counter()
     res = subprocess.run(cmd, check=True, capture_output=True, text=True)
     wall = round(time.perf_counter() - t, 1)
@@ -144,9 +151,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("stage", choices=["sources", "corpus", "sft", "tailor"])
     ap.add_argument("--work", type=Path, required=True)
-    ap.add_argument("--steps", type=int, default=24)
+    ap.add_argument("--steps", type=int, default=12)
     ap.add_argument("--model", default=None, help="tailor: GGUF, checkpoint folder or smollm2 (default WORK/sft)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--offline-plan", action="store_true", help="tailor: plan with `dataclaw plan`, replay the recipe")
     a = ap.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
     if a.stage == "sources":
@@ -156,8 +164,8 @@ def main() -> None:
     elif a.stage == "sft":
         res = sft(a.work, a.steps)
     else:
-        res = tailor(a.work, a.model or str(a.work / "sft"), a.threads)
-    (a.work / f"{a.stage}.json").write_text(json.dumps(res, indent=1) + "\n")
+        res = tailor(a.work, a.model or str(a.work / "sft"), a.threads, a.offline_plan)
+    (a.work / f"{a.stage}{'_' + Path(a.model).name if a.model else ''}.json").write_text(json.dumps(res, indent=1) + "\n")
     print(json.dumps(res, indent=1))
 
 

@@ -110,3 +110,18 @@ def test_ocr_reading_variants_are_not_changes():
     # a digit alone is a value, not an icon
     assert text_change("Quantity 2", "Quantity 3")["verdict"] == "tick"
     assert text_change("Total 2 items", "Total 3 items sold")["verdict"] == "differs"
+
+
+def test_a_word_read_otherwise_on_the_same_pixels_is_not_a_change():
+    """Real OCR misreadings of one screen shown twice (fresh seeds 6-7 of choose-list, text-transform,
+    login-user): a letter read otherwise, a text caret read as a last 'l'."""
+    assert text_change("Select Guernsey guersey from the list Time left: 57 / 60sec",
+                       "Select Guernsey guemsey from the list Time left: 57 / 60sec")["verdict"] == "same"
+    assert text_change("Type the text below zcv Episodes done: 0", "Type the text below zcu Episodes done: 0"
+                       )["verdict"] == "same"
+    caret = text_change("Username briana Password brianal Time left: 58 / 60sec",
+                        "Username briana Password Time left: 56 / 60sec")
+    assert caret["verdict"] == "tick", caret  # the caret gone, the countdown ticked
+    # a digit read otherwise is another value; an unrelated word is another screen
+    assert text_change("Order 1x4kq ready", "Order 1x5kq ready")["verdict"] == "differs"
+    assert text_change("Enter Beaulah here", "Enter Ashlea here")["verdict"] == "differs"

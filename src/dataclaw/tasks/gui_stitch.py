@@ -108,10 +108,31 @@ def _glued(t: str, parts: set[str]) -> set[str] | None:
     return None
 
 
+def _misread(t: str, parts: set[str]) -> str | None:
+    """The token of `parts` that `t` is an OCR misreading of: a word (3+ characters, with a letter)
+    one edit away (two in words over 6 characters: 'guersey' / 'guemsey', 'l6kqi' / 'l6kqt', a text
+    caret read as a last 'l': 'brianal' / 'briana'), no edit touching a digit (a number read
+    otherwise is another value), or None."""
+    from rapidfuzz.distance import Levenshtein  # noqa: PLC0415
+
+    if len(t) < 3 or not any(c.isalpha() for c in t):
+        return None
+    for u in sorted(parts):
+        if u == t or len(u) < 3 or not any(c.isalpha() for c in u):
+            continue
+        if Levenshtein.distance(t, u) > (1 if max(len(t), len(u)) <= 6 else 2):
+            continue
+        ops = Levenshtein.editops(t, u)
+        if not any((op.tag != "insert" and t[op.src_pos].isdigit()) or
+                   (op.tag != "delete" and op.dest_pos < len(u) and u[op.dest_pos].isdigit()) for op in ops):
+            return u
+    return None
+
+
 def text_change(end_text: str, start_text: str, typed: str = "") -> dict[str, Any] | None:
     """What changed between two screens' OCR texts, as exact token sets (numbers included): the
     tokens only one side shows, after folding OCR's word splits ('vestibulum semper' read as one
-    word on one screen). None when either screen has no text. `verdict`: "same" (the same tokens);
+    word on one screen) and its misreadings of a word (one letter read otherwise, see `_misread`). None when either screen has no text. `verdict`: "same" (the same tokens);
     "tick" (one whole number or time became another and nothing else changed: a clock or a
     countdown, which runs while nobody acts); "differs" (anything more: other numbers, other words). `typed`: text the end's
     last action typed; a fragment may end before the screen shows it, so the next one may show it
@@ -126,6 +147,12 @@ def text_change(end_text: str, start_text: str, typed: str = "") -> dict[str, An
             if pair:
                 x.discard(t)
                 y -= pair
+    for x, y, other in ((gone, new, b), (new, gone, a)):  # the same word read differently on the two screens
+        for t in list(x):
+            u = (_misread(t, y) or _misread(t, other)) if t in x else None
+            if u:
+                x.discard(t)
+                y.discard(u)
     if not gone and not new:
         verdict = "same"
     elif len(gone) == 1 and len(new) == 1 and all(_CLOCK.fullmatch(t) for t in gone | new):
