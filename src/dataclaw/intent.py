@@ -11,8 +11,9 @@ given sources cannot serve, and say why.
 - a fuzzy intent ("make something useful from this vlog") -> several ranked candidates with
   confidences (`plan.fuzzy`), never a silent guess.
 
-With a model backend (`backend=`), the model may choose, constrained to the registry's task names;
-its answer is checked and the offline plan is kept when it is unusable.
+With a model backend (`backend=`), the model chooses for a fuzzy intent, constrained to the registry's
+task names; its answer is checked and the offline plan is kept when it is unusable. An intent that
+names its task (or has one clear match) keeps the offline plan: the model does not overrule it.
 """
 from __future__ import annotations
 
@@ -266,7 +267,11 @@ def plan_intent(intent: str, source_kinds: list[str] | None = None, max_tasks: i
     else:
         chosen, fuzzy = ranked[:max_tasks], True
         notes.append("intent does not name one kind of data; keeping several ranked candidates")
-    if backend is not None and getattr(backend, "name", "rules") != "rules":
+    if backend is not None and getattr(backend, "name", "rules") != "rules" and not fuzzy:
+        # an intent that names its task (or has one clear match) is not the model's to overrule: a small
+        # model added game_frames to "cut text-to-video clips"; the model decides only what is open
+        notes.append("the intent names its task type(s): the offline plan stands (a model plans fuzzy intents)")
+    elif backend is not None and getattr(backend, "name", "rules") != "rules":
         asked = _ask_model(backend, intent, [t for t in ranked], table, max_tasks)
         if asked:
             chosen, fuzzy = asked, False

@@ -147,3 +147,11 @@ def test_unusable_model_plan_keeps_the_offline_plan():
     plan = plan_intent("make something useful from this vlog", ["video"], backend=ScriptedBackend(None))
     assert plan.fuzzy and len(plan.tasks) >= 2
     assert any("unusable" in n for n in plan.notes)
+
+
+def test_a_model_does_not_overrule_an_intent_that_names_its_task():
+    be = ScriptedBackend({"tasks": ["game_frames", "temporal_qa"]})
+    plan = plan_intent("cut text-to-video clips with dense captions", ["video"], backend=be)
+    assert [s.task for s in plan.tasks] == ["t2v"] and not plan.fuzzy
+    assert be.seen == []  # never asked
+    assert any("offline plan stands" in n for n in plan.notes)

@@ -7,19 +7,13 @@ With one worker the units run in this process (no spawn, models loaded once).
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ..sources.video import one_decode_thread_if_busy
 from .work import WorkerConfig, close_state, failed_outcome, process_source
-
-
-def _worker_env(env: dict[str, str]) -> None:
-    os.environ.update(env)
 
 
 def local_executor(workers: int, window: int | None = None,
@@ -38,8 +32,7 @@ def local_executor(workers: int, window: int | None = None,
                 close_state()
             return
         # spawn, not fork: PyAV / onnxruntime / torch state must not be shared with a forked child
-        with ProcessPoolExecutor(max_workers=min(workers, len(work)), mp_context=mp.get_context("spawn"),
-                                 initializer=_worker_env, initargs=(one_decode_thread_if_busy(workers),)) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(work)), mp_context=mp.get_context("spawn")) as pool:
             pending: deque[tuple[Future, dict]] = deque()
             items = iter(work)
 

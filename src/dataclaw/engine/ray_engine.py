@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import ConfigError
-from ..sources.video import one_decode_thread_if_busy
 from .work import WorkerConfig, anchor_source, synthesize_source
 
 
@@ -51,8 +50,7 @@ def ray_executor(workers: int, ray_address: str | None = None) -> Callable[..., 
             if ray_address:
                 ray.init(address=ray_address, runtime_env={"env_vars": env} if env else None,
                          log_to_driver=False)
-            else:  # (a local cluster: its workers share this machine's cores)
-                env = {**one_decode_thread_if_busy(workers), **env}
+            else:
                 ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
                          runtime_env={"env_vars": env} if env else None)
             started = True

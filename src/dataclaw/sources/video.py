@@ -16,8 +16,8 @@ import numpy as np
 from ..errors import SourceError
 
 # Decoder threads per stream: unset or "0" = FFmpeg's choice (frame + slice threads); "1" = decode on
-# the calling thread. The executors set "1" when every core already runs a worker: there FFmpeg's
-# threads only add CPU (12-23 % more decoding CPU here, docs/benchmarks.md "one decode per source").
+# the calling thread (one process: 0.87x the anchor pass's CPU; a 2-worker pool on 2 shared cores
+# measured no gain, so it is the user's choice, not a default: docs/benchmarks.md).
 DECODE_THREADS_ENV = "DATACLAW_DECODE_THREADS"
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".mpg", ".mpeg", ".ts", ".flv", ".wmv", ".3gp"}
 
@@ -65,18 +65,6 @@ def decode_threads() -> int:
         return max(0, int(raw)) if raw else 0
     except ValueError:
         return 0
-
-
-def one_decode_thread_if_busy(workers: int) -> dict[str, str]:
-    """The environment for a worker of a pool of `workers`: one decoder thread each when the pool
-    already fills every core this process may use (unless the user chose a count)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # (not Linux)
-        cores = os.cpu_count() or 1
-    if workers >= cores and DECODE_THREADS_ENV not in os.environ:
-        return {DECODE_THREADS_ENV: "1"}
-    return {}
 
 
 class _RateGate:
