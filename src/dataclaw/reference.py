@@ -13,7 +13,6 @@ import json
 import textwrap
 import tokenize
 from dataclasses import dataclass
-from functools import cache
 
 from pydantic import BaseModel
 
@@ -113,7 +112,11 @@ def _table(rows: list[ParamDoc]) -> list[str]:
     return lines + [""]
 
 
-@cache
+def shipped(registry: dict[str, type]) -> list[tuple[str, type]]:
+    """The plug-ins dataclaw ships (a test or a user may register more in the same process)."""
+    return sorted((n, c) for n, c in registry.items() if c.__module__.startswith("dataclaw."))
+
+
 def markdown() -> str:
     from .experts import load_all as load_experts
     from .tasks import load_all as load_tasks
@@ -125,7 +128,7 @@ def markdown() -> str:
            "`dataclaw plan -o plan.yaml`, replayed with `--recipe`). Values are parsed as JSON when possible;",
            "a nested group (`sampling.fps`) is set as one object: `-p hands.sampling='{\"fps\": 2}'`.",
            "", "## Experts", ""]
-    for name, cls in sorted(load_experts().items()):
+    for name, cls in shipped(load_experts()):
         flags = [f"sources: {', '.join(cls.kinds)}"]
         if cls.default:
             flags.append("runs by default")
@@ -134,7 +137,7 @@ def markdown() -> str:
         out += [f"### `{name}`", "", f"{cls.description} ({'; '.join(flags)})", ""]
         out += _table(describe(cls.Params))
     out += ["## Tasks", ""]
-    for name, cls in sorted(load_tasks().items()):
+    for name, cls in shipped(load_tasks()):
         flags = [f"sources: {', '.join(cls.source_kinds)}"]
         if cls.needs:
             flags.append(f"needs anchors: {', '.join(cls.needs)}")
