@@ -46,3 +46,14 @@ def assert_rules_output_verifies(source: Path, task_name: str, domain: str, para
         v = verify_sample(sample, aset, task=task, evidence=ev, draft=draft)
         assert v.ok, (v.errors, sample.query.text, [s.text for s in sample.solution])
     return len(evs)
+
+
+def slide_span(truth: dict, word: str) -> tuple[float, float]:
+    """(t0, t1) of the rendered deck's first slide whose title contains `word`."""
+    s = next(s for s in truth["slides"] if word.lower() in s["title"].lower())
+    return s["t0"], s["t1"]
+
+
+def spans_within(spans: list, slide: tuple[float, float], tol: float = 1.0) -> bool:
+    """Every span lies inside `slide` (within `tol` s); no spans is not inside."""
+    return bool(spans) and all(slide[0] - tol <= a and b <= slide[1] + tol for a, b in spans)

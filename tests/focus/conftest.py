@@ -19,6 +19,16 @@ def lecture() -> tuple[Path, dict]:
 
 
 @pytest.fixture(scope="session")
+def lecture_anchors(lecture):
+    """The shipped lecture's anchors (default experts) and its truth."""
+    from dataclaw.anchors import run_experts
+    from dataclaw.sources import load_source
+
+    path, truth = lecture
+    return run_experts(load_source(str(path))), truth
+
+
+@pytest.fixture(scope="session")
 def plant_deck(tmp_path_factory) -> tuple[Path, dict]:
     """A deck the focus rules were not written against (bench deck `daily_plant`), rendered with
     examples/make_lecture.py: real espeak-ng narration, H.264, cuts and a fade."""

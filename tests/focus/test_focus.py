@@ -12,6 +12,7 @@ import pytest
 
 from dataclaw.focus import footprint, inside_share, lexical, locate, parse_focus
 from dataclaw.model import Focus, Plan, Sample, TaskSpec
+from testkit import slide_span
 
 TOL = 0.1  # s
 
@@ -103,17 +104,12 @@ def _inside(s: Sample, span: tuple[float, float]) -> bool:
     return bool(_times(s)) and all(span[0] - TOL <= a and b <= span[1] + TOL for a, b in _times(s))
 
 
-def _slide(truth: dict, word: str) -> tuple[float, float]:
-    s = next(s for s in truth["slides"] if word.lower() in s["title"].lower())
-    return s["t0"], s["t1"]
-
-
 # ------------------------------------------------------------------------------------ lecture
 def test_lecture_check_the_answer(lecture, tmp_path):
     path, truth = lecture
     res, samples, manifest = _tailor(path, "make timestamped questions only about the part where they check the answer",
                                      "temporal_qa", tmp_path / "ds")
-    span = _slide(truth, "check the answer")
+    span = slide_span(truth, "check the answer")
     assert samples
     assert sum(_inside(s, span) for s in samples) / len(samples) >= 0.9, [(_times(s), span) for s in samples]
     for s in samples:
@@ -125,7 +121,7 @@ def test_lecture_check_the_answer(lecture, tmp_path):
 def test_lecture_dividing_and_time(lecture, tmp_path):
     path, truth = lecture
     _, samples, _ = _tailor(path, "questions about dividing", "temporal_qa", tmp_path / "div")
-    assert samples and all(_inside(s, _slide(truth, "divide")) for s in samples)
+    assert samples and all(_inside(s, slide_span(truth, "divide")) for s in samples)
     _, samples, _ = _tailor(path, "a step-by-step tutorial of the first 20 seconds", "tutorial", tmp_path / "t20")
     assert samples and all(b <= 20.0 + TOL for s in samples for _, b in _times(s))
 
@@ -179,11 +175,11 @@ def test_other_deck(plant_deck, tmp_path):
     path, truth = plant_deck
     _, samples, _ = _tailor(path, "questions only about the step where they loosen the roots", "temporal_qa",
                             tmp_path / "roots", domain="daily_life")
-    span = _slide(truth, "roots")
+    span = slide_span(truth, "roots")
     assert samples and sum(_inside(s, span) for s in samples) / len(samples) >= 0.9
     _, tut, _ = _tailor(path, "a tutorial only about watering the plant", "tutorial", tmp_path / "water",
                         domain="daily_life")
-    assert tut and all(_inside(s, _slide(truth, "water")) for s in tut)
+    assert tut and all(_inside(s, slide_span(truth, "water")) for s in tut)
 
 
 def test_robot_failed_grasps_and_phase(robot_episode, tmp_path):

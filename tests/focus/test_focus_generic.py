@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from dataclaw.focus import FocusReading, conjuncts, coverage, locate, parse_focus
+from testkit import slide_span, spans_within
 
 
 def _wordnet():
@@ -54,28 +55,10 @@ def test_phrasal_verbs_and_kinds():
 
 
 # ---------------------------------------------------------------------------------- the lecture
-@pytest.fixture(scope="module")
-def lecture_set(lecture):
-    from dataclaw.anchors import run_experts
-    from dataclaw.sources import load_source
-
-    path, truth = lecture
-    return run_experts(load_source(str(path))), truth
-
-
-def _slide(truth: dict, word: str) -> tuple[float, float]:
-    s = next(s for s in truth["slides"] if word.lower() in s["title"].lower())
-    return s["t0"], s["t1"]
-
-
-def _within(spans, slide, tol=1.0) -> bool:
-    return bool(spans) and all(slide[0] - tol <= a and b <= slide[1] + tol for a, b in spans)
-
-
-def test_lecture_generic_parts(lecture_set):
+def test_lecture_generic_parts(lecture_anchors):
     from dataclaw.focus import _generic, _title_words, parts_of
 
-    aset, truth = lecture_set
+    aset, truth = lecture_anchors
     parts = parts_of(aset)
     gen = _generic(parts)
     first, last = truth["slides"][0], truth["slides"][-1]
@@ -83,24 +66,24 @@ def test_lecture_generic_parts(lecture_set):
     assert "linear equation" in _title_words(parts, gen).lower()
 
 
-def test_lecture_paraphrase_finds_the_step_not_the_summary(lecture_set):
-    aset, truth = lecture_set
+def test_lecture_paraphrase_finds_the_step_not_the_summary(lecture_anchors):
+    aset, truth = lecture_anchors
     m = locate(aset, parse_focus("make a tutorial only about the part where they take five away from both sides"))
-    assert _within(m.spans, _slide(truth, "subtract")), m.record()  # the summary also says "Subtract 5 from both sides"
+    assert spans_within(m.spans, slide_span(truth, "subtract")), m.record()  # the summary also says "Subtract 5 from both sides"
 
 
-def test_lecture_asking_for_the_summary_gets_it(lecture_set):
-    aset, truth = lecture_set
+def test_lecture_asking_for_the_summary_gets_it(lecture_anchors):
+    aset, truth = lecture_anchors
     m = locate(aset, parse_focus("questions only about the summary"))
-    assert _within(m.spans, _slide(truth, "summary")), m.record()
+    assert spans_within(m.spans, slide_span(truth, "summary")), m.record()
 
 
-def test_lecture_done_when_items_still_hold(lecture_set):
-    aset, truth = lecture_set
+def test_lecture_done_when_items_still_hold(lecture_anchors):
+    aset, truth = lecture_anchors
     m = locate(aset, parse_focus("make timestamped questions only about the part where they check the answer"))
-    assert _within(m.spans, _slide(truth, "check the answer")), m.record()
+    assert spans_within(m.spans, slide_span(truth, "check the answer")), m.record()
     m = locate(aset, parse_focus("questions about dividing"))
-    assert _within(m.spans, _slide(truth, "divide")), m.record()
+    assert spans_within(m.spans, slide_span(truth, "divide")), m.record()
 
 
 # ---------------------------------------------------------------------------------- a robot episode
@@ -130,17 +113,17 @@ def test_robot_phrasings_find_their_phase(success_episode, intent, phase):
     _wordnet()
     aset, truth = success_episode
     m = locate(aset, parse_focus(intent))
-    assert _within(m.spans, _phase(truth, phase), tol=0.3), (m.record(), truth["phases"])
+    assert spans_within(m.spans, _phase(truth, phase), tol=0.3), (m.record(), truth["phases"])
 
 
-def test_a_named_part_that_matches_nothing_is_not_the_task(lecture_set):
+def test_a_named_part_that_matches_nothing_is_not_the_task(lecture_anchors):
     """No part of the lecture matches "the bit where the dough comes out": the run says so
     rather than falling back to the whole video because the words resemble the task's own description."""
     from dataclaw.focus import focus_evidence
     from dataclaw.model import TaskSpec
     from dataclaw.tasks import get_task
 
-    aset, _ = lecture_set
+    aset, _ = lecture_anchors
     task = get_task("temporal_qa")
     spec = TaskSpec(task="temporal_qa", domain="education", instruction="temporal QA")
     evs, match = focus_evidence(task, spec, aset, parse_focus(

@@ -8,6 +8,7 @@ import pytest
 
 from dataclaw.focus import FocusReading, conjuncts, coverage, locate, parse_focus
 from dataclaw.model import TaskSpec
+from testkit import slide_span, spans_within
 
 
 def _wordnet():
@@ -55,29 +56,11 @@ def test_put_on_a_video_keeps_its_words():
     assert topic.terms == "put tops together"  # not the robot phase name "place"
 
 
-@pytest.fixture(scope="module")
-def lecture_anchors(lecture):
-    from dataclaw.anchors import run_experts
-    from dataclaw.sources import load_source
-
-    path, truth = lecture
-    return run_experts(load_source(str(path))), truth
-
-
-def _slide(truth: dict, word: str) -> tuple[float, float]:
-    s = next(s for s in truth["slides"] if word.lower() in s["title"].lower())
-    return s["t0"], s["t1"]
-
-
-def _within(spans, slide, tol=1.0) -> bool:
-    return bool(spans) and all(slide[0] - tol <= a and b <= slide[1] + tol for a, b in spans)
-
-
 def test_lecture_several_parts_and_no_overview(lecture_anchors):
     aset, truth = lecture_anchors
     m = locate(aset, parse_focus("questions about subtracting and dividing"))
-    sub, div = _slide(truth, "subtract"), _slide(truth, "divide")
-    assert m.matched and _within(m.spans, (sub[0], div[1])), m.record()
+    sub, div = slide_span(truth, "subtract"), slide_span(truth, "divide")
+    assert m.matched and spans_within(m.spans, (sub[0], div[1])), m.record()
     # both steps, not the summary that lists them again
     assert any(a < sub[1] for a, _ in m.spans) and any(b > div[0] + 1 for _, b in m.spans)
 
@@ -97,7 +80,7 @@ def test_temporal_qa_asks_about_every_line_of_the_part(lecture_anchors):
     spec = TaskSpec(task="temporal_qa", domain="education", instruction="temporal QA")
     focus = parse_focus("make timestamped questions only about the part where they check the answer")
     evs, match = focus_evidence(task, spec, aset, focus)
-    span = _slide(truth, "check the answer")
+    span = slide_span(truth, "check the answer")
     assert len(evs) >= 4, [e.meta["qtype"] for e in evs]  # the title, the lines on screen, the narration
     assert all(inside_share(footprint(e), [span]) >= 0.9 for e in evs)
     assert len({e.key for e in evs}) == len(evs)
