@@ -1123,8 +1123,9 @@ def focus_evidence(task: Any, spec: Any, anchorset: AnchorSet | list[AnchorSet],
     scorer = scorer or Scorer()
     match = locate(anchorset, focus, scorer)
     if not match.matched:
-        # "the part where ..." names one part of the source, never the task itself
-        if focus.time is None and not focus.single and restates_task(task, focus, scorer):
+        # "the part where ..." names one part of the source, never the task itself; "only the failed
+        # grasps" never means every grasp when none failed
+        if focus.time is None and not focus.single and not focus.failures and restates_task(task, focus, scorer):
             return task.select(anchorset, spec), None  # "the moments of physical interaction" for contact
         return [], match
     hook = getattr(task, "focus_select", None)

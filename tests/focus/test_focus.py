@@ -196,6 +196,21 @@ def test_robot_failed_grasps_and_phase(robot_episode, tmp_path):
     assert none == [] and any("matches" in n["reason"] for n in manifest["not_served"]), manifest["not_served"]
 
 
+def test_only_failed_grasps_of_a_clean_episode_is_not_every_grasp(tmp_path):
+    """A clean pick-and-place: "only the failed grasps" for contact data must not fall back to every grasp
+    (the reading "grasp" restates the contact task; on robosuite's successful lift demos it did)."""
+    pytest.importorskip("pybullet")
+    from dataclaw.sim import simulate_episode, write_hdf5_episode
+
+    path = write_hdf5_episode(tmp_path / "ok.hdf5", simulate_episode("success", seed=0, fps=10.0, cameras=("front",)))
+    _, every, _ = _tailor(path, "contact data of the grasps", "contact", tmp_path / "all",
+                          domain="embodied")
+    assert every, "the clean episode has grasps to label"
+    _, none, manifest = _tailor(path, "contact data, only the failed grasps", "contact",
+                                tmp_path / "failed", domain="embodied")
+    assert none == [] and manifest["not_served"], manifest["not_served"]
+
+
 # ------------------------------------------------------------------------------------ pieces
 def test_footprint_and_share():
     from dataclaw.model import Anchor, Source
