@@ -646,6 +646,13 @@ class Scorer:
             emb = MEANING_MAX * min(1.0, max(0.0, (cos - EMB_LO) / (EMB_HI - EMB_LO)))
         return (lex, how) if lex >= emb else (emb, "meaning")
 
+    def cosine(self, a: str, b: str) -> float | None:
+        """MiniLM cosine of two texts (None without the embedder)."""
+        if self.embed is None or not a or not b:
+            return None
+        self._vectors([a, b])
+        return float(self._vec[a] @ self._vec[b])
+
     def weigh(self, reading: FocusReading, parts: list["Part"], title: str = "") -> None:
         """Weights for the reading's words by how few parts have them (BM25's idf): "tea" said in every
         part of a tea video tells no part from another; "steep" does. A word no part has weighs as one
@@ -1213,10 +1220,18 @@ TASK_RESTATED = 0.45  # the planner's CLEAR_SCORE: a reading this close to the t
 
 def restates_task(task: Any, focus: Focus, scorer: Scorer) -> bool:
     """Whether every reading only restates what the task is about ("the moments of physical interaction"
-    asking for contact data), so it selects nothing beyond the task itself."""
+    asking for contact data), so it selects nothing beyond the task itself. The task's own words, or a
+    WordNet relation that MiniLM agrees is related: WordNet alone relates almost anything to a task's
+    generic description ("the people walking" ~ "which comes first"), and then a video with no people
+    walking would get questions about all of it."""
     texts = [t for t in [getattr(task, "description", "")] + list(getattr(task, "examples", ())) if t]
-    return bool(texts and focus.readings) and all(
-        max(scorer.score(r, t)[0] for t in texts) >= TASK_RESTATED for r in focus.readings)
+
+    def restated(r: FocusReading, t: str) -> bool:
+        if coverage(r.terms, t)[0] >= TASK_RESTATED:
+            return True
+        cos = scorer.cosine(r.terms, t)
+        return cos is not None and cos >= EMB_LO and coverage(r.terms, t, wordnet=True)[0] >= TASK_RESTATED
+    return bool(texts and focus.readings) and all(any(restated(r, t) for t in texts) for r in focus.readings)
 
 
 def _difficulty_first(evs: list[Any], difficulty: str | None) -> list[Any]:
@@ -1235,8 +1250,9 @@ def focus_evidence(task: Any, spec: Any, anchorset: AnchorSet | list[AnchorSet],
     scorer = scorer or Scorer()
     match = locate(anchorset, focus, scorer)
     if not match.matched:
-        # "the part where ..." names one part of the source, never the task itself
-        if focus.time is None and not focus.single and restates_task(task, focus, scorer):
+        # "the part where ..." names one part of the source, never the task itself; "only the failed
+        # grasps" never means every grasp when none failed
+        if focus.time is None and not focus.single and not focus.failures and restates_task(task, focus, scorer):
             return task.select(anchorset, spec), None  # "the moments of physical interaction" for contact
         return [], match
     hook = getattr(task, "focus_select", None)

