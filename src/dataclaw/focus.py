@@ -992,6 +992,106 @@ def _weak(scored: list[Part], reading: FocusReading) -> list[Part]:
         f"the closest part (best {b0:.2f}, next {b1:.2f}): {p.weak_why}"])]
 
 
+NOUN_MARK = set("the a an its their his her this that these those each every".split())  # a word after these is a noun
+_SUBJECT_WORDS = set("it they he she we you i them him us me there here and or to of".split())
+
+
+def _phase_name(p: Part) -> str | None:
+    a = p.anchors[0] if p.anchors else None
+    if a is None or a.kind != "phase" or not isinstance(a.data, dict):
+        return None
+    return str(a.data.get("phase") or "") or None
+
+
+@lru_cache(maxsize=256)
+def _phase_lexicon(phase: str, text: str) -> dict[str, float]:
+    """The ways to say a robot phase: the WordNet verb lexicon (`synonyms.verb_lexicon`) of its name
+    and of the verbs its description says it does ("open the gripper to release the object": open,
+    release): its first word and a verb after "to"."""
+    from . import synonyms  # noqa: PLC0415
+
+    words = re.findall(r"[a-z]+", text.lower())
+    verbs = [phase] + words[:1] + [b for a, b in zip(words, words[1:]) if a == "to" and synonyms.is_verb(b)]
+    out: dict[str, float] = {}
+    for v in dict.fromkeys(verbs):
+        for k, w in synonyms.verb_lexicon(v).items():
+            out[k] = max(out.get(k, 0.0), w)
+    return out
+
+
+def request_verbs(terms: str) -> list[tuple[str, ...]]:
+    """The verbs of a request phrase, each as its readings best first: a multi-word lemma WordNet knows
+    ("lets go of" -> "let go of", "sets it down" -> "set down", then its head verb "set"; the lemma's
+    words count only with it) and single words with a verb sense that no determiner marks as a noun
+    ("the block", "its goal")."""
+    from . import synonyms  # noqa: PLC0415
+
+    toks = re.findall(r"[a-z]+", terms.lower())
+    out: list[tuple[str, ...]] = []
+    used: set[int] = set()
+    # neighbours ("let go of", "lets go"), then a verb with its particle a few words on ("take five away")
+    spans = [(i, list(range(i + 1, i + n))) for n in (3, 2) for i in range(len(toks) - n + 1)]
+    spans += [(i, [j]) for _, i, j in synonyms.phrase_lemmas(toks)]
+    for i, rest in spans:
+        # a light verb leads a lemma ("let go", "get rid of"), never a pronoun or a noun ("the block")
+        if used & {i, *rest} or toks[i] in NOUN_MARK or toks[i] in _SUBJECT_WORDS or (i and toks[i - 1] in NOUN_MARK):
+            continue
+        heads = sorted(synonyms.base_forms(toks[i]))
+        # the longest lemma, then shorter ones ("take hold of", "take hold"), then the head verb
+        lemmas = [" ".join([x] + [toks[k] for k in rest[:n]]) for n in range(len(rest), 0, -1) for x in heads]
+        lemmas = [x for x in dict.fromkeys(lemmas) if synonyms.is_verb(x)]
+        if lemmas and lemmas[0].split()[-1] == toks[rest[-1]]:
+            out.append((*lemmas, *(h for h in heads if toks[i] not in STOP)))
+            used |= {i, *rest}
+    for i, w in enumerate(toks):
+        if i in used or w in STOP or (i and toks[i - 1] in NOUN_MARK) or not synonyms.is_verb(w):
+            continue
+        out.append(tuple(sorted(synonyms.base_forms(w))))
+    return out
+
+
+def _phase_parts(parts: list[Part], reading: FocusReading, focus: Focus) -> list[Part]:
+    """The parts a robot phase is looked for in: the phases, not the faults. A fault part records the
+    phase it happened in and starts at the contact it cites, in the phase before ("the transport phase"
+    of an episode with a drop would reach back into the grasp); faults are for requests for failures."""
+    if reading.kind != "robot" or focus.failures:
+        return parts
+    return [p for p in parts if not (p.anchors and p.anchors[0].kind == "fault")] or parts
+
+
+def _phases_by_verb(parts: list[Part], reading: FocusReading) -> tuple[set[str], str]:
+    """Robot episodes: the phases the reading's verb names by the phases' verb lexicons (`_phase_lexicon`),
+    best first. Nouns like "gripper" and "object" are in most phase descriptions and tell none apart; the
+    verb ("lets go of the cube", "brings the block to its goal") does. Returns (phases, why); none when
+    the source has no phases, no verb of the reading names one, or the reading is no topic."""
+    from . import synonyms  # noqa: PLC0415
+
+    if reading.kind != "topic" or not synonyms.available():
+        return set(), ""
+    lex = {}
+    for p in parts:
+        name = _phase_name(p)
+        if name:
+            lex.setdefault(name, _phase_lexicon(name, str(p.anchors[0].data.get("text") or "")))
+    if len(lex) < 2:
+        return set(), ""
+    best: dict[str, tuple[float, str]] = {}
+    for readings in request_verbs(reading.terms):
+        # a lemma first ("set down"), its head verb ("set") only when no phase says the lemma
+        v = next((r for r in readings if any(r in words for words in lex.values())), None)
+        if v is None:
+            continue
+        for name, words in lex.items():
+            w = words.get(v, 0.0)
+            if w > best.get(name, (0.0, ""))[0]:
+                best[name] = (w, v)
+    top = max((w for w, _ in best.values()), default=0.0)
+    if top <= 0:
+        return set(), ""
+    won = {name for name, (w, _) in best.items() if w == top}
+    return won, ", ".join(f"{best[n][1]!r} names {n}" for n in sorted(won))
+
+
 def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     out: list[list[float]] = []
     for a, b in sorted(spans):
@@ -1030,7 +1130,19 @@ def locate(anchorset: AnchorSet, focus: Focus, scorer: Scorer | None = None) -> 
     scorer.prepare([anchor_words(a, with_kind=False) for p in parts for a in p.anchors] + [r.terms for r in focus.readings])
     size = (float(anchorset.meta.get("width") or 0), float(anchorset.meta.get("height") or 0))
     for reading in focus.readings:
-        picked = _pick_all(parts, reading, scorer, focus.single, focus.position, size)
+        phases, why = _phases_by_verb(parts, reading)
+        picked = []
+        if len(phases) == 1:  # the verb names one phase: read the request as that phase
+            reading = reading.model_copy(update={"terms": next(iter(phases)), "kind": "robot"})
+            picked = [dataclasses.replace(p, reasons=[f"its verb: {why}"] + p.reasons)
+                      for p in _pick_all(_phase_parts(parts, reading, focus), reading, scorer, focus.single,
+                                         focus.position, size)]
+        elif phases:  # several phases do it ("go": reach and retreat): the other words choose among them
+            picked = _pick_all([p for p in parts if _phase_name(p) in phases], reading, scorer, focus.single,
+                               focus.position, size)
+            picked = [dataclasses.replace(p, reasons=[f"its verb: {why}"] + p.reasons) for p in picked]
+        picked = picked or _pick_all(_phase_parts(parts, reading, focus), reading, scorer, focus.single,
+                                     focus.position, size)
         if picked:
             spans = [p.span for p in picked]
             if window is not None:
