@@ -733,7 +733,7 @@ def parts_of(anchorset: AnchorSet) -> list[Part]:
             have = {a.id for a in u.anchors()}
             extra = [a for a in anchorset.anchors if a.id not in have and a.kind not in ("shot", "static", "speech")
                      and (overlap(a.t0, a.t1, u.t0, u.t1) >= 0.5 * (a.t1 - a.t0) if a.t1 > a.t0 else u.t0 <= a.t0 < u.t1)]
-            out.append(Part(u.t0, u.t1, u.anchors() + extra, heading=u.title_anchor))
+            out += _action_parts(Part(u.t0, u.t1, u.anchors() + extra, heading=u.title_anchor))
         return out
     if "gui_action" in kinds:
         linked: dict[str, list[Anchor]] = {}
@@ -761,6 +761,23 @@ def parts_of(anchorset: AnchorSet) -> list[Part]:
             out.append(Part(t0, f.t1, [f] + near))
         return out
     return [Part(a.t0, a.t1, [a]) for a in anchorset.anchors if anchor_words(a)]
+
+
+def _action_parts(part: Part) -> list[Part]:
+    """An unnarrated shot with several hand actions ("holds", "turns", "puts down") as one part per action
+    and one per other anchor with words (camera, subject motion), as a source without shots is: on real
+    footage without speech or on-screen text the shot is one part, and "the part where the hand turns
+    the cup" would select all of it."""
+    if part.heading is not None or any(a.kind in ("speech", "ocr_text") for a in part.anchors):
+        return [part]
+    acts = sorted((a for a in part.anchors if a.kind == "hand_object"), key=lambda a: a.t0)
+    if len(acts) < 2 or len({anchor_words(a, with_kind=False) for a in acts}) < 2:
+        return [part]
+    out = [Part(part.t0 if i == 0 else act.t0, part.t1 if i == len(acts) - 1 else acts[i + 1].t0, [act])
+           for i, act in enumerate(acts)]
+    out += [Part(a.t0, a.t1, [a]) for a in part.anchors
+            if a.kind not in ("hand_object", "hand", "shot", "keyframe", "scene", "motion") and anchor_words(a)]
+    return sorted(out, key=lambda p: (p.t0, p.t1))
 
 
 def _window(anchorset: AnchorSet, t: FocusTime, duration: float) -> tuple[tuple[float, float] | None, str | None]:

@@ -229,6 +229,35 @@ def test_a_focus_on_something_absent_is_not_read_as_the_task_itself(tmp_path):
     assert none == [] and any("walking" in n["reason"] for n in manifest["not_served"]), manifest["not_served"]
 
 
+def test_unnarrated_footage_focus_selects_one_hand_action(tmp_path):
+    """Real footage without speech or text (cup.mp4, opencv-doc): one shot, so the shot was the only part and
+    "the part where the hand turns the cup" selected all of it. Each hand action is a part now."""
+    cup = Path(__file__).resolve().parents[1] / "visual" / "data" / "cup.mp4"
+    _, tut, _ = _tailor(cup, "a tutorial only about the part where the hand turns the cup", "tutorial", tmp_path / "turn",
+                        domain="daily_life")
+    aset = _anchors_of(tmp_path / "turn")
+    turn = [a for a in aset if a["kind"] == "hand_object" and a["data"].get("act") == "turn"]
+    assert tut and turn, (len(tut), [a["data"] for a in aset if a["kind"] == "hand_object"])
+    span = (min(a["t0"] for a in turn) - 0.05, max(a["t1"] for a in turn) + 0.05)
+    assert all(_inside(s, span) for s in tut), [_times(s) for s in tut]
+    _, cam, _ = _tailor(cup, "questions only about the moment the camera zooms in", "temporal_qa", tmp_path / "cam",
+                        domain="daily_life")
+    zoom = [a for a in aset if a["kind"] == "camera_motion" and str(a["data"].get("motion")).startswith("zoom")]
+    if zoom:  # the camera expert's reading of this clip; when it has none the run says so instead
+        z = (zoom[0]["t0"] - 0.05, zoom[0]["t1"] + 0.05)
+        # a bundle counts when most of it lies in the focus ("which comes first: the hand or the zoom")
+        assert cam and any(_inside(s, z) for s in cam)
+        assert all(any(a < z[1] and b > z[0] for a, b in _times(s)) for s in cam), [_times(s) for s in cam]
+
+
+def _anchors_of(out: Path) -> list[dict]:
+    rows = []
+    for f in sorted((out / "anchors").glob("*.json")):
+        d = json.loads(f.read_text())
+        rows += d["anchors"] if isinstance(d, dict) else d
+    return rows
+
+
 # ------------------------------------------------------------------------------------ pieces
 def test_footprint_and_share():
     from dataclaw.model import Anchor, Source
