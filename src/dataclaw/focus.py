@@ -877,7 +877,9 @@ def _pick(parts: list[Part], reading: FocusReading, scorer: Scorer, single: bool
         got = _weak(steps, reading) if len(steps) >= 2 else []
         if got:
             return got
-    hits = hits or [p for p in scored if p.score > 0]
+    # no step matched: an intro or summary restates every step, so it stands in only by the request's own
+    # words ("the dog" ~ "Thanks for watching" by a WordNet sibling is no reason to take the outro)
+    hits = hits or [p for i, p in enumerate(scored) if p.score > 0 and (i not in over or p.literal)]
     if not hits:  # a guess is for a step said in other words, never for the intro or summary
         return _weak(steps if over else scored, reading)
     headed = [p for p in hits if p.reasons and p.reasons[0] == "its heading matches"]

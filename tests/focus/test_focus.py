@@ -258,6 +258,16 @@ def _anchors_of(out: Path) -> list[dict]:
     return rows
 
 
+def test_an_absent_topic_does_not_fall_on_the_outro(lecture_anchors):
+    """The shipped lecture has no dog; "the dog" is related to "watching" by a WordNet sibling (0.6), and
+    only the outro "Thanks for watching" said it, so the outro was taken. Its own words still select it."""
+    aset, _ = lecture_anchors
+    assert not locate(aset, parse_focus("questions only about the dog")).matched
+    outro = locate(aset, parse_focus("questions about thanks for watching"))
+    summary = locate(aset, parse_focus("questions about the summary"))
+    assert outro.matched and outro.spans == summary.spans
+
+
 # ------------------------------------------------------------------------------------ pieces
 def test_footprint_and_share():
     from dataclaw.model import Anchor, Source
