@@ -896,8 +896,9 @@ class _Pool:
         seq = self.norm_texts + [" ".join(_norm(t) for _, t, _src in sorted(s.timed, key=lambda x: x[0]))]
         self.bigrams = {(a, b) for t in seq for a, b in zip(t.split(), t.split()[1:])}
         self.text_numbers = [float(m.group(1)) for t in s.texts for m in _NUM_RE.finditer(lang.claim_text(t))]
-        # "一分二十秒" in an anchor's text reads as the clock time 1:20 in a claim
-        self.text_numbers += [int(m.group(1)) * 60 + float(m.group(2)) for t in s.texts if lang.has_cjk(t)
+        # a clock time an anchor writes ("1:12.5" said or on screen; "一分二十秒" reads as 1:20) is the value a
+        # claim quoting it parses: the claim side reads clock times in any language
+        self.text_numbers += [int(m.group(1)) * 60 + float(m.group(2)) for t in s.texts
                               for m in _CLOCK_RE.finditer(lang.claim_text(t))]
         self._fuzzy_pool: list[str] | None = None
 

@@ -311,9 +311,14 @@ def _check_segment_grounding(segs: list[tuple[int | None, Segment]], ctx: _Ctx, 
         # a span whose text is its cited anchor's own words (a quoted narration phrase such as
         # "一分二十秒") says no time of its own
         said = lang.fold(seg.text or "").strip()
-        own_words = bool(said) and any(said in lang.fold(str(a.data.get("text") or "")) for a in cited
-                                       if isinstance(a.data, dict))
-        for t in ([] if own_words else text_times(seg.text or "")):
+        cited_texts = [lang.fold(str(a.data.get("text") or "")) for a in cited if isinstance(a.data, dict)]
+        own_words = bool(said) and any(said in t for t in cited_texts)
+        # nor does a quote of an anchor's words inside prose (a voice saying "1:12.5"); the query cites
+        # nothing, so its quotes are compared with every text anchor
+        pool = cited_texts if cited else [lang.fold(str(a.data.get("text"))) for a in text_anchors]
+        prose = _QUOTE_RE.sub(lambda m: " " if any(lang.fold(next(g for g in m.groups() if g)) in t
+                                                   for t in pool) else m.group(0), seg.text or "")
+        for t in ([] if own_words else text_times(prose)):
             if dur is not None:
                 tally.claim("times_in_video", t <= dur + TEXT_TIME_TOL,
                             f"{where}: text mentions {t:g}s, past the end of the video ({_fmt(dur)})")

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from dataclaw import lang
@@ -82,6 +82,7 @@ def test_made_up_chinese_is_caught(tiny_video, tmp_path_factory):
         media.close()
 
 
+@example(texts=[("第一步", "第一步", "第一步"), ("第一步", "第一步", "第一步"), ("第一步", "第一步", "1:12.5")])  # clock in narration
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(texts=st.lists(st.tuples(_ZH_TEXT, _ZH_TEXT, _ZH_TEXT), min_size=3, max_size=3))
 def test_chinese_rules_output_passes_on_any_text(texts, tiny_video, tmp_path_factory):
@@ -145,6 +146,8 @@ def _with_visual(aset, side, act, motion, direction, count):
     return aset
 
 
+@example(side="left", act="hold", motion=_CAMS[0], direction="left", count=1,  # a clock read on screen and said
+         texts=[("1:12.5", "第一步", "第一步"), ("第一步", "第一步", "第一步"), ("第一步", "第一步", "1:12.5")])
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @given(side=st.sampled_from(["left", "right", None]), act=st.sampled_from(["hold", "move", "turn", "touch"]),
        motion=st.sampled_from(_CAMS), direction=st.sampled_from(["left", "right", "up", "down"]),
