@@ -1,6 +1,6 @@
 """GUI benchmark on MiniWoB++ pages nobody here wrote (headless Chromium via Playwright).
 
-    python benchmarks/bench_gui_miniwob.py --corpus DIR [--fresh DIR2 [--fresh-seeds 6,7]] [--sets N] [--json OUT] [--ocr]
+    python benchmarks/bench_gui_miniwob.py [--corpus DIR] [--fresh DIR2 [--fresh-seeds 6,7]] [--sets N] [--json OUT] [--ocr]
         [--splits dev,holdout_seeds,holdout_tasks,fresh_seeds] [--parts actions,tailor,stitch]
 
 Records the corpus into DIR unless it is there (dataclaw.bench.miniwob.build_corpus: every task
@@ -246,7 +246,8 @@ def bench_stitch(recs: list[Path], work: Path, n_sets: int, seed: int) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--corpus", type=Path, required=True, help="corpus folder, seeds 0-3 (recorded when missing)")
+    ap.add_argument("--corpus", type=Path, help="corpus folder, seeds 0-3 (recorded when missing; needed by the "
+                                                "dev, holdout_seeds and holdout_tasks splits only)")
     ap.add_argument("--fresh", type=Path, help="a second corpus folder: seeds --fresh-seeds of every task, recorded "
                                                "when missing, never used to tune anything (split fresh_seeds)")
     ap.add_argument("--fresh-seeds", default="4,5", help="the seeds recorded into --fresh (comma-separated); pick "
@@ -264,10 +265,14 @@ def main() -> None:
     os.environ.setdefault("DATACLAW_CACHE", str(work / "cache"))
     parts = set(a.parts.split(","))
     t = time.perf_counter()
-    eps = build_corpus(a.corpus, seeds=["0", "1", "2", "3"], episodes_per_recording=2,
-                       progress=lambda m: print(m, file=sys.stderr))
-    recs = recordings(a.corpus)
-    splits = {s: [r for r in recs if split_of(r) == s] for s in ("dev", "holdout_seeds", "holdout_tasks")}
+    eps, splits = [], {}
+    if set(a.splits.split(",")) - {"fresh_seeds"}:  # a fresh-seeds run alone does not record seeds 0-3
+        if not a.corpus:
+            ap.error("--corpus is needed for the dev, holdout_seeds and holdout_tasks splits")
+        eps = build_corpus(a.corpus, seeds=["0", "1", "2", "3"], episodes_per_recording=2,
+                           progress=lambda m: print(m, file=sys.stderr))
+        recs = recordings(a.corpus)
+        splits = {s: [r for r in recs if split_of(r) == s] for s in ("dev", "holdout_seeds", "holdout_tasks")}
     if a.fresh:
         fresh_seeds = a.fresh_seeds.split(",")
         eps += build_corpus(a.fresh, seeds=fresh_seeds, episodes_per_recording=2, seed=int("".join(fresh_seeds)),

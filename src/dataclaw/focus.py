@@ -646,6 +646,13 @@ class Scorer:
             emb = MEANING_MAX * min(1.0, max(0.0, (cos - EMB_LO) / (EMB_HI - EMB_LO)))
         return (lex, how) if lex >= emb else (emb, "meaning")
 
+    def cosine(self, a: str, b: str) -> float | None:
+        """MiniLM cosine of two texts (None without the embedder)."""
+        if self.embed is None or not a or not b:
+            return None
+        self._vectors([a, b])
+        return float(self._vec[a] @ self._vec[b])
+
     def weigh(self, reading: FocusReading, parts: list["Part"], title: str = "") -> None:
         """Weights for the reading's words by how few parts have them (BM25's idf): "tea" said in every
         part of a tea video tells no part from another; "steep" does. A word no part has weighs as one
@@ -726,7 +733,7 @@ def parts_of(anchorset: AnchorSet) -> list[Part]:
             have = {a.id for a in u.anchors()}
             extra = [a for a in anchorset.anchors if a.id not in have and a.kind not in ("shot", "static", "speech")
                      and (overlap(a.t0, a.t1, u.t0, u.t1) >= 0.5 * (a.t1 - a.t0) if a.t1 > a.t0 else u.t0 <= a.t0 < u.t1)]
-            out.append(Part(u.t0, u.t1, u.anchors() + extra, heading=u.title_anchor))
+            out += _action_parts(Part(u.t0, u.t1, u.anchors() + extra, heading=u.title_anchor))
         return out
     if "gui_action" in kinds:
         linked: dict[str, list[Anchor]] = {}
@@ -754,6 +761,23 @@ def parts_of(anchorset: AnchorSet) -> list[Part]:
             out.append(Part(t0, f.t1, [f] + near))
         return out
     return [Part(a.t0, a.t1, [a]) for a in anchorset.anchors if anchor_words(a)]
+
+
+def _action_parts(part: Part) -> list[Part]:
+    """An unnarrated shot with several hand actions ("holds", "turns", "puts down") as one part per action
+    and one per other anchor with words (camera, subject motion), as a source without shots is: on real
+    footage without speech or on-screen text the shot is one part, and "the part where the hand turns
+    the cup" would select all of it."""
+    if part.heading is not None or any(a.kind in ("speech", "ocr_text") for a in part.anchors):
+        return [part]
+    acts = sorted((a for a in part.anchors if a.kind == "hand_object"), key=lambda a: a.t0)
+    if len(acts) < 2 or len({anchor_words(a, with_kind=False) for a in acts}) < 2:
+        return [part]
+    out = [Part(part.t0 if i == 0 else act.t0, part.t1 if i == len(acts) - 1 else acts[i + 1].t0, [act])
+           for i, act in enumerate(acts)]
+    out += [Part(a.t0, a.t1, [a]) for a in part.anchors
+            if a.kind not in ("hand_object", "hand", "shot", "keyframe", "scene", "motion") and anchor_words(a)]
+    return sorted(out, key=lambda p: (p.t0, p.t1))
 
 
 def _window(anchorset: AnchorSet, t: FocusTime, duration: float) -> tuple[tuple[float, float] | None, str | None]:
@@ -853,7 +877,9 @@ def _pick(parts: list[Part], reading: FocusReading, scorer: Scorer, single: bool
         got = _weak(steps, reading) if len(steps) >= 2 else []
         if got:
             return got
-    hits = hits or [p for p in scored if p.score > 0]
+    # no step matched: an intro or summary restates every step, so it stands in only by the request's own
+    # words ("the dog" ~ "Thanks for watching" by a WordNet sibling is no reason to take the outro)
+    hits = hits or [p for i, p in enumerate(scored) if p.score > 0 and (i not in over or p.literal)]
     if not hits:  # a guess is for a step said in other words, never for the intro or summary
         return _weak(steps if over else scored, reading)
     headed = [p for p in hits if p.reasons and p.reasons[0] == "its heading matches"]
@@ -968,6 +994,106 @@ def _weak(scored: list[Part], reading: FocusReading) -> list[Part]:
         f"the closest part (best {b0:.2f}, next {b1:.2f}): {p.weak_why}"])]
 
 
+NOUN_MARK = set("the a an its their his her this that these those each every".split())  # a word after these is a noun
+_SUBJECT_WORDS = set("it they he she we you i them him us me there here and or to of".split())
+
+
+def _phase_name(p: Part) -> str | None:
+    a = p.anchors[0] if p.anchors else None
+    if a is None or a.kind != "phase" or not isinstance(a.data, dict):
+        return None
+    return str(a.data.get("phase") or "") or None
+
+
+@lru_cache(maxsize=256)
+def _phase_lexicon(phase: str, text: str) -> dict[str, float]:
+    """The ways to say a robot phase: the WordNet verb lexicon (`synonyms.verb_lexicon`) of its name
+    and of the verbs its description says it does ("open the gripper to release the object": open,
+    release): its first word and a verb after "to"."""
+    from . import synonyms  # noqa: PLC0415
+
+    words = re.findall(r"[a-z]+", text.lower())
+    verbs = [phase] + words[:1] + [b for a, b in zip(words, words[1:]) if a == "to" and synonyms.is_verb(b)]
+    out: dict[str, float] = {}
+    for v in dict.fromkeys(verbs):
+        for k, w in synonyms.verb_lexicon(v).items():
+            out[k] = max(out.get(k, 0.0), w)
+    return out
+
+
+def request_verbs(terms: str) -> list[tuple[str, ...]]:
+    """The verbs of a request phrase, each as its readings best first: a multi-word lemma WordNet knows
+    ("lets go of" -> "let go of", "sets it down" -> "set down", then its head verb "set"; the lemma's
+    words count only with it) and single words with a verb sense that no determiner marks as a noun
+    ("the block", "its goal")."""
+    from . import synonyms  # noqa: PLC0415
+
+    toks = re.findall(r"[a-z]+", terms.lower())
+    out: list[tuple[str, ...]] = []
+    used: set[int] = set()
+    # neighbours ("let go of", "lets go"), then a verb with its particle a few words on ("take five away")
+    spans = [(i, list(range(i + 1, i + n))) for n in (3, 2) for i in range(len(toks) - n + 1)]
+    spans += [(i, [j]) for _, i, j in synonyms.phrase_lemmas(toks)]
+    for i, rest in spans:
+        # a light verb leads a lemma ("let go", "get rid of"), never a pronoun or a noun ("the block")
+        if used & {i, *rest} or toks[i] in NOUN_MARK or toks[i] in _SUBJECT_WORDS or (i and toks[i - 1] in NOUN_MARK):
+            continue
+        heads = sorted(synonyms.base_forms(toks[i]))
+        # the longest lemma, then shorter ones ("take hold of", "take hold"), then the head verb
+        lemmas = [" ".join([x] + [toks[k] for k in rest[:n]]) for n in range(len(rest), 0, -1) for x in heads]
+        lemmas = [x for x in dict.fromkeys(lemmas) if synonyms.is_verb(x)]
+        if lemmas and lemmas[0].split()[-1] == toks[rest[-1]]:
+            out.append((*lemmas, *(h for h in heads if toks[i] not in STOP)))
+            used |= {i, *rest}
+    for i, w in enumerate(toks):
+        if i in used or w in STOP or (i and toks[i - 1] in NOUN_MARK) or not synonyms.is_verb(w):
+            continue
+        out.append(tuple(sorted(synonyms.base_forms(w))))
+    return out
+
+
+def _phase_parts(parts: list[Part], reading: FocusReading, focus: Focus) -> list[Part]:
+    """The parts a robot phase is looked for in: the phases, not the faults. A fault part records the
+    phase it happened in and starts at the contact it cites, in the phase before ("the transport phase"
+    of an episode with a drop would reach back into the grasp); faults are for requests for failures."""
+    if reading.kind != "robot" or focus.failures:
+        return parts
+    return [p for p in parts if not (p.anchors and p.anchors[0].kind == "fault")] or parts
+
+
+def _phases_by_verb(parts: list[Part], reading: FocusReading) -> tuple[set[str], str]:
+    """Robot episodes: the phases the reading's verb names by the phases' verb lexicons (`_phase_lexicon`),
+    best first. Nouns like "gripper" and "object" are in most phase descriptions and tell none apart; the
+    verb ("lets go of the cube", "brings the block to its goal") does. Returns (phases, why); none when
+    the source has no phases, no verb of the reading names one, or the reading is no topic."""
+    from . import synonyms  # noqa: PLC0415
+
+    if reading.kind != "topic" or not synonyms.available():
+        return set(), ""
+    lex = {}
+    for p in parts:
+        name = _phase_name(p)
+        if name:
+            lex.setdefault(name, _phase_lexicon(name, str(p.anchors[0].data.get("text") or "")))
+    if len(lex) < 2:
+        return set(), ""
+    best: dict[str, tuple[float, str]] = {}
+    for readings in request_verbs(reading.terms):
+        # a lemma first ("set down"), its head verb ("set") only when no phase says the lemma
+        v = next((r for r in readings if any(r in words for words in lex.values())), None)
+        if v is None:
+            continue
+        for name, words in lex.items():
+            w = words.get(v, 0.0)
+            if w > best.get(name, (0.0, ""))[0]:
+                best[name] = (w, v)
+    top = max((w for w, _ in best.values()), default=0.0)
+    if top <= 0:
+        return set(), ""
+    won = {name for name, (w, _) in best.items() if w == top}
+    return won, ", ".join(f"{best[n][1]!r} names {n}" for n in sorted(won))
+
+
 def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     out: list[list[float]] = []
     for a, b in sorted(spans):
@@ -1006,7 +1132,19 @@ def locate(anchorset: AnchorSet, focus: Focus, scorer: Scorer | None = None) -> 
     scorer.prepare([anchor_words(a, with_kind=False) for p in parts for a in p.anchors] + [r.terms for r in focus.readings])
     size = (float(anchorset.meta.get("width") or 0), float(anchorset.meta.get("height") or 0))
     for reading in focus.readings:
-        picked = _pick_all(parts, reading, scorer, focus.single, focus.position, size)
+        phases, why = _phases_by_verb(parts, reading)
+        picked = []
+        if len(phases) == 1:  # the verb names one phase: read the request as that phase
+            reading = reading.model_copy(update={"terms": next(iter(phases)), "kind": "robot"})
+            picked = [dataclasses.replace(p, reasons=[f"its verb: {why}"] + p.reasons)
+                      for p in _pick_all(_phase_parts(parts, reading, focus), reading, scorer, focus.single,
+                                         focus.position, size)]
+        elif phases:  # several phases do it ("go": reach and retreat): the other words choose among them
+            picked = _pick_all([p for p in parts if _phase_name(p) in phases], reading, scorer, focus.single,
+                               focus.position, size)
+            picked = [dataclasses.replace(p, reasons=[f"its verb: {why}"] + p.reasons) for p in picked]
+        picked = picked or _pick_all(_phase_parts(parts, reading, focus), reading, scorer, focus.single,
+                                     focus.position, size)
         if picked:
             spans = [p.span for p in picked]
             if window is not None:
@@ -1101,10 +1239,18 @@ TASK_RESTATED = 0.45  # the planner's CLEAR_SCORE: a reading this close to the t
 
 def restates_task(task: Any, focus: Focus, scorer: Scorer) -> bool:
     """Whether every reading only restates what the task is about ("the moments of physical interaction"
-    asking for contact data), so it selects nothing beyond the task itself."""
+    asking for contact data), so it selects nothing beyond the task itself. The task's own words, or a
+    WordNet relation that MiniLM agrees is related: WordNet alone relates almost anything to a task's
+    generic description ("the people walking" ~ "which comes first"), and then a video with no people
+    walking would get questions about all of it."""
     texts = [t for t in [getattr(task, "description", "")] + list(getattr(task, "examples", ())) if t]
-    return bool(texts and focus.readings) and all(
-        max(scorer.score(r, t)[0] for t in texts) >= TASK_RESTATED for r in focus.readings)
+
+    def restated(r: FocusReading, t: str) -> bool:
+        if coverage(r.terms, t)[0] >= TASK_RESTATED:
+            return True
+        cos = scorer.cosine(r.terms, t)
+        return cos is not None and cos >= EMB_LO and coverage(r.terms, t, wordnet=True)[0] >= TASK_RESTATED
+    return bool(texts and focus.readings) and all(any(restated(r, t) for t in texts) for r in focus.readings)
 
 
 def _difficulty_first(evs: list[Any], difficulty: str | None) -> list[Any]:
@@ -1123,8 +1269,9 @@ def focus_evidence(task: Any, spec: Any, anchorset: AnchorSet | list[AnchorSet],
     scorer = scorer or Scorer()
     match = locate(anchorset, focus, scorer)
     if not match.matched:
-        # "the part where ..." names one part of the source, never the task itself
-        if focus.time is None and not focus.single and restates_task(task, focus, scorer):
+        # "the part where ..." names one part of the source, never the task itself; "only the failed
+        # grasps" never means every grasp when none failed
+        if focus.time is None and not focus.single and not focus.failures and restates_task(task, focus, scorer):
             return task.select(anchorset, spec), None  # "the moments of physical interaction" for contact
         return [], match
     hook = getattr(task, "focus_select", None)

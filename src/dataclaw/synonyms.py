@@ -234,3 +234,46 @@ def related_phrase(lemma: str, b: str) -> float:
         if _info(y)[0] & (syn | gloss):
             return SIBLING
     return 0.0
+
+
+VERB_SYNONYM, VERB_NARROWER, VERB_BROADER = 1.0, 0.8, 0.6  # how a request's verb stands for a described action
+
+
+@lru_cache(maxsize=2000)
+def verb_lexicon(verb: str) -> dict[str, float]:
+    """The ways to say the action `verb` names, from WordNet's first verb senses: its synonyms
+    (VERB_SYNONYM: "release" -> "let go of", "relinquish"), the narrower verbs one level down
+    (VERB_NARROWER: "put" -> "set down", "put down"; "carry" -> "bring"; none for a verb at the top
+    of WordNet's tree, whose narrower verbs are every kind of it) and the broader verb one level up
+    (VERB_BROADER: "grasp" -> "hold", "take hold"). Lemmas are lower-case words ("let go of"). Empty
+    without WordNet or when `verb` is no verb."""
+    wn = wordnet()
+    if wn is None or not verb.isalpha():
+        return {}
+    out: dict[str, float] = {}
+
+    def add(s: Any, w: float) -> None:
+        for n in s.lemma_names():
+            k = n.lower().replace("_", " ")
+            out[k] = max(out.get(k, 0.0), w)
+
+    for x in sorted(base_forms(verb)):
+        for s in wn.synsets(x, pos="v")[:SENSES]:
+            add(s, VERB_SYNONYM)
+            ups = s.hypernyms()[:1]
+            for h in ups:
+                add(h, VERB_BROADER)
+            if ups:  # a top of WordNet's verbs ("move", "travel", "close") has hundreds of narrower verbs:
+                for h in s.hyponyms():  # every motion is a kind of moving, so they tell nothing apart
+                    add(h, VERB_NARROWER)
+    return out
+
+
+def is_verb(word: str) -> bool:
+    """Whether WordNet knows `word` (any inflection, or a two-word lemma "let go") as a verb."""
+    wn = wordnet()
+    if wn is None:
+        return False
+    if " " in word:
+        return bool(wn.synsets(word.replace(" ", "_"), pos="v"))
+    return any(wn.synsets(x, pos="v") for x in base_forms(word))

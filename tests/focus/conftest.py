@@ -49,3 +49,18 @@ def robot_episode(tmp_path_factory) -> tuple[Path, dict]:
     path = tmp_path_factory.mktemp("robot") / "missed_grasp.hdf5"
     write_hdf5_episode(path, ep)
     return path, ep.truth()
+
+
+@pytest.fixture(scope="session")
+def success_episode(tmp_path_factory):
+    """A pybullet pick-and-place that succeeds (reach, grasp, transport, place, retreat): its anchors from
+    the real phase and gripper experts, and its truth."""
+    pytest.importorskip("pybullet")
+    from dataclaw.anchors import run_experts
+    from dataclaw.sim import simulate_episode, write_hdf5_episode
+    from dataclaw.sources import load_source
+
+    ep = simulate_episode("success", seed=5, fps=10.0, cameras=("front",))
+    path = tmp_path_factory.mktemp("robot3") / "success.hdf5"
+    write_hdf5_episode(path, ep)
+    return run_experts(load_source(str(path))), ep.truth()

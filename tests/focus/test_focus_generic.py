@@ -87,19 +87,6 @@ def test_lecture_done_when_items_still_hold(lecture_anchors):
 
 
 # ---------------------------------------------------------------------------------- a robot episode
-@pytest.fixture(scope="module")
-def success_episode(tmp_path_factory):
-    pytest.importorskip("pybullet")
-    from dataclaw.anchors import run_experts
-    from dataclaw.sim import simulate_episode, write_hdf5_episode
-    from dataclaw.sources import load_source
-
-    ep = simulate_episode("success", seed=5, fps=10.0, cameras=("front",))
-    path = tmp_path_factory.mktemp("robot3") / "success.hdf5"
-    write_hdf5_episode(path, ep)
-    return run_experts(load_source(str(path))), ep.truth()
-
-
 def _phase(truth: dict, name: str) -> tuple[float, float]:
     ph = next(p for p in truth["phases"] if p["phase"] == name)
     return ph["t0"], ph["t1"]

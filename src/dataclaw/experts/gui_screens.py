@@ -76,6 +76,26 @@ def thumb_diff(a: str | None, b: str | None, delta: int = 24) -> float | None:
     return float((np.abs(x - y) > delta).mean())
 
 
+def thumb_region_diff(a: str | None, b: str | None, box: list[float], size: tuple[int, int] | list[int] | None,
+                      delta: int = 24) -> float | None:
+    """`thumb_diff` inside one screen box (x0, y0, x1, y1 in the `size` the boxes are in, as OCR
+    gives them), widened by one thumbnail pixel; None when a thumbnail or the size is missing."""
+    if not a or not b or not size:
+        return None
+    ra, rb = base64.b64decode(a), base64.b64decode(b)
+    if ra[:4] != rb[:4]:
+        return None
+    h, w = ra[0] * 256 + ra[1], ra[2] * 256 + ra[3]
+    sx, sy = w / max(1, size[0]), h / max(1, size[1])
+    x0, x1 = max(0, int(box[0] * sx) - 1), min(w, int(np.ceil(box[2] * sx)) + 1)
+    y0, y1 = max(0, int(box[1] * sy) - 1), min(h, int(np.ceil(box[3] * sy)) + 1)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    x = np.frombuffer(ra[4:], dtype=np.uint8).reshape(h, w)[y0:y1, x0:x1].astype(np.int16)
+    y = np.frombuffer(rb[4:], dtype=np.uint8).reshape(h, w)[y0:y1, x0:x1].astype(np.int16)
+    return float((np.abs(x - y) > delta).mean())
+
+
 FLASH_SHARE = 0.05  # a repaint flash changes a good part of the page (a hover or a caret is not one)
 
 
@@ -154,8 +174,8 @@ class GuiScreens(Expert):
     name = "gui_screens"
     kinds = ("gui",)
     requires = ("gui_actions",)
-    version = "6"  # 3: start / end states on settled screens, thumbnails, first / last action; 4: its keys;
-    # 5, 6: the start state skips a repaint flash
+    version = "7"  # 3: start / end states on settled screens, thumbnails, first / last action; 4: its keys;
+    # 5, 6: the start state skips a repaint flash; 7: the screen size the OCR boxes are in
     description = ("settled start/end screen state of each fragment (phash, thumbnail, OCR, last action's "
                    "target) for continuity, and the element text at each click")
     Params = GuiScreenParams
@@ -192,7 +212,8 @@ class GuiScreens(Expert):
             dets = self._ocr(fr.image, (w, h)) if p.ocr else []
             ident = act.data if act is not None else {}
             data = {"at": at, "fragment": k, "frame": how, "phash": phash_hex(fr.image),
-                    "thumb": thumb_b64(fr.image, p.thumb_side), "text": " ".join(d["text"] for d in dets),
+                    "thumb": thumb_b64(fr.image, p.thumb_side), "size": [w, h],
+                    "text": " ".join(d["text"] for d in dets),
                     "lines": [{"text": d["text"], "box": [round(v, 1) for v in d["box"]]} for d in dets],
                     **{key: ident.get(key) for key in ("app", "url", "title")}}
             if act is not None:

@@ -29,6 +29,10 @@ class OcrParams(BaseModel):
     min_score: float = Field(0.6, ge=0, le=1, description="drop recognised lines below this score")
     max_line_height: float = Field(0.3, gt=0, le=1, description=(
         "drop lines taller than this share of the frame height: on footage, texture read as one giant glyph"))
+    glyph_min_score: float = Field(0.9, ge=0, le=1, description=(
+        "a one-character track needs this mean score or two views: a lone glyph has no word around it for "
+        "the recogniser, and on footage a paw, wheel or leaf reads as one letter (scores 0.1-0.87 measured "
+        "on natural clips; score digits and HUD glyphs 0.92-1.0)"))
     max_side: int = Field(960, ge=160, le=4096, description="long side of the frame given to OCR (px)")
     extra_fps: float = Field(1.0, ge=0, le=10,
                              description="hash checks per second for text changing mid-shot; 0 = keyframes only")
@@ -58,7 +62,7 @@ class View:
 class OcrExpert(Expert):
     name: ClassVar[str] = "ocr"
     requires: ClassVar[tuple[str, ...]] = ("keyframes",)
-    version: ClassVar[str] = "3"  # bump whenever the output changes: the anchor cache keys on it
+    version: ClassVar[str] = "4"  # bump whenever the output changes: the anchor cache keys on it
     description: ClassVar[str] = "on-screen text tracks (RapidOCR on keyframes and on mid-shot changes)"
     Params: ClassVar[type[BaseModel]] = OcrParams
 
@@ -84,7 +88,7 @@ class OcrExpert(Expert):
                 continue
             v.dets = read_frame(self.engine, got.image, (stream.meta.width, stream.meta.height), p)
         self.stats = {"ocr_calls": len(views), "duration": duration}
-        tracks = merge_tracks(views, p)
+        tracks = drop_weak_glyphs(merge_tracks(views, p), p)
         w, h = stream.meta.width, stream.meta.height
         return [self.anchor(ctx, "ocr_text", tr["t0"], tr["t1"], _track_data(tr, w, h), tr["score"])
                 for tr in tracks]
@@ -330,6 +334,13 @@ def merge_tracks(views: list[View], p: OcrParams) -> list[dict]:
         tr.update(_summary(tr["obs"]))
     done.sort(key=lambda tr: (tr["t0"], tr["box"][1], tr["box"][0]))
     return done
+
+
+def drop_weak_glyphs(tracks: list[dict], p: OcrParams) -> list[dict]:
+    """Tracks minus lone weak glyphs: one character, read on one view, below `glyph_min_score`."""
+    def weak(tr: dict) -> bool:
+        return len("".join(tr["text"].split())) == 1 and len(tr["obs"]) < 2 and tr["score"] < p.glyph_min_score
+    return [tr for tr in tracks if not weak(tr)]
 
 
 def _summary(obs: list[dict]) -> dict:

@@ -4,8 +4,9 @@ Input is a fragment set (one source; `screen_state` anchors give each fragment's
 end screen: perceptual hash, thumbnail, OCR text, URL, last action). Fragment j may follow fragment
 i when i's end screen continues into j's start (`link`): with OCR text on both, the same words and
 numbers (one clock-like number may tick, the way that clock runs inside the fragments) on a
-similar screen; without text, the same screen, or a similar one (most pixels kept) with the same
-URL or the last target shown. The kept fragments are the longest chain
+similar screen (tokens the screens themselves explain aside: one OCR missed on a pixel-identical
+spot, one a suggestion list repeating the typed text covers); without text, the same screen, or a
+similar one (most pixels kept) with the same URL or the last target shown. The kept fragments are the longest chain
 of such links, ties broken by relevance to the intent and then by the amount of change; when
 another ordering is as long, as relevant and within `min_margin` as continuous, the order is
 undecidable from the screens and no sample is made (the error says which orders tie). The others
@@ -16,11 +17,12 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..experts.gui_screens import thumb_diff
+from ..experts.gui_screens import thumb_diff, thumb_region_diff
 from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .gui_trajectory import (
@@ -90,10 +92,16 @@ _TOKEN = re.compile(r"[^\W_]+(?:[.,:/-][^\W_]+)*")  # words and numbers as read:
 _CLOCK = re.compile(r"\d+(?::\d\d){0,2}")
 
 
+def _fold(text: str) -> str:
+    """OCR text as compared: compatibility forms folded (a digit read as '②' or '２' is 2, 'ﬁ' is
+    'fi'), case folded."""
+    return unicodedata.normalize("NFKC", text or "").casefold()
+
+
 def text_tokens(text: str) -> set[str]:
     """Words and numbers as read; a lone letter or sign that is not a digit is left out: OCR reads
     icons (arrows, carets, close buttons) as such glyphs, and not the same way on every frame."""
-    return {t for t in _TOKEN.findall((text or "").casefold()) if len(t) > 1 or t.isdigit()}
+    return {t for t in _TOKEN.findall(_fold(text)) if len(t) > 1 or t.isdigit()}
 
 
 def _glued(t: str, parts: set[str]) -> set[str] | None:
@@ -153,14 +161,68 @@ def text_change(end_text: str, start_text: str, typed: str = "") -> dict[str, An
             if u:
                 x.discard(t)
                 y.discard(u)
-    if not gone and not new:
-        verdict = "same"
-    elif len(gone) == 1 and len(new) == 1 and all(_CLOCK.fullmatch(t) for t in gone | new):
-        verdict = "tick"
-    else:
-        verdict = "differs"
-    return {"verdict": verdict, "gone": sorted(gone)[:12], "new": sorted(new)[:12],
+    return {"verdict": _verdict(gone, new), "gone": sorted(gone)[:12], "new": sorted(new)[:12],
             "changed": len(gone) + len(new), "tokens": len(a | b)}
+
+
+def _verdict(gone: set[str], new: set[str]) -> str:
+    if not gone and not new:
+        return "same"
+    if len(gone) == 1 and len(new) == 1 and all(_CLOCK.fullmatch(t) for t in gone | new):
+        return "tick"
+    return "differs"
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def _line_tokens(line: dict[str, Any]) -> set[str]:
+    return text_tokens(line.get("text") or "")
+
+
+def explained_by_screens(change: dict[str, Any] | None, end: Anchor, start: Anchor, typed: str, same_screen: bool,
+                         similar: bool) -> dict[str, Any] | None:
+    """`change` with the tokens the two screens themselves explain taken out (listed in `explained`),
+    its verdict redone. A token read on one screen only (located by its OCR line's box) is
+    - an OCR drop-out when the screens are the same (`same_screen`), OCR read no line at its place on
+      the other screen and not one thumbnail pixel of its box changed: nothing there changed, the
+      reader missed it on one frame (the thumbnail is coarse: a small digit read as 1 on one screen
+      and 2 on another changed only 1% of its box's pixels, so nothing short of identical is asked);
+    - covered (or uncovered) when, on `similar` screens, a line on the other screen lies over its place
+      and shows only what the end's last action typed: a suggestion list repeating the typed value
+      opened (or closed) over it. (A line repeating words the page shows anyway, as a drop-down's
+      option repeats the instruction's 'Select Iraq', explains nothing.)
+    A token at a place where the other screen reads another text (other numbers on the same pixels)
+    is explained by neither: it is a change."""
+    if not change or change["verdict"] == "same" or not (same_screen or similar):
+        return change
+    e, s = end.data, start.data
+    typed_t = text_tokens(typed)
+    gone, new = set(change["gone"]), set(change["new"])
+    explained = []
+    for toks, own, other in ((gone, e, s), (new, s, e)):
+        other_lines = other.get("lines") or []
+        for t in sorted(toks):
+            boxes = [ln["box"] for ln in own.get("lines") or [] if t in _line_tokens(ln)]
+            if not boxes:
+                continue
+            why = None
+            if same_screen and all(not any(_overlap(b, ln["box"]) for ln in other_lines) and
+                                   thumb_region_diff(own.get("thumb"), other.get("thumb"), b, own.get("size")) == 0.0
+                                   for b in boxes):
+                why = "read on one screen only, its pixels unchanged (OCR missed it on the other)"
+            elif similar and typed_t and all(any(_overlap(b, ln["box"]) and _line_tokens(ln) and
+                                                 _line_tokens(ln) <= typed_t for ln in other_lines) for b in boxes):
+                why = "under a line that repeats the typed text on the other screen (a suggestion list opened " \
+                      "or closed over it)"
+            if why:
+                toks.discard(t)
+                explained.append({"token": t, "on": "end" if own is e else "start", "why": why})
+    if not explained:
+        return change
+    return {**change, "verdict": _verdict(gone, new), "gone": sorted(gone), "new": sorted(new),
+            "changed": len(gone) + len(new), "explained": explained}
 
 
 def _clock_value(t: str) -> int:
@@ -174,7 +236,7 @@ def clock_at(state: Anchor, token: str) -> tuple[list[float], int] | None:
     """Where `token` (a clock-like number) shows on a screen: (its OCR line's box, its index among
     the line's clock-like numbers), or None when no line holds it."""
     for ln in state.data.get("lines") or []:
-        nums = [t for t in _TOKEN.findall(ln["text"].casefold()) if _CLOCK.fullmatch(t)]
+        nums = [t for t in _TOKEN.findall(_fold(ln["text"])) if _CLOCK.fullmatch(t)]
         if token in nums:
             return ln["box"], nums.index(token)
     return None
@@ -260,22 +322,29 @@ def link(end: Anchor, start: Anchor, p: GuiStitchParams, settled: bool | None = 
     With OCR text on both screens the text decides: the same tokens (numbers included), or one
     number ticking (a clock), on a similar screen is continuity; other changed words or numbers
     are another state (a start screen that looks alike but counts other episodes, a form with
-    other values), unless the last action's target shows on the next screen (the click led there).
+    other values), unless the last action's target shows on the next screen (the click led there);
+    tokens the screens explain (`explained_by_screens`: an OCR drop-out, a suggestion list) are not
+    changes.
     Without text: the same screen (close phash, few changed pixels), or a looser match with the
     same URL or target. A URL that changes needs a last action that may open a page (a click, or
     Enter) and, without text, a click on a link. When the end frame is not `settled` (its fragment
     stopped right after the last action), text that differs does not refute: the screens decide.
     A tick's clock (place and step) is kept in `clock`: an ordering's ticks must run one way."""
     ev = compare(end, start)
-    d, pix, text = ev["hash_distance"], ev["pixel_diff"], ev["text"]
-    ev["end_settled"] = settled
-    if text == "differs" and settled is False:
-        text = None  # the end may not show the last action's effect yet: its text cannot refute; screens decide
-    ev["clock"] = clock_step(end, ev["text_change"]) if text == "tick" else None
+    d, pix = ev["hash_distance"], ev["pixel_diff"]
     same_screen = d <= p.max_hash and (pix is None or pix <= p.max_pixels)
     loose = d <= p.loose_hash  # close enough when the screens' text agrees
     # without agreeing text, a "similar" screen must also keep most of its pixels
     similar = loose and (pix is None or pix <= p.loose_pixels)
+    act = end.data.get("action") or {}
+    ev["text_change"] = explained_by_screens(ev["text_change"], end, start,
+                                             act.get("text") or "" if act.get("type") == "type" else "",
+                                             same_screen, similar)
+    text = ev["text"] = ev["text_change"]["verdict"] if ev["text_change"] else None
+    ev["end_settled"] = settled
+    if text == "differs" and settled is False:
+        text = None  # the end may not show the last action's effect yet: its text cannot refute; screens decide
+    ev["clock"] = clock_step(end, ev["text_change"]) if text == "tick" else None
     if ev["same_url"] is False:
         opened = ev["may_navigate"] if text is not None else ev["link_click"]
         if not (opened and (ev["target_shown"] or same_screen or (loose and text in ("same", "tick")))):
@@ -300,7 +369,9 @@ def link(end: Anchor, start: Anchor, p: GuiStitchParams, settled: bool | None = 
         return None
     ev["why"] = why
     # the amount of change: screen bits and pixels, and each token only one side shows
-    changed = (ev["text_change"] or {}).get("changed", 0)
+    # (a token the screens explain, an OCR drop-out or one under a suggestion list, counts a fifth)
+    ch = ev["text_change"] or {}
+    changed = ch.get("changed", 0) + 0.2 * len(ch.get("explained", []))
     fuzzy = 0 if text is not None or ev["text_similarity"] is None else (100 - ev["text_similarity"]) / 10
     ev["cost"] = round(d + 1000 * (pix or 0.0) + 5 * changed + fuzzy, 3)
     return ev

@@ -246,11 +246,11 @@ class T2VTask(Task):
         caption = f"{article} {motion} {c1 - c0:.1f}-second shot"
         prompt = f"{article} {motion} shot"
         subject = short_subject(ev.anchors, c0, c1)
-        if subject and not texts:
+        if subject:
             prompt += f" of {subject}"
-        if texts:
+        if texts:  # text in the picture, not "a screen": footage shows signs, labels and captions too
             caption += " showing the on-screen text " + ", ".join(f'"{t}"' for t in texts)
-            prompt += f' of a screen showing the text "{texts[0]}"'
+            prompt += f' with the on-screen text "{texts[0]}"'
         caption += "."
         ids = [m["shot"]] + m["ocr"][:4] + m["speech"] + m["motion_anchors"][:2]
         for text, cited in visual_clauses(ev.anchors, c0, c1):  # who / what is in view, hands, camera, colours
