@@ -5,7 +5,13 @@ rules teacher's t2v samples from training-only sources, the checkpoint converted
     python benchmarks/bench_llamacpp_tailor.py sources --work W   # training decks + generated clips
     python benchmarks/bench_llamacpp_tailor.py corpus  --work W   # rules teacher -> W/corpus (t2v rows)
     python benchmarks/bench_llamacpp_tailor.py sft     --work W [--steps 24]
-    python benchmarks/bench_llamacpp_tailor.py tailor  --work W [--model W/sft]
+    python benchmarks/bench_llamacpp_tailor.py grpo    --work W [--steps 2]            # from W/sft -> W/grpo
+    python benchmarks/bench_llamacpp_tailor.py tailor  --work W [--model W/sft] [--intent "..."] [--offline-plan]
+    python benchmarks/bench_llamacpp_tailor.py score   --work W --bench BENCH [--cases a,b] [--models smollm2,W/sft,W/grpo]
+
+`score` runs `dataclaw bench run` for the rules teacher, the naive annotator and each model (llama.cpp, Omni:
+an Expert set is served by `--backend hf` only) on the chosen cases, and writes W/score.md: overall means with
+bootstrap 95% CIs over cases (bench run's summary.json).
 
 Training sources never overlap what is scored: three decks rendered here with examples/make_lecture.py
 (their own slides and narration: none is the shipped lecture or a dataclaw-val deck) and two clips of
@@ -80,14 +86,15 @@ def sources(work: Path) -> list[Path]:
     return out
 
 
-def corpus(work: Path) -> dict:
+def corpus(work: Path, tasks: list[str], max_samples: int) -> dict:
     from dataclaw.train.corpus import build_corpus
 
     src = sources(work)
     t = time.perf_counter()
-    build_corpus(src, work / "corpus", teacher="rules", max_samples=12, tasks=["t2v"], val_fraction=0.0)
+    build_corpus(src, work / "corpus", teacher="rules", max_samples=max_samples, tasks=tasks, val_fraction=0.0)
     info = json.loads((work / "corpus" / "corpus.json").read_text())
-    return {"sources": [str(p) for p in src], "counts": info.get("counts"), "wall_s": round(time.perf_counter() - t, 1)}
+    return {"sources": [str(p) for p in src], "tasks": tasks, "counts": info.get("counts"),
+            "wall_s": round(time.perf_counter() - t, 1)}
 
 
 SFT_CONFIG = """# issue 15: a short SFT on the t2v rows of training-only sources (bench_llamacpp_tailor.py)
@@ -119,18 +126,84 @@ def sft(work: Path, steps: int) -> dict:
     return {"command": " ".join(cmd), "steps": steps, "wall_s": round(time.perf_counter() - t, 1)}
 
 
-def tailor(work: Path, model: str, threads: int, offline_plan: bool) -> dict:
+GRPO_CONFIG = """# issue 15: a short GRPO from W/sft on the RL prompts of the same corpus (bench_llamacpp_tailor.py)
+mode: omni
+threads: 2
+lora: null
+reward_weights: {{format: 1.0, grounding: 1.0, efficiency: 0.5}}
+args:
+  max_steps: {steps}
+  per_device_train_batch_size: 2
+  gradient_accumulation_steps: 1
+  num_generations: 2
+  max_completion_length: 320
+  learning_rate: 5.0e-6
+  beta: 0.02
+  temperature: 0.9
+  logging_steps: 1
+  save_strategy: "no"
+"""
+
+
+def grpo(work: Path, steps: int) -> dict:
+    cfg = work / "grpo.yaml"
+    cfg.write_text(GRPO_CONFIG.format(steps=steps))
+    cmd = [sys.executable, "-m", "dataclaw.cli", "train", "grpo", "--data", str(work / "corpus"), "--config", str(cfg),
+           "--model", str(work / "sft"), "-o", str(work / "grpo")]
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True)
+    return {"command": " ".join(cmd), "steps": steps, "wall_s": round(time.perf_counter() - t, 1)}
+
+
+SCORE_METRICS = ("validity", "accept", "field", "semantic", "sequence", "grounding")
+
+
+def _cell(m: dict | None) -> str:
+    if not m or m.get("mean") is None:
+        return "n/a"
+    return f"{m['mean']:.3f} [{m['lo']:.3f}, {m['hi']:.3f}]"
+
+
+def score(work: Path, bench: Path, cases: str | None, models: list[str], threads: int) -> dict:
+    """rules, naive and each model on the same cases; W/score.md is the table with its commands."""
+    runs = []  # the models first (the slow runs), then the rules teacher and the naive annotator
+    for m in models:
+        runs.append((Path(m).name, ["-b", "llamacpp", "-m", m, "-n", "2", "--max-attempts", "2", "--max-repairs", "0",
+                                    "--backend-option", "parallel=2", "--backend-option", f"threads={threads}",
+                                    "--backend-option", "max_tokens=384"]))
+    runs += [("rules", ["-b", "rules"]), ("naive", ["-b", "naive"])]
+    rows, out = [], {}
+    for label, opts in runs:
+        res = work / f"val_{label}"
+        cmd = [sys.executable, "-m", "dataclaw.cli", "bench", "run", str(bench), *opts, "-o", str(res), "--label", label, "-q"]
+        if cases:
+            cmd += ["--cases", cases]
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True)
+        wall = round(time.perf_counter() - t, 1)
+        summ = json.loads((res / "summary.json").read_text())
+        ov = summ["overall"]
+        out[label] = {"command": " ".join(cmd), "wall_s": wall, "cases": ov["cases"],
+                      **{k: ov.get(k) for k in SCORE_METRICS}}
+        rows.append(f"| {label} | {ov['cases']} | " + " | ".join(_cell(ov.get(k)) for k in SCORE_METRICS) + f" | {wall} s |")
+        md = ["| run | cases | " + " | ".join(SCORE_METRICS) + " | wall |", "|---" * (len(SCORE_METRICS) + 3) + "|", *rows]
+        (work / "score.md").write_text("\n".join(md) + "\n")
+    return out
+
+
+def tailor(work: Path, model: str, threads: int, offline_plan: bool, intent: str = INTENT) -> dict:
     """README's command with the model: `--intent` (the model is asked for the plan too, intent.py), or
     with `offline_plan` a recipe from `dataclaw plan` (the offline planner) replayed with the model."""
     lecture = str(ROOT / "examples" / "lecture" / "lecture.mp4")
-    out = work / f"tailor_{Path(model).name}{'_recipe' if offline_plan else ''}"
+    tag = "" if intent == INTENT else "_" + "".join(w[0] for w in intent.split())
+    out = work / f"tailor_{Path(model).name}{tag}{'_recipe' if offline_plan else ''}"
     if offline_plan:
-        plan = work / "plan.yaml"
-        subprocess.run([sys.executable, "-m", "dataclaw.cli", "plan", lecture, "-i", INTENT, "-o", str(plan)],
+        plan = work / f"plan{tag}.yaml"
+        subprocess.run([sys.executable, "-m", "dataclaw.cli", "plan", lecture, "-i", intent, "-o", str(plan)],
                        check=True, capture_output=True)
         how = ["--recipe", str(plan)]
     else:
-        how = ["--intent", INTENT]
+        how = ["--intent", intent]
     cmd = [sys.executable, "-m", "dataclaw.cli", "tailor", lecture, *how, "--backend", "llamacpp", "--model", model,
            "--backend-option", "parallel=2", "--backend-option", f"threads={threads}", "-j", "2",
            "--max-repairs", "1", "-o", str(out), "--json", "-q"]
@@ -149,9 +222,15 @@ def tailor(work: Path, model: str, threads: int, offline_plan: bool) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("stage", choices=["sources", "corpus", "sft", "tailor"])
+    ap.add_argument("stage", choices=["sources", "corpus", "sft", "grpo", "tailor", "score"])
+    ap.add_argument("--intent", default=INTENT, help="tailor: the intent (README's tutorial intent, or t2v by default)")
+    ap.add_argument("--bench", type=Path, default=None, help="score: a dataclaw-val folder (dataclaw bench build)")
+    ap.add_argument("--cases", default=None, help="score: comma-separated substrings of case ids (default: all)")
+    ap.add_argument("--models", default=None, help="score: comma-separated models (default smollm2,W/sft,W/grpo)")
     ap.add_argument("--work", type=Path, required=True)
     ap.add_argument("--steps", type=int, default=12)
+    ap.add_argument("--tasks", default="t2v,tutorial,temporal_qa", help="corpus: the tasks the teacher writes rows for")
+    ap.add_argument("--max-samples", type=int, default=12, help="corpus: rows per source and task at most")
     ap.add_argument("--model", default=None, help="tailor: GGUF, checkpoint folder or smollm2 (default WORK/sft)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--offline-plan", action="store_true", help="tailor: plan with `dataclaw plan`, replay the recipe")
@@ -160,11 +239,16 @@ def main() -> None:
     if a.stage == "sources":
         res = {"sources": [str(p) for p in sources(a.work)]}
     elif a.stage == "corpus":
-        res = corpus(a.work)
+        res = corpus(a.work, a.tasks.split(","), a.max_samples)
     elif a.stage == "sft":
         res = sft(a.work, a.steps)
+    elif a.stage == "grpo":
+        res = grpo(a.work, a.steps)
+    elif a.stage == "score":
+        models = a.models.split(",") if a.models else ["smollm2", str(a.work / "sft"), str(a.work / "grpo")]
+        res = score(a.work, a.bench, a.cases, models, a.threads)
     else:
-        res = tailor(a.work, a.model or str(a.work / "sft"), a.threads, a.offline_plan)
+        res = tailor(a.work, a.model or str(a.work / "sft"), a.threads, a.offline_plan, a.intent)
     (a.work / f"{a.stage}{'_' + Path(a.model).name if a.model else ''}.json").write_text(json.dumps(res, indent=1) + "\n")
     print(json.dumps(res, indent=1))
 
