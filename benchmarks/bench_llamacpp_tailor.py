@@ -164,8 +164,24 @@ def _cell(m: dict | None) -> str:
     return f"{m['mean']:.3f} [{m['lo']:.3f}, {m['hi']:.3f}]"
 
 
+def headline_ids(bench: Path, cases: str | None) -> list[str]:
+    """The benchmark's headline cases (not the focused ones, which `bench run` scores apart) whose id contains
+    one of the comma-separated `cases` substrings (all of them without `cases`), as exact ids: `bench run
+    --cases` matches substrings, and with no `--cases` it runs the 330 focused cases of the full size too."""
+    rows = [json.loads(line) for line in (bench / "cases.jsonl").read_text().splitlines() if line.strip()]
+    ids = [r["id"] for r in rows if not r.get("focus")]
+    if cases:
+        ids = [i for i in ids if any(k in i for k in cases.split(","))]
+    every = [r["id"] for r in rows]
+    for i in ids:  # an exact id must not be a substring of another case's id
+        assert sum(i in j for j in every) == 1, i
+    return ids
+
+
 def score(work: Path, bench: Path, cases: str | None, models: list[str], threads: int) -> dict:
-    """rules, naive and each model on the same cases; W/score.md is the table with its commands."""
+    """rules, naive and each model on the same cases; W/score.md is the table with its commands. A run resumes
+    (bench run skips the cases in its results.jsonl), so the wall column is the sum of the cases' own seconds."""
+    ids = headline_ids(bench, cases)
     runs = []  # the models first (the slow runs), then the rules teacher and the naive annotator
     for m in models:
         runs.append((Path(m).name, ["-b", "llamacpp", "-m", m, "-n", "2", "--max-attempts", "2", "--max-repairs", "0",
@@ -175,16 +191,18 @@ def score(work: Path, bench: Path, cases: str | None, models: list[str], threads
     rows, out = [], {}
     for label, opts in runs:
         res = work / f"val_{label}"
-        cmd = [sys.executable, "-m", "dataclaw.cli", "bench", "run", str(bench), *opts, "-o", str(res), "--label", label, "-q"]
-        if cases:
-            cmd += ["--cases", cases]
+        cmd = [sys.executable, "-m", "dataclaw.cli", "bench", "run", str(bench), *opts, "-o", str(res), "--label", label, "-q",
+               "--cases", ",".join(ids)]
         t = time.perf_counter()
         subprocess.run(cmd, check=True)
-        wall = round(time.perf_counter() - t, 1)
         summ = json.loads((res / "summary.json").read_text())
         ov = summ["overall"]
-        out[label] = {"command": " ".join(cmd), "wall_s": wall, "cases": ov["cases"],
-                      **{k: ov.get(k) for k in SCORE_METRICS}}
+        recs = {r["case"]: r for r in map(json.loads, (res / "results.jsonl").read_text().splitlines())}
+        wall = round(sum(recs[i].get("seconds", 0.0) for i in ids), 1)
+        out[label] = {"command": " ".join(cmd[:cmd.index("--cases") + 1]) + f" <{len(ids)} ids>",
+                      "this_call_s": round(time.perf_counter() - t, 1), "wall_s": wall, "cases": ov["cases"],
+                      "errors": summ.get("errors"), **{k: ov.get(k) for k in SCORE_METRICS},
+                      "domains": {d: {k: v.get(k) for k in ("cases", *SCORE_METRICS)} for d, v in summ["domains"].items()}}
         rows.append(f"| {label} | {ov['cases']} | " + " | ".join(_cell(ov.get(k)) for k in SCORE_METRICS) + f" | {wall} s |")
         md = ["| run | cases | " + " | ".join(SCORE_METRICS) + " | wall |", "|---" * (len(SCORE_METRICS) + 3) + "|", *rows]
         (work / "score.md").write_text("\n".join(md) + "\n")
@@ -225,7 +243,7 @@ def main() -> None:
     ap.add_argument("stage", choices=["sources", "corpus", "sft", "grpo", "tailor", "score"])
     ap.add_argument("--intent", default=INTENT, help="tailor: the intent (README's tutorial intent, or t2v by default)")
     ap.add_argument("--bench", type=Path, default=None, help="score: a dataclaw-val folder (dataclaw bench build)")
-    ap.add_argument("--cases", default=None, help="score: comma-separated substrings of case ids (default: all)")
+    ap.add_argument("--cases", default=None, help="score: comma-separated substrings of headline case ids (default: all 80 of the full size)")
     ap.add_argument("--models", default=None, help="score: comma-separated models (default smollm2,W/sft,W/grpo)")
     ap.add_argument("--work", type=Path, required=True)
     ap.add_argument("--steps", type=int, default=12)
@@ -245,7 +263,8 @@ def main() -> None:
     elif a.stage == "grpo":
         res = grpo(a.work, a.steps)
     elif a.stage == "score":
-        models = a.models.split(",") if a.models else ["smollm2", str(a.work / "sft"), str(a.work / "grpo")]
+        models = [m for m in a.models.split(",") if m and m != "none"] if a.models else \
+            ["smollm2", str(a.work / "sft"), str(a.work / "grpo")]  # --models none: rules and naive alone
         res = score(a.work, a.bench, a.cases, models, a.threads)
     else:
         res = tailor(a.work, a.model or str(a.work / "sft"), a.threads, a.offline_plan, a.intent)
