@@ -1246,6 +1246,15 @@ def relevance(ev: Any, anchorset: AnchorSet, focus: Focus, match: Match | None =
             "reading": match.reading.terms if match.reading else None}
 
 
+def _uncapped(task: Any, spec: Any) -> Any:
+    """`spec` without the task's `max_samples` cap (when its Params have one): the windows after the cap
+    may be the very ones the focus asks for ("only around the grasp" at 21 s of a 24 s episode)."""
+    fields = getattr(getattr(task, "Params", None), "model_fields", {})
+    if "max_samples" not in fields:
+        return spec
+    return spec.model_copy(update={"params": {**spec.params, "max_samples": 10 ** 6}})
+
+
 def _held(ev: Any, rel: dict[str, Any], match: Match, need: float) -> dict[str, Any]:
     """A fixed window (Task.focus_holds) is on focus when it lies mostly in the focus or holds a whole
     focused part (a 0.1 s shot in a 1 s window); either way the window is the sample, so its span joins the
@@ -1307,8 +1316,8 @@ def focus_evidence(task: Any, spec: Any, anchorset: AnchorSet | list[AnchorSet],
     mode = getattr(task, "focus_mode", None) or ("filter" if task.name in FILTER_TASKS else "restrict")
     if callable(hook):
         evs = hook(anchorset, spec, match)
-    elif mode == "filter":
-        evs = task.select(anchorset, spec)
+    elif mode == "filter":  # the task's sample cap counts what the focus keeps, not the whole source's windows
+        evs = task.select(anchorset, _uncapped(task, spec))
     else:  # a time window is meant strictly: anchors mostly inside a part, but nearly all inside a window
         evs = task.select(focused_view(anchorset, match.spans, 0.5 if focus.readings or focus.failures else WINDOW_SHARE),
                           spec)
@@ -1324,6 +1333,9 @@ def focus_evidence(task: Any, spec: Any, anchorset: AnchorSet | list[AnchorSet],
         kept.append(ev)
     kept.sort(key=lambda e: -e.meta["focus"]["score"])  # stable: the task's order within a score
     kept = _difficulty_first(kept, focus.difficulty)
+    cap = getattr(task.params(spec), "max_samples", None) if mode == "filter" and not callable(hook) else None
+    if isinstance(cap, int) and cap > 0:
+        kept = kept[:cap]
     if not kept:
         n = len(evs)
         match = dataclasses.replace(match, spans=[], message=(

@@ -102,3 +102,30 @@ def test_a_focus_on_what_the_player_does_selects_the_windows_that_hold_it(doom_d
                 v = verify_sample(sample, aset, task=task, evidence=ev, draft=draft)
                 assert v.ok, (v.errors, sample.query.text)
                 assert ev.meta["focus"]["inside"] >= 0.5  # mostly inside, or holding the moment
+
+
+def test_the_sample_cap_counts_the_windows_the_focus_keeps(doom_dirs):
+    """max_samples caps what the focus keeps, not the source's first windows: a cap of k used to take the
+    first k windows of the recording and then find none of them holding the focused action."""
+    from dataclaw.anchors import run_experts
+    from dataclaw.focus import focus_evidence, parse_focus
+    from dataclaw.tasks import get_task
+
+    task = get_task("game_frames")
+    focus = parse_focus("frames where the player shoots")
+    tried = 0
+    for d in doom_dirs:
+        _, rows = _log(d)
+        shots = [r["t"] for r in rows if r["action"] == "ATTACK"]
+        aset = run_experts(d)
+        windows = task.select(aset, TaskSpec(task="game_frames", domain="aigc", instruction="g"))
+        first = next((i for i, ev in enumerate(windows)
+                      if any(ev.meta["span"][0] - 1e-6 <= t < ev.meta["span"][1] for t in shots)), None)
+        if not first:  # no shot, or one in the very first window: nothing to show here
+            continue
+        tried += 1
+        spec = TaskSpec(task="game_frames", domain="aigc", instruction="g", params={"max_samples": first})
+        evs, match = focus_evidence(task, spec, aset, focus)
+        assert 0 < len(evs) <= first, (d.name, first, match and match.message)
+        assert all(any(ev.meta["span"][0] - 1e-6 <= t < ev.meta["span"][1] for t in shots) for ev in evs)
+    assert tried, "no recording had its first shot after the first window"
