@@ -1042,7 +1042,7 @@ def _judge(c: Claim, pool: _Pool, policy: ClaimPolicy) -> Finding | None:
         return Finding(c, "no cited camera_motion anchor")
     if c.kind == "light":
         lights = s.facts.get("light", set())
-        if c.key in lights or c.key in pool.raw:
+        if c.key in lights or c.key in pool.raw or c.text.lower() in pool.raw:  # "brightly" an anchor writes
             return None
         if lights:
             return Finding(c, f"the cited scene anchor's light is {sorted(lights)}", contradicted=True)

@@ -204,3 +204,25 @@ def test_a_chinese_caption_contradicting_a_visual_anchor_is_rejected(clip_anchor
     verdict = verify_sample(task.build(draft, ev, spec, media), aset, dataset_dir=media.root, task=task, evidence=ev)
     assert not verdict.ok, (draft["caption"], verdict)
     assert any(re.search(reason, e) for e in verdict.errors), verdict.errors
+
+
+def test_a_chinese_tutorial_of_unnarrated_footage_has_chinese_steps_that_are_checked(clip_anchors, media):
+    """"把这个视频做成分步教程" on cup.mp4 wrote English steps ("The right hand holds an object.") under a
+    Chinese question; now the steps are Chinese, verify, and a wrong side or action is rejected."""
+    aset = clip_anchors["cup"]
+    task = get_task("tutorial")
+    spec = TaskSpec(task="tutorial", domain="daily_life", instruction="把这个视频做成分步教程", language="zh")
+    evs = task.select(aset, spec)
+    assert evs
+    for ev in evs:
+        draft = task.rules(ev, spec)
+        verdict = verify_sample(task.build(draft, ev, spec, media), aset, dataset_dir=media.root, task=task, evidence=ev)
+        assert verdict.ok, verdict.errors
+        assert all(st["text"].startswith("右手") and "hand" not in st["text"] for st in draft["steps"]), draft["steps"]
+    ev = evs[0]
+    draft = task.rules(ev, spec)
+    plain = next(i for i, st in enumerate(draft["steps"]) if st["text"] == "右手拿着一个物体。")
+    for new in ("左手拿着一个物体。", "右手拿着一个物体，转动它。"):
+        bad = {**draft, "steps": [dict(st, text=new) if i == plain else st for i, st in enumerate(draft["steps"])]}
+        verdict = verify_sample(task.build(bad, ev, spec, media), aset, dataset_dir=media.root, task=task, evidence=ev)
+        assert not verdict.ok, (new, verdict)
