@@ -42,6 +42,8 @@ HEADING_MIN = 0.6  # a part whose heading matches this well is about the reading
 KEEP_SHARE = 0.5  # a filtered bundle is kept when this share of its footprint lies in the focus
 REL_KEEP = 0.85  # several parts: keep those that match about as well as the best
 MEANING_MAX = 0.8  # a match by meaning alone never counts as much as the words themselves
+SAID_KINDS = {"ocr_text", "transcript", "speech", "caption"}  # anchors whose text a person wrote or said
+WN_GUESS = 0.5  # WordNet relations that MiniLM calls unrelated (cos < EMB_LO): a guess for `_weak`, never a match
 EMB_LO, EMB_HI = 0.35, 0.65  # MiniLM cosine mapped linearly to [0, 1] between these (0.35: unrelated)
 FUZZ_MIN = 85.0  # rapidfuzz ratio for a word to match a word (typos, OCR noise)
 LITERAL = 0.99  # a part whose anchor has every word of the reading beats parts matched by relations or meaning
@@ -630,20 +632,29 @@ class Scorer:
         if self.embed is not None:
             self._vectors(texts)
 
-    def score(self, reading: FocusReading, text: str, own: str | None = None) -> tuple[float, str]:
+    def score(self, reading: FocusReading, text: str, own: str | None = None, kind: str = "") -> tuple[float, str]:
         """`text`: the anchor's words with its kind; `own`: its own text only, compared by meaning when
         it has two words or more (a bare kind name like "gripper" is too short to embed reliably)."""
         idf = self.idf.get(reading.terms)
         own = text if own is None else own
         # WordNet relates a request's words to what the anchor says, never to its kind's words ("box" is
         # in the definition of "camera": a camera_motion anchor is not about a box)
-        lex, how = max(coverage(reading.terms, text, idf), coverage(reading.terms, own, idf, wordnet=reading.kind != "robot"))
-        emb = 0.0
+        plain = coverage(reading.terms, text, idf)
+        related = coverage(reading.terms, own, idf, wordnet=reading.kind != "robot")
+        emb, cos = 0.0, None
         # robot readings are already phase names ("grasp"): matched by word, not by a loose meaning
         if self.embed is not None and reading.kind != "robot" and len(content_words(own)) >= 2:
             self._vectors([reading.terms, own])
             cos = float(self._vec[reading.terms] @ self._vec[own])
             emb = MEANING_MAX * min(1.0, max(0.0, (cos - EMB_LO) / (EMB_HI - EMB_LO)))
+        if (related[1] == "wordnet" and related[0] >= MATCH_MIN > plain[0] and cos is not None and cos < EMB_LO
+                and kind in SAID_KINDS):
+            # WordNet's relations alone ("work" is in the gloss of "hours", "kettle" and "cup" share a
+            # hypernym) make a match only when MiniLM does not call the two texts unrelated; else the
+            # relations count as a guess (below MATCH_MIN), as in `restates_task`
+            import os
+            related = (min(related[0], WN_GUESS), "wordnet") if os.environ.get("F24_MODE", "guess") == "guess" else plain
+        lex, how = max(plain, related)
         return (lex, how) if lex >= emb else (emb, "meaning")
 
     def cosine(self, a: str, b: str) -> float | None:
@@ -843,7 +854,7 @@ def _score_part(p: Part, reading: FocusReading, scorer: Scorer, position: str | 
         words = anchor_words(a, with_kind=reading.kind != "robot")
         if not words:
             continue
-        s, how = scorer.score(reading, words, anchor_words(a, with_kind=False))
+        s, how = scorer.score(reading, words, anchor_words(a, with_kind=False), a.kind)
         scored.append((a, s, how, 2.0 if a is p.heading else 1.0))
         literal = literal or (how == "words" and coverage(reading.terms, words)[0] >= LITERAL)
     if not scored:
