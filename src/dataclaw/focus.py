@@ -959,6 +959,10 @@ ASKS_GENERIC = re.compile(r"\b(?:intro|introduction|introduc\w+|opening|overview
                           r"conclusion|conclud\w+|wrap[- ]?up|outro|ending|welcome|beginning|start)\b|开头|介绍|总结|结尾")
 
 
+NUMBERED = re.compile(r"(?:(?:step|part|stage|phase|example|exercise|task|lesson|section|chapter)\b\s*\d*\s*[:.)-]|"
+                      r"\d+\s*[:.)]|(?:第\s*\S{1,3}\s*[步部章节]))", re.I)  # a heading that numbers one step
+
+
 def _part_text(p: Part) -> str:
     return " ".join(anchor_words(a, with_kind=False) for a in p.anchors if a.kind not in TIME_KINDS)
 
@@ -976,7 +980,11 @@ def _generic(parts: list[Part]) -> set[int]:
     text0 = _part_text(parts[first]).lower()
     later = " ".join(_part_text(p) for p in parts[first + 1:])
     head0 = anchor_words(parts[first].heading, with_kind=False)
-    if INTRO_CUE.search(text0) or (content_words(head0) and coverage(head0, later)[0] >= 1.0):
+    # the opening title: it says it opens, or its heading's words are what the later parts are about
+    # (all of them; half when it is no numbered step: narration garbles words - "average" heard as
+    # "amarage" - and a deck's first heading that is not "Step 1: ..." names the whole of it)
+    recur = coverage(head0, later)[0] if content_words(head0) else 0.0
+    if INTRO_CUE.search(text0) or recur >= 1.0 or (recur >= 0.5 and not NUMBERED.match(head0.strip())):
         out.add(first)
     if OUTRO_CUE.search(_part_text(parts[last]).lower()):
         out.add(last)
