@@ -236,10 +236,23 @@ def _clean_phrase(x: str, subject: bool = False, lead: bool = False) -> str:
     x = re.sub(r"\s+", " ", x).strip()
     while True:  # a preposition left dangling where a time phrase was cut out ("the red cup in")
         y = re.sub(r"\s+(?:in|during|within|over|at|from|for|of|on|and|with|to|by|the)$", "", x)
-        if y == x:
+        if y == x or _particle_end(x):
             break
         x = y
     return re.sub(r"\s+", " ", x).strip()
+
+
+def _particle_end(x: str) -> bool:
+    """Whether the phrase ends in a verb's particle ("the kettle goes on", "the final speed comes out"):
+    WordNet knows the verb and its last word as one verb ("go on", "come out"), so it is no dangling
+    preposition left where a time phrase was cut out ("the red cup in")."""
+    toks = re.findall(r"[a-z]+", x.lower())
+    if len(toks) < 2 or toks[-1] not in ("in", "on", "over"):
+        return False
+    from . import synonyms  # noqa: PLC0415
+
+    return (toks[-2] not in STOP and synonyms.available()
+            and any(synonyms.is_verb(f"{b} {toks[-1]}") for b in synonyms.base_forms(toks[-2])))
 
 
 def content_words(text: str) -> list[str]:
@@ -652,8 +665,7 @@ class Scorer:
             # WordNet's relations alone ("work" is in the gloss of "hours", "kettle" and "cup" share a
             # hypernym) make a match only when MiniLM does not call the two texts unrelated; else the
             # relations count as a guess (below MATCH_MIN), as in `restates_task`
-            import os
-            related = (min(related[0], WN_GUESS), "wordnet") if os.environ.get("F24_MODE", "guess") == "guess" else plain
+            related = (min(related[0], WN_GUESS), "wordnet")
         lex, how = max(plain, related)
         return (lex, how) if lex >= emb else (emb, "meaning")
 
