@@ -112,6 +112,9 @@ POSITION = [(r"\b(?:on|at|to) the left\b|\bleft(?:most|-hand)?\b|左边|左侧",
             (r"\bin the (?:middle|centre|center)\b|中间", "middle"),
             (r"\b(?:at|on) the top\b|上面|上方", "top"), (r"\b(?:at|on) the bottom\b|下面|下方", "bottom")]
 
+DIRECTED = re.compile(r"\b(?:turn|move|go|goes|went|look|steer|swipe|scroll|strafe|head|veer|drift|drive|slide|"
+                      r"pan|tilt|swing|roll|lean|step|walk|run|ran|fly|flew|shift|rotate|spin)(?:s|ed|ing|ning|ped)?\s+"
+                      r"(?:(?:to|towards?) (?:the )?)?(?:left|right)\b")
 _NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted((re.escape(k) for k in NUM_WORDS), key=len, reverse=True)) + r")"
 _UNIT = r"(seconds?|secs?|s|minutes?|mins?)"
 _CLOCK = r"(\d{1,2}:\d{2}(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:seconds?|secs?|s|minutes?|mins?)?)"
@@ -134,6 +137,8 @@ _PHRASES = [
     (re.compile(rf"\bthe\s+({_PART})(s?)\s+(?:where|when|in which|that|about|with|showing|on|of)\s+(?P<x>.+)"), "part"),
     # "the moment the gripper closes ...": a relative clause without its "where" / "when"
     (re.compile(rf"\bthe\s+({_PART})(s?)\s+(?P<x>(?:the|they|it|he|she|we|you|someone)\s+.+)"), "part"),
+    # "frames where the player shoots", "clips when the cup tilts"
+    (re.compile(r"\b(frame|clip|shot|moment|time|scene)(s?)\s+(?:where|when|in which)\s+(?P<x>.+)"), "part"),
     (re.compile(r"\b(?:focus(?:ed|ing)?|concentrat\w*|zoom(?:ed|ing)? in)\s+on\s+(?P<x>.+)"), "focus"),
     (re.compile(r"\b(?:questions?|quiz(?:zes)?|q ?& ?a|qa|samples?|examples?|clips?|captions?|tutorials?|"
                 r"trajector(?:y|ies)|pairs?|annotations?|instructions?|demos?|demonstrations?|data|steps?|"
@@ -263,10 +268,13 @@ def content_words(text: str) -> list[str]:
 
 def _readings(x: str, failures: bool) -> tuple[list[FocusReading], str | None, bool]:
     """Readings of one focus phrase (ranked), a position qualifier, and whether it is ambiguous."""
-    position = next((name for pat, name in POSITION if re.search(pat, x)), None)
+    # "turns left", "moves to the right": a direction of motion, part of what to look for, not a place
+    sided = DIRECTED.sub(" ", x)
+    position = next((name for pat, name in POSITION if re.search(pat, sided)), None)
     terms = x
-    for pat, _ in POSITION:
-        terms = re.sub(pat, " ", terms)
+    if position is not None:
+        for pat, _ in POSITION:
+            terms = re.sub(pat, " ", terms)
     if failures:
         terms = FAIL_RE.sub(" ", terms)
     terms = re.sub(r"\b(?:attempts?|tries|times|cases|ones|parts?|phases?|stages?)\b", " ", terms)
@@ -570,14 +578,18 @@ KIND_WORDS = {  # what an anchor of a kind is, in words a user might use
     "gui_action": "action", "gui_element": "element", "hand": "hand", "hand_object": "hand holding object",
     "person": "person people", "face": "face person", "camera_motion": "camera moves", "subject_motion": "moving",
     "scene": "scene", "motion": "motion moving", "transition": "transition cut",
+    # game recordings: what the player does and what the game shows for it
+    "game_action": "player presses action button", "player_move": "player moves", "score_change": "score points",
+    "life_lost": "player loses a life dies", "counter_change": "counter changes", "game_over": "game over ends",
 }
 TEXT_KEYS = ("text", "label", "name", "phase", "type", "target", "role", "object", "objects", "diagnosis",
              "caption", "title", "action_type", "element", "tag", "value", "kind", "direction", "what", "event",
-             "with", "side", "act", "motion", "label", "activity", "actions", "palette", "light")
+             "with", "side", "act", "motion", "label", "activity", "actions", "palette", "light", "words", "field")
 KIND_FOR = {  # anchor kinds a reading of each kind is looked for in (topic: all of them)
     "robot": {"phase", "fault", "contact", "gripper", "stagnation", "last_good_state"},
     "ui": {"gui_element", "gui_action", "screen_state", "ocr_text", "window", "transcript"},
-    "person": {"person", "face", "hand", "hand_object", "subject_motion", "ocr_text", "transcript"},
+    "person": {"person", "face", "hand", "hand_object", "subject_motion", "ocr_text", "transcript",
+               "game_action", "player_move", "life_lost"},  # in a game the person is the player
     "object": {"hand_object", "object", "objects", "scene", "ocr_text", "transcript", "phase", "contact"},
 }
 
@@ -1265,6 +1277,23 @@ def relevance(ev: Any, anchorset: AnchorSet, focus: Focus, match: Match | None =
             "reading": match.reading.terms if match.reading else None}
 
 
+def _held(ev: Any, rel: dict[str, Any], match: Match, need: float) -> dict[str, Any]:
+    """A fixed window (Task.focus_holds) is on focus when it lies mostly in the focus or holds a whole
+    focused part (a 0.1 s shot in a 1 s window); either way the window is the sample, so its span joins the
+    focus it records (the verifier checks its target frame against it), with the part it holds as a reason."""
+    fp = footprint(ev)
+    held = [p for p in match.parts if any(a - 1e-6 <= p.span[0] and p.span[1] <= b + 1e-6 for a, b in fp)]
+    if rel["inside"] < need and not held:
+        return rel
+    spans = sorted({(round(a, 3), round(b, 3)) for a, b in [*map(tuple, rel["spans"]), *fp]})
+    out = {**rel, "spans": [list(x) for x in spans]}
+    if rel["inside"] < need:
+        best = max(held, key=lambda p: p.score)
+        out.update(score=round(best.score, 4), inside=1.0, reasons=list(dict.fromkeys(
+            [f"its window holds the focused {best.span[0]:.2f}-{best.span[1]:.2f} s", *best.reasons]))[:4])
+    return out
+
+
 TASK_RESTATED = 0.45  # the planner's CLEAR_SCORE: a reading this close to the task's own words names the task
 
 
@@ -1318,6 +1347,8 @@ def focus_evidence(task: Any, spec: Any, anchorset: AnchorSet | list[AnchorSet],
     need = KEEP_SHARE if focus.readings or focus.failures else WINDOW_SHARE
     for ev in evs:
         rel = relevance(ev, anchorset, focus, match)
+        if getattr(task, "focus_holds", False) and match.reading is not None:
+            rel = _held(ev, rel, match, need)
         if rel["inside"] < need:
             continue
         ev.meta["focus"] = rel
