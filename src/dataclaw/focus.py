@@ -233,6 +233,7 @@ def _clean_phrase(x: str, subject: bool = False, lead: bool = False) -> str:
     if m:
         x = x[: m.start()]
     x = x.strip(" '\"“”‘’")
+    x = re.sub(r"^(?:just|only|solely|purely)\s+", "", x)  # "covering just the bike example": "just" is no topic
     m = re.match(r"(?:where|when|in which)\s+", x) if lead else None
     if m:  # "just where it carries the cube": what happens there ("about when things happen" stays generic)
         x, subject = x[m.end():], True
@@ -905,7 +906,12 @@ def _pick(parts: list[Part], reading: FocusReading, scorer: Scorer, single: bool
     scored = [_score_part(p, reading, scorer, position, size) for p in parts]
     # an intro, title slide or summary restates every step: it is what was asked only when its heading
     # says every word of the request; else a step comes first, matched or the clear closest (`_weak`)
-    over = {i for i in gen if not (scored[i].literal and scored[i].reasons and scored[i].reasons[0] == "its heading matches")}
+    # The opening title never stands in by its own heading: its words are what every part is about
+    # (`Scorer.weigh`), so "rewriting over six and then adding" does not take "Adding Fractions" for
+    # its "adding"; asking for the intro or the title (ASKS_GENERIC) still gets it
+    title = next((i for i, p in enumerate(parts) if p.heading is not None), None)
+    over = {i for i in gen if i == title or not (scored[i].literal and scored[i].reasons
+                                                 and scored[i].reasons[0] == "its heading matches")}
     steps = [p for i, p in enumerate(scored) if i not in over]
     hits = [p for p in steps if p.score > 0]
     if not hits and over:

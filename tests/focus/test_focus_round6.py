@@ -91,3 +91,26 @@ def test_a_verbs_particle_ends_the_phrase():
     assert f.readings[0].terms == "the lights come on"
     # a preposition left where a time phrase was cut out still goes
     assert parse_focus("questions about the red cup in the first 10 seconds").readings[0].terms == "the red cup"
+
+
+def test_the_opening_title_never_stands_in_by_its_own_heading():
+    """Seed 11: "rewriting over six and then adding" took the title slide "Adding Fractions" for its
+    "adding" (a literal heading let the generic part in); the steps are what was asked."""
+    from dataclaw.focus import _pick_all
+
+    _wordnet()
+    parts = _deck([("Adding Fractions", ["Today we add one half and one third."]),
+                   ("Step 1: Common denominator", ["First, rewrite both fractions over six."]),
+                   ("Step 2: Add the numerators", ["Then add the tops: three plus two is five sixths."])])
+    terms = "rewriting over six and then adding"
+    got = _pick_all(parts, FocusReading(text=terms, terms=terms, kind="topic"), Scorer(), False, None, (0.0, 0.0))
+    assert [p.t0 for p in got] == [4.0, 8.0]
+    # asked for, the title is still there
+    terms = "the intro"
+    got = _pick_all(parts, FocusReading(text=terms, terms=terms, kind="topic"), Scorer(), True, None, (0.0, 0.0))
+    assert [p.t0 for p in got] in ([0.0], [])
+
+
+def test_just_is_no_topic():
+    f = parse_focus("timed questions covering just the bike example and working out the speed")
+    assert f.readings[0].terms == "the bike example and working out the speed"
