@@ -50,6 +50,10 @@ def test_a_wordnet_relation_minilm_calls_unrelated_is_a_guess_not_a_match():
     assert full[0] >= MATCH_MIN  # WordNet alone would match
     got, how = s.score(r, text, text, "transcript")
     assert how == "wordnet" and got < MATCH_MIN
+    # the lead's case: "the dog" ~ "Thanks for watching" by a WordNet sibling (0.6 = MATCH_MIN), cos 0.08
+    dog = FocusReading(text="the dog", terms="the dog", kind="topic")
+    assert coverage("the dog", "Thanks for watching", wordnet=True)[0] >= MATCH_MIN
+    assert s.score(dog, "Thanks for watching", None, "transcript")[0] < MATCH_MIN
     # a phase description is template text: its relations stand (the verb lexicon reads robot phases)
     assert s.score(r, text, text, "phase")[0] >= MATCH_MIN
     # agreeing MiniLM keeps the relation: "removed" ~ "subtract" on the step's narration
