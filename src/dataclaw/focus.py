@@ -42,6 +42,8 @@ HEADING_MIN = 0.6  # a part whose heading matches this well is about the reading
 KEEP_SHARE = 0.5  # a filtered bundle is kept when this share of its footprint lies in the focus
 REL_KEEP = 0.85  # several parts: keep those that match about as well as the best
 MEANING_MAX = 0.8  # a match by meaning alone never counts as much as the words themselves
+SAID_KINDS = {"ocr_text", "transcript", "speech", "caption"}  # anchors whose text a person wrote or said
+WN_GUESS = 0.5  # WordNet relations that MiniLM calls unrelated (cos < EMB_LO): a guess for `_weak`, never a match
 EMB_LO, EMB_HI = 0.35, 0.65  # MiniLM cosine mapped linearly to [0, 1] between these (0.35: unrelated)
 FUZZ_MIN = 85.0  # rapidfuzz ratio for a word to match a word (typos, OCR noise)
 LITERAL = 0.99  # a part whose anchor has every word of the reading beats parts matched by relations or meaning
@@ -231,6 +233,7 @@ def _clean_phrase(x: str, subject: bool = False, lead: bool = False) -> str:
     if m:
         x = x[: m.start()]
     x = x.strip(" '\"“”‘’")
+    x = re.sub(r"^(?:just|only|solely|purely)\s+", "", x)  # "covering just the bike example": "just" is no topic
     m = re.match(r"(?:where|when|in which)\s+", x) if lead else None
     if m:  # "just where it carries the cube": what happens there ("about when things happen" stays generic)
         x, subject = x[m.end():], True
@@ -239,10 +242,23 @@ def _clean_phrase(x: str, subject: bool = False, lead: bool = False) -> str:
     x = re.sub(r"\s+", " ", x).strip()
     while True:  # a preposition left dangling where a time phrase was cut out ("the red cup in")
         y = re.sub(r"\s+(?:in|during|within|over|at|from|for|of|on|and|with|to|by|the)$", "", x)
-        if y == x:
+        if y == x or _particle_end(x):
             break
         x = y
     return re.sub(r"\s+", " ", x).strip()
+
+
+def _particle_end(x: str) -> bool:
+    """Whether the phrase ends in a verb's particle ("the kettle goes on", "the final speed comes out"):
+    WordNet knows the verb and its last word as one verb ("go on", "come out"), so it is no dangling
+    preposition left where a time phrase was cut out ("the red cup in")."""
+    toks = re.findall(r"[a-z]+", x.lower())
+    if len(toks) < 2 or toks[-1] not in ("in", "on", "over"):
+        return False
+    from . import synonyms  # noqa: PLC0415
+
+    return (toks[-2] not in STOP and synonyms.available()
+            and any(synonyms.is_verb(f"{b} {toks[-1]}") for b in synonyms.base_forms(toks[-2])))
 
 
 def content_words(text: str) -> list[str]:
@@ -642,20 +658,28 @@ class Scorer:
         if self.embed is not None:
             self._vectors(texts)
 
-    def score(self, reading: FocusReading, text: str, own: str | None = None) -> tuple[float, str]:
+    def score(self, reading: FocusReading, text: str, own: str | None = None, kind: str = "") -> tuple[float, str]:
         """`text`: the anchor's words with its kind; `own`: its own text only, compared by meaning when
         it has two words or more (a bare kind name like "gripper" is too short to embed reliably)."""
         idf = self.idf.get(reading.terms)
         own = text if own is None else own
         # WordNet relates a request's words to what the anchor says, never to its kind's words ("box" is
         # in the definition of "camera": a camera_motion anchor is not about a box)
-        lex, how = max(coverage(reading.terms, text, idf), coverage(reading.terms, own, idf, wordnet=reading.kind != "robot"))
-        emb = 0.0
+        plain = coverage(reading.terms, text, idf)
+        related = coverage(reading.terms, own, idf, wordnet=reading.kind != "robot")
+        emb, cos = 0.0, None
         # robot readings are already phase names ("grasp"): matched by word, not by a loose meaning
         if self.embed is not None and reading.kind != "robot" and len(content_words(own)) >= 2:
             self._vectors([reading.terms, own])
             cos = float(self._vec[reading.terms] @ self._vec[own])
             emb = MEANING_MAX * min(1.0, max(0.0, (cos - EMB_LO) / (EMB_HI - EMB_LO)))
+        if (related[1] == "wordnet" and related[0] >= MATCH_MIN > plain[0] and cos is not None and cos < EMB_LO
+                and kind in SAID_KINDS):
+            # WordNet's relations alone ("work" is in the gloss of "hours", "kettle" and "cup" share a
+            # hypernym) make a match only when MiniLM does not call the two texts unrelated; else the
+            # relations count as a guess (below MATCH_MIN), as in `restates_task`
+            related = (min(related[0], WN_GUESS), "wordnet")
+        lex, how = max(plain, related)
         return (lex, how) if lex >= emb else (emb, "meaning")
 
     def cosine(self, a: str, b: str) -> float | None:
@@ -855,7 +879,7 @@ def _score_part(p: Part, reading: FocusReading, scorer: Scorer, position: str | 
         words = anchor_words(a, with_kind=reading.kind != "robot")
         if not words:
             continue
-        s, how = scorer.score(reading, words, anchor_words(a, with_kind=False))
+        s, how = scorer.score(reading, words, anchor_words(a, with_kind=False), a.kind)
         scored.append((a, s, how, 2.0 if a is p.heading else 1.0))
         literal = literal or (how == "words" and coverage(reading.terms, words)[0] >= LITERAL)
     if not scored:
@@ -882,7 +906,12 @@ def _pick(parts: list[Part], reading: FocusReading, scorer: Scorer, single: bool
     scored = [_score_part(p, reading, scorer, position, size) for p in parts]
     # an intro, title slide or summary restates every step: it is what was asked only when its heading
     # says every word of the request; else a step comes first, matched or the clear closest (`_weak`)
-    over = {i for i in gen if not (scored[i].literal and scored[i].reasons and scored[i].reasons[0] == "its heading matches")}
+    # The opening title never stands in by its own heading: its words are what every part is about
+    # (`Scorer.weigh`), so "rewriting over six and then adding" does not take "Adding Fractions" for
+    # its "adding"; asking for the intro or the title (ASKS_GENERIC) still gets it
+    title = next((i for i, p in enumerate(parts) if p.heading is not None), None)
+    over = {i for i in gen if i == title or not (scored[i].literal and scored[i].reasons
+                                                 and scored[i].reasons[0] == "its heading matches")}
     steps = [p for i, p in enumerate(scored) if i not in over]
     hits = [p for p in steps if p.score > 0]
     if not hits and over:
@@ -960,6 +989,10 @@ ASKS_GENERIC = re.compile(r"\b(?:intro|introduction|introduc\w+|opening|overview
                           r"conclusion|conclud\w+|wrap[- ]?up|outro|ending|welcome|beginning|start)\b|开头|介绍|总结|结尾")
 
 
+NUMBERED = re.compile(r"(?:(?:step|part|stage|phase|example|exercise|task|lesson|section|chapter)\b\s*\d*\s*[:.)-]|"
+                      r"\d+\s*[:.)]|(?:第\s*\S{1,3}\s*[步部章节]))", re.I)  # a heading that numbers one step
+
+
 def _part_text(p: Part) -> str:
     return " ".join(anchor_words(a, with_kind=False) for a in p.anchors if a.kind not in TIME_KINDS)
 
@@ -977,7 +1010,11 @@ def _generic(parts: list[Part]) -> set[int]:
     text0 = _part_text(parts[first]).lower()
     later = " ".join(_part_text(p) for p in parts[first + 1:])
     head0 = anchor_words(parts[first].heading, with_kind=False)
-    if INTRO_CUE.search(text0) or (content_words(head0) and coverage(head0, later)[0] >= 1.0):
+    # the opening title: it says it opens, or its heading's words are what the later parts are about
+    # (all of them; half when it is no numbered step: narration garbles words - "average" heard as
+    # "amarage" - and a deck's first heading that is not "Step 1: ..." names the whole of it)
+    recur = coverage(head0, later)[0] if content_words(head0) else 0.0
+    if INTRO_CUE.search(text0) or recur >= 1.0 or (recur >= 0.5 and not NUMBERED.match(head0.strip())):
         out.add(first)
     if OUTRO_CUE.search(_part_text(parts[last]).lower()):
         out.add(last)
