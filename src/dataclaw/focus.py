@@ -61,6 +61,20 @@ moments portion stretch scene scenes stage stages one ones thing things do does 
 would should will shall may might must let lets something someone somebody people video clip recording footage
 around across toward towards through along upon via""".split())
 VAGUE = set("interesting important main key best cool relevant useful good nice fun nicest funniest".split())
+# words that name where the words come from, not what they are about: "what the narrator says", "the
+# narration", "the on-screen text" is the whole of what is said or shown, never a topic to look for
+SAID_OR_SHOWN = set("""narrator narrators narration narrated narrates narrate speaker speakers presenter presenters
+teacher teachers host hosts voice voiceover voice-over speech spoken audio sound soundtrack say says said saying talk
+talks talked talking speak speaks speaking spoke tell tells told mention mentions mentioned explain explains
+explained explaining narrating words word text texts caption captions subtitle subtitles transcript slide slides
+screen screens onscreen on-screen shown show shows showing written writes reads read dialogue lines line""".split())
+_SAID = set("narrator narration narrated narrates narrate narrating speaker presenter teacher host voice voiceover "
+            "speech spoken audio say says said saying talk talks talked talking speak speaks speaking spoke tell tells "
+            "told mention mentions mentioned explain explains explained explaining dialogue transcript".split())
+_SHOWN = set("text texts caption captions subtitle subtitles slide slides screen screens onscreen on-screen shown "
+             "written".split())
+SAID_OR_SHOWN_ZH = re.compile(r"^(?:问|关于)?(?:讲者|老师|旁白|解说员?|主持人|他们?|她们?|视频里|视频中)?(?:所)?(?:说|讲|提到|念)(?:的)?"
+                              r"(?:话|内容|东西)?$|^(?:旁白|画外音|解说|字幕|屏幕上的文字|屏幕文字|画面上的文字|说的话)$")
 GENERIC = re.compile(
     r"^(?:(?:this|the|that|my|our|these|those|each|every|all)\s+)?(?:whole\s+|entire\s+)?(?:video|recording|clip|footage|"
     r"lesson|lecture|session|episodes?|demos?|demonstrations?|screen recording|thing|everything|all|it|them|"
@@ -278,11 +292,17 @@ def _readings(x: str, failures: bool) -> tuple[list[FocusReading], str | None, b
             terms = re.sub(pat, " ", terms)
     if failures:
         terms = FAIL_RE.sub(" ", terms)
+    # "what the narrator says about dividing": the topic is what follows, whoever says it
+    terms = re.sub(r"^(?:what|everything|anything)\s+(?:(?:the|a|our|my)\s+\w+|he|she|they|we|you|is|gets|was)?\s*"
+                   r"(?:says?|said|talks?|talked|speaks?|spoke|explains?|explained|mentions?|mentioned|tells?(?: us)?|"
+                   r"writes?|shows?)\s+(?:about|on|regarding|of)\s+", "", terms)
     terms = re.sub(r"\b(?:attempts?|tries|times|cases|ones|parts?|phases?|stages?)\b", " ", terms)
     terms = re.sub(r"\s+", " ", terms).strip(" ,.的")
     words = content_words(terms)
     if not words or all(w in VAGUE for w in words) or GENERIC.match(" ".join(words)) or GENERIC.match(terms):
         return [], position, bool(words)
+    if all(w in SAID_OR_SHOWN for w in words) and set(words) & (_SAID | _SHOWN) or SAID_OR_SHOWN_ZH.match(terms):
+        return [], position, False  # "what the narrator says": all that is said, no part of it
     robot = [_robot_word(w) for w in words if _robot_word(w)] + [v for k, v in ROBOT.items()
                                                          if re.search("[\u4e00-\u9fff]", k) and k in terms]
     if robot:
