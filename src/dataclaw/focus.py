@@ -42,6 +42,8 @@ HEADING_MIN = 0.6  # a part whose heading matches this well is about the reading
 KEEP_SHARE = 0.5  # a filtered bundle is kept when this share of its footprint lies in the focus
 REL_KEEP = 0.85  # several parts: keep those that match about as well as the best
 MEANING_MAX = 0.8  # a match by meaning alone never counts as much as the words themselves
+SAID_KINDS = {"ocr_text", "transcript", "speech", "caption"}  # anchors whose text a person wrote or said
+WN_GUESS = 0.5  # WordNet relations that MiniLM calls unrelated (cos < EMB_LO): a guess for `_weak`, never a match
 EMB_LO, EMB_HI = 0.35, 0.65  # MiniLM cosine mapped linearly to [0, 1] between these (0.35: unrelated)
 FUZZ_MIN = 85.0  # rapidfuzz ratio for a word to match a word (typos, OCR noise)
 LITERAL = 0.99  # a part whose anchor has every word of the reading beats parts matched by relations or meaning
@@ -59,6 +61,20 @@ moments portion stretch scene scenes stage stages one ones thing things do does 
 would should will shall may might must let lets something someone somebody people video clip recording footage
 around across toward towards through along upon via""".split())
 VAGUE = set("interesting important main key best cool relevant useful good nice fun nicest funniest".split())
+# words that name where the words come from, not what they are about: "what the narrator says", "the
+# narration", "the on-screen text" is the whole of what is said or shown, never a topic to look for
+SAID_OR_SHOWN = set("""narrator narrators narration narrated narrates narrate speaker speakers presenter presenters
+teacher teachers host hosts voice voiceover voice-over speech spoken audio sound soundtrack say says said saying talk
+talks talked talking speak speaks speaking spoke tell tells told mention mentions mentioned explain explains
+explained explaining narrating words word text texts caption captions subtitle subtitles transcript slide slides
+screen screens onscreen on-screen shown show shows showing written writes reads read dialogue lines line""".split())
+_SAID = set("narrator narration narrated narrates narrate narrating speaker presenter teacher host voice voiceover "
+            "speech spoken audio say says said saying talk talks talked talking speak speaks speaking spoke tell tells "
+            "told mention mentions mentioned explain explains explained explaining dialogue transcript".split())
+_SHOWN = set("text texts caption captions subtitle subtitles slide slides screen screens onscreen on-screen shown "
+             "written".split())
+SAID_OR_SHOWN_ZH = re.compile(r"^(?:问|关于)?(?:讲者|老师|旁白|解说员?|主持人|他们?|她们?|视频里|视频中)?(?:所)?(?:说|讲|提到|念)(?:的)?"
+                              r"(?:话|内容|东西)?$|^(?:旁白|画外音|解说|字幕|屏幕上的文字|屏幕文字|画面上的文字|说的话)$")
 GENERIC = re.compile(
     r"^(?:(?:this|the|that|my|our|these|those|each|every|all)\s+)?(?:whole\s+|entire\s+)?(?:video|recording|clip|footage|"
     r"lesson|lecture|session|episodes?|demos?|demonstrations?|screen recording|thing|everything|all|it|them|"
@@ -110,6 +126,9 @@ POSITION = [(r"\b(?:on|at|to) the left\b|\bleft(?:most|-hand)?\b|左边|左侧",
             (r"\bin the (?:middle|centre|center)\b|中间", "middle"),
             (r"\b(?:at|on) the top\b|上面|上方", "top"), (r"\b(?:at|on) the bottom\b|下面|下方", "bottom")]
 
+DIRECTED = re.compile(r"\b(?:turn|move|go|goes|went|look|steer|swipe|scroll|strafe|head|veer|drift|drive|slide|"
+                      r"pan|tilt|swing|roll|lean|step|walk|run|ran|fly|flew|shift|rotate|spin)(?:s|ed|ing|ning|ped)?\s+"
+                      r"(?:(?:to|towards?) (?:the )?)?(?:left|right)\b")
 _NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted((re.escape(k) for k in NUM_WORDS), key=len, reverse=True)) + r")"
 _UNIT = r"(seconds?|secs?|s|minutes?|mins?)"
 _CLOCK = r"(\d{1,2}:\d{2}(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:seconds?|secs?|s|minutes?|mins?)?)"
@@ -132,6 +151,8 @@ _PHRASES = [
     (re.compile(rf"\bthe\s+({_PART})(s?)\s+(?:where|when|in which|that|about|with|showing|on|of)\s+(?P<x>.+)"), "part"),
     # "the moment the gripper closes ...": a relative clause without its "where" / "when"
     (re.compile(rf"\bthe\s+({_PART})(s?)\s+(?P<x>(?:the|they|it|he|she|we|you|someone)\s+.+)"), "part"),
+    # "frames where the player shoots", "clips when the cup tilts"
+    (re.compile(r"\b(frame|clip|shot|moment|time|scene)(s?)\s+(?:where|when|in which)\s+(?P<x>.+)"), "part"),
     (re.compile(r"\b(?:focus(?:ed|ing)?|concentrat\w*|zoom(?:ed|ing)? in)\s+on\s+(?P<x>.+)"), "focus"),
     (re.compile(r"\b(?:questions?|quiz(?:zes)?|q ?& ?a|qa|samples?|examples?|clips?|captions?|tutorials?|"
                 r"trajector(?:y|ies)|pairs?|annotations?|instructions?|demos?|demonstrations?|data|steps?|"
@@ -226,6 +247,7 @@ def _clean_phrase(x: str, subject: bool = False, lead: bool = False) -> str:
     if m:
         x = x[: m.start()]
     x = x.strip(" '\"“”‘’")
+    x = re.sub(r"^(?:just|only|solely|purely)\s+", "", x)  # "covering just the bike example": "just" is no topic
     m = re.match(r"(?:where|when|in which)\s+", x) if lead else None
     if m:  # "just where it carries the cube": what happens there ("about when things happen" stays generic)
         x, subject = x[m.end():], True
@@ -234,10 +256,23 @@ def _clean_phrase(x: str, subject: bool = False, lead: bool = False) -> str:
     x = re.sub(r"\s+", " ", x).strip()
     while True:  # a preposition left dangling where a time phrase was cut out ("the red cup in")
         y = re.sub(r"\s+(?:in|during|within|over|at|from|for|of|on|and|with|to|by|the)$", "", x)
-        if y == x:
+        if y == x or _particle_end(x):
             break
         x = y
     return re.sub(r"\s+", " ", x).strip()
+
+
+def _particle_end(x: str) -> bool:
+    """Whether the phrase ends in a verb's particle ("the kettle goes on", "the final speed comes out"):
+    WordNet knows the verb and its last word as one verb ("go on", "come out"), so it is no dangling
+    preposition left where a time phrase was cut out ("the red cup in")."""
+    toks = re.findall(r"[a-z]+", x.lower())
+    if len(toks) < 2 or toks[-1] not in ("in", "on", "over"):
+        return False
+    from . import synonyms  # noqa: PLC0415
+
+    return (toks[-2] not in STOP and synonyms.available()
+            and any(synonyms.is_verb(f"{b} {toks[-1]}") for b in synonyms.base_forms(toks[-2])))
 
 
 def content_words(text: str) -> list[str]:
@@ -248,17 +283,26 @@ def content_words(text: str) -> list[str]:
 
 def _readings(x: str, failures: bool) -> tuple[list[FocusReading], str | None, bool]:
     """Readings of one focus phrase (ranked), a position qualifier, and whether it is ambiguous."""
-    position = next((name for pat, name in POSITION if re.search(pat, x)), None)
+    # "turns left", "moves to the right": a direction of motion, part of what to look for, not a place
+    sided = DIRECTED.sub(" ", x)
+    position = next((name for pat, name in POSITION if re.search(pat, sided)), None)
     terms = x
-    for pat, _ in POSITION:
-        terms = re.sub(pat, " ", terms)
+    if position is not None:
+        for pat, _ in POSITION:
+            terms = re.sub(pat, " ", terms)
     if failures:
         terms = FAIL_RE.sub(" ", terms)
+    # "what the narrator says about dividing": the topic is what follows, whoever says it
+    terms = re.sub(r"^(?:what|everything|anything)\s+(?:(?:the|a|our|my)\s+\w+|he|she|they|we|you|is|gets|was)?\s*"
+                   r"(?:says?|said|talks?|talked|speaks?|spoke|explains?|explained|mentions?|mentioned|tells?(?: us)?|"
+                   r"writes?|shows?)\s+(?:about|on|regarding|of)\s+", "", terms)
     terms = re.sub(r"\b(?:attempts?|tries|times|cases|ones|parts?|phases?|stages?)\b", " ", terms)
     terms = re.sub(r"\s+", " ", terms).strip(" ,.的")
     words = content_words(terms)
     if not words or all(w in VAGUE for w in words) or GENERIC.match(" ".join(words)) or GENERIC.match(terms):
         return [], position, bool(words)
+    if all(w in SAID_OR_SHOWN for w in words) and set(words) & (_SAID | _SHOWN) or SAID_OR_SHOWN_ZH.match(terms):
+        return [], position, False  # "what the narrator says": all that is said, no part of it
     robot = [_robot_word(w) for w in words if _robot_word(w)] + [v for k, v in ROBOT.items()
                                                          if re.search("[\u4e00-\u9fff]", k) and k in terms]
     if robot:
@@ -555,14 +599,18 @@ KIND_WORDS = {  # what an anchor of a kind is, in words a user might use
     "gui_action": "action", "gui_element": "element", "hand": "hand", "hand_object": "hand holding object",
     "person": "person people", "face": "face person", "camera_motion": "camera moves", "subject_motion": "moving",
     "scene": "scene", "motion": "motion moving", "transition": "transition cut",
+    # game recordings: what the player does and what the game shows for it
+    "game_action": "player presses action button", "player_move": "player moves", "score_change": "score points",
+    "life_lost": "player loses a life dies", "counter_change": "counter changes", "game_over": "game over ends",
 }
 TEXT_KEYS = ("text", "label", "name", "phase", "type", "target", "role", "object", "objects", "diagnosis",
              "caption", "title", "action_type", "element", "tag", "value", "kind", "direction", "what", "event",
-             "with", "side", "act", "motion", "label", "activity", "actions", "palette", "light")
+             "with", "side", "act", "motion", "label", "activity", "actions", "palette", "light", "words", "field")
 KIND_FOR = {  # anchor kinds a reading of each kind is looked for in (topic: all of them)
     "robot": {"phase", "fault", "contact", "gripper", "stagnation", "last_good_state"},
     "ui": {"gui_element", "gui_action", "screen_state", "ocr_text", "window", "transcript"},
-    "person": {"person", "face", "hand", "hand_object", "subject_motion", "ocr_text", "transcript"},
+    "person": {"person", "face", "hand", "hand_object", "subject_motion", "ocr_text", "transcript",
+               "game_action", "player_move", "life_lost"},  # in a game the person is the player
     "object": {"hand_object", "object", "objects", "scene", "ocr_text", "transcript", "phase", "contact"},
 }
 
@@ -630,20 +678,28 @@ class Scorer:
         if self.embed is not None:
             self._vectors(texts)
 
-    def score(self, reading: FocusReading, text: str, own: str | None = None) -> tuple[float, str]:
+    def score(self, reading: FocusReading, text: str, own: str | None = None, kind: str = "") -> tuple[float, str]:
         """`text`: the anchor's words with its kind; `own`: its own text only, compared by meaning when
         it has two words or more (a bare kind name like "gripper" is too short to embed reliably)."""
         idf = self.idf.get(reading.terms)
         own = text if own is None else own
         # WordNet relates a request's words to what the anchor says, never to its kind's words ("box" is
         # in the definition of "camera": a camera_motion anchor is not about a box)
-        lex, how = max(coverage(reading.terms, text, idf), coverage(reading.terms, own, idf, wordnet=reading.kind != "robot"))
-        emb = 0.0
+        plain = coverage(reading.terms, text, idf)
+        related = coverage(reading.terms, own, idf, wordnet=reading.kind != "robot")
+        emb, cos = 0.0, None
         # robot readings are already phase names ("grasp"): matched by word, not by a loose meaning
         if self.embed is not None and reading.kind != "robot" and len(content_words(own)) >= 2:
             self._vectors([reading.terms, own])
             cos = float(self._vec[reading.terms] @ self._vec[own])
             emb = MEANING_MAX * min(1.0, max(0.0, (cos - EMB_LO) / (EMB_HI - EMB_LO)))
+        if (related[1] == "wordnet" and related[0] >= MATCH_MIN > plain[0] and cos is not None and cos < EMB_LO
+                and kind in SAID_KINDS):
+            # WordNet's relations alone ("work" is in the gloss of "hours", "kettle" and "cup" share a
+            # hypernym) make a match only when MiniLM does not call the two texts unrelated; else the
+            # relations count as a guess (below MATCH_MIN), as in `restates_task`
+            related = (min(related[0], WN_GUESS), "wordnet")
+        lex, how = max(plain, related)
         return (lex, how) if lex >= emb else (emb, "meaning")
 
     def cosine(self, a: str, b: str) -> float | None:
@@ -843,7 +899,7 @@ def _score_part(p: Part, reading: FocusReading, scorer: Scorer, position: str | 
         words = anchor_words(a, with_kind=reading.kind != "robot")
         if not words:
             continue
-        s, how = scorer.score(reading, words, anchor_words(a, with_kind=False))
+        s, how = scorer.score(reading, words, anchor_words(a, with_kind=False), a.kind)
         scored.append((a, s, how, 2.0 if a is p.heading else 1.0))
         literal = literal or (how == "words" and coverage(reading.terms, words)[0] >= LITERAL)
     if not scored:
@@ -870,7 +926,12 @@ def _pick(parts: list[Part], reading: FocusReading, scorer: Scorer, single: bool
     scored = [_score_part(p, reading, scorer, position, size) for p in parts]
     # an intro, title slide or summary restates every step: it is what was asked only when its heading
     # says every word of the request; else a step comes first, matched or the clear closest (`_weak`)
-    over = {i for i in gen if not (scored[i].literal and scored[i].reasons and scored[i].reasons[0] == "its heading matches")}
+    # The opening title never stands in by its own heading: its words are what every part is about
+    # (`Scorer.weigh`), so "rewriting over six and then adding" does not take "Adding Fractions" for
+    # its "adding"; asking for the intro or the title (ASKS_GENERIC) still gets it
+    title = next((i for i, p in enumerate(parts) if p.heading is not None), None)
+    over = {i for i in gen if i == title or not (scored[i].literal and scored[i].reasons
+                                                 and scored[i].reasons[0] == "its heading matches")}
     steps = [p for i, p in enumerate(scored) if i not in over]
     hits = [p for p in steps if p.score > 0]
     if not hits and over:
@@ -948,6 +1009,10 @@ ASKS_GENERIC = re.compile(r"\b(?:intro|introduction|introduc\w+|opening|overview
                           r"conclusion|conclud\w+|wrap[- ]?up|outro|ending|welcome|beginning|start)\b|开头|介绍|总结|结尾")
 
 
+NUMBERED = re.compile(r"(?:(?:step|part|stage|phase|example|exercise|task|lesson|section|chapter)\b\s*\d*\s*[:.)-]|"
+                      r"\d+\s*[:.)]|(?:第\s*\S{1,3}\s*[步部章节]))", re.I)  # a heading that numbers one step
+
+
 def _part_text(p: Part) -> str:
     return " ".join(anchor_words(a, with_kind=False) for a in p.anchors if a.kind not in TIME_KINDS)
 
@@ -965,7 +1030,11 @@ def _generic(parts: list[Part]) -> set[int]:
     text0 = _part_text(parts[first]).lower()
     later = " ".join(_part_text(p) for p in parts[first + 1:])
     head0 = anchor_words(parts[first].heading, with_kind=False)
-    if INTRO_CUE.search(text0) or (content_words(head0) and coverage(head0, later)[0] >= 1.0):
+    # the opening title: it says it opens, or its heading's words are what the later parts are about
+    # (all of them; half when it is no numbered step: narration garbles words - "average" heard as
+    # "amarage" - and a deck's first heading that is not "Step 1: ..." names the whole of it)
+    recur = coverage(head0, later)[0] if content_words(head0) else 0.0
+    if INTRO_CUE.search(text0) or recur >= 1.0 or (recur >= 0.5 and not NUMBERED.match(head0.strip())):
         out.add(first)
     if OUTRO_CUE.search(_part_text(parts[last]).lower()):
         out.add(last)
@@ -1234,6 +1303,32 @@ def relevance(ev: Any, anchorset: AnchorSet, focus: Focus, match: Match | None =
             "reading": match.reading.terms if match.reading else None}
 
 
+def _uncapped(task: Any, spec: Any) -> Any:
+    """`spec` without the task's `max_samples` cap (when its Params have one): the windows after the cap
+    may be the very ones the focus asks for ("only around the grasp" at 21 s of a 24 s episode)."""
+    fields = getattr(getattr(task, "Params", None), "model_fields", {})
+    if "max_samples" not in fields:
+        return spec
+    return spec.model_copy(update={"params": {**spec.params, "max_samples": 10 ** 6}})
+
+
+def _held(ev: Any, rel: dict[str, Any], match: Match, need: float) -> dict[str, Any]:
+    """A fixed window (Task.focus_holds) is on focus when it lies mostly in the focus or holds a whole
+    focused part (a 0.1 s shot in a 1 s window); either way the window is the sample, so its span joins the
+    focus it records (the verifier checks its target frame against it), with the part it holds as a reason."""
+    fp = footprint(ev)
+    held = [p for p in match.parts if any(a - 1e-6 <= p.span[0] and p.span[1] <= b + 1e-6 for a, b in fp)]
+    if rel["inside"] < need and not held:
+        return rel
+    spans = sorted({(round(a, 3), round(b, 3)) for a, b in [*map(tuple, rel["spans"]), *fp]})
+    out = {**rel, "spans": [list(x) for x in spans]}
+    if rel["inside"] < need:
+        best = max(held, key=lambda p: p.score)
+        out.update(score=round(best.score, 4), inside=1.0, reasons=list(dict.fromkeys(
+            [f"its window holds the focused {best.span[0]:.2f}-{best.span[1]:.2f} s", *best.reasons]))[:4])
+    return out
+
+
 TASK_RESTATED = 0.45  # the planner's CLEAR_SCORE: a reading this close to the task's own words names the task
 
 
@@ -1278,8 +1373,8 @@ def focus_evidence(task: Any, spec: Any, anchorset: AnchorSet | list[AnchorSet],
     mode = getattr(task, "focus_mode", None) or ("filter" if task.name in FILTER_TASKS else "restrict")
     if callable(hook):
         evs = hook(anchorset, spec, match)
-    elif mode == "filter":
-        evs = task.select(anchorset, spec)
+    elif mode == "filter":  # the task's sample cap counts what the focus keeps, not the whole source's windows
+        evs = task.select(anchorset, _uncapped(task, spec))
     else:  # a time window is meant strictly: anchors mostly inside a part, but nearly all inside a window
         evs = task.select(focused_view(anchorset, match.spans, 0.5 if focus.readings or focus.failures else WINDOW_SHARE),
                           spec)
@@ -1287,12 +1382,17 @@ def focus_evidence(task: Any, spec: Any, anchorset: AnchorSet | list[AnchorSet],
     need = KEEP_SHARE if focus.readings or focus.failures else WINDOW_SHARE
     for ev in evs:
         rel = relevance(ev, anchorset, focus, match)
+        if getattr(task, "focus_holds", False) and match.reading is not None:
+            rel = _held(ev, rel, match, need)
         if rel["inside"] < need:
             continue
         ev.meta["focus"] = rel
         kept.append(ev)
     kept.sort(key=lambda e: -e.meta["focus"]["score"])  # stable: the task's order within a score
     kept = _difficulty_first(kept, focus.difficulty)
+    cap = getattr(task.params(spec), "max_samples", None) if mode == "filter" and not callable(hook) else None
+    if isinstance(cap, int) and cap > 0:
+        kept = kept[:cap]
     if not kept:
         n = len(evs)
         match = dataclasses.replace(match, spans=[], message=(

@@ -150,10 +150,45 @@ def _clock(m: re.Match) -> str:
     return f" {int(m.group(1))}:{int(whole):02d}{'.' + frac if frac else ''} "
 
 
+_EN_NUM = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
+           10: "ten", 11: "eleven", 12: "twelve", 20: "twenty"}
+ZH_COLOURS = {"红": "red", "绿": "green", "蓝": "blue", "黄": "yellow", "橙": "orange", "紫": "purple", "粉": "pink",
+              "棕": "brown", "黑": "black", "白": "white", "灰": "grey", "青": "cyan"}
+# what the visual clauses say in Chinese (tasks/shared/visual.py), glossed into the English words the claim
+# checks hold against the anchors: "两个人" is the count claim "two people", "画面以灰色和白色为主" names the
+# palette. Colours are read inside that phrase only: "红色" in on-screen text is the text's own word.
+ZH_VISUAL = {"光线明亮": " brightly lit ", "光线昏暗": " dimly lit ", "画面很暗": " the picture is dark ",
+             "拿着一个物体": " holds an object ", "挪动它": " moves it ", "转动它": " turns it ",
+             "触碰东西": " touches something ", "有人进入画面": " a person enters ", "有人离开画面": " a person leaves ",
+             "特写": " close-up ", "右手": " the right hand ", "左手": " the left hand "}
+_ZH_COUNT = re.compile(f"(?<![\\d.])([{CN_NUMERAL}]+|\\d+)\\s*(个人|只(?:左|右)?手|张脸)")
+_ZH_PALETTE = re.compile("画面以((?:[" + "".join(ZH_COLOURS) + "]色[、和]?)+)为主")
+
+
+def _en_count(m: re.Match) -> str:
+    n = int(m.group(1)) if m.group(1).isdigit() else cn_int(m.group(1))
+    if n is None:  # not a numeral ("五两"): the words stay as they are
+        return m.group(0)
+    noun = {"个": "person", "只": "hand", "张": "face"}[m.group(2)[0]]
+    side = {"左": "left ", "右": "right "}.get(m.group(2)[1:2], "")
+    if n == 1:  # "one person" / "one face" are counts the anchors hold; "a right hand" names the side
+        return f" {'a' if noun == 'hand' else 'one'} {side}{noun} "
+    plural = {"person": "people", "hand": "hands", "face": "faces"}[noun]
+    return f" {_EN_NUM.get(n, n)} {side}{plural} "
+
+
+def _en_palette(m: re.Match) -> str:
+    cols = [ZH_COLOURS[c] for c in re.findall(f"([{''.join(ZH_COLOURS)}])色", m.group(1))]
+    return " the picture is mostly " + (cols[0] if len(cols) == 1 else ", ".join(cols[:-1]) + " and " + cols[-1]) + " "
+
+
 def _zh_chunk(s: str) -> str:
     s = fold(s)
     s = re.sub(r"第\s*(\d+)\s*步\s*[(（]\s*共\s*(\d+)\s*步\s*[)）]", r" step \1 of \2 ", s)  # GUI steps
-    s = re.sub(r"(?<![\d.])(\d+)\s*个人", r" \1 people ", s).replace("一个人", " one person ")  # person counts
+    s = _ZH_COUNT.sub(_en_count, s)  # person / hand / face counts
+    s = _ZH_PALETTE.sub(_en_palette, s)
+    for zh, en in ZH_VISUAL.items():
+        s = s.replace(zh, en)
     s = re.sub(f"([{CN_NUMERAL}]+)(?=\\s*(?:秒|分钟|分|小时))", lambda m: str(cn_int(m.group(1))), s)
     s = re.sub(f"(?<![\\d.])(\\d+)\\s*分\\s*({_NUM})\\s*秒钟?", _clock, s)  # 1分20秒 -> 1:20
     s = re.sub(f"(?:在|于)?\\s*({_NUM})\\s*秒?\\s*(?:和|与|到|至)\\s*({_NUM})\\s*秒\\s*之间",
@@ -206,4 +241,4 @@ ZH_DIRECTIONS = {"从左向右": "right", "从右向左": "left", "向上移动"
 
 __all__ = ["LANGUAGES", "cjk_share", "detect_language", "has_cjk", "spaced", "segment", "contains_word", "fold",
            "cn_int", "cn_numeral", "claim_text", "join_words",
-           "word_count", "QUOTE_RE", "ZH_CAMERA", "ZH_DIRECTIONS"]
+           "word_count", "QUOTE_RE", "ZH_CAMERA", "ZH_DIRECTIONS", "ZH_COLOURS", "ZH_VISUAL"]

@@ -151,11 +151,49 @@ def related(a: str, b: str) -> float:
             sy, gy, hy = _info(y)
             if y in sx or x in sy:
                 return SYNONYM
-            if y in gx or x in gy:
+            if y in gx or x in gy or _phrase_in_gloss(x, y) or _phrase_in_gloss(y, x):
                 best = max(best, GLOSS)
             elif (hx & hy) or (hx & sy) or (hy & sx):
                 best = max(best, SIBLING)
     return best or kind_of(a, b)
+
+
+@lru_cache(maxsize=20000)
+def _senses(word: str) -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
+    """(the multi-word synonyms of the word's first senses, as "take away"; its definitions as word lists)."""
+    wn = wordnet()
+    if wn is None or not word.isalpha():
+        return frozenset(), ()
+    phrases: set[str] = set()
+    defs = []
+    for pos in ("n", "v", "a", "r"):
+        for s in wn.synsets(word, pos=pos)[:SENSES]:
+            phrases |= {n.lower().replace("_", " ") for n in s.lemma_names() if "_" in n}
+            defs.append(tuple(re.findall(r"[a-z]+", s.definition().lower())))
+    return frozenset(phrases), tuple(defs)
+
+
+def _phrase_in_gloss(a: str, b: str) -> bool:
+    """Whether a multi-word synonym of `a` is said in a definition of `b`, its words in order, each
+    within PHRASE_GAP words of the last, any inflection: "remove" is "take away", and "subtract" is
+    "take off or away"; "subtract" is "take off", and "remove" is "... as by lifting, pushing, or
+    taking off". The gloss relation for a paraphrase that WordNet words as a phrasal verb."""
+    phrases, _ = _senses(a)
+    if not phrases:
+        return False
+    defs = _senses(b)[1]
+    for ph in phrases:
+        want = ph.split()
+        for d in defs:
+            k, last = 0, -1
+            for i, tok in enumerate(d):
+                if k and i - last > PHRASE_GAP + 1:
+                    k = 0
+                if want[k] == tok or want[k] in base_forms(tok):
+                    k, last = k + 1, i
+                    if k == len(want):
+                        return True
+    return False
 
 
 PARTICLES = frozenset("away off out up down in back over together on around apart aside".split())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dataclaw.focus import footprint, inside_share, lexical, locate, parse_focus
+from dataclaw.focus import focus_evidence, footprint, inside_share, lexical, locate, parse_focus
 from dataclaw.model import Focus, Plan, Sample, TaskSpec
 from testkit import slide_span
 
@@ -266,6 +266,27 @@ def test_an_absent_topic_does_not_fall_on_the_outro(lecture_anchors):
     outro = locate(aset, parse_focus("questions about thanks for watching"))
     summary = locate(aset, parse_focus("questions about the summary"))
     assert outro.matched and outro.spans == summary.spans
+
+
+def test_what_is_said_or_shown_is_the_whole_source_not_a_topic(lecture_anchors):
+    """"questions about what the narrator says" on an audiobook-style video (LibriVox over a still cover)
+    exited 1: "no part of this video matches 'what the narrator says'". A phrase naming where the words come
+    from (narration, speech, on-screen text) is everything said or shown; a topic inside it still selects."""
+    from dataclaw.model import TaskSpec
+    from dataclaw.tasks import get_task
+
+    for intent in ("make timestamped questions about what the narrator says", "questions about the narration",
+                   "questions about what the speaker talks about", "questions about the on-screen text",
+                   "只问讲者说的内容"):
+        f = parse_focus(intent)
+        assert not f.readings and not f.selects, (intent, f)
+    aset, _ = lecture_anchors
+    task = get_task("temporal_qa")
+    spec = TaskSpec(task="temporal_qa", domain="education", instruction="x")
+    evs, match = focus_evidence(task, spec, aset, parse_focus("make timestamped questions about what the narrator says"))
+    assert evs and match is None  # the usual questions over the whole lecture
+    dividing = parse_focus("questions about what the narrator says about dividing")
+    assert dividing.selects and locate(aset, dividing).matched
 
 
 # ------------------------------------------------------------------------------------ pieces

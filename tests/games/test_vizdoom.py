@@ -67,3 +67,65 @@ def test_doom_edit_candidates_are_dropped_with_reasons(doom_dirs):
     assert all(c["place"] == header["hud_places"][c["anchors"][0].data["field"]] for c in cands)
     reasons = [_game_blocker(aset, c, c["before_t"] - 0.6, c["t"] + 0.8) for c in cands]
     assert any("view moves" in r or "another logged change" in r for r in reasons)
+
+
+def test_a_focus_on_what_the_player_does_selects_the_windows_that_hold_it(doom_dirs):
+    """"frames where the player shoots" on a real ViZDoom recording: the windows whose horizon holds a
+    logged ATTACK, each verifying. The old code gave ATTACK anchors no words (ViZDoom's names were not
+    split, game kinds had no words for the focus), so nothing matched; and a 0.1 s shot fills too little of
+    a 1 s window for the share rule. "turns left" is the player's direction, not a place on screen."""
+    from dataclaw.anchors import run_experts
+    from dataclaw.experts.game_log import action_words
+    from dataclaw.focus import focus_evidence, parse_focus
+    from dataclaw.tasks import get_task
+    from dataclaw.verify import verify_sample
+
+    assert action_words("TURN_LEFT") == ["turn", "left"] and "shoot" in action_words("ATTACK")
+    assert action_words("UPLEFTFIRE") == ["up", "left", "fire"]  # ALE's compounds as before
+    turn = parse_focus("only the moments when the player turns left")
+    assert turn.position is None and "left" in turn.readings[0].terms
+    task = get_task("game_frames")
+    for d in doom_dirs:
+        header, rows = _log(d)
+        aset = run_experts(d)
+        spec = TaskSpec(task="game_frames", domain="aigc", instruction="gameplay")
+        for intent, action in (("frames where the player shoots", "ATTACK"), (turn, "TURN_LEFT")):
+            focus = parse_focus(intent) if isinstance(intent, str) else intent
+            evs, match = focus_evidence(task, spec, aset, focus)
+            pressed = [r["t"] for r in rows if r["action"] == action]
+            assert pressed and evs, (d.name, intent, match and match.message)
+            for ev in evs:
+                t0, t1 = ev.meta["span"]
+                assert any(t0 - 1e-6 <= t < t1 for t in pressed), (d.name, action, t0, t1)
+                draft = task.rules(ev, spec)
+                sample = task.build(draft, ev, spec, PathMedia())
+                v = verify_sample(sample, aset, task=task, evidence=ev, draft=draft)
+                assert v.ok, (v.errors, sample.query.text)
+                assert ev.meta["focus"]["inside"] >= 0.5  # mostly inside, or holding the moment
+
+
+def test_the_sample_cap_counts_the_windows_the_focus_keeps(doom_dirs):
+    """max_samples caps what the focus keeps, not the source's first windows: a cap of k used to take the
+    first k windows of the recording and then find none of them holding the focused action."""
+    from dataclaw.anchors import run_experts
+    from dataclaw.focus import focus_evidence, parse_focus
+    from dataclaw.tasks import get_task
+
+    task = get_task("game_frames")
+    focus = parse_focus("frames where the player shoots")
+    tried = 0
+    for d in doom_dirs:
+        _, rows = _log(d)
+        shots = [r["t"] for r in rows if r["action"] == "ATTACK"]
+        aset = run_experts(d)
+        windows = task.select(aset, TaskSpec(task="game_frames", domain="aigc", instruction="g"))
+        first = next((i for i, ev in enumerate(windows)
+                      if any(ev.meta["span"][0] - 1e-6 <= t < ev.meta["span"][1] for t in shots)), None)
+        if not first:  # no shot, or one in the very first window: nothing to show here
+            continue
+        tried += 1
+        spec = TaskSpec(task="game_frames", domain="aigc", instruction="g", params={"max_samples": first})
+        evs, match = focus_evidence(task, spec, aset, focus)
+        assert 0 < len(evs) <= first, (d.name, first, match and match.message)
+        assert all(any(ev.meta["span"][0] - 1e-6 <= t < ev.meta["span"][1] for t in shots) for ev in evs)
+    assert tried, "no recording had its first shot after the first window"

@@ -17,7 +17,9 @@ pytest.importorskip("jieba")
 ZH_TASKS = ("tutorial", "temporal_qa")
 
 _ZH = st.sampled_from("第一步 第二步 移项 两边 同时 减去 五 三十秒 一分二十秒 等于 方程 解得 检验 红色 左边 "
-                      "两个人 先 然后 之前 之后 约 12.5 秒 x=5 ， 。 ： “ ” 「 」 （ ） 3 + 8 Step 1: 的 了 和".split())
+                      "两个人 先 然后 之前 之后 约 12.5 秒 x=5 ， 。 ： “ ” 「 」 （ ） 3 + 8 Step 1: 的 了 和 "
+                      # the visual clauses' glossed phrases, said or shown (lang.claim_text reads them as claims)
+                      "右手 左手 一只 三张脸 灰色 画面以 为主 光线明亮 拿着一个物体 转动它 有人进入画面".split())
 _ZH_TEXT = st.lists(_ZH, min_size=1, max_size=10).map("".join)
 
 

@@ -166,3 +166,63 @@ def test_person_claims_are_checked(clip_anchors, media):
     draft["caption"] = draft["caption"].replace("One person is in view", "Two people are in view")
     verdict = verify_sample(task.build(draft, ev, spec, media), aset, dataset_dir=media.root, task=task, evidence=ev)
     assert not verdict.ok and any("two people" in e for e in verdict.errors), verdict.errors
+
+
+def test_chinese_captions_say_what_is_seen_and_always_verify(clip_anchors, media):
+    """A Chinese t2v caption says what the visual anchors say (the old one was only "一段 4.1 秒的运动的镜头。"),
+    and every rules caption verifies on every clip (a property over real and generated clips)."""
+    task = get_task("t2v")
+    spec = TaskSpec(task="t2v", domain="aigc", instruction="给视频生成模型写中文字幕", language="zh")
+    caps = {}
+    for clip, aset in clip_anchors.items():
+        for ev in task.select(aset, spec):
+            sample = task.build(task.rules(ev, spec), ev, spec, media)
+            verdict = verify_sample(sample, aset, dataset_dir=media.root, task=task, evidence=ev)
+            assert verdict.ok, (clip, ev.key, sample.solution[1].text, verdict.errors)
+            caps.setdefault(clip, []).append(sample.solution[1].text)
+    assert all("画面中有一只右手；它拿着一个物体" in c and "镜头" in c and "画面以" in c for c in caps["cup"]), caps["cup"]
+    assert any("镜头向右平移" in c for c in caps["pan"]), caps["pan"]
+    if "bikes" in caps:
+        assert any("画面中有一个人" in c or "个人" in c for c in caps["bikes"]), caps["bikes"]
+
+
+@pytest.mark.parametrize("old,new,reason", [
+    ("镜头保持静止", "镜头向左平移", r"camera"),
+    ("右手", "左手", r"left hand|left"),
+    ("画面以白色和灰色为主", "画面以绿色和灰色为主", r"green"),
+    ("光线明亮", "光线昏暗", r"dim"),
+    ("它拿着一个物体。", "它拿着一个物体。画面中最多有三个人。", r"three people|person"),
+])
+def test_a_chinese_caption_contradicting_a_visual_anchor_is_rejected(clip_anchors, media, old, new, reason):
+    aset = clip_anchors["cup"]
+    task = get_task("t2v")
+    spec = TaskSpec(task="t2v", domain="aigc", instruction="中文字幕", language="zh")
+    ev = task.select(aset, spec)[0]
+    draft = task.rules(ev, spec)
+    assert old in draft["caption"], draft["caption"]
+    draft["caption"] = draft["caption"].replace(old, new)
+    verdict = verify_sample(task.build(draft, ev, spec, media), aset, dataset_dir=media.root, task=task, evidence=ev)
+    assert not verdict.ok, (draft["caption"], verdict)
+    assert any(re.search(reason, e) for e in verdict.errors), verdict.errors
+
+
+def test_a_chinese_tutorial_of_unnarrated_footage_has_chinese_steps_that_are_checked(clip_anchors, media):
+    """"把这个视频做成分步教程" on cup.mp4 wrote English steps ("The right hand holds an object.") under a
+    Chinese question; now the steps are Chinese, verify, and a wrong side or action is rejected."""
+    aset = clip_anchors["cup"]
+    task = get_task("tutorial")
+    spec = TaskSpec(task="tutorial", domain="daily_life", instruction="把这个视频做成分步教程", language="zh")
+    evs = task.select(aset, spec)
+    assert evs
+    for ev in evs:
+        draft = task.rules(ev, spec)
+        verdict = verify_sample(task.build(draft, ev, spec, media), aset, dataset_dir=media.root, task=task, evidence=ev)
+        assert verdict.ok, verdict.errors
+        assert all(st["text"].startswith("右手") and "hand" not in st["text"] for st in draft["steps"]), draft["steps"]
+    ev = evs[0]
+    draft = task.rules(ev, spec)
+    plain = next(i for i, st in enumerate(draft["steps"]) if st["text"] == "右手拿着一个物体。")
+    for new in ("左手拿着一个物体。", "右手拿着一个物体，转动它。"):
+        bad = {**draft, "steps": [dict(st, text=new) if i == plain else st for i, st in enumerate(draft["steps"])]}
+        verdict = verify_sample(task.build(bad, ev, spec, media), aset, dataset_dir=media.root, task=task, evidence=ev)
+        assert not verdict.ok, (new, verdict)

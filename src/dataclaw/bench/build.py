@@ -35,6 +35,7 @@ from .intents import (FOCUS_FUZZY, FOCUS_FUZZY_TEMPLATES, FOCUS_HELDOUT, FOCUS_M
                       FRESH2_FUZZY, FRESH2_MULTI, FRESH2_ROBOT, FRESH2_TEMPLATES,
                       FRESH3_FUZZY, FRESH3_MULTI, FRESH3_ROBOT, FRESH3_TEMPLATES,
                       FRESH4_FUZZY, FRESH4_MULTI, FRESH4_ROBOT, FRESH4_TEMPLATES,
+                      FRESH5_FAULTS, FRESH5_FUZZY, FRESH5_MULTI, FRESH5_ROBOT, FRESH5_TEMPLATES,
                       FRESH_ROBOT, FRESH_TEMPLATES, pick, pick_zh)
 
 log = logging.getLogger(__name__)
@@ -209,7 +210,7 @@ def _step_words(title: str) -> str:
 def _focused(base: Case, k: str, intent: str, fuzzy: bool, spans: list[list[float]], what: str,
              heldout: bool, fresh: bool | str = False) -> Case:
     """A focused case; `fresh`: of a held-out set written before any run (True: intents.FRESH_*, set
-    "fresh"; "fresh2" / "fresh3" / "fresh4": intents.FRESH2_* / FRESH3_* / FRESH4_*)."""
+    "fresh"; "fresh2" ... "fresh5": intents.FRESH2_* ... FRESH5_*)."""
     kind = "fresh" if fresh is True else (fresh or "focus")
     return base.model_copy(update={
         "id": f"{base.id.rsplit('-', 1)[0]}-{kind}-{k}", "intent": intent, "fuzzy": fuzzy,
@@ -255,15 +256,20 @@ def lecture_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
             if para:
                 out.append(_focused(b, f"s{s['index']}", FRESH4_TEMPLATES[b.task].format(x=para), True,
                                     [[s["t0"], s["t1"]]], "step", heldout, fresh="fresh4"))
+            para = FRESH5_FUZZY.get(name, {}).get(s["index"])
+            if para:
+                out.append(_focused(b, f"s{s['index']}", FRESH5_TEMPLATES[b.task].format(x=para), True,
+                                    [[s["t0"], s["t1"]]], "step", heldout, fresh="fresh5"))
         by_index = {s["index"]: s for s in slides}
         for table, fresh in ((FOCUS_MULTI, False), (FRESH_MULTI, True), (FRESH2_MULTI, "fresh2"), (FRESH3_MULTI, "fresh3"),
-                           (FRESH4_MULTI, "fresh4")):
+                           (FRESH4_MULTI, "fresh4"), (FRESH5_MULTI, "fresh5")):
             if name in table:  # several parts: the reference is every named slide's time on screen
                 idx, x = table[name]
                 if any(i not in by_index for i in idx):  # a small deck lacks some of the named slides
                     continue
                 tmpl = {False: FOCUS_FUZZY_TEMPLATES, True: FRESH_TEMPLATES, "fresh2": FRESH2_TEMPLATES,
-                        "fresh3": FRESH3_TEMPLATES, "fresh4": FRESH4_TEMPLATES}[fresh][b.task]
+                        "fresh3": FRESH3_TEMPLATES, "fresh4": FRESH4_TEMPLATES,
+                        "fresh5": FRESH5_TEMPLATES}[fresh][b.task]
                 out.append(_focused(b, "multi", tmpl.format(x=x), False,
                                     [[by_index[i]["t0"], by_index[i]["t1"]] for i in idx], "steps", heldout, fresh))
         if b.task == "temporal_qa":
@@ -413,13 +419,20 @@ def robot_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
         if ph["phase"] in FRESH4_ROBOT:
             out.append(_focused(seg, ph["phase"], FRESH4_ROBOT[ph["phase"]], True, [[ph["t0"], ph["t1"]]], "robot",
                                 held, fresh="fresh4"))
+        if ph["phase"] in FRESH5_ROBOT:
+            out.append(_focused(seg, ph["phase"], FRESH5_ROBOT[ph["phase"]], True, [[ph["t0"], ph["t1"]]], "robot",
+                                held, fresh="fresh5"))
     for f in truth["faults"]:
         if f["type"] == "missed_grasp":
             out.append(_focused(seg, "failed-grasp", "segment only the failed grasps", False, [[f["t0"], f["t1"]]],
                                 "robot", held))
+            out.append(_focused(seg, "failed-grasp", FRESH5_FAULTS["missed_grasp"], True, [[f["t0"], f["t1"]]],
+                                "robot", held, fresh="fresh5"))
         if f["type"] == "drop":  # the contact that ended in the drop, up to the fall
             c0 = max((a for a, b in truth["contacts"] if a <= f["t0"]), default=f["t0"])
             out.append(_focused(con, "drop", "contact annotations, only the drops", False, [[c0, f["t1"]]], "robot", held))
+            out.append(_focused(con, "drop", FRESH5_FAULTS["drop"], True, [[c0, f["t1"]]], "robot", held,
+                                fresh="fresh5"))
     return out
 
 

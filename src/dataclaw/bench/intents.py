@@ -266,3 +266,42 @@ FRESH4_ROBOT: dict[str, str] = {
     "transport": "segment just the part where the arm lifts the cube and takes it over",
     "place": "label just where the robot puts the cube down",
 }
+
+# ---------------------------------------------------------- the fifth fresh held-out set (round 6)
+# Written and committed before any round-6 change or run; cases `-fresh5-`, summary["focus"]["fresh5"];
+# run once with `--cases -fresh5-` on a build with a seed no earlier run used (round 6: --seed 19; used
+# before: 0, 7, 11, 13, 17). Not tuned on. Also robot failures said in new words (FRESH5_FAULTS).
+FRESH5_FUZZY: dict[str, dict[int, str]] = {
+    "edu_lecture": {1: "the step that leaves 3x equal to 15",
+                    2: "the stage where fifteen is split into three equal parts",
+                    3: "the segment where they verify that three times five plus five makes twenty"},
+    "edu_fractions": {1: "the bit where one third turns into two sixths",
+                      2: "the step where the total of five sixths is reached"},
+    "edu_speed": {1: "the part about the two-hour bike ride",
+                  2: "the bit where they reveal how fast the rider went on average"},
+    "daily_tea": {1: "the part where the water is brought up to eighty degrees",
+                  2: "the stretch where the leaves are brewing and then taken out"},
+    "daily_plant": {1: "the bit where they work the roots loose",
+                    2: "the section where it is put in the bigger pot and soaked"},
+}
+FRESH5_TEMPLATES: dict[str, str] = {
+    "temporal_qa": "I need questions with timestamps, but only about {x}",
+    "tutorial": "write me how-to steps for {x} only",
+    "t2v": "give me captioned video clips of {x} and nothing else",
+}
+FRESH5_MULTI: dict[str, tuple[tuple[int, ...], str]] = {
+    "edu_lecture": ((2, 3), "the division and the verification"),
+    "daily_tea": ((1, 2), "getting the water hot and brewing the leaves"),
+    "edu_fractions": ((1, 2), "making the denominators match and then totalling the numerators"),
+}
+FRESH5_ROBOT: dict[str, str] = {
+    "reach": "label only the bit where the gripper travels to the cube before touching it",
+    "grasp": "segment just where the fingers clamp onto the block",
+    "transport": "segment just the part where the block travels in the gripper to its destination",
+    "place": "label only the moment the cube is lowered and released",
+}
+# robot failures (truth faults): missed_grasp on segmentation, drop on contact (as the dev cases)
+FRESH5_FAULTS: dict[str, str] = {
+    "missed_grasp": "segment only the attempts where the gripper misses the cube",
+    "drop": "contact annotations, just where the block slips out and falls",
+}

@@ -23,15 +23,24 @@ from .base import Expert, ExpertContext, register_expert
 
 # direction words of the action names ALE writes (LEFT, UPRIGHT, DOWNLEFTFIRE, ...)
 _DIRS = ("UP", "DOWN", "LEFT", "RIGHT")
+# what a player says for an engine's button: ViZDoom's ATTACK fires the weapon ("when the player shoots")
+_SAID = {"attack": ("shoot", "fire"), "altattack": ("shoot", "fire"), "turn180": ("turn", "around")}
 
 
 def action_words(name: str) -> list[str]:
-    """The parts of an action name, lower-cased: 'UPLEFTFIRE' -> ['up', 'left', 'fire']."""
-    out, rest = [], name.upper()
-    for part in ("UP", "DOWN", "LEFT", "RIGHT", "FIRE", "NOOP"):
-        if part in rest:
-            out.append(part.lower())
-            rest = rest.replace(part, "", 1)
+    """The words of an action name, lower-cased: ALE's compounds by part ('UPLEFTFIRE' -> ['up', 'left',
+    'fire']), ViZDoom's by underscore ('TURN_LEFT' -> ['turn', 'left']), plus the verbs players use for a
+    button ('ATTACK' -> ['attack', 'shoot', 'fire'])."""
+    out: list[str] = []
+    for chunk in name.upper().split("_"):
+        rest, parts = chunk, []
+        for part in ("UP", "DOWN", "LEFT", "RIGHT", "FIRE", "NOOP"):
+            if part in rest:
+                parts.append(part.lower())
+                rest = rest.replace(part, "", 1)
+        words = parts if parts and not rest else [chunk.lower()] if chunk else []
+        for w in words:
+            out += [x for x in (w, *_SAID.get(w, ())) if x not in out]
     return out or [name.lower()]
 
 
@@ -43,7 +52,7 @@ class GameLogParams(BaseModel):
 @register_expert
 class GameLogExpert(Expert):
     name = "game_log"
-    version = "2"
+    version = "3"  # 3: ViZDoom names split at "_", players' verbs
     kinds = ("game",)
     description = "Actions, score and on-screen counter changes, lost lives, player moves and game over from a game recording's log"
     Params = GameLogParams

@@ -72,6 +72,9 @@ class Task:
     # context outside the part); None = focus.FILTER_TASKS decides. A task may also define
     # `focus_select(anchorset, spec, match) -> list[Evidence]` for handling of its own.
     focus_mode: ClassVar[str | None] = None
+    # its bundles are fixed windows (frames a horizon ahead): a window is on focus when a focused moment
+    # ("the player shoots": a 0.1 s ATTACK) happens inside it, though the moment fills little of it
+    focus_holds: ClassVar[bool] = False
 
     def params(self, spec: TaskSpec) -> BaseModel:
         return self.Params(**spec.params)

@@ -117,6 +117,8 @@ class DrivingPlanTask(Task):
     name = "driving_plan"
     domains = ("embodied",)
     source_kinds = ("game", "video")
+    focus_holds = True  # a window holds the focused moment
+    focus_mode = "filter"  # the window's prompt needs every action in it, not the focused ones only
     asked_only = ("video",)  # a plain video is gameplay / a drive only when the intent says so
     description = ("Driving frames up to t and the scene -> what the ego car does over the next seconds (manoeuvre, "
                    "target lane, speed change) and why, read from the logged future.")

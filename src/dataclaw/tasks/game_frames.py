@@ -120,6 +120,8 @@ class GameFramesTask(Task):
     name = "game_frames"
     domains = ("aigc",)
     source_kinds = ("game", "video")
+    focus_holds = True  # a window holds the focused moment
+    focus_mode = "filter"  # the window's prompt needs every action in it, not the focused ones only
     asked_only = ("video",)  # a plain video is gameplay / a drive only when the intent says so
     description = ("Gameplay -> (context frames, action / text prompt) -> target frames a fixed horizon ahead, "
                    "for action-conditioned video generation and world models.")

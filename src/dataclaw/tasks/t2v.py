@@ -7,6 +7,7 @@ the anchors of its span (on-screen text, narration, motion level, the transition
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -15,7 +16,9 @@ from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .shared.common import (IDS_SCHEMA, DraftError, anchor_text, build_prompt, clean, duration_of, evidence_sample_id,
                      inside_any, overlap, provenance, select_frames, span_errors, units, validate_draft)
-from .shared.visual import anchor_summary, short_subject, visual_clauses
+from .shared.visual import (
+    CAMERA_ZH, REGION_ZH, SUBJECT_ZH, TEMPLATE_ZH, anchor_summary, short_subject, visual_clauses,
+)
 
 
 class T2VParams(BaseModel):
@@ -57,17 +60,26 @@ def _split(t0: float, t1: float, max_clip: float, cuts: list[float]) -> list[tup
 
 
 # The rules synthesizer's Chinese captions (spec.language == "zh"); claims.template_words_zh reads them.
-# (visual clauses, who / what is in view, are English only so far: a Chinese caption leaves them out)
-TEMPLATES_ZH = {"caption": "一段 {d} 秒的{motion}镜头", "prompt": "一个{motion}镜头", "of_text": "，拍的是显示文字{q}的屏幕",
+# The visual clauses' own words are templates too; what they claim (counts, colours, light, sides, camera,
+# directions) lang.claim_text glosses into the English claims the anchors are checked against.
+TEMPLATES_ZH = {"visual": " ".join([TEMPLATE_ZH, *CAMERA_ZH.values(), *SUBJECT_ZH.values(), *REGION_ZH.values()]),
+                "subject": "，画面中有{subject}", "caption": "一段 {d} 秒的{motion}镜头", "prompt": "一个{motion}镜头", "of_text": "，拍的是显示文字{q}的屏幕",
                 "showing": "，屏幕上显示文字{qs}", "voice": "画外音说：{q}", "after": "这个镜头接在上一个镜头的{kind}之后。",
                 "motions": "静止的 基本静止的 运动的 快速运动的 缓慢运动的", "kinds": "硬切 叠化 淡入淡出 转场"}
 _MOTION_ZH = {"static": "静止的", "mostly static": "基本静止的", "moving": "运动的", "fast-moving": "快速运动的",
               "slowly moving": "缓慢运动的"}
 _QUOTE_MARKS = '"\u201c\u201d\u300c\u300d\u300e\u300f\u2018\u2019\u00ab\u00bb'
 _KIND_ZH = {"cut": "硬切", "hard_cut": "硬切", "dissolve": "叠化", "fade": "淡入淡出"}
+_NUM_ZH = {"two": "两", "three": "三", "four": "四", "five": "五", "six": "六"}
 
 
-def _rules_zh(m: dict[str, Any], texts: list[str], speech: str, tr: Anchor | None) -> tuple[str, str, list[str]]:
+# the prompt's subject in the clauses' own phrases, so the same glosses check it
+_SUBJECT_ZH = {"a hand holding an object": "一只手，它拿着一个物体", "a hand touching something": "一只手，它触碰东西",
+               "a hand": "一只手", "a person": "一个人"}
+
+
+def _rules_zh(m: dict[str, Any], texts: list[str], speech: str, tr: Anchor | None,
+              anchors: list[Anchor] = ()) -> tuple[str, str, list[str]]:
     """(prompt, caption, extra cited ids) of a clip in Chinese."""
     Z = TEMPLATES_ZH
     c0, c1 = m["span"]
@@ -80,9 +92,18 @@ def _rules_zh(m: dict[str, Any], texts: list[str], speech: str, tr: Anchor | Non
         caption += Z["showing"].format(qs="、".join(f"“{t}”" for t in texts))
         prompt += Z["of_text"].format(q=f"“{texts[0]}”")
     caption += "。"
+    subject = short_subject(list(anchors), c0, c1)
+    if subject and not texts:
+        n = re.fullmatch(r"(\w+) people", subject)
+        said = _SUBJECT_ZH.get(subject) or (f"{_NUM_ZH.get(n.group(1), n.group(1))}个人" if n else None)
+        if said:
+            prompt += Z["subject"].format(subject=said)
+    ids = []
+    for text, cited in visual_clauses(list(anchors), c0, c1, zh=True):  # who / what is in view, camera, colours
+        caption += text
+        ids += cited
     if speech and not any(ch in speech for ch in _QUOTE_MARKS):
         caption += Z["voice"].format(q=f"“{clean(speech)}”")
-    ids = []
     if tr is not None:
         kind = tr.data.get("type") or tr.data.get("kind") or "transition"
         caption += Z["after"].format(kind=_KIND_ZH.get(kind, "转场"))
@@ -238,7 +259,7 @@ class T2VTask(Task):
         speech = " ".join(anchor_text(ev.anchor(i)) for i in m["speech"])
         if spec.language == "zh":
             tr = ev.anchor(m["transition_in"]) if m.get("transition_in") else None
-            prompt, caption, extra = _rules_zh(m, texts, speech, tr)
+            prompt, caption, extra = _rules_zh(m, texts, speech, tr, ev.anchors)
             ids = [m["shot"]] + m["ocr"][:4] + m["speech"] + m["motion_anchors"][:2] + extra
             return {"prompt": prompt, "caption": caption, "t0": c0, "t1": c1, "anchors": list(dict.fromkeys(ids))}
         motion = m["motion"]

@@ -10,6 +10,8 @@ the `hand_object` segments of the hands expert: what the hand does, in the verif
 """
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -40,6 +42,8 @@ TEMPLATES_ZH = {
     "full": "能一步一步地带我完成{topic}吗？",
     "next_step": "下一步",
     "video": "这个视频里的内容",
+    # the hand steps' own words (hand_step_text); side and actions are claims lang.claim_text glosses
+    "hand": "手 停下来 不动",
 }
 
 
@@ -86,10 +90,15 @@ class HandUnit:
                 "text": self.text}
 
 
-def hand_step_text(seg: Any, hand: Any) -> str:
+def hand_step_text(seg: Any, hand: Any, zh: bool = False) -> str:
     side = (hand.data.get("side") if hand is not None else None) or seg.data.get("side")
-    who = f"The {side} hand" if side in ("left", "right") else "The hand"
     acts = seg.data.get("actions", [])
+    if zh:  # the phrases lang.claim_text glosses back ("右手拿着一个物体" -> "the right hand holds an object")
+        who = {"left": "左手", "right": "右手"}.get(side, "手")
+        done = "拿着一个物体，转动它" if "turn" in acts else "拿着一个物体，挪动它" if "move" in acts else \
+            "拿着一个物体" if "hold" in acts else "触碰东西"
+        return f"{who}{done}。"
+    who = f"The {side} hand" if side in ("left", "right") else "The hand"
     if "turn" in acts:
         return f"{who} holds an object and turns it."
     if "move" in acts:
@@ -99,7 +108,10 @@ def hand_step_text(seg: Any, hand: Any) -> str:
     return f"{who} touches something."
 
 
-def hand_units(anchors: AnchorSet, min_s: float = 0.5) -> list[HandUnit]:
+_STILL = {" holds an object.": " stops and holds the object still.", "拿着一个物体。": "停下来，拿着一个物体不动。"}
+
+
+def hand_units(anchors: AnchorSet, min_s: float = 0.5, zh: bool = False) -> list[HandUnit]:
     """Steps from hand_object segments in time order; equal consecutive steps join into one."""
     hands = {a.data.get("track"): a for a in anchors.of_kind("hand")}
     out: list[HandUnit] = []
@@ -107,16 +119,19 @@ def hand_units(anchors: AnchorSet, min_s: float = 0.5) -> list[HandUnit]:
         if seg.t1 - seg.t0 < min_s or not seg.data.get("actions"):
             continue
         hand = hands.get(seg.data.get("track"))
-        text = hand_step_text(seg, hand)
+        text = hand_step_text(seg, hand, zh)
         if out and out[-1].text == text:
             prev = out[-1]
             out[-1] = HandUnit(prev.segs + [seg], prev.hand, text)
             if hand is not None and prev.hand is not None and hand.id != prev.hand.id:
                 out[-1].hand = None  # two tracks: cite both through their segments only
-                out[-1].text = text.replace("The left hand", "The hand").replace("The right hand", "The hand")
+                out[-1].text = re.sub(r"^(?:The (?:left|right) hand|[左右]手)", lambda m: "手" if zh else "The hand",
+                                      text)
             continue
         if any(u.text == text for u in out):  # said before: a hold after a move reads as stopping
-            text = text.replace(" holds an object.", " stops and holds the object still.")
+            for said, still in _STILL.items():
+                if text.endswith(said):
+                    text = text[: -len(said)] + still
             if any(u.text == text for u in out):
                 continue
         out.append(HandUnit([seg], hand, text))
@@ -184,7 +199,7 @@ class TutorialTask(Task):
         p = self.params(spec)
         us = merge_same_heading(content_units(anchors))
         if sum(len(step_text(u)) for u in us) < 6:  # a stray glyph is no text to teach from: what hands do is
-            us = hand_units(anchors) or us
+            us = hand_units(anchors, zh=spec.language == "zh") or us
         if not us:
             return []
         duration = duration_of(anchors)

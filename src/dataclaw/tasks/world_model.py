@@ -33,6 +33,7 @@ class WorldModelTask(Task):
     name = "world_model"
     domains = ("embodied",)
     source_kinds = ("robot",)
+    focus_holds = True  # a window holds the focused moment
     needs = ("phase",)
     description = "World-model / action-conditioned video data: (frame, state, action chunk) -> next frame or clip."
     examples = ("train a world model on my robot demos", "action-conditioned video prediction data",

@@ -3,11 +3,14 @@
 Every clause uses the vocabulary `verify._check_visual_claims` holds against the anchors it cites:
 "the camera pans left", "a right hand", "holds ... moves", "two people", "mostly white and grey",
 "brightly lit", "something moves from left to right in the lower half". A clause is only written when its anchor covers enough of the span.
+With `zh` the same clauses are written in Chinese, in the phrases `lang.claim_text` glosses back into those
+English claims ("画面中最多有两个人", "画面以灰色和白色为主，光线明亮"), so the same checks hold them.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from ... import lang
 from ...model import Anchor
 from .intervals import overlap
 
@@ -17,6 +20,19 @@ CAMERA_PHRASE = {"static": "is static", "pan_left": "pans left", "pan_right": "p
                  "tilt_down": "tilts down", "zoom_in": "zooms in", "zoom_out": "zooms out", "shake": "shakes"}
 LIGHT_PHRASE = {"bright": "brightly lit", "dim": "dimly lit", "dark": "dark"}
 _NUM = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+CAMERA_ZH = {v: k for k, v in lang.ZH_CAMERA.items()}
+SUBJECT_ZH = {"right": "从左向右移动", "left": "从右向左移动", "up": "向上移动", "down": "向下移动"}
+REGION_ZH = {"in the upper half": "在画面上半部分", "in the lower half": "在画面下半部分", "on the left side": "在画面左侧",
+             "on the right side": "在画面右侧"}
+LIGHT_ZH = {"bright": "光线明亮", "dim": "光线昏暗", "dark": "画面很暗"}
+COLOUR_ZH = {v: k + "色" for k, v in lang.ZH_COLOURS.items()}
+HAND_ACT_ZH = {"hold": "拿着一个物体", "move": "挪动它", "turn": "转动它", "touch": "触碰东西"}
+# the Chinese clauses' own words (t2v's TEMPLATES_ZH): counts, colours, sides and actions are claims
+TEMPLATE_ZH = "画面中有 画面中最多有 可以看到 是 然后 它 画面以 为主 和 有物体"
+
+
+def _zh_num(n: int) -> str:
+    return "两" if n == 2 else lang.cn_numeral(n)
 
 
 def _covering(anchors: list[Anchor], kind: str, t0: float, t1: float, share: float) -> list[Anchor]:
@@ -25,7 +41,7 @@ def _covering(anchors: list[Anchor], kind: str, t0: float, t1: float, share: flo
             and overlap(a.t0, a.t1, t0, t1) >= share * min(span, max(1e-6, a.t1 - a.t0))]
 
 
-def camera_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, list[str]] | None:
+def camera_clause(anchors: list[Anchor], t0: float, t1: float, zh: bool = False) -> tuple[str, list[str]] | None:
     """'The camera pans left, then is static.' from the camera runs covering most of the span."""
     runs = sorted((a for a in anchors if a.kind == "camera_motion" and a.data.get("motion")
                    and overlap(a.t0, a.t1, t0, t1) >= min(0.5, 0.3 * (t1 - t0))), key=lambda a: a.t0)
@@ -33,27 +49,32 @@ def camera_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, lis
         return None
     phrases, ids = [], []
     for a in runs[:3]:
-        ph = CAMERA_PHRASE.get(a.data["motion"])
+        ph = (CAMERA_ZH if zh else CAMERA_PHRASE).get(a.data["motion"])
         if ph and (not phrases or phrases[-1] != ph):
             phrases.append(ph)
             ids.append(a.id)
     if not phrases:
         return None
+    if zh:
+        return "，然后".join(phrases) + "。", ids
     return "The camera " + ", then ".join(phrases) + ".", ids
 
 
-def hand_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, list[str]] | None:
+def hand_clause(anchors: list[Anchor], t0: float, t1: float, zh: bool = False) -> tuple[str, list[str]] | None:
     hands = _covering(anchors, "hand", t0, t1, 0.5)
     if not hands:
         return None
     sides = sorted({a.data.get("side") for a in hands} - {None, "unknown"})
-    if len(hands) >= 2:
-        who = "Two hands are" if len(hands) == 2 else f"{_NUM.get(len(hands), len(hands))} hands are"
+    if zh:
+        side_zh = {"left": "左", "right": "右"}
+        text = (f"画面中有{_zh_num(len(hands))}只手" if len(hands) >= 2 else
+                f"画面中有一只{side_zh[sides[0]]}手" if sides and sides[0] in side_zh else "画面中有一只手")
+    elif len(hands) >= 2:
+        text = ("Two hands are" if len(hands) == 2 else f"{_NUM.get(len(hands), len(hands))} hands are") + " in view"
     elif sides:
-        who = f"A {sides[0]} hand is"
+        text = f"A {sides[0]} hand is in view"
     else:
-        who = "A hand is"
-    text = f"{who} in view"
+        text = "A hand is in view"
     ids = [a.id for a in hands]
     objs = _covering(anchors, "hand_object", t0, t1, 0.5)
     acts: list[str] = []
@@ -61,15 +82,18 @@ def hand_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, list[
         for w in a.data.get("actions", []):
             if w not in acts:
                 acts.append(w)
+    if objs and acts and zh:
+        text += "；它" + "、".join(HAND_ACT_ZH[w] for w in ("hold", "move", "turn", "touch") if w in acts)
+        return text + "。", ids + [a.id for a in objs]
     if objs and acts:
         verbs = {"hold": "holds an object", "move": "moves it", "turn": "turns it", "touch": "touches something"}
         parts = [verbs[w] for w in ("hold", "move", "turn", "touch") if w in acts]
         text += "; it " + (" and ".join(parts) if len(parts) <= 2 else ", ".join(parts[:-1]) + " and " + parts[-1])
         ids += [a.id for a in objs]
-    return text + ".", ids
+    return text + ("。" if zh else "."), ids
 
 
-def people_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, list[str]] | None:
+def people_clause(anchors: list[Anchor], t0: float, t1: float, zh: bool = False) -> tuple[str, list[str]] | None:
     ps = _covering(anchors, "person", t0, t1, 0.5)
     if not ps:
         return None
@@ -77,6 +101,11 @@ def people_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, lis
     n = int(a.data.get("count", 0))
     if n <= 0:
         return None
+    if zh:
+        text = "画面中有一个人" if n == 1 else f"画面中最多有{_zh_num(n)}个人"
+        if a.data.get("event") in ("enter", "leave"):
+            text += "，有人进入画面" if a.data["event"] == "enter" else "，有人离开画面"
+        return text + "。", [a.id]
     text = "One person is in view" if n == 1 else f"Up to {_NUM.get(n, n)} people are in view"
     # "up to N people" still names N: the verifier checks the count against the anchor's max
     if a.data.get("event") in ("enter", "leave"):
@@ -84,7 +113,7 @@ def people_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, lis
     return text + ".", [a.id]
 
 
-def face_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, list[str]] | None:
+def face_clause(anchors: list[Anchor], t0: float, t1: float, zh: bool = False) -> tuple[str, list[str]] | None:
     fs = _covering(anchors, "face", t0, t1, 0.5)
     if not fs:
         return None
@@ -93,13 +122,15 @@ def face_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, list[
     if n <= 0:
         return None
     scale = a.data.get("scale")
+    if zh:
+        return f"可以看到{_zh_num(n)}张脸" + ("，是特写" if scale == "close-up" else "") + "。", [a.id]
     text = ("One face" if n == 1 else f"{_NUM.get(n, n).capitalize()} faces") + " can be seen"
     if scale == "close-up":
         text += ", in close-up"
     return text + ".", [a.id]
 
 
-def scene_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, list[str]] | None:
+def scene_clause(anchors: list[Anchor], t0: float, t1: float, zh: bool = False) -> tuple[str, list[str]] | None:
     sc = _covering(anchors, "scene", t0, t1, 0.5)
     if not sc:
         return None
@@ -108,6 +139,12 @@ def scene_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, list
     light = LIGHT_PHRASE.get(a.data.get("light"))
     if not pal and not light:
         return None
+    if zh:
+        cols = [COLOUR_ZH[c] for c in pal if c in COLOUR_ZH]
+        light_zh = LIGHT_ZH.get(a.data.get("light"))
+        text = ("画面以" + (cols[0] if len(cols) == 1 else "、".join(cols[:-1]) + "和" + cols[-1]) + "为主") if cols else ""
+        text = "，".join(x for x in (text, light_zh) if x)
+        return (text + "。", [a.id]) if text else None
     if pal:
         cols = pal[0] if len(pal) == 1 else ", ".join(pal[:-1]) + " and " + pal[-1]
         text = f"The picture is mostly {cols}"
@@ -130,7 +167,7 @@ def subject_region(a: Anchor) -> str | None:
     return "on the left side" if c < 0.45 else "on the right side" if c > 0.55 else None
 
 
-def subject_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, list[str]] | None:
+def subject_clause(anchors: list[Anchor], t0: float, t1: float, zh: bool = False) -> tuple[str, list[str]] | None:
     """'Something moves from left to right in the lower half, then from right to left.' (subject_motion)."""
     runs = sorted((a for a in _covering(anchors, "subject_motion", t0, t1, 0.5)
                    if a.data.get("direction") in SUBJECT_PHRASE), key=lambda a: a.t0)
@@ -138,7 +175,10 @@ def subject_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, li
     for a in runs:
         ph = SUBJECT_PHRASE[a.data["direction"]]
         reg = subject_region(a)
-        ph = f"{ph} {reg}" if reg else ph
+        if zh:
+            ph = (REGION_ZH[reg] if reg else "") + SUBJECT_ZH[a.data["direction"]]
+        else:
+            ph = f"{ph} {reg}" if reg else ph
         if not phrases or phrases[-1] != ph:
             phrases.append(ph)
             ids.append(a.id)
@@ -146,14 +186,16 @@ def subject_clause(anchors: list[Anchor], t0: float, t1: float) -> tuple[str, li
             break
     if not phrases:
         return None
+    if zh:
+        return "有物体" + "，然后".join(phrases) + "。", ids
     return "Something moves " + ", then ".join(phrases) + ".", ids
 
 
-def visual_clauses(anchors: list[Anchor], t0: float, t1: float) -> list[tuple[str, list[str]]]:
+def visual_clauses(anchors: list[Anchor], t0: float, t1: float, zh: bool = False) -> list[tuple[str, list[str]]]:
     """Clauses (text, cited ids) about [t0, t1]: people, faces, hands, camera, moving subjects, colours."""
     out = []
     for fn in (people_clause, face_clause, hand_clause, camera_clause, subject_clause, scene_clause):
-        c = fn(anchors, t0, t1)
+        c = fn(anchors, t0, t1, zh)
         if c is not None:
             out.append(c)
     return out
