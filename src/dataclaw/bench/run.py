@@ -326,6 +326,7 @@ def summarize(records: list[dict[str, Any]], seed: int = 0) -> dict[str, Any]:
                         "fresh3": fblock([r for r in focused if r.get("focus_set") == "fresh3"]),
                         "fresh4": fblock([r for r in focused if r.get("focus_set") == "fresh4"]),
                         "fresh5": fblock([r for r in focused if r.get("focus_set") == "fresh5"]),
+                        "fresh6": fblock([r for r in focused if r.get("focus_set") == "fresh6"]),
                         "domains": {d: fblock([r for r in focused if r["domain"] == d])
                                     for d in sorted({r["domain"] for r in focused})}}
     out["errors"] = sum(1 for r in records + focused if r.get("error"))
