@@ -5,13 +5,18 @@ rules teacher's t2v samples from training-only sources, the checkpoint converted
     python benchmarks/bench_llamacpp_tailor.py sources --work W   # training decks + generated clips
     python benchmarks/bench_llamacpp_tailor.py corpus  --work W   # rules teacher -> W/corpus (t2v rows)
     python benchmarks/bench_llamacpp_tailor.py sft     --work W [--steps 24]
+    python benchmarks/bench_llamacpp_tailor.py sft     --work W --mode expert --steps 16   # W/expert: 16 steps per domain
     python benchmarks/bench_llamacpp_tailor.py grpo    --work W [--steps 2]            # from W/sft -> W/grpo
     python benchmarks/bench_llamacpp_tailor.py tailor  --work W [--model W/sft] [--intent "..."] [--offline-plan]
     python benchmarks/bench_llamacpp_tailor.py score   --work W --bench BENCH [--cases a,b] [--models smollm2,W/sft,W/grpo]
 
-`score` runs `dataclaw bench run` for the rules teacher, the naive annotator and each model (llama.cpp, Omni:
-an Expert set is served by `--backend hf` only) on the chosen cases, and writes W/score.md: overall means with
-bootstrap 95% CIs over cases (bench run's summary.json).
+`score` runs `dataclaw bench run` for the rules teacher, the naive annotator and each model through llama.cpp
+(an Omni checkpoint, or an Expert set: one llama.cpp model per domain behind its router) on the chosen cases,
+and writes W/score.md: overall means with bootstrap 95% CIs over cases (bench run's summary.json).
+
+`sft --mode expert` trains one model per corpus domain (`dataclaw train --mode expert`: each domain's rows
+alone, `--steps` steps each) into W/expert with router.json; the default expert (a domain no expert has)
+is `--default-domain` (daily_life: the domain of the tutorial and temporal_qa rows).
 
 Training sources never overlap what is scored: three decks rendered here with examples/make_lecture.py
 (their own slides and narration: none is the shipped lecture or a dataclaw-val deck) and two clips of
@@ -97,9 +102,10 @@ def corpus(work: Path, tasks: list[str], max_samples: int) -> dict:
             "wall_s": round(time.perf_counter() - t, 1)}
 
 
-SFT_CONFIG = """# issue 15: a short SFT on the t2v rows of training-only sources (bench_llamacpp_tailor.py)
+SFT_CONFIG = """# issue 15: a short SFT on the rows of training-only sources (bench_llamacpp_tailor.py)
 model: smollm2
-mode: omni
+mode: {mode}
+default_domain: {default}
 threads: 2
 lora: null
 args:
@@ -116,14 +122,15 @@ args:
 """
 
 
-def sft(work: Path, steps: int) -> dict:
-    cfg = work / "sft.yaml"
-    cfg.write_text(SFT_CONFIG.format(steps=steps))
+def sft(work: Path, steps: int, mode: str = "omni", default: str = "daily_life") -> dict:
+    name = "sft" if mode == "omni" else "expert"
+    cfg = work / f"{name}.yaml"
+    cfg.write_text(SFT_CONFIG.format(steps=steps, mode=mode, default=default))
     cmd = [sys.executable, "-m", "dataclaw.cli", "train", "sft", "--data", str(work / "corpus"), "--config", str(cfg),
-           "-o", str(work / "sft")]
+           "-o", str(work / name)]
     t = time.perf_counter()
     subprocess.run(cmd, check=True)
-    return {"command": " ".join(cmd), "steps": steps, "wall_s": round(time.perf_counter() - t, 1)}
+    return {"command": " ".join(cmd), "mode": mode, "steps": steps, "wall_s": round(time.perf_counter() - t, 1)}
 
 
 GRPO_CONFIG = """# issue 15: a short GRPO from W/sft on the RL prompts of the same corpus (bench_llamacpp_tailor.py)
@@ -246,7 +253,9 @@ def main() -> None:
     ap.add_argument("--cases", default=None, help="score: comma-separated substrings of headline case ids (default: all 80 of the full size)")
     ap.add_argument("--models", default=None, help="score: comma-separated models (default smollm2,W/sft,W/grpo)")
     ap.add_argument("--work", type=Path, required=True)
-    ap.add_argument("--steps", type=int, default=12)
+    ap.add_argument("--steps", type=int, default=12, help="sft / grpo: steps (per domain with --mode expert)")
+    ap.add_argument("--mode", choices=["omni", "expert"], default="omni", help="sft: one model, or one per domain (W/expert)")
+    ap.add_argument("--default-domain", default="daily_life", help="sft --mode expert: the expert for other domains")
     ap.add_argument("--tasks", default="t2v,tutorial,temporal_qa", help="corpus: the tasks the teacher writes rows for")
     ap.add_argument("--max-samples", type=int, default=12, help="corpus: rows per source and task at most")
     ap.add_argument("--model", default=None, help="tailor: GGUF, checkpoint folder or smollm2 (default WORK/sft)")
@@ -259,7 +268,7 @@ def main() -> None:
     elif a.stage == "corpus":
         res = corpus(a.work, a.tasks.split(","), a.max_samples)
     elif a.stage == "sft":
-        res = sft(a.work, a.steps)
+        res = sft(a.work, a.steps, a.mode, a.default_domain)
     elif a.stage == "grpo":
         res = grpo(a.work, a.steps)
     elif a.stage == "score":
@@ -268,7 +277,8 @@ def main() -> None:
         res = score(a.work, a.bench, a.cases, models, a.threads)
     else:
         res = tailor(a.work, a.model or str(a.work / "sft"), a.threads, a.offline_plan, a.intent)
-    (a.work / f"{a.stage}{'_' + Path(a.model).name if a.model else ''}.json").write_text(json.dumps(res, indent=1) + "\n")
+    tag = "_expert" if a.stage == "sft" and a.mode == "expert" else ""
+    (a.work / f"{a.stage}{tag}{'_' + Path(a.model).name if a.model else ''}.json").write_text(json.dumps(res, indent=1) + "\n")
     print(json.dumps(res, indent=1))
 
 

@@ -103,7 +103,8 @@ def resolve_gguf(model: str | Path | None) -> Path:
         return p
     if p.is_dir():
         if (p / "router.json").is_file():
-            raise ConfigError(f"{p}: an Expert set (router.json) is served by --backend hf, one model per domain")
+            raise ConfigError(f"{p}: an Expert set (router.json) holds one model per domain: get_backend('llamacpp') "
+                              "(--backend llamacpp) serves it with its router; this loads one GGUF")
         from .gguf_export import checkpoint_gguf  # noqa: PLC0415
 
         return checkpoint_gguf(p)

@@ -54,7 +54,7 @@ BACKENDS: dict[str, str] = {
     "rules": "dataclaw.backends.rules:RulesBackend",
     "openai": "dataclaw.backends.openai:OpenAIBackend",
     "hf": "dataclaw.backends.expert:hf_backend",  # one model folder, or an Expert set of them
-    "llamacpp": "dataclaw.backends.llamacpp:LlamaCppBackend",
+    "llamacpp": "dataclaw.backends.llamacpp:llamacpp_backend",  # one GGUF, or an Expert set of them
 }
 
 

@@ -5,18 +5,19 @@ Expert: a folder with `router.json` ({"kind": "expert", "experts": {domain: subf
 and one model folder per domain. `ExpertBackend` routes each request by the plan's domain (the TaskSpec
 the agent passes to `generate`) to that domain's model, loading each one on first use; a domain without
 an expert goes to the default one. `hf_backend` (what `--backend hf` makes) picks this class for an
-Expert folder; `dataclaw train --mode expert` writes one with `write_router`.
+Expert folder, with one `HFBackend` per domain; `backends.llamacpp.llamacpp_backend` (`--backend llamacpp`)
+does the same with one llama.cpp server per domain (a subfolder holding a GGUF, or a checkpoint folder that
+is converted to one). `dataclaw train --mode expert` writes such a folder with `write_router`.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import ConfigError
 from .base import Backend, Generation
-from .hf import HFBackend
 
 
 @dataclass
@@ -41,7 +42,14 @@ def write_router(root: str | Path, experts: dict[str, str], default: str) -> Pat
     return path
 
 
-def load_router(root: str | Path) -> Router:
+def _has_hf_model(path: Path) -> bool:
+    return (path / "config.json").is_file()
+
+
+def load_router(root: str | Path, has_model: Callable[[Path], bool] = _has_hf_model,
+                what: str = "a model folder") -> Router:
+    """The router of an Expert set; `has_model` says whether an expert's path holds what the backend
+    loads (a transformers folder for `hf`; a GGUF or a folder to convert for `llamacpp`)."""
     root = Path(root)
     try:
         d = json.loads((root / "router.json").read_text())
@@ -49,20 +57,27 @@ def load_router(root: str | Path) -> Router:
         default = str(d.get("default") or next(iter(experts)))
     except (OSError, ValueError, KeyError, StopIteration) as exc:
         raise ConfigError(f"{root / 'router.json'}: not a valid Expert router ({exc})") from exc
-    missing = [dm for dm, sub in experts.items() if not (root / sub / "config.json").is_file()]
+    missing = [dm for dm, sub in experts.items() if not has_model(root / sub)]
     if missing:
-        raise ConfigError(f"{root}: experts without a model folder: {', '.join(missing)}")
+        raise ConfigError(f"{root}: experts without {what}: {', '.join(missing)}")
     return Router(root, experts, default if default in experts else next(iter(experts)))
 
 
+def _hf(path: Path, **options: Any) -> Backend:
+    from .hf import HFBackend  # noqa: PLC0415
+
+    return HFBackend(path, **options)
+
+
 class ExpertBackend(Backend):
-    """One `HFBackend` per domain, chosen per request by `spec.domain`."""
+    """One backend per domain (`make(path, **options)`; `HFBackend` by default), chosen per request by
+    `spec.domain`, each made on first use."""
 
-    name = "hf"
-
-    def __init__(self, model: str | Path, **options: Any) -> None:
-        self.router = load_router(model)
-        self.model = str(model)
+    def __init__(self, model: str | Path, *, make: Callable[..., Backend] = _hf, name: str = "hf",
+                 router: Router | None = None, **options: Any) -> None:
+        self.router = router or load_router(model)
+        self.model, self.name = str(model), name
+        self.make = make
         self.options = options
         self._backends: dict[str, Backend] = {}
         self.routed: dict[str, int] = {}  # requests per expert (for reports and tests)
@@ -70,7 +85,7 @@ class ExpertBackend(Backend):
     def backend_for(self, domain: str | None) -> Backend:
         key = self.router.domain_for(domain)
         if key not in self._backends:
-            self._backends[key] = HFBackend(self.router.path_for(key), **self.options)
+            self._backends[key] = self.make(self.router.path_for(key), **self.options)
         return self._backends[key]
 
     @property
@@ -90,8 +105,23 @@ class ExpertBackend(Backend):
         gen.usage["expert"] = key
         return gen
 
+    async def agenerate(self, messages: list[dict], schema: dict, *, task: Any = None, evidence: Any = None,
+                        spec: Any = None) -> Generation:
+        # the expert's own agenerate (llama.cpp bounds the requests in flight per server)
+        domain = getattr(spec, "domain", None)
+        key = self.router.domain_for(domain)
+        self.routed[key] = self.routed.get(key, 0) + 1
+        gen = await self.backend_for(domain).agenerate(messages, schema, task=task, evidence=evidence, spec=spec)
+        gen.usage["expert"] = key
+        return gen
+
     def info(self) -> dict[str, Any]:
         return {"name": self.name, "model": self.model, "experts": self.router.experts, "default": self.router.default}
+
+    def close(self) -> None:
+        for be in self._backends.values():
+            be.close()
+        self._backends.clear()
 
 
 def hf_backend(model: str | Path | None = None, **options: Any) -> Backend:
@@ -99,4 +129,4 @@ def hf_backend(model: str | Path | None = None, **options: Any) -> Backend:
     model folder or name by one `HFBackend`."""
     if model is not None and (Path(str(model)).expanduser() / "router.json").is_file():
         return ExpertBackend(model, **options)
-    return HFBackend(model, **options)
+    return _hf(model, **options)

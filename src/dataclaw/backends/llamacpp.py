@@ -20,6 +20,11 @@ it; with `whitespace_flexible: false` it cannot). Clients of the HTTP server sen
 Vision: a VLM GGUF needs its multimodal projector (`mmproj=FILE.gguf`, llama.cpp's mtmd); images then
 go to the model as data URLs. Without a projector, image parts become "[image]" in the text, as the
 `hf` backend does for a text-only model.
+
+Expert sets: `--model DIR` where DIR has `router.json` (`dataclaw train --mode expert`) serves one llama.cpp
+model per domain, routed by the plan's domain with `backends.expert`'s Router (a missing domain goes to the
+default expert). An expert's path is a GGUF file, a folder holding one GGUF, or a checkpoint folder (converted
+once, cached, as for an Omni checkpoint); each expert's server starts on its domain's first request.
 """
 from __future__ import annotations
 
@@ -138,6 +143,34 @@ def _check_gguf(path: Path) -> None:
             raise ConfigError(f"{path}: not a GGUF file (no GGUF magic)")
 
 
+def expert_gguf(path: Path) -> Path | None:
+    """What an Expert set's expert path gives llama.cpp: the path itself if it is a .gguf file, the one
+    GGUF in a folder (projectors aside), or None (then a checkpoint folder is converted)."""
+    if path.is_file():
+        return path if path.suffix.lower() == ".gguf" else None
+    ggufs = sorted(p for p in path.glob("*.gguf") if "mmproj" not in p.name.lower()) if path.is_dir() else []
+    if len(ggufs) > 1 and not (path / "config.json").is_file():
+        raise ConfigError(f"{path}: several GGUF files ({', '.join(p.name for p in ggufs)}); an expert holds one")
+    return ggufs[0] if len(ggufs) == 1 else None
+
+
+def _has_expert_model(path: Path) -> bool:
+    return (path / "config.json").is_file() or (path.exists() and expert_gguf(path) is not None)
+
+
+def llamacpp_backend(model: str | Path | None = None, **options: Any) -> Backend:
+    """The `llamacpp` backend: an Expert set (a folder with router.json) gets one `LlamaCppBackend` per
+    domain behind the shared Router; any other model (GGUF, checkpoint folder, "smollm2") one backend."""
+    if model is not None and (Path(str(model)).expanduser() / "router.json").is_file():
+        from .expert import ExpertBackend, load_router  # noqa: PLC0415
+
+        root = Path(str(model)).expanduser()
+        router = load_router(root, _has_expert_model, "a GGUF file or a model folder")
+        return ExpertBackend(root, make=lambda p, **o: LlamaCppBackend(expert_gguf(p) or p, **o), name="llamacpp",
+                             router=router, **options)
+    return LlamaCppBackend(model, **options)
+
+
 class LlamaCppBackend(Backend):
     name = "llamacpp"
 
@@ -209,7 +242,7 @@ class LlamaCppBackend(Backend):
         text = (choice.get("message") or {}).get("content") or ""
         u = res.get("usage") or {}
         usage.update(prompt_tokens=int(u.get("prompt_tokens") or 0), completion_tokens=int(u.get("completion_tokens") or 0),
-                     requests=1, finish_reason=choice.get("finish_reason"),
+                     requests=1, finish_reason=choice.get("finish_reason"), model=res.get("model"),
                      constrained=bool(schema and self.constrain != "none"))
         draft, perr = extract_json(text)
         if draft is None and choice.get("finish_reason") == "length":

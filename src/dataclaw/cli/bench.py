@@ -38,7 +38,7 @@ def run_cmd(
     bench: Path = typer.Argument(..., help="Benchmark folder (from bench build)."),
     backend: str = typer.Option("rules", "--backend", "-b", help="rules, naive (passive baseline), llamacpp, hf or openai."),
     out: Path = typer.Option(..., "--out", "-o", help="Results folder (a rerun resumes case by case)."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name (openai) or path (llamacpp: GGUF; hf: folder or GGUF)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name (openai) or path (llamacpp: GGUF, checkpoint folder or Expert set with router.json; hf: folder, GGUF or Expert set)."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="openai backend: server URL."),
     backend_option: list[str] = typer.Option([], "--backend-option", help="Backend option KEY=VALUE (repeatable)."),
     cases: Optional[str] = typer.Option(None, "--cases", help="Comma-separated substrings of case ids to run."),

@@ -25,7 +25,7 @@ def tailor_cmd(
     recipe: Optional[Path] = typer.Option(None, "--recipe", "-r", help="A saved plan (YAML) to replay."),
     max_samples: Optional[int] = typer.Option(None, "--max-samples", "-n", help="At most N accepted samples per task."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="openai backend: server URL."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name (openai) or path (llamacpp: GGUF; hf: folder or GGUF)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model name (openai) or path (llamacpp: GGUF, checkpoint folder or Expert set with router.json; hf: folder, GGUF or Expert set)."),
     api_key_env: Optional[str] = typer.Option(None, "--api-key-env",
                                               help="openai backend: env variable holding the API key "
                                                    "(default OPENAI_API_KEY; the key is never written)."),
