@@ -195,7 +195,7 @@ def score(work: Path, bench: Path, cases: str | None, models: list[str], threads
                                     "--backend-option", "parallel=2", "--backend-option", f"threads={threads}",
                                     "--backend-option", "max_tokens=384"]))
     runs += [("rules", ["-b", "rules"]), ("naive", ["-b", "naive"])]
-    rows, out = [], {}
+    rows, task_rows, out = [], [], {}
     for label, opts in runs:
         res = work / f"val_{label}"
         cmd = [sys.executable, "-m", "dataclaw.cli", "bench", "run", str(bench), *opts, "-o", str(res), "--label", label, "-q",
@@ -210,8 +210,15 @@ def score(work: Path, bench: Path, cases: str | None, models: list[str], threads
                       "this_call_s": round(time.perf_counter() - t, 1), "wall_s": wall, "cases": ov["cases"],
                       "errors": summ.get("errors"), **{k: ov.get(k) for k in SCORE_METRICS},
                       "domains": {d: {k: v.get(k) for k in ("cases", *SCORE_METRICS)} for d, v in summ["domains"].items()}}
+        by_task: dict[str, list[float]] = {}
+        for i in ids:
+            by_task.setdefault(recs[i]["task"], []).append(float(recs[i].get("accept") or 0.0))
+        out[label]["tasks"] = {k: {"cases": len(v), "accept": round(sum(v) / len(v), 3)} for k, v in sorted(by_task.items())}
         rows.append(f"| {label} | {ov['cases']} | " + " | ".join(_cell(ov.get(k)) for k in SCORE_METRICS) + f" | {wall} s |")
-        md = ["| run | cases | " + " | ".join(SCORE_METRICS) + " | wall |", "|---" * (len(SCORE_METRICS) + 3) + "|", *rows]
+        task_rows.append(f"| {label} | " + " | ".join(f"{v['accept']:.2f} ({v['cases']})" for v in out[label]["tasks"].values()) + " |")
+        md = ["| run | cases | " + " | ".join(SCORE_METRICS) + " | wall |", "|---" * (len(SCORE_METRICS) + 3) + "|", *rows,
+              "", "Accept by task (cases):", "", "| run | " + " | ".join(sorted(by_task)) + " |",
+              "|---" * (len(by_task) + 1) + "|", *task_rows]
         (work / "score.md").write_text("\n".join(md) + "\n")
     return out
 
