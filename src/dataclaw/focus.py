@@ -111,9 +111,10 @@ ROBOT = {"reach": "reach", "reaching": "reach", "approach": "reach", "grasp": "g
          "lifting": "transport", "transport": "transport", "carry": "transport", "carrying": "transport",
          "place": "place", "places": "place", "placing": "place", "placement": "place", "placements": "place",
          "put": "place", "release": "place", "releases": "place", "releasing": "place", "retreat": "retreat",
-         "retreating": "retreat", "伸手": "reach", "接近": "reach", "抓取": "grasp", "抓": "grasp", "拿起": "grasp",
+         "retreating": "retreat", "handover": "handover", "handovers": "handover", "handoff": "handover", "伸手": "reach", "接近": "reach", "抓取": "grasp", "抓": "grasp", "拿起": "grasp",
          "夹取": "grasp", "搬运": "transport", "移动": "transport", "放置": "place", "放下": "place",
-         "松开": "place", "后退": "retreat", "收回": "retreat"}
+         "松开": "place", "后退": "retreat", "收回": "retreat",
+         "交接": "handover", "递给": "handover"}
 PERSON = re.compile(r"\b(?:person|people|man|men|woman|women|guy|girl|boy|kid|child|speaker|presenter|host|"
                     r"teacher|instructor|player|someone)\b|人|男人|女人|讲者|老师")
 UI = re.compile(r"\b(?:button|checkout|check out|cart|basket|log ?in|sign ?in|sign ?up|login|menu|form|field|"
