@@ -137,7 +137,7 @@ def _ensure_builtin_readers() -> None:
     if _BUILTINS_LOADED:
         return
     _BUILTINS_LOADED = True
-    from .video import VideoStream, is_video_path
+    from .video import VideoStream, is_video_path, probes_as_video
 
     register_reader("video", lambda p: p.is_file() and is_video_path(p), VideoStream, priority=0)
     from .robot import RobotStream, is_robot_path
@@ -149,6 +149,8 @@ def _ensure_builtin_readers() -> None:
     from .game import GameStream, is_game_path
 
     register_reader("game", is_game_path, GameStream, priority=8)  # a video + game.jsonl folder
+    # last: any other file FFmpeg opens as a moving picture (after every kind that claims folders or files)
+    register_reader("video", lambda p: p.is_file() and probes_as_video(p), VideoStream, priority=-100)
     # Other source kinds (gui, robot, images) register from their modules here.
     for mod in os.environ.get("DATACLAW_READERS", "").split(","):
         if mod.strip():
