@@ -222,3 +222,22 @@ def test_a_video_with_an_unlisted_extension_is_probed_and_text_is_not(vids, tmp_
     for p in (text, still):
         with pytest.raises(SourceError, match="unknown source kind"):
             detect_kind(p)
+
+
+def test_an_audio_file_is_named_as_audio_with_the_way_to_use_it(vids, tmp_path):
+    import av
+
+    from dataclaw.sources import detect_kind
+
+    wav = tmp_path / "talk.wav"
+    with av.open(str(vids["coded"])) as src, av.open(str(wav), "w") as dst:  # the clip's sound track alone
+        out = dst.add_stream("pcm_s16le", rate=16000)
+        for frame in src.decode(audio=0):
+            frame.pts = None
+            for pkt in out.encode(frame):
+                dst.mux(pkt)
+        for pkt in out.encode(None):
+            dst.mux(pkt)
+    with pytest.raises(SourceError, match=r"audio only \(1 audio track, no picture\)") as info:
+        detect_kind(wav)
+    assert "ffmpeg -loop 1" in str(info.value) and "talk.wav" in str(info.value)

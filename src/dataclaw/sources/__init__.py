@@ -94,6 +94,16 @@ def detect_kind(path: str | Path) -> str:
                 return r.kind
         except Exception:  # noqa: BLE001 - a detector must never break detection of others
             continue
+    if p.is_file():
+        from .video import audio_only_tracks
+
+        n = audio_only_tracks(p)
+        if n:  # say what it is and how to use it, not "unknown"
+            raise SourceError(str(p), f"audio only ({n} audio track{'s' if n != 1 else ''}, no picture): sources are "
+                                      "videos, GUI traces, robot episodes and game recordings",
+                              hint=f"to use the narration alone, put it over a still image: ffmpeg -loop 1 -i "
+                                   f"cover.png -i {p.name} -shortest -c:v libx264 -tune stillimage -c:a aac "
+                                   f"{p.stem}.mp4")
     raise SourceError(str(p), "unknown source kind",
                       hint="expected a video file, a GUI trace folder, a robot episode or an image folder")
 

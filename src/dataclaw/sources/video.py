@@ -735,3 +735,15 @@ def probes_as_video(path: str | Path) -> bool:
                 n.endswith("_pipe") for n in names)
     except Exception:  # noqa: BLE001 - not decodable: not a video
         return False
+
+
+def audio_only_tracks(path: str | Path) -> int:
+    """Audio tracks of a file FFmpeg opens that has no moving picture (a podcast, a recorded talk), else 0."""
+    import av  # noqa: PLC0415
+
+    try:
+        with av.open(str(path)) as c:
+            moving = [v for v in c.streams.video if not (int(v.disposition) & int(av.stream.Disposition.attached_pic))]
+            return 0 if moving else len(c.streams.audio)
+    except Exception:  # noqa: BLE001 - not decodable
+        return 0
