@@ -559,6 +559,19 @@ FRACTION_WORDS = {w: str(n) for n, ws in {2: "half halves", 3: "third thirds", 4
                                           8: "eighth eighths", 9: "ninth ninths", 10: "tenth tenths"}.items()
                   for w in ws.split()}
 FRACTION_HIT = 0.8
+_FRACTION_SAID = re.compile(r"\b(\d+|" + "|".join(k for k in NUM_WORDS if " " not in k and k not in ("several",)) + r")\s+("
+                            + "|".join(sorted(FRACTION_WORDS, key=len, reverse=True)) + r")\b")
+
+
+def _written_fractions(terms: str, text: str) -> set[str]:
+    """The request's words of a fraction said in words ("one third", "two sixths") that `text` writes as
+    the fraction ("1/3", "2/6"): both words are found."""
+    out: set[str] = set()
+    for m in _FRACTION_SAID.finditer(terms.lower()):
+        n = m.group(1) if m.group(1).isdigit() else str(NUM_WORDS.get(m.group(1), ""))
+        if n and re.search(rf"(?<![\d.]){n}\s*/\s*{FRACTION_WORDS[m.group(2)]}(?!\d)", text):
+            out |= {_DIGIT_WORDS.get(m.group(1), m.group(1)), m.group(2)}
+    return out
 
 
 def _digits(words: list[str]) -> list[str]:
@@ -588,6 +601,7 @@ def coverage(terms: str, text: str, idf: dict[str, float] | None = None,
         return 0.0, "words"
     raw = _digits(re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]+", text.lower()))
     have = set(_stems(raw)) | set(raw)
+    written = _written_fractions(terms, text)
     from rapidfuzz import fuzz  # noqa: PLC0415
 
     rel = synonyms = None
@@ -603,6 +617,8 @@ def coverage(terms: str, text: str, idf: dict[str, float] | None = None,
     para = False
     for st, w in q:
         if st in have or w in have or (len(st) >= 4 and any(len(h) >= 4 and fuzz.ratio(st, h) >= FUZZ_MIN for h in have)):
+            got[st] = 1.0
+        elif w in written:  # "one third" said, "1/3" written: the fraction itself
             got[st] = 1.0
         elif FRACTION_WORDS.get(w) in have:  # "five sixths" said, "5/6" written or "5 six" heard: the number
             got[st] = FRACTION_HIT
