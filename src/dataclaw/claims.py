@@ -98,7 +98,7 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {k: frozenset(v.split()) | frozenset
                     "another what do picture plan cannot known video has no driving log car's states unknown other "
                     "cars' its m/s",
     "world_model": "arm phase next moved move on task robot state predict camera frames frame executing "
-                   "execute actions action",
+                   "execute actions action object position",
     "contact": "gripper contact object robot perform performs whole episode touch",
     "segmentation": "part segment robot episode sub-tasks sub task tasks describe",
     "recovery": "during episode recall state then continue same recovered successful task robot asked "

@@ -149,7 +149,8 @@ def test_tailor_makes_verified_samples_from_the_demos(robosuite_root, tmp_path):
 
 def test_every_robot_task_verifies_on_every_demo(robosuite_root, tmp_path):
     """Property: each robot task's rules output passes the verifier on every real demo (or makes none:
-    world_model and t2v need a camera, recovery a fault and a finished sibling)."""
+    t2v needs a camera, recovery a fault and a finished sibling; world_model without a camera is its
+    state variant)."""
     from dataclaw.model import Plan, TaskSpec
     from dataclaw.pipeline import tailor
 
@@ -161,6 +162,7 @@ def test_every_robot_task_verifies_on_every_demo(robosuite_root, tmp_path):
     per = res.counts["per_task"]
     assert all(per.get(t, {}).get("rejected", 0) == 0 for t in tasks), per
     assert per["contact"]["accepted"] == 10 and per["segmentation"]["accepted"] == 10
+    assert per["world_model"]["accepted"] > 0, per
 
 
 def test_object_words_from_free_joints():
@@ -214,3 +216,36 @@ def test_only_the_handover_part_is_segmented_and_a_wrong_object_is_rejected(robo
     assert verify_sample(row, aset, dataset_dir=tmp_path / "ds").ok
     v = verify_sample(wrong, aset, dataset_dir=tmp_path / "ds")
     assert not v.ok, v
+
+
+def test_world_model_without_a_camera_predicts_the_logged_state(robosuite_root, tmp_path):
+    """robosuite / robomimic low-dim demos have no camera: world_model refused them. Its state variant asks
+    for the state (and the hammer's position) after the action chunk, both read from the log and checked."""
+    from dataclaw.anchors import run_experts
+    from dataclaw.model import TaskSpec
+    from dataclaw.tasks import get_task
+    from dataclaw.tasks.shared.robot_common import episode, state_at
+
+    demo = str(episode_paths(robosuite_root / "handover/panda_panda/demo.hdf5")[3])
+    task = get_task("world_model")
+    spec = TaskSpec(task="world_model", domain="embodied", instruction="x", params={"horizons": [1.0]})
+    aset = run_experts(demo)
+    evs = task.select(aset, spec)
+    assert evs and all(e.meta["variant"] == "h1-state" for e in evs)
+    ev = evs[4]
+    sample = task.build(task.rules(ev, spec), ev, spec, media=None)
+    act = sample.solution[0].action
+    st = episode(aset.source)
+    t0, t1 = sample.solution[0].t0, sample.solution[0].t1
+    assert act["next_state"] == state_at(st, t1) and act["next_state"] != act["state"]
+    assert act["next_object_pos"] == [round(float(v), 5) for v in st.object_pos[st.index_at(t1)][:3]]
+    assert not sample.query.media and "Predict the robot state and the object position" in sample.query.text
+    assert task.check(sample, ev) == []
+    for key in ("next_state", "next_object_pos"):
+        bad = sample.model_copy(deep=True)
+        bad.solution[0].action[key] = [v + 0.01 for v in act[key]]
+        assert task.check(bad, ev), key
+    draft = task.rules(ev, spec)
+    draft.pop("next_state")
+    with pytest.raises(Exception, match="next_state"):
+        task.build(draft, ev, spec, media=None)
