@@ -98,7 +98,7 @@ TEMPLATE_WORDS: dict[str, frozenset[str]] = {k: frozenset(v.split()) | frozenset
                     "another what do picture plan cannot known video has no driving log car's states unknown other "
                     "cars' its m/s",
     "world_model": "arm phase next moved move on task robot state predict camera frames frame executing "
-                   "execute actions action",
+                   "execute actions action object position",
     "contact": "gripper contact object robot perform performs whole episode touch",
     "segmentation": "part segment robot episode sub-tasks sub task tasks describe",
     "recovery": "during episode recall state then continue same recovered successful task robot asked "
@@ -333,13 +333,15 @@ def _contact(a: Anchor, s: Support) -> None:
 
 
 _PHASE_WORDS = {"reach": "reach toward", "grasp": "grasp close", "transport": "carry toward",
-                "place": "place open release", "retreat": "retreat away"}
+                "place": "place open release", "retreat": "retreat away",
+                "handover": "handover hand over pass give transfer other second receiving"}
 
 
 @vocabulary("phase", movers=("gripper", "arm", "robot", "end-effector"))
 def _phase(a: Anchor, s: Support) -> None:
     phase = str(a.data.get("phase"))
     _words(s, "phase arm gripper " + phase + " " + _PHASE_WORDS.get(phase, "") + " " + DESCRIPTIONS.get(phase, ""))
+    _words(s, str(a.data.get("object") or ""))  # the object the log names ("hammer")
     s.fact("directions", *[w for w in _PHASE_WORDS.get(phase, "").split() if w in ("toward", "away")])
     delta = a.data.get("ee_delta")
     if isinstance(delta, list) and len(delta) >= 3:

@@ -102,7 +102,9 @@ STYLES = {r"multiple[- ]choice|选择题": "multiple_choice", r"yes[/ -]no|true[
           r"casual|informal|口语": "casual"}
 LANGS = {r"\bin chinese\b|用中文|中文的|汉语": "zh", r"\bin english\b|用英文|英文的": "en"}
 FAIL_RE = re.compile(r"\b(?:fail(?:ed|s|ing|ure|ures)?|unsuccessful|mistakes?|errors?|faults?|faulty|went wrong|goes wrong|"
-                     r"go wrong|mess(?:es|ed)? up|botched|dropped|drops?|slips?|slipped|stalls?|stalled|bad attempts?)\b"
+                     r"go wrong|mess(?:es|ed)? up|botched|dropped|drops?|slips?|slipped|stalls?|stalled|bad attempts?|"
+                     # an attempt that got nothing: "the gripper misses the cube", "grabs that come up empty"
+                     r"miss(?:es|ed)?|(?:come|comes|came|coming) up empty|empty[- ]handed|(?:close|closes|closed|closing) on nothing)\b"
                      r"|失败|出错|错误|失误|故障|掉落|卡住")
 # robot phases as the simulator and the phase expert name them; Chinese words map onto them
 ROBOT = {"reach": "reach", "reaching": "reach", "approach": "reach", "grasp": "grasp", "grasps": "grasp",
@@ -111,9 +113,10 @@ ROBOT = {"reach": "reach", "reaching": "reach", "approach": "reach", "grasp": "g
          "lifting": "transport", "transport": "transport", "carry": "transport", "carrying": "transport",
          "place": "place", "places": "place", "placing": "place", "placement": "place", "placements": "place",
          "put": "place", "release": "place", "releases": "place", "releasing": "place", "retreat": "retreat",
-         "retreating": "retreat", "伸手": "reach", "接近": "reach", "抓取": "grasp", "抓": "grasp", "拿起": "grasp",
+         "retreating": "retreat", "handover": "handover", "handovers": "handover", "handoff": "handover", "伸手": "reach", "接近": "reach", "抓取": "grasp", "抓": "grasp", "拿起": "grasp",
          "夹取": "grasp", "搬运": "transport", "移动": "transport", "放置": "place", "放下": "place",
-         "松开": "place", "后退": "retreat", "收回": "retreat"}
+         "松开": "place", "后退": "retreat", "收回": "retreat",
+         "交接": "handover", "递给": "handover"}
 PERSON = re.compile(r"\b(?:person|people|man|men|woman|women|guy|girl|boy|kid|child|speaker|presenter|host|"
                     r"teacher|instructor|player|someone)\b|人|男人|女人|讲者|老师")
 UI = re.compile(r"\b(?:button|checkout|check out|cart|basket|log ?in|sign ?in|sign ?up|login|menu|form|field|"
@@ -133,6 +136,12 @@ _NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted((re.escape(k) for k in NUM_WORDS), k
 _UNIT = r"(seconds?|secs?|s|minutes?|mins?)"
 _CLOCK = r"(\d{1,2}:\d{2}(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:seconds?|secs?|s|minutes?|mins?)?)"
 _ZH_NUM = r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十百]+)"
+# a closing remark that says the focus is all the user wants ("and nothing else", "leave out the rest",
+# "exclusively"): it ends a focus phrase, never a word to look for
+_SHUT = (r"\b(?:(?:and|but|with)\s+)?(?:nothing|none|no(?:thing)? more)\s+(?:else|more|besides|beyond that)\b|"
+         r"\b(?:(?:and|but)\s+)?(?:leave|leaving|skip|skipping|ignore|ignoring|drop|dropping|cut|cutting)\s+"
+         r"(?:out\s+)?(?:all\s+)?(?:the\s+)?(?:rest|others?|remainder)\b|\bexclusively\b|\balone\b|"
+         r"(?:其他|其余|别的|其它)(?:的|部分|内容)?(?:都|一概|全)?(?:不要|不用|略过|跳过)|不要(?:其他|其余|别的|其它)")
 # where a focus phrase stops: a purpose, audience, time or output clause
 _END = re.compile(
     r"\s*(?:[,.;!?，。；！？]|\bfor (?:a |an |the |my |our )?(?:beginners?|novices?|newcomers?|kids?|children|students?|"
@@ -142,7 +151,9 @@ _END = re.compile(
     r"\band (?:then |also )?(?:make|write|give|export|save|keep|put|format)\b|\bas (?:json|jsonl|a |an )|"
     r"\b(?:in|into|to) (?:llama|trl|verl|lerobot|webdataset|sharegpt|parquet)|\bplease\b|\bthat (?:are|is) "
     r"(?:hard|easy|difficult|simple)|\b(?:hard|easy|difficult|simple|challenging) ones\b|\bin (?:chinese|english)\b|"
-    r"\b\d+ (?:questions?|samples?|examples?|items?|pairs?|clips?)\b|\bonly\b|的问题|的题|的样本|的数据|的片段)")
+    r"\b\d+ (?:questions?|samples?|examples?|items?|pairs?|clips?)\b|\bonly\b|的问题|的题|的样本|的数据|的片段|"
+    # "X and nothing else", "X, and leave out the rest", "X exclusively": the user closing the focus
+    rf"{_SHUT})")
 _SUBJECT = re.compile(r"^(?:(?:they|he|she|we|you|i|someone|somebody|it|the (?:narrator|teacher|presenter|speaker|user|"
                       r"robot|arm|person|host|instructor|student|man|woman))\s+)")
 _PART = r"(?:part|bit|section|segment|moment|scene|step|portion|stretch|stage|point|piece)"
@@ -161,9 +172,19 @@ _PHRASES = [
     (re.compile(r"\bonly\s+(?:about\s+|on\s+|covering\s+|regarding\s+|with\s+|for\s+)?(?P<x>.+)"), "only"),
     (re.compile(r"\bjust\s+(?:about\s+|on\s+)?(?P<x>(?:the|where|when)\s+.+|[a-z]+ing\s+.+)"), "only"),
     (re.compile(r"\b(?:limited|restricted|confined|narrowed)\s+to\s+(?P<x>.+)"), "only"),
+    # "that stick to the watering", "sticking to the division"
+    (re.compile(r"\b(?:stick|sticks|sticking|stuck|keep|keeps|keeping)\s+(?:strictly\s+|only\s+)?to\s+(?P<x>.+)"), "only"),
+    # "steps for the division only", "clips of the brewing and nothing else", "about the dough exclusively":
+    # the closing word comes after the phrase
+    (re.compile(r"\b(?:for|of|about|on|covering|regarding|concerning|involving|featuring|showing|from)\s+"
+                rf"(?P<x>.+?)\s*,?\s*(?:\bonly\b|{_SHUT})"), "tail"),
     (re.compile(r"(?:关于|有关|针对|围绕|聚焦于?|只看|只关注)(?P<x>[^，。,.!?；;]+)"), "zh"),
     (re.compile(r"(?:只要|只出|只做|只给|仅|只)(?P<x>[^，。,.!?；;关有针围聚看]+)"), "zh"),
 ]
+# who the data is for, leading a phrase after "for": "for (a) beginner(s) (about ...)" names no topic
+_AUDIENCE_LEAD = re.compile(r"^(?:(?:a|an|the|my|our)\s+)?(?:(?:complete|absolute|total|young)\s+)?(?:"
+                            + "|".join(k for k in AUDIENCE if k.isascii()) + r"|training|fine-?tuning|my model|a model|llama|trl|verl|lerobot|webdataset|sharegpt|parquet)"
+                            r"\b(?:\s+(?:about|on|of|covering|regarding)\s+|\s*$)")
 _ZH_TAIL = re.compile(r"(?:的)?(?:那|这)?(?:一)?(?:个)?(?:部分|段|步|片段|环节|步骤|时候|地方)?(?:的)?"
                       r"(?:难题|简单题|问题|题目|题|样本|数据|教程|内容|字幕|提问|例子)?$")
 _ZH_HEAD = re.compile(r"^(?:出|做|给|要|讲|生成)?(?:一些|几个)?(?:他们|她们|我们|他|她|老师|讲者|视频)?(?:在)?")
@@ -376,6 +397,9 @@ def parse_focus(intent: str) -> Focus:
     for pat, how in _PHRASES:
         for m in pat.finditer(blanked):
             x = m.group("x")
+            if how == "tail":  # "for beginners only" is an audience; "for a beginner about the dough only": the dough
+                x = _AUDIENCE_LEAD.sub("", x)
+                how = "only"
             x = _ZH_HEAD.sub("", _ZH_TAIL.sub("", _clean_phrase(x))) if how == "zh" else _clean_phrase(x, how == "part", how == "only")
             single = how == "part" and not m.group(2) or (how == "zh" and bool(re.search(r"那(?:一)?(?:个)?(?:部分|段|步)", m.group(0))))
             # "just when the fingers close", "only where it sets the object down": one stretch, like "the part where"
@@ -528,6 +552,28 @@ _DIGIT_WORDS = {k: str(v) for k, v in NUM_WORDS.items() if " " not in k and k no
 
 
 
+# fraction words name their denominator: "sixths" is the 6 of "5/6" on a slide or the "six" ASR hears; a
+# relation, not the word (a slide's "6" may be any six)
+FRACTION_WORDS = {w: str(n) for n, ws in {2: "half halves", 3: "third thirds", 4: "quarter quarters fourth fourths",
+                                          5: "fifth fifths", 6: "sixth sixths", 7: "seventh sevenths",
+                                          8: "eighth eighths", 9: "ninth ninths", 10: "tenth tenths"}.items()
+                  for w in ws.split()}
+FRACTION_HIT = 0.8
+_FRACTION_SAID = re.compile(r"\b(\d+|" + "|".join(k for k in NUM_WORDS if " " not in k and k not in ("several",)) + r")\s+("
+                            + "|".join(sorted(FRACTION_WORDS, key=len, reverse=True)) + r")\b")
+
+
+def _written_fractions(terms: str, text: str) -> set[str]:
+    """The request's words of a fraction said in words ("one third", "two sixths") that `text` writes as
+    the fraction ("1/3", "2/6"): both words are found."""
+    out: set[str] = set()
+    for m in _FRACTION_SAID.finditer(terms.lower()):
+        n = m.group(1) if m.group(1).isdigit() else str(NUM_WORDS.get(m.group(1), ""))
+        if n and re.search(rf"(?<![\d.]){n}\s*/\s*{FRACTION_WORDS[m.group(2)]}(?!\d)", text):
+            out |= {_DIGIT_WORDS.get(m.group(1), m.group(1)), m.group(2)}
+    return out
+
+
 def _digits(words: list[str]) -> list[str]:
     """Number words as digits, so "five" finds "5" (ASR and slides write numbers either way)."""
     return [_DIGIT_WORDS.get(w, w) for w in words]
@@ -555,6 +601,7 @@ def coverage(terms: str, text: str, idf: dict[str, float] | None = None,
         return 0.0, "words"
     raw = _digits(re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]+", text.lower()))
     have = set(_stems(raw)) | set(raw)
+    written = _written_fractions(terms, text)
     from rapidfuzz import fuzz  # noqa: PLC0415
 
     rel = synonyms = None
@@ -571,6 +618,10 @@ def coverage(terms: str, text: str, idf: dict[str, float] | None = None,
     for st, w in q:
         if st in have or w in have or (len(st) >= 4 and any(len(h) >= 4 and fuzz.ratio(st, h) >= FUZZ_MIN for h in have)):
             got[st] = 1.0
+        elif w in written:  # "one third" said, "1/3" written: the fraction itself
+            got[st] = 1.0
+        elif FRACTION_WORDS.get(w) in have:  # "five sixths" said, "5/6" written or "5 six" heard: the number
+            got[st] = FRACTION_HIT
         elif rel is not None and w.isalpha():
             got[st] = max((rel(w, h) for h in own), default=0.0)
             para = para or got[st] > 0
@@ -885,7 +936,35 @@ def _position_ok(a: Anchor, position: str | None, width: float, height: float) -
     return {"left": x < 0.45, "right": x > 0.55, "middle": 0.3 < x < 0.7, "top": y < 0.45, "bottom": y > 0.55}[position]
 
 
-def _score_part(p: Part, reading: FocusReading, scorer: Scorer, position: str | None, size: tuple[float, float]) -> Part:
+def _shared_words(parts: list[Part]) -> set[str]:
+    """Robot episodes: the stems that half or more of the phase and fault descriptions have ("gripper",
+    "object" and the object's name, the kind words): they tell no phase from another, and every noun of a
+    request is WordNet's kind of "object", so matching them would let any phrasing take the first phase."""
+    texts = [anchor_words(p.anchors[0]) for p in parts if p.anchors and p.anchors[0].kind in ("phase", "fault")]
+    if len(texts) < 3:
+        return set()
+    df: dict[str, int] = {}
+    for t in texts:
+        for st in set(_stems(content_words(t))):
+            df[st] = df.get(st, 0) + 1
+    return {st for st, n in df.items() if 2 * n >= len(texts)}
+
+
+def _tells_nothing(word: str, shared: set[str]) -> bool:
+    """A request word that is a shared word or a kind of one ("cube" for the "object" every phase names)."""
+    if _stems([word])[0] in shared:
+        return True
+    from . import synonyms  # noqa: PLC0415
+
+    return synonyms.available() and any(synonyms.kind_of(word, h) > 0 for h in shared if h.isalpha())
+
+
+def _without(words: str, shared: set[str]) -> str:
+    return " ".join(w for w in words.split() if not shared or _stems([w.lower()])[0] not in shared)
+
+
+def _score_part(p: Part, reading: FocusReading, scorer: Scorer, position: str | None, size: tuple[float, float],
+                shared: set[str] | None = None) -> Part:
     allowed = KIND_FOR.get(reading.kind)
     scored = []
     literal = False
@@ -896,10 +975,12 @@ def _score_part(p: Part, reading: FocusReading, scorer: Scorer, position: str | 
             continue
         # a robot reading names a phase or fault: match what the anchor says, not what its kind is
         # (a contact is a "grasp" by kind, but only the grasp phase is the grasp)
-        words = anchor_words(a, with_kind=reading.kind != "robot")
+        words, own = anchor_words(a, with_kind=reading.kind != "robot"), anchor_words(a, with_kind=False)
+        if shared and a.kind in KIND_FOR["robot"]:  # a phrasing's words name a phase by what only it does
+            words, own = _without(words, shared), _without(own, shared)
         if not words:
             continue
-        s, how = scorer.score(reading, words, anchor_words(a, with_kind=False), a.kind)
+        s, how = scorer.score(reading, words, own, a.kind)
         scored.append((a, s, how, 2.0 if a is p.heading else 1.0))
         literal = literal or (how == "words" and coverage(reading.terms, words)[0] >= LITERAL)
     if not scored:
@@ -921,9 +1002,19 @@ def _score_part(p: Part, reading: FocusReading, scorer: Scorer, position: str | 
 
 def _pick(parts: list[Part], reading: FocusReading, scorer: Scorer, single: bool, position: str | None,
           size: tuple[float, float]) -> list[Part]:
+    """The parts a reading selects. On a robot episode a topic reading is first matched without the words
+    every phase has (`_shared_words`): when what is left names a phase, that phase (a match, never a
+    guess); when it names none, the words all phases share decide as before."""
+    shared = _shared_words(parts) if reading.kind == "topic" else set()
+    got = _pick_by(parts, reading, scorer, single, position, size, shared, guess=False) if shared else []
+    return got or _pick_by(parts, reading, scorer, single, position, size, set())
+
+
+def _pick_by(parts: list[Part], reading: FocusReading, scorer: Scorer, single: bool, position: str | None,
+             size: tuple[float, float], shared: set[str], guess: bool = True) -> list[Part]:
     gen = set() if ASKS_GENERIC.search(reading.terms) else _generic(parts)
     scorer.weigh(reading, parts, _title_words(parts, gen))
-    scored = [_score_part(p, reading, scorer, position, size) for p in parts]
+    scored = [_score_part(p, reading, scorer, position, size, shared) for p in parts]
     # an intro, title slide or summary restates every step: it is what was asked only when its heading
     # says every word of the request; else a step comes first, matched or the clear closest (`_weak`)
     # The opening title never stands in by its own heading: its words are what every part is about
@@ -935,14 +1026,14 @@ def _pick(parts: list[Part], reading: FocusReading, scorer: Scorer, single: bool
     steps = [p for i, p in enumerate(scored) if i not in over]
     hits = [p for p in steps if p.score > 0]
     if not hits and over:
-        got = _weak(steps, reading) if len(steps) >= 2 else []
+        got = _weak(steps, reading) if len(steps) >= 2 and guess else []
         if got:
             return got
     # no step matched: an intro or summary restates every step, so it stands in only by the request's own
     # words ("the dog" ~ "Thanks for watching" by a WordNet sibling is no reason to take the outro)
     hits = hits or [p for i, p in enumerate(scored) if p.score > 0 and (i not in over or p.literal)]
     if not hits:  # a guess is for a step said in other words, never for the intro or summary
-        return _weak(steps if over else scored, reading)
+        return _weak(steps if over else scored, reading) if guess else []
     headed = [p for p in hits if p.reasons and p.reasons[0] == "its heading matches"]
     pool = headed or hits  # a part whose heading matches is about it; a line that matches only mentions it
     literal = [p for p in pool if p.literal]
@@ -1163,6 +1254,23 @@ def _phases_by_verb(parts: list[Part], reading: FocusReading) -> tuple[set[str],
     return won, ", ".join(f"{best[n][1]!r} names {n}" for n in sorted(won))
 
 
+def _topics_only(readings: list[FocusReading], failures: bool) -> list[FocusReading]:
+    """A source without robot phases (a lecture, a how-to): a robot phase word is a topic word only ("the
+    total of five sixths is reached" is no robot reach). A robot reading gives way to the phrase's own
+    words as a topic; when the phrase has no other reading, it becomes that topic."""
+    out: list[FocusReading] = []
+    for r in readings:
+        if r.kind == "robot":
+            text = FAIL_RE.sub(" ", r.text) if failures else r.text
+            terms = " ".join(content_words(text))
+            if not terms or any(q.kind != "robot" and q.text == r.text for q in readings):
+                continue
+            r = r.model_copy(update={"kind": "topic", "terms": terms})
+        if all(q.terms != r.terms or q.kind != r.kind for q in out):
+            out.append(r)
+    return out
+
+
 def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     out: list[list[float]] = []
     for a, b in sorted(spans):
@@ -1183,12 +1291,21 @@ def locate(anchorset: AnchorSet, focus: Focus, scorer: Scorer | None = None) -> 
         if window is None:
             return Match([], message=why)
     parts = [q for p in parts_of(anchorset) if (q := _clip(p, window)) is not None]
+    shared = _shared_words(parts)
     if focus.failures:
         parts = [p for p in parts if any(a.kind in ("fault", "stagnation") for a in p.anchors)]
         if not parts:
             return Match([], message=f"no failure or fault found in this {where}"
                          + (f" {focus.time.text}" if focus.time else ""))
-    if not focus.readings:
+    readings = focus.readings if anchorset.of_kind("phase", "fault") else _topics_only(focus.readings, focus.failures)
+    if focus.failures and shared:
+        # "the attempts where the gripper misses the cube": past the failure words, only words every phase
+        # has ("gripper", the object), which name no failure: the failure words say which ("misses")
+        readings = [r if not all(_tells_nothing(w, shared) for w in content_words(r.terms)) else
+                    r.model_copy(update={"terms": " ".join(m.group(0) for m in FAIL_RE.finditer(r.text))})
+                    for r in readings]
+        readings = [r for r in readings if content_words(r.terms)]
+    if not readings:
         if focus.failures:
             for p in parts:
                 p.score, p.reasons = 1.0, ["a fault: " + ", ".join(anchor_words(a) for a in p.anchors
@@ -1200,7 +1317,7 @@ def locate(anchorset: AnchorSet, focus: Focus, scorer: Scorer | None = None) -> 
     scorer = scorer or Scorer()
     scorer.prepare([anchor_words(a, with_kind=False) for p in parts for a in p.anchors] + [r.terms for r in focus.readings])
     size = (float(anchorset.meta.get("width") or 0), float(anchorset.meta.get("height") or 0))
-    for reading in focus.readings:
+    for reading in readings:
         phases, why = _phases_by_verb(parts, reading)
         picked = []
         if len(phases) == 1:  # the verb names one phase: read the request as that phase

@@ -12,18 +12,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "verify_export"))
 
 @pytest.fixture()
 def small_export(tmp_path):
-    from test_export import mixed_samples
-    from ve_data import build_anchorset, make_jpeg, make_mp4
+    from test_export import write_mixed
 
-    from dataclaw.export import DatasetWriter
-
-    out = tmp_path / "out"
-    make_jpeg(out / "media" / "kf_2000.jpg", 60)
-    make_jpeg(out / "media" / "kf_6000.jpg", 200)
-    make_mp4(out / "media" / "clip_4000_6000.mp4")
-    aset = build_anchorset()
-    with DatasetWriter(out) as w:
-        w.add_anchors(aset)
-        for s in mixed_samples(aset):
-            w.add(s)
-    return out
+    return write_mixed(tmp_path / "out")

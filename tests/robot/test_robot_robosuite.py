@@ -149,7 +149,8 @@ def test_tailor_makes_verified_samples_from_the_demos(robosuite_root, tmp_path):
 
 def test_every_robot_task_verifies_on_every_demo(robosuite_root, tmp_path):
     """Property: each robot task's rules output passes the verifier on every real demo (or makes none:
-    world_model and t2v need a camera, recovery a fault and a finished sibling)."""
+    t2v needs a camera, recovery a fault and a finished sibling; world_model without a camera is its
+    state variant)."""
     from dataclaw.model import Plan, TaskSpec
     from dataclaw.pipeline import tailor
 
@@ -161,3 +162,90 @@ def test_every_robot_task_verifies_on_every_demo(robosuite_root, tmp_path):
     per = res.counts["per_task"]
     assert all(per.get(t, {}).get("rejected", 0) == 0 for t in tasks), per
     assert per["contact"]["accepted"] == 10 and per["segmentation"]["accepted"] == 10
+    assert per["world_model"]["accepted"] > 0, per
+
+
+def test_object_words_from_free_joints():
+    from dataclaw.sources.robot_formats import object_word
+
+    assert [object_word(j) for j in ("hammer_joint0", "cube_joint0", "SquareNut_joint0", "Milk_joint0", "pot")] == \
+        ["hammer", "cube", "square nut", "milk", "pot"]
+
+
+def test_a_handover_to_the_other_arm_is_a_phase(robosuite_root, robosuite_anchors, labels):
+    """TwoArmHandover: gripper1 closes on the hammer while gripper0 still holds it, then gripper0 lets go.
+    That stretch is a handover phase (it was all transport when only gripper0 was read); the phases name
+    the hammer the log's free joint moves."""
+    with RobotStream(episode_paths(robosuite_root / "handover/panda_panda/demo.hdf5")[1]) as st:
+        assert st.object_name == "hammer" and list(st.other_grippers) == ["gripper1"]
+        assert st.other_grippers["gripper1"].shape == st.gripper.shape
+    for name, lab in labels["episodes"].items():
+        truth = [p for p in lab["phases"] if p["phase"] == "handover"]
+        got = [a for a in robosuite_anchors[name].of_kind("phase") if a.data["phase"] == "handover"]
+        assert len(got) == len(truth), (name, got)
+        for a, p in zip(got, truth):
+            assert abs(a.t0 - p["t0"]) <= 0.1 and abs(a.t1 - p["t1"]) <= 0.1, (name, a.t0, a.t1, p)
+            assert a.data["text"] == "pass the hammer to the other gripper" and a.data["object"] == "hammer"
+    lift = robosuite_anchors["lift/demo.hdf5#demo_1"]  # one arm: no handover, its cube named
+    assert {a.data["object"] for a in lift.of_kind("phase")} == {"cube"}
+
+
+def test_only_the_handover_part_is_segmented_and_a_wrong_object_is_rejected(robosuite_root, tmp_path):
+    """"only the part where the hammer is passed to the other arm" refused before (the receiving arm's grasp
+    was no anchor) or, with WordNet's "passed" ~ "missed", took a wrong grasp."""
+    from dataclaw.export.native import read_samples
+    from dataclaw.pipeline import tailor
+
+    demo = str(episode_paths(robosuite_root / "handover/panda_panda/demo.hdf5")[2])
+    res = tailor([demo], intent="segment only the part where the hammer is passed to the other arm",
+                 out=tmp_path / "ds", quiet=True)
+    assert res.counts["per_task"]["segmentation"]["accepted"] == 1, res.counts
+    (row,) = [r for r in read_samples(tmp_path / "ds") if r.task == "segmentation"]
+    spans = [s for s in row.solution if s.type == "span"]
+    assert [s.text.split(":")[0] for s in spans] == ["Handover"], [s.text for s in spans]
+    assert 17.5 <= spans[0].t0 and spans[0].t1 <= 18.8 and "hammer" in spans[0].text
+
+    from dataclaw.anchors import run_experts
+    from dataclaw.verify import verify_sample
+
+    aset = run_experts(demo)
+    wrong = row.model_copy(deep=True)
+    for s in wrong.solution:
+        if s.type == "span":
+            s.text = s.text.replace("pass the hammer", "pass the cube")
+    assert verify_sample(row, aset, dataset_dir=tmp_path / "ds").ok
+    v = verify_sample(wrong, aset, dataset_dir=tmp_path / "ds")
+    assert not v.ok, v
+
+
+def test_world_model_without_a_camera_predicts_the_logged_state(robosuite_root, tmp_path):
+    """robosuite / robomimic low-dim demos have no camera: world_model refused them. Its state variant asks
+    for the state (and the hammer's position) after the action chunk, both read from the log and checked."""
+    from dataclaw.anchors import run_experts
+    from dataclaw.model import TaskSpec
+    from dataclaw.tasks import get_task
+    from dataclaw.tasks.shared.robot_common import episode, state_at
+
+    demo = str(episode_paths(robosuite_root / "handover/panda_panda/demo.hdf5")[3])
+    task = get_task("world_model")
+    spec = TaskSpec(task="world_model", domain="embodied", instruction="x", params={"horizons": [1.0]})
+    aset = run_experts(demo)
+    evs = task.select(aset, spec)
+    assert evs and all(e.meta["variant"] == "h1-state" for e in evs)
+    ev = evs[4]
+    sample = task.build(task.rules(ev, spec), ev, spec, media=None)
+    act = sample.solution[0].action
+    st = episode(aset.source)
+    t0, t1 = sample.solution[0].t0, sample.solution[0].t1
+    assert act["next_state"] == state_at(st, t1) and act["next_state"] != act["state"]
+    assert act["next_object_pos"] == [round(float(v), 5) for v in st.object_pos[st.index_at(t1)][:3]]
+    assert not sample.query.media and "Predict the robot state and the object position" in sample.query.text
+    assert task.check(sample, ev) == []
+    for key in ("next_state", "next_object_pos"):
+        bad = sample.model_copy(deep=True)
+        bad.solution[0].action[key] = [v + 0.01 for v in act[key]]
+        assert task.check(bad, ev), key
+    draft = task.rules(ev, spec)
+    draft.pop("next_state")
+    with pytest.raises(Exception, match="next_state"):
+        task.build(draft, ev, spec, media=None)

@@ -183,3 +183,61 @@ def test_huge_frames_are_scaled_while_decoding_not_after(vids):
         tracemalloc.stop()
     assert frames and all(s == (180, 320, 3) for s in frames)
     assert peak < 4096 * 2304 * 3 / 4  # never a full-size RGB array in Python memory
+
+
+def test_an_animated_gif_is_a_silent_video(vids, tmp_path):
+    """GIF clips (memes, screen captures) are a common input: they open as a video with their own frame
+    times, not as an unknown source kind."""
+    from PIL import Image
+
+    from dataclaw.sources import load_source
+
+    with VideoStream(vids["coded"]) as vs:
+        imgs = [Image.fromarray(f.image) for f in vs.frames(max_side=None)][:30]
+    gif = tmp_path / "clip.gif"
+    imgs[0].save(gif, save_all=True, append_images=imgs[1:], duration=100, loop=0)
+    assert load_source(gif).kind == "video"
+    with VideoStream(gif) as vs:
+        assert not vs.meta.has_audio and vs.meta.n_frames == 30
+        assert vs.meta.duration == pytest.approx(3.0, abs=0.15)
+        frames = list(vs.frames(max_side=None))
+    assert [g.read_code(f.image) for f in frames] == list(range(30))
+    assert np.allclose([f.t for f in frames], np.arange(30) * 0.1, atol=0.011)
+
+
+def test_a_video_with_an_unlisted_extension_is_probed_and_text_is_not(vids, tmp_path):
+    from dataclaw.sources import detect_kind
+
+    odd = tmp_path / "camera_dump.dat"  # an mp4 under a name no list has
+    odd.write_bytes(vids["coded"].read_bytes())
+    assert detect_kind(odd) == "video"
+    with VideoStream(odd) as vs:
+        assert vs.meta.n_frames == 150
+    text = tmp_path / "notes.txt"  # FFmpeg's tty demuxer would "play" it: not a video for us
+    text.write_text("step 1: open the lid\n" * 50)
+    still = tmp_path / "still.png"
+    from PIL import Image
+
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(still)
+    for p in (text, still):
+        with pytest.raises(SourceError, match="unknown source kind"):
+            detect_kind(p)
+
+
+def test_an_audio_file_is_named_as_audio_with_the_way_to_use_it(vids, tmp_path):
+    import av
+
+    from dataclaw.sources import detect_kind
+
+    wav = tmp_path / "talk.wav"
+    with av.open(str(vids["coded"])) as src, av.open(str(wav), "w") as dst:  # the clip's sound track alone
+        out = dst.add_stream("pcm_s16le", rate=16000)
+        for frame in src.decode(audio=0):
+            frame.pts = None
+            for pkt in out.encode(frame):
+                dst.mux(pkt)
+        for pkt in out.encode(None):
+            dst.mux(pkt)
+    with pytest.raises(SourceError, match=r"audio only \(1 audio track, no picture\)") as info:
+        detect_kind(wav)
+    assert "ffmpeg -loop 1" in str(info.value) and "talk.wav" in str(info.value)

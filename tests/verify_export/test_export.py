@@ -38,9 +38,8 @@ def mixed_samples(aset) -> list[Sample]:
     return [tutorial_sample(aset), qa, qa2, t2v, gui]
 
 
-@pytest.fixture()
-def dataset(tmp_path):
-    out = tmp_path / "out"
+def write_mixed(out, finish=None):
+    """The mixed samples and their media written by the DatasetWriter into `out`; `finish(writer)` adds more."""
     make_jpeg(out / "media" / "kf_2000.jpg", 60)
     make_jpeg(out / "media" / "kf_6000.jpg", 200)
     make_mp4(out / "media" / "clip_4000_6000.mp4")
@@ -49,10 +48,20 @@ def dataset(tmp_path):
         w.add_anchors(aset)
         for s in mixed_samples(aset):
             assert w.add(s)
-        w.reject(Rejection(source=SRC, task="tutorial", reasons=["solution[0] (text): time 12.500s is outside the video (0 to 10.000s)"]))
-        w.mark_source_done(SRC, {"path": "/videos/aaaaaa.mp4", "samples": 5})
-        w.skip_source("/videos/broken.mp4", "no video track", "open")
+        if finish is not None:
+            finish(w)
     return out
+
+
+def _rejected_and_skipped(w):
+    w.reject(Rejection(source=SRC, task="tutorial", reasons=["solution[0] (text): time 12.500s is outside the video (0 to 10.000s)"]))
+    w.mark_source_done(SRC, {"path": "/videos/aaaaaa.mp4", "samples": 5})
+    w.skip_source("/videos/broken.mp4", "no video track", "open")
+
+
+@pytest.fixture()
+def dataset(tmp_path):
+    return write_mixed(tmp_path / "out", _rejected_and_skipped)
 
 
 def test_raw_model_io_in_its_own_file(tmp_path):

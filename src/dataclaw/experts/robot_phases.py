@@ -11,7 +11,10 @@ fails. Boundaries come from the gripper events, the contact intervals and the ar
 - after a grasp that holds, transport runs to the release (the gripper opening fully), place to
   the arm moving away, retreat to the next grasp or the end; after a grasp on nothing, lift runs to
   the next gripper event or the end;
-- a stall that lasts to the end of an episode that never placed anything is its own phase.
+- a stall that lasts to the end of an episode that never placed anything is its own phase;
+- two-arm logs: a transport whose release comes while another gripper holds the object (it closed during
+  the transport and its contact covers the release) ends in a handover, from that gripper's close to the
+  release; the place (this gripper opening) follows.
 A close that follows the loss of a held object (the fingers collapse after a drop) belongs to the
 ongoing transport, not to a new grasp.
 """
@@ -23,7 +26,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from .base import Expert, ExpertContext, register_expert
-from .robot_gripper import runs
+from .robot_gripper import GripperParams, contact_intervals, gripper_events, runs
 
 DESCRIPTIONS = {
     "reach": "move the gripper to the object",
@@ -33,7 +36,14 @@ DESCRIPTIONS = {
     "retreat": "move the arm away",
     "lift": "lift the gripper, which holds nothing",
     "stall": "the arm stops and makes no further progress",
+    "handover": "pass the object to the other gripper",
 }
+
+
+def phase_text(phase: str, obj: str = "") -> str:
+    """The phase in words, naming the episode's object when the log names it ("carry the hammer to the target")."""
+    text = DESCRIPTIONS[phase]
+    return text.replace("the object", f"the {obj}") if obj else text
 
 
 class PhaseParams(BaseModel):
@@ -210,13 +220,49 @@ def phase_spans(t: np.ndarray, speed: np.ndarray, events: list[dict[str, Any]], 
     return merged
 
 
+def receivers(stream: Any) -> list[tuple[list[float], list[tuple[float, float]]]]:
+    """Per gripper after the first (two-arm logs): the times it starts closing and its contact intervals,
+    by the same rules as the first gripper's events and contacts (`robot_gripper`, default parameters)."""
+    out = []
+    for g in (getattr(stream, "other_grippers", None) or {}).values():
+        g = np.asarray(g, dtype=np.float64)
+        if len(g) != len(stream.t) or not np.isfinite(g).all():
+            continue
+        p = GripperParams()
+        closes = [e["t0"] for e in gripper_events(stream.t, g, p) if e["event"] == "close"]
+        out.append((closes, contact_intervals(stream.t, g, None, p)[0]))
+    return out
+
+
+def handover_spans(spans: list[tuple[str, float, float]], others: list[tuple[list[float], list[tuple[float, float]]]],
+                   slack: float) -> list[tuple[str, float, float]]:
+    """A transport that ends in a release while another gripper holds the object (it closed during the
+    transport and its contact covers the release) ends in a handover: from that gripper's last close to
+    the release. The place (this gripper opening) stays."""
+    out: list[tuple[str, float, float]] = []
+    for k, (name, a, b) in enumerate(spans):
+        nxt = spans[k + 1][0] if k + 1 < len(spans) else ""
+        if name == "transport" and nxt == "place":
+            for closes, contacts in others:
+                took = [c for c in closes if a < c < b]
+                if took and any(ca - slack <= b <= cb + slack for ca, cb in contacts):
+                    out += [("transport", a, took[-1]), ("handover", took[-1], b)]
+                    break
+            else:
+                out.append((name, a, b))
+            continue
+        out.append((name, a, b))
+    return out
+
+
 @register_expert
 class RobotPhases(Expert):
     name = "robot_phases"
-    version = "3"  # 2: failure-aware (lift with nothing, stall, regrasp, closes after a drop); 3: ee_delta
+    version = "4"  # 2: failure-aware (lift with nothing, stall, regrasp, closes after a drop); 3: ee_delta; 4: handover
     kinds = ("robot",)
     requires = ("robot_gripper", "robot_contact", "robot_stagnation")
-    description = "motion phases (reach, grasp, transport, place, retreat; lift, stall when it fails) tiling the episode"
+    description = ("motion phases (reach, grasp, transport, place, retreat; handover on two-arm logs; lift, stall "
+                   "when it fails) tiling the episode")
     Params = PhaseParams
 
     def run(self, stream: Any, ctx: ExpertContext) -> list:
@@ -231,10 +277,17 @@ class RobotPhases(Expert):
         stalls += blocked_spans(stream, speed, thr, BLOCKED_TRACK_M, BLOCKED_S, ABSOLUTE_M)  # blocked = no progress
         z = np.asarray(stream.ee_pos[:, 2], dtype=np.float64) if stream.ee_pos is not None else None
         spans = phase_spans(stream.t, speed, events, stream.duration, self.params, contacts, stalls, z)
+        others = receivers(stream)
+        if others:
+            dt = float(np.median(np.diff(stream.t))) if len(stream.t) > 1 else 0.0
+            spans = handover_spans(spans, others, max(3 * dt, 0.1))
         task = getattr(stream, "task", "") or ""
+        obj = getattr(stream, "object_name", "") or ""
         out = []
         for name, a, b in spans:
-            data: dict[str, Any] = {"phase": name, "text": DESCRIPTIONS[name], "task": task}
+            data: dict[str, Any] = {"phase": name, "text": phase_text(name, obj), "task": task}
+            if obj:
+                data["object"] = obj
             delta = ee_delta(stream, a, b)
             if delta is not None:  # a caption may say how far the gripper moves: the anchor carries it
                 data["ee_delta"] = delta

@@ -30,7 +30,7 @@ _STR, _NUM, _INT, _STRS, _NUMS, _ROWS = "string", "float64", "int64", "strings",
 ACTION_FIELDS: dict[str, str] = {
     "type": _STR, "x": _NUM, "y": _NUM, "dx": _NUM, "dy": _NUM, "button": _STR, "text": _STR, "keys": _STRS,
     "code": _STR, "step": _INT, "bbox": _NUMS, "element": _STR, "role": _STR, "box_source": _STR,
-    "names": _STRS, "chunk": _ROWS, "state": _NUMS, "state_names": _STRS, "fps": _NUM, "recall_state": _NUMS,
+    "names": _STRS, "chunk": _ROWS, "state": _NUMS, "next_state": _NUMS, "object_pos": _NUMS, "next_object_pos": _NUMS, "state_names": _STRS, "fps": _NUM, "recall_state": _NUMS,
     "continuation": _ROWS, "every": _INT, "source": _STR, "source_path": _STR, "t0": _NUM, "t1": _NUM,
     "anchors": _STRS,
 }

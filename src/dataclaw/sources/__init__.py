@@ -94,6 +94,16 @@ def detect_kind(path: str | Path) -> str:
                 return r.kind
         except Exception:  # noqa: BLE001 - a detector must never break detection of others
             continue
+    if p.is_file():
+        from .video import audio_only_tracks
+
+        n = audio_only_tracks(p)
+        if n:  # say what it is and how to use it, not "unknown"
+            raise SourceError(str(p), f"audio only ({n} audio track{'s' if n != 1 else ''}, no picture): sources are "
+                                      "videos, GUI traces, robot episodes and game recordings",
+                              hint=f"to use the narration alone, put it over a still image: ffmpeg -loop 1 -i "
+                                   f"cover.png -i {p.name} -shortest -c:v libx264 -tune stillimage -c:a aac "
+                                   f"{p.stem}.mp4")
     raise SourceError(str(p), "unknown source kind",
                       hint="expected a video file, a GUI trace folder, a robot episode or an image folder")
 
@@ -137,7 +147,7 @@ def _ensure_builtin_readers() -> None:
     if _BUILTINS_LOADED:
         return
     _BUILTINS_LOADED = True
-    from .video import VideoStream, is_video_path
+    from .video import VideoStream, is_video_path, probes_as_video
 
     register_reader("video", lambda p: p.is_file() and is_video_path(p), VideoStream, priority=0)
     from .robot import RobotStream, is_robot_path
@@ -149,6 +159,8 @@ def _ensure_builtin_readers() -> None:
     from .game import GameStream, is_game_path
 
     register_reader("game", is_game_path, GameStream, priority=8)  # a video + game.jsonl folder
+    # last: any other file FFmpeg opens as a moving picture (after every kind that claims folders or files)
+    register_reader("video", lambda p: p.is_file() and probes_as_video(p), VideoStream, priority=-100)
     # Other source kinds (gui, robot, images) register from their modules here.
     for mod in os.environ.get("DATACLAW_READERS", "").split(","):
         if mod.strip():

@@ -212,6 +212,7 @@ def _apply(ep: Episode, keep: np.ndarray) -> None:
         a = getattr(ep, name)
         if a is not None:
             setattr(ep, name, a[keep])
+    ep.other_grippers = {arm: g[keep] for arm, g in ep.other_grippers.items()}
 
 
 FPS_TOLERANCE = 0.05  # a declared rate this far (relative) from the timestamps' median step is wrong
@@ -283,7 +284,8 @@ class RobotStream:
         self._camera_src = dict(ep.cameras)
         self.t, self.state, self.action, self.ee_pos = ep.t, ep.state, ep.action, ep.ee_pos
         self.gripper = ep.gripper
-        self.object_pos = ep.object_pos
+        self.object_pos, self.object_name = ep.object_pos, ep.object_name
+        self.other_grippers = ep.other_grippers  # arm -> opening, for arms after the first (hand-overs)
         self.gripper_effort = _gripper_effort(ep)
         self.effort, self.effort_names = ep.effort, list(ep.effort_names)
         self.velocity, self.velocity_names = ep.velocity, list(ep.velocity_names)

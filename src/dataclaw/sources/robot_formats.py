@@ -48,7 +48,10 @@ class Episode:
     velocity_names: list[str] = field(default_factory=list)
     robot_type: str = ""  # as the dataset names it (LeRobot info.json, env name), else ""
     gripper: np.ndarray | None = None
+    # arms after the first -> their gripper opening [T] (two-arm logs: a handover is seen in the other gripper)
+    other_grippers: dict[str, np.ndarray] = field(default_factory=dict)
     object_pos: np.ndarray | None = None  # [T, 3] a tracked object's position, when the log has it
+    object_name: str = ""  # what the tracked object is, in words ("hammer"), when the log names it
     cameras: dict[str, Any] = field(default_factory=dict)  # name -> mp4 Path | array
     task: str = ""
     annotations: list[dict[str, Any]] = field(default_factory=list)
@@ -57,6 +60,13 @@ class Episode:
     fps: float = 0.0
     notes: list[str] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
+
+
+def object_word(joint: str) -> str:
+    """The object a free joint moves, in words: "hammer_joint0" -> "hammer", "SquareNut_joint0" -> "square nut"."""
+    base = re.sub(r"_?(?:joint|free|root)\d*$", "", joint, flags=re.I)
+    base = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", base).replace("_", " ")
+    return re.sub(r"\s+\d+$", "", base).strip().lower()
 
 
 # ---------------------------------------------------------------------- detection
@@ -298,8 +308,10 @@ def _load_aloha(p: Path, f: Any) -> Episode:
     t = np.asarray(f["timestamps"], dtype=np.float64) if "timestamps" in f else np.arange(n) / fps
     ep = Episode(fmt="hdf5-aloha", t=t, state=qpos, state_names=names, fps=fps)
     if d == 14 and "state_names" not in f.attrs:
-        ep.notes.append("bimanual ALOHA layout: gripper/contact anchors use the left arm")
+        ep.notes.append("bimanual ALOHA layout: gripper/contact anchors use the left arm; a hand-over to the right "
+                        "arm is a phase")
         ep.gripper = qpos[:, 6]
+        ep.other_grippers["right"] = qpos[:, 13]
     if "action" in f:
         ep.action = np.asarray(f["action"], dtype=np.float64).reshape(n, -1)
         ep.action_names = [f"a{i}" for i in range(ep.action.shape[1])]
@@ -422,9 +434,13 @@ def _load_robosuite(p: Path, f: Any, name: str, n_demos: int) -> Episode:
     if fingers:
         mine = [j for j in fingers if j.name.startswith(arms[0] + "_")]
         ep.gripper = np.abs(qpos[:, [j.qpos for j in mine]]).sum(axis=1)
+        for arm in arms[1:]:
+            theirs = [j.qpos for j in fingers if j.name.startswith(arm + "_")]
+            ep.other_grippers[arm] = np.abs(qpos[:, theirs]).sum(axis=1)
         if len(arms) > 1:
-            ep.notes.append(f"{len(arms)} grippers ({', '.join(arms)}): gripper, contact and phase anchors use "
-                            f"{arms[0]}; every arm's joints are in the state")
+            ep.notes.append(f"{len(arms)} grippers ({', '.join(arms)}): gripper and contact anchors use "
+                            f"{arms[0]}; a hand-over to {', '.join(arms[1:])} is a phase; every arm's joints are "
+                            "in the state")
     site = next((s for b in model.bodies for s in b.sites if s == f"{arms[0]}_grip_site"), None) if arms else None
     site = site or next((s for b in model.bodies for s in b.sites if s.endswith("grip_site")), None)
     if site is not None:
@@ -432,7 +448,8 @@ def _load_robosuite(p: Path, f: Any, name: str, n_demos: int) -> Episode:
     free = [j for j in model.joints if j.type == "free"]
     if free:
         ep.object_pos = qpos[:, free[0].qpos:free[0].qpos + 3].copy()
-        ep.notes.append(f"object: {free[0].name.removesuffix('_joint0')} (free joint {free[0].name})")
+        ep.object_name = object_word(free[0].name)
+        ep.notes.append(f"object: {ep.object_name} (free joint {free[0].name})")
     if "actions" in demo:
         ep.action = np.asarray(demo["actions"], dtype=np.float64).reshape(len(states), -1)
         d = ep.action.shape[1]

@@ -19,7 +19,8 @@ from ..errors import SourceError
 # the calling thread (one process: 0.87x the anchor pass's CPU; a 2-worker pool on 2 shared cores
 # measured no gain, so it is the user's choice, not a default: docs/benchmarks.md).
 DECODE_THREADS_ENV = "DATACLAW_DECODE_THREADS"
-VIDEO_EXTENSIONS = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".mpg", ".mpeg", ".ts", ".flv", ".wmv", ".3gp"}
+VIDEO_EXTENSIONS = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".mpg", ".mpeg", ".ts", ".m2ts", ".mts", ".flv", ".wmv",
+                    ".3gp", ".ogv", ".gif"}  # an animated GIF is a silent video
 
 
 def _av():
@@ -716,3 +717,33 @@ def _open_failure_reason(path: Path, exc: Exception) -> str:
 
 def is_video_path(path: str | Path) -> bool:
     return Path(path).suffix.lower() in VIDEO_EXTENSIONS
+
+
+# FFmpeg demuxers that open stills or text as "video" (a .txt is read by `tty` as ANSI art)
+_NOT_VIDEO_FORMATS = {"tty", "image2", "lavfi", "ansi"}
+
+
+def probes_as_video(path: str | Path) -> bool:
+    """A file with an unlisted extension that FFmpeg opens as a moving picture (.dv, .y4m, .mxf, .nut, no
+    extension): the last resort of source detection, so "any file FFmpeg decodes" holds."""
+    import av  # noqa: PLC0415
+
+    try:
+        with av.open(str(path)) as c:
+            names = set(str(c.format.name).split(","))
+            return bool(c.streams.video) and not names & _NOT_VIDEO_FORMATS and not any(
+                n.endswith("_pipe") for n in names)
+    except Exception:  # noqa: BLE001 - not decodable: not a video
+        return False
+
+
+def audio_only_tracks(path: str | Path) -> int:
+    """Audio tracks of a file FFmpeg opens that has no moving picture (a podcast, a recorded talk), else 0."""
+    import av  # noqa: PLC0415
+
+    try:
+        with av.open(str(path)) as c:
+            moving = [v for v in c.streams.video if not (int(v.disposition) & int(av.stream.Disposition.attached_pic))]
+            return 0 if moving else len(c.streams.audio)
+    except Exception:  # noqa: BLE001 - not decodable
+        return 0

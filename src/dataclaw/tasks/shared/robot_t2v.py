@@ -18,8 +18,13 @@ from .robot_common import episode, phases, task_text
 
 ACTS = {"reach": "reaches toward the object", "grasp": "closes its gripper on the object",
         "transport": "carries the object toward the target", "place": "opens its gripper to release the object",
-        "retreat": "moves its arm away"}
+        "retreat": "moves its arm away", "handover": "passes the object to the other gripper"}
 DIRS = (("forward", "backward"), ("left", "right"), ("up", "down"))
+
+
+def named(text: str, obj: Any) -> str:
+    """The phase's words with the object the log names ("carries the hammer toward the target")."""
+    return text.replace("the object", f"the {obj}") if obj else text
 
 
 def motion_words(st: Any, t0: float, t1: float) -> str:
@@ -53,7 +58,7 @@ def select(anchors: AnchorSet, p: Any) -> list[Evidence]:
             c1 = round(c0 + p.max_clip, 3)
         near = [a for a in anchors.anchors if a.kind in ("gripper", "contact") and overlap(a.t0, a.t1, c0, c1) > 0]
         meta = {"variant": "embodied", "duration": dur, "span": [c0, c1], "shot": ph.id, "phase": ph.data["phase"],
-                "phase_text": ACTS.get(ph.data["phase"], ph.data.get("text", "")), "task": task_text(anchors), "camera": camera,
+                "phase_text": named(ACTS.get(ph.data["phase"], ph.data.get("text", "")), ph.data.get("object")), "task": task_text(anchors), "camera": camera,
                 # the distance a caption states is the phase anchor's own (`ee_delta`), so only for a whole phase
                 "motion": delta_words(ph.data["ee_delta"]) if ph.data.get("ee_delta") and c1 >= round(min(ph.t1, dur), 3) else "",
                 "near": [a.id for a in near], "ocr": [], "speech": [],
