@@ -98,20 +98,23 @@ class ExpertBackend(Backend):
 
     def generate(self, messages: list[dict], schema: dict, *, task: Any = None, evidence: Any = None,
                  spec: Any = None) -> Generation:
+        key, backend = self._route(spec)
+        gen = backend.generate(messages, schema, task=task, evidence=evidence, spec=spec)
+        gen.usage["expert"] = key
+        return gen
+
+    def _route(self, spec: Any) -> tuple[str, Backend]:
+        """The expert a request goes to (by its spec's domain), counted in `routed`."""
         domain = getattr(spec, "domain", None)
         key = self.router.domain_for(domain)
         self.routed[key] = self.routed.get(key, 0) + 1
-        gen = self.backend_for(domain).generate(messages, schema, task=task, evidence=evidence, spec=spec)
-        gen.usage["expert"] = key
-        return gen
+        return key, self.backend_for(domain)
 
     async def agenerate(self, messages: list[dict], schema: dict, *, task: Any = None, evidence: Any = None,
                         spec: Any = None) -> Generation:
         # the expert's own agenerate (llama.cpp bounds the requests in flight per server)
-        domain = getattr(spec, "domain", None)
-        key = self.router.domain_for(domain)
-        self.routed[key] = self.routed.get(key, 0) + 1
-        gen = await self.backend_for(domain).agenerate(messages, schema, task=task, evidence=evidence, spec=spec)
+        key, backend = self._route(spec)
+        gen = await backend.agenerate(messages, schema, task=task, evidence=evidence, spec=spec)
         gen.usage["expert"] = key
         return gen
 
