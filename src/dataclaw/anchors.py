@@ -179,12 +179,15 @@ class _SourcePass:
                 try:
                     payload = json.loads(cfile.read_text())
                     self.by_expert[n] = [Anchor(**a) for a in payload["anchors"]]
+                    for msg in payload.get("warnings", []):  # what the expert noted when it ran
+                        self.ctx.warn(msg)
                     self.done[n] = (0.0, True)
                     continue
                 except Exception:  # noqa: BLE001 - corrupt cache entry: recompute
                     log.warning("ignoring unreadable cache file %s", cfile)
             stream = self._open()
             t = time.perf_counter()
+            before = len(self.ctx.noted)
             try:
                 expert.setup()
                 anchors = expert.run(stream, self.ctx)
@@ -199,7 +202,8 @@ class _SourcePass:
                 tmp = cfile.with_suffix(".tmp")
                 tmp.write_text(json.dumps({"expert": n, "version": type(expert).version,
                                            "params": expert.params.model_dump(),
-                                           "anchors": [a.model_dump() for a in anchors]}))
+                                           "anchors": [a.model_dump() for a in anchors],
+                                           "warnings": list(dict.fromkeys(self.ctx.noted[before:]))}))
                 os.replace(tmp, cfile)
         for n in base_order:  # (reported in dependency order, as the experts were named)
             if n in self.done and n in self.by_expert:

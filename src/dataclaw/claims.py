@@ -469,6 +469,12 @@ def _person(a: Anchor, s: Support) -> None:
     ev = str(d.get("event") or "")
     if ev:
         _words(s, {"enter": "enter appear arrive", "leave": "leave exit disappear"}.get(ev, ev))
+    if d.get("scale"):  # how a single person is framed (verify._check_visual_claims holds the phrase)
+        s.fact("scale", str(d["scale"]))
+        _words(s, {"full": "full shot length", "medium": "medium shot", "wide": "wide shot"}.get(
+            str(d["scale"]), str(d["scale"]).replace("-", " ") + " shot"))
+    if d.get("side") in ("left", "right", "centre"):
+        _words(s, {"centre": "centre center middle"}.get(str(d["side"]), str(d["side"])))
 
 
 @vocabulary("face")

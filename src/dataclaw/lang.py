@@ -160,6 +160,8 @@ ZH_COLOURS = {"红": "red", "绿": "green", "蓝": "blue", "黄": "yellow", "橙
 ZH_VISUAL = {"光线明亮": " brightly lit ", "光线昏暗": " dimly lit ", "画面很暗": " the picture is dark ",
              "拿着一个物体": " holds an object ", "挪动它": " moves it ", "转动它": " turns it ",
              "触碰东西": " touches something ", "有人进入画面": " a person enters ", "有人离开画面": " a person leaves ",
+             "位于画面左边": " on the left ", "位于画面右边": " on the right ", "位于画面中间": " in the centre ",
+             "中景": " in a medium shot ", "全景": " in a full shot ", "远景": " in a wide shot ",
              "特写": " close-up ", "右手": " the right hand ", "左手": " the left hand "}
 _ZH_COUNT = re.compile(f"(?<![\\d.])([{CN_NUMERAL}]+|\\d+)\\s*(个人|只(?:左|右)?手|张脸)")
 _ZH_PALETTE = re.compile("画面以((?:[" + "".join(ZH_COLOURS) + "]色[、和]?)+)为主")

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 
 from . import lang
 from .backends.jsonparse import extract_json
-from .claims import DEFAULT_POLICY, check_claims, mover_re
+from .claims import DEFAULT_POLICY, FACE_NOUNS, PERSON_NOUNS, check_claims, mover_re
 from .experts.scene import COLOURS
 from .model import Anchor, AnchorSet, Sample, Scores, Segment
 from .tasks import TASKS, load_all
@@ -393,6 +393,11 @@ _SUBJECT_RE = re.compile(r"(?:\bmoves?|, then) (?:(?:from )?(left to right|right
 _SUBJECT_DIR = {"left to right": "right", "right to left": "left", "left": "left", "right": "right", "up": "up",
                 "down": "down"}
 _REGION_RE = re.compile(r"\b(upper|lower) half\b|\b(left|right) side\b")
+# how a person is framed (tasks/shared/visual.people_clause; experts/people.py scale and side)
+_SCALE_RE = re.compile(r"\b(close-?ups?|medium(?:[- ]close-?up)? shots?|full(?:-length| shots?)|(?:wide|long) shots?)\b")
+_SIDE_RE = re.compile(r"\b(?:on|at) the (left|right)\b(?! hand)(?:\s+side)?|\bin the (centre|center|middle)\b")
+_PERSON_RE = re.compile(r"\b(?:" + "|".join(sorted((PERSON_NOUNS - {"player", "players"}) | FACE_NOUNS)) + r")\b")
+# (a game player is not held to person anchors: its log places it)
 
 
 def _sentences(text: str) -> list[str]:
@@ -427,12 +432,31 @@ def _check_subject_claims(where: str, sent: str, subs: list[Anchor], tally: _Tal
                     "in its span is there")
 
 
+def _scale_word(m: str) -> str:
+    return "close-up" if m.startswith("close") else "medium" if m.startswith("medium") else \
+        "full" if m.startswith("full") else "wide"
+
+
+def _check_framing_claims(where: str, sent: str, people: list[Anchor], faces: list[Anchor], tally: _Tally) -> None:
+    """A person's shot scale ("in a medium shot", "close-up") against the person and face anchors' scale,
+    and the side they are on ("on the right", "in the centre") against the person anchors' side."""
+    for m in _SCALE_RE.findall(sent):
+        want = _scale_word(m)
+        have = {a.data.get("scale") for a in people + faces} - {None}
+        tally.claim("visual", want in have, f"{where}: text says a {m}, but the person / face anchors in its span "
+                    f"are framed {', '.join(sorted(map(str, have))) or 'nowhere'}")
+    for lr, mid in _SIDE_RE.findall(sent):
+        want = lr or "centre"
+        have = {a.data.get("side") for a in people} - {None}
+        tally.claim("visual", want in have, f"{where}: text puts a person {'on the ' + lr if lr else 'in the centre'}, "
+                    f"but the person anchors in its span are {', '.join(sorted(map(str, have))) or 'not placed'}")
+
+
 def _check_visual_claims(where: str, seg: Segment, cited: list[Anchor], ctx: _Ctx, tally: _Tally, tol: float) -> None:
     """Camera moves, hands and what they do, people and face counts, colours and light must match the
     visual anchors the segment cites (or, citing none, those overlapping its span)."""
     text = seg.text or ""
-    if not text or not re.search(r"camera|hand|people|person|face|colou?r|lit\b|dark|moves?\b", text, re.I):
-        return
+
     def pool(kind: str) -> list[Anchor]:
         own = [a for a in cited if a.kind == kind]
         if own:
@@ -444,6 +468,12 @@ def _check_visual_claims(where: str, seg: Segment, cited: list[Anchor], ctx: _Ct
         t0, t1 = seg.t0, seg.t1 if seg.t1 is not None else seg.t0
         return [a for a in ctx.index.values() if a.kind == kind and a.t0 - tol <= t1 and a.t1 + tol >= t0]
 
+    if lang.has_cjk(text):  # a Chinese person's framing, read as claims read it ("位于画面右边" -> "on the right")
+        for sent in _sentences(lang.claim_text(text)):
+            if _PERSON_RE.search(sent) and not _HAND_RE.search(sent):
+                _check_framing_claims(where, sent, pool("person"), pool("face"), tally)
+    if not text or not re.search(r"camera|hand|people|person|face|colou?r|lit\b|dark|moves?\b", text, re.I):
+        return
     for sent in _sentences(text):
         if "camera" in sent:
             cams = pool("camera_motion")
@@ -491,6 +521,8 @@ def _check_visual_claims(where: str, seg: Segment, cited: list[Anchor], ctx: _Ct
             have = {a.data.get("event") for a in pool("person")}
             tally.claim("visual", want in have, f"{where}: text says a person {ev_word}, but the person anchors in "
                         f"its span say {', '.join(sorted(str(h) for h in have)) or 'no person'}")
+        if _PERSON_RE.search(sent) and not _HAND_RE.search(sent):
+            _check_framing_claims(where, sent, pool("person"), pool("face"), tally)
         for n in _FACE_RE.findall(sent):
             want = _NUM.get(n, None) if not n.isdigit() else int(n)
             fs = pool("face")

@@ -121,9 +121,15 @@ def test_people_and_faces_on_real_clips(real_clips):
     res = run_experts(carphone, ["people"])
     [face] = res.of_kind("face")
     assert face.data["count"] == 1 and face.data["scale"] == "close-up" and face.t1 - face.t0 >= 3.0
-    assert res.of_kind("person")[0].data["count"] == 1
+    [man] = res.of_kind("person")
+    assert man.data["count"] == 1
+    # framing from the body's share inside the frame (carphone was not looked at while choosing the shares)
+    assert man.data["scale"] == "close-up" and man.data["side"] == "centre", man.data
     bikes = run_experts(skd.bikes(), ["people"]).of_kind("person")
     assert bikes and all(a.data["count"] >= 1 for a in bikes)
+    # a man walking past chest-up on the right, then a cyclist seen whole on the right
+    assert [(a.data["scale"], a.data["side"]) for a in bikes] == [("medium", "right"), ("full", "right")], \
+        [a.data for a in bikes]
     for path in [*real_clips.values(), skd.bigbuckbunny()]:
         assert not run_experts(path, ["people"]).of_kind("person"), path
 
@@ -146,3 +152,14 @@ def test_odd_frames_do_not_break_the_visual_experts(odd_clips, bad_clips):
         assert not res.of_kind("hand", "hand_object", "person", "face"), name
         if name != "noise":
             assert res.warnings, name
+
+
+def test_a_cached_rerun_keeps_the_notes(bad_clips, tmp_path, monkeypatch):
+    """A rerun served from the anchor cache says what the first run said ("uniform ... nothing to see"):
+    the notes were lost once the experts came from the cache, so a rerun of a black clip was silent."""
+    needs_litert()
+    monkeypatch.setenv("DATACLAW_CACHE", str(tmp_path / "cache"))
+    first = run_experts(bad_clips["black"], ["scene", "people"])
+    assert any("uniform" in w for w in first.warnings), first.warnings
+    again = run_experts(bad_clips["black"], ["people"])  # one of them, from the cache
+    assert all(again.cached.values()) and again.warnings == first.warnings, (again.cached, again.warnings)

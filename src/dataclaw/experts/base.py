@@ -31,6 +31,7 @@ class ExpertContext:
         self._memo: dict[str, Any] = {}
         self.cache_dir = cache_dir
         self.warnings: list[str] = []
+        self.noted: list[str] = []  # every warn() in order, repeats too: what each expert said (anchors.py caches it)
 
     def anchors(self, expert: str) -> list[Anchor]:
         if expert not in self._anchors:
@@ -43,7 +44,9 @@ class ExpertContext:
         return self._memo[key]
 
     def warn(self, msg: str) -> None:
-        self.warnings.append(msg)
+        self.noted.append(msg)
+        if msg not in self.warnings:  # (a note on the shared sampled frames comes from each expert that reads them)
+            self.warnings.append(msg)
 
 
 class Expert:

@@ -117,10 +117,8 @@ def sampled_frames(stream, ctx, p: SamplingParams) -> Sampled:
     """The sampled frames of `stream` at `p`, decoded once per run (memoised in `ctx`), or taken
     from the anchor pass when `want_frames` asked it to keep them."""
     s = ctx.memo(_key(p), lambda: _decode(stream, ctx, p))
-    if not getattr(s, "_warned", False):
-        for msg in s.errors + s.notes:
-            ctx.warn(f"{ctx.source.path}: {msg}")
-        s._warned = True  # noqa: SLF001
+    for msg in s.errors + s.notes:  # for each reader: its cache entry keeps the notes (anchors.py replays them)
+        ctx.warn(f"{ctx.source.path}: {msg}")
     return s
 
 

@@ -24,6 +24,11 @@ CAMERA_ZH = {v: k for k, v in lang.ZH_CAMERA.items()}
 SUBJECT_ZH = {"right": "从左向右移动", "left": "从右向左移动", "up": "向上移动", "down": "向下移动"}
 REGION_ZH = {"in the upper half": "在画面上半部分", "in the lower half": "在画面下半部分", "on the left side": "在画面左侧",
              "on the right side": "在画面右侧"}
+# how a single person is framed (experts/people.py: scale and side), in words verify._check_visual_claims reads
+SCALE_PHRASE = {"close-up": "in close-up", "medium": "in a medium shot", "full": "in a full shot", "wide": "in a wide shot"}
+SIDE_PHRASE = {"left": "on the left", "right": "on the right", "centre": "in the centre"}
+SCALE_ZH = {"close-up": "特写", "medium": "中景", "full": "全景", "wide": "远景"}
+SIDE_ZH = {"left": "位于画面左边", "right": "位于画面右边", "centre": "位于画面中间"}
 LIGHT_ZH = {"bright": "光线明亮", "dim": "光线昏暗", "dark": "画面很暗"}
 COLOUR_ZH = {v: k + "色" for k, v in lang.ZH_COLOURS.items()}
 HAND_ACT_ZH = {"hold": "拿着一个物体", "move": "挪动它", "turn": "转动它", "touch": "触碰东西"}
@@ -101,13 +106,17 @@ def people_clause(anchors: list[Anchor], t0: float, t1: float, zh: bool = False)
     n = int(a.data.get("count", 0))
     if n <= 0:
         return None
+    side, scale = (a.data.get("side"), a.data.get("scale")) if n == 1 else (None, None)
     if zh:
         text = "画面中有一个人" if n == 1 else f"画面中最多有{_zh_num(n)}个人"
+        text += "".join("，" + x for x in (SIDE_ZH.get(side), SCALE_ZH.get(scale)) if x)
         if a.data.get("event") in ("enter", "leave"):
             text += "，有人进入画面" if a.data["event"] == "enter" else "，有人离开画面"
         return text + "。", [a.id]
     text = "One person is in view" if n == 1 else f"Up to {_NUM.get(n, n)} people are in view"
     # "up to N people" still names N: the verifier checks the count against the anchor's max
+    text += "".join((" " if i == 0 else ", ") + x for i, x in enumerate(
+        x for x in (SIDE_PHRASE.get(side), SCALE_PHRASE.get(scale)) if x))
     if a.data.get("event") in ("enter", "leave"):
         text += "; a person " + ("enters" if a.data["event"] == "enter" else "leaves")
     return text + ".", [a.id]
@@ -224,7 +233,7 @@ def short_subject(anchors: list[Anchor], t0: float, t1: float) -> str | None:
 def anchor_summary(a: Anchor) -> dict[str, Any]:
     """The fields of a visual anchor a model needs to write about it (prompts)."""
     d = a.data
-    keep = {"hand": ("side", "grasp"), "hand_object": ("side", "actions"), "person": ("count", "direction", "event"),
+    keep = {"hand": ("side", "grasp"), "hand_object": ("side", "actions"), "person": ("count", "direction", "event", "scale", "side"),
             "face": ("count", "scale"), "camera_motion": ("motion", "magnitude"), "scene": ("palette", "light"),
             "subject_motion": ("direction", "speed", "size")}.get(a.kind, ())
     return {k: d.get(k) for k in keep if k in d}
