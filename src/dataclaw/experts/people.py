@@ -7,8 +7,8 @@ run of frames with people (gaps up to `max_gap_s`, at least `min_detections` fra
 of a single person (box centre moving left/right, growing = toward the camera, shrinking = away),
 whether they enter or leave through a frame edge, and how a single person is framed: the shot scale
 from the share of the body circle's height inside the frame (head and shoulders: close-up; waist up:
-medium; the whole body: full; a small whole body: wide) and the side of the frame their shoulders are on. Faces give `face` anchors: count and scale
-(close-up / medium / wide, from the face height). Cartoon faces can fire: persistence and score
+medium; the whole body: full; a small whole body: wide) and the side of the frame their shoulders are on.
+Faces give `face` anchors: count and scale (close-up / medium / wide, from the face height). Cartoon faces can fire: persistence and score
 thresholds keep single firings out.
 """
 from __future__ import annotations
