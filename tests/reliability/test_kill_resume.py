@@ -14,7 +14,7 @@ import numpy as np
 from reliability_util import cli_args, cli_env, run_cli
 
 INTENT = "segment the robot manipulation episodes into phases"
-EPISODES = 6
+EPISODES = 12  # enough that a loaded machine cannot finish the rerun before the second kill
 
 
 def _episodes(root: Path) -> Path:

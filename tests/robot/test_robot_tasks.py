@@ -146,3 +146,29 @@ def test_world_model_shows_every_camera(robot_data, tailored):
     i = int(round(top["t0"] * ep.fps))
     img = np.asarray(Image.open(out / top["path"]).convert("RGB")).astype(int)
     assert np.abs(img - ep.images["top"][i].astype(int)).mean() < 8
+
+
+def test_segmentation_must_cover_every_phase(robot_data):
+    """A grounded one-span draft of a many-phase episode is not a segmentation: rejected with the missing
+    phases named (a model's first-phase-only drafts passed before); the rules draft covers them all."""
+    from dataclaw.anchors import run_experts
+    from dataclaw.tasks import get_task
+    from dataclaw.verify import verify_sample
+
+    aset = run_experts(episode_paths(robot_data["lerobot"])[0])
+    task = get_task("segmentation")
+    spec = TaskSpec(task="segmentation", domain="embodied", instruction="segment the episode")
+    ev = task.select(aset, spec)[0]
+    assert len(ev.anchors) >= 3
+    full = task.rules(ev, spec)
+    sample = task.build(full, ev, spec, PathMedia())
+    assert task.check(sample, ev) == []
+    assert verify_sample(sample, [aset], task=task, evidence=ev).ok
+
+    one = task.build({"segments": full["segments"][:1]}, ev, spec, PathMedia())
+    errs = task.check(one, ev)
+    assert len(errs) == len(ev.anchors) - 1
+    assert all("has no segment" in e for e in errs)
+    assert ev.anchors[1].data["phase"] in errs[0] and ev.anchors[1].id in errs[0]
+    verdict = verify_sample(one, [aset], task=task, evidence=ev)
+    assert not verdict.ok and any("has no segment" in e for e in verdict.errors)

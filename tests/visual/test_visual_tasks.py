@@ -184,6 +184,11 @@ def test_person_framing_is_said_and_checked(clip_anchors, media):
         assert framed and all(any(x in d["caption"] for x in scales) for _, d in framed), [d for _, d in drafts]
         said = {x for _, d in framed for x in scales if x in d["caption"]}
         assert said == set(scales), said  # the walker chest-up, the cyclist whole
+        # the generation prompt carries the same framing ("A static medium shot of a person on the right.")
+        prompts = {d["prompt"] for _, d in framed}
+        want = ({"medium shot of a person on the right", "full shot of a person on the right"} if lang == "en"
+                else {"位于画面右边，中景", "位于画面右边，全景"})
+        assert {w for w in want if any(w in p for p in prompts)} == want, prompts
         for ev, d in framed:
             wrong = [d["caption"].replace(side, other)]
             scale = next(x for x in scales if x in d["caption"])

@@ -82,6 +82,13 @@ class SegmentationTask(Task):
                          "text": describe(a.data["phase"], a.data.get("text", ""), ev.meta["task"], nth)})
         return {"segments": segs}
 
+    def check(self, sample: Sample, ev: Evidence) -> list[str]:
+        """A segmentation covers its episode: every phase of the evidence has a segment citing it
+        (a model's one-span draft of a five-phase episode was grounded, and accepted)."""
+        cited = {a for seg in sample.solution if seg.type == "span" for a in seg.anchors}
+        return [f"segments: the {a.data.get('phase', 'phase')} phase {a.t0:.2f}-{a.t1:.2f} s ({a.id}) has no segment; "
+                "a segmentation covers every phase of the episode" for a in ev.anchors if a.id not in cited]
+
     def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
         errors = validate_draft(draft, self.draft_schema())
         if errors:

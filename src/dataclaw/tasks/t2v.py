@@ -17,7 +17,8 @@ from .base import Evidence, Task, register_task
 from .shared.common import (IDS_SCHEMA, DraftError, anchor_text, build_prompt, clean, duration_of, evidence_sample_id,
                      inside_any, overlap, provenance, select_frames, span_errors, units, validate_draft)
 from .shared.visual import (
-    CAMERA_ZH, REGION_ZH, SUBJECT_ZH, TEMPLATE_ZH, anchor_summary, short_subject, visual_clauses,
+    CAMERA_ZH, REGION_ZH, SCALE_ZH, SIDE_PHRASE, SIDE_ZH, SUBJECT_ZH, TEMPLATE_ZH, anchor_summary, person_framing,
+    short_subject, visual_clauses,
 )
 
 
@@ -98,6 +99,9 @@ def _rules_zh(m: dict[str, Any], texts: list[str], speech: str, tr: Anchor | Non
         said = _SUBJECT_ZH.get(subject) or (f"{_NUM_ZH.get(n.group(1), n.group(1))}个人" if n else None)
         if said:
             prompt += Z["subject"].format(subject=said)
+        if subject == "a person":  # the framing, as the caption says it
+            scale, side = person_framing(list(anchors), c0, c1)
+            prompt += "".join("，" + x for x in (SIDE_ZH.get(side), SCALE_ZH.get(scale)) if x)
     ids = []
     for text, cited in visual_clauses(list(anchors), c0, c1, zh=True):  # who / what is in view, camera, colours
         caption += text
@@ -265,10 +269,12 @@ class T2VTask(Task):
         motion = m["motion"]
         article = "An" if motion[0] in "aeiou" else "A"
         caption = f"{article} {motion} {c1 - c0:.1f}-second shot"
-        prompt = f"{article} {motion} shot"
         subject = short_subject(ev.anchors, c0, c1)
+        scale, side = person_framing(ev.anchors, c0, c1) if subject == "a person" else (None, None)
+        # a generation prompt carries the framing the caption states: "A static medium shot of a person on the right"
+        prompt = f"{article} {motion} {scale + ' ' if scale else ''}shot"
         if subject:
-            prompt += f" of {subject}"
+            prompt += f" of {subject}" + (f" {SIDE_PHRASE[side]}" if side in SIDE_PHRASE else "")
         if texts:  # text in the picture, not "a screen": footage shows signs, labels and captions too
             caption += " showing the on-screen text " + ", ".join(f'"{t}"' for t in texts)
             prompt += f' with the on-screen text "{texts[0]}"'

@@ -230,6 +230,17 @@ def short_subject(anchors: list[Anchor], t0: float, t1: float) -> str | None:
     return None
 
 
+def person_framing(anchors: list[Anchor], t0: float, t1: float) -> tuple[str | None, str | None]:
+    """(scale, side) of the single person people_clause describes in a span; (None, None) for a crowd or nobody."""
+    ps = _covering(anchors, "person", t0, t1, 0.5)
+    if not ps:
+        return None, None
+    a = max(ps, key=lambda a: overlap(a.t0, a.t1, t0, t1))
+    if int(a.data.get("count", 0)) != 1:
+        return None, None
+    return a.data.get("scale"), a.data.get("side")
+
+
 def anchor_summary(a: Anchor) -> dict[str, Any]:
     """The fields of a visual anchor a model needs to write about it (prompts)."""
     d = a.data
