@@ -114,7 +114,7 @@ ROBOT = {"reach": "reach", "reaching": "reach", "approach": "reach", "grasp": "g
          "place": "place", "places": "place", "placing": "place", "placement": "place", "placements": "place",
          "put": "place", "release": "place", "releases": "place", "releasing": "place", "retreat": "retreat",
          "retreating": "retreat", "handover": "handover", "handovers": "handover", "handoff": "handover", "伸手": "reach", "接近": "reach", "抓取": "grasp", "抓": "grasp", "拿起": "grasp",
-         "夹取": "grasp", "搬运": "transport", "移动": "transport", "放置": "place", "放下": "place",
+         "夹取": "grasp", "夹住": "grasp", "夹紧": "grasp", "握住": "grasp", "抓住": "grasp", "搬运": "transport", "移动": "transport", "放置": "place", "放下": "place",
          "松开": "place", "后退": "retreat", "收回": "retreat",
          "交接": "handover", "递给": "handover"}
 PERSON = re.compile(r"\b(?:person|people|man|men|woman|women|guy|girl|boy|kid|child|speaker|presenter|host|"
@@ -185,9 +185,17 @@ _PHRASES = [
 _AUDIENCE_LEAD = re.compile(r"^(?:(?:a|an|the|my|our)\s+)?(?:(?:complete|absolute|total|young)\s+)?(?:"
                             + "|".join(k for k in AUDIENCE if k.isascii()) + r"|training|fine-?tuning|my model|a model|llama|trl|verl|lerobot|webdataset|sharegpt|parquet)"
                             r"\b(?:\s+(?:about|on|of|covering|regarding)\s+|\s*$)")
-_ZH_TAIL = re.compile(r"(?:的)?(?:那|这)?(?:一)?(?:个)?(?:部分|段|步|片段|环节|步骤|时候|地方)?(?:的)?"
+_ZH_TAIL = re.compile(r"(?:的)?(?:(?:那|这)?[一两二三四五几]?个?(?:部分|段|步|片段|环节|步骤|时候|地方)|(?:那|这)一?个?)?(?:的)?"
                       r"(?:难题|简单题|问题|题目|题|样本|数据|教程|内容|字幕|提问|例子)?$")
-_ZH_HEAD = re.compile(r"^(?:出|做|给|要|讲|生成)?(?:一些|几个)?(?:他们|她们|我们|他|她|老师|讲者|视频)?(?:在)?")
+_ZH_HEAD = re.compile(r"^(?:出|做|给|要|讲|生成|标注|标记|分割|切分|剪辑|剪|配|整理|描述)?(?:一些|几个)?"
+                      r"(?:他们|她们|我们|他|她|老师|讲者|视频)?(?:在)?")
+# what the user wants made, after the focus phrase: "...的带时间戳问答", "...配字幕片段", "...的教程"
+# (a request verb, a count, what the items carry, the output noun): never a word to look for
+_ZH_OUTPUT = re.compile(
+    r"\s*(?:的|并|来)?\s*(?:配上?|加上?|生成|做成?|写成|整理成|制作|出|剪成?|标注|做个)?\s*"
+    r"(?:一个|一些|几个|几道|几条|一段|几段|若干)?\s*(?:带有?|附带?|含有?|有)?\s*"
+    r"(?:时间戳|时间|timestamps?|描述|字幕|说明|captions?|答案)?\s*的?\s*"
+    r"(?:难题|简单题|问答题?|问题|题目?|教程|tutorials?|字幕|视频片段|片段|clips?|captions?|样本|数据|q ?& ?a|qa)\s*$")
 
 
 def _num(word: str) -> float | None:
@@ -400,7 +408,13 @@ def parse_focus(intent: str) -> Focus:
             if how == "tail":  # "for beginners only" is an audience; "for a beginner about the dough only": the dough
                 x = _AUDIENCE_LEAD.sub("", x)
                 how = "only"
-            x = _ZH_HEAD.sub("", _ZH_TAIL.sub("", _clean_phrase(x))) if how == "zh" else _clean_phrase(x, how == "part", how == "only")
+            if how == "zh":
+                x = _clean_phrase(x)
+                while (y := _ZH_TAIL.sub("", _ZH_OUTPUT.sub("", x).strip()).strip()) != x:
+                    x = y
+                x = _ZH_HEAD.sub("", x).strip()
+            else:
+                x = _clean_phrase(x, how == "part", how == "only")
             single = how == "part" and not m.group(2) or (how == "zh" and bool(re.search(r"那(?:一)?(?:个)?(?:部分|段|步)", m.group(0))))
             # "just when the fingers close", "only where it sets the object down": one stretch, like "the part where"
             single = single or (how == "only" and bool(re.match(r"\s*(?:where|when|in which)\s", m.group("x"))))
@@ -548,6 +562,43 @@ def _stems(words: list[str]) -> list[str]:
     return out
 
 
+# Chinese characters that carry no topic (particles, pronouns, measure words)
+ZH_STOP = set("的了着过是在和与及或并把被将那这哪个些也都就又还吗呢吧啊呀得地之其所我你他她它们请")
+_ZH_NUMERAL = re.compile(r"[零一二两三四五六七八九十百]+")
+
+
+def _zh_units(run: str) -> list[str]:
+    """A Chinese run as the units it is matched by: its characters (no segmenter; a request says
+    "减掉三" where the slide says "减去三", so bigrams alone miss the step), less particles, and its
+    numerals as digits ("三" is the "3" of "2x + 3 - 3", "十一" the "11")."""
+    out: list[str] = []
+    i = 0
+    for m in _ZH_NUMERAL.finditer(run):
+        out += [c for c in run[i:m.start()] if c not in ZH_STOP]
+        n = cn_int(m.group(0))
+        out += [str(n)] if n is not None else [str(ZH_DIGITS.get(c, c)) for c in m.group(0)]
+        i = m.end()
+    out += [c for c in run[i:] if c not in ZH_STOP]
+    return out
+
+
+# an operator between two operands is said as a word: "x = 4" is "x等于四" / "x equals four"
+_OPERATORS = [(re.compile(r"[\w)]\s*=\s*[\w(-]"), "等 于 equal"), (re.compile(r"[\w)]\s*\+\s*[\w(]"), "加 plus"),
+              (re.compile(r"[\w)]\s*[-−]\s*[\w(]"), "减 minus"), (re.compile(r"[\w)]\s*[×*]\s*[\w(]"), "乘 time"),
+              (re.compile(r"[\w)]\s*[÷]\s*[\w(]"), "除 divid")]
+
+
+def _operator_words(text: str) -> set[str]:
+    """The words (Chinese characters, English stems) that say the operators `text` writes."""
+    return {w for pat, words in _OPERATORS if pat.search(text) for w in words.split()}
+
+
+def _is_zh(text: str) -> bool:
+    """Whether a text is mostly Chinese (at least a third of its letters)."""
+    zh = len(re.findall(r"[\u4e00-\u9fff]", text))
+    return zh > 0 and zh >= 0.5 * len(re.findall(r"[a-zA-Z]", text))
+
+
 _DIGIT_WORDS = {k: str(v) for k, v in NUM_WORDS.items() if " " not in k and k not in ("a", "an", "several")}
 
 
@@ -585,9 +636,16 @@ def lexical(terms: str, text: str) -> float:
 
 
 def _query(terms: str) -> list[tuple[str, str]]:
-    """The reading's content words as (stem, word), numbers as digits, each once."""
-    words = _digits(content_words(terms))
-    return list({st: (st, w) for st, w in zip(_stems(words), words)}.values())
+    """The reading's content words as (stem, word), numbers as digits, each once; a Chinese run as its
+    characters and numerals (`_zh_units`)."""
+    out: dict[str, tuple[str, str]] = {}
+    for w in _digits(content_words(terms)):
+        if re.match(r"[\u4e00-\u9fff]", w):
+            out.update({u: (u, u) for u in _zh_units(w)})
+        else:
+            st = _stems([w])[0]
+            out.setdefault(st, (st, w))
+    return list(out.values())
 
 
 def coverage(terms: str, text: str, idf: dict[str, float] | None = None,
@@ -601,6 +659,7 @@ def coverage(terms: str, text: str, idf: dict[str, float] | None = None,
         return 0.0, "words"
     raw = _digits(re.findall(r"[a-z0-9]+|[\u4e00-\u9fff]+", text.lower()))
     have = set(_stems(raw)) | set(raw)
+    have |= {u for w in raw if re.match(r"[\u4e00-\u9fff]", w) for u in _zh_units(w)} | _operator_words(text)
     written = _written_fractions(terms, text)
     from rapidfuzz import fuzz  # noqa: PLC0415
 
@@ -740,7 +799,9 @@ class Scorer:
         related = coverage(reading.terms, own, idf, wordnet=reading.kind != "robot")
         emb, cos = 0.0, None
         # robot readings are already phase names ("grasp"): matched by word, not by a loose meaning
-        if self.embed is not None and reading.kind != "robot" and len(content_words(own)) >= 2:
+        # MiniLM (English) is no judge of Chinese: it calls any two Chinese texts alike
+        if (self.embed is not None and reading.kind != "robot" and len(content_words(own)) >= 2
+                and not _is_zh(reading.terms) and not _is_zh(own)):
             self._vectors([reading.terms, own])
             cos = float(self._vec[reading.terms] @ self._vec[own])
             emb = MEANING_MAX * min(1.0, max(0.0, (cos - EMB_LO) / (EMB_HI - EMB_LO)))
@@ -777,7 +838,11 @@ class Scorer:
             # parts that say the word, or the generic word it is a kind of ("block" for the "object"
             # every robot phase names tells no phase from another); looser relations are no mention
             df = max(sum(1 for t in texts if coverage(w, t)[0] >= 1.0),
-                     sum(1 for t in owns if t and _names_kind(w, t))) or 1
+                     sum(1 for t in owns if t and _names_kind(w, t)))
+            # a Chinese character no part has is mostly a paraphrase's other character for the same word
+            # ("减掉" / "减去", "算出" / "求出"; no segmenter tells words apart): it counts as little as a
+            # word every part has; any other word no part has weighs as one part's word
+            df = df or (n if re.fullmatch(r"[\u4e00-\u9fff]", w) else 1)
             if title and coverage(w, title)[0] >= 1.0:
                 df = n
             idf[st] = math.log((n - df + 0.5) / (df + 0.5) + 1.0)
@@ -1079,7 +1144,9 @@ def _pick_all(parts: list[Part], reading: FocusReading, scorer: Scorer, single: 
 
 def _overviews(parts: list[Part]) -> set[int]:
     """Parts that echo the headings of at least two other parts (an intro listing the steps, a summary)."""
-    heads = [content_words(anchor_words(p.heading, with_kind=False)) if p.heading is not None else [] for p in parts]
+    # a heading's numbering ("Step 2:", "第二步：") is no word of what it is about
+    heads = [content_words(re.sub(rf"^\s*(?:{NUMBERED.pattern})", " ", anchor_words(p.heading, with_kind=False), flags=re.I))
+             if p.heading is not None else [] for p in parts]
     heads = [[w for w in h if not re.fullmatch(r"step|\d+", w)] for h in heads]
     out = set()
     if len(parts) < 3:
@@ -1125,7 +1192,11 @@ def _generic(parts: list[Part]) -> set[int]:
     # (all of them; half when it is no numbered step: narration garbles words - "average" heard as
     # "amarage" - and a deck's first heading that is not "Step 1: ..." names the whole of it)
     recur = coverage(head0, later)[0] if content_words(head0) else 0.0
-    if INTRO_CUE.search(text0) or recur >= 1.0 or (recur >= 0.5 and not NUMBERED.match(head0.strip())):
+    # a first heading that numbers no step, before headings that all do ("第一步：...", "Step 2: ..."),
+    # is the deck's title (its words need not recur: a garbled narration may say none of them)
+    numbered = all(NUMBERED.match(anchor_words(parts[i].heading, with_kind=False).strip()) for i in headed[1:])
+    if (INTRO_CUE.search(text0) or recur >= 1.0 or (recur >= 0.5 and not NUMBERED.match(head0.strip()))
+            or (numbered and not NUMBERED.match(head0.strip()))):
         out.add(first)
     if OUTRO_CUE.search(_part_text(parts[last]).lower()):
         out.add(last)

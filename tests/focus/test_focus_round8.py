@@ -1,0 +1,77 @@
+"""Round 8 of the focus matcher (issue 24), from the seed-23 (fresh6) misses: a Chinese focus phrase keeps
+its topic only (request verbs such as 标注 / 配 / 做 and the output after it - "...的带时间戳问答",
+"...配字幕片段" - are no words to look for); a Chinese phrase is matched by its characters and its numerals
+as digits, an operator a slide writes ("x = 4", "3 - 3") by the word that says it (等于, 减), never by the
+English MiniLM; a deck whose later headings all number steps has its unnumbered first heading as title."""
+from __future__ import annotations
+
+from dataclaw.focus import coverage, locate, parse_focus
+
+
+def _terms(intent: str) -> list[str]:
+    return [r.terms for r in parse_focus(intent).readings]
+
+
+# ---------------------------------------------------------------------------------- Chinese parse
+def test_chinese_output_nouns_are_no_topic_words():
+    """Seed 23: "的带时间戳问答" and "配字幕" stayed in the terms ('两边同时减掉三的那一步的带时间戳问答')."""
+    for intent in ("只要关于两边同时减掉三的那一步的带时间戳问答", "只给两边同时减掉三的那一步配字幕片段",
+                   "给我做一个教程，只讲两边同时减掉三的那一步"):
+        f = parse_focus(intent)
+        assert [r.terms for r in f.readings] == ["两边同时减掉三"] and f.single, intent
+    assert _terms("只给减三和除以二这两步配字幕片段") == ["减三和除以二"]
+    assert _terms("只要关于 dividing both sides by three 的带时间戳问题") == ["dividing both sides by three"]
+    assert _terms("只给 steeping the leaves 这段配字幕片段") == ["steeping the leaves"]
+
+
+def test_a_chinese_request_verb_is_no_topic_word():
+    """Seed 23: "只标注夹爪夹住方块的那一段" kept 标注 in the terms and read no grasp (5 robot cases, no output)."""
+    f = parse_focus("只标注夹爪夹住方块的那一段")
+    assert f.readings[0].kind == "robot" and f.readings[0].terms == "grasp" and f.single
+    assert all("标注" not in r.terms for r in f.readings)
+
+
+# ---------------------------------------------------------------------------------- Chinese matching
+def test_chinese_is_matched_by_characters_and_numerals():
+    """Seed 23: a Chinese run was looked for as its first bigram only ("两边" of "两边同时减掉三"), so the
+    step that divides both sides matched as well as the one that subtracts."""
+    one, two = "第一步：两边减去三", "第二步：两边除以二"
+    assert coverage("两边同时减掉三", one)[0] > coverage("两边同时减掉三", two)[0]
+    assert coverage("减三", "2x + 3 - 3 = 11 - 3")[0] == 1.0  # 三 is the 3, 减 the minus
+    assert coverage("x等于四", "x=4")[0] == 1.0
+    assert coverage("x等于四", "2x = 8")[0] <= 0.5  # the equals sign, no x alone, no 4
+
+
+def _zh_deck():
+    from dataclaw.anchors import AnchorSet
+    from dataclaw.model import Anchor, Source
+
+    slides = [("解一元一次方程", ["例题：2x + 3 = 11", "目标：求出x的值"]),
+              ("第一步：两边减去三", ["2x + 3 - 3 = 11 - 3", "2x = 8"]),
+              ("第二步：两边除以二", ["2x ÷ 2 = 8 ÷ 2", "x = 4"]),
+              ("第三步：检验答案", ["2 × 4 + 3 = 11"])]
+    anchors, t = [], 0.0
+    for i, (title, lines) in enumerate(slides):
+        t1 = t + 9.0
+        anchors.append(Anchor(id=f"shot{i}", source="s", kind="shot", t0=t, t1=t1,
+                              data={"index": i, "transition_in": None, "transition_out": "cut"}))
+        for j, text in enumerate([title] + lines):
+            y = 0.06 + 0.12 * j
+            anchors.append(Anchor(id=f"o{i}-{j}", source="s", kind="ocr_text", t0=t, t1=t1,
+                                  data={"text": text, "bbox_norm": [0.05, y, 0.45, y + 0.1], "score": 0.95}))
+        t = t1
+    return AnchorSet(source=Source(id="s", path="x.mp4", kind="video"),
+                     meta={"duration": t, "width": 1280, "height": 720}, anchors=anchors)
+
+
+def test_chinese_steps_on_a_chinese_deck():
+    """Seed 23: "两边同时减掉三的那一步" took step 2, "算出x等于四的那一步" step 3 (0.00 - 0.14 inside), the
+    check step was out (the last part counted as a summary: "第三步" echoed the numbered headings)."""
+    aset = _zh_deck()
+    for intent, (a, b) in (("给我做一个教程，只讲两边同时减掉三的那一步", (9.0, 18.0)),
+                           ("只要关于算出x等于四的那一步的带时间戳问答", (18.0, 27.0)),
+                           ("只给把答案代回原方程验算的部分配字幕片段", (27.0, 36.0))):
+        m = locate(aset, parse_focus(intent))
+        assert m.spans == [(a, b)], (intent, m.spans, m.message, [p.reasons for p in m.parts])
+    m = locate(aset, parse_focus("只要关于减三和除以二这两步的带时间戳问答"))
+    assert m.spans == [(9.0, 27.0)], (m.spans, m.message)
