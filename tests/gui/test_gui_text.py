@@ -175,6 +175,22 @@ def test_a_model_step_with_a_false_quote_is_rewritten_not_the_trajectory_lost(fo
     assert any(n["step"] == 3 and "Nonexistent thing" in n["reason"] for n in sample.meta["notes"])
 
 
+def test_a_trajectory_that_skips_an_action_is_rejected(form_anchors, tmp_path):
+    """A model trajectory without one of its fragment's actions is rejected, naming the action left out."""
+    task = get_task("gui_trajectory")
+    spec = TaskSpec(task="gui_trajectory", domain="gui", instruction="agent data")
+    ev = task.select(form_anchors, spec)[0]
+    draft = task.rules(ev, spec)
+    skipped = draft["steps"][4]["action_anchor"]
+    gap = dict(draft, steps=draft["steps"][:4] + draft["steps"][5:])
+    with MediaStore(tmp_path / "ds") as media:
+        whole = task.build(draft, ev, spec, media)
+        sample = task.build(gap, ev, spec, media)
+    assert task.check(whole, ev) == []
+    v = verify_sample(sample, form_anchors, dataset_dir=tmp_path / "ds", task=task, evidence=ev, draft=gap)
+    assert not v.ok and any("step 5 of the fragment" in e and skipped in e for e in v.errors), v.errors
+
+
 def test_select_change_reads_choose_in(form_anchors):
     """Typing into a drop-down (a <select>) reads "choose '2' in 'Quantity'"."""
     from dataclaw.tasks.gui_trajectory import describe

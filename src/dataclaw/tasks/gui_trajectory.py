@@ -530,4 +530,17 @@ class GuiTrajectoryTask(Task):
                       provenance=provenance(ev, spec))
 
     def check(self, sample: Sample, ev: Evidence) -> list[str]:
-        return quoted_names_errors(sample, ev) + code_errors(sample)
+        return quoted_names_errors(sample, ev) + code_errors(sample) + self._missing_actions(sample, ev)
+
+    @staticmethod
+    def _missing_actions(sample: Sample, ev: Evidence) -> list[str]:
+        """The trajectory is the fragment's actions, all of them: a draft that skips one teaches an agent to
+        reach the next screen without the action that led there (a bad step is repaired, not left out)."""
+        cited = {x for seg in sample.solution for x in seg.anchors}
+        errors = []
+        for k, rec in enumerate(ev.meta.get("steps") or []):  # absent when the evidence is rebuilt from a file
+            if rec["action"] not in cited:
+                act = ev.anchor(rec["action"])
+                what = describe(act, ev.anchor(rec["element"]) if rec.get("element") else None) if act else rec["action"]
+                errors.append(f"step {k + 1} of the fragment ({what}, {rec['action']}) is not in the trajectory")
+        return errors
