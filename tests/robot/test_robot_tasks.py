@@ -168,7 +168,32 @@ def test_segmentation_must_cover_every_phase(robot_data):
     one = task.build({"segments": full["segments"][:1]}, ev, spec, PathMedia())
     errs = task.check(one, ev)
     assert len(errs) == len(ev.anchors) - 1
-    assert all("has no segment" in e for e in errs)
+    assert all("has no span" in e and "covers every phase" in e for e in errs)
     assert ev.anchors[1].data["phase"] in errs[0] and ev.anchors[1].id in errs[0]
     verdict = verify_sample(one, [aset], task=task, evidence=ev)
-    assert not verdict.ok and any("has no segment" in e for e in verdict.errors)
+    assert not verdict.ok and any("has no span" in e for e in verdict.errors)
+
+
+def test_contact_answer_must_list_every_contact(robot_data):
+    """"When is the gripper in contact over the whole episode?" answered with one of two contacts is wrong:
+    rejected with the missing interval named; the rules answer lists them all."""
+    from dataclaw.anchors import run_experts
+    from dataclaw.tasks import get_task
+    from dataclaw.verify import verify_sample
+
+    task = get_task("contact")
+    spec = TaskSpec(task="contact", domain="embodied", instruction="label the contacts")
+    found = 0
+    for path in episode_paths(robot_data["lerobot"]):
+        aset = run_experts(path)
+        for ev in task.select(aset, spec):
+            contacts = [a for a in ev.anchors if a.kind == "contact"]
+            full = task.rules(ev, spec)
+            assert verify_sample(task.build(full, ev, spec, PathMedia()), [aset], task=task, evidence=ev).ok
+            if len(contacts) < 2:
+                continue
+            found += 1
+            part = task.build({"contacts": full["contacts"][1:]}, ev, spec, PathMedia())
+            v = verify_sample(part, [aset], task=task, evidence=ev)
+            assert not v.ok and any(contacts[0].id in e and "every contact" in e for e in v.errors), v.errors
+    assert found, "no simulated episode has two contacts (regrasp should)"

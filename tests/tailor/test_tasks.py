@@ -47,6 +47,23 @@ def test_tutorial_full_steps_follow_the_slides(anchorset, media):
     assert [s.type for s in full.solution] == ["text", "image"] * 3
 
 
+def test_a_tutorial_missing_a_step_is_rejected(anchorset, media):
+    """"Walk me through it step by step" answered with the first and last of three steps is not a tutorial:
+    rejected naming the step left out; merging two steps into one (citing both) is still fine."""
+    task = get_task("tutorial")
+    spec = TaskSpec(task="tutorial", domain="daily_life", instruction="make a tea tutorial")
+    ev = next(e for e in task.select(anchorset, spec) if e.meta["variant"] == "full")
+    draft = task.rules(ev, spec)
+    assert len(draft["steps"]) == 3
+    gap = task.build(dict(draft, steps=[draft["steps"][0], draft["steps"][2]]), ev, spec, media)
+    v = verify_sample(gap, anchorset, dataset_dir=media.root, task=task, evidence=ev)
+    assert not v.ok and any("step 2 of the evidence" in e and "is not in the tutorial" in e for e in v.errors), v.errors
+    a, b = draft["steps"][:2]
+    both = dict(a, t1=b["t1"], text=a["text"] + " " + b["text"], anchors=a["anchors"] + b["anchors"])
+    merged = task.build(dict(draft, steps=[both, draft["steps"][2]]), ev, spec, media)
+    assert not task._missing_steps(merged, ev)
+
+
 def test_tutorial_next_and_stuck_variants(anchorset, media):
     task = get_task("tutorial")
     spec = TaskSpec(task="tutorial", domain="education", instruction="lesson to tutorial")

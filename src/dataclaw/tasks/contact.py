@@ -15,7 +15,7 @@ from .base import Evidence, Task, register_task
 from .shared.common import (
     DraftError, build_prompt, duration_of, evidence_sample_id, provenance, validate_draft,
 )
-from .shared.robot_common import episode_clip, interval_segments, task_text
+from .shared.robot_common import episode_clip, interval_segments, task_text, uncovered
 
 
 class ContactParams(BaseModel):
@@ -66,6 +66,11 @@ class ContactTask(Task):
                               "label": f"gripper in contact with the object from {a.t0:.2f} s to {a.t1:.2f} s "
                                        f"({a.data.get('method', 'observed')})"}
                              for a in ev.anchors if a.kind == "contact"]}
+
+    def check(self, sample: Sample, ev: Evidence) -> list[str]:
+        """The question asks for every contact of the episode: a draft naming one of two is wrong, not short."""
+        return uncovered(sample, [a for a in ev.anchors if a.kind == "contact"], "contacts",
+                         "the answer lists every contact interval of the episode")
 
     def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
         errors = validate_draft(draft, self.draft_schema())

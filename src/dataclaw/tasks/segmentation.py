@@ -15,7 +15,7 @@ from .base import Evidence, Task, register_task
 from .shared.common import (
     DraftError, build_prompt, duration_of, evidence_sample_id, provenance, validate_draft,
 )
-from .shared.robot_common import episode_clip, interval_segments, phases, task_text
+from .shared.robot_common import episode_clip, interval_segments, phases, task_text, uncovered
 
 
 class SegmentationParams(BaseModel):
@@ -83,11 +83,8 @@ class SegmentationTask(Task):
         return {"segments": segs}
 
     def check(self, sample: Sample, ev: Evidence) -> list[str]:
-        """A segmentation covers its episode: every phase of the evidence has a segment citing it
-        (a model's one-span draft of a five-phase episode was grounded, and accepted)."""
-        cited = {a for seg in sample.solution if seg.type == "span" for a in seg.anchors}
-        return [f"segments: the {a.data.get('phase', 'phase')} phase {a.t0:.2f}-{a.t1:.2f} s ({a.id}) has no segment; "
-                "a segmentation covers every phase of the episode" for a in ev.anchors if a.id not in cited]
+        """A segmentation covers its episode (a model's one-span draft of a five-phase episode was grounded, and accepted)."""
+        return uncovered(sample, ev.anchors, "segments", "a segmentation covers every phase of the episode")
 
     def build(self, draft: dict[str, Any], ev: Evidence, spec: TaskSpec, media: Any) -> Sample:
         errors = validate_draft(draft, self.draft_schema())

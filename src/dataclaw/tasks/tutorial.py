@@ -340,4 +340,17 @@ class TutorialTask(Task):
                 errors.append(f"text segment {i} cites no on-screen text or narration")
             elif fuzz.token_set_ratio(clean(seg.text).lower(), cited.lower()) < 60:
                 errors.append(f"text segment {i} is not supported by the text of the anchors it cites")
+        return errors + self._missing_steps(sample, ev)
+
+    @staticmethod
+    def _missing_steps(sample: Sample, ev: Evidence) -> list[str]:
+        """A tutorial walks through every step of its evidence: a step no text segment cites is missing (a
+        model's two-step draft of a five-step lesson was grounded, and accepted). Merged steps are fine."""
+        cited = {x for seg in sample.solution if seg.type == "text" for x in seg.anchors}
+        errors = []
+        for k, u in enumerate(ev.meta.get("units") or []):  # absent when the evidence is rebuilt from a file
+            own = (u.get("ocr") or []) + (u.get("speech") or []) + (u.get("visual") or []) or (u.get("shots") or [])
+            if own and not cited & set(own):
+                errors.append(f"step {k + 1} of the evidence ({u['t0']:.2f}-{u['t1']:.2f} s, "
+                              f"{clean(u.get('text') or '')[:60]!r}) is not in the tutorial; cite one of {own[:3]}")
         return errors

@@ -102,6 +102,14 @@ def episode_clip(media: Any, source: Any, duration: float) -> list[Any]:
         return []
 
 
+def uncovered(sample: Any, anchors: list[Anchor], field: str, what: str) -> list[str]:
+    """Errors for the anchors no span of the solution cites: an answer about a whole episode ("its
+    phases", "when is the gripper in contact") lists every interval of its evidence, not the first."""
+    cited = {a for seg in sample.solution if seg.type == "span" for a in seg.anchors}
+    return [f"{field}: the {a.data.get('phase', a.kind)} {a.t0:.2f}-{a.t1:.2f} s ({a.id}) has no span; {what}"
+            for a in anchors if a.id not in cited]
+
+
 def interval_segments(ev: Any, items: list[dict], field: str, text_key: str, media: Any, *, frames: bool,
                       frame_at: str = "start") -> tuple[list[Segment], list[str]]:
     """A draft's labelled intervals (`{t0, t1, anchor, <text_key>}`) as span segments, each followed
