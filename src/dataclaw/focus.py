@@ -104,7 +104,11 @@ LANGS = {r"\bin chinese\b|用中文|中文的|汉语": "zh", r"\bin english\b|�
 FAIL_RE = re.compile(r"\b(?:fail(?:ed|s|ing|ure|ures)?|unsuccessful|mistakes?|errors?|faults?|faulty|went wrong|goes wrong|"
                      r"go wrong|mess(?:es|ed)? up|botched|dropped|drops?|slips?|slipped|stalls?|stalled|bad attempts?|"
                      # an attempt that got nothing: "the gripper misses the cube", "grabs that come up empty"
-                     r"miss(?:es|ed)?|(?:come|comes|came|coming) up empty|empty[- ]handed|(?:close|closes|closed|closing) on nothing)\b"
+                     r"miss(?:es|ed)?|(?:come|comes|came|coming) up empty|empty[- ]handed|(?:close|closes|closed|closing) on nothing|"
+                     # a held thing lost: "loses the cube", "when the cube is lost mid-carry" (a drop)
+                     r"(?:lose|loses|losing|lost)\s+(?:its\s+|their\s+|the\s+|a\s+|hold\s+of\s+(?:the\s+)?|grip\s+(?:on|of)\s+(?:the\s+)?)?"
+                     r"(?:cube|block|object|item|box|ball|grip|hold|piece|load)|"
+                     r"(?:cube|block|object|item|box|ball|piece|load)\s+(?:is|was|gets|got|being)\s+lost)\b"
                      r"|失败|出错|错误|失误|故障|掉落|卡住")
 # robot phases as the simulator and the phase expert name them; Chinese words map onto them
 ROBOT = {"reach": "reach", "reaching": "reach", "approach": "reach", "grasp": "grasp", "grasps": "grasp",
@@ -142,6 +146,10 @@ _SHUT = (r"\b(?:(?:and|but|with)\s+)?(?:nothing|none|no(?:thing)? more)\s+(?:els
          r"\b(?:(?:and|but)\s+)?(?:leave|leaving|skip|skipping|ignore|ignoring|drop|dropping|cut|cutting)\s+"
          r"(?:out\s+)?(?:all\s+)?(?:the\s+)?(?:rest|others?|remainder)\b|\bexclusively\b|\balone\b|"
          r"(?:其他|其余|别的|其它)(?:的|部分|内容)?(?:都|一概|全)?(?:不要|不用|略过|跳过)|不要(?:其他|其余|别的|其它)")
+# what a request makes: after "turn X into", never a topic word
+_OUTPUT_NOUNS = (r"how-?tos?|tutorials?|guides?|walk-?throughs?|lessons?|instructions?|steps?|step-by-step(?:\s+\w+)?|"
+                 r"questions?|quiz(?:zes)?|q ?& ?a|qa|captions?|captioned\s+\w+|clips?|videos?|samples?|examples?|"
+                 r"data(?:set)?|annotations?|segments?|labels?|pairs?|exercises?|flashcards?|summar(?:y|ies)")
 # where a focus phrase stops: a purpose, audience, time or output clause
 _END = re.compile(
     r"\s*(?:[,.;!?，。；！？]|\bfor (?:a |an |the |my |our )?(?:beginners?|novices?|newcomers?|kids?|children|students?|"
@@ -152,6 +160,8 @@ _END = re.compile(
     r"\b(?:in|into|to) (?:llama|trl|verl|lerobot|webdataset|sharegpt|parquet)|\bplease\b|\bthat (?:are|is) "
     r"(?:hard|easy|difficult|simple)|\b(?:hard|easy|difficult|simple|challenging) ones\b|\bin (?:chinese|english)\b|"
     r"\b\d+ (?:questions?|samples?|examples?|items?|pairs?|clips?)\b|\bonly\b|的问题|的题|的样本|的数据|的片段|"
+    # "turn the part where ... into a how-to": what it is made into is the output, not the part
+    rf"\binto\s+(?:a\s+|an\s+|some\s+|short\s+)*(?:{_OUTPUT_NOUNS})\b|"
     # "X and nothing else", "X, and leave out the rest", "X exclusively": the user closing the focus
     rf"{_SHUT})")
 _SUBJECT = re.compile(r"^(?:(?:they|he|she|we|you|i|someone|somebody|it|the (?:narrator|teacher|presenter|speaker|user|"
@@ -178,6 +188,10 @@ _PHRASES = [
     # the closing word comes after the phrase
     (re.compile(r"\b(?:for|of|about|on|covering|regarding|concerning|involving|featuring|showing|from)\s+"
                 rf"(?P<x>.+?)\s*,?\s*(?:\bonly\b|{_SHUT})"), "tail"),
+    # "turn the cyclist example plus the answer into a how-to and leave out the rest": what is made into
+    # the output is the focus when the user closes it (else "turn this video into a tutorial" names all)
+    (re.compile(r"\b(?:turn|turns|make|convert|transform|change|rework|rewrite|cut|edit)\s+(?P<x>.+?)\s+into\s+"
+                rf"(?:a\s+|an\s+|some\s+|short\s+)*(?:{_OUTPUT_NOUNS})\b(?=.*(?:\bonly\b|{_SHUT}))"), "only"),
     (re.compile(r"(?:关于|有关|针对|围绕|聚焦于?|只看|只关注)(?P<x>[^，。,.!?；;]+)"), "zh"),
     (re.compile(r"(?:只要|只出|只做|只给|仅|只)(?P<x>[^，。,.!?；;关有针围聚看]+)"), "zh"),
 ]
@@ -1371,8 +1385,9 @@ def locate(anchorset: AnchorSet, focus: Focus, scorer: Scorer | None = None) -> 
     readings = focus.readings if anchorset.of_kind("phase", "fault") else _topics_only(focus.readings, focus.failures)
     if focus.failures and shared:
         # "the attempts where the gripper misses the cube": past the failure words, only words every phase
-        # has ("gripper", the object), which name no failure: the failure words say which ("misses")
-        readings = [r if not all(_tells_nothing(w, shared) for w in content_words(r.terms)) else
+        # has ("gripper", the object), which name no failure: the failure words say which ("misses"); a
+        # phase a request names ("when the cube is lost mid-carry": transport) is a phase, not such a word
+        readings = [r if r.kind == "robot" or not all(_tells_nothing(w, shared) for w in content_words(r.terms)) else
                     r.model_copy(update={"terms": " ".join(m.group(0) for m in FAIL_RE.finditer(r.text))})
                     for r in readings]
         readings = [r for r in readings if content_words(r.terms)]

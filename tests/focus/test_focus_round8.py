@@ -75,3 +75,47 @@ def test_chinese_steps_on_a_chinese_deck():
         assert m.spans == [(a, b)], (intent, m.spans, m.message, [p.reasons for p in m.parts])
     m = locate(aset, parse_focus("只要关于减三和除以二这两步的带时间戳问答"))
     assert m.spans == [(9.0, 27.0)], (m.spans, m.message)
+
+
+# ---------------------------------------------------------------------------------- English phrase ends
+def test_what_a_part_is_turned_into_ends_the_phrase():
+    """Seed 23: "turn X into a how-to and leave out the rest" kept "into a how-to" in the terms (3 no
+    output), and with no "the part where" read no focus at all (3 several-part intents took everything)."""
+    f = parse_focus("turn the step where the plus five gets cancelled out into a how-to and leave out the rest")
+    assert [r.terms for r in f.readings] == ["the plus five gets cancelled out"] and f.single
+    assert _terms("turn the cyclist example plus the answer into a how-to and leave out the rest") == [
+        "the cyclist example plus the answer"]
+    assert _terms("turn subtracting five and then dividing by three into a tutorial, nothing else") == [
+        "subtracting five and then dividing by three"]
+    assert _terms("turn this video into a tutorial") == []  # no closing remark: the whole video
+    assert _terms("turn the video into a tutorial for beginners only") == []
+
+
+# ---------------------------------------------------------------------------------- robot: a lost object
+def test_a_lost_object_is_the_drop():
+    """Seed 23: "contact annotations limited to when the cube is lost mid-carry" read no failure and took the
+    whole transport phase (0.73 inside)."""
+    import pytest
+
+    pytest.importorskip("pybullet")
+    from dataclaw.anchors import run_experts
+    from dataclaw.sim import simulate_episode, write_hdf5_episode
+    from dataclaw.sources import load_source
+
+    for intent in ("contact annotations limited to when the cube is lost mid-carry",
+                   "segment only where the arm loses the block"):
+        assert parse_focus(intent).failures, intent
+    assert not parse_focus("the part where the narrator gets lost").failures
+    import tempfile
+    from pathlib import Path
+
+    ep = simulate_episode("drop", seed=3, fps=10.0, cameras=("front",))
+    path = Path(tempfile.mkdtemp()) / "drop.hdf5"
+    write_hdf5_episode(path, ep)
+    truth = ep.truth()
+    fault = next(f for f in truth["faults"] if f["type"] == "drop")
+    m = locate(run_experts(load_source(str(path))), parse_focus("contact annotations limited to when the cube is lost mid-carry"))
+    assert m.matched, m.message
+    c0 = max((a for a, _ in truth["contacts"] if a <= fault["t0"]), default=fault["t0"])  # the contact that ended in it
+    for a, b in m.spans:
+        assert a >= c0 - 0.3 and b <= fault["t1"] + 0.3, (m.spans, fault, c0)
