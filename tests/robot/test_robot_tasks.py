@@ -197,3 +197,47 @@ def test_contact_answer_must_list_every_contact(robot_data):
             v = verify_sample(part, [aset], task=task, evidence=ev)
             assert not v.ok and any(contacts[0].id in e and "every contact" in e for e in v.errors), v.errors
     assert found, "no simulated episode has two contacts (regrasp should)"
+
+
+def test_a_focused_robot_question_names_its_part(robot_data, tailored, tmp_path):
+    """"segment only the grasp phase": the answer is the grasp alone, so the question must ask for that part
+    ("Segment the part 2.60-3.40 s of this robot episode"), not the whole episode; contact likewise. The
+    unfocused samples still ask about the whole episode."""
+    import re
+
+    from dataclaw.anchors import run_experts
+    from dataclaw.export.native import read_samples
+    from dataclaw.focus import parse_focus
+    from dataclaw.pipeline import tailor
+    from dataclaw.tasks import get_task
+
+    def window(text):
+        m = re.search(r"(?:the part|Within) ([\d.]+)-([\d.]+) s", text)
+        assert m, text
+        return float(m.group(1)), float(m.group(2))
+
+    intent = "segment only the grasp phase"
+    plan = Plan(intent=intent, tasks=[TaskSpec(task="segmentation", domain="embodied", instruction=intent)],
+                focus=parse_focus(intent))
+    tailor([str(p) for p in episode_paths(robot_data["lerobot"])[:2]], plan=plan, out=tmp_path / "seg", quiet=True)
+    got = list(read_samples(tmp_path / "seg"))
+    assert got
+    for smp in got:
+        a, b = window(smp.query.text)
+        spans = [(g.t0, g.t1) for g in smp.solution if g.type == "span"]
+        assert spans and all(a - 1e-6 <= t0 and t1 <= b + 1e-6 for t0, t1 in spans), (smp.query.text, spans)
+
+    # contact: the focus machinery's record (meta["focus"]) on a bundle decides the question's words
+    task = get_task("contact")
+    spec = TaskSpec(task="contact", domain="embodied", instruction="contacts")
+    aset = run_experts(episode_paths(robot_data["lerobot"])[0])
+    ev = task.select(aset, spec)[0]
+    c = next(x for x in ev.anchors if x.kind == "contact")
+    ev.meta["focus"] = {"spans": [[c.t0 + 0.05, c.t1 + 0.5]], "score": 1.0, "inside": 1.0, "reasons": []}
+    ev.anchors = [x for x in ev.anchors if x.kind != "contact" or x.id == c.id]
+    smp = task.build(task.rules(ev, spec), ev, spec, PathMedia())
+    assert window(smp.query.text) == (round(c.t0, 2), round(c.t1 + 0.5, 2)), smp.query.text  # widened to the contact
+
+    _, rows, _ = tailored
+    assert all("Segment this robot episode" in r["query"]["text"] for r in rows if r["task"] == "segmentation")
+    assert all("Over the whole episode" in r["query"]["text"] for r in rows if r["task"] == "contact")

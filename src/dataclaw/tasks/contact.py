@@ -15,7 +15,7 @@ from .base import Evidence, Task, register_task
 from .shared.common import (
     DraftError, build_prompt, duration_of, evidence_sample_id, provenance, validate_draft,
 )
-from .shared.robot_common import episode_clip, interval_segments, task_text, uncovered
+from .shared.robot_common import episode_clip, focus_window, interval_segments, task_text, uncovered
 
 
 class ContactParams(BaseModel):
@@ -80,8 +80,10 @@ class ContactTask(Task):
                                         frames=self.params(spec).frames)
         if errors:
             raise DraftError(errors)
-        q = Query(text=f"The robot performs: {ev.meta['task']}. Over the whole episode "
-                       f"(0-{ev.meta['duration']:.2f} s), when is the gripper in contact with the object?")
+        part = focus_window(ev, [a for a in ev.anchors if a.kind == "contact"], float(ev.meta["duration"]))
+        where = (f"Within {part} of the episode (0-{ev.meta['duration']:.2f} s)" if part else
+                 f"Over the whole episode (0-{ev.meta['duration']:.2f} s)")  # a focused answer lists only its part
+        q = Query(text=f"The robot performs: {ev.meta['task']}. {where}, when is the gripper in contact with the object?")
         if self.params(spec).attach_video and ev.meta.get("duration"):
             q.media += episode_clip(media, ev.source, float(ev.meta["duration"]))
         return Sample(id=evidence_sample_id(self.name, ev), task=self.name, domain="embodied", source=ev.source.id,

@@ -15,7 +15,7 @@ from .base import Evidence, Task, register_task
 from .shared.common import (
     DraftError, build_prompt, duration_of, evidence_sample_id, provenance, validate_draft,
 )
-from .shared.robot_common import episode_clip, interval_segments, phases, task_text, uncovered
+from .shared.robot_common import episode_clip, focus_window, interval_segments, phases, task_text, uncovered
 
 
 class SegmentationParams(BaseModel):
@@ -94,7 +94,11 @@ class SegmentationTask(Task):
                                         frames=self.params(spec).frames, frame_at="middle")
         if errors:
             raise DraftError(errors)
-        q = Query(text=f"Segment this robot episode ('{ev.meta['task']}', 0-{ev.meta['duration']:.2f} s) into "
+        part = focus_window(ev, ev.anchors, float(ev.meta["duration"]))
+        # a focused segmentation answers for the part asked about: the question says which, or it teaches
+        # "segment the episode" -> one phase
+        where = f"the part {part} of this robot episode" if part else "this robot episode"
+        q = Query(text=f"Segment {where} ('{ev.meta['task']}', 0-{ev.meta['duration']:.2f} s) into "
                        "sub-tasks and describe each.")
         if self.params(spec).attach_video and ev.meta.get("duration"):
             q.media += episode_clip(media, ev.source, float(ev.meta["duration"]))

@@ -102,6 +102,23 @@ def episode_clip(media: Any, source: Any, duration: float) -> list[Any]:
         return []
 
 
+def focus_window(ev: Any, anchors: list[Anchor], duration: float) -> str | None:
+    """The part of the episode a focused sample is about, in words ("2.60-3.40 s", or several joined by
+    "and"): the focus spans, each widened to the evidence anchors it overlaps. None when the evidence is
+    not focused or the part is the whole episode (then the question asks about the whole)."""
+    spans = [list(s) for s in ((ev.meta.get("focus") or {}).get("spans") or [])]
+    if not spans:
+        return None
+    for a in anchors:
+        best = max(spans, key=lambda s: overlap(a.t0, a.t1, s[0], s[1]))
+        if overlap(a.t0, a.t1, best[0], best[1]) > 0:
+            best[0], best[1] = min(best[0], a.t0), max(best[1], a.t1)
+    spans.sort()
+    if duration > 0 and sum(b - a for a, b in spans) >= 0.95 * duration:
+        return None
+    return " and ".join(f"{a:.2f}-{b:.2f} s" for a, b in spans)
+
+
 def uncovered(sample: Any, anchors: list[Anchor], field: str, what: str) -> list[str]:
     """Errors for the anchors no span of the solution cites: an answer about a whole episode ("its
     phases", "when is the gripper in contact") lists every interval of its evidence, not the first."""
