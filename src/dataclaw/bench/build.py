@@ -40,6 +40,8 @@ from .intents import (FOCUS_FUZZY, FOCUS_FUZZY_TEMPLATES, FOCUS_HELDOUT, FOCUS_M
                       FRESH6_ROBOT_ZH, FRESH6_TEMPLATES, FRESH6_ZH, FRESH6_ZH_MULTI, FRESH6_ZH_TEMPLATES,
                       FRESH7_FAULTS, FRESH7_FUZZY, FRESH7_MIXED, FRESH7_MIXED_TEMPLATES, FRESH7_MULTI, FRESH7_ROBOT,
                       FRESH7_ROBOT_ZH, FRESH7_TEMPLATES, FRESH7_ZH, FRESH7_ZH_MULTI, FRESH7_ZH_TEMPLATES,
+                      FRESH8_FAULTS, FRESH8_FUZZY, FRESH8_MIXED, FRESH8_MIXED_TEMPLATES, FRESH8_MULTI, FRESH8_ROBOT,
+                      FRESH8_ROBOT_ZH, FRESH8_TEMPLATES, FRESH8_ZH, FRESH8_ZH_MULTI, FRESH8_ZH_TEMPLATES,
                       FRESH_ROBOT, FRESH_TEMPLATES, pick, pick_zh)
 
 log = logging.getLogger(__name__)
@@ -206,13 +208,14 @@ def zh_lecture_cases(out: Path, rng: np.random.Generator, tasks: tuple[str, ...]
 
 
 def zh_focus_cases(truth: dict, base: list[Case]) -> list[Case]:
-    """The sixth and seventh held-out sets' Chinese focused intents on the Chinese lecture
-    (intents.FRESH6_ZH*, FRESH7_ZH*): one per step slide and task, and one naming two steps; reference
+    """The sixth to eighth held-out sets' Chinese focused intents on the Chinese lecture
+    (intents.FRESH6_ZH*, FRESH7_ZH*, FRESH8_ZH*): one per step slide and task, and one naming two steps; reference
     spans = the slides' time on screen."""
     by_index = {s["index"]: s for s in truth["slides"]}
     out: list[Case] = []
     for steps, templates, (idx, multi), fresh in ((FRESH6_ZH, FRESH6_ZH_TEMPLATES, FRESH6_ZH_MULTI, "fresh6"),
-                                                  (FRESH7_ZH, FRESH7_ZH_TEMPLATES, FRESH7_ZH_MULTI, "fresh7")):
+                                                  (FRESH7_ZH, FRESH7_ZH_TEMPLATES, FRESH7_ZH_MULTI, "fresh7"),
+                                                  (FRESH8_ZH, FRESH8_ZH_TEMPLATES, FRESH8_ZH_MULTI, "fresh8")):
         for b in base:
             if b.fuzzy or b.task not in templates:
                 continue
@@ -235,7 +238,7 @@ def _step_words(title: str) -> str:
 def _focused(base: Case, k: str, intent: str, fuzzy: bool, spans: list[list[float]], what: str,
              heldout: bool, fresh: bool | str = False) -> Case:
     """A focused case; `fresh`: of a held-out set written before any run (True: intents.FRESH_*, set
-    "fresh"; "fresh2" ... "fresh7": intents.FRESH2_* ... FRESH7_*)."""
+    "fresh"; "fresh2" ... "fresh8": intents.FRESH2_* ... FRESH8_*)."""
     kind = "fresh" if fresh is True else (fresh or "focus")
     return base.model_copy(update={
         "id": f"{base.id.rsplit('-', 1)[0]}-{kind}-{k}", "intent": intent, "fuzzy": fuzzy,
@@ -301,10 +304,18 @@ def lecture_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
             if para:
                 out.append(_focused(b, f"s{s['index']}-zh", FRESH7_MIXED_TEMPLATES[b.task].format(x=para), True,
                                     [[s["t0"], s["t1"]]], "step", heldout, fresh="fresh7"))
+            para = FRESH8_FUZZY.get(name, {}).get(s["index"])
+            if para:
+                out.append(_focused(b, f"s{s['index']}", FRESH8_TEMPLATES[b.task].format(x=para), True,
+                                    [[s["t0"], s["t1"]]], "step", heldout, fresh="fresh8"))
+            para = FRESH8_MIXED.get(name, {}).get(s["index"])
+            if para:
+                out.append(_focused(b, f"s{s['index']}-zh", FRESH8_MIXED_TEMPLATES[b.task].format(x=para), True,
+                                    [[s["t0"], s["t1"]]], "step", heldout, fresh="fresh8"))
         by_index = {s["index"]: s for s in slides}
         for table, fresh in ((FOCUS_MULTI, False), (FRESH_MULTI, True), (FRESH2_MULTI, "fresh2"), (FRESH3_MULTI, "fresh3"),
                            (FRESH4_MULTI, "fresh4"), (FRESH5_MULTI, "fresh5"), (FRESH6_MULTI, "fresh6"),
-                           (FRESH7_MULTI, "fresh7")):
+                           (FRESH7_MULTI, "fresh7"), (FRESH8_MULTI, "fresh8")):
             if name in table:  # several parts: the reference is every named slide's time on screen
                 idx, x = table[name]
                 if any(i not in by_index for i in idx):  # a small deck lacks some of the named slides
@@ -312,7 +323,7 @@ def lecture_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
                 tmpl = {False: FOCUS_FUZZY_TEMPLATES, True: FRESH_TEMPLATES, "fresh2": FRESH2_TEMPLATES,
                         "fresh3": FRESH3_TEMPLATES, "fresh4": FRESH4_TEMPLATES,
                         "fresh5": FRESH5_TEMPLATES, "fresh6": FRESH6_TEMPLATES,
-                        "fresh7": FRESH7_TEMPLATES}[fresh][b.task]
+                        "fresh7": FRESH7_TEMPLATES, "fresh8": FRESH8_TEMPLATES}[fresh][b.task]
                 out.append(_focused(b, "multi", tmpl.format(x=x), False,
                                     [[by_index[i]["t0"], by_index[i]["t1"]] for i in idx], "steps", heldout, fresh))
         if b.task == "temporal_qa":
@@ -477,6 +488,12 @@ def robot_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
         if ph["phase"] in FRESH7_ROBOT_ZH:
             out.append(_focused(seg, f"{ph['phase']}-zh", FRESH7_ROBOT_ZH[ph["phase"]], True, [[ph["t0"], ph["t1"]]],
                                 "robot", held, fresh="fresh7"))
+        if ph["phase"] in FRESH8_ROBOT:
+            out.append(_focused(seg, ph["phase"], FRESH8_ROBOT[ph["phase"]], True, [[ph["t0"], ph["t1"]]], "robot",
+                                held, fresh="fresh8"))
+        if ph["phase"] in FRESH8_ROBOT_ZH:
+            out.append(_focused(seg, f"{ph['phase']}-zh", FRESH8_ROBOT_ZH[ph["phase"]], True, [[ph["t0"], ph["t1"]]],
+                                "robot", held, fresh="fresh8"))
     for f in truth["faults"]:
         if f["type"] == "missed_grasp":
             out.append(_focused(seg, "failed-grasp", "segment only the failed grasps", False, [[f["t0"], f["t1"]]],
@@ -487,6 +504,8 @@ def robot_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
                                 "robot", held, fresh="fresh6"))
             out.append(_focused(seg, "failed-grasp", FRESH7_FAULTS["missed_grasp"], True, [[f["t0"], f["t1"]]],
                                 "robot", held, fresh="fresh7"))
+            out.append(_focused(seg, "failed-grasp", FRESH8_FAULTS["missed_grasp"], True, [[f["t0"], f["t1"]]],
+                                "robot", held, fresh="fresh8"))
         if f["type"] == "drop":  # the contact that ended in the drop, up to the fall
             c0 = max((a for a, b in truth["contacts"] if a <= f["t0"]), default=f["t0"])
             out.append(_focused(con, "drop", "contact annotations, only the drops", False, [[c0, f["t1"]]], "robot", held))
@@ -496,6 +515,8 @@ def robot_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
                                 fresh="fresh6"))
             out.append(_focused(con, "drop", FRESH7_FAULTS["drop"], True, [[c0, f["t1"]]], "robot", held,
                                 fresh="fresh7"))
+            out.append(_focused(con, "drop", FRESH8_FAULTS["drop"], True, [[c0, f["t1"]]], "robot", held,
+                                fresh="fresh8"))
     return out
 
 

@@ -328,6 +328,7 @@ def summarize(records: list[dict[str, Any]], seed: int = 0) -> dict[str, Any]:
                         "fresh5": fblock([r for r in focused if r.get("focus_set") == "fresh5"]),
                         "fresh6": fblock([r for r in focused if r.get("focus_set") == "fresh6"]),
                         "fresh7": fblock([r for r in focused if r.get("focus_set") == "fresh7"]),
+                        "fresh8": fblock([r for r in focused if r.get("focus_set") == "fresh8"]),
                         "domains": {d: fblock([r for r in focused if r["domain"] == d])
                                     for d in sorted({r["domain"] for r in focused})}}
     out["errors"] = sum(1 for r in records + focused if r.get("error"))
