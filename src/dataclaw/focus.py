@@ -108,7 +108,9 @@ FAIL_RE = re.compile(r"\b(?:fail(?:ed|s|ing|ure|ures)?|unsuccessful|mistakes?|er
                      # a held thing lost: "loses the cube", "when the cube is lost mid-carry" (a drop)
                      r"(?:lose|loses|losing|lost)\s+(?:its\s+|their\s+|the\s+|a\s+|hold\s+of\s+(?:the\s+)?|grip\s+(?:on|of)\s+(?:the\s+)?)?"
                      r"(?:cube|block|object|item|box|ball|grip|hold|piece|load)|"
-                     r"(?:cube|block|object|item|box|ball|piece|load)\s+(?:is|was|gets|got|being)\s+lost)\b"
+                     r"(?:cube|block|object|item|box|ball|piece|load)\s+(?:is|was|gets|got|being)\s+lost|"
+                     # a held thing falling: "the cube falls out of the gripper", "the block fell off"
+                     r"(?:fall|falls|fell|falling|tumbles?|tumbled)\s+(?:out|off|away|from|down))\b"
                      r"|失败|出错|错误|失误|故障|掉落|卡住")
 # robot phases as the simulator and the phase expert name them; Chinese words map onto them
 ROBOT = {"reach": "reach", "reaching": "reach", "approach": "reach", "grasp": "grasp", "grasps": "grasp",
@@ -117,7 +119,7 @@ ROBOT = {"reach": "reach", "reaching": "reach", "approach": "reach", "grasp": "g
          "lifting": "transport", "transport": "transport", "carry": "transport", "carrying": "transport",
          "place": "place", "places": "place", "placing": "place", "placement": "place", "placements": "place",
          "put": "place", "release": "place", "releases": "place", "releasing": "place", "retreat": "retreat",
-         "retreating": "retreat", "handover": "handover", "handovers": "handover", "handoff": "handover", "伸手": "reach", "接近": "reach", "抓取": "grasp", "抓": "grasp", "拿起": "grasp",
+         "retreating": "retreat", "handover": "handover", "handovers": "handover", "handoff": "handover", "伸手": "reach", "接近": "reach", "靠近": "reach", "抓取": "grasp", "抓": "grasp", "拿起": "grasp",
          "夹取": "grasp", "夹住": "grasp", "夹紧": "grasp", "握住": "grasp", "抓住": "grasp", "搬运": "transport", "移动": "transport", "放置": "place", "放下": "place",
          "松开": "place", "后退": "retreat", "收回": "retreat",
          "交接": "handover", "递给": "handover"}
@@ -144,7 +146,9 @@ _ZH_NUM = r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十百]+)"
 # "exclusively"): it ends a focus phrase, never a word to look for
 _SHUT = (r"\b(?:(?:and|but|with)\s+)?(?:nothing|none|no(?:thing)? more)\s+(?:else|more|besides|beyond that)\b|"
          r"\b(?:(?:and|but)\s+)?(?:leave|leaving|skip|skipping|ignore|ignoring|drop|dropping|cut|cutting)\s+"
-         r"(?:out\s+)?(?:all\s+)?(?:the\s+)?(?:rest|others?|remainder)\b|\bexclusively\b|\balone\b|"
+         r"(?:out\s+)?(?:all\s+)?(?:the\s+)?(?:rest|others?|remainder|everything\s+else)\b|\bexclusively\b|\balone\b|"
+         # "nothing from the other parts", "none of the rest"
+         r"\b(?:nothing|none)\s+(?:from|of|about|on|in)\s+(?:the\s+|any\s+)?(?:other|others|rest|remaining)\b|"
          r"(?:其他|其余|别的|其它)(?:的|部分|内容)?(?:都|一概|全)?(?:不要|不用|略过|跳过)|不要(?:其他|其余|别的|其它)")
 # what a request makes: after "turn X into", never a topic word
 _OUTPUT_NOUNS = (r"how-?tos?|tutorials?|guides?|walk-?throughs?|lessons?|instructions?|steps?|step-by-step(?:\s+\w+)?|"
@@ -152,7 +156,9 @@ _OUTPUT_NOUNS = (r"how-?tos?|tutorials?|guides?|walk-?throughs?|lessons?|instruc
                  r"data(?:set)?|annotations?|segments?|labels?|pairs?|exercises?|flashcards?|summar(?:y|ies)")
 # where a focus phrase stops: a purpose, audience, time or output clause
 _END = re.compile(
-    r"\s*(?:[,.;!?，。；！？]|\bfor (?:a |an |the |my |our )?(?:beginners?|novices?|newcomers?|kids?|children|students?|"
+    # a comma that goes on to name another part ("dividing by three, and after that the check") does not end it
+    r"\s*(?:,(?!\s*(?:and|plus)\s+(?:after\s+that|then|also|afterwards)\s+(?:the|where|when|[a-z]+ing)\b)|[.;!?，。；！？]|"
+    r"\bfor (?:a |an |the |my |our )?(?:beginners?|novices?|newcomers?|kids?|children|students?|"
     r"experts?|teachers?|training|fine-?tuning|llama|trl|verl|lerobot|a model|an? ai|my model)\b|"
     r"\b(?:in|during|within|over)\s+the\s+(?:first|last|final|second|opening|closing)\b|\b(?:after|before)\s+the\b|"
     r"\bbetween\s+\d|\bfrom\s+\d|\bwith (?:timestamps?|timestamped|answers?|keyframes?|times?|captions?|boxes|points)\b|"
@@ -161,7 +167,7 @@ _END = re.compile(
     r"(?:hard|easy|difficult|simple)|\b(?:hard|easy|difficult|simple|challenging) ones\b|\bin (?:chinese|english)\b|"
     r"\b\d+ (?:questions?|samples?|examples?|items?|pairs?|clips?)\b|\bonly\b|的问题|的题|的样本|的数据|的片段|"
     # "turn the part where ... into a how-to": what it is made into is the output, not the part
-    rf"\binto\s+(?:a\s+|an\s+|some\s+|short\s+)*(?:{_OUTPUT_NOUNS})\b|"
+    rf"\b(?:into|as)\s+(?:a\s+|an\s+|some\s+|short\s+|a\s+set\s+of\s+)*(?:{_OUTPUT_NOUNS})\b|"
     # "X and nothing else", "X, and leave out the rest", "X exclusively": the user closing the focus
     rf"{_SHUT})")
 _SUBJECT = re.compile(r"^(?:(?:they|he|she|we|you|i|someone|somebody|it|the (?:narrator|teacher|presenter|speaker|user|"
@@ -192,14 +198,19 @@ _PHRASES = [
     # the output is the focus when the user closes it (else "turn this video into a tutorial" names all)
     (re.compile(r"\b(?:turn|turns|make|convert|transform|change|rework|rewrite|cut|edit)\s+(?P<x>.+?)\s+into\s+"
                 rf"(?:a\s+|an\s+|some\s+|short\s+)*(?:{_OUTPUT_NOUNS})\b(?=.*(?:\bonly\b|{_SHUT}))"), "only"),
+    # "write up the check as step-by-step instructions; nothing from the other parts": the same, with "as"
+    (re.compile(r"\b(?:write|writes|writing|wrote|type|set|lay|put)\s+(?:up|out|down)\s+(?P<x>.+?)\s+as\s+"
+                rf"(?:a\s+|an\s+|some\s+|short\s+|a\s+set\s+of\s+)*(?:{_OUTPUT_NOUNS})\b(?=.*(?:\bonly\b|{_SHUT}))"), "only"),
     (re.compile(r"(?:关于|有关|针对|围绕|聚焦于?|只看|只关注)(?P<x>[^，。,.!?；;]+)"), "zh"),
     (re.compile(r"(?:只要|只出|只做|只给|仅|只)(?P<x>[^，。,.!?；;关有针围聚看]+)"), "zh"),
+    # "请把X整理成教程", "为X生成带描述的视频片段", "把 X 这一段写成 tutorial": X is what the output is made of
+    (re.compile(r"(?:^|请|麻烦)\s*(?:把|将|为)(?P<x>[^，。,.!?；;]+?)(?:整理成|写成|做成|改成|剪成|生成|制作|出)"), "zh"),
 ]
 # who the data is for, leading a phrase after "for": "for (a) beginner(s) (about ...)" names no topic
 _AUDIENCE_LEAD = re.compile(r"^(?:(?:a|an|the|my|our)\s+)?(?:(?:complete|absolute|total|young)\s+)?(?:"
                             + "|".join(k for k in AUDIENCE if k.isascii()) + r"|training|fine-?tuning|my model|a model|llama|trl|verl|lerobot|webdataset|sharegpt|parquet)"
                             r"\b(?:\s+(?:about|on|of|covering|regarding)\s+|\s*$)")
-_ZH_TAIL = re.compile(r"(?:的)?(?:(?:那|这)?[一两二三四五几]?个?(?:部分|段|步|片段|环节|步骤|时候|地方)|(?:那|这)一?个?)?(?:的)?"
+_ZH_TAIL = re.compile(r"(?:的)?(?:(?:那|这)?[一两二三四五几]?个?(?:部分|段|步|片段|环节|步骤|时候|地方|过程)|(?:那|这)一?个?)?(?:的)?"
                       r"(?:难题|简单题|问题|题目|题|样本|数据|教程|内容|字幕|提问|例子)?$")
 _ZH_HEAD = re.compile(r"^(?:出|做|给|要|讲|生成|标注|标记|分割|切分|剪辑|剪|配|整理|描述)?(?:一些|几个)?"
                       r"(?:他们|她们|我们|他|她|老师|讲者|视频)?(?:在)?")
@@ -290,7 +301,9 @@ def _clean_phrase(x: str, subject: bool = False, lead: bool = False) -> str:
     if m:
         x = x[: m.start()]
     x = x.strip(" '\"“”‘’")
-    x = re.sub(r"^(?:just|only|solely|purely)\s+", "", x)  # "covering just the bike example": "just" is no topic
+    x = re.sub(r"^(?:just|only|solely|purely)\s+", "", x)
+    # "I only care about the steeping", "we only want the check": the wish is no topic
+    x = re.sub(r"^(?:(?:really|truly)\s+)?(?:care|cares|cared)\s+(?:about|for)\s+|^(?:am|is|are)\s+interested\s+in\s+", "", x)  # "covering just the bike example": "just" is no topic
     m = re.match(r"(?:where|when|in which)\s+", x) if lead else None
     if m:  # "just where it carries the cube": what happens there ("about when things happen" stays generic)
         x, subject = x[m.end():], True
@@ -341,6 +354,10 @@ def _readings(x: str, failures: bool) -> tuple[list[FocusReading], str | None, b
                    r"writes?|shows?)\s+(?:about|on|regarding|of)\s+", "", terms)
     terms = re.sub(r"\b(?:attempts?|tries|times|cases|ones|parts?|phases?|stages?)\b", " ", terms)
     terms = re.sub(r"\s+", " ", terms).strip(" ,.的")
+    # the object moved or got hold of names the phase: "while the cube is being moved over to the goal"
+    # (transport; "moved" alone is as much the arm's reach), "where the gripper gets hold of the cube" (grasp)
+    terms = _OBJECT_MOVED.sub(" carry ", terms)
+    terms = re.sub(r"\b(?:get|gets|got|getting)\s+(?:a\s+)?hold\s+of\b", " grasp ", terms).strip()
     words = content_words(terms)
     if not words or all(w in VAGUE for w in words) or GENERIC.match(" ".join(words)) or GENERIC.match(terms):
         return [], position, bool(words)
@@ -368,6 +385,10 @@ def _readings(x: str, failures: bool) -> tuple[list[FocusReading], str | None, b
         return [FocusReading(text=x, terms=terms, kind="object", weight=0.6),
                 FocusReading(text=x, terms=terms, kind="topic", weight=0.4)], position, True
     return [FocusReading(text=x, terms=terms, kind="topic")], position, False
+
+
+_OBJECT_MOVED = re.compile(r"\b(?:is|are|was|were|gets|get|got|being)\s+(?:being\s+)?(?:moved|carried|brought|taken|"
+                           r"transferred|transported|shifted)(?=\s+(?:over|across|along|to|toward|towards|onto|into)\b)")
 
 
 def _robot_word(word: str) -> str | None:
@@ -422,8 +443,8 @@ def parse_focus(intent: str) -> Focus:
             if how == "tail":  # "for beginners only" is an audience; "for a beginner about the dough only": the dough
                 x = _AUDIENCE_LEAD.sub("", x)
                 how = "only"
-            if how == "zh":
-                x = _clean_phrase(x)
+            if how == "zh":  # the output clause first ("...那部分出带 timestamp 的问题": _END cuts at 的问题)
+                x = _clean_phrase(_ZH_OUTPUT.sub("", x.strip()))
                 while (y := _ZH_TAIL.sub("", _ZH_OUTPUT.sub("", x).strip()).strip()) != x:
                     x = y
                 x = _ZH_HEAD.sub("", x).strip()
@@ -596,9 +617,10 @@ def _zh_units(run: str) -> list[str]:
     return out
 
 
-# an operator between two operands is said as a word: "x = 4" is "x等于四" / "x equals four"
+# an operator between two operands is said as a word: "x = 4" is "x等于四" / "x equals four"; a "- 3" on both
+# sides is the three taken away ("把加三消掉", 消 = eliminate)
 _OPERATORS = [(re.compile(r"[\w)]\s*=\s*[\w(-]"), "等 于 equal"), (re.compile(r"[\w)]\s*\+\s*[\w(]"), "加 plus"),
-              (re.compile(r"[\w)]\s*[-−]\s*[\w(]"), "减 minus"), (re.compile(r"[\w)]\s*[×*]\s*[\w(]"), "乘 time"),
+              (re.compile(r"[\w)]\s*[-−]\s*[\w(]"), "减 消 minus"), (re.compile(r"[\w)]\s*[×*]\s*[\w(]"), "乘 time"),
               (re.compile(r"[\w)]\s*[÷]\s*[\w(]"), "除 divid")]
 
 
@@ -1131,7 +1153,7 @@ def conjuncts(reading: FocusReading) -> list[FocusReading]:
     if reading.kind not in ("topic", "object"):
         return [reading]
     bits = [b.strip() for b in re.split(r"\s*(?:,|;|&|\band\b|\bas well as\b|\bplus\b|和|与|以及|、)\s*", reading.terms)]
-    bits = [re.sub(r"^(?:then|also|the|a|an)\s+", "", b) for b in bits if content_words(b)]
+    bits = [re.sub(r"^(?:(?:then|also|after\s+that|afterwards|the|a|an)\s+)+", "", b) for b in bits if content_words(b)]
     if len(bits) < 2 or re.search(r"\b(?:are|were|get|got|become|became)\b", bits[-1]):
         # "the half and the third are turned into sixths": "and" joins the subject of one event
         return [reading]
