@@ -210,6 +210,7 @@ def test_a_focused_robot_question_names_its_part(robot_data, tailored, tmp_path)
     from dataclaw.focus import parse_focus
     from dataclaw.pipeline import tailor
     from dataclaw.tasks import get_task
+    from dataclaw.verify import verify_sample
 
     def window(text):
         m = re.search(r"(?:the part|Within) ([\d.]+)-([\d.]+) s", text)
@@ -236,7 +237,10 @@ def test_a_focused_robot_question_names_its_part(robot_data, tailored, tmp_path)
     ev.meta["focus"] = {"spans": [[c.t0 + 0.05, c.t1 + 0.5]], "score": 1.0, "inside": 1.0, "reasons": []}
     ev.anchors = [x for x in ev.anchors if x.kind != "contact" or x.id == c.id]
     smp = task.build(task.rules(ev, spec), ev, spec, PathMedia())
-    assert window(smp.query.text) == (round(c.t0, 2), round(c.t1 + 0.5, 2)), smp.query.text  # widened to the contact
+    # the part's times are the cited anchors' own (a focus span's own end was an unsupported number)
+    assert window(smp.query.text) == (round(c.t0, 2), round(c.t1, 2)), smp.query.text
+    v = verify_sample(smp, [aset], task=task, evidence=ev)
+    assert v.ok, v.errors
 
     _, rows, _ = tailored
     assert all("Segment this robot episode" in r["query"]["text"] for r in rows if r["task"] == "segmentation")

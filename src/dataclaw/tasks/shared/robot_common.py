@@ -104,19 +104,27 @@ def episode_clip(media: Any, source: Any, duration: float) -> list[Any]:
 
 def focus_window(ev: Any, anchors: list[Anchor], duration: float) -> str | None:
     """The part of the episode a focused sample is about, in words ("2.60-3.40 s", or several joined by
-    "and"): the focus spans, each widened to the evidence anchors it overlaps. None when the evidence is
-    not focused or the part is the whole episode (then the question asks about the whole)."""
-    spans = [list(s) for s in ((ev.meta.get("focus") or {}).get("spans") or [])]
-    if not spans:
+    "and"): per focus span, the extent of the evidence anchors it overlaps. The times are the anchors' own,
+    so the verifier finds every number of the question in what the answer cites (a focus span's own end,
+    5.80 s, was an unsupported number). None when the evidence is not focused or covers the whole episode."""
+    spans = (ev.meta.get("focus") or {}).get("spans") or []
+    if not spans or not anchors:
         return None
+    parts: dict[int, list[float]] = {}
     for a in anchors:
-        best = max(spans, key=lambda s: overlap(a.t0, a.t1, s[0], s[1]))
-        if overlap(a.t0, a.t1, best[0], best[1]) > 0:
-            best[0], best[1] = min(best[0], a.t0), max(best[1], a.t1)
-    spans.sort()
-    if duration > 0 and sum(b - a for a, b in spans) >= 0.95 * duration:
+        k = max(range(len(spans)), key=lambda i: overlap(a.t0, a.t1, spans[i][0], spans[i][1]))
+        p = parts.setdefault(k, [a.t0, a.t1])
+        p[0], p[1] = min(p[0], a.t0), max(p[1], a.t1)
+    hull = sorted(parts.values())
+    merged: list[list[float]] = []
+    for a, b in hull:  # parts that touch read as one
+        if merged and a <= merged[-1][1] + 1e-6:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    if duration > 0 and sum(b - a for a, b in merged) >= 0.95 * duration:
         return None
-    return " and ".join(f"{a:.2f}-{b:.2f} s" for a, b in spans)
+    return " and ".join(f"{a:.2f}-{b:.2f} s" for a, b in merged)
 
 
 def uncovered(sample: Any, anchors: list[Anchor], field: str, what: str) -> list[str]:
