@@ -204,7 +204,9 @@ _PHRASES = [
     (re.compile(r"(?:关于|有关|针对|围绕|聚焦于?|只看|只关注)(?P<x>[^，。,.!?；;]+)"), "zh"),
     (re.compile(r"(?:只要|只出|只做|只给|仅|只)(?P<x>[^，。,.!?；;关有针围聚看]+)"), "zh"),
     # "请把X整理成教程", "为X生成带描述的视频片段", "把 X 这一段写成 tutorial": X is what the output is made of
-    (re.compile(r"(?:^|请|麻烦)\s*(?:把|将|为)(?P<x>[^，。,.!?；;]+?)(?:整理成|写成|做成|改成|剪成|生成|制作|出)"), "zh"),
+    # ... but "把这个讲座视频做成教程" makes the whole source into the output: no part is named
+    (re.compile(r"(?:^|请|麻烦)\s*(?:把|将|为)(?!\s*(?:这个|这段|这部|这|该|本|整个|整段)?\S{0,4}?(?:视频|讲座|课|录像|录屏|演示|影片|内容)"
+                r"\s*(?:整理成|写成|做成|改成|剪成|生成|制作|出))(?P<x>[^，。,.!?；;]+?)(?:整理成|写成|做成|改成|剪成|生成|制作|出)"), "zh"),
 ]
 # who the data is for, leading a phrase after "for": "for (a) beginner(s) (about ...)" names no topic
 _AUDIENCE_LEAD = re.compile(r"^(?:(?:a|an|the|my|our)\s+)?(?:(?:complete|absolute|total|young)\s+)?(?:"

@@ -79,3 +79,14 @@ def test_a_comma_that_goes_on_to_the_next_part_keeps_both():
     f = parse_focus("generate captioned clips, restricted to dividing by three, and after that the check")
     assert [c.terms for r in f.readings for c in conjuncts(r)] == ["dividing by three", "check"]
     assert _terms("questions about the watering, and then make them hard") == ["the watering"]
+
+
+def test_the_whole_source_made_into_the_output_names_no_part():
+    """"把这个讲座视频做成分步教程数据" is "turn this lecture video into tutorial data": the source itself, not a
+    part of it (the 把X做成 opener read "这个讲座视频" as a topic, and the zh lecture run made nothing)."""
+    from dataclaw.focus import parse_focus
+
+    for intent in ("把这个讲座视频做成分步教程数据，并生成带时间戳的问答", "把这个视频做成教程", "为这段录像生成字幕"):
+        f = parse_focus(intent)
+        assert f is None or not f.selects, (intent, f)
+    assert [r.terms for r in parse_focus("请把减三那一步整理成教程").readings] == ["减三"]
