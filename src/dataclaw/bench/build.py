@@ -31,18 +31,8 @@ from pydantic import BaseModel, Field
 
 from .. import __version__
 from ..sim import simulate_episode, write_hdf5_episode
-from .intents import (FOCUS_FUZZY, FOCUS_FUZZY_TEMPLATES, FOCUS_HELDOUT, FOCUS_MULTI, FOCUS_TEMPLATES, FRESH_FUZZY, FRESH_MULTI,
-                      FRESH2_FUZZY, FRESH2_MULTI, FRESH2_ROBOT, FRESH2_TEMPLATES,
-                      FRESH3_FUZZY, FRESH3_MULTI, FRESH3_ROBOT, FRESH3_TEMPLATES,
-                      FRESH4_FUZZY, FRESH4_MULTI, FRESH4_ROBOT, FRESH4_TEMPLATES,
-                      FRESH5_FAULTS, FRESH5_FUZZY, FRESH5_MULTI, FRESH5_ROBOT, FRESH5_TEMPLATES,
-                      FRESH6_FAULTS, FRESH6_FUZZY, FRESH6_MIXED, FRESH6_MIXED_TEMPLATES, FRESH6_MULTI, FRESH6_ROBOT,
-                      FRESH6_ROBOT_ZH, FRESH6_TEMPLATES, FRESH6_ZH, FRESH6_ZH_MULTI, FRESH6_ZH_TEMPLATES,
-                      FRESH7_FAULTS, FRESH7_FUZZY, FRESH7_MIXED, FRESH7_MIXED_TEMPLATES, FRESH7_MULTI, FRESH7_ROBOT,
-                      FRESH7_ROBOT_ZH, FRESH7_TEMPLATES, FRESH7_ZH, FRESH7_ZH_MULTI, FRESH7_ZH_TEMPLATES,
-                      FRESH8_FAULTS, FRESH8_FUZZY, FRESH8_MIXED, FRESH8_MIXED_TEMPLATES, FRESH8_MULTI, FRESH8_ROBOT,
-                      FRESH8_ROBOT_ZH, FRESH8_TEMPLATES, FRESH8_ZH, FRESH8_ZH_MULTI, FRESH8_ZH_TEMPLATES,
-                      FRESH_ROBOT, FRESH_TEMPLATES, pick, pick_zh)
+from .intents import (FOCUS_FUZZY, FOCUS_FUZZY_TEMPLATES, FOCUS_HELDOUT, FOCUS_MULTI, FOCUS_TEMPLATES, HELD_OUT_SETS,
+                      pick, pick_zh)
 
 log = logging.getLogger(__name__)
 
@@ -208,24 +198,24 @@ def zh_lecture_cases(out: Path, rng: np.random.Generator, tasks: tuple[str, ...]
 
 
 def zh_focus_cases(truth: dict, base: list[Case]) -> list[Case]:
-    """The sixth to eighth held-out sets' Chinese focused intents on the Chinese lecture
-    (intents.FRESH6_ZH*, FRESH7_ZH*, FRESH8_ZH*): one per step slide and task, and one naming two steps; reference
-    spans = the slides' time on screen."""
+    """The held-out sets' Chinese focused intents on the Chinese lecture (HeldOutSet.zh*, from the sixth set
+    on): one per step slide and task, and one naming two steps; reference spans = the slides' time on screen."""
     by_index = {s["index"]: s for s in truth["slides"]}
     out: list[Case] = []
-    for steps, templates, (idx, multi), fresh in ((FRESH6_ZH, FRESH6_ZH_TEMPLATES, FRESH6_ZH_MULTI, "fresh6"),
-                                                  (FRESH7_ZH, FRESH7_ZH_TEMPLATES, FRESH7_ZH_MULTI, "fresh7"),
-                                                  (FRESH8_ZH, FRESH8_ZH_TEMPLATES, FRESH8_ZH_MULTI, "fresh8")):
+    for hs in HELD_OUT_SETS:
+        if not hs.zh:
+            continue
+        idx, multi = hs.zh_multi or ((), "")
         for b in base:
-            if b.fuzzy or b.task not in templates:
+            if b.fuzzy or b.task not in hs.zh_templates:
                 continue
-            for i, x in steps.items():
+            for i, x in hs.zh.items():
                 if i in by_index:
-                    out.append(_focused(b, f"s{i}", templates[b.task].format(x=x), True,
-                                        [[by_index[i]["t0"], by_index[i]["t1"]]], "step", True, fresh=fresh))
-            if all(i in by_index for i in idx):
-                out.append(_focused(b, "multi", templates[b.task].format(x=multi), False,
-                                    [[by_index[i]["t0"], by_index[i]["t1"]] for i in idx], "steps", True, fresh=fresh))
+                    out.append(_focused(b, f"s{i}", hs.zh_templates[b.task].format(x=x), True,
+                                        [[by_index[i]["t0"], by_index[i]["t1"]]], "step", True, fresh=hs.name))
+            if idx and all(i in by_index for i in idx):
+                out.append(_focused(b, "multi", hs.zh_templates[b.task].format(x=multi), False,
+                                    [[by_index[i]["t0"], by_index[i]["t1"]] for i in idx], "steps", True, fresh=hs.name))
     return out
 
 
@@ -236,10 +226,10 @@ def _step_words(title: str) -> str:
 
 
 def _focused(base: Case, k: str, intent: str, fuzzy: bool, spans: list[list[float]], what: str,
-             heldout: bool, fresh: bool | str = False) -> Case:
-    """A focused case; `fresh`: of a held-out set written before any run (True: intents.FRESH_*, set
-    "fresh"; "fresh2" ... "fresh8": intents.FRESH2_* ... FRESH8_*)."""
-    kind = "fresh" if fresh is True else (fresh or "focus")
+             heldout: bool, fresh: str | None = None) -> Case:
+    """A focused case; `fresh`: the name of the held-out set (intents.HELD_OUT_SETS) it belongs to, written
+    before any run on it; None: the dev set."""
+    kind = fresh or "focus"
     return base.model_copy(update={
         "id": f"{base.id.rsplit('-', 1)[0]}-{kind}-{k}", "intent": intent, "fuzzy": fuzzy,
         "focus": {"spans": [[round(a, 4), round(b, 4)] for a, b in spans], "baseline": base.id,
@@ -268,63 +258,23 @@ def lecture_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
             if para:
                 out.append(_focused(b, f"s{s['index']}-fuzzy", FOCUS_FUZZY_TEMPLATES[b.task].format(x=para), True,
                                     [[s["t0"], s["t1"]]], "step", heldout))
-            para = FRESH_FUZZY.get(name, {}).get(s["index"])
-            if para:
-                out.append(_focused(b, f"s{s['index']}", FRESH_TEMPLATES[b.task].format(x=para), True,
-                                    [[s["t0"], s["t1"]]], "step", heldout, fresh=True))
-            para = FRESH2_FUZZY.get(name, {}).get(s["index"])
-            if para:
-                out.append(_focused(b, f"s{s['index']}", FRESH2_TEMPLATES[b.task].format(x=para), True,
-                                    [[s["t0"], s["t1"]]], "step", heldout, fresh="fresh2"))
-            para = FRESH3_FUZZY.get(name, {}).get(s["index"])
-            if para:
-                out.append(_focused(b, f"s{s['index']}", FRESH3_TEMPLATES[b.task].format(x=para), True,
-                                    [[s["t0"], s["t1"]]], "step", heldout, fresh="fresh3"))
-            para = FRESH4_FUZZY.get(name, {}).get(s["index"])
-            if para:
-                out.append(_focused(b, f"s{s['index']}", FRESH4_TEMPLATES[b.task].format(x=para), True,
-                                    [[s["t0"], s["t1"]]], "step", heldout, fresh="fresh4"))
-            para = FRESH5_FUZZY.get(name, {}).get(s["index"])
-            if para:
-                out.append(_focused(b, f"s{s['index']}", FRESH5_TEMPLATES[b.task].format(x=para), True,
-                                    [[s["t0"], s["t1"]]], "step", heldout, fresh="fresh5"))
-            para = FRESH6_FUZZY.get(name, {}).get(s["index"])
-            if para:
-                out.append(_focused(b, f"s{s['index']}", FRESH6_TEMPLATES[b.task].format(x=para), True,
-                                    [[s["t0"], s["t1"]]], "step", heldout, fresh="fresh6"))
-            para = FRESH6_MIXED.get(name, {}).get(s["index"])
-            if para:
-                out.append(_focused(b, f"s{s['index']}-zh", FRESH6_MIXED_TEMPLATES[b.task].format(x=para), True,
-                                    [[s["t0"], s["t1"]]], "step", heldout, fresh="fresh6"))
-            para = FRESH7_FUZZY.get(name, {}).get(s["index"])
-            if para:
-                out.append(_focused(b, f"s{s['index']}", FRESH7_TEMPLATES[b.task].format(x=para), True,
-                                    [[s["t0"], s["t1"]]], "step", heldout, fresh="fresh7"))
-            para = FRESH7_MIXED.get(name, {}).get(s["index"])
-            if para:
-                out.append(_focused(b, f"s{s['index']}-zh", FRESH7_MIXED_TEMPLATES[b.task].format(x=para), True,
-                                    [[s["t0"], s["t1"]]], "step", heldout, fresh="fresh7"))
-            para = FRESH8_FUZZY.get(name, {}).get(s["index"])
-            if para:
-                out.append(_focused(b, f"s{s['index']}", FRESH8_TEMPLATES[b.task].format(x=para), True,
-                                    [[s["t0"], s["t1"]]], "step", heldout, fresh="fresh8"))
-            para = FRESH8_MIXED.get(name, {}).get(s["index"])
-            if para:
-                out.append(_focused(b, f"s{s['index']}-zh", FRESH8_MIXED_TEMPLATES[b.task].format(x=para), True,
-                                    [[s["t0"], s["t1"]]], "step", heldout, fresh="fresh8"))
+            for hs in HELD_OUT_SETS:  # each set's paraphrase of this step, then its mixed zh-en one
+                para = hs.fuzzy.get(name, {}).get(s["index"])
+                if para:
+                    out.append(_focused(b, f"s{s['index']}", hs.templates[b.task].format(x=para), True,
+                                        [[s["t0"], s["t1"]]], "step", heldout, fresh=hs.name))
+                para = hs.mixed.get(name, {}).get(s["index"])
+                if para:
+                    out.append(_focused(b, f"s{s['index']}-zh", hs.mixed_templates[b.task].format(x=para), True,
+                                        [[s["t0"], s["t1"]]], "step", heldout, fresh=hs.name))
         by_index = {s["index"]: s for s in slides}
-        for table, fresh in ((FOCUS_MULTI, False), (FRESH_MULTI, True), (FRESH2_MULTI, "fresh2"), (FRESH3_MULTI, "fresh3"),
-                           (FRESH4_MULTI, "fresh4"), (FRESH5_MULTI, "fresh5"), (FRESH6_MULTI, "fresh6"),
-                           (FRESH7_MULTI, "fresh7"), (FRESH8_MULTI, "fresh8")):
+        multis = [(FOCUS_MULTI, FOCUS_FUZZY_TEMPLATES, None)] + [(hs.multi, hs.templates, hs.name) for hs in HELD_OUT_SETS]
+        for table, templates, fresh in multis:
             if name in table:  # several parts: the reference is every named slide's time on screen
                 idx, x = table[name]
                 if any(i not in by_index for i in idx):  # a small deck lacks some of the named slides
                     continue
-                tmpl = {False: FOCUS_FUZZY_TEMPLATES, True: FRESH_TEMPLATES, "fresh2": FRESH2_TEMPLATES,
-                        "fresh3": FRESH3_TEMPLATES, "fresh4": FRESH4_TEMPLATES,
-                        "fresh5": FRESH5_TEMPLATES, "fresh6": FRESH6_TEMPLATES,
-                        "fresh7": FRESH7_TEMPLATES, "fresh8": FRESH8_TEMPLATES}[fresh][b.task]
-                out.append(_focused(b, "multi", tmpl.format(x=x), False,
+                out.append(_focused(b, "multi", templates[b.task].format(x=x), False,
                                     [[by_index[i]["t0"], by_index[i]["t1"]] for i in idx], "steps", heldout, fresh))
         if b.task == "temporal_qa":
             n = int(truth["duration"] // 2)
@@ -461,62 +411,28 @@ def robot_focus_cases(name: str, truth: dict, base: list[Case]) -> list[Case]:
         if ph["phase"] == "transport":
             out.append(_focused(seg, "transport-clear", "label only the transport phase", False,
                                 [[ph["t0"], ph["t1"]]], "robot", held))
-        if ph["phase"] in FRESH_ROBOT:
-            out.append(_focused(seg, ph["phase"], FRESH_ROBOT[ph["phase"]], True, [[ph["t0"], ph["t1"]]], "robot",
-                                held, fresh=True))
-        if ph["phase"] in FRESH2_ROBOT:
-            out.append(_focused(seg, ph["phase"], FRESH2_ROBOT[ph["phase"]], True, [[ph["t0"], ph["t1"]]], "robot",
-                                held, fresh="fresh2"))
-        if ph["phase"] in FRESH3_ROBOT:
-            out.append(_focused(seg, ph["phase"], FRESH3_ROBOT[ph["phase"]], True, [[ph["t0"], ph["t1"]]], "robot",
-                                held, fresh="fresh3"))
-        if ph["phase"] in FRESH4_ROBOT:
-            out.append(_focused(seg, ph["phase"], FRESH4_ROBOT[ph["phase"]], True, [[ph["t0"], ph["t1"]]], "robot",
-                                held, fresh="fresh4"))
-        if ph["phase"] in FRESH5_ROBOT:
-            out.append(_focused(seg, ph["phase"], FRESH5_ROBOT[ph["phase"]], True, [[ph["t0"], ph["t1"]]], "robot",
-                                held, fresh="fresh5"))
-        if ph["phase"] in FRESH6_ROBOT:
-            out.append(_focused(seg, ph["phase"], FRESH6_ROBOT[ph["phase"]], True, [[ph["t0"], ph["t1"]]], "robot",
-                                held, fresh="fresh6"))
-        if ph["phase"] in FRESH6_ROBOT_ZH:
-            out.append(_focused(seg, f"{ph['phase']}-zh", FRESH6_ROBOT_ZH[ph["phase"]], True, [[ph["t0"], ph["t1"]]],
-                                "robot", held, fresh="fresh6"))
-        if ph["phase"] in FRESH7_ROBOT:
-            out.append(_focused(seg, ph["phase"], FRESH7_ROBOT[ph["phase"]], True, [[ph["t0"], ph["t1"]]], "robot",
-                                held, fresh="fresh7"))
-        if ph["phase"] in FRESH7_ROBOT_ZH:
-            out.append(_focused(seg, f"{ph['phase']}-zh", FRESH7_ROBOT_ZH[ph["phase"]], True, [[ph["t0"], ph["t1"]]],
-                                "robot", held, fresh="fresh7"))
-        if ph["phase"] in FRESH8_ROBOT:
-            out.append(_focused(seg, ph["phase"], FRESH8_ROBOT[ph["phase"]], True, [[ph["t0"], ph["t1"]]], "robot",
-                                held, fresh="fresh8"))
-        if ph["phase"] in FRESH8_ROBOT_ZH:
-            out.append(_focused(seg, f"{ph['phase']}-zh", FRESH8_ROBOT_ZH[ph["phase"]], True, [[ph["t0"], ph["t1"]]],
-                                "robot", held, fresh="fresh8"))
+        for hs in HELD_OUT_SETS:
+            if ph["phase"] in hs.robot:
+                out.append(_focused(seg, ph["phase"], hs.robot[ph["phase"]], True, [[ph["t0"], ph["t1"]]], "robot",
+                                    held, fresh=hs.name))
+            if ph["phase"] in hs.robot_zh:
+                out.append(_focused(seg, f"{ph['phase']}-zh", hs.robot_zh[ph["phase"]], True, [[ph["t0"], ph["t1"]]],
+                                    "robot", held, fresh=hs.name))
     for f in truth["faults"]:
         if f["type"] == "missed_grasp":
             out.append(_focused(seg, "failed-grasp", "segment only the failed grasps", False, [[f["t0"], f["t1"]]],
                                 "robot", held))
-            out.append(_focused(seg, "failed-grasp", FRESH5_FAULTS["missed_grasp"], True, [[f["t0"], f["t1"]]],
-                                "robot", held, fresh="fresh5"))
-            out.append(_focused(seg, "failed-grasp", FRESH6_FAULTS["missed_grasp"], True, [[f["t0"], f["t1"]]],
-                                "robot", held, fresh="fresh6"))
-            out.append(_focused(seg, "failed-grasp", FRESH7_FAULTS["missed_grasp"], True, [[f["t0"], f["t1"]]],
-                                "robot", held, fresh="fresh7"))
-            out.append(_focused(seg, "failed-grasp", FRESH8_FAULTS["missed_grasp"], True, [[f["t0"], f["t1"]]],
-                                "robot", held, fresh="fresh8"))
+            for hs in HELD_OUT_SETS:
+                if "missed_grasp" in hs.faults:
+                    out.append(_focused(seg, "failed-grasp", hs.faults["missed_grasp"], True, [[f["t0"], f["t1"]]],
+                                        "robot", held, fresh=hs.name))
         if f["type"] == "drop":  # the contact that ended in the drop, up to the fall
             c0 = max((a for a, b in truth["contacts"] if a <= f["t0"]), default=f["t0"])
             out.append(_focused(con, "drop", "contact annotations, only the drops", False, [[c0, f["t1"]]], "robot", held))
-            out.append(_focused(con, "drop", FRESH5_FAULTS["drop"], True, [[c0, f["t1"]]], "robot", held,
-                                fresh="fresh5"))
-            out.append(_focused(con, "drop", FRESH6_FAULTS["drop"], True, [[c0, f["t1"]]], "robot", held,
-                                fresh="fresh6"))
-            out.append(_focused(con, "drop", FRESH7_FAULTS["drop"], True, [[c0, f["t1"]]], "robot", held,
-                                fresh="fresh7"))
-            out.append(_focused(con, "drop", FRESH8_FAULTS["drop"], True, [[c0, f["t1"]]], "robot", held,
-                                fresh="fresh8"))
+            for hs in HELD_OUT_SETS:
+                if "drop" in hs.faults:
+                    out.append(_focused(con, "drop", hs.faults["drop"], True, [[c0, f["t1"]]], "robot", held,
+                                        fresh=hs.name))
     return out
 
 

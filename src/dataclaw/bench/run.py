@@ -38,6 +38,7 @@ from ..sources import load_source
 from ..tasks import get_task
 from ..verify import draft_schema_errors, verify_sample
 from .build import Case, load_cases
+from .intents import HELD_OUT_SETS
 from .metrics import (
     Unit, bootstrap_ci, field_score, focus_scores, match_units, minilm_embedder, semantic_score, sequence_score,
 )
@@ -321,14 +322,8 @@ def summarize(records: list[dict[str, Any]], seed: int = 0) -> dict[str, Any]:
                         "heldout": fblock([r for r in focused if r.get("heldout")]),
                         # dev: every case but the fresh set, which was written before any run on it
                         "dev": fblock([r for r in focused if r.get("focus_set", "dev") == "dev"]),
-                        "fresh": fblock([r for r in focused if r.get("focus_set") == "fresh"]),
-                        "fresh2": fblock([r for r in focused if r.get("focus_set") == "fresh2"]),
-                        "fresh3": fblock([r for r in focused if r.get("focus_set") == "fresh3"]),
-                        "fresh4": fblock([r for r in focused if r.get("focus_set") == "fresh4"]),
-                        "fresh5": fblock([r for r in focused if r.get("focus_set") == "fresh5"]),
-                        "fresh6": fblock([r for r in focused if r.get("focus_set") == "fresh6"]),
-                        "fresh7": fblock([r for r in focused if r.get("focus_set") == "fresh7"]),
-                        "fresh8": fblock([r for r in focused if r.get("focus_set") == "fresh8"]),
+                        **{hs.name: fblock([r for r in focused if r.get("focus_set") == hs.name])
+                           for hs in HELD_OUT_SETS},
                         "domains": {d: fblock([r for r in focused if r["domain"] == d])
                                     for d in sorted({r["domain"] for r in focused})}}
     out["errors"] = sum(1 for r in records + focused if r.get("error"))
