@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from ..model import Anchor, AnchorSet, Query, Sample, Segment, TaskSpec
 from ..sources.gui_trace import parse_step_action
 from .base import Evidence, Task, register_task
-from .shared.common import DraftError, build_prompt, clean, evidence_sample_id, provenance, validate_draft
+from .shared.common import DraftError, build_prompt, clean, evidence_sample_id, provenance, uncited, validate_draft
 from .shared.gui_text import FIELD_ROLES, ROLE_WORDS_ZH, key_words, quote_errors, quote_or_none, role_word
 
 ACTION_FIELDS = ("type", "x", "y", "button", "text", "keys", "dx", "dy")
@@ -536,11 +536,9 @@ class GuiTrajectoryTask(Task):
     def _missing_actions(sample: Sample, ev: Evidence) -> list[str]:
         """The trajectory is the fragment's actions, all of them: a draft that skips one teaches an agent to
         reach the next screen without the action that led there (a bad step is repaired, not left out)."""
-        cited = {x for seg in sample.solution for x in seg.anchors}
-        errors = []
-        for k, rec in enumerate(ev.meta.get("steps") or []):  # absent when the evidence is rebuilt from a file
-            if rec["action"] not in cited:
-                act = ev.anchor(rec["action"])
-                what = describe(act, ev.anchor(rec["element"]) if rec.get("element") else None) if act else rec["action"]
-                errors.append(f"step {k + 1} of the fragment ({what}, {rec['action']}) is not in the trajectory")
-        return errors
+        def what(k: int, rec: dict) -> str:
+            act = ev.anchor(rec["action"])
+            said = describe(act, ev.anchor(rec["element"]) if rec.get("element") else None) if act else rec["action"]
+            return f"step {k + 1} of the fragment ({said}, {rec['action']}) is not in the trajectory"
+        # steps are absent when the evidence is rebuilt from a file
+        return uncited(sample, ev.meta.get("steps") or [], lambda rec: [rec["action"]], what)

@@ -21,7 +21,7 @@ from ..model import AnchorSet, Query, Sample, Segment, TaskSpec
 from .base import Evidence, Task, register_task
 from .shared.common import (FRAME_SCHEMA, IDS_SCHEMA, DraftError, Unit, anchor_text, build_prompt, clean,
                      content_units, duration_of, merge_same_heading, evidence_sample_id, frame_ref, frame_segment,
-                     provenance, select_frames, span_errors, validate_draft)
+                     provenance, select_frames, span_errors, uncited, validate_draft)
 
 
 class TutorialParams(BaseModel):
@@ -346,11 +346,9 @@ class TutorialTask(Task):
     def _missing_steps(sample: Sample, ev: Evidence) -> list[str]:
         """A tutorial walks through every step of its evidence: a step no text segment cites is missing (a
         model's two-step draft of a five-step lesson was grounded, and accepted). Merged steps are fine."""
-        cited = {x for seg in sample.solution if seg.type == "text" for x in seg.anchors}
-        errors = []
-        for k, u in enumerate(ev.meta.get("units") or []):  # absent when the evidence is rebuilt from a file
-            own = (u.get("ocr") or []) + (u.get("speech") or []) + (u.get("visual") or []) or (u.get("shots") or [])
-            if own and not cited & set(own):
-                errors.append(f"step {k + 1} of the evidence ({u['t0']:.2f}-{u['t1']:.2f} s, "
-                              f"{clean(u.get('text') or '')[:60]!r}) is not in the tutorial; cite one of {own[:3]}")
-        return errors
+        def own(u: dict) -> list[str]:
+            return (u.get("ocr") or []) + (u.get("speech") or []) + (u.get("visual") or []) or (u.get("shots") or [])
+        # units are absent when the evidence is rebuilt from a file
+        return uncited(sample, ev.meta.get("units") or [], own, lambda k, u: (
+            f"step {k + 1} of the evidence ({u['t0']:.2f}-{u['t1']:.2f} s, {clean(u.get('text') or '')[:60]!r}) "
+            f"is not in the tutorial; cite one of {own(u)[:3]}"), "text")

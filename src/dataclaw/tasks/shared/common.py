@@ -365,6 +365,14 @@ def inside_hull(ev: Evidence, ids: list[str], t0: float, t1: float, tol: float =
     return bool(cited) and min(a.t0 for a in cited) - tol <= t0 and t1 <= max(a.t1 for a in cited) + tol
 
 
+def uncited(sample: Any, items: list[Any], ids_of: Any, describe: Any, seg_type: str | None = None) -> list[str]:
+    """Errors for the items of a sample's evidence (phases, contacts, steps, actions) that no solution
+    segment (of `seg_type`, if given) cites by one of `ids_of(item)`: an answer to a question about the
+    whole evidence lists all of it, not the first part. `describe(k, item)` words the error."""
+    cited = {a for seg in sample.solution if seg_type is None or seg.type == seg_type for a in seg.anchors}
+    return [describe(k, it) for k, it in enumerate(items) if (ids := ids_of(it)) and not cited & set(ids)]
+
+
 def span_errors(ev: Evidence, ids: list[str], t0: float, t1: float, where: str, hull: bool = False) -> list[str]:
     """The span must be ordered, inside the video and inside one of the anchors it cites (with
     `hull`, inside the stretch the cited anchors cover together, e.g. consecutive shots)."""

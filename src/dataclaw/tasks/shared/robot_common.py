@@ -11,7 +11,7 @@ import numpy as np
 from ...errors import SourceError
 from ...model import Anchor, AnchorSet, Segment, Source
 from ...sources import open_stream
-from .common import overlap, span_errors
+from .common import overlap, span_errors, uncited
 
 _OPEN: OrderedDict[str, Any] = OrderedDict()
 
@@ -130,9 +130,8 @@ def focus_window(ev: Any, anchors: list[Anchor], duration: float) -> str | None:
 def uncovered(sample: Any, anchors: list[Anchor], field: str, what: str) -> list[str]:
     """Errors for the anchors no span of the solution cites: an answer about a whole episode ("its
     phases", "when is the gripper in contact") lists every interval of its evidence, not the first."""
-    cited = {a for seg in sample.solution if seg.type == "span" for a in seg.anchors}
-    return [f"{field}: the {a.data.get('phase', a.kind)} {a.t0:.2f}-{a.t1:.2f} s ({a.id}) has no span; {what}"
-            for a in anchors if a.id not in cited]
+    return uncited(sample, anchors, lambda a: [a.id], lambda _, a: (
+        f"{field}: the {a.data.get('phase', a.kind)} {a.t0:.2f}-{a.t1:.2f} s ({a.id}) has no span; {what}"), "span")
 
 
 def interval_segments(ev: Any, items: list[dict], field: str, text_key: str, media: Any, *, frames: bool,
