@@ -46,6 +46,8 @@ SAID_KINDS = {"ocr_text", "transcript", "speech", "caption"}  # anchors whose te
 WN_GUESS = 0.5  # WordNet relations that MiniLM calls unrelated (cos < EMB_LO): a guess for `_weak`, never a match
 EMB_LO, EMB_HI = 0.35, 0.65  # MiniLM cosine mapped linearly to [0, 1] between these (0.35: unrelated)
 FUZZ_MIN = 85.0  # rapidfuzz ratio for a word to match a word (typos, OCR noise)
+# the labels every step heading has ("Step 2:"): a near spelling of them is another word ("steep" is no "step")
+FUZZ_NOT = {"step", "part", "stage", "phase", "section", "chapter"}
 LITERAL = 0.99  # a part whose anchor has every word of the reading beats parts matched by relations or meaning
 WEAK_MIN = 0.4  # a part the user says exists ("the part where ..."): the best one is taken at this score ...
 WEAK_LEAD = 1.25  # ... when it leads the next part by this factor (else the reading is too vague to pick one)
@@ -149,11 +151,18 @@ _SHUT = (r"\b(?:(?:and|but|with)\s+)?(?:nothing|none|no(?:thing)? more)\s+(?:els
          r"(?:out\s+)?(?:all\s+)?(?:the\s+)?(?:rest|others?|remainder|everything\s+else)\b|\bexclusively\b|\balone\b|"
          # "nothing from the other parts", "none of the rest"
          r"\b(?:nothing|none)\s+(?:from|of|about|on|in)\s+(?:the\s+|any\s+)?(?:other|others|rest|remaining)\b|"
+         # "the other sections are not needed", "the rest can be skipped", "no need for the rest"
+         r"(?:\b(?:the\s+)?(?:other|remaining)\s+(?:\w+\s+)?|\bthe\s+rest\s+(?:of\s+(?:it|them|the\s+\w+)\s+)?)(?:is|are|can\s+be|may\s+be)\s+"
+         r"(?:not\s+(?:needed|wanted|necessary|required|important|relevant|of\s+interest)|unnecessary|unneeded|unwanted|irrelevant|"
+         r"skipped|ignored|left\s+out|dropped|omitted)\b|\b(?:(?:do\s+not|don'?t|no)\s+need\s+(?:for\s+)?(?:the\s+|any\s+)?(?:rest|others?|other\s+\w+))\b|"
          r"(?:其他|其余|别的|其它)(?:的|部分|内容)?(?:都|一概|全)?(?:不要|不用|略过|跳过)|不要(?:其他|其余|别的|其它)")
 # what a request makes: after "turn X into", never a topic word
 _OUTPUT_NOUNS = (r"how-?tos?|tutorials?|guides?|walk-?throughs?|lessons?|instructions?|steps?|step-by-step(?:\s+\w+)?|"
                  r"questions?|quiz(?:zes)?|q ?& ?a|qa|captions?|captioned\s+\w+|clips?|videos?|samples?|examples?|"
                  r"data(?:set)?|annotations?|segments?|labels?|pairs?|exercises?|flashcards?|summar(?:y|ies)")
+# what leads an output noun after "as" / "into": "a set of timestamped questions", "a short step-by-step guide"
+_OUT_LEAD = (r"(?:(?:a|an|some)\s+(?:(?:set|list|series|couple|few|number|bunch|handful|collection)\s+of\s+)?(?:[a-z&-]+\s+){0,2}?|"
+             r"(?:short\s+|a\s+set\s+of\s+)*)")
 # where a focus phrase stops: a purpose, audience, time or output clause
 _END = re.compile(
     # a comma that goes on to name another part ("dividing by three, and after that the check") does not end it
@@ -167,7 +176,7 @@ _END = re.compile(
     r"(?:hard|easy|difficult|simple)|\b(?:hard|easy|difficult|simple|challenging) ones\b|\bin (?:chinese|english)\b|"
     r"\b\d+ (?:questions?|samples?|examples?|items?|pairs?|clips?)\b|\bonly\b|的问题|的题|的样本|的数据|的片段|"
     # "turn the part where ... into a how-to": what it is made into is the output, not the part
-    rf"\b(?:into|as)\s+(?:a\s+|an\s+|some\s+|short\s+|a\s+set\s+of\s+)*(?:{_OUTPUT_NOUNS})\b|"
+    rf"\b(?:into|as)\s+{_OUT_LEAD}(?:{_OUTPUT_NOUNS})\b|"
     # "X and nothing else", "X, and leave out the rest", "X exclusively": the user closing the focus
     rf"{_SHUT})")
 _SUBJECT = re.compile(r"^(?:(?:they|he|she|we|you|i|someone|somebody|it|the (?:narrator|teacher|presenter|speaker|user|"
@@ -181,7 +190,8 @@ _PHRASES = [
     # "frames where the player shoots", "clips when the cup tilts"
     (re.compile(r"\b(frame|clip|shot|moment|time|scene)(s?)\s+(?:where|when|in which)\s+(?P<x>.+)"), "part"),
     (re.compile(r"\b(?:focus(?:ed|ing)?|concentrat\w*|zoom(?:ed|ing)? in)\s+on\s+(?P<x>.+)"), "focus"),
-    (re.compile(r"\b(?:questions?|quiz(?:zes)?|q ?& ?a|qa|samples?|examples?|clips?|captions?|tutorials?|"
+    (re.compile(r"\b(?:questions?|quiz(?:zes)?|q ?& ?a|qa|samples?|examples?|clips?|captions?|tutorials?|guides?|write-?ups?|"
+                r"walk-?throughs?|how-?tos?|explainers?|"
                 r"trajector(?:y|ies)|pairs?|annotations?|instructions?|demos?|demonstrations?|data|steps?|"
                 r"grounding)\s+(?:only\s+)?(?:about|on|covering|regarding|concerning|around|involving|featuring)\s+(?P<x>.+)"),
      "about"),
@@ -190,23 +200,24 @@ _PHRASES = [
     (re.compile(r"\b(?:limited|restricted|confined|narrowed)\s+to\s+(?P<x>.+)"), "only"),
     # "that stick to the watering", "sticking to the division"
     (re.compile(r"\b(?:stick|sticks|sticking|stuck|keep|keeps|keeping)\s+(?:strictly\s+|only\s+)?to\s+(?P<x>.+)"), "only"),
+    # "turn the cyclist example plus the answer into a how-to and leave out the rest": what is made into
+    # the output is the focus when the user closes it (else "turn this video into a tutorial" names all)
+    (re.compile(r"\b(?:turn|turns|make|convert|transform|change|rework|rewrite|cut|edit)\s+(?P<x>.+?)\s+into\s+"
+                rf"{_OUT_LEAD}(?:{_OUTPUT_NOUNS})\b(?=.*(?:\bonly\b|{_SHUT}))"), "only"),
+    # "write up the check as step-by-step instructions; nothing from the other parts": the same, with "as"
+    (re.compile(r"\b(?:write|writes|writing|wrote|type|set|lay|put)\s+(?:up|out|down)\s+(?P<x>.+?)\s+as\s+"
+                rf"{_OUT_LEAD}(?:{_OUTPUT_NOUNS})\b(?=.*(?:\bonly\b|{_SHUT}))"), "only"),
     # "steps for the division only", "clips of the brewing and nothing else", "about the dough exclusively":
     # the closing word comes after the phrase
     (re.compile(r"\b(?:for|of|about|on|covering|regarding|concerning|involving|featuring|showing|from)\s+"
                 rf"(?P<x>.+?)\s*,?\s*(?:\bonly\b|{_SHUT})"), "tail"),
-    # "turn the cyclist example plus the answer into a how-to and leave out the rest": what is made into
-    # the output is the focus when the user closes it (else "turn this video into a tutorial" names all)
-    (re.compile(r"\b(?:turn|turns|make|convert|transform|change|rework|rewrite|cut|edit)\s+(?P<x>.+?)\s+into\s+"
-                rf"(?:a\s+|an\s+|some\s+|short\s+)*(?:{_OUTPUT_NOUNS})\b(?=.*(?:\bonly\b|{_SHUT}))"), "only"),
-    # "write up the check as step-by-step instructions; nothing from the other parts": the same, with "as"
-    (re.compile(r"\b(?:write|writes|writing|wrote|type|set|lay|put)\s+(?:up|out|down)\s+(?P<x>.+?)\s+as\s+"
-                rf"(?:a\s+|an\s+|some\s+|short\s+|a\s+set\s+of\s+)*(?:{_OUTPUT_NOUNS})\b(?=.*(?:\bonly\b|{_SHUT}))"), "only"),
     (re.compile(r"(?:关于|有关|针对|围绕|聚焦于?|只看|只关注)(?P<x>[^，。,.!?；;]+)"), "zh"),
     (re.compile(r"(?:只要|只出|只做|只给|仅|只)(?P<x>[^，。,.!?；;关有针围聚看]+)"), "zh"),
     # "请把X整理成教程", "为X生成带描述的视频片段", "把 X 这一段写成 tutorial": X is what the output is made of
     # ... but "把这个讲座视频做成教程" makes the whole source into the output: no part is named
     (re.compile(r"(?:^|请|麻烦)\s*(?:把|将|为)(?!\s*(?:这个|这段|这部|这|该|本|整个|整段)?\S{0,4}?(?:视频|讲座|课|录像|录屏|演示|影片|内容)"
-                r"\s*(?:整理成|写成|做成|改成|剪成|生成|制作|出))(?P<x>[^，。,.!?；;]+?)(?:整理成|写成|做成|改成|剪成|生成|制作|出)"), "zh"),
+                r"\s*(?:整理成|写成|做成|改成|剪成|生成|制作|出))(?P<x>[^，。,.!?；;]+?)"
+                r"(?:整理成|写成|做成|改成|剪成|剪辑|剪出|生成|制作|(?<![求算找得指看列推导说选挑做写得])出(?!来的))"), "zh"),
 ]
 # who the data is for, leading a phrase after "for": "for (a) beginner(s) (about ...)" names no topic
 _AUDIENCE_LEAD = re.compile(r"^(?:(?:a|an|the|my|our)\s+)?(?:(?:complete|absolute|total|young)\s+)?(?:"
@@ -359,14 +370,14 @@ def _readings(x: str, failures: bool) -> tuple[list[FocusReading], str | None, b
     # the object moved or got hold of names the phase: "while the cube is being moved over to the goal"
     # (transport; "moved" alone is as much the arm's reach), "where the gripper gets hold of the cube" (grasp)
     terms = _OBJECT_MOVED.sub(" carry ", terms)
+    terms = _ARM_TOWARD.sub(" reach ", terms)
     terms = re.sub(r"\b(?:get|gets|got|getting)\s+(?:a\s+)?hold\s+of\b", " grasp ", terms).strip()
     words = content_words(terms)
     if not words or all(w in VAGUE for w in words) or GENERIC.match(" ".join(words)) or GENERIC.match(terms):
         return [], position, bool(words)
     if all(w in SAID_OR_SHOWN for w in words) and set(words) & (_SAID | _SHOWN) or SAID_OR_SHOWN_ZH.match(terms):
         return [], position, False  # "what the narrator says": all that is said, no part of it
-    robot = [_robot_word(w) for w in words if _robot_word(w)] + [v for k, v in ROBOT.items()
-                                                         if re.search("[\u4e00-\u9fff]", k) and k in terms]
+    robot = [_robot_word(w) for w in words if _robot_word(w)] + _zh_phases(terms)
     if robot:
         rest = [w for w in words if not _robot_word(w)]
         out = [FocusReading(text=x, terms=" ".join(dict.fromkeys(robot)), kind="robot", weight=1.0)]
@@ -389,6 +400,31 @@ def _readings(x: str, failures: bool) -> tuple[list[FocusReading], str | None, b
     return [FocusReading(text=x, terms=terms, kind="topic")], position, False
 
 
+# Chinese robot phases by the verb characters that say them (a lexicon, not phrases): 伸向 / 靠近 reach, 抓 / 夹 /
+# 握 grasp, 运 / 搬 / 移动 / 带到 transport, 放 / 置于 place, 抬起 / 举起 lift (transport, as "lift"), 退 / 撤 retreat;
+# characters that are other words' halves are excluded (位置, 举例, 放大, 带有)
+ZH_PHASE_VERBS = [(re.compile(r"伸(?!缩)|靠近|靠向|靠拢|移向|挪向|接近|够向|凑近"), "reach"),
+                  (re.compile(r"抓|夹(?!角|爪|子)|握|捏住|拿起|拾起|拿住|取起|钳住"), "grasp"),
+                  (re.compile(r"运(?!动员|算)|搬|移动|挪动|移到|挪到|带到|带去|带往|送到|送往|端到|拿到|抬起|抬高|举起|提起"), "transport"),
+                  (re.compile(r"放(?!大|弃|映|松|心)|置于|摆到|摆在|落下|松开|松手|释放"), "place"),
+                  (re.compile(r"后退|退回|退开|撤回|撤离|收回|缩回|离开"), "retreat"),
+                  (re.compile(r"交接|递给|递到|传给|交给"), "handover")]
+
+
+def _zh_phases(terms: str) -> list[str]:
+    """The robot phases a Chinese phrase's verbs name, in the order it says them."""
+    if not re.search(r"[\u4e00-\u9fff]", terms):
+        return []
+    hits = sorted((m.start(), name) for pat, name in ZH_PHASE_VERBS for m in pat.finditer(terms))
+    return list(dict.fromkeys(name for _, name in hits))
+
+
+# the arm moving to the object before touching it is the reach: "the arm moving in toward the cube", "where it
+# heads over to the block" (the doer already cut off)
+_ARM_TOWARD = re.compile(r"(?:^|\b(?:arm|gripper|hand|robot|effector|claw)\s+)(?:is\s+|was\s+)?(?:mov|go|head|com|travel|extend|"
+                         r"stretch|swing|swoop|glid|push|lower|approach|inch|creep|edg)\w*\s+(?:(?:in|over|out|down|across|forward|"
+                         r"closer|nearer)\s+)*(?:toward|towards|to|near|up\s+to|at|on)\b(?=\s+(?:the\s+|a\s+|its\s+)?"
+                         r"(?:\w+\s+)?(?:cube|block|object|item|box|ball|piece|bottle|cup|can|part|target\s+object)\b)")
 _OBJECT_MOVED = re.compile(r"\b(?:is|are|was|were|gets|get|got|being)\s+(?:being\s+)?(?:moved|carried|brought|taken|"
                            r"transferred|transported|shifted)(?=\s+(?:over|across|along|to|toward|towards|onto|into)\b)")
 
@@ -469,6 +505,21 @@ def parse_focus(intent: str) -> Focus:
             focus.readings += readings
             focus.single = focus.single or single
             focus.fuzzy = focus.fuzzy or ambiguous
+    # a reading of only what the request makes ("timestamped questions and answers") or of how many, how hard,
+    # in what style or language ("only 5 questions", "只要五个问题", "only the hard ones") is no topic
+    focus.readings = [r for r in focus.readings if r.kind != "topic" or not _asks_nothing(r.terms, focus)]
+    if (not focus.readings and focus.time is None and focus.position is None and not focus.failures
+            and (_RESTRICTS.search(blanked) or _NAMES_PART.search(blanked))):
+        # the intent restricts ("only", "the other sections are not needed", 只, 其他的略过) or names a part, but
+        # no focus phrase was read: its own content words, less what it makes and the restriction, are the
+        # reading (they go through the same locate; a vague residue still matches no part)
+        x = _residue(blanked)
+        readings, position, ambiguous = _readings(x, focus.failures) if x else ([], None, False)
+        readings = [r for r in readings if not _asks_nothing(r.terms, focus)]
+        if readings:
+            focus.readings, focus.method = readings, "rules-fallback"
+            focus.fuzzy = focus.fuzzy or ambiguous
+            focus.single = focus.single or bool(_NAMES_PART.search(blanked)) and not re.search(r"\b(?:and|plus)\b|和|以及|与", x)
     if len(focus.readings) > 1:
         z = sum(r.weight for r in focus.readings)
         focus.readings = sorted((r.model_copy(update={"weight": round(r.weight / z, 3)}) for r in focus.readings),
@@ -476,6 +527,78 @@ def parse_focus(intent: str) -> Focus:
     if focus.failures and not focus.readings and not re.search(r"recover|fault|failure|mistake|went wrong|mess", text):
         focus.failures = bool(re.search(r"\bonly\b|只", text))  # "only the failed ones"; a recovery intent names failures anyway
     return focus
+
+
+# what a request makes and asks with (output nouns, request verbs): never what it is about. One list for
+# the phrase fallback and for readings made of nothing else
+_TASK_PHRASES = re.compile(
+    r"\b(?:questions?\s+(?:and|&|with)\s+(?:their\s+)?answers?|q\s*(?:&|and|n)\s*a|question[- ]answer(?:\s+pairs?)?|"
+    r"step[- ]by[- ]step|how[- ]tos?|write[- ]ups?|walk[- ]?throughs?|time[- ]?stamp(?:s|ed)?|with\s+(?:the\s+)?times?|"
+    r"(?:a|an|some)\s+(?:set|list|series|couple|bunch|handful|collection|number)\s+of)\b")
+TASK_WORDS = set("""tutorial tutorials guide guides instruction instructions question questions quiz quizzes qa caption captions
+captioned clip clips annotation annotations annotate annotated label labels labelled labeled labelling labeling segment
+segments segmented segmenting segmentation sample samples dataset data pair pairs flashcard flashcards explainer explainers
+walkthrough walkthroughs please produce make create generate write build give prepare extract export need want like would
+could can set series list bunch you me us i i'd i'm short brief detailed numbered timestamped stamped turn convert""".split())
+# the whole source named in a request ("turn the video into a tutorial"): no part of it (`_residue` only)
+_SOURCE_WORDS = set("video videos recording recordings footage lecture lesson episode episodes demo whole entire robot "
+                    "robots".split())
+# what restricts: "only", "just", "nothing else", the closings of `_SHUT`, 只 / 仅
+_RESTRICT_WORDS = (r"\b(?:only|just|solely|purely|merely|exclusively|alone)\b|\b(?:and\s+)?(?:that'?s|that\s+is)\s+(?:all|it)\b|"
+                   r"\b(?:is|are)\s+all\s+(?:i|we)\s+(?:want|need|care\s+about)\b|\ball\s+(?:i|we)\s+(?:want|need)\s+is\b|"
+                   r"只要?(?:这一?(?:部分|段|步|个)|这些|这个)?|仅(?:仅|限)?|就行|就好|即可|就可以了?|都不用|不用别的")
+_RESTRICTS = re.compile(rf"{_RESTRICT_WORDS}|{_SHUT}")
+_NAMES_PART = re.compile(rf"\bthe\s+{_PART}s?\s+(?:where|when|in which|that|about|with|of|on|showing)\b|"
+                         # "这段录像" is the recording itself, not a part of it
+                         r"[那这]一?(?:个)?(?:部分|段|步|环节|片段|过程)(?!录像|视频|影片|录屏|内容|课|讲座)|的(?:部分|环节|步骤|过程|片段)")
+_ZH_LEAD = re.compile(r"^(?:我(?:只)?(?:要|想要|需要|想)|请|麻烦|帮我|帮忙)?\s*(?:把|将|为|给|对)?")
+
+
+# the kinds of data a request names ("GUI trajectories", "t2v training"): what it makes, not what it is about
+_DATA_KINDS = set("""gui agent agents trajectory trajectories demos demonstration demonstrations t2v training train
+grounding computer-use text-to-video multimodal vlm""".split())
+_DIFFICULTY_WORDS = set("easy easier easiest simple basic medium moderate intermediate hard harder hardest difficult "
+                        "tricky challenging tough advanced".split())
+_ZH_COUNT = re.compile(r"([零一二两三四五六七八九十百几\d]+)\s*(?:个|道|条|组|份|段|句)")
+
+
+def _asks_nothing(terms: str, focus: Focus) -> bool:
+    """Whether a reading says only what the request makes (`TASK_WORDS`, `_DATA_KINDS`) and how many, how hard,
+    in what style or language, which the focus holds apart (count, difficulty, style, language)."""
+    text = re.sub(r"\s*-\s*", "-", terms.lower())  # "multiple - choice" as the residue spaces it
+    for pat in [*(STYLES if focus.style else ()), *LANGS]:
+        text = re.sub(pat, " ", text)
+    text = re.sub(r"\b(?:english|chinese|mandarin)\b|英文|中文", " ", text)  # "only English captions": a language
+    if focus.count is not None:
+        text = _ZH_COUNT.sub(lambda m: " " if _num(m.group(1)) in (focus.count, None) else m.group(0), text)
+        text = " ".join(w for w in text.split() if _num(w) != focus.count)
+    words = [w for w in _without_task_words(text).split() if w not in _DATA_KINDS
+             and not (focus.difficulty and w in _DIFFICULTY_WORDS)]
+    return not content_words(" ".join(words))
+
+
+def _without_task_words(text: str) -> str:
+    """`text` less the words of what a request makes and asks with (`TASK_WORDS`)."""
+    text = _TASK_PHRASES.sub(" ", text.lower())
+    return " ".join(t for t in re.findall(r"[a-z0-9]+(?:'[a-z]+)?(?:/[a-z]+)?|[^\sa-z0-9]+", text) if t not in TASK_WORDS)
+
+
+def _residue(text: str) -> str:
+    """The intent's own words, less the restriction (`_RESTRICTS`), what it makes (`TASK_WORDS`) and the
+    Chinese output clause and request verbs: the clauses that still have content words, joined."""
+    text = _RESTRICTS.sub(" , ", text)
+    out = []
+    for clause in re.split(r"\s*(?:[;.!?，。；！？、:：]|,|\s-+\s)\s*", text):
+        if re.search(r"[\u4e00-\u9fff]", clause):
+            clause = _ZH_LEAD.sub("", clause.strip())
+            while (y := _ZH_TAIL.sub("", _ZH_OUTPUT.sub("", clause).strip()).strip()) != clause:
+                clause = y
+            clause = _ZH_HEAD.sub("", clause).strip()
+        clause = _clean_phrase(" ".join(w for w in _without_task_words(clause).split() if w not in _SOURCE_WORDS))
+        clause = re.sub(r"^(?:(?:on|of|about|for|from|with|covering|regarding|the)\s+)+", "", clause).strip(" ,'\"")
+        if content_words(clause):
+            out.append(clause)
+    return ", ".join(out)
 
 
 def focus_schema() -> dict[str, Any]:
@@ -561,7 +684,9 @@ def describe_focus(focus: Focus | None) -> list[str]:
     if focus.style:
         lines.append(f"style: {', '.join(focus.style)}")
     if lines:
-        lines.append(f"parsed by {focus.method}" + (" (fuzzy: readings ranked)" if focus.fuzzy else ""))
+        how = ("rules (fallback: no focus phrase read; the intent's own words less what it makes and the restriction)"
+               if focus.method == "rules-fallback" else focus.method)
+        lines.append(f"parsed by {how}" + (" (fuzzy: readings ranked)" if focus.fuzzy else ""))
     return lines
 
 
@@ -713,7 +838,8 @@ def coverage(terms: str, text: str, idf: dict[str, float] | None = None,
     got: dict[str, float] = {}
     para = False
     for st, w in q:
-        if st in have or w in have or (len(st) >= 4 and any(len(h) >= 4 and fuzz.ratio(st, h) >= FUZZ_MIN for h in have)):
+        if st in have or w in have or (len(st) >= 4 and any(len(h) >= 4 and h not in FUZZ_NOT and fuzz.ratio(st, h) >= FUZZ_MIN
+                                                         for h in have)):
             got[st] = 1.0
         elif w in written:  # "one third" said, "1/3" written: the fraction itself
             got[st] = 1.0
@@ -1069,6 +1195,8 @@ def _without(words: str, shared: set[str]) -> str:
 def _score_part(p: Part, reading: FocusReading, scorer: Scorer, position: str | None, size: tuple[float, float],
                 shared: set[str] | None = None) -> Part:
     allowed = KIND_FOR.get(reading.kind)
+    if reading.kind == "ui" and ELEMENT_WORDS.search(reading.text):
+        allowed = {"gui_element"}  # "the 'Checkout' button" is that element, not every action on a "Checkout" page
     scored = []
     literal = False
     for a in p.anchors:
@@ -1363,6 +1491,96 @@ def _phases_by_verb(parts: list[Part], reading: FocusReading) -> tuple[set[str],
     return won, ", ".join(f"{best[n][1]!r} names {n}" for n in sorted(won))
 
 
+# "the checkout part / flow / page", not "the 'Checkout' button": the stage an action opens, not the action alone
+STAGE_WORDS = re.compile(r"\b(?:parts?|sections?|stages?|steps?|flows?|process|procedure|pages?|screens?|bits?|phases?)\b|"
+                         r"部分|环节|步骤|流程|页面|阶段|过程")
+ELEMENT_WORDS = re.compile(r"\b(?:controls?|buttons?|links?|fields?|boxe?s?|checkbox(?:es)?|icons?|tabs?|menu items?|"
+                           r"elements?|inputs?|dropdowns?|toggles?)\b|按钮|链接|输入框|控件")
+REVEALS = 2.0  # a click whose visible change is this many times its element's area opened something (a form, a page)
+KEYBOARD = {"type", "key", "hotkey", "press", "keys"}
+
+
+def _box_area(b: Any) -> float:
+    return float(b[2]) * float(b[3]) if isinstance(b, (list, tuple)) and len(b) == 4 else 0.0
+
+
+def _gui_stages(parts: list[Part], picked: list[Part], reading: FocusReading) -> list[Part]:
+    """A stage of a GUI session ("the checkout part", "the checkout page") for each picked action:
+    - the page it was done on, when that page's title names the stage (every action there, and the click
+      before that opened it, if that click's element names the stage too);
+    - else what the action opened on its page (its visible change much larger than the element clicked:
+      a form shown): the pointer actions inside the changed region, and the typing that follows them.
+    "Only the checkout part" is the Checkout click and the form filled after it, not the click alone."""
+    def act_of(p: Part) -> Anchor | None:
+        return next((a for a in p.anchors if a.kind == "gui_action"), None)
+
+    def el_of(p: Part) -> Anchor | None:
+        return next((a for a in p.anchors if a.kind == "gui_element"), None)
+
+    what = STAGE_WORDS.sub(" ", reading.terms).strip()  # "the checkout page" names the page "Checkout"
+
+    def names(text: str) -> bool:
+        return bool(text and content_words(what)) and coverage(what, text, wordnet=True)[0] >= MATCH_MIN
+
+    order = sorted((p for p in parts if act_of(p) is not None), key=lambda p: p.t0)
+    at = {act_of(p).id: i for i, p in enumerate(order)}  # a picked part is a copy of its part
+    stages: list[list[int]] = []
+    for p in picked:
+        act = act_of(p)
+        if act is None or act.id not in at:
+            stages.append([])
+            continue
+        i, d = at[act.id], act.data or {}
+        same = {j for j, q in enumerate(order) if (act_of(q).data or {}).get("fragment") == d.get("fragment")}
+        if names(str(d.get("title") or "")):  # the page is the stage
+            on = {j for j in same if (act_of(order[j]).data or {}).get("url") == d.get("url")}
+            lo, hi = i, i
+            while lo - 1 in on:  # the visit to that page the picked action is in
+                lo -= 1
+            while hi + 1 in on:
+                hi += 1
+            run = list(range(lo, hi + 1))
+            k = lo - 1
+            if k in same and (el := el_of(order[k])) is not None and names(anchor_words(el, with_kind=False)):
+                run.insert(0, k)
+            stages.append(run)
+            continue
+        el, region = el_of(p), d.get("changed_bbox")
+        own = _box_area((el.data or {}).get("box") or (el.data or {}).get("bbox")) if el else 0.0
+        if not own or _box_area(region) < REVEALS * own:
+            stages.append([i])
+            continue
+        x0, y0, w, h = (float(v) for v in region)
+        run = [i]
+        for j in range(i + 1, len(order)):
+            q = act_of(order[j]).data or {}
+            # a page it loaded is a stage when its title names it (above): "Add to cart" opening the cart
+            # page does not make the cart page's Checkout click part of adding to the cart
+            if j not in same or q.get("url") != d.get("url"):
+                break
+            typed = q.get("type") in KEYBOARD and "x" not in q  # into the field the run's last click chose
+            if not typed and not ("x" in q and x0 - 2 <= float(q["x"]) <= x0 + w + 2
+                                  and y0 - 2 <= float(q["y"]) <= y0 + h + 2):
+                break
+            run.append(j)
+        stages.append(run)
+    out, seen = [], set()
+    for p, run in zip(picked, stages):
+        if len(run) <= 1:
+            if not run or run[0] not in seen:
+                out.append(p)
+                seen.update(run)
+            continue
+        run = [j for j in run if j not in seen]
+        if not run:
+            continue
+        seen.update(run)
+        qs = [order[j] for j in run]
+        out.append(Part(qs[0].t0, max(q.t1 for q in qs), [a for q in qs for a in q.anchors], score=p.score,
+                        reasons=p.reasons + [f"a stage of {len(qs)} actions"], literal=p.literal, lexbest=p.lexbest))
+    return sorted(out, key=lambda p: p.t0)
+
+
 def _topics_only(readings: list[FocusReading], failures: bool) -> list[FocusReading]:
     """A source without robot phases (a lecture, a how-to): a robot phase word is a topic word only ("the
     total of five sixths is reached" is no robot reach). A robot reading gives way to the phrase's own
@@ -1441,6 +1659,9 @@ def locate(anchorset: AnchorSet, focus: Focus, scorer: Scorer | None = None) -> 
             picked = [dataclasses.replace(p, reasons=[f"its verb: {why}"] + p.reasons) for p in picked]
         picked = picked or _pick_all(_phase_parts(parts, reading, focus), reading, scorer, focus.single,
                                      focus.position, size)
+        if (picked and reading.kind == "ui" and (focus.single or STAGE_WORDS.search(reading.text))
+                and not ELEMENT_WORDS.search(reading.text)):  # "the part where they check out" is a stage too
+            picked = _gui_stages(parts, picked, reading)
         if picked:
             spans = [p.span for p in picked]
             if window is not None:

@@ -5,6 +5,8 @@ as digits, an operator a slide writes ("x = 4", "3 - 3") by the word that says i
 English MiniLM; a deck whose later headings all number steps has its unnumbered first heading as title."""
 from __future__ import annotations
 
+from slide_decks import slide_deck
+
 from dataclaw.focus import coverage, locate, parse_focus
 
 
@@ -43,25 +45,10 @@ def test_chinese_is_matched_by_characters_and_numerals():
 
 
 def _zh_deck():
-    from dataclaw.anchors import AnchorSet
-    from dataclaw.model import Anchor, Source
-
-    slides = [("解一元一次方程", ["例题：2x + 3 = 11", "目标：求出x的值"]),
-              ("第一步：两边减去三", ["2x + 3 - 3 = 11 - 3", "2x = 8"]),
-              ("第二步：两边除以二", ["2x ÷ 2 = 8 ÷ 2", "x = 4"]),
-              ("第三步：检验答案", ["2 × 4 + 3 = 11"])]
-    anchors, t = [], 0.0
-    for i, (title, lines) in enumerate(slides):
-        t1 = t + 9.0
-        anchors.append(Anchor(id=f"shot{i}", source="s", kind="shot", t0=t, t1=t1,
-                              data={"index": i, "transition_in": None, "transition_out": "cut"}))
-        for j, text in enumerate([title] + lines):
-            y = 0.06 + 0.12 * j
-            anchors.append(Anchor(id=f"o{i}-{j}", source="s", kind="ocr_text", t0=t, t1=t1,
-                                  data={"text": text, "bbox_norm": [0.05, y, 0.45, y + 0.1], "score": 0.95}))
-        t = t1
-    return AnchorSet(source=Source(id="s", path="x.mp4", kind="video"),
-                     meta={"duration": t, "width": 1280, "height": 720}, anchors=anchors)
+    return slide_deck([("解一元一次方程", ["例题：2x + 3 = 11", "目标：求出x的值"]),
+                       ("第一步：两边减去三", ["2x + 3 - 3 = 11 - 3", "2x = 8"]),
+                       ("第二步：两边除以二", ["2x ÷ 2 = 8 ÷ 2", "x = 4"]),
+                       ("第三步：检验答案", ["2 × 4 + 3 = 11"])])
 
 
 def test_chinese_steps_on_a_chinese_deck():

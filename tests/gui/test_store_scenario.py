@@ -128,3 +128,50 @@ def test_a_lookalike_screen_with_other_numbers_does_not_link(store_sets):
     other = Anchor(**{**start.model_dump(), "data": {**start.data, "text": start.data["text"].replace("2 x", "1 x")
                                                      .replace("49.00", "24.50")}})
     assert link(end, other, p) is None  # same pixels, other numbers: not this session's next moment
+
+
+def test_unnamed_clicks_are_named_by_their_own_row_from_pixels(store):
+    """The screenshot-steps copy logs no element names, so each click is named by OCR around the pointer.
+    An empty text field is named by its label, not by the line of the button below it: before, the
+    e-mail field was named 'Place order', the search box by a banner line under it, and the product link
+    lost its first letter to the crop's edge ('lue kettle')."""
+    anchors = run_experts(store["store"] / "steps", ["gui_actions", "gui_screens"])
+    got = [e.data["text"] for e in sorted(anchors.of_kind("gui_element"), key=lambda a: a.t0)]
+    truth = json.loads((store["store"] / "truth.json").read_text())
+    want = [a["target"] for a in truth["actions"] if a["type"] == "click"]
+    assert len(got) == len(want)
+    hits = [g for g, w in zip(got, want) if g and w.lower() in g.lower()]
+    assert len(hits) >= len(want) - 1, list(zip(got, want))  # one may keep its value ("Quantity 1")
+    assert "Place order" not in got[:-1]  # only the last click is on "Place order"
+
+
+def _trajectories(out: Path) -> list[dict]:
+    rows = [json.loads(x) for x in (out / "samples.jsonl").read_text().splitlines() if x.strip()]
+    return [r for r in rows if r["task"] == "gui_trajectory"]
+
+
+@pytest.mark.parametrize("form,intent", [("gui", "GUI agent trajectories, only the checkout part"),
+                                         ("steps", "GUI agent trajectories, only the checkout part"),
+                                         ("steps", "trajectories of just the part where they check out")])
+def test_the_checkout_part_is_the_stage_not_the_click(store, tmp_path, form, intent):
+    """'only the checkout part' of a whole purchase: the Checkout click and the checkout page's actions
+    after it (the page is titled 'Checkout'), in order, up to placing the order; nothing from the search
+    or the product page (before: the two typing actions alone, whose page title says 'Checkout').
+    'only about the Checkout control' stays that control; adding to the cart is not the cart page after it."""
+    src = str(store["store"] / form)
+    dataclaw.tailor(src, intent, out=tmp_path / "stage", quiet=True)
+    traj = _trajectories(tmp_path / "stage")
+    assert len(traj) == 1
+    truth = json.loads((store["store"] / "truth.json").read_text())["actions"]
+    start = next(i for i, a in enumerate(truth) if a.get("target") == "Checkout")
+    steps = [seg["action"]["type"] for seg in traj[0]["solution"] if seg["type"] == "action"]
+    assert steps == [a["type"] for a in truth[start:]] == ["click", "click", "type", "click", "type", "click"]
+    q = traj[0]["query"]["text"]
+    assert "'Checkout'" in q and "Blue kettle'" not in q and "Search" not in q, q
+    dataclaw.tailor(src, "agent trajectories only about the 'Checkout' control", out=tmp_path / "control", quiet=True)
+    steps = [seg for s in _trajectories(tmp_path / "control") for seg in s["solution"] if seg["type"] == "action"]
+    assert len(steps) == 1
+    dataclaw.tailor(src, "agent trajectories of only the part where they add it to the cart", out=tmp_path / "add",
+                    quiet=True)
+    q = [s["query"]["text"] for s in _trajectories(tmp_path / "add")]
+    assert len(q) == 1 and "Add to cart" in q[0] and "Checkout" not in q[0], q

@@ -8,6 +8,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 import dataclaw
+from dataclaw.intent import plan_intent
 from dataclaw.model import Sample
 from dataclaw.tasks import get_task
 from dataclaw.verify import verify_sample
@@ -133,3 +134,18 @@ def test_task_that_cannot_be_served_is_reported(lecture, lecture_anchors, tmp_pa
     assert ns["task"] == "tutorial" and "on-screen text or narration" in ns["reason"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["not_served"] == res.not_served
+
+
+def test_a_fuzzy_intent_makes_no_driving_or_game_data_from_a_lecture(lecture, lecture_anchors, tmp_path):
+    """"只要五个问题" ("just five questions") names no kind of data, so the plan keeps ranked candidates;
+    one was driving_plan, and the lecture's slides became "What should the car do over the next 2 s?"
+    samples that the verifier accepted. A plain video is a drive or gameplay only when the intent says so."""
+    plan = plan_intent("只要五个问题")
+    assert plan.fuzzy
+    res = dataclaw.tailor([str(lecture)], plan=plan, out=tmp_path / "ds", quiet=True)
+    samples = [json.loads(x) for x in (tmp_path / "ds" / "samples.jsonl").read_text().splitlines() if x.strip()]
+    assert not [s for s in samples if s["task"] in ("driving_plan", "game_frames")]
+    forced = [ns for ns in res.not_served if ns["task"] in ("driving_plan", "game_frames")]
+    assert all("only when the intent asks for it" in ns["reason"] for ns in forced)
+    asked = plan_intent("driving planning data from this dashcam video")  # asked by name: still served
+    assert not asked.fuzzy and asked.tasks[0].task == "driving_plan"

@@ -154,6 +154,11 @@ def synthesize(aset: AnchorSet, plan: Plan, tasks: dict[str, Task], backend: Bac
                 stats.tasks[spec.task] = TaskStats(resumed=True)
                 continue
             why = task.can_serve(src.kind, kinds)
+            if not why and plan.fuzzy and src.kind in task.asked_only:
+                # a fuzzy intent's candidate: "只要五个问题" on a lecture made driving plans ("what should the
+                # car do next?") from its slides; a plain video is a drive or gameplay only when the user says so
+                why = (f"task {spec.task!r} is made from a plain {src.kind} only when the intent asks for it; "
+                       f"this one names no kind of data (a candidate of a fuzzy plan)")
             if why:
                 stats.not_served.append({"source": src.path, "task": spec.task, "reason": why})
                 stats.tasks[spec.task] = TaskStats(served=False, reason=why)

@@ -136,14 +136,20 @@ def _ocr_engine():
         return None
 
 
+ROW_SLACK = 8.0  # px: a line this far above or below the point still holds it (OCR boxes hug the glyphs)
+
+
 def element_at(dets: list[dict], x: float, y: float, near: float) -> tuple[dict | None, str]:
     """The OCR line under the point (or within `near` px): ("hit"); else a label just left of or
     above the point, as form fields have ("label"); else (None, "")."""
     best, best_d = None, near
     for d in dets:
         x0, y0, x1, y1 = d["box"]
-        dist = (max(x0 - x, 0, x - x1) ** 2 + max(y0 - y, 0, y - y1) ** 2) ** 0.5
-        if dist <= best_d:
+        dx, dy = max(x0 - x, 0, x - x1), max(y0 - y, 0, y - y1)
+        dist = (dx ** 2 + dy ** 2) ** 0.5
+        # a line on the point's row (a button's padding around its text); one above or below the point
+        # is another element's text (the button under an empty field), not what was clicked
+        if dist <= best_d and dy <= ROW_SLACK:
             best, best_d = d, dist
     if best is not None:
         return best, "hit"
@@ -174,8 +180,9 @@ class GuiScreens(Expert):
     name = "gui_screens"
     kinds = ("gui",)
     requires = ("gui_actions",)
-    version = "7"  # 3: start / end states on settled screens, thumbnails, first / last action; 4: its keys;
-    # 5, 6: the start state skips a repaint flash; 7: the screen size the OCR boxes are in
+    version = "8"  # 3: start / end states on settled screens, thumbnails, first / last action; 4: its keys;
+    # 5, 6: the start state skips a repaint flash; 7: the screen size the OCR boxes are in; 8: a click names
+    # the text on its row, not the line above or below it
     description = ("settled start/end screen state of each fragment (phash, thumbnail, OCR, last action's "
                    "target) for continuity, and the element text at each click")
     Params = GuiScreenParams
@@ -248,6 +255,11 @@ class GuiScreens(Expert):
             crop = full[y0:y0 + ch, x0:x0 + cw]
             dets = self._ocr(crop, (crop.shape[1], crop.shape[0]))
             hit, how = element_at(dets, x - x0, y - y0, p.near)
+            if hit and x0 > 0 and hit["box"][0] <= 2:  # the line runs past the crop's left edge ("lue kettle")
+                x0 = max(0, x0 - cw // 2)
+                crop = full[y0:y0 + ch, x0:x0 + cw]
+                dets = self._ocr(crop, (crop.shape[1], crop.shape[0]))
+                hit, how = element_at(dets, x - x0, y - y0, p.near)
             if hit:
                 bx0, by0, bx1, by1 = (float(v) for v in hit["box"])
                 data["ocr_text"] = hit["text"]
